@@ -1,0 +1,52 @@
+# The README's two commands are `make run` and `make test`; the rest are habits.
+PY ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+STAMP = $(VENV)/.installed
+TEST_STAMP = $(VENV)/.installed-test
+
+.PHONY: run test check lint fmt typecheck contracts bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## Main command: migrate, collect the demo sources, build and send the demo issue to var/outbox, serve on :8000
+run: $(STAMP)
+	$(BIN)/relais up
+
+## Test command: install what tests need (venv, test extras, Debian's Chromium) and run them.
+## Set RELAIS_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run them on PostgreSQL too.
+test: $(TEST_STAMP)
+	bash scripts/install-system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: lint typecheck contracts
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(TEST_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(TEST_STAMP)
+	$(BIN)/mypy
+
+contracts: $(TEST_STAMP)
+	$(BIN)/lint-imports
+
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	bash scripts/install-system-deps bench
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var/ .pytest_cache .mypy_cache .ruff_cache

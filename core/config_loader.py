@@ -1,0 +1,87 @@
+"""Build typed dataclasses from parsed TOML, refusing unknown keys and wrong types by name."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, TypeVar, Union
+
+from core.errors import ConfigError
+
+T = TypeVar("T")
+
+
+def build(cls: type[T], data: Any, *, where: str, key: str = "", skip: set[str] | None = None) -> T:
+    """Instantiate dataclass ``cls`` from ``data``; errors read ``file: key.path: what is wrong``."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: {key or '(top level)'}: expected a table, got {_kind(data)}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in (skip or set())}  # type: ignore[arg-type]
+    for name in data:
+        if name not in fields:
+            full = f"{key}.{name}" if key else name
+            known = ", ".join(sorted(fields))
+            raise ConfigError(f"{where}: unknown key {full!r} (known here: {known})")
+    values: dict[str, Any] = {}
+    for name, f in fields.items():
+        full = f"{key}.{name}" if key else name
+        if name in data:
+            values[name] = _convert(hints[name], data[name], where=where, key=full)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{where}: {full}: missing required key")
+    return cls(**values)
+
+
+def _convert(tp: Any, value: Any, *, where: str, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        if value is None:
+            return None
+        return _convert(inner[0], value, where=where, key=key)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return build(tp, value, where=where, key=key)
+    if origin is list:
+        if not isinstance(value, list):
+            raise _wrong(where, key, "a list", value)
+        return [_convert(args[0], v, where=where, key=f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _wrong(where, key, "a table", value)
+        return {k: _convert(args[1], v, where=where, key=f"{key}.{k}") for k, v in value.items()}
+    if tp is Any:
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise _wrong(where, key, "true or false", value)
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _wrong(where, key, "a whole number", value)
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _wrong(where, key, "a number", value)
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise _wrong(where, key, "a string", value)
+        return value
+    raise ConfigError(f"{where}: {key}: unsupported setting type {tp!r}")  # pragma: no cover
+
+
+def _kind(value: Any) -> str:
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def _wrong(where: str, key: str, expected: str, value: Any) -> ConfigError:
+    return ConfigError(f"{where}: {key}: expected {expected}, got {_kind(value)} {value!r}")

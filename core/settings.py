@@ -1,0 +1,244 @@
+"""Typed settings, one dataclass per ``config.toml`` table.
+
+Only the composition root (``relais``) calls :func:`load_settings`; packages receive the section they need.
+Unknown keys and wrong types stop start-up with a message naming the key and the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.config_loader import build
+from core.errors import ConfigError
+
+
+@dataclass(slots=True)
+class Social:
+    name: str
+    url: str
+
+
+@dataclass(slots=True)
+class NetworkSettings:
+    name: str = "Relais"
+    newsletter_name: str = "La lettre"
+    from_address: str = "lettre@example.org"
+    from_name: str = ""
+    reply_to: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    postal_address: str = ""
+    logo_url: str = ""
+    primary_color: str = "#1d5c8c"
+    accent_color: str = "#e07a1f"
+    locale: str = "fr"
+    timezone: str = "Europe/Paris"
+    list_id: str = ""
+    social: list[Social] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class DatabaseSettings:
+    url: str = "sqlite:///var/relais.db"
+    echo: bool = False
+
+
+@dataclass(slots=True)
+class SmtpSettings:
+    host: str = "127.0.0.1"
+    port: int = 25
+    security: str = "none"  # none | starttls | tls
+    username: str = ""
+    password: str = ""  # prefer RELAIS_SMTP_PASSWORD
+    timeout: float = 30.0
+    connections: int = 4
+
+
+@dataclass(slots=True)
+class DkimSettings:
+    enabled: bool = False
+    domain: str = ""
+    selector: str = ""
+    key_file: str = ""
+    algorithm: str = "rsa-sha256"  # rsa-sha256 | ed25519-sha256
+
+
+@dataclass(slots=True)
+class MailSettings:
+    backend: str = "outbox"  # outbox | smtp
+    outbox_dir: str = "var/outbox"
+    rate_per_second: float = 0.0  # 0: no global limit
+    domain_rates: dict[str, float] = field(default_factory=dict)  # per destination domain, msg/s
+    max_attempts: int = 5
+    error_threshold: float = 0.2  # share of failures that pauses an issue
+    send_window: str = ""  # e.g. "mon-fri 08:00-18:00"; empty: any time
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    dkim: DkimSettings = field(default_factory=DkimSettings)
+
+
+@dataclass(slots=True)
+class WebSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = ""  # prefer RELAIS_SECRET_KEY; a random one is made for the embedded default
+    workers: int = 1
+    behind_proxy: bool = False
+
+
+@dataclass(slots=True)
+class SchedulerSettings:
+    enabled: bool = True
+    newsletter_cron: str = "0 9 1 * *"  # day 1 of each month, 9:00 local time
+    jitter_seconds: int = 120
+
+
+@dataclass(slots=True)
+class WatchSettings:
+    user_agent: str = "Relais/0.1 (+https://example.org/relais)"
+    timeout: float = 20.0
+    max_body_bytes: int = 10_000_000
+    max_redirects: int = 5
+    concurrency: int = 32
+    per_host: int = 4
+    max_backoff_seconds: int = 86_400
+    min_backoff_seconds: int = 3_600
+
+
+@dataclass(slots=True)
+class Term:
+    """One entry of the taxonomy: a slug, its French label, and keywords that suggest it."""
+
+    slug: str
+    label: str
+    keywords: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class TaxonomySettings:
+    themes: list[Term] = field(default_factory=list)
+    zones: list[Term] = field(default_factory=list)
+    territories: list[Term] = field(default_factory=list)
+    audiences: list[Term] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SubscribersSettings:
+    confirm_within_hours: int = 72
+    purge_unconfirmed_after_hours: int = 168
+    soft_bounce_limit: int = 3
+    consent_wording_version: str = "2026-01"
+    signup_rate_per_ip_per_hour: int = 20
+    bounce_maildir: str = ""
+
+
+@dataclass(slots=True)
+class SourceSettings:
+    name: str
+    url: str
+    kind: str
+    item_kind: str
+    every: str = "6h"
+    tags: list[str] = field(default_factory=list)
+    territory: str = ""
+    official: bool = False
+    enabled: bool = True
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Settings:
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    watch: WatchSettings = field(default_factory=WatchSettings)
+    taxonomy: TaxonomySettings = field(default_factory=TaxonomySettings)
+    subscribers: SubscribersSettings = field(default_factory=SubscribersSettings)
+    sources: list[SourceSettings] = field(default_factory=list)
+    path: Path | None = None  # the file these settings came from
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the config, resolved against the config file's folder."""
+        p = Path(relative)
+        if p.is_absolute() or self.path is None:
+            return p
+        return self.path.parent / p
+
+
+ENV_SECRETS = {
+    "RELAIS_SMTP_PASSWORD": ("mail", "smtp", "password"),
+    "RELAIS_SECRET_KEY": ("web", "secret_key"),
+    "RELAIS_DATABASE_URL": ("database", "url"),
+}
+
+
+def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings:
+    """Read, validate and type ``config.toml``; secrets may come from the environment."""
+    env = os.environ if environ is None else environ
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: malformed TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    for var, keys in ENV_SECRETS.items():
+        if env.get(var):
+            table = raw
+            for key in keys[:-1]:
+                table = table.setdefault(key, {})
+            table[keys[-1]] = env[var]
+    settings = build(Settings, raw, where=str(path), skip={"path"})
+    settings.path = path.resolve()
+    _check(settings, str(path))
+    return settings
+
+
+def _check(s: Settings, where: str) -> None:
+    def bad(key: str, msg: str) -> ConfigError:
+        return ConfigError(f"{where}: {key}: {msg}")
+
+    if s.mail.backend not in {"outbox", "smtp"}:
+        raise bad("mail.backend", f"must be 'outbox' or 'smtp', not {s.mail.backend!r}")
+    if s.mail.smtp.security not in {"none", "starttls", "tls"}:
+        raise bad("mail.smtp.security", "must be none, starttls or tls")
+    if not s.database.url.startswith(("sqlite", "postgresql")):
+        raise bad("database.url", "must be a sqlite:/// or postgresql+psycopg:// URL")
+    from core.model import ItemKind, SourceKind
+
+    names: set[str] = set()
+    for i, src in enumerate(s.sources):
+        key = f"sources[{i}]"
+        if src.name in names:
+            raise bad(f"{key}.name", f"duplicate source name {src.name!r}")
+        names.add(src.name)
+        if src.kind not in set(SourceKind):
+            raise bad(f"{key}.kind", f"must be one of {', '.join(SourceKind)}, not {src.kind!r}")
+        if src.item_kind not in set(ItemKind):
+            raise bad(f"{key}.item_kind", f"must be one of {', '.join(ItemKind)}, not {src.item_kind!r}")
+        try:
+            parse_duration(src.every)
+        except ValueError as exc:
+            raise bad(f"{key}.every", str(exc)) from None
+
+
+def parse_duration(text: str) -> int:
+    """``"6h"``, ``"30m"``, ``"1d"``, ``"90s"`` or ``"1h30m"`` → seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    total, number = 0, ""
+    for ch in text.strip():
+        if ch.isdigit():
+            number += ch
+        elif ch in units and number:
+            total += int(number) * units[ch]
+            number = ""
+        else:
+            raise ValueError(f"not a duration: {text!r} (use e.g. 30m, 6h, 1d)")
+    if number or total <= 0:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30m, 6h, 1d)")
+    return total

@@ -1,0 +1,52 @@
+"""The ``relais`` command line: thin commands over the services built in :mod:`relais.wiring`.
+
+User mistakes print one clear line on stderr and exit with code 2; nothing prints a traceback for them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from core.errors import ConfigError, RelaisError
+from relais.cli import config_cmd, db, items, run, scheduler_cmd, serve
+from relais.cli.context import State, err_console
+
+app = typer.Typer(
+    name="relais",
+    help="Relais: veille, curation, lettres d'information et emailings d'un réseau régional.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: str | None = typer.Option(
+        None, "--config", "-c", help="Path to config.toml (default: $RELAIS_CONFIG or ./config.toml)."
+    ),
+) -> None:
+    ctx.obj = State(config)
+
+
+app.add_typer(db.app, name="db")
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(items.app, name="items")
+app.add_typer(scheduler_cmd.app, name="scheduler")
+app.command("serve")(serve.serve)
+app.command("up")(run.up)
+
+
+def main() -> None:
+    """Entry point: run the app, turning Relais errors into one line and a non-zero exit."""
+    try:
+        app()
+    except ConfigError as exc:
+        err_console.print(f"[red]config error:[/red] {exc}", highlight=False)
+        sys.exit(2)
+    except RelaisError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(2)

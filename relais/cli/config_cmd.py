@@ -1,0 +1,29 @@
+"""``relais config``: validate the configuration file."""
+
+from __future__ import annotations
+
+import typer
+
+from core.settings import load_settings
+from relais.cli.context import State, console
+from relais.wiring import config_path, resolve_database_url
+from storage.database import safe_url
+
+app = typer.Typer(help="Configuration.", no_args_is_help=True)
+
+
+@app.command("check")
+def check(ctx: typer.Context) -> None:
+    """Load and validate config.toml; print a summary, or the first error naming the key."""
+    state: State = ctx.find_root().obj
+    path = config_path(state.config)
+    s = load_settings(path)
+    console.print(f"[green]ok[/green] {path}")
+    console.print(f"  network      {s.network.name} — {s.network.newsletter_name}")
+    console.print(f"  database     {safe_url(resolve_database_url(s))}")
+    console.print(f"  mail         {s.mail.backend}")
+    console.print(
+        f"  taxonomy     {len(s.taxonomy.themes)} themes, {len(s.taxonomy.zones)} zones, "
+        f"{len(s.taxonomy.territories)} territories"
+    )
+    console.print(f"  sources      {len(s.sources)}")

@@ -1,0 +1,37 @@
+"""``relais db``: migrate and inspect the database."""
+
+from __future__ import annotations
+
+import typer
+
+from relais.cli.context import console, services
+from relais.cli.output import print_json, print_table
+from storage.migrate import current_revision, head_revision, table_counts, upgrade
+
+app = typer.Typer(help="Database: migrations and inspection.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade_cmd(ctx: typer.Context) -> None:
+    """Create or migrate the schema to the latest revision."""
+    svc = services(ctx, require_schema=False)
+    svc.db.ping()
+    before, after = upgrade(svc.db)
+    if before == after:
+        console.print(f"database already at revision {after}")
+    else:
+        console.print(f"database upgraded: {before or '(empty)'} -> {after}")
+
+
+@app.command("status")
+def status_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
+    """Show the schema revision and how many rows each table holds."""
+    svc = services(ctx, require_schema=False)
+    svc.db.ping()
+    cur, head = current_revision(svc.db), head_revision(svc.db)
+    counts = table_counts(svc.db) if cur is not None else {}
+    if fmt == "json":
+        print_json({"revision": cur, "head": head, "up_to_date": cur == head, "tables": counts})
+        return
+    console.print(f"revision {cur or '(empty)'}; latest {head}" + ("" if cur == head else " — run 'relais db upgrade'"))
+    print_table("tables", ["table", "rows"], sorted(counts.items()))

@@ -1,0 +1,53 @@
+"""Tables for people, JSON for scripts. ``--format json`` prints an array of objects with every stored field."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from rich.table import Table
+
+from relais.cli.context import console
+
+
+def jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(jsonable(value), ensure_ascii=False, indent=2))
+
+
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    table = Table(title=title, title_justify="left")
+    for c in columns:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*["" if v is None else str(jsonable(v)) for v in r])
+    console.print(table)
+
+
+def emit(fmt: str, objects: Sequence[Any], *, title: str, columns: Sequence[str], row: Any) -> None:
+    """Print ``objects`` as JSON (every field) or as a table of ``columns`` built by ``row(obj)``."""
+    if fmt == "json":
+        print_json(list(objects))
+    elif fmt == "table":
+        print_table(title, columns, [row(o) for o in objects])
+    else:
+        from core.errors import InvalidInput
+
+        raise InvalidInput(f"--format must be 'table' or 'json', not {fmt!r}")

@@ -1,0 +1,78 @@
+"""Issues (newsletters and emailings) and the items placed in them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.errors import NotFound
+from core.model import Issue, IssueEntry, IssueKind, IssueStatus
+from storage.tables import IssueItemRow, IssueRow
+
+_PLAIN = [
+    "number", "title", "subject", "editorial", "template", "created_at", "created_by", "scheduled_at",
+    "not_after", "started_at", "sent_at",
+]  # fmt: skip
+
+
+def to_issue(row: IssueRow, entries: list[IssueEntry]) -> Issue:
+    return Issue(
+        id=row.id,
+        kind=IssueKind(row.kind),
+        status=IssueStatus(row.status),
+        audience=dict(row.audience or {}),
+        entries=entries,
+        **{f: getattr(row, f) for f in _PLAIN},
+    )
+
+
+class IssueRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def _entries(self, issue_id: int) -> list[IssueEntry]:
+        q = select(IssueItemRow).where(IssueItemRow.issue_id == issue_id).order_by(IssueItemRow.position)
+        return [IssueEntry(r.item_id, r.section, r.position) for r in self.s.scalars(q)]
+
+    def get(self, issue_id: int) -> Issue:
+        row = self.s.get(IssueRow, issue_id)
+        if row is None:
+            raise NotFound(f"issue {issue_id} not found")
+        return to_issue(row, self._entries(issue_id))
+
+    def find(self, *, kind: IssueKind | None = None, status: IssueStatus | None = None) -> list[Issue]:
+        q = select(IssueRow).order_by(IssueRow.id.desc())
+        if kind is not None:
+            q = q.where(IssueRow.kind == str(kind))
+        if status is not None:
+            q = q.where(IssueRow.status == str(status))
+        return [to_issue(r, self._entries(r.id)) for r in self.s.scalars(q)]
+
+    def next_number(self, kind: IssueKind) -> int:
+        q = select(func.max(IssueRow.number)).where(IssueRow.kind == str(kind))
+        return int(self.s.scalar(q) or 0) + 1
+
+    def save(self, issue: Issue) -> Issue:
+        """Insert or update an issue and replace its entries."""
+        row = self.s.get(IssueRow, issue.id) if issue.id else None
+        if row is None:
+            row = IssueRow()
+            self.s.add(row)
+        for f in _PLAIN:
+            setattr(row, f, getattr(issue, f))
+        row.kind = str(issue.kind)
+        row.status = str(issue.status)
+        row.audience = dict(issue.audience)
+        self.s.flush()
+        issue.id = row.id
+        self.s.query(IssueItemRow).filter(IssueItemRow.issue_id == row.id).delete()
+        for e in issue.entries:
+            self.s.add(IssueItemRow(issue_id=row.id, item_id=e.item_id, section=e.section, position=e.position))
+        self.s.flush()
+        return issue
+
+    def set_status(self, issue_id: int, status: IssueStatus) -> None:
+        row = self.s.get(IssueRow, issue_id)
+        if row is None:
+            raise NotFound(f"issue {issue_id} not found")
+        row.status = str(status)

@@ -1,0 +1,145 @@
+"""Items, where they were seen, and what editors did to them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.errors import NotFound
+from core.model import Item, ItemKind, ItemSource, ItemStatus, SuggestedTag
+from storage.tables import ItemEventRow, ItemRow, ItemSourceRow, SourceRow
+
+_PLAIN = [
+    "title", "url", "canonical_url", "summary", "body_html", "published_at", "collected_at", "updated_at",
+    "approved_at", "approved_by", "opening_date", "deadline", "starts_at", "ends_at", "place", "territory",
+    "featured", "editor_note", "content_hash",
+]  # fmt: skip
+
+
+def to_item(row: ItemRow, sources: Sequence[ItemSource] = ()) -> Item:
+    return Item(
+        id=row.id,
+        kind=ItemKind(row.kind),
+        status=ItemStatus(row.status),
+        tags=list(row.tags or []),
+        suggested_tags=[SuggestedTag(d["tag"], d["reason"]) for d in (row.suggested_tags or [])],
+        field_origins=dict(row.field_origins or {}),
+        pending_update=row.pending_update,
+        sources=list(sources),
+        **{f: getattr(row, f) for f in _PLAIN},
+    )
+
+
+def apply_item(row: ItemRow, item: Item) -> None:
+    for f in _PLAIN:
+        setattr(row, f, getattr(item, f))
+    row.kind = str(item.kind)
+    row.status = str(item.status)
+    row.tags = list(item.tags)
+    row.suggested_tags = [{"tag": t.tag, "reason": t.reason} for t in item.suggested_tags]
+    row.field_origins = dict(item.field_origins)
+    row.pending_update = item.pending_update
+
+
+class ItemRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, item_id: int) -> Item:
+        row = self.s.get(ItemRow, item_id)
+        if row is None:
+            raise NotFound(f"item {item_id} not found")
+        return to_item(row, self.sources_of([item_id]).get(item_id, []))
+
+    def find(
+        self,
+        *,
+        status: ItemStatus | None = None,
+        kind: ItemKind | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Item]:
+        q = select(ItemRow).order_by(ItemRow.collected_at.desc(), ItemRow.id.desc())
+        if status is not None:
+            q = q.where(ItemRow.status == str(status))
+        if kind is not None:
+            q = q.where(ItemRow.kind == str(kind))
+        if limit is not None:
+            q = q.limit(limit).offset(offset)
+        rows = list(self.s.scalars(q))
+        srcs = self.sources_of([r.id for r in rows])
+        return [to_item(r, srcs.get(r.id, [])) for r in rows]
+
+    def count(self, *, status: ItemStatus | None = None) -> int:
+        q = select(func.count()).select_from(ItemRow)
+        if status is not None:
+            q = q.where(ItemRow.status == str(status))
+        return int(self.s.scalar(q) or 0)
+
+    def sources_of(self, item_ids: Sequence[int]) -> dict[int, list[ItemSource]]:
+        out: dict[int, list[ItemSource]] = {}
+        if not item_ids:
+            return out
+        q = (
+            select(ItemSourceRow, SourceRow.name)
+            .join(SourceRow, SourceRow.id == ItemSourceRow.source_id)
+            .where(ItemSourceRow.item_id.in_(list(item_ids)))
+            .order_by(ItemSourceRow.official.desc(), ItemSourceRow.id)
+        )
+        for r, name in self.s.execute(q):
+            out.setdefault(r.item_id, []).append(
+                ItemSource(
+                    source_id=r.source_id,
+                    source_item_id=r.source_item_id,
+                    url=r.url,
+                    title=r.title,
+                    official=r.official,
+                    first_seen_at=r.first_seen_at,
+                    last_seen_at=r.last_seen_at,
+                    source_name=name,
+                )
+            )
+        return out
+
+    def add(self, item: Item) -> Item:
+        row = ItemRow()
+        apply_item(row, item)
+        self.s.add(row)
+        self.s.flush()
+        item.id = row.id
+        for src in item.sources:
+            self.add_source(row.id, src)
+        return item
+
+    def update(self, item: Item) -> None:
+        if item.id is None:
+            raise NotFound("item has no id")
+        row = self.s.get(ItemRow, item.id)
+        if row is None:
+            raise NotFound(f"item {item.id} not found")
+        apply_item(row, item)
+
+    def add_source(self, item_id: int, src: ItemSource) -> None:
+        self.s.add(
+            ItemSourceRow(
+                item_id=item_id,
+                source_id=src.source_id,
+                source_item_id=src.source_item_id,
+                url=src.url,
+                title=src.title,
+                official=src.official,
+                first_seen_at=src.first_seen_at,
+                last_seen_at=src.last_seen_at,
+            )
+        )
+
+    def log(self, item_id: int, *, at: datetime, actor: str, action: str, changes: dict[str, Any]) -> None:
+        self.s.add(ItemEventRow(item_id=item_id, at=at, actor=actor, action=action, changes=changes))
+
+    def events(self, item_id: int) -> list[dict[str, Any]]:
+        q = select(ItemEventRow).where(ItemEventRow.item_id == item_id).order_by(ItemEventRow.id)
+        return [{"at": e.at, "actor": e.actor, "action": e.action, "changes": e.changes} for e in self.s.scalars(q)]

@@ -1,0 +1,104 @@
+"""Sources and their health."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import NotFound
+from core.model import ItemKind, Source, SourceHealth, SourceKind
+from storage.tables import SourceRow
+
+_HEALTH = list(SourceHealth.__dataclass_fields__)
+
+
+def to_source(row: SourceRow) -> Source:
+    return Source(
+        id=row.id,
+        name=row.name,
+        url=row.url,
+        kind=SourceKind(row.kind),
+        item_kind=ItemKind(row.item_kind),
+        every_seconds=row.every_seconds,
+        tags=list(row.tags or []),
+        territory=row.territory,
+        official=row.official,
+        enabled=row.enabled,
+        options=dict(row.options or {}),
+        origin=row.origin,
+        health=SourceHealth(**{f: getattr(row, f) for f in _HEALTH}),
+    )
+
+
+def _apply(row: SourceRow, src: Source) -> None:
+    row.name = src.name
+    row.url = src.url
+    row.kind = str(src.kind)
+    row.item_kind = str(src.item_kind)
+    row.every_seconds = src.every_seconds
+    row.tags = list(src.tags)
+    row.territory = src.territory
+    row.official = src.official
+    row.enabled = src.enabled
+    row.options = dict(src.options)
+    row.origin = src.origin
+
+
+class SourceRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def find(self, *, enabled_only: bool = False) -> list[Source]:
+        q = select(SourceRow).order_by(SourceRow.name)
+        if enabled_only:
+            q = q.where(SourceRow.enabled.is_(True))
+        return [to_source(r) for r in self.s.scalars(q)]
+
+    def get(self, source_id: int) -> Source:
+        row = self.s.get(SourceRow, source_id)
+        if row is None:
+            raise NotFound(f"source {source_id} not found")
+        return to_source(row)
+
+    def by_name(self, name: str) -> Source:
+        row = self.s.scalar(select(SourceRow).where(SourceRow.name == name))
+        if row is None:
+            raise NotFound(f"source {name!r} not found")
+        return to_source(row)
+
+    def save(self, src: Source) -> Source:
+        """Insert or update the definition (not the health) of a source."""
+        row = self.s.get(SourceRow, src.id) if src.id else None
+        if row is None:
+            row = SourceRow(consecutive_failures=0, runs=0, not_modified_runs=0, zero_item_runs=0, last_items=0)
+            self.s.add(row)
+        _apply(row, src)
+        self.s.flush()
+        return to_source(row)
+
+    def save_health(self, source_id: int, health: SourceHealth) -> None:
+        row = self.s.get(SourceRow, source_id)
+        if row is None:
+            raise NotFound(f"source {source_id} not found")
+        for f in _HEALTH:
+            setattr(row, f, getattr(health, f))
+
+    def sync_from_config(self, declared: Iterable[Source]) -> tuple[int, int]:
+        """Make config-declared sources exist and match; health is kept. Returns (added, updated)."""
+        existing = {r.name: r for r in self.s.scalars(select(SourceRow))}
+        added = updated = 0
+        for src in declared:
+            row = existing.get(src.name)
+            if row is None:
+                self.save(src)
+                added += 1
+            elif row.origin == "config":
+                before = to_source(row)
+                src.id = row.id
+                _apply(row, src)
+                if to_source(row) != before:
+                    updated += 1
+        self.s.flush()
+        return added, updated

@@ -1,0 +1,298 @@
+"""The database schema as typed SQLAlchemy 2 tables. Migrations in ``storage/migrations`` create exactly this.
+
+Times are stored as aware UTC datetimes (see :class:`UTCDateTime`); JSON columns hold lists and small maps.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (naive storage) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use aware UTC datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        date: Date,
+        dict[str, Any]: JSONType,
+        list[Any]: JSONType,
+    }
+
+
+class SourceRow(Base):
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    item_kind: Mapped[str] = mapped_column(String(16))
+    every_seconds: Mapped[int] = mapped_column(Integer, default=21600)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    territory: Mapped[str | None] = mapped_column(String(64))
+    official: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    origin: Mapped[str] = mapped_column(String(16), default="config")
+    created_at: Mapped[datetime | None]
+    # health, kept between runs
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    fresh_until: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    backoff_until: Mapped[datetime | None]
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    not_modified_runs: Mapped[int] = mapped_column(Integer, default=0)
+    zero_item_runs: Mapped[int] = mapped_column(Integer, default=0)
+    last_items: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CollectionRunRow(Base):
+    """One collection of one source: the history behind health and figures."""
+
+    __tablename__ = "collection_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(16))  # fetched | not_modified | error | skipped
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    parsed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ItemRow(Base):
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text, index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    published_at: Mapped[datetime | None]
+    collected_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    approved_at: Mapped[datetime | None] = mapped_column(index=True)
+    approved_by: Mapped[str | None] = mapped_column(String(320))
+    opening_date: Mapped[date | None]
+    deadline: Mapped[date | None] = mapped_column(index=True)
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    place: Mapped[str | None] = mapped_column(Text)
+    territory: Mapped[str | None] = mapped_column(String(64))
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    suggested_tags: Mapped[list[Any]] = mapped_column(default=list)  # [{"tag": …, "reason": …}]
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    editor_note: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    field_origins: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    pending_update: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    __table_args__ = (
+        Index("ix_items_status_collected", "status", "collected_at"),
+        Index("ix_items_kind_status", "kind", "status"),
+    )
+
+
+class ItemSourceRow(Base):
+    """Where an item was seen: one row per (source, the source's own id)."""
+
+    __tablename__ = "item_sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    source_item_id: Mapped[str] = mapped_column(String(1000))
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    official: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    __table_args__ = (UniqueConstraint("source_id", "source_item_id", name="uq_item_sources_source_item"),)
+
+
+class ItemEventRow(Base):
+    """Who did what to an item and when: approvals, edits, tags, merges."""
+
+    __tablename__ = "item_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(320))  # a user's email, or "watch"
+    action: Mapped[str] = mapped_column(String(32))  # collected | updated | approved | rejected | edited | tagged…
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+
+
+class SubscriberRow(Base):
+    __tablename__ = "subscribers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    organisation_type: Mapped[str | None] = mapped_column(String(32))
+    preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    locale: Mapped[str] = mapped_column(String(8), default="fr")
+    created_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    unsubscribed_at: Mapped[datetime | None]
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    soft_bounces: Mapped[int] = mapped_column(Integer, default=0)
+    token_version: Mapped[int] = mapped_column(Integer, default=0)  # bump to void every link sent so far
+
+
+class ConsentEventRow(Base):
+    """Every change of a subscriber's state or preferences, kept as proof of consent."""
+
+    __tablename__ = "consent_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="SET NULL"), index=True)
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(32))  # signup | confirm | preferences | unsubscribe | …
+    origin: Mapped[str] = mapped_column(String(16))  # form | import | admin | link | bounce
+    ip: Mapped[str | None] = mapped_column(String(64))
+    wording_version: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SuppressionRow(Base):
+    """Addresses that must never be mailed or re-imported, kept only as a hash."""
+
+    __tablename__ = "suppressions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reason: Mapped[str] = mapped_column(String(32))  # erased | hard_bounce | complaint | admin
+    at: Mapped[datetime]
+
+
+class BounceRow(Base):
+    __tablename__ = "bounces"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="SET NULL"), index=True)
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # hard | soft | complaint
+    origin: Mapped[str] = mapped_column(String(16))  # smtp | dsn | arf
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class IssueRow(Base):
+    __tablename__ = "issues"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    number: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    editorial: Mapped[str] = mapped_column(Text, default="")
+    template: Mapped[str] = mapped_column(String(64), default="newsletter")
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    created_at: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(String(320))
+    scheduled_at: Mapped[datetime | None]
+    not_after: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    __table_args__ = (UniqueConstraint("kind", "number", name="uq_issues_kind_number"),)
+
+
+class IssueItemRow(Base):
+    __tablename__ = "issue_items"
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"), primary_key=True, index=True)
+    section: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class DeliveryRow(Base):
+    """The ledger: one message of one issue to one subscriber, frozen when sending starts."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="SET NULL"))
+    email: Mapped[str] = mapped_column(String(320))
+    segment: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    smtp_code: Mapped[int | None] = mapped_column(Integer)
+    smtp_reply: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[datetime | None]
+    sending_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_attempt_at: Mapped[datetime | None]
+    __table_args__ = (
+        UniqueConstraint("issue_id", "subscriber_id", name="uq_deliveries_issue_subscriber"),
+        Index("ix_deliveries_issue_status_id", "issue_id", "status", "id"),
+    )

@@ -1,0 +1,55 @@
+"""Editors', staff's and admins' accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import NotFound
+from core.model import Role, User
+from storage.tables import UserRow
+
+
+def to_user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        role=Role(row.role),
+        password_hash=row.password_hash,
+        active=row.active,
+        created_at=row.created_at,
+        last_login_at=row.last_login_at,
+    )
+
+
+class UserRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def find(self) -> list[User]:
+        return [to_user(r) for r in self.s.scalars(select(UserRow).order_by(UserRow.email))]
+
+    def by_email(self, email: str) -> User | None:
+        row = self.s.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
+        return to_user(row) if row else None
+
+    def get(self, user_id: int) -> User:
+        row = self.s.get(UserRow, user_id)
+        if row is None:
+            raise NotFound(f"user {user_id} not found")
+        return to_user(row)
+
+    def save(self, user: User) -> User:
+        row = self.s.get(UserRow, user.id) if user.id else None
+        if row is None:
+            row = UserRow(failed_logins=0)
+            self.s.add(row)
+        row.email = user.email.strip().lower()
+        row.role = str(user.role)
+        row.password_hash = user.password_hash
+        row.active = user.active
+        row.created_at = user.created_at
+        row.last_login_at = user.last_login_at
+        self.s.flush()
+        user.id = row.id
+        return user

@@ -1,0 +1,82 @@
+"""The configuration file: the bundled example loads; mistakes are named by key and file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.errors import ConfigError
+from core.settings import load_settings, parse_duration
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "config.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_bundled_example_is_complete(root: Path) -> None:
+    s = load_settings(root / "config.toml", environ={})
+    assert s.network.newsletter_name == "RESA'CLIC"
+    assert {t.slug for t in s.taxonomy.themes} >= {"ecsi", "sante", "eau", "agriculture", "climat"}
+    assert {t.slug for t in s.taxonomy.zones} >= {
+        "afrique-subsaharienne",
+        "maghreb",
+        "asie",
+        "amerique-latine",
+        "europe",
+    }
+    assert len(s.taxonomy.territories) == 12  # the départements of Auvergne-Rhône-Alpes
+    assert {src.kind for src in s.sources} == {"feed", "html", "ical", "json"}
+    assert s.resolve("var/outbox") == (root / "var/outbox").resolve()
+
+
+def test_unknown_key_is_named_with_the_file(tmp_path: Path) -> None:
+    p = write(tmp_path, '[mail]\nbackend = "outbox"\noutbox_dri = "x"\n')
+    with pytest.raises(ConfigError, match=r"config\.toml: unknown key 'mail\.outbox_dri'"):
+        load_settings(p, environ={})
+
+
+def test_wrong_type_is_named(tmp_path: Path) -> None:
+    p = write(tmp_path, '[web]\nport = "huit mille"\n')
+    with pytest.raises(ConfigError, match=r"web\.port: expected a whole number, got a string"):
+        load_settings(p, environ={})
+
+
+def test_nested_list_errors_name_the_index(tmp_path: Path) -> None:
+    p = write(tmp_path, '[[sources]]\nname = "a"\nurl = "x"\nkind = "rss"\nitem_kind = "news"\n')
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.kind: must be one of feed, html, ical, json"):
+        load_settings(p, environ={})
+
+
+def test_missing_required_key(tmp_path: Path) -> None:
+    p = write(tmp_path, '[[sources]]\nname = "a"\nkind = "feed"\nitem_kind = "news"\n')
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.url: missing required key"):
+        load_settings(p, environ={})
+
+
+def test_malformed_and_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="malformed TOML"):
+        load_settings(write(tmp_path, "[mail\n"), environ={})
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_secrets_come_from_the_environment(tmp_path: Path) -> None:
+    p = write(tmp_path, '[mail.smtp]\nhost = "relay"\n')
+    s = load_settings(p, environ={"RELAIS_SMTP_PASSWORD": "s3cret", "RELAIS_SECRET_KEY": "k"})
+    assert s.mail.smtp.password == "s3cret"
+    assert s.mail.smtp.host == "relay"
+    assert s.web.secret_key == "k"
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("6h", 21600), ("30m", 1800), ("1d", 86400), ("1h30m", 5400)])
+def test_durations(text: str, seconds: int) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "6", "h", "6x", "-1h", "0m"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration(text)
