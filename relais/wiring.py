@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,18 @@ class Services:
         check_not_newer(self.db)
         if not is_up_to_date(self.db):
             raise StorageError("the database schema is not up to date: run 'relais db upgrade'")
+
+    @property
+    def secret_key(self) -> str:
+        """``[web] secret_key`` (or RELAIS_SECRET_KEY); else a random key kept in ``var/secret_key``."""
+        if self.settings.web.secret_key:
+            return self.settings.web.secret_key
+        path = self.settings.resolve("var/secret_key")
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="ascii")
+            path.chmod(0o600)
+        return path.read_text(encoding="ascii").strip()
 
     def close(self) -> None:
         self.db.dispose()

@@ -1,0 +1,24 @@
+"""Run the benchmarks: ``python -m bench`` (all) or ``python -m bench watch digest`` (some)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# Each module has ``main() -> None`` that measures, prints a table and compares with a reference run alongside.
+BENCHMARKS: list[str] = []
+
+
+def main(argv: list[str]) -> int:
+    chosen = argv or BENCHMARKS
+    unknown = [n for n in chosen if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    for name in chosen:
+        importlib.import_module(f"bench.{name}").main()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
