@@ -89,6 +89,47 @@ class DeliveryStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class ItemAction(StrEnum):
+    """What ``item_events.action`` records (actor: an editor's email, or "watch")."""
+
+    COLLECTED = "collected"
+    UPDATED = "updated"  # the source changed it (applied to new items, pending on approved ones)
+    MERGED = "merged"  # another source's sighting joined this item
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ARCHIVED = "archived"
+    RESTORED = "restored"  # back to new
+    EDITED = "edited"
+    TAGGED = "tagged"
+
+
+class ConsentAction(StrEnum):
+    """What ``consent_events.action`` records: the proof of consent, and what key figures count."""
+
+    SIGNUP = "signup"  # form submitted, confirmation email sent
+    CONFIRM = "confirm"  # double opt-in link followed: the address now counts
+    IMPORT = "import"  # imported with a legal basis (details: basis, confirmed)
+    PREFERENCES = "preferences"  # preferences changed (details: before/after)
+    UNSUBSCRIBE = "unsubscribe"  # details: {"stream": "newsletter" | "emailing" | "all"}
+    SUPPRESS = "suppress"  # hard bounce, complaint or staff (details: reason)
+    ERASE = "erase"  # RGPD erasure; only the hash remains
+    ADMIN_EDIT = "admin_edit"
+
+
+class ConsentOrigin(StrEnum):
+    FORM = "form"
+    IMPORT = "import"
+    ADMIN = "admin"
+    LINK = "link"
+    BOUNCE = "bounce"
+
+
+class BounceKind(StrEnum):
+    HARD = "hard"
+    SOFT = "soft"
+    COMPLAINT = "complaint"
+
+
 class Role(StrEnum):
     EDITOR = "editor"
     STAFF = "staff"
