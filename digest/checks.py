@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 from core.message import Placeholder
 
 GMAIL_CLIP_BYTES = 102 * 1024
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: S104 (a list of hosts, not a bind)
 _PLACEHOLDERS = frozenset(str(p) for p in Placeholder)
 _LAYOUT = re.compile(r"display\s*:\s*(?:inline-)?(?:flex|grid)\b", re.IGNORECASE)
 

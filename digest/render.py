@@ -51,8 +51,12 @@ def _tidy(text: str) -> str:
 def _environments(folder: Path) -> tuple[jinja2.Environment, jinja2.Environment]:
     loader = jinja2.FileSystemLoader(str(folder))
     html = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    # The text part is plain text, never parsed as HTML: escaping would print "&amp;" to readers.
     text = jinja2.Environment(
-        loader=loader, autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+        loader=loader,
+        autoescape=False,  # noqa: S701
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
     )
     text.filters["wrap"] = _wrap
     return html, text

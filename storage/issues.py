@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
-from core.model import Issue, IssueEntry, IssueKind, IssueStatus
-from storage.tables import IssueItemRow, IssueRow
+from core.model import Issue, IssueEntry, IssueKind, IssueStatus, Item, ItemStatus
+from storage.items import ItemRepository, to_item
+from storage.tables import IssueItemRow, IssueRow, ItemRow
 
 _PLAIN = [
     "number", "title", "subject", "editorial", "template", "created_at", "created_by", "scheduled_at",
@@ -76,3 +80,31 @@ class IssueRepository:
         if row is None:
             raise NotFound(f"issue {issue_id} not found")
         row.status = str(status)
+
+    def previous_created_at(self, kind: IssueKind, *, before: int | None = None) -> datetime | None:
+        """When the latest issue of ``kind`` (not cancelled; older than issue ``before`` if given) was created:
+        a newsletter takes what was approved after that."""
+        q = select(func.max(IssueRow.created_at)).where(
+            IssueRow.kind == str(kind), IssueRow.status != str(IssueStatus.CANCELLED)
+        )
+        if before is not None:
+            q = q.where(IssueRow.id < before)
+        return self.s.scalar(q)
+
+    def approved_items(self, *, approved_after: datetime | None = None) -> list[Item]:
+        """Approved items, oldest approval first, optionally only those approved strictly after a moment."""
+        q = select(ItemRow).where(ItemRow.status == str(ItemStatus.APPROVED)).order_by(ItemRow.approved_at, ItemRow.id)
+        if approved_after is not None:
+            q = q.where(ItemRow.approved_at > approved_after)
+        return self._with_sources(list(self.s.scalars(q)))
+
+    def items_by_ids(self, item_ids: Sequence[int]) -> dict[int, Item]:
+        """The items of an issue (any status: an item archived after sending still renders in the archive)."""
+        if not item_ids:
+            return {}
+        rows = list(self.s.scalars(select(ItemRow).where(ItemRow.id.in_(list(item_ids)))))
+        return {i.id: i for i in self._with_sources(rows) if i.id is not None}
+
+    def _with_sources(self, rows: list[ItemRow]) -> list[Item]:
+        srcs = ItemRepository(self.s).sources_of([r.id for r in rows])
+        return [to_item(r, srcs.get(r.id, [])) for r in rows]

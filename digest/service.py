@@ -1,0 +1,221 @@
+"""The digest's orchestrator: the I/O around the pure deciders, for the CLI, the scheduler and the admin.
+
+build:    previous issue's date | approved items since | assemble sections | save draft
+edit:     load draft | pure edit | save
+segments: issue + its items + confirmed subscribers | group by filtered content
+render:   segment | render once (templates, MJML, inlined CSS, text twin) -> RenderedSegment
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from core.clock import Clock
+from core.errors import InvalidInput, NotFound
+from core.message import Placeholder, RenderedSegment
+from core.model import Issue, IssueKind, IssueStatus, Item, SubscriberStatus
+from core.settings import NetworkSettings, TaxonomySettings
+from digest import assemble, edits
+from digest.render import Renderer
+from digest.segments import Segment, Taxonomy, content_for, in_audience, segment_key, segments
+from digest.view import default_subject, shorten
+from storage.database import Database
+from storage.issues import IssueRepository
+from storage.subscribers import SubscriberRepository
+
+
+@dataclass
+class DigestService:
+    db: Database
+    clock: Clock
+    network: NetworkSettings
+    taxonomy: TaxonomySettings
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        return Renderer(self.network, territories={t.slug: t.label for t in self.taxonomy.territories})
+
+    @cached_property
+    def tax(self) -> Taxonomy:
+        return Taxonomy.from_settings(self.taxonomy)
+
+    # -- build ---------------------------------------------------------------------------------------------
+
+    def build_newsletter(self, *, editorial: str = "", subject: str | None = None, by: str | None = None) -> Issue:
+        """A numbered draft of the items approved since the previous newsletter was created."""
+        now = self.clock.now()
+        with self.db.session() as s:
+            repo = IssueRepository(s)
+            since = repo.previous_created_at(IssueKind.NEWSLETTER)
+            entries = assemble.newsletter_entries(repo.approved_items(approved_after=since), now.date())
+            if not entries:
+                when = f" since {since:%Y-%m-%d %H:%M} UTC" if since else ""
+                raise InvalidInput(f"no approved item{when} is still open: nothing to put in a newsletter")
+            number = repo.next_number(IssueKind.NEWSLETTER)
+            subj = (subject or "").strip() or default_subject(self.network, number, now)
+            issue = Issue(
+                kind=IssueKind.NEWSLETTER, title=f"{self.network.newsletter_name} n°{number}", subject=subj,
+                number=number, editorial=edits.check_editorial(editorial), template="newsletter",
+                entries=entries, created_at=now, created_by=by,
+            )  # fmt: skip
+            return repo.save(issue)
+
+    def build_emailing(
+        self,
+        *,
+        theme: str | None = None,
+        item_ids: list[int] | None = None,
+        text: str = "",
+        subject: str | None = None,
+        by: str | None = None,
+    ) -> Issue:
+        """A thematic emailing: the current items tagged ``theme`` (its audience: that theme's subscribers), a
+        hand-picked list of items, or only a free text."""
+        if theme and item_ids:
+            raise InvalidInput("choose either a theme or a list of items, not both")
+        text = edits.check_editorial(text)
+        if not theme and not item_ids and not text:
+            raise InvalidInput("an emailing needs a theme, a list of items or a text")
+        labels = {t.slug: t.label for t in self.taxonomy.themes}
+        if theme and theme not in labels:
+            raise InvalidInput(f"unknown theme {theme!r}; known: {', '.join(sorted(labels)) or 'none'}")
+        today = self.clock.now().date()
+        with self.db.session() as s:
+            repo = IssueRepository(s)
+            if theme:
+                chosen = assemble.theme_items(repo.approved_items(), theme, today)
+                if not chosen:
+                    raise InvalidInput(f"no approved, open item is tagged {theme!r}: nothing to send")
+            elif item_ids:
+                chosen = assemble.picked_items(repo.items_by_ids(item_ids), item_ids, today)
+            else:
+                chosen = []
+            subj = (subject or "").strip()
+            if not subj:
+                subj = f"{labels[theme]} : la sélection de {self.network.name}" if theme else ""
+            if not subj:
+                raise InvalidInput("an emailing without a theme needs --subject")
+            issue = Issue(
+                kind=IssueKind.EMAILING, title=shorten(subj, 200), subject=subj, editorial=text,
+                template="emailing", audience={"themes": [theme]} if theme else {},
+                entries=assemble.selection_entries(chosen), created_at=self.clock.now(), created_by=by,
+            )  # fmt: skip
+            return repo.save(issue)
+
+    # -- read and edit -------------------------------------------------------------------------------------
+
+    def get(self, issue_id: int) -> Issue:
+        with self.db.session() as s:
+            return IssueRepository(s).get(issue_id)
+
+    def all(self) -> list[Issue]:
+        with self.db.session() as s:
+            return IssueRepository(s).find()
+
+    def items_of(self, issue: Issue) -> dict[int, Item]:
+        with self.db.session() as s:
+            return IssueRepository(s).items_by_ids([e.item_id for e in issue.entries])
+
+    def _edit_draft(self, issue_id: int, change: str, apply: object) -> Issue:
+        with self.db.session() as s:
+            repo = IssueRepository(s)
+            issue = repo.get(issue_id)
+            if issue.status != IssueStatus.DRAFT:
+                raise InvalidInput(f"issue {issue_id} is {issue.status}: only a draft can be edited ({change})")
+            apply(issue)  # type: ignore[operator]
+            return repo.save(issue)
+
+    def remove_item(self, issue_id: int, item_id: int) -> Issue:
+        return self._edit_draft(issue_id, "remove", lambda i: setattr(i, "entries", edits.remove(i.entries, item_id)))
+
+    def move_item(self, issue_id: int, item_id: int, *, to_index: int, section: str | None = None) -> Issue:
+        def apply(i: Issue) -> None:
+            i.entries = edits.move(i.entries, item_id, to_index=to_index, section=section)
+
+        return self._edit_draft(issue_id, "move", apply)
+
+    def add_item(self, issue_id: int, item_id: int, *, section: str | None = None) -> Issue:
+        """Add an approved, open item, by default in the section the newsletter rules would give it."""
+        with self.db.session() as s:
+            found = IssueRepository(s).items_by_ids([item_id])
+        item = assemble.picked_items(found, [item_id], self.clock.now().date())[0]
+        issue = self.get(issue_id)
+        where = section or (
+            assemble.section_of(item, self.clock.now().date()) if issue.kind == IssueKind.NEWSLETTER else "selection"
+        )
+        return self._edit_draft(issue_id, "add", lambda i: setattr(i, "entries", edits.add(i.entries, item_id, where)))
+
+    def set_editorial(self, issue_id: int, text: str) -> Issue:
+        text = edits.check_editorial(text)
+        return self._edit_draft(issue_id, "editorial", lambda i: setattr(i, "editorial", text))
+
+    def set_subject(self, issue_id: int, subject: str) -> Issue:
+        subject = subject.strip()
+        if not subject:
+            raise InvalidInput("the subject cannot be empty")
+        return self._edit_draft(issue_id, "subject", lambda i: setattr(i, "subject", subject))
+
+    # -- segments and rendering ----------------------------------------------------------------------------
+
+    def segments(self, issue_id: int) -> list[Segment]:
+        with self.db.session() as s:
+            issue = IssueRepository(s).get(issue_id)
+            items = IssueRepository(s).items_by_ids([e.item_id for e in issue.entries])
+            subs = SubscriberRepository(s).find(status=SubscriberStatus.CONFIRMED)
+        return segments(issue, items, subs, self.tax)
+
+    def _render(self, issue: Issue, items: dict[int, Item], ids: tuple[int, ...], key: str) -> RenderedSegment:
+        return self.renderer.render(issue, items, ids, key=key, when=issue.created_at or self.clock.now())
+
+    def render_segments(self, issue_id: int) -> list[tuple[Segment, RenderedSegment]]:
+        """Every segment of the issue, each rendered once: what delivery personalises per subscriber."""
+        issue = self.get(issue_id)
+        items = self.items_of(issue)
+        return [(seg, self._render(issue, items, seg.item_ids, seg.key)) for seg in self.segments(issue_id)]
+
+    def render_segment(self, issue_id: int, key: str) -> RenderedSegment:
+        issue = self.get(issue_id)
+        items = self.items_of(issue)
+        for seg in self.segments(issue_id):
+            if seg.key == key:
+                return self._render(issue, items, seg.item_ids, seg.key)
+        raise NotFound(f"issue {issue_id} has no segment {key!r} (see 'relais digest segments {issue_id}')")
+
+    def render_for(self, issue_id: int, email: str) -> RenderedSegment:
+        """What one subscriber would receive (placeholders left in)."""
+        issue = self.get(issue_id)
+        items = self.items_of(issue)
+        with self.db.session() as s:
+            sub = SubscriberRepository(s).by_email(email.strip())
+        if sub is None:
+            raise NotFound(f"no subscriber {email!r}")
+        if sub.status != SubscriberStatus.CONFIRMED or not in_audience(issue, sub.preferences):
+            raise InvalidInput(
+                f"{email} does not receive issue {issue_id} (status {sub.status}, or not in its audience)"
+            )
+        text_only = issue.kind == IssueKind.EMAILING and not issue.entries
+        ids = () if text_only else content_for(issue, items, sub.preferences, self.tax)
+        if not ids and not text_only:
+            raise InvalidInput(f"issue {issue_id} has nothing for {email}: it is not sent to them")
+        assert issue.id is not None
+        return self._render(issue, items, ids, segment_key(issue.id, ids))
+
+    def render_public(self, issue_id: int) -> RenderedSegment:
+        """The whole issue with generic links: the archive's web page."""
+        issue = self.get(issue_id)
+        items = self.items_of(issue)
+        ids = tuple(e.item_id for e in issue.entries)
+        assert issue.id is not None
+        seg = self._render(issue, items, ids, segment_key(issue.id, ids))
+        base = self.network.base_url.rstrip("/")
+        generic = {
+            Placeholder.VIEW_URL: f"{base}/archives/{issue_id}",
+            Placeholder.PREFERENCES_URL: f"{base}/abonnement",
+            Placeholder.UNSUBSCRIBE_URL: f"{base}/abonnement",
+            Placeholder.EMAIL: "que vous avez indiquée",
+        }
+        html, text = seg.html, seg.text
+        for ph, value in generic.items():
+            html, text = html.replace(str(ph), value), text.replace(str(ph), value)
+        return RenderedSegment(seg.issue_id, seg.key, seg.subject, html, text, seg.item_ids)
