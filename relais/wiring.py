@@ -10,6 +10,7 @@ from pathlib import Path
 from core.clock import Clock, SystemClock
 from core.model import ItemKind, Source, SourceKind
 from core.settings import Settings, load_settings, parse_duration
+from digest.service import DigestService
 from storage.database import Database
 from storage.migrate import check_not_newer, is_up_to_date
 from storage.sources import SourceRepository
@@ -102,3 +103,9 @@ def sync_sources(services: Services) -> tuple[int, int]:
     """Make the database's sources match the config's declarations."""
     with services.db.session() as s:
         return SourceRepository(s).sync_from_config(declared_sources(services.settings))
+
+
+def digest_service(services: Services) -> DigestService:
+    """The digest (assembly, segments, rendering) over the configured database, clock and network identity."""
+    s = services.settings
+    return DigestService(db=services.db, clock=services.clock, network=s.network, taxonomy=s.taxonomy)

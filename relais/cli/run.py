@@ -25,9 +25,22 @@ def _sources(svc: Services) -> str:
     return f"sources synced from config: {added} added, {updated} updated"
 
 
+def _digest(svc: Services) -> str:
+    """Build the newsletter draft from what editors approved, when there is something new to put in it."""
+    from core.errors import InvalidInput
+    from relais.wiring import digest_service
+
+    try:
+        issue = digest_service(svc).build_newsletter(by="relais up")
+    except InvalidInput as exc:
+        return f"no newsletter draft: {exc}"
+    return f"newsletter draft #{issue.id} ({len(issue.entries)} items): {issue.subject}"
+
+
 STEPS: list[tuple[str, Callable[[Services], str]]] = [
     ("migrate", _migrate),
     ("sources", _sources),
+    ("digest", _digest),
 ]
 
 

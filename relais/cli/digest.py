@@ -1,0 +1,187 @@
+"""``relais digest``: build, inspect, edit and preview newsletters and thematic emailings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from core.errors import InvalidInput
+from core.message import RenderedSegment
+from relais.cli.context import console, services
+from relais.cli.output import emit, print_json
+from relais.wiring import digest_service
+
+app = typer.Typer(help="Newsletters and thematic emailings: build, segments, preview.", no_args_is_help=True)
+
+KINDS = ("newsletter", "emailing")
+
+
+def _ids(text: str | None) -> list[int]:
+    if not text:
+        return []
+    try:
+        return [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise InvalidInput(f"--items must be item ids separated by commas, e.g. 1,2,3; got {text!r}") from None
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        raise InvalidInput(f"--format must be 'table' or 'json', not {fmt!r}")
+
+
+@app.command("build")
+def build(
+    ctx: typer.Context,
+    kind: str = typer.Argument(..., help="newsletter | emailing"),
+    theme: str | None = typer.Option(None, "--theme", help="Emailing: the items tagged with this theme slug."),
+    items: str | None = typer.Option(None, "--items", help="Emailing: hand-picked item ids, e.g. 1,2,3."),
+    text: str = typer.Option("", "--text", help="Editorial (newsletter) or free text (emailing)."),
+    subject: str | None = typer.Option(None, "--subject", help="Subject line (a default is made if possible)."),
+    fmt: str = typer.Option("table", "--format", help="table (prints the id) | json (the issue)"),
+) -> None:
+    """Create a draft issue and print its id (or the issue as JSON)."""
+    _check_format(fmt)
+    if kind not in KINDS:
+        raise InvalidInput(f"kind must be newsletter or emailing, not {kind!r}")
+    svc = digest_service(services(ctx))
+    if kind == "newsletter":
+        if theme or items:
+            raise InvalidInput("--theme and --items are for emailings")
+        issue = svc.build_newsletter(editorial=text, subject=subject)
+    else:
+        issue = svc.build_emailing(theme=theme, item_ids=_ids(items), text=text, subject=subject)
+    if fmt == "json":
+        print_json(issue)
+    else:
+        print(issue.id)
+
+
+@app.command("list")
+def list_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
+    """List issues, newest first."""
+    issues = digest_service(services(ctx)).all()
+    emit(
+        fmt,
+        issues,
+        title="issues",
+        columns=["id", "kind", "number", "status", "items", "created", "subject"],
+        row=lambda i: [i.id, i.kind, i.number, i.status, len(i.entries), i.created_at, i.subject[:70]],
+    )
+
+
+@app.command("show")
+def show(ctx: typer.Context, issue_id: int, fmt: str = typer.Option("table", "--format")) -> None:
+    """Show an issue: its sections and items, in order."""
+    _check_format(fmt)
+    svc = digest_service(services(ctx))
+    issue = svc.get(issue_id)
+    if fmt == "json":
+        print_json(issue)
+        return
+    items = svc.items_of(issue)
+    console.print(f"[bold]#{issue.id}[/bold] {issue.kind} {issue.status} — {issue.subject}", highlight=False)
+    if issue.editorial:
+        console.print(issue.editorial, highlight=False)
+    emit(
+        "table",
+        issue.entries,
+        title="entries",
+        columns=["position", "section", "item", "kind", "deadline", "title"],
+        row=lambda e: [e.position, e.section, e.item_id, items[e.item_id].kind, items[e.item_id].deadline,
+                       items[e.item_id].title[:60]],
+    )  # fmt: skip
+
+
+@app.command("segments")
+def segments_cmd(ctx: typer.Context, issue_id: int, fmt: str = typer.Option("table", "--format")) -> None:
+    """The issue's segments: subscribers sharing the same content, with the rendered sizes."""
+    _check_format(fmt)
+    rendered = digest_service(services(ctx)).render_segments(issue_id)
+    rows = [
+        {
+            "key": seg.key,
+            "subscribers": len(seg.subscriber_ids),
+            "items": len(seg.item_ids),
+            "html_bytes": len(r.html.encode()),
+            "text_bytes": len(r.text.encode()),
+        }
+        for seg, r in rendered
+    ]
+    if not rows and fmt == "table":
+        console.print(f"issue {issue_id}: no subscriber would receive anything (nothing would be sent)")
+        return
+    emit(fmt, rows, title=f"segments of issue {issue_id}", columns=list(rows[0]) if rows else [],
+         row=lambda r: list(r.values()))  # fmt: skip
+
+
+edit = typer.Typer(help="Edit a draft before sending.", no_args_is_help=True)
+app.add_typer(edit, name="edit")
+
+
+@edit.command("remove")
+def edit_remove(ctx: typer.Context, issue_id: int, item_id: int) -> None:
+    """Take an item out of a draft."""
+    digest_service(services(ctx)).remove_item(issue_id, item_id)
+
+
+@edit.command("add")
+def edit_add(ctx: typer.Context, issue_id: int, item_id: int, section: str | None = typer.Option(None)) -> None:
+    """Add an approved item to a draft (in its natural section unless --section)."""
+    digest_service(services(ctx)).add_item(issue_id, item_id, section=section)
+
+
+@edit.command("move")
+def edit_move(
+    ctx: typer.Context, issue_id: int, item_id: int, to: int = typer.Option(..., "--to", help="0-based position"),
+    section: str | None = typer.Option(None),
+) -> None:  # fmt: skip
+    """Move an item to a position within its section (or another --section)."""
+    digest_service(services(ctx)).move_item(issue_id, item_id, to_index=to, section=section)
+
+
+@edit.command("editorial")
+def edit_editorial(ctx: typer.Context, issue_id: int, text: str) -> None:
+    """Replace the editorial text."""
+    digest_service(services(ctx)).set_editorial(issue_id, text)
+
+
+@edit.command("subject")
+def edit_subject(ctx: typer.Context, issue_id: int, subject: str) -> None:
+    """Replace the subject line."""
+    digest_service(services(ctx)).set_subject(issue_id, subject)
+
+
+def _check_out(out: Path) -> None:
+    suffix = out.suffix.lower()
+    if suffix == ".eml":
+        raise InvalidInput(".eml previews come with delivery (message composition); use .html or .txt for now")
+    if suffix not in (".html", ".txt"):
+        raise InvalidInput(f"--out must end in .html or .txt, not {out.name!r}")
+
+
+def _write(out: Path, seg: RenderedSegment) -> None:
+    try:
+        out.write_text(seg.html if out.suffix.lower() == ".html" else seg.text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {out}: {exc.strerror}") from None
+
+
+@app.command("render")
+def render(
+    ctx: typer.Context,
+    issue_id: int,
+    subscriber: str | None = typer.Option(None, "--subscriber", help="What this subscriber would get."),
+    segment: str | None = typer.Option(None, "--segment", help="A segment key (see 'digest segments')."),
+    out_file: str = typer.Option(..., "--out", help="FILE.html (the HTML part) or FILE.txt (the text part)."),
+) -> None:
+    """Write the exact HTML or text a subscriber (or a segment) would receive, placeholders left in."""
+    out = Path(out_file)
+    if (subscriber is None) == (segment is None):
+        raise InvalidInput("give exactly one of --subscriber EMAIL or --segment KEY")
+    _check_out(out)
+    svc = digest_service(services(ctx))
+    seg = svc.render_for(issue_id, subscriber) if subscriber else svc.render_segment(issue_id, segment or "")
+    _write(out, seg)
+    console.print(f"{out}: segment {seg.key}, {len(seg.item_ids)} items", highlight=False)
