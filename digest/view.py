@@ -77,7 +77,8 @@ def one_line(summary: str) -> str:
 
 
 def _day(d: date, locale: str) -> str:
-    return format_date(d, "d MMMM y", locale=locale)
+    text = format_date(d, "d MMMM y", locale=locale)
+    return "1er" + text[1:] if locale.startswith("fr") and d.day == 1 else text  # French writes "1er décembre"
 
 
 def dates_line(item: Item, tz: ZoneInfo, locale: str, territories: Mapping[str, str]) -> str:

@@ -69,7 +69,9 @@ def test_events_are_sorted_by_date_then_departement() -> None:
 
 def test_selection_is_by_approval_date_never_publication_date() -> None:
     last_issue = datetime(2026, 10, 1, tzinfo=UTC)
-    old_but_newly_approved = item(1, published_at=datetime(2025, 1, 1, tzinfo=UTC), approved_at=last_issue + timedelta(1))
+    old_but_newly_approved = item(
+        1, published_at=datetime(2025, 1, 1, tzinfo=UTC), approved_at=last_issue + timedelta(1)
+    )
     fresh_but_approved_before = item(2, published_at=last_issue + timedelta(days=5), approved_at=last_issue)
     chosen = approved_since([old_but_newly_approved, fresh_but_approved_before], last_issue)
     assert [i.id for i in chosen] == [1]

@@ -1,0 +1,127 @@
+"""Rendering a segment once: the RESA'CLIC layout, placeholders for personal parts, and odd input handled."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from digest_factory import item, network, newsletter
+
+from core.errors import InvalidInput
+from core.message import Placeholder
+from core.model import IssueKind, ItemKind
+from digest.checks import GMAIL_CLIP_BYTES, check_html, check_text
+from digest.render import Renderer
+
+WHEN = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer(network(), territories={"69": "Rhône"})
+
+
+def _render(renderer: Renderer, items: list, **kw):  # type: ignore[no-untyped-def, type-arg]
+    issue = newsletter(items, **kw)
+    by_id = {i.id: i for i in items}
+    return renderer.render(issue, by_id, [e.item_id for e in issue.entries], key="k", when=WHEN)
+
+
+def test_the_layout_has_header_editorial_sections_items_and_footer(renderer: Renderer) -> None:
+    items = [
+        item(1, ItemKind.CALL, title="Appel à projets ECSI", deadline=date(2027, 1, 15)),
+        item(2, ItemKind.EVENT, title="Festisol à Lyon", starts_at=datetime(2026, 12, 3, 17, tzinfo=UTC),
+             place="Villeurbanne", territory="69"),
+    ]  # fmt: skip
+    seg = _render(renderer, items, editorial="Bonne lecture à toutes et à tous.")
+    for part in (seg.html, seg.text):
+        assert "RESA'CLIC n°42" in part or "RESA&#39;CLIC n°42" in part
+        assert "2 novembre 2026" in part
+        assert "Bonne lecture" in part
+        assert "Financements et appels à projets".upper() in part.upper()
+        assert "Date limite : 15 janvier 2027" in part
+        assert "Jeudi 3 décembre 2026 à 18h00 · Villeurbanne (Rhône)" in part
+        assert "Source : Agence des micro-projets" in part
+        assert "https://exemple.org/items/1" in part
+        assert "10 rue de l" in part
+        for ph in Placeholder:
+            assert str(ph) in part, ph
+    assert "Résumé de l'item 1." in seg.text and "deuxième phrase" not in seg.text
+    assert seg.item_ids == (1, 2)
+
+
+def test_styles_are_inlined_and_the_html_passes_the_compatibility_checks(renderer: Renderer) -> None:
+    seg = _render(renderer, [item(1, ItemKind.CALL)])
+    assert 'style="' in seg.html and "display:flex" not in seg.html.replace(" ", "")
+    assert "fonts.googleapis" not in seg.html  # no third-party font import
+    assert check_html(seg.html) == [] and check_text(seg.text) == []
+
+
+def test_a_typical_sixty_item_issue_stays_under_gmail_clipping(renderer: Renderer) -> None:
+    kinds = list(ItemKind)
+    items = [
+        item(n, kinds[n % len(kinds)], title=f"Un titre d'une longueur habituelle pour l'item numéro {n}",
+             summary="Une phrase de résumé d'une longueur raisonnable pour une lettre d'information. " * 2,
+             deadline=date(2027, 1, 1) + timedelta(days=n))
+        for n in range(1, 61)
+    ]  # fmt: skip
+    seg = _render(renderer, items)
+    assert len(seg.item_ids) == 60
+    assert len(seg.html.encode()) < GMAIL_CLIP_BYTES
+
+
+def test_emoji_and_right_to_left_text_render_with_a_direction_hint(renderer: Renderer) -> None:
+    seg = _render(renderer, [item(1, title="Solidarité 🌍 مرحبا بكم", summary="שלום 👋 à tous.")])
+    assert "Solidarité 🌍 مرحبا بكم" in seg.html and "Solidarité 🌍 مرحبا بكم" in seg.text
+    assert 'dir="auto"' in seg.html
+
+
+def test_a_five_thousand_character_title_is_shortened_not_sent_whole(renderer: Renderer) -> None:
+    seg = _render(renderer, [item(1, title="Très long " * 500)])
+    assert "Très long " * 30 not in seg.html
+    assert "…" in seg.text and max(len(line) for line in seg.text.splitlines()) < 400
+
+
+def test_markup_in_content_is_escaped(renderer: Renderer) -> None:
+    seg = _render(renderer, [item(1, title="<script>alert(1)</script> & co")])
+    assert "<script>alert" not in seg.html and "&lt;script&gt;" in seg.html
+    assert "<script>alert(1)</script> & co" in seg.text  # plain text stays plain
+
+
+def test_a_missing_or_relative_logo_shows_the_name_and_no_broken_image() -> None:
+    net = network()
+    net.logo_url = "/static/logo.png"
+    seg = _render(Renderer(net), [item(1)])
+    assert "<img" not in seg.html and "RESA'CLIC" in seg.text
+
+
+def test_a_logo_has_alt_text_so_the_email_reads_with_images_off() -> None:
+    net = network()
+    net.logo_url = "https://resacoop.example/logo.png"
+    seg = _render(Renderer(net), [item(1)])
+    assert 'alt="RESACOOP"' in seg.html and check_html(seg.html) == []
+
+
+def test_relative_item_links_are_dropped_rather_than_sent_broken(renderer: Renderer) -> None:
+    seg = _render(renderer, [item(1, url="/appel.html")])
+    assert "/appel.html" not in seg.html and check_html(seg.html) == []
+
+
+def test_an_issue_with_no_items_is_refused(renderer: Renderer) -> None:
+    with pytest.raises(InvalidInput, match="nothing to render"):
+        _render(renderer, [])
+
+
+def test_a_text_only_emailing_renders_its_text(renderer: Renderer) -> None:
+    issue = newsletter([], editorial="Assemblée générale le 5 décembre.\n\nVenez nombreux.")
+    issue.kind, issue.template, issue.title = IssueKind.EMAILING, "emailing", "Invitation à l'AG"
+    seg = renderer.render(issue, {}, [], key="k", when=WHEN)
+    assert "Assemblée générale le 5 décembre." in seg.text and "Venez nombreux." in seg.html
+    assert "Invitation" in seg.html
+
+
+def test_an_unknown_template_is_a_clear_error(renderer: Renderer) -> None:
+    issue = newsletter([item(1)])
+    issue.template = "fancy"
+    with pytest.raises(InvalidInput, match="unknown template 'fancy'"):
+        renderer.render(issue, {1: item(1)}, [1], key="k", when=WHEN)
