@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from digest_factory import item, newsletter, subscriber, taxonomy
+
 from core.model import IssueKind, ItemKind, Stream, SubscriberStatus
 from digest.segments import Taxonomy, segment_key, segments, wants
-from digest_factory import item, newsletter, subscriber, taxonomy
 
 TAX = Taxonomy.from_settings(taxonomy())
 
