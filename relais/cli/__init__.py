@@ -10,7 +10,7 @@ import sys
 import typer
 
 from core.errors import ConfigError, RelaisError
-from relais.cli import config_cmd, db, digest, items, run, scheduler_cmd, serve
+from relais.cli import config_cmd, db, digest, items, run, scheduler_cmd, serve, users
 from relais.cli.context import State, err_console
 
 app = typer.Typer(
@@ -37,6 +37,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(items.app, name="items")
 app.add_typer(digest.app, name="digest")
 app.add_typer(scheduler_cmd.app, name="scheduler")
+app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve)
 app.command("up")(run.up)
 
