@@ -99,14 +99,25 @@ def segments(
         raise ValueError("segments need a saved issue")
     text_only = issue.kind == IssueKind.EMAILING and not issue.entries
     found: dict[tuple[int, ...], Segment] = {}
+    # Many subscribers share the same preferences: decide once per distinct preference set.
+    decided: dict[tuple[object, ...], tuple[int, ...] | None] = {}
     for sub in subscribers:
-        if sub.status != SubscriberStatus.CONFIRMED or sub.id is None or not in_audience(issue, sub.preferences):
+        if sub.status != SubscriberStatus.CONFIRMED or sub.id is None:
             continue
-        ids = () if text_only else content_for(issue, items, sub.preferences, tax)
-        if not ids and not text_only:
+        p = sub.preferences
+        sig = (tuple(p.kinds), tuple(p.themes), tuple(p.zones), tuple(p.territories), tuple(p.streams))
+        if sig not in decided:
+            ids: tuple[int, ...] | None = None
+            if in_audience(issue, p):
+                ids = () if text_only else content_for(issue, items, p, tax)
+                if not ids and not text_only:
+                    ids = None
+            decided[sig] = ids
+        content = decided[sig]
+        if content is None:
             continue
-        seg = found.get(ids)
+        seg = found.get(content)
         if seg is None:
-            seg = found[ids] = Segment(segment_key(issue.id, ids), ids)
+            seg = found[content] = Segment(segment_key(issue.id, content), content)
         seg.subscriber_ids.append(sub.id)
     return sorted(found.values(), key=lambda s: (-len(s.subscriber_ids), s.key))
