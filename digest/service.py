@@ -9,6 +9,7 @@ render:   segment | render once (templates, MJML, inlined CSS, text twin) -> Ren
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 
 from core.clock import Clock
@@ -16,7 +17,9 @@ from core.errors import InvalidInput, NotFound
 from core.message import Placeholder, RenderedSegment
 from core.model import Issue, IssueKind, IssueStatus, Item, SubscriberStatus
 from core.settings import NetworkSettings, TaxonomySettings
+from core.states import move
 from digest import assemble, edits
+from digest.checks import check_html, check_text
 from digest.render import Renderer
 from digest.segments import Segment, Taxonomy, content_for, in_audience, segment_key, segments
 from digest.view import default_subject, shorten
@@ -155,6 +158,39 @@ class DigestService:
         if not subject:
             raise InvalidInput("the subject cannot be empty")
         return self._edit_draft(issue_id, "subject", lambda i: setattr(i, "subject", subject))
+
+    def approve(self, issue_id: int, *, at: datetime | None = None, by: str | None = None) -> Issue:
+        """Staff approval: a draft becomes scheduled (for ``at``, default now) once every segment renders and
+        passes the compatibility checks; an issue nobody would receive is refused (nothing is sent)."""
+        issue = self.get(issue_id)
+        if issue.status != IssueStatus.DRAFT:
+            raise InvalidInput(f"issue {issue_id} is {issue.status}: only a draft can be approved")
+        rendered = self.render_segments(issue_id)
+        if not rendered:
+            raise InvalidInput(f"issue {issue_id}: no subscriber would receive anything; nothing to send")
+        for seg, r in rendered:
+            problems = check_html(r.html) + check_text(r.text)
+            if problems:
+                shown = "; ".join(map(str, problems[:3]))
+                raise InvalidInput(f"issue {issue_id}, segment {seg.key}: {len(problems)} problem(s): {shown}")
+        when = at or self.clock.now()
+        if when.tzinfo is None:
+            raise InvalidInput("the scheduled time needs a time zone (e.g. 2026-12-01T09:00+01:00)")
+        with self.db.session() as s:
+            repo = IssueRepository(s)
+            issue = repo.get(issue_id)
+            issue.status = move(issue.status, IssueStatus.SCHEDULED)
+            issue.scheduled_at = when
+            return repo.save(issue)
+
+    def back_to_draft(self, issue_id: int) -> Issue:
+        """Undo an approval before sending starts."""
+        with self.db.session() as s:
+            repo = IssueRepository(s)
+            issue = repo.get(issue_id)
+            issue.status = move(issue.status, IssueStatus.DRAFT)
+            issue.scheduled_at = None
+            return repo.save(issue)
 
     # -- segments and rendering ----------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -151,6 +152,31 @@ def edit_editorial(ctx: typer.Context, issue_id: int, text: str) -> None:
 def edit_subject(ctx: typer.Context, issue_id: int, subject: str) -> None:
     """Replace the subject line."""
     digest_service(services(ctx)).set_subject(issue_id, subject)
+
+
+@app.command("approve")
+def approve(
+    ctx: typer.Context,
+    issue_id: int,
+    at: str | None = typer.Option(None, "--at", help="When to send, ISO 8601 with a zone (default: now)."),
+) -> None:
+    """Approve a draft for sending: every segment must render and pass the compatibility checks."""
+    when = None
+    if at:
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError:
+            raise InvalidInput(
+                f"--at must be an ISO 8601 date and time, e.g. 2026-12-01T09:00+01:00; got {at!r}"
+            ) from None
+    issue = digest_service(services(ctx)).approve(issue_id, at=when)
+    console.print(f"issue {issue.id} scheduled for {issue.scheduled_at:%Y-%m-%d %H:%M %Z}", highlight=False)
+
+
+@app.command("unapprove")
+def unapprove(ctx: typer.Context, issue_id: int) -> None:
+    """Put a scheduled issue back to draft (before sending starts)."""
+    digest_service(services(ctx)).back_to_draft(issue_id)
 
 
 def _check_out(out: Path) -> None:

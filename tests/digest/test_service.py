@@ -162,3 +162,30 @@ def test_segments_and_renders_for_subscribers(db: Database, clock: FrozenClock, 
         svc.render_segment(issue.id, "0000")
     public = svc.render_public(issue.id)
     assert "RELAISx" not in public.html and f"https://relais.resacoop.example/archives/{issue.id}" in public.html
+
+
+def test_approval_needs_an_audience_and_clean_html(db: Database, clock: FrozenClock, svc: DigestService) -> None:
+    _add(db, clock, "Appel", deadline=date(2027, 1, 1))
+    clock.advance(timedelta(minutes=1))
+    issue = svc.build_newsletter()
+    assert issue.id is not None
+    with pytest.raises(InvalidInput, match="no subscriber would receive anything"):
+        svc.approve(issue.id)
+    _subscribe(db, 1)
+    approved = svc.approve(issue.id)
+    assert approved.status == IssueStatus.SCHEDULED and approved.scheduled_at == clock.now()
+    with pytest.raises(InvalidInput, match="only a draft can be approved"):
+        svc.approve(issue.id)
+    with pytest.raises(InvalidInput, match="only a draft can be edited"):
+        svc.set_subject(issue.id, "Nouveau sujet")
+    assert svc.back_to_draft(issue.id).status == IssueStatus.DRAFT
+
+
+def test_approval_refuses_links_to_this_machine(db: Database, clock: FrozenClock, svc: DigestService) -> None:
+    _add(db, clock, "Lien local", url="http://127.0.0.1:8000/appel")
+    _subscribe(db, 1)
+    issue = svc.build_emailing(item_ids=[1], subject="Test")
+    assert issue.id is not None
+    with pytest.raises(InvalidInput, match="localhost: link to this machine"):
+        svc.approve(issue.id)
+    assert svc.get(issue.id).status == IssueStatus.DRAFT
