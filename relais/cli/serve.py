@@ -24,4 +24,11 @@ def serve(
     app = build_app(svc, with_scheduler=run_scheduler)
     h, p = host or web.host, port or web.port
     console.print(f"Relais on http://{h}:{p}/  (admin: http://{h}:{p}/admin/)")
-    uvicorn.run(app, host=h, port=p, log_level="info", proxy_headers=web.behind_proxy)
+    uvicorn.run(
+        app,
+        host=h,
+        port=p,
+        log_config=None,
+        proxy_headers=web.behind_proxy,
+        forwarded_allow_ips="*" if web.behind_proxy else None,
+    )
