@@ -86,6 +86,13 @@ class WebSettings:
     secret_key: str = ""  # prefer RELAIS_SECRET_KEY; a random one is made for the embedded default
     workers: int = 1
     behind_proxy: bool = False
+    metrics_token: str = ""  # bearer token for /metrics; empty: open (restrict it at the proxy)
+
+
+@dataclass(slots=True)
+class LoggingSettings:
+    level: str = "info"  # debug | info | warning | error
+    format: str = "text"  # text | json (one object per line, for production)
 
 
 @dataclass(slots=True)
@@ -158,6 +165,7 @@ class Settings:
     watch: WatchSettings = field(default_factory=WatchSettings)
     taxonomy: TaxonomySettings = field(default_factory=TaxonomySettings)
     subscribers: SubscribersSettings = field(default_factory=SubscribersSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
     sources: list[SourceSettings] = field(default_factory=list)
     path: Path | None = None  # the file these settings came from
 
@@ -173,6 +181,7 @@ ENV_SECRETS = {
     "RELAIS_SMTP_PASSWORD": ("mail", "smtp", "password"),
     "RELAIS_SECRET_KEY": ("web", "secret_key"),
     "RELAIS_DATABASE_URL": ("database", "url"),
+    "RELAIS_METRICS_TOKEN": ("web", "metrics_token"),
 }
 
 
@@ -205,6 +214,10 @@ def _check(s: Settings, where: str) -> None:
 
     if s.mail.backend not in {"outbox", "smtp"}:
         raise bad("mail.backend", f"must be 'outbox' or 'smtp', not {s.mail.backend!r}")
+    if s.logging.format not in {"text", "json"}:
+        raise bad("logging.format", "must be 'text' or 'json'")
+    if s.logging.level.lower() not in {"debug", "info", "warning", "error"}:
+        raise bad("logging.level", "must be debug, info, warning or error")
     if s.mail.smtp.security not in {"none", "starttls", "tls"}:
         raise bad("mail.smtp.security", "must be none, starttls or tls")
     if not s.database.url.startswith(("sqlite", "postgresql")):

@@ -10,7 +10,7 @@ import sys
 import typer
 
 from core.errors import ConfigError, RelaisError
-from relais.cli import config_cmd, db, digest, items, run, scheduler_cmd, serve, users
+from relais.cli import backup, config_cmd, db, digest, items, run, scheduler_cmd, serve, users
 from relais.cli.context import State, err_console
 
 app = typer.Typer(
@@ -40,6 +40,8 @@ app.add_typer(scheduler_cmd.app, name="scheduler")
 app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve)
 app.command("up")(run.up)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 
 
 def main() -> None:

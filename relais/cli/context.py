@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import typer
 from rich.console import Console
 
+from relais.logs import configure as configure_logging
 from relais.wiring import Services, load
 
 console = Console()
@@ -21,6 +22,7 @@ class State:
     def services(self, *, require_schema: bool = True) -> Services:
         if self._services is None:
             self._services = load(self.config)
+            configure_logging(self._services.settings.logging)
         if require_schema:
             self._services.require_schema()
         return self._services

@@ -35,3 +35,23 @@ def status_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", 
         return
     console.print(f"revision {cur or '(empty)'}; latest {head}" + ("" if cur == head else " — run 'relais db upgrade'"))
     print_table("tables", ["table", "rows"], sorted(counts.items()))
+
+
+@app.command("check")
+def check_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
+    """Report inconsistencies between the delivery ledger and the issues; exit 1 if any."""
+    from storage.consistency import check
+
+    svc = services(ctx)
+    with svc.db.session() as s:
+        problems = check(s)
+    if fmt == "json":
+        print_json(problems)
+    elif problems:
+        print_table(
+            "inconsistencies", ["check", "issue", "detail"], [[p.check, p.issue_id, p.detail] for p in problems]
+        )
+    else:
+        console.print("[green]ok[/green]: the ledger and the issues agree")
+    if problems:
+        raise typer.Exit(1)

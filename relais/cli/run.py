@@ -56,4 +56,4 @@ def up(
     for name, step in STEPS:
         console.print(f"[bold]{name}[/bold]: {step(svc)}")
     if serve_after:
-        serve(ctx, host=host, port=port, scheduler=None)
+        serve(ctx, host=host, port=port, workers=None, scheduler=None)

@@ -1,27 +1,50 @@
-"""``relais serve``: the web app (admin and public pages) and, unless disabled, the scheduler."""
+"""``relais serve``: the web app (admin and public pages) and, unless disabled, the scheduler.
+
+With ``--workers N`` (N > 1) the pages are served by N passive worker processes and the scheduler runs once, in
+the supervising process, so scheduled collections and sends never run twice.
+"""
 
 from __future__ import annotations
+
+import os
 
 import typer
 import uvicorn
 
-from relais.cli.context import console, services
+from relais.cli.context import State, console, services
 from relais.web import build_app
+from relais.wiring import config_path
 
 
 def serve(
     ctx: typer.Context,
     host: str | None = typer.Option(None, "--host", help="Interface to listen on (default from config)."),
     port: int | None = typer.Option(None, "--port", help="Port (default from config)."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Web worker processes (default from config)."),
     scheduler: bool | None = typer.Option(
         None, "--scheduler/--no-scheduler", help="Run the scheduler in this process (default from config)."
     ),
 ) -> None:
-    """Serve the web app on http://HOST:PORT (health check at /healthz)."""
+    """Serve the web app on http://HOST:PORT (health check at /healthz, metrics at /metrics)."""
     svc = services(ctx)
     web = svc.settings.web
     run_scheduler = svc.settings.scheduler.enabled if scheduler is None else scheduler
-    app = build_app(svc, with_scheduler=run_scheduler)
-    h, p = host or web.host, port or web.port
+    h, p, n = host or web.host, port or web.port, workers or web.workers
     console.print(f"Relais on http://{h}:{p}/  (admin: http://{h}:{p}/admin/)")
-    uvicorn.run(app, host=h, port=p, log_level="info", proxy_headers=web.behind_proxy)
+    proxy = {"proxy_headers": web.behind_proxy, "forwarded_allow_ips": "*" if web.behind_proxy else None}
+    if n == 1:
+        app = build_app(svc, with_scheduler=run_scheduler)
+        uvicorn.run(app, host=h, port=p, log_config=None, **proxy)  # type: ignore[arg-type]
+        return
+    state: State = ctx.find_root().obj
+    os.environ["RELAIS_CONFIG"] = str(config_path(state.config).resolve())
+    sched = None
+    if run_scheduler:
+        from relais.scheduler import start
+
+        sched = start(svc)
+    try:
+        uvicorn.run("relais.asgi:create", factory=True, host=h, port=p, workers=n, log_config=None, **proxy)  # type: ignore[arg-type]
+    finally:
+        if sched is not None:
+            sched.shutdown(wait=True)

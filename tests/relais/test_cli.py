@@ -100,13 +100,14 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_serve_answers_healthz(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_healthz(tmp_path: Path, workers: int) -> None:
     cfg = make_config(tmp_path, "sqlite:///var/relais.db", extra="[scheduler]\nenabled = true\n")
     assert relais("db", "upgrade", config=cfg).returncode == 0
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "relais", "--config", str(cfg), "serve", "--port", str(port)],
+        [sys.executable, "-m", "relais", "--config", str(cfg), "serve", "--port", str(port), "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
@@ -124,6 +125,14 @@ def test_serve_answers_healthz(tmp_path: Path) -> None:
                 time.sleep(0.2)
         assert r.status_code == 200
         assert r.json()["status"] == "ok"
+        for _ in range(10):  # every worker answers
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        # exactly one scheduler: its jobs are in the job store
+        db = Database(f"sqlite:///{tmp_path / 'var' / 'relais.db'}")
+        with db.engine.connect() as conn:
+            jobs = conn.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all()
+        db.dispose()
+        assert "sources.sync" in jobs
     finally:
         proc.terminate()
         proc.wait(timeout=15)

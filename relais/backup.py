@@ -1,0 +1,89 @@
+"""``relais backup`` / ``relais restore``: the database snapshot and the outbox folder in one ``.tar.gz``.
+
+backup:  snapshot every table in one read transaction | JSON lines per table | + outbox/*.eml | tar.gz
+restore: check archive | migrate the empty database to the archive's revision | load rows | unpack outbox
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from core.errors import InvalidInput, StorageError
+from relais.wiring import Services
+from storage import backup as snapshot
+from storage.migrate import current_revision, upgrade
+
+MANIFEST = "manifest.json"
+
+
+def outbox_dir(services: Services) -> Path:
+    return services.settings.resolve(services.settings.mail.outbox_dir)
+
+
+def backup(services: Services, archive: Path) -> dict[str, Any]:
+    """Write a consistent snapshot of the database and the outbox to ``archive``; returns the manifest."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "db").mkdir()
+
+        def open_table(name: str) -> IO[str]:
+            return (root / "db" / f"{name}.jsonl").open("w", encoding="utf-8")
+
+        manifest = snapshot.dump(services.db, open_table)
+        outbox = outbox_dir(services)
+        files = sorted(p for p in outbox.rglob("*") if p.is_file()) if outbox.exists() else []
+        manifest["outbox_files"] = len(files)
+        manifest["created_at"] = services.clock.now().isoformat()
+        (root / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        partial = archive.with_name(archive.name + ".partial")
+        with tarfile.open(partial, "w:gz") as tar:
+            tar.add(root / MANIFEST, arcname=MANIFEST)
+            tar.add(root / "db", arcname="db")
+            for f in files:
+                tar.add(f, arcname=f"outbox/{f.relative_to(outbox)}")
+        partial.replace(archive)  # never leave a half-written archive under the final name
+    return manifest
+
+
+@contextmanager
+def _opened(archive: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    if not archive.is_file():
+        raise InvalidInput(f"{archive}: no such backup file")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                tar.extractall(root, filter="data")
+            manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        except (tarfile.TarError, OSError, json.JSONDecodeError, EOFError) as exc:
+            raise InvalidInput(f"{archive}: not a Relais backup ({exc})") from None
+        yield root, manifest
+
+
+def restore(services: Services, archive: Path) -> dict[str, Any]:
+    """Restore ``archive`` into the configured database, which must be empty, and its outbox folder."""
+    with _opened(archive) as (root, manifest):
+        if current_revision(services.db) is None:
+            upgrade(services.db, manifest["revision"])
+
+        def open_table(name: str) -> Iterator[str]:
+            with (root / "db" / f"{name}.jsonl").open(encoding="utf-8") as fh:
+                yield from fh
+
+        counts = snapshot.restore(services.db, manifest, open_table)
+        src = root / "outbox"
+        if src.exists():
+            dest = outbox_dir(services)
+            if dest.exists() and any(dest.iterdir()):
+                raise StorageError(f"the outbox folder {dest} is not empty: move it away before restoring")
+            shutil.copytree(src, dest, dirs_exist_ok=True)
+        upgrade(services.db)  # a backup from an older Relais is brought up to date
+        return {"revision": manifest["revision"], "tables": counts, "outbox_files": manifest.get("outbox_files", 0)}

@@ -1,0 +1,32 @@
+"""``relais backup`` and ``relais restore``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from relais import backup as ops
+from relais.cli.context import console, services
+
+
+def backup(
+    ctx: typer.Context,
+    archive: Path = typer.Argument(..., help="The .tar.gz file to write."),
+) -> None:
+    """Write a consistent snapshot of the database and the outbox folder."""
+    manifest = ops.backup(services(ctx), archive)
+    rows = sum(manifest["tables"].values())
+    console.print(f"backup written: {archive} ({rows} rows, {manifest['outbox_files']} outbox files)")
+
+
+def restore(
+    ctx: typer.Context,
+    archive: Path = typer.Argument(..., help="A .tar.gz written by 'relais backup'."),
+) -> None:
+    """Restore a backup into an EMPTY database (and outbox folder); the schema is migrated as needed."""
+    result = ops.restore(services(ctx, require_schema=False), archive)
+    console.print(
+        f"restored {sum(result['tables'].values())} rows (schema {result['revision']}) "
+        f"and {result['outbox_files']} outbox files"
+    )
