@@ -19,6 +19,7 @@ from core.model import Issue, IssueKind, IssueStatus, Item, SubscriberStatus
 from core.settings import NetworkSettings, TaxonomySettings
 from core.states import move
 from digest import assemble, edits
+from digest import sections as S
 from digest.checks import check_html, check_text
 from digest.render import Renderer
 from digest.segments import Segment, Taxonomy, content_for, in_audience, segment_key, segments
@@ -145,7 +146,7 @@ class DigestService:
         item = assemble.picked_items(found, [item_id], self.clock.now().date())[0]
         issue = self.get(issue_id)
         where = section or (
-            assemble.section_of(item, self.clock.now().date()) if issue.kind == IssueKind.NEWSLETTER else "selection"
+            assemble.section_of(item, self.clock.now().date()) if issue.kind == IssueKind.NEWSLETTER else S.SELECTION
         )
         return self._edit_draft(issue_id, "add", lambda i: setattr(i, "entries", edits.add(i.entries, item_id, where)))
 
