@@ -15,7 +15,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from relais.wiring import Services, sync_sources
+from core.errors import InvalidInput
+from relais.wiring import Services, digest_service, sync_sources
 
 log = logging.getLogger("relais.jobs")
 
@@ -48,8 +49,19 @@ def _sync(services: Services) -> None:
     sync_sources(services)
 
 
+def _build_newsletter(services: Services) -> None:
+    """The monthly draft: staff then edit and approve it. Nothing new approved is not an error, just nothing."""
+    try:
+        issue = digest_service(services).build_newsletter(by="scheduler")
+    except InvalidInput as exc:
+        log.info("digest.no_newsletter", extra={"reason": str(exc)})
+        return
+    log.info("digest.newsletter_built", extra={"issue": issue.id, "items": len(issue.entries)})
+
+
 ACTIONS: dict[str, Callable[..., Any]] = {
     "sources.sync": _sync,
+    "digest.newsletter": _build_newsletter,
 }
 
 
@@ -65,4 +77,8 @@ def newsletter_trigger(services: Services) -> CronTrigger:
 
 
 # Each capability adds a function here that plans its jobs from the services.
-PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs]
+def _digest_jobs(services: Services) -> list[JobSpec]:
+    return [JobSpec("digest.newsletter", "digest.newsletter", newsletter_trigger(services))]
+
+
+PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs, _digest_jobs]

@@ -13,6 +13,7 @@ import pytest
 
 from core.model import Item, ItemKind, ItemStatus, Preferences, Subscriber, SubscriberStatus
 from relais.cli import main
+from relais.wiring import digest_service
 from storage.database import Database
 from storage.items import ItemRepository
 from storage.migrate import upgrade
@@ -130,4 +131,21 @@ def test_relais_up_builds_the_newsletter_draft_once(cfg: Path) -> None:
         assert step(svc).startswith("newsletter draft #1 (3 items)")
         assert step(svc).startswith("no newsletter draft: no approved item since")
     finally:
+        svc.close()
+
+
+def test_the_scheduler_plans_and_runs_the_monthly_newsletter(cfg: Path) -> None:
+    from relais import jobs
+    from relais.wiring import load
+
+    svc = load(str(cfg))
+    try:
+        planned = [spec for planner in jobs.PLANNERS for spec in planner(svc)]
+        assert any(spec.action == "digest.newsletter" for spec in planned)
+        jobs.attach(svc)
+        jobs.run("digest.newsletter")
+        jobs.run("digest.newsletter")  # nothing new: logged, not raised
+        assert [i.number for i in digest_service(svc).all()] == [1]
+    finally:
+        jobs._services = None  # do not leave this test's services attached for the next test
         svc.close()
