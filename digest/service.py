@@ -166,6 +166,14 @@ class DigestService:
         issue = self.get(issue_id)
         if issue.status != IssueStatus.DRAFT:
             raise InvalidInput(f"issue {issue_id} is {issue.status}: only a draft can be approved")
+        items = self.items_of(issue)
+        today = self.clock.now().date()
+        stale = [e.item_id for e in issue.entries if not assemble.is_current(items[e.item_id], today)]
+        if stale:
+            raise InvalidInput(
+                f"issue {issue_id}: item(s) {', '.join(map(str, stale))} closed or no longer approved since the draft "
+                f"was built; remove them with 'relais digest edit remove {issue_id} ITEM'"
+            )
         rendered = self.render_segments(issue_id)
         if not rendered:
             raise InvalidInput(f"issue {issue_id}: no subscriber would receive anything; nothing to send")

@@ -189,3 +189,19 @@ def test_approval_refuses_links_to_this_machine(db: Database, clock: FrozenClock
     with pytest.raises(InvalidInput, match="localhost: link to this machine"):
         svc.approve(issue.id)
     assert svc.get(issue.id).status == IssueStatus.DRAFT
+
+
+def test_approval_refuses_items_that_closed_since_the_draft(
+    db: Database, clock: FrozenClock, svc: DigestService
+) -> None:
+    soon = _add(db, clock, "Bientôt clos", deadline=clock.now().date() + timedelta(days=2))
+    _add(db, clock, "Ouvert", deadline=date(2027, 6, 1))
+    _subscribe(db, 1)
+    clock.advance(timedelta(minutes=1))
+    issue = svc.build_newsletter()
+    assert issue.id is not None
+    clock.advance(timedelta(days=5))
+    with pytest.raises(InvalidInput, match=f"item\\(s\\) {soon} closed"):
+        svc.approve(issue.id)
+    svc.remove_item(issue.id, soon)
+    assert svc.approve(issue.id).status == IssueStatus.SCHEDULED
