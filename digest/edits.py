@@ -7,6 +7,7 @@ from core.errors import InvalidInput
 from core.model import IssueEntry
 from digest import sections as S
 
+MAX_SUBJECT = 200  # characters; mail clients show ~60, and a header this long is a pasted text, not a subject
 MAX_EDITORIAL = 20_000  # characters; an editorial longer than that is a mistake (a pasted document)
 
 
@@ -59,3 +60,15 @@ def check_editorial(text: str) -> str:
     if len(text) > MAX_EDITORIAL:
         raise InvalidInput(f"the editorial is {len(text)} characters long; keep it under {MAX_EDITORIAL}")
     return text
+
+
+def check_subject(subject: str) -> str:
+    """A subject is one line (a line break would forge mail headers) of at most MAX_SUBJECT characters."""
+    subject = subject.strip()
+    if not subject:
+        raise InvalidInput("the subject cannot be empty")
+    if any(ch in subject for ch in "\r\n\x00"):
+        raise InvalidInput("the subject must be a single line")
+    if len(subject) > MAX_SUBJECT:
+        raise InvalidInput(f"the subject is {len(subject)} characters long; keep it under {MAX_SUBJECT}")
+    return subject

@@ -57,7 +57,7 @@ class DigestService:
                 when = f" since {since:%Y-%m-%d %H:%M} UTC" if since else ""
                 raise InvalidInput(f"no approved item{when} is still open: nothing to put in a newsletter")
             number = repo.next_number(IssueKind.NEWSLETTER)
-            subj = (subject or "").strip() or default_subject(self.network, number, now)
+            subj = edits.check_subject(subject) if subject else default_subject(self.network, number, now)
             issue = Issue(
                 kind=IssueKind.NEWSLETTER, title=f"{self.network.newsletter_name} n°{number}", subject=subj,
                 number=number, editorial=edits.check_editorial(editorial), template="newsletter",
@@ -100,6 +100,7 @@ class DigestService:
                 subj = f"{labels[theme]} : la sélection de {self.network.name}" if theme else ""
             if not subj:
                 raise InvalidInput("an emailing without a theme needs --subject")
+            subj = edits.check_subject(subj)
             issue = Issue(
                 kind=IssueKind.EMAILING, title=shorten(subj, 200), subject=subj, editorial=text,
                 template="emailing", audience={"themes": [theme]} if theme else {},
@@ -155,9 +156,7 @@ class DigestService:
         return self._edit_draft(issue_id, "editorial", lambda i: setattr(i, "editorial", text))
 
     def set_subject(self, issue_id: int, subject: str) -> Issue:
-        subject = subject.strip()
-        if not subject:
-            raise InvalidInput("the subject cannot be empty")
+        subject = edits.check_subject(subject)
         return self._edit_draft(issue_id, "subject", lambda i: setattr(i, "subject", subject))
 
     def approve(self, issue_id: int, *, at: datetime | None = None, by: str | None = None) -> Issue:

@@ -60,3 +60,10 @@ def test_editorial_is_trimmed_and_bounded() -> None:
     assert edits.check_editorial("  Bonjour  \n") == "Bonjour"
     with pytest.raises(InvalidInput, match="keep it under"):
         edits.check_editorial("x" * (edits.MAX_EDITORIAL + 1))
+
+
+def test_subject_is_one_line_of_reasonable_length() -> None:
+    assert edits.check_subject("  Appels à projets 🌍  ") == "Appels à projets 🌍"
+    for bad, message in [("", "cannot be empty"), ("a\nBcc: x@y.z", "single line"), ("x" * 201, "keep it under")]:
+        with pytest.raises(InvalidInput, match=message):
+            edits.check_subject(bad)
