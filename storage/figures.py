@@ -1,0 +1,263 @@
+"""Aggregate queries behind the key figures: set-based, portable to SQLite and PostgreSQL.
+
+Every method is one query over a half-open UTC window ``[lo, hi)``; ``figures.compute`` assembles the results.
+Nothing here is a counter kept by hand: each number is counted from items, events, issues and the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, distinct, false, func, literal, or_, select, true
+from sqlalchemy.orm import Session
+
+from core.model import ConsentAction, DeliveryStatus, IssueStatus, ItemAction, ItemKind
+from storage.tables import (
+    BounceRow,
+    CollectionRunRow,
+    ConsentEventRow,
+    DeliveryRow,
+    IssueItemRow,
+    IssueRow,
+    ItemEventRow,
+    ItemRow,
+    SourceRow,
+)
+
+Window = tuple[datetime, datetime]
+
+
+def _in(column: Any, window: Window) -> ColumnElement[bool]:
+    lo, hi = window
+    return and_(column >= lo, column < hi)
+
+
+def _counts(rows: Sequence[Any]) -> dict[str, int]:
+    return {str(key): int(n) for key, n in rows}
+
+
+class FiguresQueries:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    # --- issues and the ledger ------------------------------------------------------------------------------
+    def issues_sent(self, window: Window) -> list[tuple[str, datetime]]:
+        """(kind, sent_at) of every issue sent in the window; a year holds about 120 of them."""
+        q = (
+            select(IssueRow.kind, IssueRow.sent_at)
+            .where(IssueRow.status == IssueStatus.SENT, _in(IssueRow.sent_at, window))
+            .order_by(IssueRow.sent_at)
+        )
+        return [(str(k), at) for k, at in self.s.execute(q) if at is not None]
+
+    def deliveries_by_status_month(self, months: Sequence[Window]) -> dict[tuple[str, int], int]:
+        """Ledger rows finished in each month window, by status: {(status, month index): count}, one scan."""
+        if not months:
+            return {}
+        bucket = case(
+            *[(_in(DeliveryRow.finished_at, m), literal(i)) for i, m in enumerate(months)],
+            else_=literal(-1),
+        ).label("bucket")
+        q = (
+            select(DeliveryRow.status, bucket, func.count())
+            .where(_in(DeliveryRow.finished_at, (months[0][0], months[-1][1])))
+            .group_by(DeliveryRow.status, bucket)
+        )
+        return {(str(st), int(b)): int(n) for st, b, n in self.s.execute(q) if int(b) >= 0}
+
+    def distinct_recipients(self, window: Window) -> int:
+        """Distinct addresses with at least one accepted message finished in the window."""
+        q = select(func.count(distinct(DeliveryRow.email))).where(
+            DeliveryRow.status == DeliveryStatus.ACCEPTED, _in(DeliveryRow.finished_at, window)
+        )
+        return int(self.s.scalar(q) or 0)
+
+    def bounces_by_kind(self, window: Window) -> dict[str, int]:
+        q = select(BounceRow.kind, func.count()).where(_in(BounceRow.at, window)).group_by(BounceRow.kind)
+        return _counts(self.s.execute(q).all())
+
+    # --- subscribers, from the consent log -------------------------------------------------------------------
+    @staticmethod
+    def _adds() -> ColumnElement[bool]:
+        confirmed_import = and_(
+            ConsentEventRow.action == ConsentAction.IMPORT,
+            func.coalesce(ConsentEventRow.details["confirmed"].as_boolean(), false()) == true(),
+        )
+        return or_(ConsentEventRow.action == ConsentAction.CONFIRM, confirmed_import)
+
+    @staticmethod
+    def _removes() -> ColumnElement[bool]:
+        return or_(
+            ConsentEventRow.action.in_([ConsentAction.SUPPRESS, ConsentAction.ERASE]),
+            and_(
+                ConsentEventRow.action == ConsentAction.UNSUBSCRIBE,
+                ConsentEventRow.details["stream"].as_string() == "all",
+            ),
+        )
+
+    def subscribers_at(self, instant: datetime) -> int:
+        """Addresses (by email hash) whose last add-or-remove consent event before ``instant`` is an add."""
+        adds = self._adds()
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=ConsentEventRow.email_hash, order_by=(ConsentEventRow.at.desc(), ConsentEventRow.id.desc())
+            )
+            .label("rn")
+        )
+        last = (
+            select(case((adds, 1), else_=0).label("is_add"), rank)
+            .where(ConsentEventRow.at < instant, or_(adds, self._removes()))
+            .subquery()
+        )
+        q = select(func.count()).select_from(last).where(last.c.rn == 1, last.c.is_add == 1)
+        return int(self.s.scalar(q) or 0)
+
+    def consent_counts(self, window: Window) -> dict[str, int]:
+        """Consent events in the window: confirm, import_confirmed, suppress, erase, unsubscribe:<stream>."""
+        label = case(
+            (ConsentEventRow.action == ConsentAction.CONFIRM, literal("confirm")),
+            (self._adds(), literal("import_confirmed")),
+            (
+                ConsentEventRow.action == ConsentAction.UNSUBSCRIBE,
+                literal("unsubscribe:") + func.coalesce(ConsentEventRow.details["stream"].as_string(), "unknown"),
+            ),
+            else_=ConsentEventRow.action,
+        ).label("what")
+        q = (
+            select(label, func.count())
+            .where(
+                _in(ConsentEventRow.at, window),
+                ConsentEventRow.action.in_(
+                    [
+                        ConsentAction.CONFIRM,
+                        ConsentAction.IMPORT,
+                        ConsentAction.UNSUBSCRIBE,
+                        ConsentAction.SUPPRESS,
+                        ConsentAction.ERASE,
+                    ]
+                ),
+            )
+            .group_by(label)
+        )
+        return {k: n for k, n in _counts(self.s.execute(q).all()).items() if k != ConsentAction.IMPORT}
+
+    # --- items ------------------------------------------------------------------------------------------------
+    def items_collected(self, window: Window) -> dict[str, int]:
+        q = select(ItemRow.kind, func.count()).where(_in(ItemRow.collected_at, window)).group_by(ItemRow.kind)
+        return _counts(self.s.execute(q).all())
+
+    def items_approved(self, window: Window) -> dict[str, int]:
+        """Items with an ``approved`` event in the window, or (for items approved without events) approved_at."""
+        evented = select(ItemEventRow.item_id).where(
+            ItemEventRow.action == ItemAction.APPROVED, _in(ItemEventRow.at, window)
+        )
+        q = (
+            select(ItemRow.kind, func.count())
+            .where(or_(_in(ItemRow.approved_at, window), ItemRow.id.in_(evented)))
+            .group_by(ItemRow.kind)
+        )
+        return _counts(self.s.execute(q).all())
+
+    def _published(self, window: Window) -> Any:
+        """Subquery of the ids of items placed in an issue sent in the window."""
+        return (
+            select(IssueItemRow.item_id)
+            .join(IssueRow, IssueRow.id == IssueItemRow.issue_id)
+            .where(IssueRow.status == IssueStatus.SENT, _in(IssueRow.sent_at, window))
+        )
+
+    def items_published(self, window: Window) -> dict[str, int]:
+        q = select(ItemRow.kind, func.count()).where(ItemRow.id.in_(self._published(window))).group_by(ItemRow.kind)
+        return _counts(self.s.execute(q).all())
+
+    def published_events_by_territory(self, window: Window) -> dict[str, int]:
+        """Published events by territory code; "" for events without one."""
+        territory = func.coalesce(ItemRow.territory, "")
+        q = (
+            select(territory, func.count())
+            .where(ItemRow.kind == ItemKind.EVENT, ItemRow.id.in_(self._published(window)))
+            .group_by(territory)
+        )
+        return _counts(self.s.execute(q).all())
+
+    def _tags(self) -> Any:
+        """A table-valued unnest of ``items.tags`` with a ``value`` column (json_each / jsonb_array_elements)."""
+        if self.s.get_bind().dialect.name == "postgresql":
+            return func.jsonb_array_elements_text(ItemRow.tags).table_valued("value").render_derived(name="tag")
+        return func.json_each(ItemRow.tags).table_valued("value").alias("tag")
+
+    def published_tag_counts(self, window: Window) -> dict[str, int]:
+        """Published items per tag (each item counted once per distinct tag)."""
+        tag = self._tags()
+        q = (
+            select(tag.c.value, func.count(distinct(ItemRow.id)))
+            .select_from(ItemRow)
+            .join(tag, true())
+            .where(ItemRow.id.in_(self._published(window)))
+            .group_by(tag.c.value)
+        )
+        return _counts(self.s.execute(q).all())
+
+    def published_with_any_tag(self, window: Window, tags: Collection[str]) -> int:
+        """Published items carrying at least one of ``tags``: the base of a family's shares."""
+        if not tags:
+            return 0
+        tag = self._tags()
+        q = (
+            select(func.count(distinct(ItemRow.id)))
+            .select_from(ItemRow)
+            .join(tag, true())
+            .where(ItemRow.id.in_(self._published(window)), tag.c.value.in_(sorted(tags)))
+        )
+        return int(self.s.scalar(q) or 0)
+
+    # --- sources and editors -----------------------------------------------------------------------------------
+    def sources_health(self) -> dict[str, int]:
+        """Sources now: total, enabled, and enabled ones never run / healthy / failing."""
+        enabled = SourceRow.enabled == true()
+        q = select(
+            func.count(),
+            func.sum(case((enabled, 1), else_=0)),
+            func.sum(case((and_(enabled, SourceRow.last_run_at.is_(None)), 1), else_=0)),
+            func.sum(
+                case(
+                    (and_(enabled, SourceRow.last_run_at.is_not(None), SourceRow.consecutive_failures == 0), 1), else_=0
+                )
+            ),
+            func.sum(case((and_(enabled, SourceRow.consecutive_failures > 0), 1), else_=0)),
+        )
+        total, on, never, ok, failing = self.s.execute(q).one()
+        return {
+            "total": int(total or 0),
+            "enabled": int(on or 0),
+            "never_run": int(never or 0),
+            "healthy": int(ok or 0),
+            "failing": int(failing or 0),
+        }
+
+    def collection_runs(self, window: Window) -> dict[str, int]:
+        q = (
+            select(CollectionRunRow.outcome, func.count())
+            .where(_in(CollectionRunRow.started_at, window))
+            .group_by(CollectionRunRow.outcome)
+        )
+        return _counts(self.s.execute(q).all())
+
+    def triage_by_actor(self, window: Window) -> dict[tuple[str, str], int]:
+        """Approve and reject events in the window: {(actor, action): count}."""
+        q = (
+            select(ItemEventRow.actor, ItemEventRow.action, func.count())
+            .where(ItemEventRow.action.in_([ItemAction.APPROVED, ItemAction.REJECTED]), _in(ItemEventRow.at, window))
+            .group_by(ItemEventRow.actor, ItemEventRow.action)
+        )
+        return {(str(a), str(act)): int(n) for a, act, n in self.s.execute(q)}
+
+    def approval_delays(self, window: Window) -> list[float]:
+        """Seconds from collection to approval of items whose approved_at falls in the window, sorted."""
+        q = select(ItemRow.collected_at, ItemRow.approved_at).where(
+            _in(ItemRow.approved_at, window), ItemRow.collected_at.is_not(None)
+        )
+        return sorted(max(0.0, (ap - col).total_seconds()) for col, ap in self.s.execute(q) if ap and col)
