@@ -108,6 +108,11 @@ def compute_key_figures(
     return assemble(raw, period, taxonomy)
 
 
+def with_previous(db: Database, period: Period, taxonomy: TaxonomySettings) -> tuple[KeyFigures, KeyFigures]:
+    """The figures of ``period`` and of the period of the same length just before, for the +/− comparison."""
+    return compute_key_figures(db, period, taxonomy), compute_key_figures(db, period.previous(), taxonomy)
+
+
 def _kinds(counts: dict[str, int]) -> dict[str, int]:
     """Every item kind, in the vocabulary's order, zero when absent."""
     return {str(k): counts.get(str(k), 0) for k in ItemKind}

@@ -10,7 +10,7 @@ import sys
 import typer
 
 from core.errors import ConfigError, RelaisError
-from relais.cli import config_cmd, db, items, run, scheduler_cmd, serve
+from relais.cli import config_cmd, db, figures, items, run, scheduler_cmd, serve
 from relais.cli.context import State, err_console
 
 app = typer.Typer(
@@ -38,6 +38,7 @@ app.add_typer(items.app, name="items")
 app.add_typer(scheduler_cmd.app, name="scheduler")
 app.command("serve")(serve.serve)
 app.command("up")(run.up)
+app.command("figures")(figures.figures)
 
 
 def main() -> None:
