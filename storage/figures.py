@@ -24,6 +24,7 @@ from storage.tables import (
     ItemEventRow,
     ItemRow,
     SourceRow,
+    SubscriberRow,
 )
 
 Window = tuple[datetime, datetime]
@@ -53,26 +54,35 @@ class FiguresQueries:
         return [(str(k), at) for k, at in self.s.execute(q) if at is not None]
 
     def deliveries_by_status_month(self, months: Sequence[Window]) -> dict[tuple[str, int], int]:
-        """Ledger rows finished in each month window, by status: {(status, month index): count}, one scan."""
-        if not months:
-            return {}
-        bucket = case(
-            *[(_in(DeliveryRow.finished_at, m), literal(i)) for i, m in enumerate(months)],
-            else_=literal(-1),
-        ).label("bucket")
-        q = (
-            select(DeliveryRow.status, bucket, func.count())
-            .where(_in(DeliveryRow.finished_at, (months[0][0], months[-1][1])))
-            .group_by(DeliveryRow.status, bucket)
-        )
-        return {(str(st), int(b)): int(n) for st, b, n in self.s.execute(q) if int(b) >= 0}
+        """Ledger rows finished in each month window, by status: {(status, month index): count}.
+
+        One range query per month: each is an index-only scan of ``ix_deliveries_finished_status``, cheaper
+        than bucketing every row with a CASE over the whole year.
+        """
+        out: dict[tuple[str, int], int] = {}
+        for i, month in enumerate(months):
+            q = (
+                select(DeliveryRow.status, func.count())
+                .where(_in(DeliveryRow.finished_at, month))
+                .group_by(DeliveryRow.status)
+            )
+            out.update({(str(st), i): int(n) for st, n in self.s.execute(q)})
+        return out
 
     def distinct_recipients(self, window: Window) -> int:
-        """Distinct addresses with at least one accepted message finished in the window."""
-        q = select(func.count(distinct(DeliveryRow.email))).where(
-            DeliveryRow.status == DeliveryStatus.ACCEPTED, _in(DeliveryRow.finished_at, window)
+        """Distinct recipients with at least one accepted message finished in the window.
+
+        Counted per subscriber (one index probe each on ``ix_deliveries_subscriber_status_finished``), plus
+        distinct addresses among rows whose subscriber was erased (subscriber_id set to NULL).
+        """
+        accepted = and_(DeliveryRow.status == DeliveryStatus.ACCEPTED, _in(DeliveryRow.finished_at, window))
+        known = (
+            select(func.count())
+            .select_from(SubscriberRow)
+            .where(select(DeliveryRow.id).where(DeliveryRow.subscriber_id == SubscriberRow.id, accepted).exists())
         )
-        return int(self.s.scalar(q) or 0)
+        erased = select(func.count(distinct(DeliveryRow.email))).where(DeliveryRow.subscriber_id.is_(None), accepted)
+        return int(self.s.scalar(known) or 0) + int(self.s.scalar(erased) or 0)
 
     def bounces_by_kind(self, window: Window) -> dict[str, int]:
         q = select(BounceRow.kind, func.count()).where(_in(BounceRow.at, window)).group_by(BounceRow.kind)

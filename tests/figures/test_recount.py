@@ -105,7 +105,8 @@ def recount(rows: dict[str, list[dict[str, Any]]], p: Period) -> dict[str, Any]:
         "failed": status["failed"],
         "complaints": bounces["complaint"],
         "hard": bounces["hard"],
-        "recipients": len({d["email"] for d in dels if d["status"] == "accepted"}),
+        "recipients": len({d["subscriber_id"] for d in dels if d["status"] == "accepted" and d["subscriber_id"]})
+        + len({d["email"] for d in dels if d["status"] == "accepted" and d["subscriber_id"] is None}),
         "by_month": months,
         "start": subscribed_at(rows["consent_events"], w[0]),
         "end": subscribed_at(rows["consent_events"], w[1]),
