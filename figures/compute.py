@@ -7,7 +7,6 @@ The orchestrator :func:`compute_key_figures` is the only I/O; :func:`assemble` d
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -55,7 +54,7 @@ class RawFigures:
     sources: dict[str, int]
     runs: dict[str, int]
     triage: dict[tuple[str, str], int]
-    approval_delays: list[float]
+    median_approval_seconds: float | None
 
 
 def tag_names(family: str, terms: Iterable[Term]) -> set[str]:
@@ -103,7 +102,7 @@ def compute_key_figures(
             sources=timed("sources_health", q.sources_health),
             runs=timed("collection_runs", lambda: q.collection_runs(window)),
             triage=timed("triage_by_actor", lambda: q.triage_by_actor(window)),
-            approval_delays=timed("approval_delays", lambda: q.approval_delays(window)),
+            median_approval_seconds=timed("median_approval", lambda: q.median_approval_seconds(window)),
         )
     return assemble(raw, period, taxonomy)
 
@@ -163,8 +162,8 @@ def month_sends(
     ]
 
 
-def median_hours(seconds: list[float]) -> float | None:
-    return round(statistics.median(seconds) / 3600, 2) if seconds else None
+def hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 2)
 
 
 def assemble(raw: RawFigures, period: Period, taxonomy: TaxonomySettings) -> KeyFigures:
@@ -242,7 +241,7 @@ def assemble(raw: RawFigures, period: Period, taxonomy: TaxonomySettings) -> Key
             items_triaged=approved_ev + rejected_ev,
             approved_events=approved_ev,
             rejected_events=rejected_ev,
-            median_hours_to_approval=median_hours(raw.approval_delays),
+            median_hours_to_approval=hours(raw.median_approval_seconds),
             editors=loads,
         ),
     )

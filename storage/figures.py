@@ -28,6 +28,8 @@ from storage.tables import (
 )
 
 Window = tuple[datetime, datetime]
+# The ledger statuses key figures report; queued, sending, deferred and skipped rows are not finished sends.
+COUNTED_STATUSES = (DeliveryStatus.ACCEPTED, DeliveryStatus.BOUNCED, DeliveryStatus.FAILED)
 
 
 def _in(column: Any, window: Window) -> ColumnElement[bool]:
@@ -53,20 +55,21 @@ class FiguresQueries:
         )
         return [(str(k), at) for k, at in self.s.execute(q) if at is not None]
 
-    def deliveries_by_status_month(self, months: Sequence[Window]) -> dict[tuple[str, int], int]:
+    def deliveries_by_status_month(
+        self, months: Sequence[Window], statuses: Collection[str] = COUNTED_STATUSES
+    ) -> dict[tuple[str, int], int]:
         """Ledger rows finished in each month window, by status: {(status, month index): count}.
 
-        One range query per month: each is an index-only scan of ``ix_deliveries_finished_status``, cheaper
-        than bucketing every row with a CASE over the whole year.
+        One count per (status, month): each is a range count on ``ix_deliveries_status_finished`` that reads
+        only the index entries it counts, with no sort; far cheaper than grouping two million rows.
         """
         out: dict[tuple[str, int], int] = {}
-        for i, month in enumerate(months):
-            q = (
-                select(DeliveryRow.status, func.count())
-                .where(_in(DeliveryRow.finished_at, month))
-                .group_by(DeliveryRow.status)
-            )
-            out.update({(str(st), i): int(n) for st, n in self.s.execute(q)})
+        for status in statuses:
+            for i, month in enumerate(months):
+                q = select(func.count()).where(DeliveryRow.status == status, _in(DeliveryRow.finished_at, month))
+                n = int(self.s.scalar(q) or 0)
+                if n:
+                    out[(str(status), i)] = n
         return out
 
     def distinct_recipients(self, window: Window) -> int:
@@ -265,9 +268,19 @@ class FiguresQueries:
         )
         return {(str(a), str(act)): int(n) for a, act, n in self.s.execute(q)}
 
-    def approval_delays(self, window: Window) -> list[float]:
-        """Seconds from collection to approval of items whose approved_at falls in the window, sorted."""
-        q = select(ItemRow.collected_at, ItemRow.approved_at).where(
-            _in(ItemRow.approved_at, window), ItemRow.collected_at.is_not(None)
-        )
-        return sorted(max(0.0, (ap - col).total_seconds()) for col, ap in self.s.execute(q) if ap and col)
+    def median_approval_seconds(self, window: Window) -> float | None:
+        """Median seconds from collection to approval of items whose approved_at falls in the window.
+
+        The database subtracts and sorts; only the one or two middle values come back.
+        """
+        if self.s.get_bind().dialect.name == "postgresql":
+            delay: Any = func.extract("epoch", ItemRow.approved_at - ItemRow.collected_at)
+        else:
+            delay = (func.julianday(ItemRow.approved_at) - func.julianday(ItemRow.collected_at)) * 86400.0
+        where = (_in(ItemRow.approved_at, window), ItemRow.collected_at.is_not(None))
+        n = int(self.s.scalar(select(func.count()).where(*where)) or 0)
+        if n == 0:
+            return None
+        middle = select(delay).where(*where).order_by(delay).limit(2 - n % 2).offset((n - 1) // 2)
+        values = [max(0.0, float(v)) for v in self.s.scalars(middle)]
+        return sum(values) / len(values)

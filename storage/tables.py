@@ -296,6 +296,6 @@ class DeliveryRow(Base):
         UniqueConstraint("issue_id", "subscriber_id", name="uq_deliveries_issue_subscriber"),
         Index("ix_deliveries_issue_status_id", "issue_id", "status", "id"),
         # key figures: ledger counts by status over a period (index-only), and distinct recipients per subscriber
-        Index("ix_deliveries_finished_status", "finished_at", "status"),
+        Index("ix_deliveries_status_finished", "status", "finished_at"),
         Index("ix_deliveries_subscriber_status_finished", "subscriber_id", "status", "finished_at"),
     )

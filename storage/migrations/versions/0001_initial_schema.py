@@ -207,7 +207,7 @@ def upgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deliveries_finished_at'), ['finished_at'], unique=False)
         batch_op.create_index('ix_deliveries_issue_status_id', ['issue_id', 'status', 'id'], unique=False)
-        batch_op.create_index('ix_deliveries_finished_status', ['finished_at', 'status'], unique=False)
+        batch_op.create_index('ix_deliveries_status_finished', ['status', 'finished_at'], unique=False)
         batch_op.create_index('ix_deliveries_subscriber_status_finished', ['subscriber_id', 'status', 'finished_at'], unique=False)
 
     op.create_table('issue_items',
@@ -293,7 +293,7 @@ def downgrade() -> None:
     op.drop_table('issue_items')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_deliveries_subscriber_status_finished')
-        batch_op.drop_index('ix_deliveries_finished_status')
+        batch_op.drop_index('ix_deliveries_status_finished')
         batch_op.drop_index('ix_deliveries_issue_status_id')
         batch_op.drop_index(batch_op.f('ix_deliveries_finished_at'))
 
