@@ -196,7 +196,7 @@ def reuse(engine: str) -> Database | None:
         with db.engine.connect() as conn:
             if conn.execute(text("SELECT count(*) FROM deliveries")).scalar() == N_DELIVERIES:
                 return db
-    except Exception:  # noqa: S110 - no previous data: build it
+    except Exception:
         pass
     db.dispose()
     return None
