@@ -34,10 +34,11 @@ def figures(
     """
     if fmt not in FORMATS:
         raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    svc = services(ctx)
+    svc = services(ctx, require_schema=False)  # a malformed period is refused before touching the database
     tz = svc.settings.network.timezone
     today = svc.clock.now().astimezone(ZoneInfo(tz)).date()
     period = parse_period(year_text=year, month_text=month, from_text=from_, to_text=to, tz=tz, today=today)
+    svc = services(ctx)
     current, previous = with_previous(svc.db, period, svc.settings.taxonomy)
     if fmt == "table":
         title = f"Chiffres clés {period.label} (période précédente : {previous.period.label})"
