@@ -38,7 +38,8 @@ class RawFigures:
     """What the queries return, before any decision."""
 
     issues_sent: list[tuple[str, datetime]]
-    deliveries: dict[tuple[str, int], int]  # (status, month index) -> count
+    accepted_per_month: list[int]  # accepted ledger rows finished in each month of the period
+    deliveries: dict[str, int]  # status -> ledger rows finished in the period (bounced, failed)
     distinct_recipients: int
     bounces: dict[str, int]
     subscribers_start: int
@@ -86,7 +87,11 @@ def compute_key_figures(
 
         raw = RawFigures(
             issues_sent=timed("issues_sent", lambda: q.issues_sent(window)),
-            deliveries=timed("deliveries_by_status_month", lambda: q.deliveries_by_status_month(months)),
+            accepted_per_month=timed("accepted_per_month", lambda: q.deliveries_per_month(months)),
+            deliveries=timed(
+                "bounced_failed",
+                lambda: q.deliveries_by_status(window, (DeliveryStatus.BOUNCED, DeliveryStatus.FAILED)),
+            ),
             distinct_recipients=timed("distinct_recipients", lambda: q.distinct_recipients(window)),
             bounces=timed("bounces_by_kind", lambda: q.bounces_by_kind(window)),
             subscribers_start=timed("subscribers_start", lambda: q.subscribers_at(window[0])),
@@ -138,9 +143,7 @@ def _territories(terms: list[Term], counts: dict[str, int]) -> list[Share]:
     return sorted(out, key=lambda s: (-s.count, s.key == "", s.key))
 
 
-def month_sends(
-    period: Period, issues: list[tuple[str, datetime]], deliveries: dict[tuple[str, int], int]
-) -> list[MonthSends]:
+def month_sends(period: Period, issues: list[tuple[str, datetime]], accepted: list[int]) -> list[MonthSends]:
     """Issues and accepted messages per local calendar month of the period."""
     tz = ZoneInfo(period.timezone)
     months = period.months()
@@ -156,7 +159,7 @@ def month_sends(
             month=f"{y:04d}-{m:02d}",
             newsletters=per[i].get(IssueKind.NEWSLETTER, 0),
             emailings=per[i].get(IssueKind.EMAILING, 0),
-            messages_accepted=deliveries.get((DeliveryStatus.ACCEPTED, i), 0),
+            messages_accepted=accepted[i] if i < len(accepted) else 0,
         )
         for i, (y, m) in enumerate(months)
     ]
@@ -168,21 +171,19 @@ def hours(seconds: float | None) -> float | None:
 
 def assemble(raw: RawFigures, period: Period, taxonomy: TaxonomySettings) -> KeyFigures:
     """Decide every figure from the raw aggregates (pure)."""
-    by_status: dict[str, int] = {}
-    for (status, _), n in raw.deliveries.items():
-        by_status[status] = by_status.get(status, 0) + n
     kinds = [k for k, _ in raw.issues_sent]
     sends = Sends(
         newsletters=kinds.count(IssueKind.NEWSLETTER),
         emailings=kinds.count(IssueKind.EMAILING),
-        messages_accepted=by_status.get(DeliveryStatus.ACCEPTED, 0),
-        messages_bounced=by_status.get(DeliveryStatus.BOUNCED, 0),
-        messages_failed=by_status.get(DeliveryStatus.FAILED, 0),
+        # the months tile the period exactly, so their sum is the period's total
+        messages_accepted=sum(raw.accepted_per_month),
+        messages_bounced=raw.deliveries.get(DeliveryStatus.BOUNCED, 0),
+        messages_failed=raw.deliveries.get(DeliveryStatus.FAILED, 0),
         complaints=raw.bounces.get("complaint", 0),
         hard_bounces=raw.bounces.get("hard", 0),
         soft_bounces=raw.bounces.get("soft", 0),
         distinct_recipients=raw.distinct_recipients,
-        by_month=month_sends(period, raw.issues_sent, raw.deliveries),
+        by_month=month_sends(period, raw.issues_sent, raw.accepted_per_month),
     )
     unsub = {"newsletter": 0, "emailing": 0, "all": 0}
     for key, n in raw.consent.items():

@@ -55,22 +55,31 @@ class FiguresQueries:
         )
         return [(str(k), at) for k, at in self.s.execute(q) if at is not None]
 
-    def deliveries_by_status_month(
-        self, months: Sequence[Window], statuses: Collection[str] = COUNTED_STATUSES
-    ) -> dict[tuple[str, int], int]:
-        """Ledger rows finished in each month window, by status: {(status, month index): count}.
+    def deliveries_per_month(self, months: Sequence[Window], status: str = DeliveryStatus.ACCEPTED) -> list[int]:
+        """Ledger rows of ``status`` finished in each month window.
 
-        One count per (status, month): each is a range count on ``ix_deliveries_status_finished`` that reads
-        only the index entries it counts, with no sort; far cheaper than grouping two million rows.
+        One count per month: each is a range count on ``ix_deliveries_status_finished`` that reads only the
+        index entries it counts, with no sort; far cheaper than grouping two million rows by a CASE.
         """
-        out: dict[tuple[str, int], int] = {}
-        for status in statuses:
-            for i, month in enumerate(months):
-                q = select(func.count()).where(DeliveryRow.status == status, _in(DeliveryRow.finished_at, month))
-                n = int(self.s.scalar(q) or 0)
-                if n:
-                    out[(str(status), i)] = n
-        return out
+        return [
+            int(
+                self.s.scalar(select(func.count()).where(DeliveryRow.status == status, _in(DeliveryRow.finished_at, m)))
+                or 0
+            )
+            for m in months
+        ]
+
+    def deliveries_by_status(self, window: Window, statuses: Collection[str] = COUNTED_STATUSES) -> dict[str, int]:
+        """Ledger rows finished in the window, per status (one range count each, same index)."""
+        return {
+            str(st): int(
+                self.s.scalar(
+                    select(func.count()).where(DeliveryRow.status == st, _in(DeliveryRow.finished_at, window))
+                )
+                or 0
+            )
+            for st in statuses
+        }
 
     def distinct_recipients(self, window: Window) -> int:
         """Distinct recipients with at least one accepted message finished in the window.

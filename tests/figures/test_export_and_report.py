@@ -23,7 +23,8 @@ def raw(scale: int) -> RawFigures:
     return RawFigures(
         issues_sent=[("newsletter", datetime(2026, 3, 1, 8, tzinfo=UTC))] * scale
         + [("emailing", datetime(2026, 5, 3, 8, tzinfo=UTC))] * (2 * scale),
-        deliveries={("accepted", 2): 1200 * scale, ("accepted", 4): 800, ("bounced", 2): 7, ("failed", 4): 1},
+        accepted_per_month=[0, 0, 1200 * scale, 0, 800, 0, 0, 0, 0, 0, 0, 0],
+        deliveries={"bounced": 7, "failed": 1},
         distinct_recipients=950,
         bounces={"complaint": 2, "hard": 5},
         subscribers_start=1000,
@@ -133,24 +134,25 @@ def test_the_report_page_reads_like_an_en_bref_page() -> None:
 
 def test_an_empty_period_renders_zeros_not_errors() -> None:
     empty = RawFigures(
-        [],
-        {},
-        0,
-        {},
-        0,
-        0,
-        {},
-        {},
-        {},
-        {},
-        {},
-        {},
-        0,
-        0,
-        dict.fromkeys(("total", "enabled", "healthy", "failing", "never_run"), 0),
-        {},
-        {},
-        None,
+        issues_sent=[],
+        accepted_per_month=[0] * 12,
+        deliveries={},
+        distinct_recipients=0,
+        bounces={},
+        subscribers_start=0,
+        subscribers_end=0,
+        consent={},
+        collected={},
+        approved={},
+        published={},
+        events_by_territory={},
+        tag_counts={},
+        themes_base=0,
+        zones_base=0,
+        sources=dict.fromkeys(("total", "enabled", "healthy", "failing", "never_run"), 0),
+        runs={},
+        triage={},
+        median_approval_seconds=None,
     )
     f = assemble(empty, year(2031), TAXONOMY)
     html = render_report(f, f)
