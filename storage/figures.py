@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, false, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, distinct, false, func, literal, or_, select, true, union
 from sqlalchemy.orm import Session
 
 from core.model import ConsentAction, DeliveryStatus, IssueStatus, ItemAction, ItemKind
@@ -176,11 +176,9 @@ class FiguresQueries:
         evented = select(ItemEventRow.item_id).where(
             ItemEventRow.action == ItemAction.APPROVED, _in(ItemEventRow.at, window)
         )
-        q = (
-            select(ItemRow.kind, func.count())
-            .where(or_(_in(ItemRow.approved_at, window), ItemRow.id.in_(evented)))
-            .group_by(ItemRow.kind)
-        )
+        # a UNION of two indexed lookups, not an OR that would scan every item
+        ids = union(select(ItemRow.id).where(_in(ItemRow.approved_at, window)), evented)
+        q = select(ItemRow.kind, func.count()).where(ItemRow.id.in_(ids)).group_by(ItemRow.kind)
         return _counts(self.s.execute(q).all())
 
     def _published(self, window: Window) -> Any:

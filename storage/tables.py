@@ -149,6 +149,7 @@ class ItemRow(Base):
     __table_args__ = (
         Index("ix_items_status_collected", "status", "collected_at"),
         Index("ix_items_kind_status", "kind", "status"),
+        Index("ix_items_collected_kind", "collected_at", "kind"),  # key figures: items collected per kind
     )
 
 

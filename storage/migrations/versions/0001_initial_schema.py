@@ -75,6 +75,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_items_kind'), ['kind'], unique=False)
         batch_op.create_index('ix_items_kind_status', ['kind', 'status'], unique=False)
         batch_op.create_index('ix_items_status_collected', ['status', 'collected_at'], unique=False)
+        batch_op.create_index('ix_items_collected_kind', ['collected_at', 'kind'], unique=False)
 
     op.create_table('sources',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -316,6 +317,7 @@ def downgrade() -> None:
     op.drop_table('subscribers')
     op.drop_table('sources')
     with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.drop_index('ix_items_collected_kind')
         batch_op.drop_index('ix_items_status_collected')
         batch_op.drop_index('ix_items_kind_status')
         batch_op.drop_index(batch_op.f('ix_items_kind'))
