@@ -8,6 +8,7 @@ it one A4 page from the browser. The admin mounts it and passes the download lin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -96,6 +97,8 @@ def render_report(
         charts=charts(current),
         unsubscribe_labels=UNSUBSCRIBE_LABELS,
         n=number,
+        start=date.fromisoformat(current.period.start).strftime("%d/%m/%Y"),
+        end=date.fromisoformat(current.period.end).strftime("%d/%m/%Y"),
         csv_url=csv_url,
         json_url=json_url,
     )
