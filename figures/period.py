@@ -106,13 +106,13 @@ def _check_tz(tz: str) -> str:
 
 
 def year(y: int, tz: str = "Europe/Paris") -> Period:
-    if not 1900 <= y <= 9998:
-        raise InvalidInput(f"year out of range: {y} (1900-9998)")
+    if not 1800 <= y <= 9998:  # 1800: the period before --year 1900 must exist too
+        raise InvalidInput(f"year out of range: {y} (1800-9998)")
     return Period(PeriodKind.YEAR, date(y, 1, 1), date(y, 12, 31), _check_tz(tz))
 
 
 def month(y: int, m: int, tz: str = "Europe/Paris") -> Period:
-    if not 1900 <= y <= 9998 or not 1 <= m <= 12:
+    if not 1800 <= y <= 9998 or not 1 <= m <= 12:
         raise InvalidInput(f"month out of range: {y:04d}-{m:02d}")
     return Period(PeriodKind.MONTH, date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1]), _check_tz(tz))
 
@@ -145,11 +145,15 @@ def parse_period(
     if year_text is not None:
         if not re.fullmatch(r"\d{4}", year_text.strip()):
             raise InvalidInput(f"--year: not a year {year_text!r} (expected YYYY)")
+        if not 1900 <= int(year_text) <= 9998:
+            raise InvalidInput(f"--year: out of range {year_text!r} (1900-9998)")
         return year(int(year_text), tz)
     if month_text is not None:
         match = re.fullmatch(r"(\d{4})-(\d{2})", month_text.strip())
         if not match:
             raise InvalidInput(f"--month: not a month {month_text!r} (expected YYYY-MM)")
+        if not 1900 <= int(match[1]) <= 9998:
+            raise InvalidInput(f"--month: out of range {month_text!r} (1900-9998)")
         return month(int(match[1]), int(match[2]), tz)
     if from_text is not None or to_text is not None:
         if from_text is None or to_text is None:

@@ -40,6 +40,11 @@ def test_previous_periods_have_the_same_length() -> None:
     assert prev.end == date(2025, 12, 31) and prev.days == r.days
 
 
+def test_the_earliest_and_latest_years_have_a_previous_period() -> None:
+    assert parse_period(year_text="1900").previous() == year(1899)
+    assert parse_period(month_text="9998-12").bounds()[1].year == 9998
+
+
 def test_no_period_means_the_current_year() -> None:
     assert parse_period(today=date(2026, 11, 2)) == year(2026)
 
@@ -48,6 +53,8 @@ def test_no_period_means_the_current_year() -> None:
     ("kwargs", "message"),
     [
         ({"year_text": "26"}, "--year: not a year '26'"),
+        ({"year_text": "0001"}, "--year: out of range '0001'"),
+        ({"month_text": "9999-12"}, "--month: out of range '9999-12'"),
         ({"year_text": "deux mille"}, "--year: not a year"),
         ({"month_text": "2026-13"}, "month out of range: 2026-13"),
         ({"month_text": "03/2026"}, "--month: not a month '03/2026'"),
