@@ -1,6 +1,7 @@
 """Aggregate queries behind the key figures: set-based, portable to SQLite and PostgreSQL.
 
-Every method is one query over a half-open UTC window ``[lo, hi)``; ``figures.compute`` assembles the results.
+Every method answers one question about a half-open UTC window ``[lo, hi)`` with set-based SQL (on the ledger,
+a few index range counts rather than one big GROUP BY); ``figures.compute`` assembles the results.
 Nothing here is a counter kept by hand: each number is counted from items, events, issues and the ledger.
 """
 
@@ -55,31 +56,20 @@ class FiguresQueries:
         )
         return [(str(k), at) for k, at in self.s.execute(q) if at is not None]
 
+    def _count(self, *where: ColumnElement[bool]) -> int:
+        return int(self.s.scalar(select(func.count()).select_from(DeliveryRow).where(*where)) or 0)
+
     def deliveries_per_month(self, months: Sequence[Window], status: str = DeliveryStatus.ACCEPTED) -> list[int]:
         """Ledger rows of ``status`` finished in each month window.
 
         One count per month: each is a range count on ``ix_deliveries_status_finished`` that reads only the
         index entries it counts, with no sort; far cheaper than grouping two million rows by a CASE.
         """
-        return [
-            int(
-                self.s.scalar(select(func.count()).where(DeliveryRow.status == status, _in(DeliveryRow.finished_at, m)))
-                or 0
-            )
-            for m in months
-        ]
+        return [self._count(DeliveryRow.status == status, _in(DeliveryRow.finished_at, m)) for m in months]
 
     def deliveries_by_status(self, window: Window, statuses: Collection[str] = COUNTED_STATUSES) -> dict[str, int]:
         """Ledger rows finished in the window, per status (one range count each, same index)."""
-        return {
-            str(st): int(
-                self.s.scalar(
-                    select(func.count()).where(DeliveryRow.status == st, _in(DeliveryRow.finished_at, window))
-                )
-                or 0
-            )
-            for st in statuses
-        }
+        return {str(st): self._count(DeliveryRow.status == st, _in(DeliveryRow.finished_at, window)) for st in statuses}
 
     def distinct_recipients(self, window: Window) -> int:
         """Distinct recipients with at least one accepted message finished in the window.
