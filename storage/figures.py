@@ -91,12 +91,14 @@ class FiguresQueries:
         return _counts(self.s.execute(q).all())
 
     # --- subscribers, from the consent log -------------------------------------------------------------------
-    @staticmethod
-    def _adds() -> ColumnElement[bool]:
-        confirmed_import = and_(
-            ConsentEventRow.action == ConsentAction.IMPORT,
-            func.coalesce(ConsentEventRow.details["confirmed"].as_boolean(), false()) == true(),
-        )
+    def _adds(self) -> ColumnElement[bool]:
+        confirmed: ColumnElement[bool]
+        if self.s.get_bind().dialect.name == "postgresql":
+            # compare text, not CAST(... AS BOOLEAN): a stray non-boolean value must not abort the figures
+            confirmed = ConsentEventRow.details["confirmed"].as_string() == "true"
+        else:
+            confirmed = func.coalesce(ConsentEventRow.details["confirmed"].as_boolean(), false()) == true()
+        confirmed_import = and_(ConsentEventRow.action == ConsentAction.IMPORT, confirmed)
         return or_(ConsentEventRow.action == ConsentAction.CONFIRM, confirmed_import)
 
     @staticmethod

@@ -162,6 +162,7 @@ def generate(seed: int = 2026, n_items: int = 500, n_subscribers: int = 160) -> 
                     (ConsentAction.CONFIRM, {}),
                     (ConsentAction.IMPORT, {"basis": "consent", "confirmed": True}),
                     (ConsentAction.IMPORT, {"basis": "consent", "confirmed": False}),
+                    (ConsentAction.IMPORT, {"basis": "consent", "confirmed": "oui"}),  # malformed: not an add
                     (ConsentAction.PREFERENCES, {}),
                     (ConsentAction.UNSUBSCRIBE, {"stream": "newsletter"}),
                     (ConsentAction.UNSUBSCRIBE, {"stream": "emailing"}),
