@@ -149,6 +149,7 @@ class ItemRow(Base):
     __table_args__ = (
         Index("ix_items_status_collected", "status", "collected_at"),
         Index("ix_items_kind_status", "kind", "status"),
+        Index("ix_items_collected_kind", "collected_at", "kind"),  # key figures: items collected per kind
     )
 
 
@@ -295,4 +296,7 @@ class DeliveryRow(Base):
     __table_args__ = (
         UniqueConstraint("issue_id", "subscriber_id", name="uq_deliveries_issue_subscriber"),
         Index("ix_deliveries_issue_status_id", "issue_id", "status", "id"),
+        # key figures: ledger counts by status over a period (index-only), and distinct recipients per subscriber
+        Index("ix_deliveries_status_finished", "status", "finished_at"),
+        Index("ix_deliveries_subscriber_status_finished", "subscriber_id", "status", "finished_at"),
     )

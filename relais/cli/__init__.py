@@ -10,7 +10,7 @@ import sys
 import typer
 
 from core.errors import ConfigError, RelaisError
-from relais.cli import backup, config_cmd, db, digest, items, run, scheduler_cmd, serve, users
+from relais.cli import backup, config_cmd, db, digest, figures, items, run, scheduler_cmd, serve, users
 from relais.cli.context import State, err_console
 
 app = typer.Typer(
@@ -42,6 +42,7 @@ app.command("serve")(serve.serve)
 app.command("up")(run.up)
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
+app.command("figures")(figures.figures)
 
 
 def main() -> None:

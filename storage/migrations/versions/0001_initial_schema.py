@@ -75,6 +75,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_items_kind'), ['kind'], unique=False)
         batch_op.create_index('ix_items_kind_status', ['kind', 'status'], unique=False)
         batch_op.create_index('ix_items_status_collected', ['status', 'collected_at'], unique=False)
+        batch_op.create_index('ix_items_collected_kind', ['collected_at', 'kind'], unique=False)
 
     op.create_table('sources',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -207,6 +208,8 @@ def upgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deliveries_finished_at'), ['finished_at'], unique=False)
         batch_op.create_index('ix_deliveries_issue_status_id', ['issue_id', 'status', 'id'], unique=False)
+        batch_op.create_index('ix_deliveries_status_finished', ['status', 'finished_at'], unique=False)
+        batch_op.create_index('ix_deliveries_subscriber_status_finished', ['subscriber_id', 'status', 'finished_at'], unique=False)
 
     op.create_table('issue_items',
     sa.Column('issue_id', sa.Integer(), nullable=False),
@@ -290,6 +293,8 @@ def downgrade() -> None:
 
     op.drop_table('issue_items')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliveries_subscriber_status_finished')
+        batch_op.drop_index('ix_deliveries_status_finished')
         batch_op.drop_index('ix_deliveries_issue_status_id')
         batch_op.drop_index(batch_op.f('ix_deliveries_finished_at'))
 
@@ -312,6 +317,7 @@ def downgrade() -> None:
     op.drop_table('subscribers')
     op.drop_table('sources')
     with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.drop_index('ix_items_collected_kind')
         batch_op.drop_index('ix_items_status_collected')
         batch_op.drop_index('ix_items_kind_status')
         batch_op.drop_index(batch_op.f('ix_items_kind'))

@@ -1,0 +1,60 @@
+"""``relais figures``: the key figures of a year, a month or a date range, as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import typer
+
+from core.errors import InvalidInput
+from figures.compute import with_previous
+from figures.export import rows, to_csv, to_json
+from figures.period import parse_period
+from relais.cli.context import services
+from relais.cli.output import print_table
+
+FORMATS = ("table", "csv", "json")
+
+
+def figures(
+    ctx: typer.Context,
+    year: str | None = typer.Option(None, "--year", help="A calendar year, e.g. 2026."),
+    month: str | None = typer.Option(None, "--month", help="A month, YYYY-MM."),
+    from_: str | None = typer.Option(None, "--from", help="First day included, YYYY-MM-DD (with --to)."),
+    to: str | None = typer.Option(None, "--to", help="Last day included, YYYY-MM-DD (with --from)."),
+    fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+) -> None:
+    """Key figures ("chiffres clés") of a period, compared with the period of the same length before.
+
+    Without a period: the current year, in the network's timezone.
+    """
+    if fmt not in FORMATS:
+        raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    svc = services(ctx, require_schema=False)  # a malformed period is refused before touching the database
+    tz = svc.settings.network.timezone
+    today = svc.clock.now().astimezone(ZoneInfo(tz)).date()
+    period = parse_period(year_text=year, month_text=month, from_text=from_, to_text=to, tz=tz, today=today)
+    svc = services(ctx)
+    current, previous = with_previous(svc.db, period, svc.settings.taxonomy)
+    if fmt == "table":
+        title = f"Chiffres clés {period.label} (période précédente : {previous.period.label})"
+        table = [[r.section, r.label, r.value, r.previous, r.change] for r in rows(current, previous)]
+        print_table(title, ["rubrique", "libellé", "valeur", "précédente", "évolution"], table)
+        return
+    text = (
+        to_csv(current, previous)
+        if fmt == "csv"
+        else json.dumps(to_json(current, previous), ensure_ascii=False, indent=2) + "\n"
+    )
+    if output is not None:
+        try:
+            Path(output).write_text(text, encoding="utf-8", newline="")
+        except OSError as exc:
+            raise InvalidInput(f"--output: cannot write {output}: {exc.strerror}") from None
+    else:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()

@@ -1,0 +1,285 @@
+"""Aggregate queries behind the key figures: set-based, portable to SQLite and PostgreSQL.
+
+Every method answers one question about a half-open UTC window ``[lo, hi)`` with set-based SQL (on the ledger,
+a few index range counts rather than one big GROUP BY); ``figures.compute`` assembles the results.
+Nothing here is a counter kept by hand: each number is counted from items, events, issues and the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, distinct, false, func, literal, or_, select, true, union
+from sqlalchemy.orm import Session
+
+from core.model import ConsentAction, DeliveryStatus, IssueStatus, ItemAction, ItemKind
+from storage.tables import (
+    BounceRow,
+    CollectionRunRow,
+    ConsentEventRow,
+    DeliveryRow,
+    IssueItemRow,
+    IssueRow,
+    ItemEventRow,
+    ItemRow,
+    SourceRow,
+    SubscriberRow,
+)
+
+Window = tuple[datetime, datetime]
+# The ledger statuses key figures report; queued, sending, deferred and skipped rows are not finished sends.
+COUNTED_STATUSES = (DeliveryStatus.ACCEPTED, DeliveryStatus.BOUNCED, DeliveryStatus.FAILED)
+
+
+def _in(column: Any, window: Window) -> ColumnElement[bool]:
+    lo, hi = window
+    return and_(column >= lo, column < hi)
+
+
+def _counts(rows: Sequence[Any]) -> dict[str, int]:
+    return {str(key): int(n) for key, n in rows}
+
+
+class FiguresQueries:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    # --- issues and the ledger ------------------------------------------------------------------------------
+    def issues_sent(self, window: Window) -> list[tuple[str, datetime]]:
+        """(kind, sent_at) of every issue sent in the window; a year holds about 120 of them."""
+        q = (
+            select(IssueRow.kind, IssueRow.sent_at)
+            .where(IssueRow.status == IssueStatus.SENT, _in(IssueRow.sent_at, window))
+            .order_by(IssueRow.sent_at)
+        )
+        return [(str(k), at) for k, at in self.s.execute(q) if at is not None]
+
+    def _count(self, *where: ColumnElement[bool]) -> int:
+        return int(self.s.scalar(select(func.count()).select_from(DeliveryRow).where(*where)) or 0)
+
+    def deliveries_per_month(self, months: Sequence[Window], status: str = DeliveryStatus.ACCEPTED) -> list[int]:
+        """Ledger rows of ``status`` finished in each month window.
+
+        One count per month: each is a range count on ``ix_deliveries_status_finished`` that reads only the
+        index entries it counts, with no sort; far cheaper than grouping two million rows by a CASE.
+        """
+        return [self._count(DeliveryRow.status == status, _in(DeliveryRow.finished_at, m)) for m in months]
+
+    def deliveries_by_status(self, window: Window, statuses: Collection[str] = COUNTED_STATUSES) -> dict[str, int]:
+        """Ledger rows finished in the window, per status (one range count each, same index)."""
+        return {str(st): self._count(DeliveryRow.status == st, _in(DeliveryRow.finished_at, window)) for st in statuses}
+
+    def distinct_recipients(self, window: Window) -> int:
+        """Distinct recipients with at least one accepted message finished in the window.
+
+        Counted per subscriber (one index probe each on ``ix_deliveries_subscriber_status_finished``), plus
+        distinct addresses among rows whose subscriber was erased (subscriber_id set to NULL).
+        """
+        accepted = and_(DeliveryRow.status == DeliveryStatus.ACCEPTED, _in(DeliveryRow.finished_at, window))
+        known = (
+            select(func.count())
+            .select_from(SubscriberRow)
+            .where(select(DeliveryRow.id).where(DeliveryRow.subscriber_id == SubscriberRow.id, accepted).exists())
+        )
+        erased = select(func.count(distinct(DeliveryRow.email))).where(DeliveryRow.subscriber_id.is_(None), accepted)
+        return int(self.s.scalar(known) or 0) + int(self.s.scalar(erased) or 0)
+
+    def bounces_by_kind(self, window: Window) -> dict[str, int]:
+        q = select(BounceRow.kind, func.count()).where(_in(BounceRow.at, window)).group_by(BounceRow.kind)
+        return _counts(self.s.execute(q).all())
+
+    # --- subscribers, from the consent log -------------------------------------------------------------------
+    def _adds(self) -> ColumnElement[bool]:
+        confirmed: ColumnElement[bool]
+        if self.s.get_bind().dialect.name == "postgresql":
+            # compare text, not CAST(... AS BOOLEAN): a stray non-boolean value must not abort the figures
+            confirmed = ConsentEventRow.details["confirmed"].as_string() == "true"
+        else:
+            confirmed = func.coalesce(ConsentEventRow.details["confirmed"].as_boolean(), false()) == true()
+        confirmed_import = and_(ConsentEventRow.action == ConsentAction.IMPORT, confirmed)
+        return or_(ConsentEventRow.action == ConsentAction.CONFIRM, confirmed_import)
+
+    @staticmethod
+    def _removes() -> ColumnElement[bool]:
+        return or_(
+            ConsentEventRow.action.in_([ConsentAction.SUPPRESS, ConsentAction.ERASE]),
+            and_(
+                ConsentEventRow.action == ConsentAction.UNSUBSCRIBE,
+                ConsentEventRow.details["stream"].as_string() == "all",
+            ),
+        )
+
+    def subscribers_at(self, instant: datetime) -> int:
+        """Addresses (by email hash) whose last add-or-remove consent event before ``instant`` is an add."""
+        adds = self._adds()
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=ConsentEventRow.email_hash, order_by=(ConsentEventRow.at.desc(), ConsentEventRow.id.desc())
+            )
+            .label("rn")
+        )
+        last = (
+            select(case((adds, 1), else_=0).label("is_add"), rank)
+            .where(ConsentEventRow.at < instant, or_(adds, self._removes()))
+            .subquery()
+        )
+        q = select(func.count()).select_from(last).where(last.c.rn == 1, last.c.is_add == 1)
+        return int(self.s.scalar(q) or 0)
+
+    def consent_counts(self, window: Window) -> dict[str, int]:
+        """Consent events in the window: confirm, import_confirmed, suppress, erase, unsubscribe:<stream>."""
+        label = case(
+            (ConsentEventRow.action == ConsentAction.CONFIRM, literal("confirm")),
+            (self._adds(), literal("import_confirmed")),
+            (
+                ConsentEventRow.action == ConsentAction.UNSUBSCRIBE,
+                literal("unsubscribe:") + func.coalesce(ConsentEventRow.details["stream"].as_string(), "unknown"),
+            ),
+            else_=ConsentEventRow.action,
+        ).label("what")
+        q = (
+            select(label, func.count())
+            .where(
+                _in(ConsentEventRow.at, window),
+                ConsentEventRow.action.in_(
+                    [
+                        ConsentAction.CONFIRM,
+                        ConsentAction.IMPORT,
+                        ConsentAction.UNSUBSCRIBE,
+                        ConsentAction.SUPPRESS,
+                        ConsentAction.ERASE,
+                    ]
+                ),
+            )
+            .group_by(label)
+        )
+        return {k: n for k, n in _counts(self.s.execute(q).all()).items() if k != ConsentAction.IMPORT}
+
+    # --- items ------------------------------------------------------------------------------------------------
+    def items_collected(self, window: Window) -> dict[str, int]:
+        q = select(ItemRow.kind, func.count()).where(_in(ItemRow.collected_at, window)).group_by(ItemRow.kind)
+        return _counts(self.s.execute(q).all())
+
+    def items_approved(self, window: Window) -> dict[str, int]:
+        """Items with an ``approved`` event in the window, or (for items approved without events) approved_at."""
+        evented = select(ItemEventRow.item_id).where(
+            ItemEventRow.action == ItemAction.APPROVED, _in(ItemEventRow.at, window)
+        )
+        # a UNION of two indexed lookups, not an OR that would scan every item
+        ids = union(select(ItemRow.id).where(_in(ItemRow.approved_at, window)), evented)
+        q = select(ItemRow.kind, func.count()).where(ItemRow.id.in_(ids)).group_by(ItemRow.kind)
+        return _counts(self.s.execute(q).all())
+
+    def _published(self, window: Window) -> Any:
+        """Subquery of the ids of items placed in an issue sent in the window."""
+        return (
+            select(IssueItemRow.item_id)
+            .join(IssueRow, IssueRow.id == IssueItemRow.issue_id)
+            .where(IssueRow.status == IssueStatus.SENT, _in(IssueRow.sent_at, window))
+        )
+
+    def items_published(self, window: Window) -> dict[str, int]:
+        q = select(ItemRow.kind, func.count()).where(ItemRow.id.in_(self._published(window))).group_by(ItemRow.kind)
+        return _counts(self.s.execute(q).all())
+
+    def published_events_by_territory(self, window: Window) -> dict[str, int]:
+        """Published events by territory code; "" for events without one."""
+        territory = func.coalesce(ItemRow.territory, "")
+        q = (
+            select(territory, func.count())
+            .where(ItemRow.kind == ItemKind.EVENT, ItemRow.id.in_(self._published(window)))
+            .group_by(territory)
+        )
+        return _counts(self.s.execute(q).all())
+
+    def _tags(self) -> Any:
+        """A table-valued unnest of ``items.tags`` with a ``value`` column (json_each / jsonb_array_elements)."""
+        if self.s.get_bind().dialect.name == "postgresql":
+            return func.jsonb_array_elements_text(ItemRow.tags).table_valued("value").render_derived(name="tag")
+        return func.json_each(ItemRow.tags).table_valued("value").alias("tag")
+
+    def published_tag_counts(self, window: Window) -> dict[str, int]:
+        """Published items per tag (each item counted once per distinct tag)."""
+        tag = self._tags()
+        q = (
+            select(tag.c.value, func.count(distinct(ItemRow.id)))
+            .select_from(ItemRow)
+            .join(tag, true())
+            .where(ItemRow.id.in_(self._published(window)))
+            .group_by(tag.c.value)
+        )
+        return _counts(self.s.execute(q).all())
+
+    def published_with_any_tag(self, window: Window, tags: Collection[str]) -> int:
+        """Published items carrying at least one of ``tags``: the base of a family's shares."""
+        if not tags:
+            return 0
+        tag = self._tags()
+        q = (
+            select(func.count(distinct(ItemRow.id)))
+            .select_from(ItemRow)
+            .join(tag, true())
+            .where(ItemRow.id.in_(self._published(window)), tag.c.value.in_(sorted(tags)))
+        )
+        return int(self.s.scalar(q) or 0)
+
+    # --- sources and editors -----------------------------------------------------------------------------------
+    def sources_health(self) -> dict[str, int]:
+        """Sources now: total, enabled, and enabled ones never run / healthy / failing."""
+        enabled = SourceRow.enabled == true()
+        q = select(
+            func.count(),
+            func.sum(case((enabled, 1), else_=0)),
+            func.sum(case((and_(enabled, SourceRow.last_run_at.is_(None)), 1), else_=0)),
+            func.sum(
+                case(
+                    (and_(enabled, SourceRow.last_run_at.is_not(None), SourceRow.consecutive_failures == 0), 1), else_=0
+                )
+            ),
+            func.sum(case((and_(enabled, SourceRow.consecutive_failures > 0), 1), else_=0)),
+        )
+        total, on, never, ok, failing = self.s.execute(q).one()
+        return {
+            "total": int(total or 0),
+            "enabled": int(on or 0),
+            "never_run": int(never or 0),
+            "healthy": int(ok or 0),
+            "failing": int(failing or 0),
+        }
+
+    def collection_runs(self, window: Window) -> dict[str, int]:
+        q = (
+            select(CollectionRunRow.outcome, func.count())
+            .where(_in(CollectionRunRow.started_at, window))
+            .group_by(CollectionRunRow.outcome)
+        )
+        return _counts(self.s.execute(q).all())
+
+    def triage_by_actor(self, window: Window) -> dict[tuple[str, str], int]:
+        """Approve and reject events in the window: {(actor, action): count}."""
+        q = (
+            select(ItemEventRow.actor, ItemEventRow.action, func.count())
+            .where(ItemEventRow.action.in_([ItemAction.APPROVED, ItemAction.REJECTED]), _in(ItemEventRow.at, window))
+            .group_by(ItemEventRow.actor, ItemEventRow.action)
+        )
+        return {(str(a), str(act)): int(n) for a, act, n in self.s.execute(q)}
+
+    def median_approval_seconds(self, window: Window) -> float | None:
+        """Median seconds from collection to approval of items whose approved_at falls in the window.
+
+        The database subtracts and sorts; only the one or two middle values come back.
+        """
+        if self.s.get_bind().dialect.name == "postgresql":
+            delay: Any = func.extract("epoch", ItemRow.approved_at - ItemRow.collected_at)
+        else:
+            delay = (func.julianday(ItemRow.approved_at) - func.julianday(ItemRow.collected_at)) * 86400.0
+        where = (_in(ItemRow.approved_at, window), ItemRow.collected_at.is_not(None))
+        n = int(self.s.scalar(select(func.count()).where(*where)) or 0)
+        if n == 0:
+            return None
+        middle = select(delay).where(*where).order_by(delay).limit(2 - n % 2).offset((n - 1) // 2)
+        values = [max(0.0, float(v)) for v in self.s.scalars(middle)]
+        return sum(values) / len(values)
