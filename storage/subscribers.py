@@ -1,24 +1,54 @@
-"""Subscribers, their consent log and the suppression list."""
+"""Subscribers, their consent log, bounces and the suppression list.
+
+Preferences live as JSON in ``subscribers.preferences``; ``segment_terms`` flattens them into one text column
+(`` kind:job theme:* stream:newsletter ``) so that a segment count is one scan with LIKE clauses on either
+engine, without JSON operators that differ between SQLite and PostgreSQL.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
-from core.model import OrganisationType, Preferences, Subscriber, SubscriberStatus
-from storage.tables import SubscriberRow, SuppressionRow
+from core.model import (
+    BounceKind,
+    ConsentAction,
+    ConsentOrigin,
+    OrganisationType,
+    Preferences,
+    Subscriber,
+    SubscriberStatus,
+)
+from storage.tables import BounceRow, ConsentEventRow, SubscriberRow, SuppressionRow
 
 _PLAIN = [
     "email", "name", "locale", "created_at", "confirmed_at", "unsubscribed_at", "legal_basis", "soft_bounces",
 ]  # fmt: skip
 
+# The preference families a segment can filter on, with their prefix in ``segment_terms``.
+FAMILIES = {"kinds": "kind", "themes": "theme", "zones": "zone", "territories": "territory"}
+
 
 def email_hash(email: str) -> str:
     """The hash kept in suppressions and consent logs after erasure."""
     return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+
+
+def segment_terms(prefs: Preferences) -> str:
+    """The flat form of ``prefs`` stored for segment counts; an empty family is written ``family:*``."""
+    data = prefs.to_json()
+    terms: list[str] = []
+    for family, prefix in FAMILIES.items():
+        values = data[family] or ["*"]
+        terms += [f"{prefix}:{v}" for v in values]
+    terms += [f"stream:{s}" for s in data["streams"]]
+    return " " + " ".join(terms) + " "
 
 
 def to_subscriber(row: SubscriberRow) -> Subscriber:
@@ -31,10 +61,24 @@ def to_subscriber(row: SubscriberRow) -> Subscriber:
     )
 
 
+def to_row_values(sub: Subscriber) -> dict[str, Any]:
+    """Column values of a new row, for bulk inserts."""
+    values: dict[str, Any] = {f: getattr(sub, f) for f in _PLAIN}
+    values.update(
+        status=str(sub.status),
+        organisation_type=str(sub.organisation_type) if sub.organisation_type else None,
+        preferences=sub.preferences.to_json(),
+        segment_terms=segment_terms(sub.preferences),
+        token_version=0,
+    )
+    return values
+
+
 class SubscriberRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
 
+    # -- subscribers ------------------------------------------------------------------------------------------
     def get(self, subscriber_id: int) -> Subscriber:
         row = self.s.get(SubscriberRow, subscriber_id)
         if row is None:
@@ -61,10 +105,162 @@ class SubscriberRepository:
         row.status = str(sub.status)
         row.organisation_type = str(sub.organisation_type) if sub.organisation_type else None
         row.preferences = sub.preferences.to_json()
+        row.segment_terms = segment_terms(sub.preferences)
         self.s.flush()
         sub.id = row.id
         return sub
 
+    def delete(self, subscriber_id: int) -> None:
+        self.s.execute(delete(SubscriberRow).where(SubscriberRow.id == subscriber_id))
+
+    def token_version(self, subscriber_id: int) -> int | None:
+        """The version every link of this subscriber carries; None if the subscriber is gone."""
+        return self.s.scalar(select(SubscriberRow.token_version).where(SubscriberRow.id == subscriber_id))
+
+    def token_versions(self, ids: Sequence[int]) -> dict[int, int]:
+        q = select(SubscriberRow.id, SubscriberRow.token_version).where(SubscriberRow.id.in_(list(ids)))
+        return dict(self.s.execute(q))
+
+    def bump_token_version(self, subscriber_id: int) -> None:
+        """Void every link sent so far."""
+        self.s.execute(
+            update(SubscriberRow)
+            .where(SubscriberRow.id == subscriber_id)
+            .values(token_version=SubscriberRow.token_version + 1)
+        )
+
+    def existing_emails(self) -> set[str]:
+        return set(self.s.scalars(select(SubscriberRow.email)))
+
+    def insert_many(self, subs: Sequence[Subscriber]) -> dict[str, int]:
+        """Insert new subscribers in one statement per batch; returns email -> id."""
+        if not subs:
+            return {}
+        result = self.s.execute(
+            insert(SubscriberRow).returning(SubscriberRow.email, SubscriberRow.id, sort_by_parameter_order=True),
+            [to_row_values(s) for s in subs],
+        )
+        return dict(result)
+
+    def pending_created_before(self, cutoff: datetime) -> list[Subscriber]:
+        q = select(SubscriberRow).where(
+            SubscriberRow.status == str(SubscriberStatus.PENDING), SubscriberRow.created_at < cutoff
+        )
+        return [to_subscriber(r) for r in self.s.scalars(q)]
+
+    # -- segments ---------------------------------------------------------------------------------------------
+    def count_segment(self, audience: dict[str, Sequence[str]], stream: str | None) -> int:
+        """Confirmed subscribers reached by ``audience`` (family -> values; empty: no filter) on ``stream``.
+
+        A subscriber is reached in a family when they chose nothing there ("everything") or any of the values.
+        """
+        conds: list[ColumnElement[bool]] = [SubscriberRow.status == str(SubscriberStatus.CONFIRMED)]
+        col = SubscriberRow.segment_terms
+        for family, prefix in FAMILIES.items():
+            values = [str(v) for v in audience.get(family, [])]
+            if values:
+                conds.append(or_(*[col.contains(f" {prefix}:{v} ", autoescape=True) for v in ["*", *values]]))
+        if stream:
+            conds.append(col.contains(f" stream:{stream} ", autoescape=True))
+        return int(self.s.scalar(select(func.count()).select_from(SubscriberRow).where(and_(*conds))) or 0)
+
+    # -- consent log ------------------------------------------------------------------------------------------
+    def log(
+        self,
+        sub: Subscriber,
+        action: ConsentAction,
+        origin: ConsentOrigin,
+        at: datetime,
+        *,
+        ip: str | None = None,
+        wording_version: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.s.add(
+            ConsentEventRow(
+                subscriber_id=sub.id,
+                email_hash=email_hash(sub.email),
+                at=at,
+                action=str(action),
+                origin=str(origin),
+                ip=ip,
+                wording_version=wording_version,
+                details=details or {},
+            )
+        )
+
+    def log_many(self, events: Iterable[dict[str, Any]]) -> None:
+        rows = list(events)
+        if rows:
+            self.s.execute(insert(ConsentEventRow), rows)
+
+    def consent_events(self, subscriber_id: int) -> list[dict[str, Any]]:
+        q = (
+            select(ConsentEventRow)
+            .where(ConsentEventRow.subscriber_id == subscriber_id)
+            .order_by(ConsentEventRow.at, ConsentEventRow.id)
+        )
+        return [
+            {
+                "at": r.at,
+                "action": r.action,
+                "origin": r.origin,
+                "ip": r.ip,
+                "wording_version": r.wording_version,
+                "details": r.details,
+            }
+            for r in self.s.scalars(q)
+        ]
+
+    def consent_events_by_hash(self, hashed: str) -> list[str]:
+        q = select(ConsentEventRow.action).where(ConsentEventRow.email_hash == hashed).order_by(ConsentEventRow.id)
+        return list(self.s.scalars(q))
+
+    # -- suppressions -----------------------------------------------------------------------------------------
     def is_suppressed(self, email: str) -> bool:
-        q = select(SuppressionRow.id).where(SuppressionRow.email_hash == email_hash(email))
-        return self.s.scalar(q) is not None
+        return self.suppression_reason(email) is not None
+
+    def suppression_reason(self, email: str) -> str | None:
+        q = select(SuppressionRow.reason).where(SuppressionRow.email_hash == email_hash(email))
+        return self.s.scalar(q)
+
+    def suppressed_hashes(self) -> set[str]:
+        return set(self.s.scalars(select(SuppressionRow.email_hash)))
+
+    def suppress(self, email: str, reason: str, at: datetime) -> None:
+        hashed = email_hash(email)
+        row = self.s.scalar(select(SuppressionRow).where(SuppressionRow.email_hash == hashed))
+        if row is None:
+            self.s.add(SuppressionRow(email_hash=hashed, reason=reason, at=at))
+        else:
+            row.reason, row.at = reason, at
+        self.s.flush()
+
+    def lift_suppression(self, email: str) -> None:
+        self.s.execute(delete(SuppressionRow).where(SuppressionRow.email_hash == email_hash(email)))
+
+    # -- bounces ----------------------------------------------------------------------------------------------
+    def add_bounce(
+        self,
+        subscriber_id: int | None,
+        kind: BounceKind,
+        origin: str,
+        detail: str,
+        at: datetime,
+        delivery_id: int | None = None,
+    ) -> None:
+        self.s.add(
+            BounceRow(
+                subscriber_id=subscriber_id,
+                delivery_id=delivery_id,
+                at=at,
+                kind=str(kind),
+                origin=origin,
+                detail=detail[:2000],
+            )
+        )
+        self.s.flush()
+
+    def bounces(self, subscriber_id: int) -> list[dict[str, Any]]:
+        q = select(BounceRow).where(BounceRow.subscriber_id == subscriber_id).order_by(BounceRow.id)
+        return [{"at": r.at, "kind": r.kind, "origin": r.origin, "detail": r.detail} for r in self.s.scalars(q)]

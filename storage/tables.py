@@ -208,6 +208,8 @@ class SubscriberRow(Base):
     legal_basis: Mapped[str | None] = mapped_column(Text)
     soft_bounces: Mapped[int] = mapped_column(Integer, default=0)
     token_version: Mapped[int] = mapped_column(Integer, default=0)  # bump to void every link sent so far
+    # Preferences flattened for segment counts: " kind:job theme:* stream:newsletter " ("*": everything).
+    segment_terms: Mapped[str] = mapped_column(Text, default="")
 
 
 class ConsentEventRow(Base):

@@ -121,6 +121,7 @@ def upgrade() -> None:
     sa.Column('legal_basis', sa.Text(), nullable=True),
     sa.Column('soft_bounces', sa.Integer(), nullable=False),
     sa.Column('token_version', sa.Integer(), nullable=False),
+    sa.Column('segment_terms', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subscribers')),
     sa.UniqueConstraint('email', name=op.f('uq_subscribers_email'))
     )
