@@ -15,7 +15,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from relais.wiring import Services, sync_sources
+from relais.wiring import Services, build_subscribers, sync_sources
 
 log = logging.getLogger("relais.jobs")
 
@@ -48,8 +48,14 @@ def _sync(services: Services) -> None:
     sync_sources(services)
 
 
+def _purge_unconfirmed(services: Services) -> None:
+    purged = build_subscribers(services).service.purge_unconfirmed()
+    log.info("subscribers.purged", extra={"purged": purged})
+
+
 ACTIONS: dict[str, Callable[..., Any]] = {
     "sources.sync": _sync,
+    "subscribers.purge": _purge_unconfirmed,
 }
 
 
@@ -64,5 +70,10 @@ def newsletter_trigger(services: Services) -> CronTrigger:
     )
 
 
+def _subscriber_jobs(services: Services) -> list[JobSpec]:
+    tz = services.settings.network.timezone
+    return [JobSpec("subscribers.purge", "subscribers.purge", IntervalTrigger(hours=1, timezone=tz))]
+
+
 # Each capability adds a function here that plans its jobs from the services.
-PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs]
+PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs, _subscriber_jobs]

@@ -13,6 +13,8 @@ from core.settings import Settings, load_settings, parse_duration
 from storage.database import Database
 from storage.migrate import check_not_newer, is_up_to_date
 from storage.sources import SourceRepository
+from subscribers.kit import SubscriberKit, make_kit
+from subscribers.mailer import EmailSystemMailer, SystemEmailRenderer, SystemMailer, outbox_transport, smtp_transport
 
 DEFAULT_CONFIG = "config.toml"
 
@@ -102,3 +104,20 @@ def sync_sources(services: Services) -> tuple[int, int]:
     """Make the database's sources match the config's declarations."""
     with services.db.session() as s:
         return SourceRepository(s).sync_from_config(declared_sources(services.settings))
+
+
+def build_subscribers(services: Services, mailer: SystemMailer | None = None) -> SubscriberKit:
+    """Links, flows and bounce recording; system emails go through ``[mail]`` (SMTP or the outbox folder)."""
+    if mailer is None:
+        mail = services.settings.mail
+        if mail.backend == "smtp":
+            smtp = mail.smtp
+            password = os.environ.get("RELAIS_SMTP_PASSWORD", smtp.password)
+            transport = smtp_transport(
+                smtp.host, smtp.port, security=smtp.security, username=smtp.username, password=password,
+                timeout=smtp.timeout,
+            )  # fmt: skip
+        else:
+            transport = outbox_transport(services.settings.resolve(mail.outbox_dir))
+        mailer = EmailSystemMailer(SystemEmailRenderer(services.settings.network), transport)
+    return make_kit(services.db, services.clock, services.settings, services.secret_key, mailer)
