@@ -140,7 +140,10 @@ class SubscriberRepository:
             insert(SubscriberRow).returning(SubscriberRow.email, SubscriberRow.id, sort_by_parameter_order=True),
             [to_row_values(s) for s in subs],
         )
-        return dict(result)
+        ids: dict[str, int] = {}
+        for email, sid in result:
+            ids[email] = sid
+        return ids
 
     def pending_created_before(self, cutoff: datetime) -> list[Subscriber]:
         q = select(SubscriberRow).where(
