@@ -139,8 +139,11 @@ class SubscriberService:
             repo = SubscriberRepository(s)
             sub = repo.get(claims.subscriber_id)
             already = sub.status == SubscriberStatus.CONFIRMED
-            if already and sub.confirmed_at and sub.confirmed_at >= claims.issued_at:
-                return sub  # the same link followed twice: nothing to do
+            asked_prefs = claims.data.get("preferences")
+            if already and (
+                (sub.confirmed_at and claims.issued_at < sub.confirmed_at) or asked_prefs == sub.preferences.to_json()
+            ):
+                return sub  # a link older than the confirmation, or followed twice: nothing to do
             sub.status = move(sub.status, SubscriberStatus.CONFIRMED)
             asked = claims.data
             if "preferences" in asked:
