@@ -37,6 +37,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "streams": ("streams", "envois"),
     "frequency": ("frequency", "frequence"),
 }
+# Columns an export adds: read back without complaint, never trusted (an import decides status and dates).
+IGNORED = {"id", "status", "created at", "confirmed at", "unsubscribed at", "legal basis"}
 BATCH = 5000
 
 
@@ -102,7 +104,7 @@ def map_headers(headers: Sequence[str]) -> dict[int, str]:
     mapping: dict[int, str] = {}
     unknown = []
     for i, header in enumerate(headers):
-        if not header.strip():
+        if not header.strip() or _key(header) in IGNORED:
             continue
         column = _ALIASES.get(_key(header))
         if column is None:
