@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed
 TEST_STAMP = $(VENV)/.installed-test
 
-.PHONY: run test check lint fmt typecheck contracts bench clean
+.PHONY: run test check lint fmt typecheck contracts bench clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -50,3 +50,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var/ .pytest_cache .mypy_cache .ruff_cache
+
+## Extract the admin's strings into admin/locale/messages.pot and update the catalogues (fr is the source).
+messages: $(TEST_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o admin/locale/messages.pot --no-location --sort-output .
+	for po in admin/locale/*/LC_MESSAGES/messages.po; do [ -f "$$po" ] && $(BIN)/pybabel update -i admin/locale/messages.pot -o "$$po" --no-fuzzy-matching || true; done

@@ -1,34 +1,39 @@
-"""Build the Starlette application from its dependencies (no global state, no config reading)."""
+"""Build the Starlette application from its dependencies (no global state, no config reading).
+
+Every page module exposes ``routes() -> list[BaseRoute]``; :data:`ROUTE_MODULES` lists them in order.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
-from core.clock import Clock
+from admin import auth, dashboard
+from admin.auth import UserMiddleware
+from admin.security import SecurityHeadersMiddleware
+from admin.web import STATIC, WebContext, ctx_of, render
 from core.errors import StorageError
-from core.settings import Settings
-from storage.database import Database
 from storage.migrate import current_revision
 
+__all__ = ["ROUTE_MODULES", "WebContext", "create_app"]
 
-@dataclass
-class WebContext:
-    """What the routes need; built by the composition root and kept on ``app.state.ctx``."""
+# Page modules, each with routes(); a capability adds its module here.
+ROUTE_MODULES: list[Callable[[], list[BaseRoute]]] = [auth.routes, dashboard.routes]
 
-    settings: Settings
-    db: Database
-    clock: Clock
+SESSION_MAX_AGE = 12 * 3600
 
 
 async def healthz(request: Request) -> JSONResponse:
-    ctx: WebContext = request.app.state.ctx
+    ctx = ctx_of(request)
     try:
         ctx.db.ping()
         revision = current_revision(ctx.db)
@@ -37,8 +42,12 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok", "schema": revision})
 
 
-def routes() -> list[BaseRoute]:
-    return [Route("/healthz", healthz)]
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith(("/healthz", "/api/")) or "json" in request.headers.get("accept", ""):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+    template = "admin/error.html" if request.url.path.startswith("/admin") else "public/error.html"
+    return render(request, template, {"status": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
 
 
 def create_app(
@@ -50,6 +59,29 @@ def create_app(
     async def _noop(_app: Starlette) -> AsyncIterator[None]:
         yield
 
-    app = Starlette(routes=routes(), lifespan=lifespan or _noop)
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    for module_routes in ROUTE_MODULES:
+        routes.extend(module_routes())
+    middleware = [
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(
+            SessionMiddleware,
+            secret_key=ctx.secret_key,
+            session_cookie="relais_session",
+            max_age=SESSION_MAX_AGE,
+            same_site="lax",
+            https_only=ctx.https_only_cookies,
+        ),
+        Middleware(UserMiddleware),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan or _noop,
+        exception_handlers={HTTPException: http_error},
+    )
     app.state.ctx = ctx
     return app

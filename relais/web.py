@@ -11,6 +11,17 @@ from admin.app import WebContext, create_app
 from relais.wiring import Services
 
 
+def web_context(services: Services) -> WebContext:
+    settings = services.settings
+    return WebContext(
+        settings=settings,
+        db=services.db,
+        clock=services.clock,
+        secret_key=services.secret_key,
+        https_only_cookies=settings.network.base_url.startswith("https://"),
+    )
+
+
 def build_app(services: Services, *, with_scheduler: bool = False) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -25,5 +36,4 @@ def build_app(services: Services, *, with_scheduler: bool = False) -> Starlette:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
 
-    ctx = WebContext(settings=services.settings, db=services.db, clock=services.clock)
-    return create_app(ctx, lifespan=lifespan)
+    return create_app(web_context(services), lifespan=lifespan)

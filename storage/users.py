@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,6 +35,10 @@ class UserRepository:
         row = self.s.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
         return to_user(row) if row else None
 
+    def find_by_id(self, user_id: int) -> User | None:
+        row = self.s.get(UserRow, user_id)
+        return to_user(row) if row else None
+
     def get(self, user_id: int) -> User:
         row = self.s.get(UserRow, user_id)
         if row is None:
@@ -53,3 +59,16 @@ class UserRepository:
         self.s.flush()
         user.id = row.id
         return user
+
+    def login_state(self, user_id: int) -> tuple[int, datetime | None]:
+        """(failures in a row, locked until)."""
+        row = self.s.get(UserRow, user_id)
+        if row is None:
+            raise NotFound(f"user {user_id} not found")
+        return row.failed_logins, row.locked_until
+
+    def set_login_state(self, user_id: int, failures: int, locked_until: datetime | None) -> None:
+        row = self.s.get(UserRow, user_id)
+        if row is None:
+            raise NotFound(f"user {user_id} not found")
+        row.failed_logins, row.locked_until = failures, locked_until

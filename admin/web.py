@@ -1,0 +1,180 @@
+"""The web framework shared by every page: context, templates with Babel i18n, flash messages, CSRF.
+
+Pages call :func:`render` to answer with a template and :func:`read_form` to read a POSTed form: it checks the
+CSRF token (forms carry ``csrf_token``; htmx sends the ``X-CSRF-Token`` header) and answers 403 otherwise.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from core.clock import Clock
+from core.model import Item, Role, Source
+from core.settings import Settings
+from storage.database import Database
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+LOCALES = HERE / "locale"
+
+
+@dataclass
+class WebContext:
+    """What the routes need; built by the composition root and kept on ``app.state.ctx``.
+
+    The optional callables are seams to capabilities wired by the composition root (the web layer does not build
+    them): collecting a source now, previewing a source not yet saved.
+    """
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    collect_now: Callable[[list[str] | None], Any] | None = None
+    preview_source: Callable[[Source], list[Item]] | None = None
+    https_only_cookies: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# Admin navigation: (path, label, least role). Page modules register their entry with :func:`nav`.
+NAV: list[tuple[str, str, Role]] = []
+
+
+def nav(path: str, label: str, role: Role) -> None:
+    if all(entry[0] != path for entry in NAV):
+        NAV.append((path, label, role))
+
+
+def ctx_of(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.ctx
+    return ctx
+
+
+# --- i18n -------------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def translations(locale: str) -> gettext.NullTranslations:
+    """The catalogue for ``locale`` compiled in memory from ``admin/locale/<locale>/LC_MESSAGES/messages.po``.
+
+    Message ids are the French strings of the templates, so French needs no catalogue; another locale (``en``)
+    translates them.
+    """
+    po = LOCALES / locale / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+@lru_cache(maxsize=8)
+def environment(locale: str = "fr") -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["date_fr"] = lambda d, fmt="long": _fmt_date(d, fmt, locale)
+    env.filters["datetime_fr"] = lambda d, fmt="short", tz="Europe/Paris": _fmt_dt(d, fmt, tz, locale)
+    return env
+
+
+def _fmt_date(value: date | datetime | None, fmt: str, locale: str) -> str:
+    if value is None:
+        return ""
+    return format_date(value, format=fmt, locale=locale)
+
+
+def _fmt_dt(value: datetime | None, fmt: str, tz: str, locale: str) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, format=fmt, tzinfo=ZoneInfo(tz), locale=locale)
+
+
+# --- sessions, flash, CSRF --------------------------------------------------------------------------------------
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def flash(request: Request, message: str, category: str = "info") -> None:
+    request.session.setdefault("flash", []).append([category, message])
+
+
+def pop_flashes(request: Request) -> list[tuple[str, str]]:
+    return [(c, m) for c, m in request.session.pop("flash", [])]
+
+
+async def read_form(request: Request) -> FormData:
+    """The POSTed form, after checking its CSRF token against the session's (403 otherwise)."""
+    form = await request.form()
+    sent = request.headers.get("x-csrf-token") or form.get("csrf_token")
+    expected = request.session.get("csrf")
+    if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, str(expected)):
+        raise HTTPException(403, "Jeton de sécurité (CSRF) absent ou invalide : rechargez la page et recommencez.")
+    return form
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Render ``template`` with the common context: user, CSRF token, flashes, network settings, clock."""
+    ctx = ctx_of(request)
+    env = environment(ctx.settings.network.locale)
+    values: dict[str, Any] = {
+        "request": request,
+        "network": ctx.settings.network,
+        "settings": ctx.settings,
+        "user": request.scope.get("relais.user"),
+        "csrf_token": csrf_token(request) if "session" in request.scope else "",
+        "flashes": pop_flashes(request) if "session" in request.scope else [],
+        "now": ctx.clock.now(),
+    }
+    user = values["user"]
+    if user is not None:
+        from admin.accounts import has_role
+
+        values["admin_nav"] = [(p, label, r) for p, label, r in NAV if has_role(user, r)]
+    values.update(context or {})
+    html = env.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code, headers=headers)

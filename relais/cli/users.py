@@ -1,0 +1,76 @@
+"""``relais users``: accounts of editors, staff and admins."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from admin.accounts import add_user, generate_password, set_password
+from core.errors import InvalidInput
+from core.model import Role
+from relais.cli.context import console, services
+from relais.cli.output import emit
+from storage.users import UserRepository
+
+app = typer.Typer(help="Accounts: editors, staff, admins.", no_args_is_help=True)
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise InvalidInput(f"--role must be one of {', '.join(Role)}, not {value!r}") from None
+
+
+def _password(from_stdin: bool) -> tuple[str, bool]:
+    """(password, generated?)"""
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\n")
+        if not line:
+            raise InvalidInput("--password-stdin: no password on standard input")
+        return line, False
+    return generate_password(), True
+
+
+@app.command("add")
+def add_cmd(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The person's e-mail address (their login)."),
+    role: str = typer.Option("editor", "--role", help="editor | staff | admin"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+) -> None:
+    """Create an account; without --password-stdin a password is generated and printed once."""
+    r = _role(role)
+    password, generated = _password(password_stdin)
+    svc = services(ctx)
+    user = add_user(svc.db, email, r, password, now=svc.clock.now())
+    console.print(f"account created: {user.email} ({user.role})")
+    if generated:
+        console.print(f"password: {password}  (shown once; change it with 'relais users passwd')")
+
+
+@app.command("passwd")
+def passwd_cmd(
+    ctx: typer.Context,
+    email: str = typer.Argument(...),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
+) -> None:
+    """Set a new password (generated unless --password-stdin)."""
+    password, generated = _password(password_stdin)
+    set_password(services(ctx).db, email, password)
+    console.print(f"password changed for {email}" + (f": {password}" if generated else ""))
+
+
+@app.command("list")
+def list_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
+    """List accounts (never their password hashes)."""
+    with services(ctx).db.session() as s:
+        users = UserRepository(s).find()
+    rows = [
+        {"id": u.id, "email": u.email, "role": u.role, "active": u.active, "created_at": u.created_at,
+         "last_login_at": u.last_login_at}
+        for u in users
+    ]  # fmt: skip
+    emit(fmt, rows, title="users", columns=["id", "email", "role", "active", "last login"],
+         row=lambda u: [u["id"], u["email"], u["role"], u["active"], u["last_login_at"]])  # fmt: skip

@@ -1,0 +1,53 @@
+"""Fixtures for the web app: a real app over the test database, a logged-in client per role."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from admin.accounts import add_user
+from admin.app import create_app
+from admin.web import WebContext
+from core.clock import FrozenClock
+from core.model import Role
+from core.settings import Settings
+from storage.database import Database
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def web(db: Database, clock: FrozenClock) -> WebContext:
+    return WebContext(settings=Settings(), db=db, clock=clock, secret_key="test-secret")
+
+
+@pytest.fixture
+def client(web: WebContext) -> Iterator[TestClient]:
+    with TestClient(create_app(web), base_url="http://testserver") as c:
+        yield c
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert m, "no CSRF token in the page"
+    return m.group(1)
+
+
+@pytest.fixture
+def login(client: TestClient, web: WebContext) -> Callable[[Role], TestClient]:
+    """Create an account with ``role`` and log the client in."""
+
+    def _login(role: Role) -> TestClient:
+        email = f"{role}@example.org"
+        add_user(web.db, email, role, PASSWORD, now=web.clock.now())
+        token = csrf_of(client.get("/admin/login").text)
+        r = client.post(
+            "/admin/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+        )
+        assert r.status_code == 303, r.text
+        return client
+
+    return _login
