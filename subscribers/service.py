@@ -169,6 +169,11 @@ class SubscriberService:
         with self.db.session() as s:
             return SubscriberRepository(s).get(claims.subscriber_id)
 
+    def manage_by_id(self, subscriber_id: int) -> Subscriber:
+        """The subscriber a link already verified names."""
+        with self.db.session() as s:
+            return SubscriberRepository(s).get(subscriber_id)
+
     def update_preferences(
         self,
         token: str,
