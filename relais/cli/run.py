@@ -25,9 +25,17 @@ def _sources(svc: Services) -> str:
     return f"sources synced from config: {added} added, {updated} updated"
 
 
+def _subscribers(svc: Services) -> str:
+    from relais.wiring import build_subscribers
+
+    purged = build_subscribers(svc).service.purge_unconfirmed()
+    return f"{purged} unconfirmed sign-ups purged"
+
+
 STEPS: list[tuple[str, Callable[[Services], str]]] = [
     ("migrate", _migrate),
     ("sources", _sources),
+    ("subscribers", _subscribers),
 ]
 
 
