@@ -1,7 +1,7 @@
 """Segment counts: how many confirmed subscribers a set of preferences reaches (the staff's preview).
 
-The rule is :func:`subscribers.preferences.reaches`; the count runs in the database over ``segment_terms``
-(one scan, no per-row Python), which keeps it well under 200 ms for 100,000 subscribers.
+The rule is :func:`subscribers.preferences.reaches`; the count runs in the database over per-family bit masks
+(one scan of bitwise ANDs, no per-row Python), which keeps it under 200 ms for 100,000 subscribers.
 """
 
 from __future__ import annotations

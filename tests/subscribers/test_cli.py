@@ -6,11 +6,15 @@ import csv
 import io
 import json
 import mailbox
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
-from relais.cli import app
+from relais.cli import app, context
+from relais.wiring import Services
 
 DATA = Path(__file__).parent / "data"
 
@@ -25,8 +29,28 @@ def config(tmp_path: Path, database_url: str) -> Path:
     return p
 
 
+@pytest.fixture(autouse=True)
+def close_services(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Commands run in this process: close the services (database pools) each one built, as the process would."""
+    built: list[Services] = []
+    real_load = context.load
+
+    def load(config: str | None) -> Services:
+        built.append(real_load(config))
+        return built[-1]
+
+    monkeypatch.setattr(context, "load", load)
+    yield
+    for services in built:
+        services.close()
+
+
+def invoke(cfg: Path, *args: str) -> Result:
+    return CliRunner().invoke(app, ["--config", str(cfg), "subscribers", *args])
+
+
 def run(cfg: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["--config", str(cfg), "subscribers", *args])
+    result = invoke(cfg, *args)
     return result.exit_code, result.output
 
 
@@ -72,7 +96,7 @@ def test_mistakes_are_one_clear_line(tmp_path: Path, database_url: str) -> None:
         (("list", "--status", "happy"), "--status"),
         (("export", "--format", "xml"), "--format"),
     ]:
-        result = CliRunner().invoke(app, ["--config", str(cfg), "subscribers", *args])
+        result = invoke(cfg, *args)
         assert result.exit_code != 0 and message in str(result.exception), args
 
 
