@@ -110,7 +110,8 @@ def main() -> None:
         upgrade(db)
         results += run_on("postgresql", db, data, choices, rows)
         db.dispose()
-    print(f"\nsubscribers ({rows:,} rows, {len(data) / 1e6:.1f} MB CSV)")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nsubscribers ({rows:,} rows, {len(data) / 1e6:.1f} MB CSV; load average {load} on {os.cpu_count()} CPUs)")
     print(f"| {'engine':<10} | {'measure':<34} | {'result':>10} | {'verdict':<16} |")
     print(f"|{'-' * 12}|{'-' * 36}|{'-' * 12}|{'-' * 18}|")
     for engine, what, value, verdict in results:

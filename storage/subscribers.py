@@ -69,6 +69,7 @@ class BitRegistry:
     def __init__(self, session: Session) -> None:
         self.s = session
         self._bits: dict[str, dict[str, int]] = {f: {} for f in (*FAMILIES, "streams")}
+        self._masks: dict[tuple[str, tuple[str, ...]], int] = {}
         for row in session.scalars(select(PreferenceBitRow)):
             self._bits.setdefault(row.family, {})[row.slug] = row.bit
 
@@ -94,10 +95,14 @@ class BitRegistry:
         return bits[slug]
 
     def mask(self, family: str, slugs: Sequence[str]) -> int:
-        out = 0
-        for slug in slugs:
-            out |= 1 << self.bit(family, slug)
-        return out
+        key = (family, tuple(slugs))
+        cached = self._masks.get(key)
+        if cached is None:  # a bulk import repeats the same few combinations
+            cached = 0
+            for slug in slugs:
+                cached |= 1 << self.bit(family, slug)
+            self._masks[key] = cached
+        return cached
 
     def masks(self, prefs: dict[str, Any]) -> dict[str, int]:
         return {f"mask_{f}": self.mask(f, prefs[f]) for f in (*FAMILIES, "streams")}

@@ -13,12 +13,12 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from core.clock import Clock
 from core.errors import InvalidInput
-from core.model import ConsentAction, ConsentOrigin, Subscriber, SubscriberStatus
+from core.model import ConsentAction, ConsentOrigin, Preferences, Subscriber, SubscriberStatus
 from storage.database import Database
 from storage.subscribers import SubscriberRepository, email_hash
 from subscribers.addresses import normalise
@@ -130,26 +130,48 @@ def parse_csv(data: bytes, choices: Choices) -> tuple[list[RowResult], str, str]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     mapping = map_headers(next(reader))
     results = []
+    known: dict[tuple[str, ...], Preferences | str] = {}  # a file repeats the same few preference cells
     for cells in reader:
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue
         values = {column: cells[i].strip() if i < len(cells) else "" for i, column in mapping.items()}
-        results.append(_parse_row(line, values, choices))
+        results.append(_parse_row(line, values, choices, known))
     return results, encoding, delimiter
 
 
-def _parse_row(line: int, values: dict[str, str], choices: Choices) -> RowResult:
+_PREFERENCE_COLUMNS = ("kinds", "themes", "zones", "territories", "streams", "frequency")
+
+
+def _parse_row(line: int, values: dict[str, str], choices: Choices, known: dict[tuple[str, ...], Preferences | str]
+               ) -> RowResult:  # fmt: skip
     raw_email = values.get("email", "")
     try:
         email = normalise(raw_email)
-        families = {f: values.get(f, "").split(";") for f in ("kinds", "themes", "zones", "territories", "streams")}
-        prefs = parse_preferences(families, choices, frequency=values.get("frequency") or "monthly")
+        prefs = _preferences(tuple(values.get(c, "") for c in _PREFERENCE_COLUMNS), choices, known)
         org = parse_organisation(values.get("organisation_type", ""))
     except InvalidInput as exc:
         return RowResult(line, raw_email, "failed", str(exc))
     sub = Subscriber(email=email, name=values.get("name") or None, organisation_type=org, preferences=prefs)
     return RowResult(line, email, "created", subscriber=sub)
+
+
+def _preferences(cells: tuple[str, ...], choices: Choices, known: dict[tuple[str, ...], Preferences | str]
+                 ) -> Preferences:  # fmt: skip
+    """Parse the preference cells once per distinct combination; each subscriber gets its own copy."""
+    if cells not in known:
+        families = {f: cells[i].split(";") for i, f in enumerate(_PREFERENCE_COLUMNS[:-1])}
+        try:
+            known[cells] = parse_preferences(families, choices, frequency=cells[-1] or "monthly")
+        except InvalidInput as exc:
+            known[cells] = str(exc)
+    parsed = known[cells]
+    if isinstance(parsed, str):
+        raise InvalidInput(parsed)
+    return replace(
+        parsed, kinds=list(parsed.kinds), themes=list(parsed.themes), zones=list(parsed.zones),
+        territories=list(parsed.territories), streams=list(parsed.streams),
+    )  # fmt: skip
 
 
 def plan(rows: Iterable[RowResult], existing: set[str], suppressed: set[str]) -> list[RowResult]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.errors import InvalidInput
 from core.model import ItemKind, Preferences, Stream
@@ -40,6 +40,7 @@ class Choices:
     zones: Sequence[tuple[str, str]]
     territories: Sequence[tuple[str, str]]
     streams: Sequence[tuple[str, str]]
+    _orders: dict[str, dict[str, int]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_taxonomy(cls, taxonomy: TaxonomySettings) -> Choices:
@@ -53,6 +54,12 @@ class Choices:
 
     def family(self, name: str) -> Sequence[tuple[str, str]]:
         return getattr(self, name)  # type: ignore[no-any-return]
+
+    def order(self, name: str) -> dict[str, int]:
+        """Slug -> position in the family (computed once: imports call this for every row)."""
+        if name not in self._orders:
+            self._orders[name] = {slug: i for i, (slug, _) in enumerate(self.family(name))}
+        return self._orders[name]
 
 
 def parse_preferences(
@@ -69,11 +76,11 @@ def parse_preferences(
         if not wanted:  # the common case, kept cheap for 100,000-row imports
             picked[family] = []
             continue
-        allowed = [slug for slug, _ in choices.family(family)]
-        unknown = sorted(wanted - set(allowed))
+        order = choices.order(family)
+        unknown = sorted(v for v in wanted if v not in order)
         if unknown:
             errors.append(f"{FAMILY_LABELS[family]} inconnues : {', '.join(unknown)}")
-        picked[family] = [slug for slug in allowed if slug in wanted]
+        picked[family] = sorted((v for v in wanted if v in order), key=order.__getitem__)
     if frequency not in FREQUENCIES:
         errors.append(f"fréquence inconnue : {frequency}")
     if errors:
