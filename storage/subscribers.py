@@ -159,6 +159,12 @@ class SubscriberRepository:
         """The version every link of this subscriber carries; None if the subscriber is gone."""
         return self.s.scalar(select(SubscriberRow.token_version).where(SubscriberRow.id == subscriber_id))
 
+    def identity(self, subscriber_id: int) -> tuple[int, str] | None:
+        """(token_version, email) in one query: what every personal link is checked against."""
+        q = select(SubscriberRow.token_version, SubscriberRow.email).where(SubscriberRow.id == subscriber_id)
+        row = self.s.execute(q).first()
+        return (row[0], row[1]) if row else None
+
     def token_versions(self, ids: Sequence[int]) -> dict[int, int]:
         q = select(SubscriberRow.id, SubscriberRow.token_version).where(SubscriberRow.id.in_(list(ids)))
         return dict(self.s.execute(q))

@@ -32,7 +32,7 @@ from core.states import can_move, move
 from storage.database import Database
 from storage.subscribers import SubscriberRepository, email_hash
 from subscribers.addresses import normalise
-from subscribers.links import CONFIRM, MANAGE, UNSUBSCRIBE, Identity, SubscriberLinks
+from subscribers.links import CONFIRM, MANAGE, UNSUBSCRIBE, Identity, IdentityLookup, SubscriberLinks
 from subscribers.mailer import SystemMailer
 from subscribers.preferences import Choices, parse_preferences
 from subscribers.ratelimit import RateLimited, RateLimiter
@@ -62,16 +62,13 @@ def parse_organisation(value: str) -> OrganisationType | None:
         raise InvalidInput(f"type d'organisation inconnu : {value!r} (attendu : {allowed})") from None
 
 
-def identity_lookup(db: Database) -> Any:
+def identity_lookup(db: Database) -> IdentityLookup:
     """The :data:`subscribers.links.IdentityLookup` reading the database."""
 
     def lookup(subscriber_id: int) -> Identity | None:
         with db.session() as s:
-            repo = SubscriberRepository(s)
-            version = repo.token_version(subscriber_id)
-            if version is None:
-                return None
-            return Identity(version, email_hash(repo.get(subscriber_id).email))
+            found = SubscriberRepository(s).identity(subscriber_id)
+        return Identity(found[0], email_hash(found[1])) if found else None
 
     return lookup
 
