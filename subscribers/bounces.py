@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import mailbox
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -118,10 +120,31 @@ class MaildirReport:
     recorded: list[tuple[str, str]] = field(default_factory=list)  # (address, kind)
     unknown: list[str] = field(default_factory=list)  # reported addresses no subscriber has
     not_reports: int = 0  # messages that named no failed address
+    unsubscribed: int = 0  # List-Unsubscribe mailto requests honoured
+    refused: int = 0  # mailto requests with a forged or voided token
 
 
-def read_maildir(path: Path, recorder: BounceRecorder, *, origin: str = "dsn") -> MaildirReport:
-    """Record every report in the unseen messages of the Maildir at ``path``, then mark them seen ('S')."""
+def unsubscribe_token(msg: Message) -> str | None:
+    """The token of a ``List-Unsubscribe`` mailto request (subject ``unsubscribe <token>``), if it is one. Pure."""
+    match = _UNSUBSCRIBE_SUBJECT.match(str(msg.get("Subject", "")).strip())
+    return match.group(1) if match else None
+
+
+_UNSUBSCRIBE_SUBJECT = re.compile(r"(?:re:\s*)?unsubscribe\s+([A-Za-z0-9_.\-]+)\Z", re.IGNORECASE)
+
+
+def read_maildir(
+    path: Path,
+    recorder: BounceRecorder,
+    *,
+    origin: str = "dsn",
+    unsubscribe: Callable[[str], None] | None = None,
+) -> MaildirReport:
+    """Record every report in the unseen messages of the Maildir at ``path``, then mark them seen ('S').
+
+    With ``unsubscribe``, a message answering a ``List-Unsubscribe`` mailto is handed its token (a forged or voided
+    token raises :class:`InvalidInput`, counted in ``refused``): the same mailbox can receive both.
+    """
     if not (path / "cur").is_dir() and not (path / "new").is_dir():
         raise InvalidInput(f"{path} is not a Maildir (no cur/ or new/ folder)")
     box = mailbox.Maildir(str(path), create=False)
@@ -131,6 +154,15 @@ def read_maildir(path: Path, recorder: BounceRecorder, *, origin: str = "dsn") -
         if "S" in msg.get_flags():
             continue
         report.messages += 1
+        token = unsubscribe_token(msg) if unsubscribe else None
+        if token and unsubscribe:
+            try:
+                unsubscribe(token)
+                report.unsubscribed += 1
+            except InvalidInput:
+                report.refused += 1
+            _mark_seen(box, key, msg)
+            continue
         found = parse_report(msg)
         if not found:
             report.not_reports += 1
@@ -140,7 +172,11 @@ def read_maildir(path: Path, recorder: BounceRecorder, *, origin: str = "dsn") -
                 report.recorded.append((email, str(kind)))
             else:
                 report.unknown.append(email)
-        msg.set_subdir("cur")
-        msg.add_flag("S")
-        box[key] = msg
+        _mark_seen(box, key, msg)
     return report
+
+
+def _mark_seen(box: mailbox.Maildir, key: str, msg: mailbox.MaildirMessage) -> None:
+    msg.set_subdir("cur")
+    msg.add_flag("S")
+    box[key] = msg

@@ -109,7 +109,13 @@ def bounces_cmd(
                          if svc.settings.subscribers.bounce_maildir else None)  # fmt: skip
     if folder is None:
         raise InvalidInput("no Maildir: pass --maildir or set [subscribers] bounce_maildir")
-    report = read_maildir(folder, build_subscribers(svc).bounces)
+    kit = build_subscribers(svc)
+
+    def unsubscribe(token: str) -> None:  # a List-Unsubscribe mailto: like a one-click POST
+        kit.service.unsubscribe(token, one_click=True)
+
+    report = read_maildir(folder, kit.bounces, unsubscribe=unsubscribe)
     emit(fmt, report.recorded, title="bounces recorded", columns=["email", "kind"], row=list)
     console.print(f"{report.messages} messages read: {len(report.recorded)} recorded, "
-                  f"{len(report.unknown)} unknown addresses, {report.not_reports} without a report")  # fmt: skip
+                  f"{len(report.unknown)} unknown addresses, {report.not_reports} without a report, "
+                  f"{report.unsubscribed} unsubscribe requests ({report.refused} refused)")  # fmt: skip

@@ -96,3 +96,23 @@ def test_maildir_is_read_once(kit: SubscriberKit, db: Database, people: dict[str
 def test_not_a_maildir(kit: SubscriberKit, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="Maildir"):
         read_maildir(tmp_path, kit.bounces)
+
+
+def test_list_unsubscribe_mailto_requests_are_honoured(
+    kit: SubscriberKit, db: Database, people: dict[str, int], tmp_path: Path
+) -> None:
+    from urllib.parse import unquote
+
+    mailto = kit.links.unsubscribe_mailto(people["fine@exemple.fr"])
+    subject = unquote(mailto.split("subject=", 1)[1])
+    box = mailbox.Maildir(str(tmp_path / "in"), create=True)
+    box.add(f"From: fine@exemple.fr\nTo: info@resacoop.example\nSubject: {subject}\n\n".encode())
+    box.add(b"From: x@exemple.fr\nSubject: unsubscribe forged.token\n\n")
+
+    def unsubscribe(token: str) -> None:
+        kit.service.unsubscribe(token, one_click=True)
+
+    report = read_maildir(tmp_path / "in", kit.bounces, unsubscribe=unsubscribe)
+    assert (report.unsubscribed, report.refused) == (1, 1)
+    assert state(db, "fine@exemple.fr")[0] == SubscriberStatus.UNSUBSCRIBED
+    assert state(db, "gone@exemple.fr")[0] == SubscriberStatus.CONFIRMED
