@@ -64,7 +64,12 @@ async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def chosen_of(form: FormData) -> dict[str, list[str]]:
-    return {f: [str(v) for v in form.getlist(f)] for f in FAMILIES}
+    """The ticked values per family. Streams count only when the form showed them (the embeddable form does
+    not): there, ticking none is a mistake the service points out."""
+    chosen = {f: [str(v) for v in form.getlist(f)] for f in FAMILIES}
+    if "streams_shown" not in form:
+        del chosen["streams"]
+    return chosen
 
 
 # -- sign-up ---------------------------------------------------------------------------------------------------

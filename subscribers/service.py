@@ -62,6 +62,12 @@ def parse_organisation(value: str) -> OrganisationType | None:
         raise InvalidInput(f"type d'organisation inconnu : {value!r} (attendu : {allowed})") from None
 
 
+def _require_a_stream(values: Mapping[str, Sequence[str]]) -> None:
+    """On a form, ticking no stream at all is a mistake to point out, not a silent "everything"."""
+    if "streams" in values and not any(v.strip() for v in values["streams"]):
+        raise InvalidInput("cochez au moins un envoi, ou désinscrivez-vous de tous les envois")
+
+
 def identity_lookup(db: Database) -> IdentityLookup:
     """The :data:`subscribers.links.IdentityLookup` reading the database."""
 
@@ -95,6 +101,7 @@ class SubscriberService:
         if form.honeypot.strip():
             return  # a bot: say nothing, send nothing
         email = normalise(form.email)
+        _require_a_stream(form.preferences)
         prefs = parse_preferences(form.preferences, self.choices, frequency=form.frequency)
         org = parse_organisation(form.organisation_type)
         if ip and not self.per_ip.hit(ip):
@@ -183,13 +190,16 @@ class SubscriberService:
     ) -> Subscriber:
         """Apply new preferences at once; the next message (even of an issue being sent) follows them."""
         claims = self.links.verify(MANAGE, token)
-        prefs = parse_preferences(values, self.choices, frequency=frequency)
+        _require_a_stream(values)
         org = parse_organisation(organisation_type) if organisation_type is not None else None
         now = self.clock.now()
         with self.db.session() as s:
             repo = SubscriberRepository(s)
             sub = repo.get(claims.subscriber_id)
             before = sub.preferences.to_json()
+            if "streams" not in values:  # a form without the streams keeps them (never re-enables a dropped one)
+                values = {**values, "streams": before["streams"]}
+            prefs = parse_preferences(values, self.choices, frequency=frequency)
             sub.preferences = prefs
             if name is not None:
                 sub.name = name.strip()[:200] or None

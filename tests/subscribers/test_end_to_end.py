@@ -51,7 +51,8 @@ def test_the_whole_journey_with_real_emails(
     assert alice(db).status == SubscriberStatus.CONFIRMED
 
     preferences = caught.link("Bienvenue", rf"{BASE}/preferences/\S+")
-    r = client.post(preferences.removeprefix(BASE), data={"themes": ["sante"], "streams": ["newsletter", "emailing"]})
+    r = client.post(preferences.removeprefix(BASE), data={"themes": ["sante"], "streams_shown": "1",
+                                                        "streams": ["newsletter", "emailing"]})  # fmt: skip
     assert r.status_code == 200 and alice(db).preferences.themes == ["sante"]
     assert "préférences" in str(caught.messages[-1]["Subject"])
 

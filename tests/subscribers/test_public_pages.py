@@ -69,7 +69,8 @@ def test_subscribe_confirm_preferences_unsubscribe(client: TestClient, db: Datab
     assert who(db).status == SubscriberStatus.CONFIRMED and who(db).preferences.themes == ["eau"]
 
     prefs = path(mailer.last("welcome").links["preferences"])
-    r = client.post(prefs, data={"themes": ["sante"], "territories": ["69"], "streams": ["newsletter"]})
+    r = client.post(prefs, data={"themes": ["sante"], "territories": ["69"], "streams": ["newsletter"],
+                                 "streams_shown": "1"})  # fmt: skip
     assert r.status_code == 200 and "sont enregistrées" in r.text
     assert who(db).preferences.themes == ["sante"] and who(db).preferences.streams == [Stream.NEWSLETTER]
 
@@ -168,3 +169,17 @@ def test_embeddable_form_posts_here(client: TestClient) -> None:
     assert r.status_code == 200
     assert '<form method="post" action="https://lettre.example.org/subscribe"' in r.text  # the live preview
     assert "&lt;form method=&#34;post&#34; action=&#34;https://lettre.example.org/subscribe&#34;" in r.text
+
+
+@pytest.mark.usefixtures("confirmed")
+def test_ticking_no_stream_is_pointed_out(client: TestClient, db: Database, kit: SubscriberKit) -> None:
+    url = path(kit.links.preferences_url(who(db).id))
+    r = client.post(url, data={"streams_shown": "1", "themes": ["sante"]})
+    assert r.status_code == 400 and "au moins un envoi" in r.text
+    assert who(db).preferences.themes == ["eau"] and who(db).status == SubscriberStatus.CONFIRMED
+
+
+def test_the_embedded_form_needs_only_an_address(client: TestClient, db: Database, mailer: Any) -> None:
+    r = client.post("/subscribe", data={"email": "site@exemple.fr", "website": ""})
+    assert r.status_code == 200 and mailer.kinds() == ["confirm"]
+    assert who(db, "site@exemple.fr").preferences.streams == [Stream.NEWSLETTER, Stream.EMAILING]
