@@ -10,6 +10,7 @@ A mask of 0 means "everything" in that family (an empty list in the preferences)
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -36,6 +37,7 @@ _PLAIN = [
 
 FAMILIES = ("kinds", "themes", "zones", "territories")
 MAX_BITS = 63  # a signed BIGINT
+_MASKED = (*FAMILIES, "streams")
 
 
 def email_hash(email: str) -> str:
@@ -63,6 +65,15 @@ def _plain_values(sub: Subscriber, prefs: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _copy_value(value: Any) -> Any:
+    """COPY's text format: JSON columns take their serialised text; aware datetimes pass as they are."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError("naive datetime given to the database; use aware UTC datetimes")
+    return value
+
+
 class BitRegistry:
     """Value -> bit, per family, backed by ``preference_bits``; new values get the next free bit."""
 
@@ -70,6 +81,7 @@ class BitRegistry:
         self.s = session
         self._bits: dict[str, dict[str, int]] = {f: {} for f in (*FAMILIES, "streams")}
         self._masks: dict[tuple[str, tuple[str, ...]], int] = {}
+        self._rows: dict[tuple[tuple[str, ...], ...], dict[str, int]] = {}
         for row in session.scalars(select(PreferenceBitRow)):
             self._bits.setdefault(row.family, {})[row.slug] = row.bit
 
@@ -105,7 +117,12 @@ class BitRegistry:
         return cached
 
     def masks(self, prefs: dict[str, Any]) -> dict[str, int]:
-        return {f"mask_{f}": self.mask(f, prefs[f]) for f in (*FAMILIES, "streams")}
+        key = tuple(tuple(prefs[f]) for f in _MASKED)
+        cached = self._rows.get(key)
+        if cached is None:
+            cached = {f"mask_{f}": self.mask(f, prefs[f]) for f in _MASKED}
+            self._rows[key] = cached
+        return cached
 
 
 class SubscriberRepository:
@@ -193,7 +210,7 @@ class SubscriberRepository:
         for sub in subs:
             prefs = sub.preferences.to_json()
             rows.append({**_plain_values(sub, prefs), **self.registry.masks(prefs), "token_version": 0})
-        self.s.execute(insert(table), rows)
+        self._bulk_insert(table, rows)
         emails = [s.email for s in subs]
         ids: dict[str, int] = {}
         for start in range(0, len(emails), 1000):
@@ -203,6 +220,18 @@ class SubscriberRepository:
             for email, sid in self.s.execute(q):
                 ids[email] = sid
         return ids
+
+    def _bulk_insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """executemany everywhere; on PostgreSQL, COPY (several times faster for a 100,000-row import)."""
+        if self.s.get_bind().dialect.name != "postgresql":
+            self.s.execute(insert(table), rows)
+            return
+        columns = list(rows[0])
+        driver = self.s.connection().connection.driver_connection  # psycopg, inside this session's transaction
+        assert driver is not None
+        with driver.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_copy_value(row[c]) for c in columns])
 
     def pending_created_before(self, cutoff: datetime) -> list[Subscriber]:
         q = select(SubscriberRow).where(
@@ -262,7 +291,7 @@ class SubscriberRepository:
     def log_many(self, events: Iterable[dict[str, Any]]) -> None:
         rows = list(events)
         if rows:
-            self.s.execute(insert(cast(Table, ConsentEventRow.__table__)), rows)
+            self._bulk_insert(cast(Table, ConsentEventRow.__table__), rows)
 
     def consent_events(self, subscriber_id: int) -> list[dict[str, Any]]:
         q = (
