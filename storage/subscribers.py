@@ -65,13 +65,22 @@ def _plain_values(sub: Subscriber, prefs: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _copy_value(value: Any) -> Any:
-    """COPY's text format: JSON columns take their serialised text; aware datetimes pass as they are."""
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format: NULL is ``\\N``, JSON columns take their serialised text."""
+    if value is None:
+        return "\\N"
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        raise ValueError("naive datetime given to the database; use aware UTC datetimes")
-    return value
+        value = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use aware UTC datetimes")
+        value = value.isoformat()
+    elif isinstance(value, bool):
+        value = "t" if value else "f"
+    return str(value).translate(_COPY_ESCAPES)
 
 
 class BitRegistry:
@@ -230,8 +239,9 @@ class SubscriberRepository:
         driver = self.s.connection().connection.driver_connection  # psycopg, inside this session's transaction
         assert driver is not None
         with driver.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([_copy_value(row[c]) for c in columns])
+            # One text block per batch: psycopg's write_row adapts value by value, slower than executemany here.
+            lines = ["\t".join([_copy_text(row[c]) for c in columns]) for row in rows]
+            copy.write("\n".join(lines) + "\n")
 
     def pending_created_before(self, cutoff: datetime) -> list[Subscriber]:
         q = select(SubscriberRow).where(

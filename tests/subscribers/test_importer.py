@@ -119,3 +119,12 @@ def test_an_export_imports_back(kit: SubscriberKit, db: Database, clock: FrozenC
     exported = to_csv(list(everyone(db).values()))
     report = run(kit, db, clock, exported.encode(), dry_run=True)
     assert [r.outcome for r in report.rows] == ["exists", "exists"]
+
+
+def test_awkward_characters_survive_the_bulk_path(kit: SubscriberKit, db: Database, clock: FrozenClock) -> None:
+    name = 'Zoé \\N «\\» l\'"asso"\tn°1\nsuite'
+    data = ("email,name\n" + 'z@exemple.fr,"' + name.replace('"', '""') + '"\nn@exemple.fr,\n').encode()
+    run(kit, db, clock, data, confirmed=True, basis="tab\there \\ back")
+    people = everyone(db)
+    assert people["z@exemple.fr"].name == name and people["n@exemple.fr"].name is None
+    assert people["z@exemple.fr"].legal_basis == "tab\there \\ back"
