@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -140,6 +140,10 @@ class SubscriberRepository:
         self._registry: BitRegistry | None = None
 
     @property
+    def _postgresql(self) -> bool:
+        return self.s.get_bind().dialect.name == "postgresql"
+
+    @property
     def registry(self) -> BitRegistry:
         if self._registry is None:
             self._registry = BitRegistry(self.s)
@@ -219,6 +223,13 @@ class SubscriberRepository:
         for sub in subs:
             prefs = sub.preferences.to_json()
             rows.append({**_plain_values(sub, prefs), **self.registry.masks(prefs), "token_version": 0})
+        if self._postgresql:
+            # COPY returns nothing: take the ids from the sequence first, in one query.
+            ids_sql = text("SELECT nextval(pg_get_serial_sequence('subscribers', 'id')) FROM generate_series(1, :n)")
+            for row, new_id in zip(rows, self.s.scalars(ids_sql, {"n": len(rows)}), strict=True):
+                row["id"] = new_id
+            self._bulk_insert(table, rows)
+            return {row["email"]: row["id"] for row in rows}
         self._bulk_insert(table, rows)
         emails = [s.email for s in subs]
         ids: dict[str, int] = {}
@@ -232,7 +243,7 @@ class SubscriberRepository:
 
     def _bulk_insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """executemany everywhere; on PostgreSQL, COPY (several times faster for a 100,000-row import)."""
-        if self.s.get_bind().dialect.name != "postgresql":
+        if not self._postgresql:
             self.s.execute(insert(table), rows)
             return
         columns = list(rows[0])
