@@ -138,6 +138,7 @@ class SubscribersSettings:
     soft_bounce_limit: int = 3
     consent_wording_version: str = "2026-01"
     signup_rate_per_ip_per_hour: int = 20
+    signup_rate_per_address_per_hour: int = 3  # confirmation emails one address can trigger in an hour
     bounce_maildir: str = ""
 
 

@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from core.errors import InvalidInput
-from relais.wiring import Services, digest_service, sync_sources
+from relais.wiring import Services, build_subscribers, digest_service, sync_sources
 
 log = logging.getLogger("relais.jobs")
 
@@ -59,9 +59,15 @@ def _build_newsletter(services: Services) -> None:
     log.info("digest.newsletter_built", extra={"issue": issue.id, "items": len(issue.entries)})
 
 
+def _purge_unconfirmed(services: Services) -> None:
+    purged = build_subscribers(services).service.purge_unconfirmed()
+    log.info("subscribers.purged", extra={"purged": purged})
+
+
 ACTIONS: dict[str, Callable[..., Any]] = {
     "sources.sync": _sync,
     "digest.newsletter": _build_newsletter,
+    "subscribers.purge": _purge_unconfirmed,
 }
 
 
@@ -76,9 +82,14 @@ def newsletter_trigger(services: Services) -> CronTrigger:
     )
 
 
+def _subscriber_jobs(services: Services) -> list[JobSpec]:
+    tz = services.settings.network.timezone
+    return [JobSpec("subscribers.purge", "subscribers.purge", IntervalTrigger(hours=1, timezone=tz))]
+
+
 # Each capability adds a function here that plans its jobs from the services.
 def _digest_jobs(services: Services) -> list[JobSpec]:
     return [JobSpec("digest.newsletter", "digest.newsletter", newsletter_trigger(services))]
 
 
-PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs, _digest_jobs]
+PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs, _digest_jobs, _subscriber_jobs]

@@ -54,4 +54,12 @@ def configure(settings: LoggingSettings) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("apscheduler").setLevel(max(root.level, logging.WARNING))
-    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "alembic",
+        "flufl",
+        "asyncio",
+        "mail.log",
+    ):  # their INFO lines say nothing an operator needs
+        logging.getLogger(noisy).setLevel(max(root.level, logging.WARNING))

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 
 from admin.app import WebContext, create_app
-from relais.wiring import Services
+from relais.wiring import Services, build_subscribers
 
 
 def web_context(services: Services) -> WebContext:
@@ -19,6 +19,7 @@ def web_context(services: Services) -> WebContext:
         clock=services.clock,
         secret_key=services.secret_key,
         https_only_cookies=settings.network.base_url.startswith("https://"),
+        extra={"subscribers": build_subscribers(services)},
     )
 
 

@@ -14,6 +14,8 @@ from digest.service import DigestService
 from storage.database import Database
 from storage.migrate import check_not_newer, is_up_to_date
 from storage.sources import SourceRepository
+from subscribers.kit import SubscriberKit, make_kit
+from subscribers.mailer import EmailSystemMailer, SystemEmailRenderer, SystemMailer, outbox_transport, smtp_transport
 
 DEFAULT_CONFIG = "config.toml"
 
@@ -109,3 +111,20 @@ def digest_service(services: Services) -> DigestService:
     """The digest (assembly, segments, rendering) over the configured database, clock and network identity."""
     s = services.settings
     return DigestService(db=services.db, clock=services.clock, network=s.network, taxonomy=s.taxonomy)
+
+
+def build_subscribers(services: Services, mailer: SystemMailer | None = None) -> SubscriberKit:
+    """Links, flows and bounce recording; system emails go through ``[mail]`` (SMTP or the outbox folder)."""
+    if mailer is None:
+        mail = services.settings.mail
+        if mail.backend == "smtp":
+            smtp = mail.smtp
+            password = os.environ.get("RELAIS_SMTP_PASSWORD", smtp.password)
+            transport = smtp_transport(
+                smtp.host, smtp.port, security=smtp.security, username=smtp.username, password=password,
+                timeout=smtp.timeout,
+            )  # fmt: skip
+        else:
+            transport = outbox_transport(services.settings.resolve(mail.outbox_dir))
+        mailer = EmailSystemMailer(SystemEmailRenderer(services.settings.network), transport)
+    return make_kit(services.db, services.clock, services.settings, services.secret_key, mailer)

@@ -209,6 +209,26 @@ class SubscriberRow(Base):
     legal_basis: Mapped[str | None] = mapped_column(Text)
     soft_bounces: Mapped[int] = mapped_column(Integer, default=0)
     token_version: Mapped[int] = mapped_column(Integer, default=0)  # bump to void every link sent so far
+    # Preferences as bit masks for segment counts (bits from preference_bits; 0: everything in that family).
+    mask_kinds: Mapped[int] = mapped_column(BigInteger, default=0)
+    mask_themes: Mapped[int] = mapped_column(BigInteger, default=0)
+    mask_zones: Mapped[int] = mapped_column(BigInteger, default=0)
+    mask_territories: Mapped[int] = mapped_column(BigInteger, default=0)
+    mask_streams: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PreferenceBitRow(Base):
+    """Which bit of a subscriber's mask stands for a preference value; assigned once, never reused."""
+
+    __tablename__ = "preference_bits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family: Mapped[str] = mapped_column(String(16))  # kinds | themes | zones | territories | streams
+    slug: Mapped[str] = mapped_column(String(64))
+    bit: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        UniqueConstraint("family", "slug", name="uq_preference_bits_family_slug"),
+        UniqueConstraint("family", "bit", name="uq_preference_bits_family_bit"),
+    )
 
 
 class ConsentEventRow(Base):

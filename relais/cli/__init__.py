@@ -10,7 +10,7 @@ import sys
 import typer
 
 from core.errors import ConfigError, RelaisError
-from relais.cli import backup, config_cmd, db, digest, figures, items, run, scheduler_cmd, serve, users
+from relais.cli import backup, config_cmd, db, digest, figures, items, run, scheduler_cmd, serve, subscribers, users
 from relais.cli.context import State, err_console
 
 app = typer.Typer(
@@ -38,6 +38,7 @@ app.add_typer(items.app, name="items")
 app.add_typer(digest.app, name="digest")
 app.add_typer(scheduler_cmd.app, name="scheduler")
 app.add_typer(users.app, name="users")
+app.add_typer(subscribers.app, name="subscribers")
 app.command("serve")(serve.serve)
 app.command("up")(run.up)
 app.command("backup")(backup.backup)

@@ -37,10 +37,18 @@ def _digest(svc: Services) -> str:
     return f"newsletter draft #{issue.id} ({len(issue.entries)} items): {issue.subject}"
 
 
+def _subscribers(svc: Services) -> str:
+    from relais.wiring import build_subscribers
+
+    purged = build_subscribers(svc).service.purge_unconfirmed()
+    return f"{purged} unconfirmed sign-ups purged"
+
+
 STEPS: list[tuple[str, Callable[[Services], str]]] = [
     ("migrate", _migrate),
     ("sources", _sources),
     ("digest", _digest),
+    ("subscribers", _subscribers),
 ]
 
 

@@ -122,12 +122,26 @@ def upgrade() -> None:
     sa.Column('legal_basis', sa.Text(), nullable=True),
     sa.Column('soft_bounces', sa.Integer(), nullable=False),
     sa.Column('token_version', sa.Integer(), nullable=False),
+    sa.Column('mask_kinds', sa.BigInteger(), nullable=False),
+    sa.Column('mask_themes', sa.BigInteger(), nullable=False),
+    sa.Column('mask_zones', sa.BigInteger(), nullable=False),
+    sa.Column('mask_territories', sa.BigInteger(), nullable=False),
+    sa.Column('mask_streams', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subscribers')),
     sa.UniqueConstraint('email', name=op.f('uq_subscribers_email'))
     )
     with op.batch_alter_table('subscribers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_subscribers_status'), ['status'], unique=False)
 
+    op.create_table('preference_bits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('family', sa.String(length=16), nullable=False),
+    sa.Column('slug', sa.String(length=64), nullable=False),
+    sa.Column('bit', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_preference_bits')),
+    sa.UniqueConstraint('family', 'bit', name='uq_preference_bits_family_bit'),
+    sa.UniqueConstraint('family', 'slug', name='uq_preference_bits_family_slug')
+    )
     op.create_table('suppressions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email_hash', sa.String(length=64), nullable=False),
@@ -311,6 +325,7 @@ def downgrade() -> None:
     op.drop_table('collection_runs')
     op.drop_table('users')
     op.drop_table('suppressions')
+    op.drop_table('preference_bits')
     with op.batch_alter_table('subscribers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_subscribers_status'))
 

@@ -1,0 +1,122 @@
+"""Subscribers: import 100,000 CSV rows (target ≤ 20 s) and segment counts over 100,000 subscribers (≤ 200 ms),
+on SQLite and, when RELAIS_BENCH_DATABASE_URL (or RELAIS_TEST_DATABASE_URL) names one, PostgreSQL.
+
+    python -m bench subscribers            # 100,000 rows
+    RELAIS_BENCH_ROWS=20000 python -m bench subscribers
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+
+from core.clock import FrozenClock
+from core.model import ItemKind, Stream
+from core.settings import load_settings
+from storage.database import Database
+from storage.migrate import upgrade
+from subscribers import segments
+from subscribers.importer import import_csv
+from subscribers.preferences import Choices
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORT_TARGET_S = 20.0
+SEGMENT_TARGET_MS = 200.0
+
+
+def make_csv(rows: int, choices: Choices, rng: random.Random) -> bytes:
+    themes = [s for s, _ in choices.themes]
+    zones = [s for s, _ in choices.zones]
+    territories = [s for s, _ in choices.territories]
+    kinds = [str(k) for k in ItemKind]
+    orgs = ["association", "local_authority", "education", "company", "other", ""]
+    lines = ["email;name;organisation_type;kinds;themes;zones;territories;streams"]
+    for i in range(rows):
+        lines.append(";".join([
+            f"personne{i}@asso{i % 997}.example.fr",
+            f"Personne n°{i}",
+            rng.choice(orgs),
+            '"' + ";".join(rng.sample(kinds, rng.randint(0, 2))) + '"',
+            '"' + ";".join(rng.sample(themes, rng.randint(0, 3))) + '"',
+            '"' + ";".join(rng.sample(zones, rng.randint(0, 1))) + '"',
+            '"' + ";".join(rng.sample(territories, rng.randint(0, 2))) + '"',
+            rng.choice(["newsletter", "emailing", "newsletter;emailing", "newsletter;emailing"]),
+        ]))  # fmt: skip
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def audiences(choices: Choices, rng: random.Random, n: int) -> list[dict[str, list[str]]]:
+    out: list[dict[str, list[str]]] = [{}]
+    for _ in range(n - 1):
+        out.append({
+            "kinds": rng.sample([str(k) for k in ItemKind], rng.randint(0, 2)),
+            "themes": rng.sample([s for s, _ in choices.themes], rng.randint(0, 3)),
+            "zones": rng.sample([s for s, _ in choices.zones], rng.randint(0, 2)),
+            "territories": rng.sample([s for s, _ in choices.territories], rng.randint(0, 3)),
+        })  # fmt: skip
+    return out
+
+
+def run_on(name: str, db: Database, data: bytes, choices: Choices, rows: int) -> list[tuple[str, str, str, str]]:
+    clock = FrozenClock(datetime(2026, 11, 2, 8, 0, tzinfo=UTC))
+    start = time.perf_counter()
+    report = import_csv(db, clock, data, choices, confirmed=True, basis="benchmark")
+    import_s = time.perf_counter() - start
+    assert report.summary["created"] == rows, report.summary
+    rng = random.Random(11)
+    timings, counts = [], []
+    for audience in audiences(choices, rng, 30):
+        for stream in (None, Stream.NEWSLETTER, Stream.EMAILING):
+            t0 = time.perf_counter()
+            counts.append(segments.count(db, audience, stream))
+            timings.append((time.perf_counter() - t0) * 1000)
+    worst, median = max(timings), statistics.median(timings)
+    return [
+        (name, f"import {rows:,} CSV rows", f"{import_s:.2f} s", _verdict(import_s <= IMPORT_TARGET_S, "≤ 20 s")),
+        (name, f"segment count, median of {len(timings)}", f"{median:.1f} ms",
+         _verdict(median <= SEGMENT_TARGET_MS, "≤ 200 ms")),
+        (name, "segment count, worst", f"{worst:.1f} ms", _verdict(worst <= SEGMENT_TARGET_MS, "≤ 200 ms")),
+    ]  # fmt: skip
+
+
+def _verdict(ok: bool, target: str) -> str:
+    return f"{'ok' if ok else 'MISSED'} ({target})"
+
+
+def main() -> None:
+    rows = int(os.environ.get("RELAIS_BENCH_ROWS", "100000"))
+    settings = load_settings(ROOT / "config.toml", environ={})
+    choices = Choices.from_taxonomy(settings.taxonomy)
+    data = make_csv(rows, choices, random.Random(3))
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{tmp}/bench.db")
+        upgrade(db)
+        results += run_on("sqlite", db, data, choices, rows)
+        db.dispose()
+    pg = os.environ.get("RELAIS_BENCH_DATABASE_URL") or os.environ.get("RELAIS_TEST_DATABASE_URL")
+    if pg:
+        db = Database(pg)
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade(db)
+        results += run_on("postgresql", db, data, choices, rows)
+        db.dispose()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nsubscribers ({rows:,} rows, {len(data) / 1e6:.1f} MB CSV; load average {load} on {os.cpu_count()} CPUs)")
+    print(f"| {'engine':<10} | {'measure':<34} | {'result':>10} | {'verdict':<16} |")
+    print(f"|{'-' * 12}|{'-' * 36}|{'-' * 12}|{'-' * 18}|")
+    for engine, what, value, verdict in results:
+        print(f"| {engine:<10} | {what:<34} | {value:>10} | {verdict:<16} |")
+
+
+if __name__ == "__main__":
+    main()

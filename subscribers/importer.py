@@ -1,0 +1,245 @@
+"""CSV import: parse and decide row by row (pure), then insert in bulk.
+
+    import_csv: bytes | decode (UTF-8, BOM or not; a line that is not UTF-8 is read as Windows-1252)
+              | sniff the delimiter | map headers | parse each row | plan against known and suppressed addresses
+              | (dry run: stop here) | insert new subscribers and their consent events in batches
+
+Existing subscribers are never changed by an import: their consent is theirs, not the file's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from core.clock import Clock
+from core.errors import InvalidInput
+from core.model import ConsentAction, ConsentOrigin, Preferences, Subscriber, SubscriberStatus
+from storage.database import Database
+from storage.subscribers import SubscriberRepository, email_hash
+from subscribers.addresses import normalise
+from subscribers.preferences import Choices, parse_preferences
+from subscribers.service import parse_organisation
+
+# Accepted spellings of each column, compared without accents, case or punctuation.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "email": ("email", "e-mail", "mail", "courriel", "adresse"),
+    "name": ("name", "nom"),
+    "organisation_type": ("organisation_type", "organisation type", "type d'organisation", "organisation"),
+    "kinds": ("kinds", "types"),
+    "themes": ("themes", "thematiques"),
+    "zones": ("zones",),
+    "territories": ("territories", "territoires", "departements"),
+    "streams": ("streams", "envois"),
+    "frequency": ("frequency", "frequence"),
+}
+# Columns an export adds: read back without complaint, never trusted (an import decides status and dates).
+IGNORED = {"id", "status", "created at", "confirmed at", "unsubscribed at", "legal basis"}
+BATCH = 5000
+
+
+def _key(header: str) -> str:
+    text = unicodedata.normalize("NFKD", header.strip().lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.replace("_", " ").replace("-", " ").replace("'", " ").split())
+
+
+_ALIASES = {_key(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
+
+
+@dataclass(slots=True)
+class RowResult:
+    line: int  # in the file, header = 1
+    email: str
+    outcome: str  # created | exists | duplicate | suppressed | failed
+    reason: str = ""
+    subscriber: Subscriber | None = field(default=None, repr=False)
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult]
+    dry_run: bool
+    encoding: str
+    delimiter: str
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.rows if r.outcome == outcome)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {o: self.count(o) for o in ("created", "exists", "duplicate", "suppressed", "failed")}
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of the file and the encoding found: ``utf-8``, ``windows-1252`` or ``mixed`` (line by line)."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    lines, mixed = [], False
+    for raw in data.splitlines(keepends=True):
+        try:
+            lines.append(raw.decode("utf-8"))
+            mixed = mixed or not raw.isascii()
+        except UnicodeDecodeError:
+            lines.append(raw.decode("cp1252", errors="replace"))
+    return "".join(lines), "mixed" if mixed else "windows-1252"
+
+
+def sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def map_headers(headers: Sequence[str]) -> dict[int, str]:
+    """Column index -> field; :class:`InvalidInput` for a missing email column or an unknown header."""
+    mapping: dict[int, str] = {}
+    unknown = []
+    for i, header in enumerate(headers):
+        if not header.strip() or _key(header) in IGNORED:
+            continue
+        column = _ALIASES.get(_key(header))
+        if column is None:
+            unknown.append(header)
+        elif column in mapping.values():
+            raise InvalidInput(f"colonne en double : {header!r}")
+        else:
+            mapping[i] = column
+    if unknown:
+        known = ", ".join(COLUMNS)
+        raise InvalidInput(f"colonnes inconnues : {', '.join(map(repr, unknown))} (colonnes possibles : {known})")
+    if "email" not in mapping.values():
+        raise InvalidInput("colonne obligatoire manquante : email")
+    return mapping
+
+
+def parse_csv(data: bytes, choices: Choices) -> tuple[list[RowResult], str, str]:
+    """Every data row parsed into a pending subscriber, or failed with its reason. Pure."""
+    text, encoding = decode(data)
+    if not text.strip():
+        raise InvalidInput("le fichier est vide")
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    mapping = map_headers(next(reader))
+    results = []
+    known: dict[tuple[str, ...], Preferences | str] = {}  # a file repeats the same few preference cells
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        values = {column: cells[i].strip() if i < len(cells) else "" for i, column in mapping.items()}
+        results.append(_parse_row(line, values, choices, known))
+    return results, encoding, delimiter
+
+
+_PREFERENCE_COLUMNS = ("kinds", "themes", "zones", "territories", "streams", "frequency")
+
+
+def _parse_row(line: int, values: dict[str, str], choices: Choices, known: dict[tuple[str, ...], Preferences | str]
+               ) -> RowResult:  # fmt: skip
+    raw_email = values.get("email", "")
+    try:
+        email = normalise(raw_email)
+        prefs = _preferences(tuple(values.get(c, "") for c in _PREFERENCE_COLUMNS), choices, known)
+        org = parse_organisation(values.get("organisation_type", ""))
+    except InvalidInput as exc:
+        return RowResult(line, raw_email, "failed", str(exc))
+    sub = Subscriber(email=email, name=values.get("name") or None, organisation_type=org, preferences=prefs)
+    return RowResult(line, email, "created", subscriber=sub)
+
+
+def _preferences(cells: tuple[str, ...], choices: Choices, known: dict[tuple[str, ...], Preferences | str]
+                 ) -> Preferences:  # fmt: skip
+    """Parse the preference cells once per distinct combination; each subscriber gets its own copy."""
+    if cells not in known:
+        families = {f: cells[i].split(";") for i, f in enumerate(_PREFERENCE_COLUMNS[:-1])}
+        try:
+            known[cells] = parse_preferences(families, choices, frequency=cells[-1] or "monthly")
+        except InvalidInput as exc:
+            known[cells] = str(exc)
+    parsed = known[cells]
+    if isinstance(parsed, str):
+        raise InvalidInput(parsed)
+    return replace(
+        parsed, kinds=list(parsed.kinds), themes=list(parsed.themes), zones=list(parsed.zones),
+        territories=list(parsed.territories), streams=list(parsed.streams),
+    )  # fmt: skip
+
+
+def plan(rows: Iterable[RowResult], existing: set[str], suppressed: set[str]) -> list[RowResult]:
+    """Decide what happens to each parsed row: duplicates in the file, known or suppressed addresses. Pure."""
+    seen: dict[str, int] = {}
+    out = []
+    for row in rows:
+        if row.outcome == "created":
+            if row.email in seen:
+                row.outcome, row.reason = "duplicate", f"déjà présente à la ligne {seen[row.email]}"
+            elif row.email in existing:
+                row.outcome, row.reason = "exists", "déjà inscrite : inchangée"
+            elif email_hash(row.email) in suppressed:
+                row.outcome, row.reason = "suppressed", "adresse effacée ou bloquée : jamais réimportée"
+            seen.setdefault(row.email, row.line)
+        out.append(row)
+    return out
+
+
+def import_csv(
+    db: Database,
+    clock: Clock,
+    data: bytes,
+    choices: Choices,
+    *,
+    dry_run: bool = False,
+    confirmed: bool = False,
+    basis: str = "",
+    on_pending: Callable[[Subscriber], None] | None = None,
+) -> ImportReport:
+    """Import a CSV file; see the module docstring. ``on_pending`` is called for each new unconfirmed subscriber
+    (the CLI sends them a confirmation email); ``confirmed`` imports need the legal ``basis`` they rely on."""
+    if confirmed and not basis.strip():
+        raise InvalidInput("--confirmed needs --basis: the legal basis that makes these addresses confirmed")
+    parsed, encoding, delimiter = parse_csv(data, choices)
+    with db.session() as s:
+        repo = SubscriberRepository(s)
+        rows = plan(parsed, repo.existing_emails(), repo.suppressed_hashes())
+        report = ImportReport(rows, dry_run, encoding, delimiter)
+        if dry_run:
+            return report
+        now = clock.now()
+        new = [r.subscriber for r in rows if r.outcome == "created" and r.subscriber is not None]
+        for sub in new:
+            sub.created_at, sub.legal_basis = now, basis.strip() or None
+            if confirmed:
+                sub.status, sub.confirmed_at = SubscriberStatus.CONFIRMED, now
+        for start in range(0, len(new), BATCH):
+            batch = new[start : start + BATCH]
+            ids = repo.insert_many(batch)
+            for sub in batch:
+                sub.id = ids[sub.email]
+            repo.log_many(_consent_rows(batch, now, basis, confirmed))
+    if on_pending and not confirmed:
+        for sub in new:
+            on_pending(sub)
+    return report
+
+
+def _consent_rows(subs: Sequence[Subscriber], at: datetime, basis: str, confirmed: bool) -> Iterable[dict[str, object]]:
+    for sub in subs:
+        yield {
+            "subscriber_id": sub.id,
+            "email_hash": email_hash(sub.email),
+            "at": at,
+            "action": str(ConsentAction.IMPORT),
+            "origin": str(ConsentOrigin.IMPORT),
+            "ip": None,
+            "wording_version": None,
+            "details": {"basis": basis.strip(), "confirmed": confirmed},
+        }

@@ -1,0 +1,306 @@
+"""The subscriber flows, each one orchestrator doing the I/O around pure decisions.
+
+sign-up      form | honeypot? | rate limits | normalise | decide by current state | log | confirmation email
+confirm      link | verify | move to confirmed, apply asked preferences | log | welcome email
+preferences  link | verify | parse against taxonomy | save | log before/after | email
+unsubscribe  link | verify | drop a stream or everything (idempotent) | log | goodbye email
+export       link | verify | the subscriber, consent log and bounces as JSON
+erase        link | verify | hashed suppression | log by hash | delete the row (voids every link)
+purge        unconfirmed sign-ups older than the configured delay are deleted
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from core.clock import Clock
+from core.errors import InvalidInput
+from core.model import (
+    ConsentAction,
+    ConsentOrigin,
+    OrganisationType,
+    Preferences,
+    Stream,
+    Subscriber,
+    SubscriberStatus,
+)
+from core.settings import SubscribersSettings
+from core.states import can_move, move
+from storage.database import Database
+from storage.subscribers import SubscriberRepository, email_hash
+from subscribers.addresses import normalise
+from subscribers.links import CONFIRM, MANAGE, UNSUBSCRIBE, Identity, IdentityLookup, SubscriberLinks
+from subscribers.mailer import SystemMailer
+from subscribers.preferences import Choices, parse_preferences
+from subscribers.ratelimit import RateLimited, RateLimiter
+
+# Suppressions that a person's own confirmed sign-up may lift; bounces and complaints stay.
+_LIFTABLE = {"erased", "unsubscribed"}
+
+
+@dataclass(slots=True)
+class SignupForm:
+    email: str
+    name: str = ""
+    organisation_type: str = ""
+    preferences: dict[str, list[str]] = field(default_factory=dict)
+    frequency: str = "monthly"
+    honeypot: str = ""  # a field hidden from people; bots fill it
+
+
+def parse_organisation(value: str) -> OrganisationType | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return OrganisationType(value)
+    except ValueError:
+        allowed = ", ".join(OrganisationType)
+        raise InvalidInput(f"type d'organisation inconnu : {value!r} (attendu : {allowed})") from None
+
+
+def _require_a_stream(values: Mapping[str, Sequence[str]]) -> None:
+    """On a form, ticking no stream at all is a mistake to point out, not a silent "everything"."""
+    if "streams" in values and not any(v.strip() for v in values["streams"]):
+        raise InvalidInput("cochez au moins un envoi, ou désinscrivez-vous de tous les envois")
+
+
+def identity_lookup(db: Database) -> IdentityLookup:
+    """The :data:`subscribers.links.IdentityLookup` reading the database."""
+
+    def lookup(subscriber_id: int) -> Identity | None:
+        with db.session() as s:
+            found = SubscriberRepository(s).identity(subscriber_id)
+        return Identity(found[0], email_hash(found[1])) if found else None
+
+    return lookup
+
+
+class SubscriberService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: SubscribersSettings,
+        choices: Choices,
+        links: SubscriberLinks,
+        mailer: SystemMailer,
+    ) -> None:
+        self.db, self.clock, self.settings, self.choices = db, clock, settings, choices
+        self.links, self.mailer = links, mailer
+        hour = timedelta(hours=1)
+        self.per_ip = RateLimiter(settings.signup_rate_per_ip_per_hour, hour, clock)
+        self.per_address = RateLimiter(settings.signup_rate_per_address_per_hour, hour, clock)
+
+    # -- sign-up and confirmation -----------------------------------------------------------------------------
+    def signup(self, form: SignupForm, ip: str | None = None) -> None:
+        """Answer the same whether the address is known or not; only the confirmation link changes anything."""
+        if form.honeypot.strip():
+            return  # a bot: say nothing, send nothing
+        email = normalise(form.email)
+        _require_a_stream(form.preferences)
+        prefs = parse_preferences(form.preferences, self.choices, frequency=form.frequency)
+        org = parse_organisation(form.organisation_type)
+        if ip and not self.per_ip.hit(ip):
+            raise RateLimited("trop de demandes depuis cette adresse réseau : réessayez dans une heure")
+        if not self.per_address.hit(email):
+            return  # the address already got its confirmation emails this hour; same answer, no email
+        name = form.name.strip()[:200] or None
+        asked = {"preferences": prefs.to_json(), "name": name or "", "org": str(org or "")}
+        now = self.clock.now()
+        with self.db.session() as s:
+            repo = SubscriberRepository(s)
+            reason = repo.suppression_reason(email)
+            if reason is not None and reason not in _LIFTABLE:
+                return  # hard bounce or complaint: never mail this address again from a form
+            sub = repo.by_email(email)
+            if sub is None:
+                sub = Subscriber(email=email, name=name, organisation_type=org, preferences=prefs)
+                sub.created_at = now
+                repo.save(sub)
+            elif sub.status == SubscriberStatus.PENDING:
+                # Not counted yet: the latest form is what the confirmation will apply.
+                sub.name, sub.organisation_type, sub.preferences = name, org, prefs
+                repo.save(sub)
+            elif not can_move(sub.status, SubscriberStatus.CONFIRMED):
+                return  # complained: only staff can bring them back
+            repo.log(
+                sub, ConsentAction.SIGNUP, ConsentOrigin.FORM, now,
+                ip=ip, wording_version=self.settings.consent_wording_version,
+                details={"asked": asked},
+            )  # fmt: skip
+        assert sub.id is not None
+        self.mailer.send("confirm", sub, {"confirm": self.links.confirm_url(sub.id, asked)})
+
+    def confirm(self, token: str, ip: str | None = None) -> Subscriber:
+        """Follow a double opt-in link: the address counts from now, with the preferences asked on the form."""
+        claims = self.links.verify(CONFIRM, token)
+        now = self.clock.now()
+        with self.db.session() as s:
+            repo = SubscriberRepository(s)
+            sub = repo.get(claims.subscriber_id)
+            already = sub.status == SubscriberStatus.CONFIRMED
+            asked_prefs = claims.data.get("preferences")
+            if already and (
+                (sub.confirmed_at and claims.issued_at < sub.confirmed_at) or asked_prefs == sub.preferences.to_json()
+            ):
+                return sub  # a link older than the confirmation, or followed twice: nothing to do
+            sub.status = move(sub.status, SubscriberStatus.CONFIRMED)
+            asked = claims.data
+            if "preferences" in asked:
+                sub.preferences = Preferences.from_json(asked["preferences"])
+                sub.name = asked.get("name") or sub.name
+                sub.organisation_type = parse_organisation(asked.get("org", "")) or sub.organisation_type
+            sub.confirmed_at, sub.unsubscribed_at, sub.soft_bounces = now, None, 0
+            repo.save(sub)
+            if repo.suppression_reason(sub.email) in _LIFTABLE:
+                repo.lift_suppression(sub.email)
+            repo.log(
+                sub, ConsentAction.CONFIRM, ConsentOrigin.LINK, now,
+                ip=ip, wording_version=self.settings.consent_wording_version,
+                details={"preferences": sub.preferences.to_json(), "again": already},
+            )  # fmt: skip
+        self._mail("welcome", sub)
+        return sub
+
+    # -- the preferences centre -------------------------------------------------------------------------------
+    def manage(self, token: str) -> Subscriber:
+        """The subscriber a preferences link belongs to."""
+        claims = self.links.verify(MANAGE, token)
+        with self.db.session() as s:
+            return SubscriberRepository(s).get(claims.subscriber_id)
+
+    def manage_by_id(self, subscriber_id: int) -> Subscriber:
+        """The subscriber a link already verified names."""
+        with self.db.session() as s:
+            return SubscriberRepository(s).get(subscriber_id)
+
+    def update_preferences(
+        self,
+        token: str,
+        values: Mapping[str, Sequence[str]],
+        *,
+        frequency: str = "monthly",
+        name: str | None = None,
+        organisation_type: str | None = None,
+        ip: str | None = None,
+    ) -> Subscriber:
+        """Apply new preferences at once; the next message (even of an issue being sent) follows them."""
+        claims = self.links.verify(MANAGE, token)
+        _require_a_stream(values)
+        org = parse_organisation(organisation_type) if organisation_type is not None else None
+        now = self.clock.now()
+        with self.db.session() as s:
+            repo = SubscriberRepository(s)
+            sub = repo.get(claims.subscriber_id)
+            before = sub.preferences.to_json()
+            if "streams" not in values:  # a form without the streams keeps them (never re-enables a dropped one)
+                values = {**values, "streams": before["streams"]}
+            prefs = parse_preferences(values, self.choices, frequency=frequency)
+            sub.preferences = prefs
+            if name is not None:
+                sub.name = name.strip()[:200] or None
+            if organisation_type is not None:
+                sub.organisation_type = org
+            repo.save(sub)
+            repo.log(
+                sub, ConsentAction.PREFERENCES, ConsentOrigin.LINK, now,
+                ip=ip, wording_version=self.settings.consent_wording_version,
+                details={"before": before, "after": prefs.to_json()},
+            )  # fmt: skip
+        if sub.status == SubscriberStatus.CONFIRMED:
+            self._mail("preferences", sub)
+        return sub
+
+    # -- unsubscribe ------------------------------------------------------------------------------------------
+    def unsubscribe(
+        self, token: str, *, stream: Stream | None = None, everything: bool = False, ip: str | None = None,
+        one_click: bool = False,
+    ) -> Subscriber:  # fmt: skip
+        """Drop one stream (the link's, or ``stream``) or everything. Idempotent; effective immediately.
+
+        Unsubscribe links and preferences links both work here. A one-click POST (RFC 8058) sends no goodbye
+        email: the mail client acted for the person, who expects silence.
+        """
+        try:
+            claims = self.links.verify(UNSUBSCRIBE, token)
+        except InvalidInput:
+            claims = self.links.verify(MANAGE, token)
+        target = None if everything else (stream or claims.stream)
+        now = self.clock.now()
+        with self.db.session() as s:
+            repo = SubscriberRepository(s)
+            sub = repo.get(claims.subscriber_id)
+            streams_before = list(sub.preferences.streams)
+            if target is not None and target in sub.preferences.streams:
+                sub.preferences.streams = [x for x in sub.preferences.streams if x != target]
+            left = sub.preferences.streams if target is not None else []
+            status_before = sub.status
+            if not left and sub.status != SubscriberStatus.UNSUBSCRIBED:
+                sub.status = move(sub.status, SubscriberStatus.UNSUBSCRIBED)
+                sub.unsubscribed_at = now
+            if not left:
+                sub.preferences.streams = streams_before  # remembered if they come back
+            changed = sub.status != status_before or sub.preferences.streams != streams_before
+            if not changed:
+                return sub
+            repo.save(sub)
+            repo.log(
+                sub, ConsentAction.UNSUBSCRIBE, ConsentOrigin.LINK, now,
+                ip=ip, wording_version=self.settings.consent_wording_version,
+                details={"stream": str(target) if target is not None and left else "all", "one_click": one_click},
+            )  # fmt: skip
+        if sub.status == SubscriberStatus.UNSUBSCRIBED and not one_click:
+            self.mailer.send("goodbye", sub, {})
+        return sub
+
+    # -- RGPD -------------------------------------------------------------------------------------------------
+    def export(self, token: str) -> dict[str, Any]:
+        """Everything kept about the link's owner, for the self-service JSON download."""
+        claims = self.links.verify(MANAGE, token)
+        with self.db.session() as s:
+            repo = SubscriberRepository(s)
+            sub = repo.get(claims.subscriber_id)
+            return {
+                "subscriber": sub,
+                "consent_log": repo.consent_events(claims.subscriber_id),
+                "bounces": repo.bounces(claims.subscriber_id),
+            }
+
+    def erase(self, token: str, ip: str | None = None) -> None:
+        """Forget the person: only a hashed suppression entry remains, so no import brings the address back.
+
+        The consent log keeps its rows (they hold the address's hash, not the address) as proof of what
+        happened; deleting the subscriber row voids every link ever sent, since links name the row and hash.
+        """
+        claims = self.links.verify(MANAGE, token)
+        now = self.clock.now()
+        with self.db.session() as s:
+            repo = SubscriberRepository(s)
+            sub = repo.get(claims.subscriber_id)
+            repo.log(sub, ConsentAction.ERASE, ConsentOrigin.LINK, now, ip=ip)
+            repo.suppress(sub.email, "erased", now)
+            repo.bump_token_version(claims.subscriber_id)
+            repo.delete(claims.subscriber_id)
+
+    def purge_unconfirmed(self) -> int:
+        """Delete sign-ups never confirmed within ``purge_unconfirmed_after_hours``; returns how many."""
+        cutoff = self.clock.now() - timedelta(hours=self.settings.purge_unconfirmed_after_hours)
+        with self.db.session() as s:
+            repo = SubscriberRepository(s)
+            stale = repo.pending_created_before(cutoff)
+            for sub in stale:
+                assert sub.id is not None
+                repo.delete(sub.id)
+            return len(stale)
+
+    def _mail(self, kind: str, sub: Subscriber) -> None:
+        assert sub.id is not None
+        self.mailer.send(
+            kind,
+            sub,
+            {"preferences": self.links.preferences_url(sub.id), "unsubscribe": self.links.unsubscribe_url(sub.id)},
+        )

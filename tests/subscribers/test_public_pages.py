@@ -1,0 +1,185 @@
+"""The public pages through Starlette's TestClient: every happy path and every bad input."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from admin.app import create_app
+from admin.web import WebContext
+from core.clock import FrozenClock
+from core.model import Stream, SubscriberStatus
+from core.settings import Settings
+from storage.database import Database
+from storage.subscribers import SubscriberRepository
+from subscribers.kit import SubscriberKit
+
+Token = Callable[[str], str]
+
+
+@pytest.fixture
+def client(db: Database, clock: FrozenClock, settings: Settings, kit: SubscriberKit) -> Iterator[TestClient]:
+    ctx = WebContext(settings=settings, db=db, clock=clock, secret_key="s", extra={"subscribers": kit})
+    # A fresh client has no cookies: the one-click POST must not need any.
+    with TestClient(create_app(ctx), base_url="https://lettre.example.org") as c:
+        yield c
+
+
+def path(url: str) -> str:
+    return url.removeprefix("https://lettre.example.org")
+
+
+def who(db: Database, email: str = "alice@exemple.fr") -> Any:
+    with db.session() as s:
+        return SubscriberRepository(s).by_email(email)
+
+
+def signed_up(client: TestClient, mailer: Any, **extra: Any) -> str:
+    r = client.post("/subscribe", data={"email": "Alice@Exemple.fr", "themes": ["eau"], **extra})
+    assert r.status_code == 200 and "Vérifiez votre messagerie" in r.text
+    return path(mailer.last("confirm").links["confirm"])
+
+
+@pytest.fixture
+def confirmed(client: TestClient, mailer: Any) -> None:
+    url = signed_up(client, mailer)
+    assert client.post(url).status_code == 200
+
+
+def test_subscribe_page_is_french_and_accessible(client: TestClient) -> None:
+    r = client.get("/subscribe")
+    assert r.status_code == 200 and 'lang="fr"' in r.text
+    assert '<label for="email">' in r.text and "<legend>Thématiques</legend>" in r.text
+    assert "<script" not in r.text
+
+
+def test_subscribe_confirm_preferences_unsubscribe(client: TestClient, db: Database, mailer: Any) -> None:
+    url = signed_up(client, mailer)
+    assert who(db).status == SubscriberStatus.PENDING
+    page = client.get(url)
+    assert page.status_code == 200 and "Je confirme" in page.text
+    assert who(db).status == SubscriberStatus.PENDING  # a GET (a link scanner) confirms nothing
+    done = client.post(url)
+    assert done.status_code == 200 and "Inscription confirmée" in done.text
+    assert who(db).status == SubscriberStatus.CONFIRMED and who(db).preferences.themes == ["eau"]
+
+    prefs = path(mailer.last("welcome").links["preferences"])
+    r = client.post(prefs, data={"themes": ["sante"], "territories": ["69"], "streams": ["newsletter"],
+                                 "streams_shown": "1"})  # fmt: skip
+    assert r.status_code == 200 and "sont enregistrées" in r.text
+    assert who(db).preferences.themes == ["sante"] and who(db).preferences.streams == [Stream.NEWSLETTER]
+
+    out = path(mailer.last("welcome").links["unsubscribe"])
+    assert "Se désinscrire" in client.get(out).text and who(db).status == SubscriberStatus.CONFIRMED
+    r = client.post(out, data={"scope": "all"})
+    assert r.status_code == 200 and "plus aucun" in r.text
+    assert who(db).status == SubscriberStatus.UNSUBSCRIBED
+
+
+@pytest.mark.usefixtures("confirmed")
+def test_one_click_post_without_cookies_is_idempotent(client: TestClient, db: Database, kit: SubscriberKit) -> None:
+    url = path(kit.links.unsubscribe_url(who(db).id, Stream.EMAILING))
+    client.cookies.clear()
+    for _ in range(2):
+        r = client.post(url, content="List-Unsubscribe=One-Click",
+                        headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+        assert r.status_code == 200
+    assert who(db).status == SubscriberStatus.CONFIRMED and who(db).preferences.streams == [Stream.NEWSLETTER]
+    everything = path(kit.links.unsubscribe_url(who(db).id))
+    assert client.post(everything, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert who(db).status == SubscriberStatus.UNSUBSCRIBED
+
+
+@pytest.mark.parametrize("page", ["confirm", "preferences", "unsubscribe", "export", "erase"])
+@pytest.mark.usefixtures("confirmed")
+def test_forged_tokens_get_a_clear_400_and_change_nothing(client: TestClient, db: Database, page: str) -> None:
+    before = who(db)
+    for method in ("GET", "POST"):
+        if page == "export" and method == "POST":
+            continue
+        r = client.request(method, f"/{page}/forged.token", data={"scope": "all"} if method == "POST" else None)
+        assert r.status_code == 400, (page, method)
+        assert "Lien refusé" in r.text and "Rien n'a été modifié" in html.unescape(r.text)
+    assert who(db) == before
+
+
+def test_expired_confirmation_is_refused(client: TestClient, db: Database, mailer: Any, clock: FrozenClock) -> None:
+    from datetime import timedelta
+
+    url = signed_up(client, mailer)
+    clock.advance(timedelta(hours=73))
+    r = client.post(url)
+    assert r.status_code == 400 and "expiré" in r.text
+    assert who(db).status == SubscriberStatus.PENDING
+
+
+def test_invalid_address_is_explained_and_the_form_kept(client: TestClient, mailer: Any) -> None:
+    r = client.post("/subscribe", data={"email": "pas-une-adresse", "name": "Zoé", "themes": ["eau"]})
+    assert r.status_code == 400 and "adresse électronique invalide" in r.text
+    assert 'value="Zoé"' in r.text and 'value="eau" checked' in r.text and mailer.sent == []
+
+
+def test_unknown_preference_is_refused(client: TestClient, mailer: Any) -> None:
+    r = client.post("/subscribe", data={"email": "a@exemple.fr", "themes": ["astrologie"]})
+    assert r.status_code == 400 and "astrologie" in r.text and mailer.sent == []
+
+
+def test_honeypot_gets_the_same_answer_and_nothing_happens(client: TestClient, db: Database, mailer: Any) -> None:
+    r = client.post("/subscribe", data={"email": "bot@exemple.fr", "website": "http://spam.example"})
+    assert r.status_code == 200 and "Vérifiez votre messagerie" in r.text
+    assert who(db, "bot@exemple.fr") is None and mailer.sent == []
+
+
+def test_rate_limit_per_ip(client: TestClient, kit: SubscriberKit) -> None:
+    limit = kit.service.settings.signup_rate_per_ip_per_hour
+    for i in range(limit):
+        assert client.post("/subscribe", data={"email": f"p{i}@exemple.fr"}).status_code == 200
+    r = client.post("/subscribe", data={"email": "one-more@exemple.fr"})
+    assert r.status_code == 429 and "trop de demandes" in r.text
+
+
+def test_known_and_unknown_addresses_get_the_same_page(client: TestClient, mailer: Any) -> None:
+    signed_up(client, mailer)
+    first = client.post("/subscribe", data={"email": "new@exemple.fr"}).text
+    again = client.post("/subscribe", data={"email": "alice@exemple.fr"}).text
+    assert first == again
+
+
+@pytest.mark.usefixtures("confirmed")
+def test_export_and_erasure(client: TestClient, db: Database, kit: SubscriberKit) -> None:
+    token = path(kit.links.preferences_url(who(db).id)).rsplit("/", 1)[1]
+    r = client.get(f"/export/{token}")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    data = json.loads(r.text)
+    assert data["subscriber"]["email"] == "alice@exemple.fr"
+    assert [e["action"] for e in data["consent_log"]] == ["signup", "confirm"]
+    assert "Effacer définitivement" in client.get(f"/erase/{token}").text and who(db) is not None
+    r = client.post(f"/erase/{token}")
+    assert r.status_code == 200 and "sont effacées" in r.text and who(db) is None
+    assert client.get(f"/preferences/{token}").status_code == 400
+
+
+def test_embeddable_form_posts_here(client: TestClient) -> None:
+    r = client.get("/subscribe/embed")
+    assert r.status_code == 200
+    assert '<form method="post" action="https://lettre.example.org/subscribe"' in r.text  # the live preview
+    assert "&lt;form method=&#34;post&#34; action=&#34;https://lettre.example.org/subscribe&#34;" in r.text
+
+
+@pytest.mark.usefixtures("confirmed")
+def test_ticking_no_stream_is_pointed_out(client: TestClient, db: Database, kit: SubscriberKit) -> None:
+    url = path(kit.links.preferences_url(who(db).id))
+    r = client.post(url, data={"streams_shown": "1", "themes": ["sante"]})
+    assert r.status_code == 400 and "au moins un envoi" in r.text
+    assert who(db).preferences.themes == ["eau"] and who(db).status == SubscriberStatus.CONFIRMED
+
+
+def test_the_embedded_form_needs_only_an_address(client: TestClient, db: Database, mailer: Any) -> None:
+    r = client.post("/subscribe", data={"email": "site@exemple.fr", "website": ""})
+    assert r.status_code == 200 and mailer.kinds() == ["confirm"]
+    assert who(db, "site@exemple.fr").preferences.streams == [Stream.NEWSLETTER, Stream.EMAILING]
