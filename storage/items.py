@@ -143,3 +143,12 @@ class ItemRepository:
     def events(self, item_id: int) -> list[dict[str, Any]]:
         q = select(ItemEventRow).where(ItemEventRow.item_id == item_id).order_by(ItemEventRow.id)
         return [{"at": e.at, "actor": e.actor, "action": e.action, "changes": e.changes} for e in self.s.scalars(q)]
+
+    def get_many(self, item_ids: Sequence[int]) -> dict[int, Item]:
+        """Items by id, with their sources (missing ids are simply absent)."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return {}
+        rows = list(self.s.scalars(select(ItemRow).where(ItemRow.id.in_(ids))))
+        srcs = self.sources_of(ids)
+        return {r.id: to_item(r, srcs.get(r.id, [])) for r in rows}
