@@ -48,8 +48,23 @@ def _sync(services: Services) -> None:
     sync_sources(services)
 
 
+_watches: dict[int, Any] = {}  # one Watch (and its parse pool) per attached services
+
+
+def _collect(services: Services, source: str) -> None:
+    """Collect one source; backoff and freshness are respected (the scheduler is not a person in a hurry)."""
+    from relais.wiring import watch_service
+
+    watch = _watches.get(id(services))
+    if watch is None:
+        watch = _watches[id(services)] = watch_service(services)
+    for result in watch.collect([source]):
+        log.info("watch.collected", extra={"source": result.source, "outcome": result.outcome, "new": result.new})
+
+
 ACTIONS: dict[str, Callable[..., Any]] = {
     "sources.sync": _sync,
+    "watch.collect": _collect,
 }
 
 
@@ -64,5 +79,23 @@ def newsletter_trigger(services: Services) -> CronTrigger:
     )
 
 
+def _watch_jobs(services: Services) -> list[JobSpec]:
+    """One job per enabled source at its own interval, jittered; the scheduler never overlaps or piles them up."""
+    from relais.wiring import declared_sources
+
+    tz = services.settings.network.timezone
+    jitter = services.settings.scheduler.jitter_seconds
+    return [
+        JobSpec(
+            f"watch.collect:{src.name}",
+            "watch.collect",
+            IntervalTrigger(seconds=src.every_seconds, jitter=jitter or None, timezone=tz),
+            {"source": src.name},
+        )
+        for src in declared_sources(services.settings)
+        if src.enabled
+    ]
+
+
 # Each capability adds a function here that plans its jobs from the services.
-PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs]
+PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs, _watch_jobs]

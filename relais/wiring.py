@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.clock import Clock, SystemClock
 from core.model import ItemKind, Source, SourceKind
@@ -13,6 +14,9 @@ from core.settings import Settings, load_settings, parse_duration
 from storage.database import Database
 from storage.migrate import check_not_newer, is_up_to_date
 from storage.sources import SourceRepository
+
+if TYPE_CHECKING:
+    from watch.service import Watch
 
 DEFAULT_CONFIG = "config.toml"
 
@@ -102,3 +106,18 @@ def sync_sources(services: Services) -> tuple[int, int]:
     """Make the database's sources match the config's declarations."""
     with services.db.session() as s:
         return SourceRepository(s).sync_from_config(declared_sources(services.settings))
+
+
+def watch_service(services: Services) -> Watch:
+    """The watch over the services' database and clock, with the taxonomy's tag rules and a parse pool."""
+    from watch.service import Watch, process_pool, taxonomy_rules
+
+    return Watch(
+        db=services.db,
+        settings=services.settings.watch,
+        clock=services.clock,
+        rules=taxonomy_rules(services.settings.taxonomy),
+        parse_pool=process_pool(services.settings.watch.parse_workers)
+        if services.settings.watch.parse_workers
+        else None,
+    )

@@ -103,8 +103,13 @@ def decide(entry: Entry, source: Source, known: Known) -> Decision:
 
 
 def _merge(target: Item, cand: Item, source: Source, why: str) -> Decision:
+    known_tags = {t.tag for t in target.suggested_tags}
+    target.suggested_tags += [t for t in cand.suggested_tags if t.tag not in known_tags]
     if source.official and not _has_official(target):
         decision = _change(Verdict.DUPLICATE, target, cand, why + "; the official source wins")
+        if target.kind != cand.kind and target.status != ItemStatus.APPROVED:
+            decision.changes["kind"] = [target.kind, cand.kind]
+            target.kind = cand.kind
         return decision
     gaps = {f: [getattr(target, f), getattr(cand, f)] for f in _SHOWN if not getattr(target, f) and getattr(cand, f)}
     if gaps and target.status != ItemStatus.APPROVED:

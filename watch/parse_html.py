@@ -26,6 +26,7 @@ JSONLD_TYPES = {"JobPosting", "Event", "Article", "NewsArticle", "BlogPosting", 
 def parse_html(body: bytes, source: Source, url: str, content_type: str | None, *, reference: datetime) -> list[Entry]:
     tree = LexborHTMLParser(decode(body, content_type))
     opts = source.options
+    url = base_url(tree, str(opts.get("base_url") or url))
     if not opts.get("item"):
         return [_from_jsonld(obj, source, url, reference) for obj in jsonld_objects(tree)]
     out = []
@@ -69,6 +70,15 @@ def apply_detail(entry: Entry, body: bytes, source: Source, content_type: str | 
         if node is not None:
             item.body_html = sanitise(node.html or "", item.url)
             item.summary = plain_text(item.body_html)
+
+
+def base_url(tree: LexborHTMLParser, url: str) -> str:
+    """The page's ``<base href>`` when it has one (resolved against its own address), else its address."""
+    node = tree.css_first("base[href]")
+    href = node.attributes.get("href") if node is not None else None
+    if not href:
+        return url
+    return urljoin(url, href) if "://" in url else href
 
 
 def jsonld_objects(tree: LexborHTMLParser) -> list[dict[str, Any]]:

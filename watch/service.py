@@ -89,6 +89,11 @@ class Watch:
         async with HttpFetcher(self.settings, transport=self.transport, now=self.clock.now) as fetcher:
             return await preview_async(self._pipeline(fetcher), source)
 
+    def close(self) -> None:
+        """Stop the parse workers, if any."""
+        if self.parse_pool is not None:
+            self.parse_pool.shutdown(wait=True)
+
     def _pipeline(self, fetcher: HttpFetcher) -> Pipeline:
         return Pipeline(self.db, fetcher, self.clock, self.settings, self.rules, self.parse_pool)
 
