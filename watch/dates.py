@@ -16,7 +16,7 @@ from enum import StrEnum
 from dateparser.search import search_dates
 
 _DEADLINE_CUES = [
-    r"date limite(?: de (?:d[ée]p[ôo]t|candidature|r[ée]ponse|soumission|remise))?",
+    r"date limite(?: (?:de |d'|d’)(?:d[ée]p[ôo]t|candidature|inscription|r[ée]ponse|soumission|remise|envoi)s?)?",
     r"cl[ôo]tur(?:e|é|ée)(?: (?:de l'appel|des candidatures|des inscriptions|le|au))*",
     r"(?:candidatures?|dossiers?|inscriptions?) (?:à (?:d[ée]poser|envoyer|rendre) )?(?:avant|jusqu'(?:au|à))(?: le)?",
     r"à d[ée]poser (?:avant|jusqu'(?:au|à))(?: le)?",

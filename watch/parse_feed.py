@@ -28,6 +28,8 @@ def parse_feed(body: bytes, source: Source, url: str, content_type: str | None =
     )
     if parsed.bozo and not parsed.entries:
         raise FetchError(f"not a readable feed: {_reason(parsed.get('bozo_exception'))}")
+    if not parsed.version and not parsed.entries:
+        raise FetchError("not a feed (no RSS, Atom or JSON Feed root element)")
     base = parsed.feed.get("link") or url
     out = []
     for e in parsed.entries:

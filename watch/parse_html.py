@@ -17,7 +17,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from core.errors import FetchError
 from core.model import Source
 from watch.clean import canonical_url, plain_text, sanitise
-from watch.dates import parse_date
+from watch.dates import find_deadline, parse_date
 from watch.entry import Entry, decode, new_item, to_utc
 
 JSONLD_TYPES = {"JobPosting", "Event", "Article", "NewsArticle", "BlogPosting", "Grant", "CreativeWork"}
@@ -43,7 +43,8 @@ def parse_html(body: bytes, source: Source, url: str, content_type: str | None, 
         if opts.get("date"):
             item.published_at = _datetime(parse_date(_text(block, opts["date"]), reference=reference))
         if opts.get("deadline"):
-            item.deadline = parse_date(_text(block, opts["deadline"]), reference=reference)
+            text = _text(block, opts["deadline"])
+            item.deadline = find_deadline(text, reference=reference) or parse_date(text, reference=reference)
             if item.deadline:
                 item.field_origins["deadline"] = f"html:{opts['deadline']}"
         out.append(Entry(canonical_url(link) or item.title, item))
@@ -62,7 +63,8 @@ def apply_detail(entry: Entry, body: bytes, source: Source, content_type: str | 
                 item.field_origins[name] = "detail:json-ld"
     selector = source.options.get("detail_deadline")
     if item.deadline is None and selector:
-        item.deadline = parse_date(_text(tree, str(selector)), reference=reference)
+        text = _text(tree, str(selector))
+        item.deadline = find_deadline(text, reference=reference) or parse_date(text, reference=reference)
         if item.deadline:
             item.field_origins["deadline"] = f"detail:{selector}"
     if not item.body_html and source.options.get("detail_body"):
