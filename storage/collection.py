@@ -36,7 +36,7 @@ class CollectionRepository:
     def sightings(self, source_id: int) -> dict[str, int]:
         """The source's own ids → item ids, for everything this source ever gave."""
         q = select(ItemSourceRow.source_item_id, ItemSourceRow.item_id).where(ItemSourceRow.source_id == source_id)
-        return {str(sid): int(iid) for sid, iid in self.s.execute(q).tuples()}
+        return {str(sid): int(iid) for sid, iid in self.s.execute(q)}
 
     def by_canonical_url(self, urls: Iterable[str]) -> dict[str, list[int]]:
         wanted = sorted({u for u in urls if u})
