@@ -37,7 +37,7 @@ def parse_feed(body: bytes, source: Source, url: str, content_type: str | None =
         content = e.get("content") or []
         html = content[0].get("value", "") if content else e.get("summary", "")
         item = new_item(source, title=e.get("title", ""), url=link, html=html, base_url=link or base, origin="feed")
-        item.published_at = _struct(e.get("published_parsed") or e.get("updated_parsed"))
+        item.published_at = _struct(_raw(e, "published_parsed") or _raw(e, "updated_parsed"))
         ident = e.get("id") or canonical_url(link) or item.title
         out.append(Entry(str(ident), item))
     return out
@@ -66,6 +66,11 @@ def parse_json_feed(body: bytes, source: Source, url: str) -> list[Entry]:
         ident = raw.get("id") or canonical_url(link) or item.title
         out.append(Entry(str(ident), item))
     return out
+
+
+def _raw(entry: Any, key: str) -> Any:
+    """A key as the feed gave it: feedparser's own fallback between keys warns that it will go away."""
+    return dict.get(entry, key)
 
 
 def _struct(value: time.struct_time | None) -> datetime | None:

@@ -52,7 +52,10 @@ def test_the_demo_sources_are_collected_and_cross_source_duplicates_merged(db: D
     assert len(found) == 49
     by_title = {i.title: i for i in found}
     official = by_title["AAP « Initiatives locales de solidarité internationale » 2027"]  # RSS wins over its relay
-    assert sorted(s.source_name for s in official.sources) == ["Actualités des membres (Atom)", "Agence des financements (RSS)"]
+    assert sorted(s.source_name for s in official.sources) == [
+        "Actualités des membres (Atom)",
+        "Agence des financements (RSS)",
+    ]
     assert official.kind == "funding" and official.deadline == date(2027, 3, 15)
     fondation = by_title["Appel « Solidarité internationale et territoires » 2027"]  # same URL, tracking stripped
     assert len(fondation.sources) == 2 and fondation.kind == "call"
@@ -75,7 +78,9 @@ def test_conditional_requests_survive_a_restart(db: Database, clock: FrozenClock
         if request.headers.get("if-none-match") == '"v1"':
             return httpx.Response(304)
         body = RSS.format(deadline="15 mars 2027")
-        return httpx.Response(200, text=body, headers={"ETag": '"v1"', "Last-Modified": "Mon, 02 Nov 2026 07:00:00 GMT"})
+        return httpx.Response(
+            200, text=body, headers={"ETag": '"v1"', "Last-Modified": "Mon, 02 Nov 2026 07:00:00 GMT"}
+        )
 
     save(db, source(url="https://f.example/rss", id=None, name="F"))
     assert watch(db, clock, server).collect()[0].new == 1

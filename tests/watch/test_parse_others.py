@@ -25,7 +25,9 @@ def test_html_selectors_give_items_with_base_href_links_and_no_scripts() -> None
     assert first.deadline == date(2027, 2, 10)
     assert first.published_at == datetime(2026, 11, 16, tzinfo=UTC)
     last = entries[-1].item
-    assert "onmouseover" not in last.body_html and "script" not in last.body_html and "document.write" not in last.summary
+    assert (
+        "onmouseover" not in last.body_html and "script" not in last.body_html and "document.write" not in last.summary
+    )
 
 
 def test_html_selectors_that_match_nothing_give_no_item() -> None:
@@ -59,7 +61,12 @@ def test_ical_recurrence_is_expanded_over_a_bounded_window_with_exceptions() -> 
     entries = parse_body(src, (DATA / "recurring.ics").read_bytes(), src.url, None, reference=REF)
     cafe = sorted((e for e in entries if e.source_item_id.startswith("cafe")), key=lambda e: e.item.starts_at or REF)
     days = [e.source_item_id.split("#")[1] for e in cafe]
-    assert days == ["2026-11-04", "2026-11-18", "2026-11-25", "2026-12-02"]  # 11th excluded, 18th moved, window ends 3 Dec
+    assert days == [
+        "2026-11-04",
+        "2026-11-18",
+        "2026-11-25",
+        "2026-12-02",
+    ]  # 11th excluded, 18th moved, window ends 3 Dec
     moved = next(e for e in cafe if e.source_item_id.endswith("2026-11-18"))
     assert moved.item.place == "Villeurbanne" and moved.item.starts_at == datetime(2026, 11, 18, 18, 0, tzinfo=UTC)
     day = next(e for e in entries if e.source_item_id == "journee@test")
