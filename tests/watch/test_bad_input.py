@@ -171,8 +171,8 @@ def test_every_bad_input_gives_a_recorded_error_or_a_clean_item(results: dict[st
     titles = {i.title for i in stored}
     assert not any("HTTP" in t or "error" in t.lower() for t in titles)  # errors never become items
     assert titles == {
-        "Un appel bien formé", "Premier appel & bien formé", "Deuxième appel", "Éducation à la citoyenneté : journée d'échanges",
-        "Éducation à la citoyenneté", "Appel aux dates étranges", "Appel piégé",
+        "Un appel bien formé", "Premier appel & bien formé", "Deuxième appel", "Éducation à la citoyenneté",
+        "Éducation à la citoyenneté : journée d'échanges", "Appel aux dates étranges", "Appel piégé",
     }  # fmt: skip
 
 
