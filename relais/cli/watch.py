@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -11,8 +11,9 @@ from core.model import Source
 from relais.cli.context import console, services
 from relais.cli.output import emit, print_table
 from relais.wiring import sync_sources, watch_service
-from watch.collect import SourceResult
-from watch.health import not_modified_share
+
+if TYPE_CHECKING:  # the parsers are heavy to import: only `relais watch run` pays for them
+    from watch.collect import SourceResult
 
 app = typer.Typer(help="The watch: collect sources now, see their health.", no_args_is_help=True)
 
@@ -103,6 +104,7 @@ def sources_cmd(
 
 def _health_row(src: Source) -> list[Any]:
     h = src.health
+    share = h.not_modified_runs / h.runs if h.runs else 0.0
     return [
         src.name,
         src.kind,
@@ -111,7 +113,7 @@ def _health_row(src: Source) -> list[Any]:
         h.consecutive_failures,
         h.backoff_until.strftime("%Y-%m-%d %H:%M") if h.backoff_until else "",
         h.last_items,
-        f"{not_modified_share(h):.0%}",
+        f"{share:.0%}",
         h.zero_item_runs,
         (h.last_error or "")[:60],
     ]
