@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -29,6 +29,17 @@ class CollectionRun:
     id: int | None = None
 
 
+@dataclass(slots=True)
+class MatchKey:
+    """The columns of an item that fuzzy matching reads."""
+
+    id: int
+    title: str
+    deadline: date | None
+    starts_at: datetime | None
+    source_ids: set[int] = field(default_factory=set)
+
+
 class CollectionRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -48,20 +59,32 @@ class CollectionRepository:
                     out.setdefault(url, []).append(iid)
         return out
 
-    def by_dates(self, deadlines: Iterable[date], start_days: Iterable[date]) -> list[int]:
-        """Items whose deadline is one of ``deadlines`` or which start on one of ``start_days`` (UTC)."""
-        ids: set[int] = set()
+    def by_dates(self, deadlines: Iterable[date], start_days: Iterable[date]) -> list[MatchKey]:
+        """What fuzzy matching needs of the items whose deadline is one of ``deadlines`` or which start on one of
+        ``start_days`` (UTC): a few columns, not whole items, since most candidates will not match."""
+        found: dict[int, MatchKey] = {}
+        cols = (ItemRow.id, ItemRow.title, ItemRow.deadline, ItemRow.starts_at)
         dl = sorted(set(deadlines))
         for i in range(0, len(dl), _CHUNK):
-            ids.update(self.s.scalars(select(ItemRow.id).where(ItemRow.deadline.in_(dl[i : i + _CHUNK]))))
+            for row in self.s.execute(select(*cols).where(ItemRow.deadline.in_(dl[i : i + _CHUNK]))):
+                found[row.id] = MatchKey(row.id, row.title, row.deadline, row.starts_at)
         days = sorted(set(start_days))
         for i in range(0, len(days), 50):
             ranges = [
                 and_(ItemRow.starts_at >= _midnight(d), ItemRow.starts_at < _midnight(d) + timedelta(days=1))
                 for d in days[i : i + 50]
             ]
-            ids.update(self.s.scalars(select(ItemRow.id).where(or_(*ranges))))
-        return sorted(ids)
+            for row in self.s.execute(select(*cols).where(or_(*ranges))):
+                found[row.id] = MatchKey(row.id, row.title, row.deadline, row.starts_at)
+        if found:
+            ids = sorted(found)
+            for i in range(0, len(ids), _CHUNK):
+                q = select(ItemSourceRow.item_id, ItemSourceRow.source_id).where(
+                    ItemSourceRow.item_id.in_(ids[i : i + _CHUNK])
+                )
+                for item_id, source_id in self.s.execute(q):
+                    found[item_id].source_ids.add(source_id)
+        return [found[k] for k in sorted(found)]
 
     def touch(self, source_id: int, source_item_ids: Sequence[str], at: datetime) -> None:
         """Mark sightings as seen again."""

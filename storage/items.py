@@ -152,3 +152,17 @@ class ItemRepository:
         rows = list(self.s.scalars(select(ItemRow).where(ItemRow.id.in_(ids))))
         srcs = self.sources_of(ids)
         return {r.id: to_item(r, srcs.get(r.id, [])) for r in rows}
+
+    def add_many(self, items: Sequence[Item]) -> None:
+        """Insert items and their sightings in two batched statements (ids are set on the items)."""
+        rows = []
+        for item in items:
+            row = ItemRow()
+            apply_item(row, item)
+            rows.append(row)
+        self.s.add_all(rows)
+        self.s.flush()
+        for item, row in zip(items, rows, strict=True):
+            item.id = row.id
+            for src in item.sources:
+                self.add_source(row.id, src)

@@ -12,6 +12,7 @@ import unicodedata
 import warnings
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from dateparser.search import search_dates
 
@@ -36,6 +37,13 @@ _OPENING = re.compile(r"(?:" + "|".join(_OPENING_CUES) + r")\s*(?::|–|-|le|on)
 _NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
 _WINDOW = 40  # characters after a cue where its date must be
 _CLAUSE_END = re.compile(r"[,;\n]|\.\s")  # a cue's date is in its own clause
+MONTHS = {
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "août": 8,
+    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
+    "september": 9, "october": 10, "november": 11, "december": 12,
+}  # fmt: skip
+_SPELLED = re.compile(r"^(?:le |the )?(\d{1,2})(?:er|re|st|nd|rd|th)? (" + "|".join(MONTHS) + r")\.? (\d{4})\b")
 _ORDINAL = re.compile(r"\b1(?:er|re|st)\b", re.IGNORECASE)  # "1er décembre": dateparser wants "1 décembre"
 
 
@@ -96,7 +104,21 @@ def _after_cue(pattern: re.Pattern[str], text: str, reference: datetime) -> date
 
 
 def _read(window: str, reference: datetime) -> date | None:
-    numeric = _NUMERIC.match(window.strip())
+    return _read_cached(window.strip(), reference.date())
+
+
+@lru_cache(maxsize=4096)
+def _read_cached(window: str, today: date) -> date | None:
+    """Cached: the same few deadline phrases recur across a feed's items and across runs."""
+    reference = datetime(today.year, today.month, today.day)
+    spelled = _SPELLED.match(_ascii_apostrophes(window).lower())
+    if spelled:  # "15 mars 2027", "1 february 2027": unambiguous, no need for dateparser's search
+        day, month, year = int(spelled.group(1)), MONTHS[spelled.group(2)], int(spelled.group(3))
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    numeric = _NUMERIC.match(window)
     if numeric:  # French order, day first: dateparser would need settings for each call
         day, month, year = (int(g) for g in numeric.groups())
         try:
@@ -111,7 +133,7 @@ def _read(window: str, reference: datetime) -> date | None:
             _ascii_apostrophes(window),
             languages=["fr", "en"],
             settings={
-                "RELATIVE_BASE": reference.replace(tzinfo=None),
+                "RELATIVE_BASE": reference,
                 "PREFER_DATES_FROM": "future",
                 "DATE_ORDER": "DMY",
                 "REQUIRE_PARTS": ["day", "month"],

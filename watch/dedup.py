@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import SequenceMatcher
+from functools import lru_cache
 from enum import StrEnum
 from typing import Any
 
@@ -40,6 +41,7 @@ CONTENT_FIELDS = (
 )
 _SHOWN = tuple(f for f in CONTENT_FIELDS if f not in {"canonical_url", "content_hash"})
 _WORDS = re.compile(r"[^\w]+")
+_NUMBERS = re.compile(r"\d+")
 
 
 class Verdict(StrEnum):
@@ -71,14 +73,38 @@ def title_key(title: str) -> str:
     return " ".join(_WORDS.sub(" ", fold(title)).split())
 
 
+@lru_cache(maxsize=65536)
+def _title_parts(title: str) -> tuple[str, tuple[str, ...]]:
+    key = title_key(title)
+    return key, tuple(_NUMBERS.findall(key))
+
+
 def similar_titles(a: str, b: str) -> float:
-    return SequenceMatcher(None, title_key(a), title_key(b), autojunk=False).ratio()
+    """0..1. Titles whose numbers differ ("… 2026" and "… 2027", "lot 3" and "lot 4") are different calls: 0."""
+    (ka, na), (kb, nb) = _title_parts(a), _title_parts(b)
+    if na != nb:
+        return 0.0
+    matcher = SequenceMatcher(None, ka, kb, autojunk=False)
+    if matcher.real_quick_ratio() < FUZZY_TITLE or matcher.quick_ratio() < FUZZY_TITLE:
+        return matcher.quick_ratio()  # an upper bound already under the threshold: skip the costly ratio
+    return matcher.ratio()
 
 
 def same_dates(a: Item, b: Item) -> bool:
     if a.deadline is not None and a.deadline == b.deadline:
         return True
     return a.starts_at is not None and b.starts_at is not None and a.starts_at.date() == b.starts_at.date()
+
+
+def fuzzy_candidate(key: Any, cand: Item) -> bool:
+    """Whether a stored item (anything with title, deadline and starts_at) could be ``cand`` by rule 3."""
+    if key.deadline is not None and key.deadline == cand.deadline:
+        pass
+    elif not (
+        key.starts_at is not None and cand.starts_at is not None and key.starts_at.date() == cand.starts_at.date()
+    ):
+        return False
+    return similar_titles(key.title, cand.title) >= FUZZY_TITLE
 
 
 def decide(entry: Entry, source: Source, known: Known) -> Decision:

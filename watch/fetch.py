@@ -90,8 +90,8 @@ class HttpFetcher:
     async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
         if is_local(url):
             return await asyncio.to_thread(self._read_file, url)
-        host = urlsplit(url).hostname or ""
-        per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.per_host))
+        origin = urlsplit(url).netloc.lower()  # host and port: one server, as browsers count connections
+        per_host = self._hosts.setdefault(origin, asyncio.Semaphore(self.settings.per_host))
         async with self._all, per_host:
             try:
                 async with asyncio.timeout(self.settings.timeout):

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.model import Item, ItemAction, ItemSource, Source
+from core.model import ItemAction, ItemSource, Source
 from storage.collection import CollectionRepository
 from storage.database import Database
 from storage.items import ItemRepository
-from watch.dedup import Known, Verdict, decide, plain, same_dates
+from watch.dedup import Known, Verdict, decide, fuzzy_candidate, plain
 from watch.entry import Entry
 
 ACTOR = "watch"
@@ -41,22 +41,24 @@ def store_entries(db: Database, source: Source, entries: list[Entry], *, now: da
             [e.item.starts_at.date() for e in entries if e.item.starts_at],
         )
         wanted = [sightings[e.source_item_id] for e in entries if e.source_item_id in sightings]
-        cache = items.get_many(wanted + [i for ids in by_url.values() for i in ids] + dated)
+        cache = items.get_many(wanted + [i for ids in by_url.values() for i in ids])
         seen_again: list[str] = []
+        fresh: list[Entry] = []  # inserted together at the end: a source's entries never merge with each other
         for entry in entries:
             cand = entry.item
             same = cache.get(sightings.get(entry.source_item_id, -1))
             known = Known(
                 same_source=same,
                 same_url=[cache[i] for i in by_url.get(cand.canonical_url or "", []) if i in cache],
-                same_dates=[it for it in cache.values() if same_dates(it, cand)],
             )
+            if same is None and not known.same_url:
+                close = [k.id for k in dated if source.id not in k.source_ids and fuzzy_candidate(k, cand)]
+                missing = [i for i in close if i not in cache]
+                cache.update(items.get_many(missing) if missing else {})
+                known.same_dates = [cache[i] for i in close if i in cache]
             d = decide(entry, source, known)
             if d.verdict == Verdict.NEW:
-                item = _insert(items, source, entry, now)
-                cache[item.id or 0] = item
-                if item.canonical_url:
-                    by_url.setdefault(item.canonical_url, []).append(item.id or 0)
+                fresh.append(entry)
                 counts.new += 1
                 continue
             target = d.target
@@ -90,24 +92,20 @@ def store_entries(db: Database, source: Source, entries: list[Entry], *, now: da
                     action=ItemAction.MERGED,
                     changes=_log(d.changes, d.applied, d.reason, source),
                 )
+        _insert(items, source, fresh, now)
         coll.touch(source.id, seen_again, now)
     return counts
 
 
-def _insert(items: ItemRepository, source: Source, entry: Entry, now: datetime) -> Item:
-    item = entry.item
-    item.collected_at = item.updated_at = now
-    item.sources = [_sighting(source, entry, now)]
-    items.add(item)
-    assert item.id is not None
-    items.log(
-        item.id,
-        at=now,
-        actor=ACTOR,
-        action=ItemAction.COLLECTED,
-        changes={"source": source.name, "source_item_id": entry.source_item_id},
-    )
-    return item
+def _insert(items: ItemRepository, source: Source, entries: list[Entry], now: datetime) -> None:
+    for entry in entries:
+        entry.item.collected_at = entry.item.updated_at = now
+        entry.item.sources = [_sighting(source, entry, now)]
+    items.add_many([e.item for e in entries])
+    for entry in entries:
+        assert entry.item.id is not None
+        changes = {"source": source.name, "source_item_id": entry.source_item_id}
+        items.log(entry.item.id, at=now, actor=ACTOR, action=ItemAction.COLLECTED, changes=changes)
 
 
 def _sighting(source: Source, entry: Entry, now: datetime) -> ItemSource:

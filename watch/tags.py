@@ -40,7 +40,9 @@ class Rule:
 class _Compiled:
     tag: str
     family: str
-    patterns: tuple[tuple[str, re.Pattern[str], bool], ...]  # (keyword, pattern, on the original case)
+    # (keyword, needle, pattern, on the original case): the needle is a plain substring tested first, because
+    # most keywords are absent from most items and `in` is far cheaper than a regex search.
+    patterns: tuple[tuple[str, str, re.Pattern[str], bool], ...]
 
 
 def fold(text: str) -> str:
@@ -62,18 +64,18 @@ def _strip_accents(text: str) -> str:
 def compile_rules(rules: Iterable[Rule]) -> list[_Compiled]:
     out = []
     for rule in rules:
-        pats: list[tuple[str, re.Pattern[str], bool]] = []
+        pats: list[tuple[str, str, re.Pattern[str], bool]] = []
         for kw in rule.keywords:
             forms = [kw]
             if kw in ABBREVIATIONS:
                 forms.append(ABBREVIATIONS[kw])
             for form in forms:
                 exact = _is_abbreviation(form)
-                body = re.escape(_strip_accents(form) if exact else fold(form))
-                pats.append((kw, re.compile(rf"(?<!\w){body}(?!\w)"), exact))
+                needle = _strip_accents(form) if exact else fold(form)
+                pats.append((kw, needle, re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)"), exact))
             for abbr, spelled in ABBREVIATIONS.items():  # a spelled-out keyword also matches its abbreviation
                 if fold(spelled) == fold(kw):
-                    pats.append((kw, re.compile(rf"(?<!\w){abbr}(?!\w)"), True))
+                    pats.append((kw, abbr, re.compile(rf"(?<!\w){abbr}(?!\w)"), True))
         out.append(_Compiled(rule.tag, rule.family, tuple(pats)))
     return out
 
@@ -99,7 +101,8 @@ _FIELD_FR = {"title": "le titre", "summary": "le résumé", "place": "le lieu", 
 
 def _first_hit(rule: _Compiled, folded: dict[str, str], original: dict[str, str]) -> str | None:
     for name in folded:
-        for keyword, pattern, exact in rule.patterns:
-            if pattern.search(original[name] if exact else folded[name]):
+        for keyword, needle, pattern, exact in rule.patterns:
+            text = original[name] if exact else folded[name]
+            if needle in text and pattern.search(text):
                 return f"{rule.family} : mot-clé « {keyword} » dans {_FIELD_FR.get(name, name)}"
     return None
