@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -154,15 +154,40 @@ class ItemRepository:
         return {r.id: to_item(r, srcs.get(r.id, [])) for r in rows}
 
     def add_many(self, items: Sequence[Item]) -> None:
-        """Insert items and their sightings in two batched statements (ids are set on the items)."""
+        """Insert items and their sightings with one batched statement per table (ids are set on the items).
+        Bulk inserts skip the unit of work: a collection run writes thousands of rows."""
+        if not items:
+            return
         rows = []
         for item in items:
             row = ItemRow()
             apply_item(row, item)
-            rows.append(row)
-        self.s.add_all(rows)
-        self.s.flush()
-        for item, row in zip(items, rows, strict=True):
-            item.id = row.id
-            for src in item.sources:
-                self.add_source(row.id, src)
+            rows.append({c: getattr(row, c) for c in _COLUMNS})
+        ids = self.s.scalars(insert(ItemRow).returning(ItemRow.id, sort_by_parameter_order=True), rows).all()
+        sightings = []
+        for item, item_id in zip(items, ids, strict=True):
+            item.id = item_id
+            sightings += [_source_values(item_id, src) for src in item.sources]
+        if sightings:
+            self.s.execute(insert(ItemSourceRow), sightings)
+
+    def log_many(self, events: Sequence[dict[str, Any]]) -> None:
+        """Several item events at once: dicts with item_id, at, actor, action, changes."""
+        if events:
+            self.s.execute(insert(ItemEventRow), list(events))
+
+
+_COLUMNS = [*_PLAIN, "kind", "status", "tags", "suggested_tags", "field_origins", "pending_update"]
+
+
+def _source_values(item_id: int, src: ItemSource) -> dict[str, Any]:
+    return {
+        "item_id": item_id,
+        "source_id": src.source_id,
+        "source_item_id": src.source_item_id,
+        "url": src.url,
+        "title": src.title,
+        "official": src.official,
+        "first_seen_at": src.first_seen_at,
+        "last_seen_at": src.last_seen_at,
+    }

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import SequenceMatcher
-from functools import lru_cache
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from core.model import Item, ItemStatus, Source

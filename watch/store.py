@@ -102,10 +102,13 @@ def _insert(items: ItemRepository, source: Source, entries: list[Entry], now: da
         entry.item.collected_at = entry.item.updated_at = now
         entry.item.sources = [_sighting(source, entry, now)]
     items.add_many([e.item for e in entries])
-    for entry in entries:
-        assert entry.item.id is not None
-        changes = {"source": source.name, "source_item_id": entry.source_item_id}
-        items.log(entry.item.id, at=now, actor=ACTOR, action=ItemAction.COLLECTED, changes=changes)
+    items.log_many(
+        [
+            {"item_id": e.item.id, "at": now, "actor": ACTOR, "action": str(ItemAction.COLLECTED),
+             "changes": {"source": source.name, "source_item_id": e.source_item_id}}
+            for e in entries
+        ]
+    )  # fmt: skip
 
 
 def _sighting(source: Source, entry: Entry, now: datetime) -> ItemSource:
