@@ -28,7 +28,6 @@ from storage.sources import SourceRepository
 from watch.entry import Entry
 from watch.fetch import Fetched, Fetcher, HttpStatusError
 from watch.health import after_failure, after_success, resting
-from watch.parse import parse_body, with_details
 from watch.store import Stored, store_entries
 from watch.tags import _Compiled
 
@@ -144,7 +143,7 @@ async def _parse(p: Pipeline, source: Source, fetched: Fetched, now: datetime) -
     if source.kind == SourceKind.HTML and source.options.get("detail"):
         pages = await asyncio.gather(*(_detail(p, e) for e in entries[:DETAIL_LIMIT]))
         entries = await loop.run_in_executor(
-            p.parse_pool, with_details, source, entries, list(pages), now, tuple(p.rules)
+            p.parse_pool, _details_job, source, entries, list(pages), now, tuple(p.rules)
         )
     return entries
 
@@ -152,7 +151,17 @@ async def _parse(p: Pipeline, source: Source, fetched: Fetched, now: datetime) -
 def _parse_job(
     source: Source, body: bytes, url: str, content_type: str | None, now: datetime, rules: tuple[Any, ...]
 ) -> list[Entry]:
+    from watch.parse import parse_body  # imported in the workers: the collecting process never loads the parsers
+
     return parse_body(source, body, url, content_type, reference=now, rules=rules)
+
+
+def _details_job(
+    source: Source, entries: list[Entry], pages: list[Fetched | None], now: datetime, rules: tuple[Any, ...]
+) -> list[Entry]:
+    from watch.parse import with_details
+
+    return with_details(source, entries, pages, now, rules)
 
 
 async def _detail(p: Pipeline, entry: Entry) -> Fetched | None:
