@@ -20,7 +20,7 @@ from typing import Any
 
 from core.clock import Clock
 from core.errors import FetchError, RelaisError
-from core.model import Item, Source, SourceKind
+from core.model import Item, Source, SourceHealth, SourceKind
 from core.settings import WatchSettings
 from storage.collection import CollectionRepository, CollectionRun
 from storage.database import Database
@@ -70,16 +70,18 @@ async def collect_async(
 ) -> list[SourceResult]:
     """Collect ``sources`` concurrently; results in the order given. ``force`` ignores backoff and freshness."""
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watch-store")
+    book = _Book(p)
     try:
 
         async def one(source: Source) -> SourceResult:
-            result = await _collect_one(p, source, writer, force=force)
+            result = await _collect_one(p, source, writer, book, force=force)
             if progress is not None:
                 progress(result)
             return result
 
         return list(await asyncio.gather(*(one(s) for s in sources)))
     finally:
+        writer.submit(book.flush)
         writer.shutdown(wait=True)
 
 
@@ -90,14 +92,14 @@ async def preview_async(p: Pipeline, source: Source) -> list[Item]:
     return [e.item for e in entries]
 
 
-async def _collect_one(p: Pipeline, source: Source, writer: Executor, *, force: bool) -> SourceResult:
+async def _collect_one(p: Pipeline, source: Source, writer: Executor, book: _Book, *, force: bool) -> SourceResult:
     loop = asyncio.get_running_loop()
     started = p.clock.now()
     health = source.health
     why = None if force else resting(health, started)
     if why is not None:
         result = SourceResult(source.name, "skipped", error=why)
-        await loop.run_in_executor(writer, _finish, p, source, None, result, started)
+        await loop.run_in_executor(writer, book.add, source, None, result, started)
         return result
     try:
         fetched = await p.fetcher.fetch(source.url, etag=health.etag, last_modified=health.last_modified)
@@ -131,7 +133,7 @@ async def _collect_one(p: Pipeline, source: Source, writer: Executor, *, force: 
             min_backoff=p.settings.min_backoff_seconds,
             max_backoff=p.settings.max_backoff_seconds,
         )
-    await loop.run_in_executor(writer, _finish, p, source, new_health, result, started)
+    await loop.run_in_executor(writer, book.add, source, new_health, result, started)
     return result
 
 
@@ -183,24 +185,44 @@ def _store(db: Database, source: Source, entries: list[Entry], now: datetime) ->
         raise FetchError(f"cannot store items: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
 
 
-def _finish(p: Pipeline, source: Source, health: Any, result: SourceResult, started: datetime) -> None:
-    """Persist the run row and, unless skipped, the new health. Runs in the writer thread."""
-    assert source.id is not None
-    with p.db.session() as s:
-        if health is not None:
-            SourceRepository(s).save_health(source.id, health)
-            source.health = replace(health)
-        CollectionRepository(s).record(
-            CollectionRun(
-                source_id=source.id,
-                started_at=started,
-                finished_at=p.clock.now(),
-                outcome=result.outcome,
-                http_status=result.http_status,
-                parsed=result.parsed,
-                new=result.new,
-                updated=result.updated,
-                duplicates=result.duplicates,
-                error=result.error,
-            )
-        )
+class _Book:
+    """Health and run rows, written in batches by the writer thread (one transaction per source would cost more
+    than the collection of an unchanged source). Losing a batch in a crash only means refetching: items are
+    stored in their own transaction before."""
+
+    BATCH = 50
+
+    def __init__(self, p: Pipeline) -> None:
+        self.p = p
+        self.pending: list[tuple[Source, SourceHealth | None, SourceResult, datetime, datetime]] = []
+
+    def add(self, source: Source, health: SourceHealth | None, result: SourceResult, started: datetime) -> None:
+        self.pending.append((source, health, result, started, self.p.clock.now()))
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        with self.p.db.session() as s:
+            sources, runs = SourceRepository(s), CollectionRepository(s)
+            for source, health, result, started, finished in batch:
+                assert source.id is not None
+                if health is not None:
+                    sources.save_health(source.id, health)
+                    source.health = replace(health)
+                runs.record(
+                    CollectionRun(
+                        source_id=source.id,
+                        started_at=started,
+                        finished_at=finished,
+                        outcome=result.outcome,
+                        http_status=result.http_status,
+                        parsed=result.parsed,
+                        new=result.new,
+                        updated=result.updated,
+                        duplicates=result.duplicates,
+                        error=result.error,
+                    )
+                )

@@ -35,12 +35,23 @@ def taxonomy_rules(taxonomy: TaxonomySettings) -> list[_Compiled]:
     return compile_rules(rules)
 
 
-def process_pool(workers: int = 2) -> ProcessPoolExecutor:
+def process_pool(workers: int = 2, *, warm: bool = False) -> ProcessPoolExecutor:
     """Parse workers in separate processes (parsing is CPU-bound). The fork server imports the parsers once
-    and starts each worker from a clean, single-threaded process."""
+    and starts each worker from a clean, single-threaded process. ``warm`` starts them now and waits (about a
+    second): long-lived processes such as the scheduler pay this once, not on their first collection."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["watch.parse"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    if warm:
+        for f in [pool.submit(_ready) for _ in range(workers)]:
+            f.result()
+    return pool
+
+
+def _ready() -> bool:
+    import watch.parse  # noqa: F401 - already loaded by the fork server; this only starts the worker
+
+    return True
 
 
 @dataclass
