@@ -80,9 +80,12 @@ def newsletter_trigger(services: Services) -> CronTrigger:
 
 
 def _watch_jobs(services: Services) -> list[JobSpec]:
-    """One job per enabled source at its own interval, jittered; the scheduler never overlaps or piles them up."""
-    from relais.wiring import declared_sources
+    """One job per enabled source at its own interval, jittered; the scheduler never overlaps or piles them up.
+    Sources come from the database (config-declared ones are synced there first, admin-added ones live there)."""
+    from storage.sources import SourceRepository
 
+    with services.db.session() as s:
+        enabled = SourceRepository(s).find(enabled_only=True)
     tz = services.settings.network.timezone
     jitter = services.settings.scheduler.jitter_seconds
     return [
@@ -92,8 +95,7 @@ def _watch_jobs(services: Services) -> list[JobSpec]:
             IntervalTrigger(seconds=src.every_seconds, jitter=jitter or None, timezone=tz),
             {"source": src.name},
         )
-        for src in declared_sources(services.settings)
-        if src.enabled
+        for src in enabled
     ]
 
 
