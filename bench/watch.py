@@ -357,7 +357,12 @@ def _run_child(what: str, ports: list[int]) -> dict[str, Any]:
         return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+LOAD = 0.0
+
+
 def main() -> None:
+    global LOAD
+    LOAD = os.getloadavg()[0]
     ports = free_ports(PORTS)
     ctx = multiprocessing.get_context("spawn")
     ready = ctx.Event()
@@ -390,6 +395,13 @@ def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any]) -> 
             "target",
         ),
         ("first run (s)", f"{all_['first']:.2f}", f"{feeds['first']:.2f}", f"{ref['first']:.2f}", "≤ 10"),
+        (
+            "first run CPU, all processes (s)",
+            f"{all_['first_cpu']:.2f}",
+            f"{feeds['first_cpu']:.2f}",
+            f"{ref['first_cpu']:.2f}",
+            "",
+        ),
         ("second run, unchanged (s)", f"{all_['second']:.2f}", f"{feeds['second']:.2f}", f"{ref['second']:.2f}", "≤ 2"),
         ("items stored", all_["items"], feeds["items"], ref["items"], ""),
         ("parsed on second run", all_["parsed_second"], feeds["parsed_second"], "n/a", "0"),

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound
+from core.errors import NotFound, StorageError
 from core.model import Item, ItemKind, ItemSource, ItemStatus, SuggestedTag
 from storage.tables import ItemEventRow, ItemRow, ItemSourceRow, SourceRow
 
@@ -163,13 +163,30 @@ class ItemRepository:
             row = ItemRow()
             apply_item(row, item)
             rows.append({c: getattr(row, c) for c in _COLUMNS})
-        ids = self.s.scalars(insert(ItemRow).returning(ItemRow.id, sort_by_parameter_order=True), rows).all()
+        ids = self._insert_rows(rows)
         sightings = []
         for item, item_id in zip(items, ids, strict=True):
             item.id = item_id
             sightings += [_source_values(item_id, src) for src in item.sources]
         if sightings:
             self.s.execute(insert(ItemSourceRow), sightings)
+
+    def _insert_rows(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert item rows, returning their ids in order. PostgreSQL batches ``RETURNING`` in order; SQLite cannot
+        promise the order of ``RETURNING`` rows, so SQLAlchemy would send one statement per row. There, inside our
+        write transaction (SQLite allows one writer), a table without AUTOINCREMENT gives new rows max(id)+1, +2…
+        in insertion order, so one executemany and the ids are known."""
+        if self.s.get_bind().dialect.name != "sqlite":
+            return list(self.s.scalars(insert(ItemRow).returning(ItemRow.id, sort_by_parameter_order=True), rows))
+        self.s.execute(text("SELECT 1 FROM items LIMIT 0"))  # the transaction has begun
+        self.s.execute(update(ItemRow).where(ItemRow.id == -1).values(title=""))  # …and holds the write lock
+        first = int(self.s.scalar(select(func.coalesce(func.max(ItemRow.id), 0))) or 0) + 1
+        self.s.execute(insert(ItemRow), rows)
+        ids = list(range(first, first + len(rows)))
+        last = self.s.scalar(select(func.max(ItemRow.id)))
+        if last != ids[-1]:  # never seen; refuse rather than attach sightings to the wrong items
+            raise StorageError(f"unexpected item ids after a batch insert: {last} is not {ids[-1]}")
+        return ids
 
     def log_many(self, events: Sequence[dict[str, Any]]) -> None:
         """Several item events at once: dicts with item_id, at, actor, action, changes."""
