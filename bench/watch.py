@@ -287,11 +287,11 @@ def child_relais(workdir: str, ports: list[int], only_feeds: bool) -> dict[str, 
     )
     sampler = MemorySampler()
     sampler.start()
-    cpu0 = _cpu_all()
+    cpu0, main0 = _cpu_all(), time.process_time()
     t0 = time.perf_counter()
     first = watch.collect()
     t1 = time.perf_counter()
-    cpu1 = _cpu_all()
+    cpu1, main1 = _cpu_all(), time.process_time()
     second = watch.collect()
     t2 = time.perf_counter()
     sampler.stop()
@@ -300,6 +300,7 @@ def child_relais(workdir: str, ports: list[int], only_feeds: bool) -> dict[str, 
         "sources": len(sources),
         "first": t1 - t0,
         "first_cpu": cpu1 - cpu0,
+        "first_cpu_main": main1 - main0,
         "second": t2 - t1,
         "first_errors": [r.error for r in first if r.outcome == "error"][:3],
         "items": sum(r.new for r in first),
@@ -330,6 +331,7 @@ def child_reader(workdir: str, ports: list[int]) -> dict[str, Any]:
         "sources": len(feeds),
         "first": t1 - t0,
         "first_cpu": cpu1 - cpu0,
+        "first_cpu_main": cpu1 - cpu0,
         "second": t2 - t1,
         "items": entries,
         "maxrss_main": _maxrss_mb(resource.RUSAGE_SELF),
@@ -384,7 +386,8 @@ def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any]) -> 
     peak = all_["peak_total"]
     print(
         f"\nwatch: {SOURCES} sources ({', '.join(sorted(set(KINDS)))}), {ITEMS} items each, server answers after "
-        f"{DELAY * 1000:.0f} ms, {PORTS} origins on 127.0.0.1, {os.cpu_count()} CPUs"
+        f"{DELAY * 1000:.0f} ms, {PORTS} origins on 127.0.0.1, {os.cpu_count()} CPUs, load average {LOAD:.1f} "
+        "before the runs (other work on the machine slows every column)"
     )
     rows = [
         (
@@ -399,6 +402,13 @@ def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any]) -> 
             "first run CPU, all processes (s)",
             f"{all_['first_cpu']:.2f}",
             f"{feeds['first_cpu']:.2f}",
+            f"{ref['first_cpu']:.2f}",
+            "",
+        ),
+        (
+            "  of which the collecting process (s)",
+            f"{all_['first_cpu_main']:.2f}",
+            f"{feeds['first_cpu_main']:.2f}",
             f"{ref['first_cpu']:.2f}",
             "",
         ),
