@@ -6,6 +6,7 @@ never touches another's.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,9 @@ from watch.dedup import Known, Verdict, decide, fuzzy_candidate, plain
 from watch.entry import Entry
 
 ACTOR = "watch"
+# Deduplication reads then writes: two sources stored at once (the scheduler runs jobs in threads) could both
+# insert the same call. One store at a time per process; the scheduler runs in one process.
+_STORE_LOCK = threading.Lock()
 
 
 @dataclass(slots=True)
@@ -32,7 +36,7 @@ def store_entries(db: Database, source: Source, entries: list[Entry], *, now: da
     """known = sightings + same URL + same dates | decide each entry | insert, update, merge | log events."""
     assert source.id is not None
     counts = Stored()
-    with db.session() as s:
+    with _STORE_LOCK, db.session() as s:
         items, coll = ItemRepository(s), CollectionRepository(s)
         sightings = coll.sightings(source.id)
         by_url = coll.by_canonical_url(e.item.canonical_url or "" for e in entries)
