@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,11 +65,13 @@ class HttpFetcher:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.settings = settings
         self._now = now
         self._client = httpx.AsyncClient(
             transport=transport,
+            verify=verify,
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(settings.timeout),
             follow_redirects=True,
