@@ -123,6 +123,16 @@ def body_for(n: int, kind: str, port: int) -> bytes:
     return json.dumps(doc, ensure_ascii=False).encode()
 
 
+CONTENT_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "jsonfeed": "application/feed+json",
+    "html": "text/html; charset=utf-8",
+    "ical": "text/calendar; charset=utf-8",
+    "json": "application/json",
+}
+
+
 def plan() -> list[dict[str, Any]]:
     out = []
     for n in range(SOURCES):
@@ -135,10 +145,10 @@ def plan() -> list[dict[str, Any]]:
 
 
 def serve(ports: list[int], ready: Any) -> None:
-    bodies: dict[tuple[int, str], bytes] = {}
+    bodies: dict[tuple[int, str], tuple[bytes, str]] = {}
     for p in plan():
         port = ports[p["port_index"]]
-        bodies[(port, f"/src/{p['n']}")] = body_for(p["n"], p["kind"], port)
+        bodies[(port, f"/src/{p['n']}")] = (body_for(p["n"], p["kind"], port), CONTENT_TYPES[p["kind"]])
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         port = writer.get_extra_info("sockname")[1]
@@ -149,7 +159,7 @@ def serve(ports: list[int], ready: Any) -> None:
                 path = lines[0].split(" ")[1]
                 headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
                 await asyncio.sleep(DELAY)
-                body = bodies.get((port, path))
+                body, content_type = bodies.get((port, path), (None, ""))
                 if body is None:
                     writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
                 else:
@@ -158,7 +168,7 @@ def serve(ports: list[int], ready: Any) -> None:
                         writer.write(f"HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n".encode())
                     else:
                         writer.write(
-                            f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nETag: {etag}\r\n"
+                            f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nETag: {etag}\r\n"
                             f"Content-Length: {len(body)}\r\n\r\n".encode()
                             + body
                         )
