@@ -112,6 +112,7 @@ class WatchSettings:
     per_host: int = 4
     max_backoff_seconds: int = 86_400
     min_backoff_seconds: int = 3_600
+    parse_workers: int = 2  # processes that parse bodies off the event loop; 0: one thread instead
 
 
 @dataclass(slots=True)

@@ -64,10 +64,25 @@ def _purge_unconfirmed(services: Services) -> None:
     log.info("subscribers.purged", extra={"purged": purged})
 
 
+_watches: dict[int, Any] = {}  # one Watch (and its parse pool) per attached services
+
+
+def _collect(services: Services, source: str) -> None:
+    """Collect one source; backoff and freshness are respected (the scheduler is not a person in a hurry)."""
+    from relais.wiring import watch_service
+
+    watch = _watches.get(id(services))
+    if watch is None:
+        watch = _watches[id(services)] = watch_service(services)
+    for result in watch.collect([source]):
+        log.info("watch.collected", extra={"source": result.source, "outcome": result.outcome, "new": result.new})
+
+
 ACTIONS: dict[str, Callable[..., Any]] = {
     "sources.sync": _sync,
     "digest.newsletter": _build_newsletter,
     "subscribers.purge": _purge_unconfirmed,
+    "watch.collect": _collect,
 }
 
 
@@ -92,4 +107,25 @@ def _digest_jobs(services: Services) -> list[JobSpec]:
     return [JobSpec("digest.newsletter", "digest.newsletter", newsletter_trigger(services))]
 
 
-PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs, _digest_jobs, _subscriber_jobs]
+def _watch_jobs(services: Services) -> list[JobSpec]:
+    """One job per enabled source at its own interval, jittered; the scheduler never overlaps or piles them up.
+    Sources come from the database (config-declared ones are synced there first, admin-added ones live there)."""
+    from storage.sources import SourceRepository
+
+    with services.db.session() as s:
+        enabled = SourceRepository(s).find(enabled_only=True)
+    tz = services.settings.network.timezone
+    jitter = services.settings.scheduler.jitter_seconds
+    return [
+        JobSpec(
+            f"watch.collect:{src.name}",
+            "watch.collect",
+            IntervalTrigger(seconds=src.every_seconds, jitter=jitter or None, timezone=tz),
+            {"source": src.name},
+        )
+        for src in enabled
+    ]
+
+
+# Each capability adds a function here that plans its jobs from the services.
+PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs, _watch_jobs, _digest_jobs, _subscriber_jobs]

@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.clock import Clock, SystemClock
 from core.model import ItemKind, Source, SourceKind
@@ -16,6 +17,9 @@ from storage.migrate import check_not_newer, is_up_to_date
 from storage.sources import SourceRepository
 from subscribers.kit import SubscriberKit, make_kit
 from subscribers.mailer import EmailSystemMailer, SystemEmailRenderer, SystemMailer, outbox_transport, smtp_transport
+
+if TYPE_CHECKING:
+    from watch.service import Watch
 
 DEFAULT_CONFIG = "config.toml"
 
@@ -128,3 +132,18 @@ def build_subscribers(services: Services, mailer: SystemMailer | None = None) ->
             transport = outbox_transport(services.settings.resolve(mail.outbox_dir))
         mailer = EmailSystemMailer(SystemEmailRenderer(services.settings.network), transport)
     return make_kit(services.db, services.clock, services.settings, services.secret_key, mailer)
+
+
+def watch_service(services: Services) -> Watch:
+    """The watch over the services' database and clock, with the taxonomy's tag rules and a parse pool."""
+    from watch.service import Watch, process_pool, taxonomy_rules
+
+    return Watch(
+        db=services.db,
+        settings=services.settings.watch,
+        clock=services.clock,
+        rules=taxonomy_rules(services.settings.taxonomy),
+        parse_pool=process_pool(services.settings.watch.parse_workers)
+        if services.settings.watch.parse_workers
+        else None,
+    )

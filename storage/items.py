@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound
+from core.errors import NotFound, StorageError
 from core.model import Item, ItemKind, ItemSource, ItemStatus, SuggestedTag
 from storage.tables import ItemEventRow, ItemRow, ItemSourceRow, SourceRow
 
@@ -143,3 +143,68 @@ class ItemRepository:
     def events(self, item_id: int) -> list[dict[str, Any]]:
         q = select(ItemEventRow).where(ItemEventRow.item_id == item_id).order_by(ItemEventRow.id)
         return [{"at": e.at, "actor": e.actor, "action": e.action, "changes": e.changes} for e in self.s.scalars(q)]
+
+    def get_many(self, item_ids: Sequence[int]) -> dict[int, Item]:
+        """Items by id, with their sources (missing ids are simply absent)."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return {}
+        rows = list(self.s.scalars(select(ItemRow).where(ItemRow.id.in_(ids))))
+        srcs = self.sources_of(ids)
+        return {r.id: to_item(r, srcs.get(r.id, [])) for r in rows}
+
+    def add_many(self, items: Sequence[Item]) -> None:
+        """Insert items and their sightings with one batched statement per table (ids are set on the items).
+        Bulk inserts skip the unit of work: a collection run writes thousands of rows."""
+        if not items:
+            return
+        rows = []
+        for item in items:
+            row = ItemRow()
+            apply_item(row, item)
+            rows.append({c: getattr(row, c) for c in _COLUMNS})
+        ids = self._insert_rows(rows)
+        sightings = []
+        for item, item_id in zip(items, ids, strict=True):
+            item.id = item_id
+            sightings += [_source_values(item_id, src) for src in item.sources]
+        if sightings:
+            self.s.execute(insert(ItemSourceRow), sightings)
+
+    def _insert_rows(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert item rows, returning their ids in order. PostgreSQL batches ``RETURNING`` in order; SQLite cannot
+        promise the order of ``RETURNING`` rows, so SQLAlchemy would send one statement per row. There, inside our
+        write transaction (SQLite allows one writer), a table without AUTOINCREMENT gives new rows max(id)+1, +2…
+        in insertion order, so one executemany and the ids are known."""
+        if self.s.get_bind().dialect.name != "sqlite":
+            return list(self.s.scalars(insert(ItemRow).returning(ItemRow.id, sort_by_parameter_order=True), rows))
+        self.s.execute(text("SELECT 1 FROM items LIMIT 0"))  # the transaction has begun
+        self.s.execute(update(ItemRow).where(ItemRow.id == -1).values(title=""))  # …and holds the write lock
+        first = int(self.s.scalar(select(func.coalesce(func.max(ItemRow.id), 0))) or 0) + 1
+        self.s.execute(insert(ItemRow), rows)
+        ids = list(range(first, first + len(rows)))
+        last = self.s.scalar(select(func.max(ItemRow.id)))
+        if last != ids[-1]:  # never seen; refuse rather than attach sightings to the wrong items
+            raise StorageError(f"unexpected item ids after a batch insert: {last} is not {ids[-1]}")
+        return ids
+
+    def log_many(self, events: Sequence[dict[str, Any]]) -> None:
+        """Several item events at once: dicts with item_id, at, actor, action, changes."""
+        if events:
+            self.s.execute(insert(ItemEventRow), list(events))
+
+
+_COLUMNS = [*_PLAIN, "kind", "status", "tags", "suggested_tags", "field_origins", "pending_update"]
+
+
+def _source_values(item_id: int, src: ItemSource) -> dict[str, Any]:
+    return {
+        "item_id": item_id,
+        "source_id": src.source_id,
+        "source_item_id": src.source_item_id,
+        "url": src.url,
+        "title": src.title,
+        "official": src.official,
+        "first_seen_at": src.first_seen_at,
+        "last_seen_at": src.last_seen_at,
+    }

@@ -1,2 +1,4 @@
-"""The watch: scheduled collectors that fetch sources (RSS/Atom/JSON Feed, HTML pages, iCalendar, JSON APIs),
-parse them into items, deduplicate within and across sources, sanitise, find deadlines and suggest tags."""
+"""The watch: sources → fetch → parse → enrich → deduplicate → store, with health and backoff.
+
+Nothing here knows about email. The orchestrator is :func:`watch.collect.collect`; everything else decides.
+"""

@@ -10,7 +10,20 @@ import sys
 import typer
 
 from core.errors import ConfigError, RelaisError
-from relais.cli import backup, config_cmd, db, digest, figures, items, run, scheduler_cmd, serve, subscribers, users
+from relais.cli import (
+    backup,
+    config_cmd,
+    db,
+    digest,
+    figures,
+    items,
+    run,
+    scheduler_cmd,
+    serve,
+    subscribers,
+    users,
+    watch,
+)
 from relais.cli.context import State, err_console
 
 app = typer.Typer(
@@ -39,6 +52,7 @@ app.add_typer(digest.app, name="digest")
 app.add_typer(scheduler_cmd.app, name="scheduler")
 app.add_typer(users.app, name="users")
 app.add_typer(subscribers.app, name="subscribers")
+app.add_typer(watch.app, name="watch")
 app.command("serve")(serve.serve)
 app.command("up")(run.up)
 app.command("backup")(backup.backup)

@@ -44,11 +44,28 @@ def _subscribers(svc: Services) -> str:
     return f"{purged} unconfirmed sign-ups purged"
 
 
+def _collect(svc: Services) -> str:
+    from relais.wiring import watch_service
+
+    watch = watch_service(svc)
+    try:
+        results = watch.collect()
+    finally:
+        watch.close()
+    errors = [r for r in results if r.outcome == "error"]
+    return (
+        f"{len(results)} sources collected: {sum(r.new for r in results)} new, "
+        f"{sum(r.updated for r in results)} updated, {sum(r.duplicates for r in results)} duplicates merged, "
+        f"{len(errors)} errors" + "".join(f"\n  {r.source}: {r.error}" for r in errors)
+    )
+
+
 STEPS: list[tuple[str, Callable[[Services], str]]] = [
     ("migrate", _migrate),
     ("sources", _sources),
-    ("digest", _digest),
+    ("collect", _collect),
     ("subscribers", _subscribers),
+    ("digest", _digest),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from digest_factory import TODAY, item
+from tests.digest.digest_factory import TODAY, item
 
 from core.errors import InvalidInput
 from core.model import ItemKind, ItemStatus

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import feedparser
 import icalendar
-from digest_factory import item, network, newsletter
+from tests.digest.digest_factory import item, network, newsletter
 
 from core.model import ItemKind
 from digest.feeds import archive_atom, events_ical, items_atom, items_json_feed

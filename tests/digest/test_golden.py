@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from digest_factory import item, network, newsletter
+from tests.digest.digest_factory import item, network, newsletter
 
 from core.model import IssueKind, ItemKind
 from digest.render import Renderer

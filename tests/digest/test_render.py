@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from digest_factory import item, network, newsletter
+from tests.digest.digest_factory import item, network, newsletter
 
 from core.errors import InvalidInput
 from core.message import Placeholder

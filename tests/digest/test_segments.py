@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from digest_factory import item, newsletter, subscriber, taxonomy
+from tests.digest.digest_factory import item, newsletter, subscriber, taxonomy
 
 from core.model import IssueKind, ItemKind, Stream, SubscriberStatus
 from digest.segments import Taxonomy, segment_key, segments, wants

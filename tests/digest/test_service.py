@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from digest_factory import network, subscriber, taxonomy
+from tests.digest.digest_factory import network, subscriber, taxonomy
 
 from core.clock import FrozenClock
 from core.errors import InvalidInput, NotFound

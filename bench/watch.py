@@ -1,0 +1,461 @@
+"""Benchmark of the watch: 300 sources of mixed kinds served by a local HTTP server that answers after 100 ms.
+
+    python -m bench watch
+
+Measured, each in its own child process so memory is its own: Relais's first full collection (wall time),
+an unchanged second run (wall time, nothing may be parsed), peak memory (maxrss of the collecting process and of
+its largest parse worker), and the ``reader`` library's ``update_feeds()`` on the same feeds as the reference.
+The server runs in another process on 127.0.0.1, on several ports (an origin is host and port; with one port the
+per-host politeness limit would serialise everything, as it should).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SOURCES = 300
+PORTS = 60
+DELAY = 0.1
+ITEMS = 12
+KINDS = ["rss"] * 3 + ["atom"] * 2 + ["jsonfeed"] + ["html"] * 2 + ["ical"] * 2 + ["json"] * 2  # 12 per cycle
+# The parse workers are started before the clock starts, as in the long-running scheduler (`relais serve`), which
+# starts them once; `RELAIS_BENCH_COLD=1 python -m bench watch` includes their start (about a second) in the first run.
+WARM = os.environ.get("RELAIS_BENCH_COLD") != "1"
+TARGETS = {"first run (s)": 10.0, "second run (s)": 2.0, "peak memory (MB)": 300.0}
+
+TOPICS = [
+    ("Appel à projets eau et assainissement au Burkina Faso", "eau potable, forage et assainissement"),
+    ("Fonds ECSI pour les jeunes", "éducation à la citoyenneté et à la solidarité internationale"),
+    ("AMI agroécologie au Sénégal", "agroécologie, maraîchage et souveraineté alimentaire"),
+    ("Microprojets santé à Madagascar", "santé communautaire et prévention du paludisme"),
+    ("Programme climat et biodiversité", "transition écologique et énergie"),
+    ("Volontariat VSI au Bénin", "volontariat de solidarité internationale"),
+]
+MONTHS = ["janvier", "février", "mars", "avril"]
+
+
+def _text(n: int, i: int) -> tuple[str, str, str]:
+    title, theme = TOPICS[(n + i) % len(TOPICS)]
+    day, month = 1 + (n * 7 + i * 3) % 27, MONTHS[(n + i) % 4]
+    body = (
+        f"<p>Le réseau relaie cet appel n°{n}-{i} consacré à {theme}. Les associations de la région et leurs "
+        f"partenaires peuvent déposer un dossier complet, accompagné d'un budget prévisionnel et d'une lettre "
+        f"de soutien des autorités locales.</p><p>Date limite de dépôt : {day} {month} 2027.</p>"
+        f"<p><a href='/guide-{n}.pdf'>Guide du porteur de projet</a></p>"
+    )
+    return f"{title} ({n}-{i})", body, f"2027-{MONTHS.index(month) + 1:02d}-{day:02d}"
+
+
+def body_for(n: int, kind: str, port: int) -> bytes:
+    base = f"http://127.0.0.1:{port}"
+    rows = [_text(n, i) for i in range(ITEMS)]
+    if kind == "rss":
+        items = "".join(
+            f"<item><title>{t}</title><link>{base}/s{n}/{i}</link><guid>s{n}-{i}</guid>"
+            f"<pubDate>Mon, 02 Nov 2026 09:00:00 +0100</pubDate><description><![CDATA[{b}]]></description></item>"
+            for i, (t, b, _) in enumerate(rows)
+        )
+        return f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Source {n}</title><link>{base}/</link>{items}</channel></rss>".encode()  # noqa: E501
+    if kind == "atom":
+        entries = "".join(
+            f"<entry><title>{t}</title><link href='{base}/s{n}/{i}'/><id>tag:bench,2026:s{n}-{i}</id>"
+            f"<updated>2026-11-02T09:00:00+01:00</updated><content type='html'><![CDATA[{b}]]></content></entry>"
+            for i, (t, b, _) in enumerate(rows)
+        )
+        return f"<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'><title>Source {n}</title><id>tag:bench,2026:{n}</id><updated>2026-11-02T09:00:00Z</updated>{entries}</feed>".encode()  # noqa: E501
+    if kind == "jsonfeed":
+        doc = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": f"Source {n}",
+            "items": [
+                {
+                    "id": f"s{n}-{i}",
+                    "url": f"{base}/s{n}/{i}",
+                    "title": t,
+                    "content_html": b,
+                    "date_published": "2026-11-02T09:00:00+01:00",
+                }
+                for i, (t, b, _) in enumerate(rows)
+            ],
+        }
+        return json.dumps(doc, ensure_ascii=False).encode()
+    if kind == "html":
+        blocks = "".join(
+            f"<article class='appel'><h2><a href='/s{n}/{i}'>{t}</a></h2><p class='date'>2 novembre 2026</p>"
+            f"<div class='resume'>{b}</div></article>"
+            for i, (t, b, _) in enumerate(rows)
+        )
+        return f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'></head><body><main>{blocks}</main></body></html>".encode()  # noqa: E501
+    if kind == "ical":
+        events = "".join(
+            f"BEGIN:VEVENT\r\nUID:s{n}-{i}@bench\r\nDTSTAMP:20261101T000000Z\r\n"
+            f"DTSTART:{d.replace('-', '')}T090000Z\r\n"
+            f"DTEND:{d.replace('-', '')}T170000Z\r\nSUMMARY:{t}\r\nLOCATION:Lyon\r\nDESCRIPTION:Rencontre n°{n}-{i}\r\n"
+            f"URL:{base}/s{n}/{i}\r\nEND:VEVENT\r\n"
+            for i, (t, _, d) in enumerate(rows)
+        )
+        return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//FR\r\n{events}END:VCALENDAR\r\n".encode()
+    doc = {
+        "data": [
+            {
+                "id": f"s{n}-{i}",
+                "fields": {
+                    "title": t,
+                    "body": b,
+                    "url_alias": f"{base}/s{n}/{i}",
+                    "date": {"closing": f"{d}T00:00:00+00:00"},
+                    "country": [{"name": "Sénégal"}],
+                },
+            }
+            for i, (t, b, d) in enumerate(rows)
+        ]
+    }
+    return json.dumps(doc, ensure_ascii=False).encode()
+
+
+CONTENT_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "jsonfeed": "application/feed+json",
+    "html": "text/html; charset=utf-8",
+    "ical": "text/calendar; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def plan() -> list[dict[str, Any]]:
+    out = []
+    for n in range(SOURCES):
+        kind = KINDS[n % len(KINDS)]
+        out.append({"n": n, "kind": kind, "port_index": n % PORTS})
+    return out
+
+
+# --- the server: asyncio, keep-alive, ETag, 100 ms per answer --------------------------------------------------
+
+
+def serve(ports: list[int], ready: Any) -> None:
+    bodies: dict[tuple[int, str], tuple[bytes, str]] = {}
+    for p in plan():
+        port = ports[p["port_index"]]
+        bodies[(port, f"/src/{p['n']}")] = (body_for(p["n"], p["kind"], port), CONTENT_TYPES[p["kind"]])
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        port = writer.get_extra_info("sockname")[1]
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                path = lines[0].split(" ")[1]
+                headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+                await asyncio.sleep(DELAY)
+                body, content_type = bodies.get((port, path), (None, ""))
+                if body is None:
+                    writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                else:
+                    etag = f'"{hash(body) & 0xFFFFFFFF:x}"'
+                    if headers.get("if-none-match") == etag:
+                        writer.write(f"HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n".encode())
+                    else:
+                        writer.write(
+                            f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nETag: {etag}\r\n"
+                            f"Content-Length: {len(body)}\r\n\r\n".encode()
+                            + body
+                        )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        servers = [await asyncio.start_server(handle, "127.0.0.1", p, backlog=1024) for p in ports]
+        ready.set()
+        await asyncio.gather(*(s.serve_forever() for s in servers))
+
+    asyncio.run(main())
+
+
+def free_ports(count: int) -> list[int]:
+    import socket
+
+    socks, ports = [], []
+    for _ in range(count):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+# --- the measured runs, each in a child process ---------------------------------------------------------------
+
+
+class MemorySampler:
+    """Peak of the summed PSS of this process and all its descendants (the fork server and parse workers,
+    which ``getrusage`` cannot see because they are not our direct children), sampled every 50 ms. PSS counts a
+    page shared by n processes as 1/n in each, so the sum is the memory the collection really holds; summed RSS
+    would count the fork server's preloaded pages once per worker."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.wait(0.05):
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    total += proc.memory_full_info().pss
+                except psutil.Error:
+                    continue
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+
+
+def _cpu_all() -> float:
+    """CPU seconds (user + system) of this process and every live descendant (the parse workers)."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for proc in me.children(recursive=True):
+        try:
+            total += sum(proc.cpu_times()[:2])
+        except psutil.Error:
+            continue
+    return total
+
+
+def _maxrss_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def child_relais(workdir: str, ports: list[int], only_feeds: bool) -> dict[str, Any]:
+    from core.clock import SystemClock
+    from core.model import ItemKind, Source, SourceKind
+    from core.settings import WatchSettings, load_settings
+    from storage.database import Database
+    from storage.migrate import upgrade
+    from storage.sources import SourceRepository
+    from watch.service import Watch, process_pool, taxonomy_rules
+
+    db = Database(f"sqlite:///{workdir}/relais.db")
+    upgrade(db)
+    html_opts = {"item": "article.appel", "title": "h2", "link": "h2 a", "date": ".date", "summary": ".resume"}
+    json_opts = {
+        "items": "data",
+        "id": "id",
+        "title": "fields.title",
+        "url": "fields.url_alias",
+        "deadline": "fields.date.closing",
+        "country": "fields.country.name",
+        "summary": "fields.body",
+    }
+    kinds = {"rss": "feed", "atom": "feed", "jsonfeed": "feed", "html": "html", "ical": "ical", "json": "json"}
+    sources = [
+        Source(
+            name=f"source {p['n']}",
+            url=f"http://127.0.0.1:{ports[p['port_index']]}/src/{p['n']}",
+            kind=SourceKind(kinds[p["kind"]]),
+            item_kind=ItemKind.CALL,
+            options=html_opts if p["kind"] == "html" else json_opts if p["kind"] == "json" else {},
+        )
+        for p in plan()
+        if not only_feeds or kinds[p["kind"]] == "feed"
+    ]
+    with db.session() as s:
+        SourceRepository(s).sync_from_config(sources)
+    settings = WatchSettings()
+    taxonomy = load_settings(Path(__file__).parents[1] / "config.toml").taxonomy
+    watch = Watch(
+        db, settings, SystemClock(), taxonomy_rules(taxonomy), parse_pool=process_pool(settings.parse_workers)
+    )
+    sampler = MemorySampler()
+    sampler.start()
+    cpu0, main0 = _cpu_all(), time.process_time()
+    t0 = time.perf_counter()
+    first = watch.collect()
+    t1 = time.perf_counter()
+    cpu1, main1 = _cpu_all(), time.process_time()
+    second = watch.collect()
+    t2 = time.perf_counter()
+    sampler.stop()
+    watch.close()
+    return {
+        "sources": len(sources),
+        "first": t1 - t0,
+        "first_cpu": cpu1 - cpu0,
+        "first_cpu_main": main1 - main0,
+        "second": t2 - t1,
+        "first_errors": [r.error for r in first if r.outcome == "error"][:3],
+        "items": sum(r.new for r in first),
+        "parsed_second": sum(r.parsed for r in second),
+        "not_modified_second": sum(r.outcome == "not_modified" for r in second),
+        "maxrss_main": _maxrss_mb(resource.RUSAGE_SELF),
+        "peak_total": sampler.peak_mb,
+    }
+
+
+def child_reader(workdir: str, ports: list[int]) -> dict[str, Any]:
+    from reader import make_reader
+
+    r = make_reader(f"{workdir}/reader.sqlite")
+    feeds = [p for p in plan() if p["kind"] in {"rss", "atom", "jsonfeed"}]
+    for p in feeds:
+        r.add_feed(f"http://127.0.0.1:{ports[p['port_index']]}/src/{p['n']}")
+    cpu0 = _cpu_all()
+    t0 = time.perf_counter()
+    r.update_feeds(workers=WatchSettingsConcurrency(), scheduled=False)
+    t1 = time.perf_counter()
+    cpu1 = _cpu_all()
+    entries = r.get_entry_counts().total
+    r.update_feeds(workers=WatchSettingsConcurrency(), scheduled=False)
+    t2 = time.perf_counter()
+    r.close()
+    return {
+        "sources": len(feeds),
+        "first": t1 - t0,
+        "first_cpu": cpu1 - cpu0,
+        "first_cpu_main": cpu1 - cpu0,
+        "second": t2 - t1,
+        "items": entries,
+        "maxrss_main": _maxrss_mb(resource.RUSAGE_SELF),
+        "peak_total": _maxrss_mb(resource.RUSAGE_SELF),
+    }
+
+
+def WatchSettingsConcurrency() -> int:
+    from core.settings import WatchSettings
+
+    return WatchSettings().concurrency
+
+
+def _run_child(what: str, ports: list[int]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.watch", what, tmp, json.dumps(ports)],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parents[1],
+            timeout=600,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"{what} failed:\n{out.stderr[-3000:]}")
+        return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+LOAD = 0.0
+
+
+def main() -> None:
+    global LOAD
+    LOAD = os.getloadavg()[0]
+    ports = free_ports(PORTS)
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    server = ctx.Process(target=serve, args=(ports, ready), daemon=True)
+    server.start()
+    try:
+        if not ready.wait(60):
+            raise RuntimeError("benchmark server did not start")
+        relais_all = _run_child("relais", ports)
+        relais_feeds = _run_child("relais-feeds", ports)
+        reference = _run_child("reader", ports)
+    finally:
+        server.terminate()
+        server.join(5)
+    report(relais_all, relais_feeds, reference)
+
+
+def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any]) -> None:
+    peak = all_["peak_total"]
+    print(
+        f"\nwatch: {SOURCES} sources ({', '.join(sorted(set(KINDS)))}), {ITEMS} items each, server answers after "
+        f"{DELAY * 1000:.0f} ms, {PORTS} origins on 127.0.0.1, {os.cpu_count()} CPUs, load average {LOAD:.1f} "
+        "before the runs (other work on the machine slows every column)"
+    )
+    rows = [
+        (
+            "measure",
+            "Relais, 300 mixed",
+            f"Relais, {feeds['sources']} feeds",
+            f"reader, {ref['sources']} feeds",
+            "target",
+        ),
+        ("first run (s)", f"{all_['first']:.2f}", f"{feeds['first']:.2f}", f"{ref['first']:.2f}", "≤ 10"),
+        (
+            "first run CPU, all processes (s)",
+            f"{all_['first_cpu']:.2f}",
+            f"{feeds['first_cpu']:.2f}",
+            f"{ref['first_cpu']:.2f}",
+            "",
+        ),
+        (
+            "  of which the collecting process (s)",
+            f"{all_['first_cpu_main']:.2f}",
+            f"{feeds['first_cpu_main']:.2f}",
+            f"{ref['first_cpu']:.2f}",
+            "",
+        ),
+        ("second run, unchanged (s)", f"{all_['second']:.2f}", f"{feeds['second']:.2f}", f"{ref['second']:.2f}", "≤ 2"),
+        ("items stored", all_["items"], feeds["items"], ref["items"], ""),
+        ("parsed on second run", all_["parsed_second"], feeds["parsed_second"], "n/a", "0"),
+        (
+            "peak memory, all processes (MB)",
+            f"{peak:.0f}",
+            f"{feeds['peak_total']:.0f}",
+            f"{ref['peak_total']:.0f}",
+            "≤ 300",
+        ),
+        ("reader's first run ÷ Relais's", "", f"{ref['first'] / feeds['first']:.2f}", "1", "≥ 2"),
+    ]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
+    for j, r in enumerate(rows):
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+        if j == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    if all_["first_errors"]:
+        print("errors on the first run (first three):", all_["first_errors"])
+    verdicts = {
+        "first run ≤ 10 s": all_["first"] <= 10,
+        "second run ≤ 2 s and nothing parsed": all_["second"] <= 2 and all_["parsed_second"] == 0,
+        "peak memory ≤ 300 MB": peak <= 300,
+        "≥ 2× faster than reader": ref["first"] / feeds["first"] >= 2,
+    }
+    print("  ".join(f"{'✓' if ok else '✗'} {name}" for name, ok in verdicts.items()))
+
+
+if __name__ == "__main__":
+    what, workdir, ports_json = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    if what == "relais":
+        result = child_relais(workdir, ports_json, only_feeds=False)
+    elif what == "relais-feeds":
+        result = child_relais(workdir, ports_json, only_feeds=True)
+    else:
+        result = child_reader(workdir, ports_json)
+    print(json.dumps(result))

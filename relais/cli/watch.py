@@ -1,0 +1,119 @@
+"""``relais watch``: collect now, and the health of each source."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from core.model import Source
+from relais.cli.context import console, services
+from relais.cli.output import emit, print_table
+from relais.wiring import sync_sources, watch_service
+
+if TYPE_CHECKING:  # the parsers are heavy to import: only `relais watch run` pays for them
+    from watch.collect import SourceResult
+
+app = typer.Typer(help="The watch: collect sources now, see their health.", no_args_is_help=True)
+
+
+@app.command("run")
+def run_cmd(
+    ctx: typer.Context,
+    source: list[str] = typer.Option(None, "--source", "-s", help="Collect only this source (repeatable)."),
+    force: bool = typer.Option(False, "--force", help="Ignore backoff and Cache-Control freshness."),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Collect every enabled source (or those named) now, with a progress bar and a per-source table."""
+    svc = services(ctx)
+    sync_sources(svc)
+    watch = watch_service(svc)
+    names = source or None
+    total = len(watch.sources(names))
+    with Progress(
+        TextColumn("[bold]collecte[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
+        disable=fmt == "json",
+    ) as bar:
+        task = bar.add_task("", total=total)
+
+        def advance(r: SourceResult) -> None:
+            bar.update(task, advance=1, description=r.source[:40])
+
+        try:
+            results = watch.collect(names, force=force, progress=advance)
+        finally:
+            watch.close()
+    if fmt == "json":
+        emit(fmt, results, title="", columns=[], row=None)
+        return
+    print_table("collection", COLUMNS, [_row(r) for r in results])
+
+
+COLUMNS = ["source", "fetched", "not modified", "new", "updated", "duplicates", "errors"]
+
+
+def _row(r: SourceResult) -> list[Any]:
+    return [
+        r.source,
+        "✓" if r.outcome == "fetched" else "",
+        "✓" if r.outcome == "not_modified" else ("skipped" if r.outcome == "skipped" else ""),
+        r.new,
+        r.updated,
+        r.duplicates,
+        (r.error or "")[:80] if r.outcome == "error" else "",
+    ]
+
+
+@app.command("sources")
+def sources_cmd(
+    ctx: typer.Context,
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Each source with its health: last success and error, failures in a row, items, share of 304s."""
+    svc = services(ctx)
+    with svc.db.session() as s:
+        from storage.sources import SourceRepository
+
+        found = SourceRepository(s).find()
+    emit(
+        fmt,
+        found,
+        title="sources",
+        columns=[
+            "name",
+            "kind",
+            "enabled",
+            "last success",
+            "failures",
+            "backoff until",
+            "items",
+            "304 %",
+            "zero-item runs",
+            "last error",
+        ],
+        row=_health_row,
+    )
+
+
+def _health_row(src: Source) -> list[Any]:
+    h = src.health
+    share = h.not_modified_runs / h.runs if h.runs else 0.0
+    return [
+        src.name,
+        src.kind,
+        "yes" if src.enabled else "no",
+        h.last_success_at.strftime("%Y-%m-%d %H:%M") if h.last_success_at else "",
+        h.consecutive_failures,
+        h.backoff_until.strftime("%Y-%m-%d %H:%M") if h.backoff_until else "",
+        h.last_items,
+        f"{share:.0%}",
+        h.zero_item_runs,
+        (h.last_error or "")[:60],
+    ]

@@ -1,0 +1,142 @@
+"""What the watch asks of the database while collecting: sightings, match candidates, and run records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.tables import CollectionRunRow, ItemRow, ItemSourceRow
+
+_CHUNK = 500  # keeps IN lists and OR chains well under every engine's parameter limit
+
+
+@dataclass(slots=True)
+class CollectionRun:
+    source_id: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str  # fetched | not_modified | error | skipped
+    http_status: int | None = None
+    parsed: int = 0
+    new: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    error: str | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class MatchKey:
+    """The columns of an item that fuzzy matching reads."""
+
+    id: int
+    title: str
+    deadline: date | None
+    starts_at: datetime | None
+    source_ids: set[int] = field(default_factory=set)
+
+
+class CollectionRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def sightings(self, source_id: int) -> dict[str, int]:
+        """The source's own ids → item ids, for everything this source ever gave."""
+        q = select(ItemSourceRow.source_item_id, ItemSourceRow.item_id).where(ItemSourceRow.source_id == source_id)
+        return {str(sid): int(iid) for sid, iid in self.s.execute(q)}
+
+    def by_canonical_url(self, urls: Iterable[str]) -> dict[str, list[int]]:
+        wanted = sorted({u for u in urls if u})
+        out: dict[str, list[int]] = {}
+        for i in range(0, len(wanted), _CHUNK):
+            q = select(ItemRow.canonical_url, ItemRow.id).where(ItemRow.canonical_url.in_(wanted[i : i + _CHUNK]))
+            for url, iid in self.s.execute(q.order_by(ItemRow.id)):
+                if url is not None:
+                    out.setdefault(url, []).append(iid)
+        return out
+
+    def by_dates(self, deadlines: Iterable[date], start_days: Iterable[date]) -> list[MatchKey]:
+        """What fuzzy matching needs of the items whose deadline is one of ``deadlines`` or which start on one of
+        ``start_days`` (UTC): a few columns, not whole items, since most candidates will not match."""
+        found: dict[int, MatchKey] = {}
+        cols = (ItemRow.id, ItemRow.title, ItemRow.deadline, ItemRow.starts_at)
+        dl = sorted(set(deadlines))
+        for i in range(0, len(dl), _CHUNK):
+            for row in self.s.execute(select(*cols).where(ItemRow.deadline.in_(dl[i : i + _CHUNK]))):
+                found[row.id] = MatchKey(row.id, row.title, row.deadline, row.starts_at)
+        days = sorted(set(start_days))
+        for i in range(0, len(days), 50):
+            ranges = [
+                and_(ItemRow.starts_at >= _midnight(d), ItemRow.starts_at < _midnight(d) + timedelta(days=1))
+                for d in days[i : i + 50]
+            ]
+            for row in self.s.execute(select(*cols).where(or_(*ranges))):
+                found[row.id] = MatchKey(row.id, row.title, row.deadline, row.starts_at)
+        if found:
+            ids = sorted(found)
+            for i in range(0, len(ids), _CHUNK):
+                q = select(ItemSourceRow.item_id, ItemSourceRow.source_id).where(
+                    ItemSourceRow.item_id.in_(ids[i : i + _CHUNK])
+                )
+                for item_id, source_id in self.s.execute(q):
+                    found[item_id].source_ids.add(source_id)
+        return [found[k] for k in sorted(found)]
+
+    def touch(self, source_id: int, source_item_ids: Sequence[str], at: datetime) -> None:
+        """Mark sightings as seen again."""
+        for i in range(0, len(source_item_ids), _CHUNK):
+            self.s.execute(
+                update(ItemSourceRow)
+                .where(ItemSourceRow.source_id == source_id)
+                .where(ItemSourceRow.source_item_id.in_(list(source_item_ids[i : i + _CHUNK])))
+                .values(last_seen_at=at)
+            )
+
+    def record(self, run: CollectionRun) -> CollectionRun:
+        row = CollectionRunRow(
+            source_id=run.source_id,
+            started_at=run.started_at,
+            finished_at=run.finished_at,
+            outcome=run.outcome,
+            http_status=run.http_status,
+            parsed=run.parsed,
+            new=run.new,
+            updated=run.updated,
+            duplicates=run.duplicates,
+            error=run.error,
+        )
+        self.s.add(row)
+        self.s.flush()
+        run.id = row.id
+        return run
+
+    def runs(self, source_id: int | None = None, *, limit: int = 100) -> list[CollectionRun]:
+        q = select(CollectionRunRow).order_by(CollectionRunRow.id.desc()).limit(limit)
+        if source_id is not None:
+            q = q.where(CollectionRunRow.source_id == source_id)
+        return [
+            CollectionRun(
+                id=r.id,
+                source_id=r.source_id,
+                started_at=r.started_at,
+                finished_at=r.finished_at,
+                outcome=r.outcome,
+                http_status=r.http_status,
+                parsed=r.parsed,
+                new=r.new,
+                updated=r.updated,
+                duplicates=r.duplicates,
+                error=r.error,
+            )
+            for r in self.s.scalars(q)
+        ]
+
+
+def _midnight(d: date) -> datetime:
+    from datetime import UTC
+
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)

@@ -1,0 +1,56 @@
+"""``relais watch`` and ``relais up`` as an editor runs them, on the bundled demo sources."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+from pathlib import Path
+
+from core.model import Item
+from tests.relais.test_cli import relais
+
+ROOT = Path(__file__).parents[2]
+
+
+def demo_config(tmp_path: Path, database_url: str) -> Path:
+    shutil.copytree(ROOT / "demo", tmp_path / "demo")
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^url = "sqlite:///var/relais.db".*$', f'url = "{database_url}"', text)
+    text = text.replace('outbox_dir = "var/outbox"', f'outbox_dir = "{tmp_path / "outbox"}"')
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(text, encoding="utf-8")
+    return cfg
+
+
+def test_watch_run_sources_and_items_list(tmp_path: Path, database_url: str) -> None:
+    cfg = demo_config(tmp_path, database_url)
+    first = relais("watch", "run", config=cfg)
+    assert first.returncode == 0, first.stderr
+    for header in ("fetched", "not modified", "new", "updated", "duplicates", "errors"):
+        assert header in first.stdout
+    second = relais("watch", "run", "--source", "Agenda de la solidarité (iCalendar)", "--format", "json", config=cfg)
+    (only,) = json.loads(second.stdout)
+    assert only["outcome"] == "not_modified" and only["parsed"] == 0
+
+    health = json.loads(relais("watch", "sources", "--format", "json", config=cfg).stdout)
+    assert len(health) == 5 and all(s["health"]["consecutive_failures"] == 0 for s in health)
+    ics = next(s for s in health if s["kind"] == "ical")
+    assert ics["health"]["runs"] == 2 and ics["health"]["not_modified_runs"] == 1
+
+    listed = json.loads(relais("items", "list", "--format", "json", config=cfg).stdout)
+    assert len(listed) == 49
+    assert set(listed[0]) == {f.name for f in dataclasses.fields(Item)}
+    merged = [i for i in listed if len(i["sources"]) == 2]
+    assert len(merged) == 3 and all(i["suggested_tags"] is not None for i in listed)
+
+    unknown = relais("watch", "run", "--source", "absente", config=cfg)
+    assert unknown.returncode == 2 and "source 'absente' not found" in unknown.stderr
+
+
+def test_up_collects_the_demo(tmp_path: Path, database_url: str) -> None:
+    cfg = demo_config(tmp_path, database_url)
+    out = relais("up", "--no-serve", config=cfg)
+    assert out.returncode == 0, out.stderr
+    assert "collect: 5 sources collected: 49 new" in out.stdout and "0 errors" in out.stdout

@@ -1,0 +1,40 @@
+"""Tag suggestions: accent- and case-insensitive keywords, abbreviations in capitals only, a reason for each."""
+
+from __future__ import annotations
+
+from watch.tags import Rule, compile_rules, suggest
+
+RULES = compile_rules(
+    [
+        Rule("ecsi", "thème", ["ECSI", "éducation à la citoyenneté"]),
+        Rule("odd", "thème", ["ODD"]),
+        Rule("jeunesse", "thème", ["VSI", "service civique"]),
+        Rule("afrique", "zone", ["Sénégal", "Burkina Faso"]),
+    ]
+)
+
+
+def tags(**fields: str) -> dict[str, str]:
+    return {s.tag: s.reason for s in suggest(fields, RULES)}
+
+
+def test_accents_and_case_do_not_matter_for_words() -> None:
+    found = tags(title="Projet au SENEGAL", summary="EDUCATION A LA CITOYENNETE pour tous")
+    assert set(found) == {"afrique", "ecsi"}
+    assert found["afrique"] == "zone : mot-clé « Sénégal » dans le titre"
+
+
+def test_abbreviations_match_in_capitals_only() -> None:
+    assert tags(title="An odd request", summary="mon ami Vsi") == {}
+    assert set(tags(title="Festival des ODD", summary="Partir en VSI")) == {"odd", "jeunesse"}
+
+
+def test_abbreviations_match_their_spelled_out_form_and_back() -> None:
+    assert "jeunesse" in tags(summary="Un volontariat de solidarité internationale de 24 mois")
+    assert "odd" in tags(summary="Les objectifs de développement durable à l'école")
+    assert "ecsi" in tags(summary="Une formation ECSI")
+
+
+def test_whole_words_only_and_existing_tags_are_not_suggested_again() -> None:
+    assert tags(title="Burkina Fasoland") == {}
+    assert suggest({"title": "ECSI au Sénégal"}, RULES, already=["ecsi"])[0].tag == "afrique"

@@ -1,0 +1,94 @@
+"""Item text on the way in: HTML sanitised once with nh3, links made absolute, plain text for summaries,
+and canonical URLs for identity."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import nh3
+from selectolax.lexbor import LexborHTMLParser
+
+# Query parameters that say where a click came from, not what the page is.
+TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_")
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "xtor"})
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "dl", "dt", "em", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "li", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr",
+    "u", "ul", "img", "figure", "figcaption",
+}  # fmt: skip
+_ALLOWED_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "abbr": {"title"}, "td": {"colspan"}}
+_SPACES = re.compile(r"\s+")
+
+
+def sanitise(fragment: str, base_url: str | None = None) -> str:
+    """Safe HTML: scripts, styles, event handlers and unknown tags removed; links absolute when a base is known."""
+    if not fragment:
+        return ""
+
+    def absolute(element: str, attribute: str, value: str) -> str | None:
+        if attribute in {"href", "src"}:
+            if value.strip().lower().startswith(("javascript:", "data:", "vbscript:")):
+                return None
+            return urljoin(base_url, value) if base_url else value
+        return value
+
+    return nh3.clean(
+        fragment,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRS,
+        attribute_filter=absolute,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    ).strip()
+
+
+def plain_text(fragment: str, limit: int = 600) -> str:
+    """Readable text of an HTML fragment, whitespace collapsed, cut at a word under ``limit`` characters."""
+    if not fragment:
+        return ""
+    if "<" in fragment:
+        tree = LexborHTMLParser(f"<div>{fragment}</div>")
+        for node in tree.css("script, style"):
+            node.decompose()
+        body = tree.body
+        text = body.text(separator=" ") if body is not None else ""
+    else:
+        text = html.unescape(fragment)
+    text = _SPACES.sub(" ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The URL that identifies a page: scheme and host lower-cased, default port, fragment and tracking parameters
+    dropped, query sorted, ``http`` folded into ``https``, trailing slash removed."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return url.strip() or None
+    host = parts.hostname.lower().removeprefix("www.")
+    port = parts.port
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(("https", netloc, path, urlencode(sorted(query)), ""))
+
+
+def content_hash(*parts: object) -> str:
+    """A stable hash of what an item says, to tell a real change from a re-publication."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(repr(p).encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()

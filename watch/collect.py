@@ -1,0 +1,228 @@
+"""The collection orchestrator: the only part of the watch that does I/O.
+
+    sources | skip resting ones | fetch (conditional, concurrent) | skip unchanged bodies (hash)
+            | parse + enrich (worker pool) | [fetch detail pages] | decide + store (one writer thread)
+            | health + run record
+
+Every source ends with a :class:`SourceResult`; a source's failure is recorded in its health and its run row and
+never stops the others, and never becomes an item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from core.clock import Clock
+from core.errors import FetchError, RelaisError
+from core.model import Item, Source, SourceHealth, SourceKind
+from core.settings import WatchSettings
+from storage.collection import CollectionRepository, CollectionRun
+from storage.database import Database
+from storage.sources import SourceRepository
+from watch.entry import Entry
+from watch.fetch import Fetched, Fetcher, HttpStatusError
+from watch.health import after_failure, after_success, resting
+from watch.store import Stored, store_entries
+from watch.tags import _Compiled
+
+DETAIL_LIMIT = 30  # detail pages fetched per source and run, at most
+
+
+@dataclass(slots=True)
+class SourceResult:
+    """What one run did with one source: the row of ``relais watch run``'s table."""
+
+    source: str
+    outcome: str  # fetched | not_modified | error | skipped
+    http_status: int | None = None
+    parsed: int = 0
+    new: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    unchanged: int = 0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class Pipeline:
+    """Everything a collection needs, injected: the database, the fetcher, the clock, the parse pool."""
+
+    db: Database
+    fetcher: Fetcher
+    clock: Clock
+    settings: WatchSettings
+    rules: Sequence[_Compiled] = ()
+    parse_pool: Executor | None = None  # None: a thread off the event loop
+
+
+async def collect_async(
+    p: Pipeline,
+    sources: Sequence[Source],
+    *,
+    force: bool = False,
+    progress: Callable[[SourceResult], None] | None = None,
+) -> list[SourceResult]:
+    """Collect ``sources`` concurrently; results in the order given. ``force`` ignores backoff and freshness."""
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watch-store")
+    book = _Book(p)
+    try:
+
+        async def one(source: Source) -> SourceResult:
+            result = await _collect_one(p, source, writer, book, force=force)
+            if progress is not None:
+                progress(result)
+            return result
+
+        return list(await asyncio.gather(*(one(s) for s in sources)))
+    finally:
+        writer.submit(book.flush)
+        writer.shutdown(wait=True)
+
+
+async def preview_async(p: Pipeline, source: Source) -> list[Item]:
+    """Fetch and parse a source (saved or not) and return its items; nothing is stored, no health changes."""
+    fetched = await p.fetcher.fetch(source.url)
+    entries = await _parse(p, source, fetched, p.clock.now())
+    return [e.item for e in entries]
+
+
+async def _collect_one(p: Pipeline, source: Source, writer: Executor, book: _Book, *, force: bool) -> SourceResult:
+    loop = asyncio.get_running_loop()
+    started = p.clock.now()
+    health = source.health
+    why = None if force else resting(health, started)
+    if why is not None:
+        result = SourceResult(source.name, "skipped", error=why)
+        await loop.run_in_executor(writer, book.add, source, None, result, started)
+        return result
+    try:
+        fetched = await p.fetcher.fetch(source.url, etag=health.etag, last_modified=health.last_modified)
+        body_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.status == 200 else None
+        if fetched.status == 304 or body_hash == health.content_hash:
+            result = SourceResult(source.name, "not_modified", fetched.status)
+            new_health = after_success(health, now=started, fetched=fetched, items=None, body_hash=body_hash)
+        else:
+            entries = await _parse(p, source, fetched, started)
+            stored: Stored = await loop.run_in_executor(writer, _store, p.db, source, entries, started)
+            result = SourceResult(
+                source.name,
+                "fetched",
+                fetched.status,
+                len(entries),
+                stored.new,
+                stored.updated,
+                stored.duplicates,
+                stored.unchanged,
+            )
+            new_health = after_success(health, now=started, fetched=fetched, items=len(entries), body_hash=body_hash)
+    except RelaisError as exc:
+        status = exc.status if isinstance(exc, HttpStatusError) else None
+        retry = exc.retry_after if isinstance(exc, HttpStatusError) else None
+        result = SourceResult(source.name, "error", status, error=str(exc) or type(exc).__name__)
+        new_health = after_failure(
+            health,
+            now=started,
+            error=result.error or "",
+            retry_after=retry,
+            min_backoff=p.settings.min_backoff_seconds,
+            max_backoff=p.settings.max_backoff_seconds,
+        )
+    await loop.run_in_executor(writer, book.add, source, new_health, result, started)
+    return result
+
+
+async def _parse(p: Pipeline, source: Source, fetched: Fetched, now: datetime) -> list[Entry]:
+    loop = asyncio.get_running_loop()
+    entries: list[Entry] = await loop.run_in_executor(
+        p.parse_pool, _parse_job, source, fetched.body, fetched.url, fetched.content_type, now, tuple(p.rules)
+    )
+    if source.kind == SourceKind.HTML and source.options.get("detail"):
+        pages = await asyncio.gather(*(_detail(p, e) for e in entries[:DETAIL_LIMIT]))
+        entries = await loop.run_in_executor(
+            p.parse_pool, _details_job, source, entries, list(pages), now, tuple(p.rules)
+        )
+    return entries
+
+
+def _parse_job(
+    source: Source, body: bytes, url: str, content_type: str | None, now: datetime, rules: tuple[Any, ...]
+) -> list[Entry]:
+    from watch.parse import parse_body  # imported in the workers: the collecting process never loads the parsers
+
+    return parse_body(source, body, url, content_type, reference=now, rules=rules)
+
+
+def _details_job(
+    source: Source, entries: list[Entry], pages: list[Fetched | None], now: datetime, rules: tuple[Any, ...]
+) -> list[Entry]:
+    from watch.parse import with_details
+
+    return with_details(source, entries, pages, now, rules)
+
+
+async def _detail(p: Pipeline, entry: Entry) -> Fetched | None:
+    """A detail page, or None: a missing detail page costs the item its extra fields, not its place."""
+    if not entry.item.url:
+        return None
+    try:
+        return await p.fetcher.fetch(entry.item.url)
+    except FetchError:
+        return None
+
+
+def _store(db: Database, source: Source, entries: list[Entry], now: datetime) -> Stored:
+    try:
+        return store_entries(db, source, entries, now=now)
+    except RelaisError:
+        raise
+    except Exception as exc:  # a row the database refuses: this source's error, recorded, not a crash of the run
+        raise FetchError(f"cannot store items: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+
+
+class _Book:
+    """Health and run rows, written in batches by the writer thread (one transaction per source would cost more
+    than the collection of an unchanged source). Losing a batch in a crash only means refetching: items are
+    stored in their own transaction before."""
+
+    BATCH = 50
+
+    def __init__(self, p: Pipeline) -> None:
+        self.p = p
+        self.pending: list[tuple[Source, SourceHealth | None, SourceResult, datetime, datetime]] = []
+
+    def add(self, source: Source, health: SourceHealth | None, result: SourceResult, started: datetime) -> None:
+        self.pending.append((source, health, result, started, self.p.clock.now()))
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        with self.p.db.session() as s:
+            sources, runs = SourceRepository(s), CollectionRepository(s)
+            for source, health, result, started, finished in batch:
+                assert source.id is not None
+                if health is not None:
+                    sources.save_health(source.id, health)
+                    source.health = replace(health)
+                runs.record(
+                    CollectionRun(
+                        source_id=source.id,
+                        started_at=started,
+                        finished_at=finished,
+                        outcome=result.outcome,
+                        http_status=result.http_status,
+                        parsed=result.parsed,
+                        new=result.new,
+                        updated=result.updated,
+                        duplicates=result.duplicates,
+                        error=result.error,
+                    )
+                )

@@ -1,0 +1,184 @@
+"""Fetching, politely: the ``Fetcher`` seam the watch needs, and its httpx implementation.
+
+    FetchError (core)
+    └── HttpStatusError   the server answered 4xx/5xx (status, Retry-After seconds)
+
+httpx's own exceptions (timeouts, redirects, connection errors) are mapped to :class:`FetchError` here, at the
+boundary; nothing past this module sees an httpx type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+from core.errors import FetchError
+from core.settings import WatchSettings
+
+
+@dataclass(slots=True)
+class Fetched:
+    """What a fetch brought back: a body (status 200) or nothing new (status 304)."""
+
+    url: str
+    status: int
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    max_age: int | None = None  # seconds the server says the answer stays fresh
+
+
+class HttpStatusError(FetchError):
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class Fetcher(Protocol):
+    """What the watch needs from the network (and the disk, for local demo sources)."""
+
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched: ...
+
+
+def is_local(url: str) -> bool:
+    return "://" not in url or url.startswith("file://")
+
+
+class HttpFetcher:
+    """httpx.AsyncClient with a global and a per-host limit, one total deadline per request, a body cap enforced
+    while streaming (after decompression, so a gzip bomb is stopped), and conditional requests."""
+
+    def __init__(
+        self,
+        settings: WatchSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
+        self.settings = settings
+        self._now = now
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            verify=verify,
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(settings.timeout),
+            follow_redirects=True,
+            max_redirects=settings.max_redirects,
+            limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
+        )
+        self._all = asyncio.Semaphore(settings.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> HttpFetcher:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
+        if is_local(url):
+            return await asyncio.to_thread(self._read_file, url)
+        origin = urlsplit(url).netloc.lower()  # host and port: one server, as browsers count connections
+        per_host = self._hosts.setdefault(origin, asyncio.Semaphore(self.settings.per_host))
+        async with self._all, per_host:
+            try:
+                async with asyncio.timeout(self.settings.timeout):
+                    return await self._get(url, etag, last_modified)
+            except TimeoutError:
+                raise FetchError(f"no complete answer within {self.settings.timeout:g} s") from None
+            except httpx.TooManyRedirects:
+                raise FetchError(f"more than {self.settings.max_redirects} redirects (a loop?)") from None
+            except httpx.TimeoutException:
+                raise FetchError(f"timed out after {self.settings.timeout:g} s") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f"{type(exc).__name__}: {exc or 'connection failed'}") from None
+
+    async def _get(self, url: str, etag: str | None, last_modified: str | None) -> Fetched:
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        async with self._client.stream("GET", url, headers=headers) as resp:
+            final = str(resp.url)
+            max_age = cache_max_age(resp.headers.get("cache-control"))
+            if resp.status_code == 304:
+                return Fetched(
+                    final,
+                    304,
+                    etag=resp.headers.get("etag") or etag,
+                    last_modified=resp.headers.get("last-modified") or last_modified,
+                    max_age=max_age,
+                )
+            if resp.status_code >= 400:
+                retry = retry_after_seconds(resp.headers.get("retry-after"), self._now())
+                raise HttpStatusError(resp.status_code, f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), retry)
+            declared = resp.headers.get("content-length", "")
+            limit = self.settings.max_body_bytes
+            if declared.isdigit() and int(declared) > limit and not resp.headers.get("content-encoding"):
+                raise FetchError(f"body of {int(declared):,} bytes is over the {limit:,}-byte limit")
+            chunks, total = [], 0
+            async for chunk in resp.aiter_bytes():
+                total += len(chunk)
+                if total > limit:
+                    raise FetchError(f"body over the {limit:,}-byte limit (after decompression)")
+                chunks.append(chunk)
+            return Fetched(
+                final,
+                200,
+                b"".join(chunks),
+                resp.headers.get("content-type"),
+                resp.headers.get("etag"),
+                resp.headers.get("last-modified"),
+                max_age,
+            )
+
+    def _read_file(self, url: str) -> Fetched:
+        path = Path(url.removeprefix("file://"))
+        try:
+            size = path.stat().st_size
+            if size > self.settings.max_body_bytes:
+                raise FetchError(f"file of {size:,} bytes is over the {self.settings.max_body_bytes:,}-byte limit")
+            return Fetched(str(path), 200, path.read_bytes())
+        except OSError as exc:
+            raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*(\d+)", re.IGNORECASE)
+
+
+def cache_max_age(header: str | None) -> int | None:
+    """Seconds from ``Cache-Control: max-age=N``; None with no-cache/no-store or nothing said."""
+    if not header or re.search(r"no-(?:cache|store)", header, re.IGNORECASE):
+        return None
+    m = _MAX_AGE.search(header)
+    return int(m.group(1)) if m else None
+
+
+def retry_after_seconds(header: str | None, now: datetime) -> int | None:
+    """``Retry-After`` as seconds from now: a number, or an HTTP date."""
+    if not header:
+        return None
+    header = header.strip()
+    if header.isdigit():
+        return int(header)
+    try:
+        when = datetime.strptime(header, "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return max(0, int((when - now).total_seconds()))

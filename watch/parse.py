@@ -1,0 +1,114 @@
+"""One entry point for the parse workers: body in, enriched entries out. Pure and picklable, so it runs in a
+process pool off the event loop."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from core.errors import FetchError
+from core.model import Item, Source, SourceKind
+from watch.clean import canonical_url, content_hash
+from watch.dates import find_deadline, find_opening
+from watch.entry import Entry
+from watch.parse_feed import parse_feed
+from watch.parse_html import parse_html
+from watch.parse_ical import parse_ical
+from watch.parse_json import parse_json
+from watch.tags import _Compiled, suggest
+
+MAX_ID_LENGTH = 900
+MAX_ITEMS_PER_SOURCE = 500  # a page listing more is a mistake or an archive: keep the first ones
+
+
+def parse_body(
+    source: Source,
+    body: bytes,
+    url: str,
+    content_type: str | None,
+    *,
+    reference: datetime,
+    rules: Sequence[_Compiled] = (),
+) -> list[Entry]:
+    """Parse ``body`` as the source's kind, then enrich each entry (dates, identity, tags, hash)."""
+    try:
+        if source.kind == SourceKind.FEED:
+            entries = parse_feed(body, source, url, content_type)
+        elif source.kind == SourceKind.HTML:
+            entries = parse_html(body, source, url, content_type, reference=reference)
+        elif source.kind == SourceKind.ICAL:
+            entries = parse_ical(body, source, url, content_type, reference=reference)
+        else:
+            entries = parse_json(body, source, url, content_type, reference=reference)
+    except FetchError:
+        raise
+    except Exception as exc:  # a parser library's own failure on hostile input: one source's error, not a crash
+        raise FetchError(f"cannot parse {source.kind} body: {type(exc).__name__}: {exc}") from None
+    entries = _unique(entries[:MAX_ITEMS_PER_SOURCE])
+    for entry in entries:
+        enrich(entry, reference=reference, rules=rules)
+    return entries
+
+
+def enrich(entry: Entry, *, reference: datetime, rules: Sequence[_Compiled] = ()) -> None:
+    """Deadline and opening date from the text when no field gave them; canonical URL; suggested tags; hash."""
+    item = entry.item
+    _scrub(item)
+    if len(entry.source_item_id) > MAX_ID_LENGTH:  # storage keeps 1,000 characters; a hash stays unique
+        entry.source_item_id = "sha256:" + hashlib.sha256(entry.source_item_id.encode()).hexdigest()
+    text = f"{item.title}\n{item.summary}"
+    if item.deadline is None:
+        item.deadline = find_deadline(text, reference=reference)
+        if item.deadline is not None:
+            item.field_origins["deadline"] = "text"
+    if item.opening_date is None:
+        item.opening_date = find_opening(text, reference=reference)
+        if item.opening_date is not None:
+            item.field_origins["opening_date"] = "text"
+    item.canonical_url = canonical_url(item.url)
+    item.suggested_tags = suggest(
+        {"title": item.title, "summary": item.summary, "place": item.place or ""}, rules, already=item.tags
+    )
+    item.content_hash = fingerprint(entry)
+
+
+def _scrub(item: Item) -> None:
+    """NUL characters: PostgreSQL refuses them in text, and no real item needs them."""
+    for name in ("title", "url", "summary", "body_html", "place"):
+        value = getattr(item, name)
+        if isinstance(value, str) and "\x00" in value:
+            setattr(item, name, value.replace("\x00", ""))
+
+
+def fingerprint(entry: Entry) -> str:
+    i = entry.item
+    return content_hash(i.title, i.url, i.body_html, i.deadline, i.opening_date, i.starts_at, i.ends_at, i.place)
+
+
+def _unique(entries: list[Entry]) -> list[Entry]:
+    """One entry per source id: a feed repeating a GUID keeps its first."""
+    seen: set[str] = set()
+    out = []
+    for e in entries:
+        if e.source_item_id not in seen:
+            seen.add(e.source_item_id)
+            out.append(e)
+    return out
+
+
+def with_details(
+    source: Source, entries: list[Entry], pages: Sequence[object], reference: datetime, rules: Sequence[_Compiled] = ()
+) -> list[Entry]:
+    """Complete entries from their detail pages (``pages[i]`` is entry i's page or None), then re-enrich."""
+    from watch.fetch import Fetched
+    from watch.parse_html import apply_detail
+
+    for entry, page in zip(entries, pages, strict=False):
+        if isinstance(page, Fetched) and page.status == 200:
+            try:
+                apply_detail(entry, page.body, source, page.content_type, reference=reference)
+            except Exception:  # noqa: S112 - a broken detail page leaves the item as the list page gave it
+                continue
+            enrich(entry, reference=reference, rules=rules)
+    return entries

@@ -1,0 +1,108 @@
+"""Tag suggestions from the taxonomy's keywords, each with its reason. Suggestions never remove anything.
+
+Matching ignores accents and case, on whole words. Abbreviations (a keyword written in capitals, such as ECSI,
+VSI or ODD) match only when written in capitals, so "odd" in English text or "ami" is not a hit; the field's
+common abbreviations also match their spelled-out forms, and the reverse.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from core.model import SuggestedTag
+
+# The field's abbreviations and what they stand for (both forms suggest the same tags).
+ABBREVIATIONS: dict[str, str] = {
+    "AAP": "appel à projets",
+    "AMI": "appel à manifestation d'intérêt",
+    "VSI": "volontariat de solidarité internationale",
+    "ECSI": "éducation à la citoyenneté et à la solidarité internationale",
+    "ODD": "objectifs de développement durable",
+    "OSIM": "organisation de solidarité internationale issue des migrations",
+    "ESS": "économie sociale et solidaire",
+    "JSI": "jeunesse et solidarité internationale",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Keywords that suggest ``tag`` (a taxonomy slug) from ``family`` (themes, zones…)."""
+
+    tag: str
+    family: str
+    keywords: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    tag: str
+    family: str
+    # (keyword, needle, pattern, on the original case): the needle is a plain substring tested first, because
+    # most keywords are absent from most items and `in` is far cheaper than a regex search.
+    patterns: tuple[tuple[str, str, re.Pattern[str], bool], ...]
+
+
+def fold(text: str) -> str:
+    """Accents removed, lower case, typographic apostrophes made plain."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _is_abbreviation(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return 2 <= len(letters) <= 6 and all(c.isupper() for c in letters) and " " not in word
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def compile_rules(rules: Iterable[Rule]) -> list[_Compiled]:
+    out = []
+    for rule in rules:
+        pats: list[tuple[str, str, re.Pattern[str], bool]] = []
+        for kw in rule.keywords:
+            forms = [kw]
+            if kw in ABBREVIATIONS:
+                forms.append(ABBREVIATIONS[kw])
+            for form in forms:
+                exact = _is_abbreviation(form)
+                needle = _strip_accents(form) if exact else fold(form)
+                pats.append((kw, needle, re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)"), exact))
+            for abbr, spelled in ABBREVIATIONS.items():  # a spelled-out keyword also matches its abbreviation
+                if fold(spelled) == fold(kw):
+                    pats.append((kw, abbr, re.compile(rf"(?<!\w){abbr}(?!\w)"), True))
+        out.append(_Compiled(rule.tag, rule.family, tuple(pats)))
+    return out
+
+
+def suggest(fields: dict[str, str], rules: Sequence[_Compiled], *, already: Iterable[str] = ()) -> list[SuggestedTag]:
+    """Tags whose keywords appear in ``fields`` (name → text), with the first reason found, in rule order."""
+    have = set(already)
+    folded = {name: fold(text) for name, text in fields.items() if text}
+    original = {name: _strip_accents(text) for name, text in fields.items() if text}
+    out: list[SuggestedTag] = []
+    for rule in rules:
+        if rule.tag in have:
+            continue
+        reason = _first_hit(rule, folded, original)
+        if reason:
+            out.append(SuggestedTag(rule.tag, reason))
+            have.add(rule.tag)
+    return out
+
+
+_FIELD_FR = {"title": "le titre", "summary": "le résumé", "place": "le lieu", "body": "le texte"}
+
+
+def _first_hit(rule: _Compiled, folded: dict[str, str], original: dict[str, str]) -> str | None:
+    for name in folded:
+        for keyword, needle, pattern, exact in rule.patterns:
+            text = original[name] if exact else folded[name]
+            if needle in text and pattern.search(text):
+                return f"{rule.family} : mot-clé « {keyword} » dans {_FIELD_FR.get(name, name)}"
+    return None
