@@ -76,7 +76,7 @@ class Outcome:
 
 def backoff(attempts: int, *, base: timedelta = timedelta(minutes=5), cap: timedelta = timedelta(hours=4)) -> timedelta:
     """5 min, 10, 20, 40… capped: relays that greylist want minutes, not seconds."""
-    return min(cap, base * (2 ** max(0, attempts - 1)))
+    return min(cap, base * int(2 ** max(0, attempts - 1)))
 
 
 def decide(delivery_id: int, result: SendResult, *, attempts: int, max_attempts: int, now: datetime) -> Outcome:
