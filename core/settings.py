@@ -75,6 +75,9 @@ class MailSettings:
     max_attempts: int = 5
     error_threshold: float = 0.2  # share of failures that pauses an issue
     send_window: str = ""  # e.g. "mon-fri 08:00-18:00"; empty: any time
+    # The From domain's published records, as declared (checked before sending; DNS itself when online).
+    spf_record: str = ""  # e.g. "v=spf1 include:relay.example -all"
+    dmarc_record: str = ""  # e.g. "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org"
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     dkim: DkimSettings = field(default_factory=DkimSettings)
 

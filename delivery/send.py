@@ -23,10 +23,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from core.clock import Clock
 from core.errors import InvalidInput
-from core.model import DeliveryStatus, IssueStatus, Stream
+from core.model import Delivery, DeliveryStatus, IssueStatus, Stream
 from core.states import move
 from delivery.compose import CompiledSegment, Recipient, Sender, compile_all, personalise
 from delivery.dkim import Signer
@@ -34,7 +35,7 @@ from delivery.ledger import STREAM_OF, Outcome, decide, message_id, plan, still_
 from delivery.limits import RateLimiter
 from delivery.mailers.base import Mailer
 from delivery.recorder import Recorder
-from delivery.seams import BounceSink, PersonalLinks, Segmenter
+from delivery.seams import BounceSink, PersonalLinks, Segmentation, Segmenter
 from delivery.window import SendWindow
 from storage.database import Database
 from storage.deliveries import DeliveryRepository, Pending
@@ -123,20 +124,39 @@ def _start(ctx: SendContext, issue_id: int) -> tuple[Stream, int, int] | SendRep
     segmentation = ctx.segmenter(issue_id)
     with ctx.db.session() as s:
         repo = DeliveryRepository(s)
-        hashes = repo.suppressed_hashes()
-        rows = plan(
-            issue_id,
-            stream,
-            repo.confirmed_subscribers(),
-            segment_of=segmentation.segment_of,
-            is_suppressed=lambda e: email_hash(e) in hashes,
-            message_id_of=lambda sid: message_id(issue_id, sid, secret=ctx.secret, domain=ctx.sender.domain),
-            now=now,
-        )
+        rows = _plan(ctx, repo, issue_id, stream, segmentation, now)
         frozen = repo.freeze(rows)  # the same transaction as the status change: all or nothing
         repo.set_issue(issue_id, move(issue.status, IssueStatus.SENDING), started_at=now)
     log.info("delivery.frozen", extra={"issue_id": issue_id, "recipients": frozen})
     return stream, frozen, 0
+
+
+def _plan(
+    ctx: SendContext, repo: DeliveryRepository, issue_id: int, stream: Stream, seg: Segmentation, now: datetime
+) -> list[Delivery]:
+    hashes = repo.suppressed_hashes()
+    return plan(
+        issue_id,
+        stream,
+        repo.confirmed_subscribers(),
+        segment_of=seg.segment_of,
+        is_suppressed=lambda e: email_hash(e) in hashes,
+        message_id_of=lambda sid: message_id(issue_id, sid, secret=ctx.secret, domain=ctx.sender.domain),
+        now=now,
+    )
+
+
+def audience(ctx: SendContext, issue_id: int) -> dict[str, int]:
+    """Who would receive the issue if it started now, per segment (nothing is written)."""
+    with ctx.db.session() as s:
+        issue = IssueRepository(s).get(issue_id)
+        rows = _plan(
+            ctx, DeliveryRepository(s), issue_id, STREAM_OF[issue.kind], ctx.segmenter(issue_id), ctx.clock.now()
+        )
+    out: dict[str, int] = {}
+    for d in rows:
+        out[d.segment] = out.get(d.segment, 0) + 1
+    return out
 
 
 def _counts(ctx: SendContext, issue_id: int) -> dict[DeliveryStatus, int]:

@@ -48,8 +48,16 @@ def _sync(services: Services) -> None:
     sync_sources(services)
 
 
+def _send_due(services: Services) -> None:
+    from relais.sending import send_due
+
+    for report in send_due(services):
+        log.info("delivery.run", extra={"issue_id": report.issue_id, "outcome": report.outcome})
+
+
 ACTIONS: dict[str, Callable[..., Any]] = {
     "sources.sync": _sync,
+    "deliveries.send_due": _send_due,
 }
 
 
@@ -64,5 +72,11 @@ def newsletter_trigger(services: Services) -> CronTrigger:
     )
 
 
+def _delivery_jobs(services: Services) -> list[JobSpec]:
+    """Every minute: start scheduled issues whose time has come, resume sends (retries, windows, crashes)."""
+    tz = services.settings.network.timezone
+    return [JobSpec("deliveries.send_due", "deliveries.send_due", IntervalTrigger(minutes=1, timezone=tz))]
+
+
 # Each capability adds a function here that plans its jobs from the services.
-PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs]
+PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs, _delivery_jobs]

@@ -10,7 +10,7 @@ import sys
 import typer
 
 from core.errors import ConfigError, RelaisError
-from relais.cli import config_cmd, db, items, run, scheduler_cmd, serve
+from relais.cli import config_cmd, db, deliveries, items, run, scheduler_cmd, serve
 from relais.cli.context import State, err_console
 
 app = typer.Typer(
@@ -36,6 +36,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(items.app, name="items")
 app.add_typer(scheduler_cmd.app, name="scheduler")
+app.add_typer(deliveries.app, name="deliveries")
+app.command("send")(deliveries.send)  # moves under "relais digest send" at merge
 app.command("serve")(serve.serve)
 app.command("up")(run.up)
 
