@@ -38,7 +38,10 @@ class Signer:
         except OSError as exc:
             raise ConfigError(f"mail.dkim.key_file: cannot read {key_file}: {exc}") from None
         signer = cls(domain, selector, key, algorithm)
-        signer.sign(b"From: a@" + domain.encode() + b"\r\nSubject: t\r\n\r\nt\r\n")  # a bad key fails at start
+        try:  # a bad key fails at start, not on the first message
+            signer.sign(b"From: a@" + domain.encode() + b"\r\nSubject: t\r\n\r\nt\r\n")
+        except MailError as exc:
+            raise ConfigError(f"mail.dkim.key_file: {key_file}: {exc}") from None
         return signer
 
     def sign(self, message: bytes) -> bytes:
