@@ -36,11 +36,9 @@ def _world(tmp_path: Path, clock: FrozenClock) -> tuple[Path, Database, int]:
     issue = add_issue(db)
 
     def answer(rcpt: str) -> SendResult:
-        return (
-            SendResult.from_code(550, "5.1.1 unknown" if rcpt.startswith("inconnu") else "ok")
-            if rcpt.startswith("inconnu")
-            else SendResult.from_code(250, "ok")
-        )
+        if rcpt.startswith("inconnu"):
+            return SendResult.from_code(550, "5.1.1 unknown")
+        return SendResult.from_code(250, "ok")
 
     send_issue(context(db, MemoryMailer(answer=answer), clock), issue)
     return cfg, db, issue
