@@ -10,11 +10,39 @@ import random
 from core.message import Placeholder, RenderedSegment
 
 KINDS = ["Financement", "Appel à projets", "Événement", "Formation", "Offre d'emploi", "Actualité"]
-WORDS = (
-    "coopération décentralisée solidarité internationale partenariat Afrique de l'Ouest Madagascar jeunesse "
-    "éducation à la citoyenneté mondiale climat agriculture santé collectivités associations Région "
-    "Auvergne-Rhône-Alpes date limite dossier candidature cofinancement Agence française de développement"
-).split(" ")
+WORDS = [
+    "coopération",
+    "décentralisée",
+    "solidarité",
+    "internationale",
+    "partenariat",
+    "Afrique",
+    "de",
+    "l'Ouest",
+    "Madagascar",
+    "jeunesse",
+    "éducation",
+    "à",
+    "la",
+    "citoyenneté",
+    "mondiale",
+    "climat",
+    "agriculture",
+    "santé",
+    "collectivités",
+    "associations",
+    "Région",
+    "Auvergne-Rhône-Alpes",
+    "date",
+    "limite",
+    "dossier",
+    "candidature",
+    "cofinancement",
+    "Agence",
+    "française",
+    "de",
+    "développement",
+]
 
 
 def _item(rng: random.Random, n: int) -> tuple[str, str]:

@@ -86,6 +86,26 @@ def _header(name: str, value: str) -> bytes:
     return msg.as_bytes().split(b"\r\n\r\n", 1)[0] + b"\r\n"
 
 
+def _fast_header(name: str, value: str) -> bytes:
+    """Plain ASCII values (addresses, URLs) are written as they are; anything else goes through ``email``."""
+    if value.isascii() and "\n" not in value and "\r" not in value and len(value) < 900:
+        return f"{name}: {value}\r\n".encode("ascii")
+    return _header(name, str(Address(addr_spec=value)) if name == "To" else value)
+
+
+_DATES: dict[datetime, bytes] = {}
+
+
+def _date(at: datetime) -> bytes:
+    """RFC 5322 dates, formatted once per second (a send writes thousands within the same one)."""
+    key = at.replace(microsecond=0)
+    found = _DATES.get(key)
+    if found is None:
+        _DATES.clear()
+        found = _DATES[key] = format_datetime(key).encode("ascii")
+    return found
+
+
 def compile_segment(segment: RenderedSegment, sender: Sender, stream: Stream, *, view_url: str) -> CompiledSegment:
     """Serialise a rendered segment once; the issue's web page link is the same for everyone."""
     text = segment.text.replace(Placeholder.VIEW_URL, view_url)
@@ -136,12 +156,13 @@ def personalise(
     """The message for one subscriber, as bytes ready for SMTP (CRLF line ends)."""
     values = personal_values(links, r, compiled.stream)
     mailto = links.unsubscribe_mailto(r.subscriber_id, compiled.stream)
+    unsubscribe = f"<{values[Placeholder.UNSUBSCRIBE_URL]}>, <{mailto}>"
     head = b"".join(
         (
-            b"Date: " + format_datetime(date).encode("ascii") + b"\r\n",
+            b"Date: " + _date(date) + b"\r\n",
             b"Message-ID: " + r.message_id.encode("ascii") + b"\r\n",
-            _header("To", str(Address(addr_spec=r.email))),
-            _header("List-Unsubscribe", f"<{values[Placeholder.UNSUBSCRIBE_URL]}>, <{mailto}>"),
+            _fast_header("To", r.email),
+            _fast_header("List-Unsubscribe", unsubscribe),
             b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
             compiled.head,
         )

@@ -177,7 +177,7 @@ class _Run:
     ) -> None:
         self.ctx, self.issue_id, self.stream, self.segments, self.progress = ctx, issue_id, stream, segments, progress
         self.concurrency = max(1, ctx.mailer.concurrency)
-        self.batch = ctx.config.batch_size or 4 * self.concurrency
+        self.batch = ctx.config.batch_size or max(100, 4 * self.concurrency)
         self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="relais-send")
         self.slots = threading.BoundedSemaphore(self.concurrency)
         self.recorder = Recorder(ctx.db, ctx.bounces)
