@@ -68,8 +68,9 @@ class Recorder:
 
     def _write(self, batch: list[_Pending]) -> None:
         try:
-            with self.db.session() as s:
-                DeliveryRepository(s).write(
+            DeliveryRepository.write_outcomes(
+                self.db,
+                [
                     {
                         "id": p.outcome.delivery_id,
                         "status": str(p.outcome.status),
@@ -79,7 +80,8 @@ class Recorder:
                         "next_attempt_at": p.outcome.next_attempt_at,
                     }
                     for p in batch
-                )
+                ],
+            )
         except BaseException as exc:  # the worker that waits re-raises it
             for p in batch:
                 p.error = exc

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from core.model import Delivery, DeliveryStatus, IssueStatus, Subscriber, SubscriberStatus
+from storage.database import Database
 from storage.subscribers import to_subscriber
 from storage.tables import DeliveryRow, IssueRow, SubscriberRow, SuppressionRow
 
@@ -22,6 +23,19 @@ _PLAIN = [
     "issue_id", "subscriber_id", "email", "segment", "message_id", "attempts", "smtp_code", "smtp_reply",
     "queued_at", "sending_at", "finished_at", "next_attempt_at",
 ]  # fmt: skip
+
+
+_OUTCOME = (
+    update(DeliveryRow)
+    .where(DeliveryRow.id == bindparam("_id"))
+    .values(
+        status=bindparam("status"),
+        smtp_code=bindparam("smtp_code"),
+        smtp_reply=bindparam("smtp_reply"),
+        finished_at=bindparam("finished_at"),
+        next_attempt_at=bindparam("next_attempt_at"),
+    )
+)
 
 
 def to_delivery(row: DeliveryRow) -> Delivery:
@@ -122,6 +136,13 @@ class DeliveryRepository:
         rows = list(changes)
         if rows:
             self.s.execute(update(DeliveryRow), rows)
+
+    @staticmethod
+    def write_outcomes(db: Database, changes: Sequence[dict[str, Any]]) -> None:
+        """The send loop's hot path: outcomes by primary key in one short Core transaction (no ORM session)."""
+        if changes:
+            with db.engine.begin() as conn:
+                conn.execute(_OUTCOME, [{"_id": c["id"], **{k: v for k, v in c.items() if k != "id"}} for c in changes])
 
     def counts(self, issue_id: int) -> dict[DeliveryStatus, int]:
         q = (
