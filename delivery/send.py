@@ -214,8 +214,10 @@ class _Run:
                 if counts[DeliveryStatus.QUEUED]:
                     self.checkpoint = 0  # rows handed back below the checkpoint: take them again
                     continue
+                status = repo.issue_status(self.issue_id)
+                if status is not IssueStatus.SENDING:  # paused or cancelled by staff meanwhile
+                    return str(status)
                 if not counts[DeliveryStatus.DEFERRED]:
-                    status = repo.issue_status(self.issue_id)
                     repo.set_issue(self.issue_id, move(status, IssueStatus.SENT), sent_at=self.ctx.clock.now())
                     self._report(force=True)
                     return "sent"
