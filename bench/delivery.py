@@ -28,6 +28,7 @@ SINK = "/usr/sbin/smtp-sink"
 SOURCE = "/usr/sbin/smtp-source"
 MESSAGES = int(os.environ.get("RELAIS_BENCH_MESSAGES", "20000"))
 CONNECTIONS = int(os.environ.get("RELAIS_BENCH_CONNECTIONS", "10"))
+PROCESSES = int(os.environ.get("RELAIS_BENCH_PROCESSES", "2"))  # Relais's connections: PROCESSES x per-process
 DKIM_RSA_MESSAGES = int(os.environ.get("RELAIS_BENCH_RSA_MESSAGES", "2000"))  # pure-Python RSA: keep it short
 SIZE = 20 * 1024
 
@@ -93,7 +94,7 @@ def child(port: int, messages: int, dkim: str) -> dict[str, Any]:
     from delivery.dkim import Signer
     from delivery.mailers.smtp import SmtpConfig, SmtpMailer
     from delivery.seams import Segmentation
-    from delivery.send import SendContext, send_issue
+    from delivery.send import SendConfig, SendContext, send_issue
     from storage.database import Database
     from storage.issues import IssueRepository
     from storage.migrate import upgrade
@@ -133,7 +134,8 @@ def child(port: int, messages: int, dkim: str) -> dict[str, Any]:
             key = tmp / "dkim.key"
             key.write_bytes(base64.b64encode(bytes(nacl.signing.SigningKey.generate())))
             signer = Signer.from_file("resacoop.example", "relais", key, "ed25519-sha256")
-        mailer = SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=30, connections=CONNECTIONS))
+        per_process = max(1, CONNECTIONS // PROCESSES)  # the same total connection count as smtp-source
+        mailer = SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=30, connections=per_process))
         ctx = SendContext(
             db=db,
             mailer=mailer,
@@ -145,6 +147,7 @@ def child(port: int, messages: int, dkim: str) -> dict[str, Any]:
             secret="bench",
             view_url=lambda i: f"https://resacoop.example/lettres/{i}",
             signer=signer,
+            config=SendConfig(processes=PROCESSES),
         )
         t0 = time.perf_counter()
         report = send_issue(ctx, issue.id)
@@ -188,6 +191,7 @@ def main() -> None:
         sink.wait()
     ref = (source + source_after) / 2
     print(f"\ndelivery: ~20 KB messages to smtp-sink on 127.0.0.1, {CONNECTIONS} connections")
+    print(f"Relais: {PROCESSES} sender process(es) x {max(1, CONNECTIONS // PROCESSES)} connections")
     rows = [("smtp-source (before)", MESSAGES, MESSAGES / source, source, "", ""),
             ("smtp-source (after)", MESSAGES, MESSAGES / source_after, source_after, "", "")]  # fmt: skip
     for name, r in runs:

@@ -74,6 +74,7 @@ class MailSettings:
     domain_rates: dict[str, float] = field(default_factory=dict)  # per destination domain, msg/s
     max_attempts: int = 5
     error_threshold: float = 0.2  # share of failures that pauses an issue
+    processes: int = 1  # sender processes (each with [mail.smtp] connections); >1 for large lists
     send_window: str = ""  # e.g. "mon-fri 08:00-18:00"; empty: any time
     # The From domain's published records, as declared (checked before sending; DNS itself when online).
     spf_record: str = ""  # e.g. "v=spf1 include:relay.example -all"

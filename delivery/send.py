@@ -18,6 +18,8 @@ send_issue(issue)
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -55,6 +57,7 @@ class SendConfig:
     batch_size: int = 0  # 0: four times the mailer's concurrency
     window: SendWindow | None = None
     wait_for_retries: bool = True  # foreground: sleep until deferred rows are due; else return
+    processes: int = 1  # >1: forked sender processes share the queue by row id (one Python process is GIL-bound)
 
 
 @dataclass
@@ -95,12 +98,47 @@ def send_issue(ctx: SendContext, issue_id: int, *, progress: Progress | None = N
         return started
     stream, frozen, requeued = started
     segments = compile_all(dict(ctx.segmenter(issue_id).segments), ctx.sender, stream, ctx.view_url)
+    if ctx.config.processes > 1:
+        _sharded(ctx, issue_id, stream, segments, progress)
     run = _Run(ctx, issue_id, stream, segments, progress)
     try:
         outcome = run.loop()
     finally:
         run.close()
     return SendReport(issue_id, outcome, _counts(ctx, issue_id), frozen, requeued)
+
+
+def _sharded(
+    ctx: SendContext, issue_id: int, stream: Stream, segments: dict[str, CompiledSegment], progress: Progress | None
+) -> None:
+    """Fork ``processes`` senders, each taking the rows whose id falls in its shard, until none is left to claim
+    now; the caller's own loop then handles retries and the end. A sender whose parent died stops claiming,
+    finishes what it holds and exits, so a restarted send meets only its in-flight rows."""
+    n = ctx.config.processes
+    parent = os.getpid()
+
+    def child(k: int) -> None:
+        ctx.db.engine.dispose(close=False)  # the parent's pooled connections are not ours to use
+        run = _Run(ctx, issue_id, stream, segments, None, shard=(k, n), parent=parent)
+        try:
+            run.loop()
+        finally:
+            run.close()
+
+    forking = multiprocessing.get_context("fork")
+    procs = [forking.Process(target=child, args=(k,), daemon=True) for k in range(n)]
+    for p in procs:
+        p.start()
+    while any(p.is_alive() for p in procs):
+        for p in procs:
+            p.join(timeout=0.25)
+        if progress is not None:
+            progress(_counts(ctx, issue_id))
+    failed = [p.exitcode for p in procs if p.exitcode]
+    if failed:
+        log.error("delivery.shard_failed", extra={"issue_id": issue_id, "exit_codes": failed})
+        with ctx.db.session() as s:  # rows a dead sender held: back to the queue, flagged
+            DeliveryRepository(s).requeue_in_flight(issue_id)
 
 
 def _start(ctx: SendContext, issue_id: int) -> tuple[Stream, int, int] | SendReport:
@@ -174,7 +212,11 @@ class _Run:
         stream: Stream,
         segments: dict[str, CompiledSegment],
         progress: Progress | None,
+        *,
+        shard: tuple[int, int] | None = None,
+        parent: int | None = None,
     ) -> None:
+        self.shard, self.parent = shard, parent
         self.ctx, self.issue_id, self.stream, self.segments, self.progress = ctx, issue_id, stream, segments, progress
         self.concurrency = max(1, ctx.mailer.concurrency)
         self.batch = ctx.config.batch_size or max(100, 4 * self.concurrency)
@@ -206,6 +248,8 @@ class _Run:
                 self._report()
                 continue
             self._drain()
+            if self.shard is not None:
+                return "shard_done"  # the parent's own loop takes retries and the end
             with self.ctx.db.session() as s:
                 repo = DeliveryRepository(s)
                 counts = repo.counts(self.issue_id)
@@ -232,6 +276,8 @@ class _Run:
     def _should_stop(self) -> str | None:
         if self.failure is not None:
             raise self.failure
+        if self.parent is not None and os.getppid() != self.parent:
+            return "parent_gone"
         with self.ctx.db.session() as s:
             repo = DeliveryRepository(s)
             status = repo.issue_status(self.issue_id)
@@ -258,7 +304,7 @@ class _Run:
         now = self.ctx.clock.now()
         with self.ctx.db.session() as s:
             repo = DeliveryRepository(s)
-            rows = repo.pending(self.issue_id, after_id=self.checkpoint, limit=self.batch, now=now)
+            rows = repo.pending(self.issue_id, after_id=self.checkpoint, limit=self.batch, now=now, shard=self.shard)
             if not rows:
                 return []
             hashes = repo.suppressed_hashes()

@@ -162,6 +162,7 @@ def make_send_context(
             rate_per_second=mail.rate_per_second,
             domain_rates=dict(mail.domain_rates),
             window=parse_window(mail.send_window, net.timezone),
+            processes=max(1, mail.processes),
         ),
         signer=signer,
     )

@@ -103,8 +103,11 @@ class DeliveryRepository:
         )
         return int(self.s.execute(q).rowcount)  # type: ignore[attr-defined]
 
-    def pending(self, issue_id: int, *, after_id: int, limit: int, now: datetime) -> list[Pending]:
-        """Queued rows above the checkpoint, else deferred rows that are due, lowest id first."""
+    def pending(
+        self, issue_id: int, *, after_id: int, limit: int, now: datetime, shard: tuple[int, int] | None = None
+    ) -> list[Pending]:
+        """Queued rows above the checkpoint, else deferred rows that are due, lowest id first; with
+        ``shard=(k, n)`` only rows whose id is k modulo n."""
         due = or_(
             and_(DeliveryRow.status == str(DeliveryStatus.QUEUED), DeliveryRow.id > after_id),
             and_(DeliveryRow.status == str(DeliveryStatus.DEFERRED), DeliveryRow.next_attempt_at <= now),
@@ -116,6 +119,8 @@ class DeliveryRepository:
             .order_by(DeliveryRow.id)
             .limit(limit)
         )
+        if shard is not None:
+            q = q.where(DeliveryRow.id % shard[1] == shard[0])
         out = []
         for row, status, prefs in self.s.execute(q):
             streams = [str(x) for x in (prefs or {}).get("streams", ["newsletter", "emailing"])]

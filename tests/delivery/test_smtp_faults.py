@@ -115,3 +115,23 @@ def test_a_server_that_hangs_times_out_and_ends_failed(db: Database, clock: Froz
     with db.session() as s:
         replies = [d.smtp_reply or "" for d in DeliveryRepository(s).for_issue(issue)]
     assert all("timed out" in r for r in replies)
+
+
+def test_two_sender_processes_share_the_queue(db: Database, clock: FrozenClock) -> None:
+    emails = [f"m{i}@asso.fr" for i in range(120)]
+    add_subscribers(db, emails)
+    issue = add_issue(db)
+    handler = Handler()
+    with smtp_server(handler) as port:
+        mailer = _mailer(port, connections=2)
+        seen: list[int] = []
+        report = send_issue(
+            context(db, mailer, clock, config=SendConfig(processes=2)),
+            issue,
+            progress=lambda c: seen.append(c[DeliveryStatus.ACCEPTED]),
+        )
+        mailer.close()
+    assert report.outcome == "sent"
+    assert sorted(r.recipient for r in handler.received) == sorted(emails)  # each exactly once
+    assert set(_ledger(db, issue).values()) == {DeliveryStatus.ACCEPTED}
+    assert seen and seen[-1] == 120
