@@ -158,7 +158,9 @@ def child(port: int, messages: int, dkim: str) -> dict[str, Any]:
             "messages": accepted,
             "seconds": seconds,
             "rate": accepted / seconds,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            # the largest of this process and its forked senders (ru_maxrss is per process, in KB)
+            "peak_mb": max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+            / 1024,
             "outcome": report.outcome,
         }
     finally:
@@ -198,10 +200,10 @@ def main() -> None:
         rows.append(
             (name, r["messages"], r["seconds"], r["rate"], f"{100 * r['rate'] / ref:.0f} %", f"{r['peak_mb']:.0f}")
         )
-    print("| sender                   | messages | seconds |   msg/s | vs smtp-source | peak MB |")
-    print("|--------------------------|----------|---------|---------|----------------|---------|")
+    print("| sender                   | messages | seconds |   msg/s | vs smtp-source | peak MB (largest process) |")
+    print("|--------------------------|----------|---------|---------|----------------|---------------------------|")
     for name, n, sec, rate, ratio, peak in rows:
-        print(f"| {name:<24} | {n:>8} | {sec:>7.1f} | {rate:>7.0f} | {ratio:>14} | {peak:>7} |")
+        print(f"| {name:<24} | {n:>8} | {sec:>7.1f} | {rate:>7.0f} | {ratio:>14} | {peak:>25} |")
     print("targets: Relais without DKIM >= 50 % of smtp-source; peak memory <= 300 MB")
 
 
