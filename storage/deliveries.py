@@ -112,8 +112,9 @@ class DeliveryRepository:
             and_(DeliveryRow.status == str(DeliveryStatus.QUEUED), DeliveryRow.id > after_id),
             and_(DeliveryRow.status == str(DeliveryStatus.DEFERRED), DeliveryRow.next_attempt_at <= now),
         )
+        cols = [DeliveryRow.__table__.c[f] for f in ("id", "status", *_PLAIN)]
         q = (
-            select(DeliveryRow, SubscriberRow.status, SubscriberRow.preferences)
+            select(*cols, SubscriberRow.status.label("sub_status"), SubscriberRow.preferences)
             .outerjoin(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
             .where(DeliveryRow.issue_id == issue_id, due)
             .order_by(DeliveryRow.id)
@@ -122,19 +123,11 @@ class DeliveryRepository:
         if shard is not None:
             q = q.where(DeliveryRow.id % shard[1] == shard[0])
         out = []
-        for row, status, prefs in self.s.execute(q):
-            streams = [str(x) for x in (prefs or {}).get("streams", ["newsletter", "emailing"])]
-            out.append(Pending(to_delivery(row), status, streams))
+        for row in self.s.execute(q).mappings():  # plain rows, not ORM objects: this is the send loop's hot path
+            d = Delivery(id=row["id"], status=DeliveryStatus(row["status"]), **{f: row[f] for f in _PLAIN})
+            streams = [str(x) for x in (row["preferences"] or {}).get("streams", ["newsletter", "emailing"])]
+            out.append(Pending(d, row["sub_status"], streams))
         return out
-
-    def queued_below(self, issue_id: int, after_id: int) -> bool:
-        """Whether queued rows sit at or below the checkpoint (requeued after a crash or a lost connection)."""
-        q = select(DeliveryRow.id).where(
-            DeliveryRow.issue_id == issue_id,
-            DeliveryRow.status == str(DeliveryStatus.QUEUED),
-            DeliveryRow.id <= after_id,
-        )
-        return self.s.scalar(q.limit(1)) is not None
 
     def write(self, changes: Iterable[dict[str, Any]]) -> None:
         """Bulk UPDATE by primary key: each dict has ``id`` and the columns to set."""
