@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -27,6 +28,10 @@ class SmtpConfig:
     connections: int = 4
     local_hostname: str | None = None
     ssl_context: ssl.SSLContext | None = None
+    pipelining: bool | None = None  # None: when the relay offers PIPELINING
+
+
+_DOT = re.compile(rb"^\.", re.MULTILINE)  # dot-stuffing (RFC 5321 4.5.2)
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
@@ -80,25 +85,52 @@ class SmtpMailer:
         return result
 
     def _send_on(self, conn: smtplib.SMTP, sender: str, rcpt: str, message: bytes) -> tuple[SendResult, bool]:
-        """MAIL, RCPT, DATA by hand (not ``sendmail``) to keep the relay's final reply for the ledger."""
+        """One transaction; maps every way it can end to a result, and says whether the connection is reusable."""
         try:
-            options = ["BODY=8BITMIME"] if conn.has_extn("8bitmime") else []
-            for code, reply in (conn.mail(sender, options), conn.rcpt(rcpt)):
-                if code not in (250, 251):
-                    _rset(conn)
-                    return SendResult.from_code(code, _text(reply)), code != 421
-            code, reply = conn.data(message)
+            code, reply = self._transaction(conn, sender, rcpt, message)
         except smtplib.SMTPServerDisconnected as exc:
             return SendResult(Verdict.CONNECTION, None, f"connection lost: {exc}"), False
-        except smtplib.SMTPResponseException as exc:  # DATA itself refused
-            _rset(conn)
-            return SendResult.from_code(exc.smtp_code, _reply(exc)), exc.smtp_code != 421
+        except smtplib.SMTPResponseException as exc:
+            return SendResult.from_code(exc.smtp_code, _reply(exc)), False
         except (OSError, smtplib.SMTPException) as exc:  # timeouts, resets
             kind = "timed out" if isinstance(exc, TimeoutError) else "failed"
             return SendResult(Verdict.CONNECTION, None, f"connection {kind}: {exc}"), False
-        if code == 421:
-            return SendResult.from_code(code, _text(reply)), False
-        return SendResult.from_code(code, _text(reply)), True
+        result = SendResult.from_code(code, _text(reply))
+        if result.verdict is not Verdict.ACCEPTED and code != 421:
+            _rset(conn)
+        return result, code != 421
+
+    def _transaction(self, conn: smtplib.SMTP, sender: str, rcpt: str, message: bytes) -> tuple[int, bytes]:
+        """MAIL, RCPT, DATA by hand (not ``sendmail``) to keep the relay's final reply for the ledger; pipelined
+        (RFC 2920) when the relay offers it, which saves two round trips a message. Returns the deciding reply."""
+        body = b" BODY=8BITMIME" if conn.has_extn("8bitmime") else b""
+        pipelined = self.config.pipelining
+        if pipelined is None:
+            pipelined = conn.has_extn("pipelining")
+        if pipelined and sender.isascii() and rcpt.isascii():
+            conn.send(b"MAIL FROM:<%s>%s\r\nRCPT TO:<%s>\r\nDATA\r\n" % (sender.encode(), body, rcpt.encode()))
+            (c1, r1), (c2, r2), (c3, r3) = conn.getreply(), conn.getreply(), conn.getreply()
+            refused = (c1, r1) if c1 != 250 else (c2, r2) if c2 not in (250, 251) else None
+            if refused and c3 == 354:  # DATA was accepted anyway: end an empty message, then RSET discards it
+                conn.send(b".\r\n")
+                conn.getreply()
+            if refused:
+                return refused
+            if c3 != 354:
+                return c3, r3
+        else:
+            code, reply = conn.mail(sender, ["BODY=8BITMIME"] if body else [])
+            if code != 250:
+                return code, reply
+            code, reply = conn.rcpt(rcpt)
+            if code not in (250, 251):
+                return code, reply
+            code, reply = conn.docmd("DATA")
+            if code != 354:
+                return code, reply
+        data = _DOT.sub(b"..", message)
+        conn.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        return conn.getreply()
 
     def close(self) -> None:
         while True:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import email
 import email.policy
 
+import pytest
+
 from core.clock import FrozenClock
 from core.model import DeliveryStatus
 from delivery.mailers.smtp import SmtpConfig, SmtpMailer
@@ -14,9 +16,18 @@ from storage.deliveries import DeliveryRepository
 from tests.delivery.fakes import FakeBounces, add_issue, add_subscribers, context
 from tests.delivery.smtp_servers import Handler, smtp_server
 
+PIPELINING: list[bool | None] = [None]
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["lockstep", "pipelined"])
+def pipelining(request: pytest.FixtureRequest) -> None:
+    """Every scenario runs with MAIL/RCPT/DATA one at a time, and pipelined (RFC 2920)."""
+    PIPELINING[0] = request.param
+
 
 def _mailer(port: int, *, timeout: float = 5.0, connections: int = 3) -> SmtpMailer:
-    return SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=timeout, connections=connections))
+    cfg = SmtpConfig("127.0.0.1", port, timeout=timeout, connections=connections, pipelining=PIPELINING[0])
+    return SmtpMailer(cfg)
 
 
 def _ledger(db: Database, issue: int) -> dict[str, DeliveryStatus]:
