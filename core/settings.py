@@ -74,7 +74,11 @@ class MailSettings:
     domain_rates: dict[str, float] = field(default_factory=dict)  # per destination domain, msg/s
     max_attempts: int = 5
     error_threshold: float = 0.2  # share of failures that pauses an issue
+    processes: int = 1  # sender processes (each with [mail.smtp] connections); >1 for large lists
     send_window: str = ""  # e.g. "mon-fri 08:00-18:00"; empty: any time
+    # The From domain's published records, as declared (checked before sending; DNS itself when online).
+    spf_record: str = ""  # e.g. "v=spf1 include:relay.example -all"
+    dmarc_record: str = ""  # e.g. "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org"
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     dkim: DkimSettings = field(default_factory=DkimSettings)
 
@@ -144,6 +148,16 @@ class SubscribersSettings:
 
 
 @dataclass(slots=True)
+class DemoSettings:
+    """The bundled demo: ``relais up`` also imports demo subscribers, approves what it collected, and builds,
+    approves and sends the newsletter. Off in production."""
+
+    enabled: bool = False
+    subscribers_csv: str = "demo/subscribers.csv"
+    admin_email: str = "admin@relais.example"
+
+
+@dataclass(slots=True)
 class SourceSettings:
     name: str
     url: str
@@ -168,6 +182,7 @@ class Settings:
     taxonomy: TaxonomySettings = field(default_factory=TaxonomySettings)
     subscribers: SubscribersSettings = field(default_factory=SubscribersSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    demo: DemoSettings = field(default_factory=DemoSettings)
     sources: list[SourceSettings] = field(default_factory=list)
     path: Path | None = None  # the file these settings came from
 

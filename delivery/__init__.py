@@ -1,2 +1,2 @@
-"""Delivery: freezes an issue's recipients into the ledger, composes each message from its rendered segment and
-hands it to a mailer (SMTP, outbox folder, or a fake), resumably and with exact accounting."""
+"""Delivery: freeze recipients into the ledger, compose each message from its rendered segment, hand it to a
+mailer, and account for every one of them."""

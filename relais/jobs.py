@@ -78,11 +78,19 @@ def _collect(services: Services, source: str) -> None:
         log.info("watch.collected", extra={"source": result.source, "outcome": result.outcome, "new": result.new})
 
 
+def _send_due(services: Services) -> None:
+    from relais.sending import send_due
+
+    for report in send_due(services):
+        log.info("delivery.run", extra={"issue_id": report.issue_id, "outcome": report.outcome})
+
+
 ACTIONS: dict[str, Callable[..., Any]] = {
     "sources.sync": _sync,
     "digest.newsletter": _build_newsletter,
     "subscribers.purge": _purge_unconfirmed,
     "watch.collect": _collect,
+    "deliveries.send_due": _send_due,
 }
 
 
@@ -128,4 +136,19 @@ def _watch_jobs(services: Services) -> list[JobSpec]:
 
 
 # Each capability adds a function here that plans its jobs from the services.
-PLANNERS: list[Callable[[Services], list[JobSpec]]] = [_base_jobs, _watch_jobs, _digest_jobs, _subscriber_jobs]
+
+
+def _delivery_jobs(services: Services) -> list[JobSpec]:
+    """Every minute: start scheduled issues whose time has come, resume sends (retries, windows, crashes)."""
+    tz = services.settings.network.timezone
+    return [JobSpec("deliveries.send_due", "deliveries.send_due", IntervalTrigger(minutes=1, timezone=tz))]
+
+
+# Each capability adds a function here that plans its jobs from the services.
+PLANNERS: list[Callable[[Services], list[JobSpec]]] = [
+    _base_jobs,
+    _watch_jobs,
+    _digest_jobs,
+    _subscriber_jobs,
+    _delivery_jobs,
+]

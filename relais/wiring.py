@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.clock import Clock, SystemClock
-from core.model import ItemKind, Source, SourceKind
+from core.model import ItemKind, Source, SourceKind, Stream
 from core.settings import Settings, load_settings, parse_duration
 from digest.service import DigestService
 from storage.database import Database
@@ -20,6 +20,11 @@ from subscribers.mailer import EmailSystemMailer, SystemEmailRenderer, SystemMai
 
 if TYPE_CHECKING:
     from watch.service import Watch
+
+if TYPE_CHECKING:
+    from delivery.mailers.base import Mailer
+    from delivery.seams import BounceSink, PersonalLinks, Segmenter
+    from delivery.send import SendContext
 
 DEFAULT_CONFIG = "config.toml"
 
@@ -147,3 +152,95 @@ def watch_service(services: Services) -> Watch:
         if services.settings.watch.parse_workers
         else None,
     )
+
+
+# -- delivery ------------------------------------------------------------------------------------------------
+
+
+def make_mailer(services: Services) -> Mailer:
+    """``[mail] backend``: ``outbox`` (one .eml per message in ``outbox_dir``) or ``smtp`` (a connection pool)."""
+    from delivery.mailers.outbox import OutboxMailer
+    from delivery.mailers.smtp import SmtpConfig, SmtpMailer
+
+    mail = services.settings.mail
+    if mail.backend == "smtp":
+        c = mail.smtp
+        return SmtpMailer(SmtpConfig(c.host, c.port, c.security, c.username, c.password, c.timeout, c.connections))
+    return OutboxMailer(services.settings.resolve(mail.outbox_dir))
+
+
+def make_send_context(
+    services: Services,
+    *,
+    segmenter: Segmenter,
+    links: PersonalLinks,
+    bounces: BounceSink,
+    mailer: Mailer | None = None,
+) -> SendContext:
+    """The send loop's dependencies from settings; the digest and subscribers provide the three seams."""
+    from delivery.compose import Sender
+    from delivery.dkim import Signer
+    from delivery.send import SendConfig, SendContext
+    from delivery.window import parse_window
+
+    net, mail = services.settings.network, services.settings.mail
+    signer = None
+    if mail.dkim.enabled:
+        key = services.settings.resolve(mail.dkim.key_file)
+        signer = Signer.from_file(mail.dkim.domain, mail.dkim.selector, key, mail.dkim.algorithm)
+    base = net.base_url.rstrip("/")
+    return SendContext(
+        db=services.db,
+        mailer=mailer or make_mailer(services),
+        segmenter=segmenter,
+        links=links,
+        bounces=bounces,
+        clock=services.clock,
+        sender=Sender(net.from_address, net.from_name, net.reply_to, net.list_id, net.newsletter_name),
+        secret=services.secret_key,
+        view_url=lambda issue_id: f"{base}/archives/{issue_id}",
+        config=SendConfig(
+            max_attempts=mail.max_attempts,
+            error_threshold=mail.error_threshold,
+            rate_per_second=mail.rate_per_second,
+            domain_rates=dict(mail.domain_rates),
+            window=parse_window(mail.send_window, net.timezone),
+            processes=max(1, mail.processes),
+        ),
+        signer=signer,
+    )
+
+
+def delivery_seams(services: Services) -> tuple[Segmenter, PersonalLinks, BounceSink]:
+    """The digest's segmenter, and subscribers' personal links and bounce sink."""
+    from delivery.seams import Segmentation
+
+    digest = digest_service(services)
+    kit = build_subscribers(services)
+
+    def segmenter(issue_id: int) -> Segmentation:
+        pairs = digest.render_segments(issue_id)
+        owner = {sid: seg.key for seg, _ in pairs for sid in seg.subscriber_ids}
+        return Segmentation(
+            segments={seg.key: rendered for seg, rendered in pairs},
+            segment_of=lambda sub: owner.get(sub.id) if sub.id is not None else None,
+        )
+
+    return segmenter, SampleLinksForTests(kit.links, services.settings.network.base_url), kit.bounces
+
+
+class SampleLinksForTests:
+    """Personal links, except for subscriber 0 (test copies and previews, sent to no subscriber): their links lead
+    to the public subscription page instead of a signed link nobody owns."""
+
+    def __init__(self, links: PersonalLinks, base_url: str) -> None:
+        self.links, self.sample = links, f"{base_url.rstrip('/')}/subscribe"
+
+    def unsubscribe_url(self, subscriber_id: int, stream: Stream | None = None) -> str:
+        return self.links.unsubscribe_url(subscriber_id, stream) if subscriber_id > 0 else self.sample
+
+    def preferences_url(self, subscriber_id: int) -> str:
+        return self.links.preferences_url(subscriber_id) if subscriber_id > 0 else self.sample
+
+    def unsubscribe_mailto(self, subscriber_id: int, stream: Stream | None = None) -> str:
+        return self.links.unsubscribe_mailto(subscriber_id, stream) if subscriber_id > 0 else self.sample

@@ -1,12 +1,23 @@
-"""The delivery ledger: one row per (issue, subscriber)."""
+"""The delivery ledger: one row per (issue, subscriber), written in bulk and moved in small batches.
+
+The rules (who is eligible, which state comes next) live in ``delivery``; this module only reads and writes.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.model import Delivery, DeliveryStatus
-from storage.tables import DeliveryRow
+from core.errors import NotFound
+from core.model import Delivery, DeliveryStatus, IssueStatus, Subscriber, SubscriberStatus
+from storage.database import Database
+from storage.subscribers import to_subscriber
+from storage.tables import DeliveryRow, IssueRow, SubscriberRow, SuppressionRow
 
 _PLAIN = [
     "issue_id", "subscriber_id", "email", "segment", "message_id", "attempts", "smtp_code", "smtp_reply",
@@ -14,8 +25,36 @@ _PLAIN = [
 ]  # fmt: skip
 
 
+_OUTCOME = (
+    update(DeliveryRow)
+    .where(DeliveryRow.id == bindparam("_id"))
+    .values(
+        status=bindparam("status"),
+        smtp_code=bindparam("smtp_code"),
+        smtp_reply=bindparam("smtp_reply"),
+        finished_at=bindparam("finished_at"),
+        next_attempt_at=bindparam("next_attempt_at"),
+    )
+)
+
+
 def to_delivery(row: DeliveryRow) -> Delivery:
     return Delivery(id=row.id, status=DeliveryStatus(row.status), **{f: getattr(row, f) for f in _PLAIN})
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A row ready to go, with its subscriber as they are now (None if erased meanwhile)."""
+
+    delivery: Delivery
+    subscriber_status: str | None
+    streams: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    delivery: Delivery
+    requeued_after_crash: bool
 
 
 class DeliveryRepository:
@@ -25,3 +64,121 @@ class DeliveryRepository:
     def for_issue(self, issue_id: int) -> list[Delivery]:
         q = select(DeliveryRow).where(DeliveryRow.issue_id == issue_id).order_by(DeliveryRow.id)
         return [to_delivery(r) for r in self.s.scalars(q)]
+
+    def ledger(self, issue_id: int) -> list[LedgerEntry]:
+        q = select(DeliveryRow).where(DeliveryRow.issue_id == issue_id).order_by(DeliveryRow.id)
+        return [LedgerEntry(to_delivery(r), bool(r.requeued_after_crash)) for r in self.s.scalars(q)]
+
+    # -- freezing -----------------------------------------------------------------------------------------
+
+    def confirmed_subscribers(self) -> list[Subscriber]:
+        q = select(SubscriberRow).where(SubscriberRow.status == str(SubscriberStatus.CONFIRMED))
+        return [to_subscriber(r) for r in self.s.scalars(q.order_by(SubscriberRow.id))]
+
+    def suppressed_hashes(self) -> set[str]:
+        return set(self.s.scalars(select(SuppressionRow.email_hash)))
+
+    def has_ledger(self, issue_id: int) -> bool:
+        return self.s.scalar(select(DeliveryRow.id).where(DeliveryRow.issue_id == issue_id).limit(1)) is not None
+
+    def freeze(self, deliveries: Sequence[Delivery]) -> int:
+        """Insert every row in one statement (executemany); the caller's transaction makes it all or nothing."""
+        if not deliveries:
+            return 0
+        rows: list[dict[str, Any]] = [
+            {**{f: getattr(d, f) for f in _PLAIN}, "status": str(d.status), "requeued_after_crash": False}
+            for d in deliveries
+        ]
+        self.s.execute(insert(DeliveryRow), rows)
+        return len(rows)
+
+    # -- sending ------------------------------------------------------------------------------------------
+
+    def requeue_in_flight(self, issue_id: int) -> int:
+        """Rows a crash left in ``sending`` go back to the queue, flagged: they may have gone out already."""
+        q = (
+            update(DeliveryRow)
+            .where(DeliveryRow.issue_id == issue_id, DeliveryRow.status == str(DeliveryStatus.SENDING))
+            .values(status=str(DeliveryStatus.QUEUED), requeued_after_crash=True)
+        )
+        return int(self.s.execute(q).rowcount)  # type: ignore[attr-defined]
+
+    def pending(
+        self, issue_id: int, *, after_id: int, limit: int, now: datetime, shard: tuple[int, int] | None = None
+    ) -> list[Pending]:
+        """Queued rows above the checkpoint, else deferred rows that are due, lowest id first; with
+        ``shard=(k, n)`` only rows whose id is k modulo n."""
+        due = or_(
+            and_(DeliveryRow.status == str(DeliveryStatus.QUEUED), DeliveryRow.id > after_id),
+            and_(DeliveryRow.status == str(DeliveryStatus.DEFERRED), DeliveryRow.next_attempt_at <= now),
+        )
+        cols = [DeliveryRow.__table__.c[f] for f in ("id", "status", *_PLAIN)]
+        q = (
+            select(*cols, SubscriberRow.status.label("sub_status"), SubscriberRow.preferences)
+            .outerjoin(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
+            .where(DeliveryRow.issue_id == issue_id, due)
+            .order_by(DeliveryRow.id)
+            .limit(limit)
+        )
+        if shard is not None:
+            q = q.where(DeliveryRow.id % shard[1] == shard[0])
+        out = []
+        for row in self.s.execute(q).mappings():  # plain rows, not ORM objects: this is the send loop's hot path
+            d = Delivery(id=row["id"], status=DeliveryStatus(row["status"]), **{f: row[f] for f in _PLAIN})
+            streams = [str(x) for x in (row["preferences"] or {}).get("streams", ["newsletter", "emailing"])]
+            out.append(Pending(d, row["sub_status"], streams))
+        return out
+
+    def write(self, changes: Iterable[dict[str, Any]]) -> None:
+        """Bulk UPDATE by primary key: each dict has ``id`` and the columns to set."""
+        rows = list(changes)
+        if rows:
+            self.s.execute(update(DeliveryRow), rows)
+
+    @staticmethod
+    def write_outcomes(db: Database, changes: Sequence[dict[str, Any]]) -> None:
+        """The send loop's hot path: outcomes by primary key in one short Core transaction (no ORM session)."""
+        if changes:
+            with db.engine.begin() as conn:
+                conn.execute(_OUTCOME, [{"_id": c["id"], **{k: v for k, v in c.items() if k != "id"}} for c in changes])
+
+    def counts(self, issue_id: int) -> dict[DeliveryStatus, int]:
+        q = (
+            select(DeliveryRow.status, func.count())
+            .where(DeliveryRow.issue_id == issue_id)
+            .group_by(DeliveryRow.status)
+        )
+        found = {DeliveryStatus(s): int(n) for s, n in self.s.execute(q)}
+        return {st: found.get(st, 0) for st in DeliveryStatus}
+
+    def next_due(self, issue_id: int) -> datetime | None:
+        q = select(func.min(DeliveryRow.next_attempt_at)).where(
+            DeliveryRow.issue_id == issue_id, DeliveryRow.status == str(DeliveryStatus.DEFERRED)
+        )
+        return self.s.scalar(q)
+
+    def skip_remaining(self, issue_id: int, reason: str, now: datetime) -> int:
+        """Queued and deferred rows become skipped (cancelled, or too late to send)."""
+        q = (
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.issue_id == issue_id,
+                DeliveryRow.status.in_([str(DeliveryStatus.QUEUED), str(DeliveryStatus.DEFERRED)]),
+            )
+            .values(status=str(DeliveryStatus.SKIPPED), smtp_reply=reason, finished_at=now, next_attempt_at=None)
+        )
+        return int(self.s.execute(q).rowcount)  # type: ignore[attr-defined]
+
+    # -- the issue's own state ----------------------------------------------------------------------------
+
+    def issue_status(self, issue_id: int) -> IssueStatus:
+        status = self.s.scalar(select(IssueRow.status).where(IssueRow.id == issue_id))
+        if status is None:
+            raise NotFound(f"issue {issue_id} not found")
+        return IssueStatus(status)
+
+    def set_issue(self, issue_id: int, status: IssueStatus, **times: datetime | None) -> None:
+        """Set an issue's status (and ``started_at`` / ``sent_at`` / ``scheduled_at`` when given)."""
+        allowed = {"started_at", "sent_at", "scheduled_at"}
+        values: dict[str, Any] = {k: v for k, v in times.items() if k in allowed}
+        self.s.execute(update(IssueRow).where(IssueRow.id == issue_id).values(status=str(status), **values))

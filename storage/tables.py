@@ -313,6 +313,8 @@ class DeliveryRow(Base):
     sending_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None] = mapped_column(index=True)
     next_attempt_at: Mapped[datetime | None]
+    # In flight when a send crashed, then handed back to the queue: the only rows that may have gone out twice.
+    requeued_after_crash: Mapped[bool] = mapped_column(Boolean, default=False)
     __table_args__ = (
         UniqueConstraint("issue_id", "subscriber_id", name="uq_deliveries_issue_subscriber"),
         Index("ix_deliveries_issue_status_id", "issue_id", "status", "id"),

@@ -14,6 +14,7 @@ from relais.cli import (
     backup,
     config_cmd,
     db,
+    deliveries,
     digest,
     figures,
     items,
@@ -53,6 +54,8 @@ app.add_typer(scheduler_cmd.app, name="scheduler")
 app.add_typer(users.app, name="users")
 app.add_typer(subscribers.app, name="subscribers")
 app.add_typer(watch.app, name="watch")
+app.add_typer(deliveries.app, name="deliveries")
+digest.app.command("send")(deliveries.send)
 app.command("serve")(serve.serve)
 app.command("up")(run.up)
 app.command("backup")(backup.backup)

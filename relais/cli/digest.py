@@ -181,10 +181,8 @@ def unapprove(ctx: typer.Context, issue_id: int) -> None:
 
 def _check_out(out: Path) -> None:
     suffix = out.suffix.lower()
-    if suffix == ".eml":
-        raise InvalidInput(".eml previews come with delivery (message composition); use .html or .txt for now")
-    if suffix not in (".html", ".txt"):
-        raise InvalidInput(f"--out must end in .html or .txt, not {out.name!r}")
+    if suffix not in (".html", ".txt", ".eml"):
+        raise InvalidInput(f"--out must end in .eml, .html or .txt, not {out.name!r}")
 
 
 def _write(out: Path, seg: RenderedSegment) -> None:
@@ -200,13 +198,25 @@ def render(
     issue_id: int,
     subscriber: str | None = typer.Option(None, "--subscriber", help="What this subscriber would get."),
     segment: str | None = typer.Option(None, "--segment", help="A segment key (see 'digest segments')."),
-    out_file: str = typer.Option(..., "--out", help="FILE.html (the HTML part) or FILE.txt (the text part)."),
+    out_file: str = typer.Option(
+        ..., "--out", help="FILE.eml (the complete message), FILE.html (the HTML part) or FILE.txt (the text part)."
+    ),
 ) -> None:
     """Write the exact HTML or text a subscriber (or a segment) would receive, placeholders left in."""
     out = Path(out_file)
     if (subscriber is None) == (segment is None):
         raise InvalidInput("give exactly one of --subscriber EMAIL or --segment KEY")
     _check_out(out)
+    if out.suffix.lower() == ".eml":
+        from relais.preview import eml
+
+        data = eml(services(ctx), issue_id, subscriber=subscriber, segment=segment)
+        try:
+            out.write_bytes(data)
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {out}: {exc.strerror}") from None
+        console.print(f"{out}: {len(data)} bytes (complete MIME message)", highlight=False)
+        return
     svc = digest_service(services(ctx))
     seg = svc.render_for(issue_id, subscriber) if subscriber else svc.render_segment(issue_id, segment or "")
     _write(out, seg)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import typer
 
+from core.model import DeliveryStatus
 from relais.cli.context import console, services
 from relais.cli.serve import serve
 from relais.wiring import Services, sync_sources
@@ -60,12 +61,22 @@ def _collect(svc: Services) -> str:
     )
 
 
+def _send(svc: Services) -> str:
+    from relais.sending import send_due
+
+    reports = send_due(svc)
+    if not reports:
+        return "no issue due"
+    return "; ".join(f"issue {r.issue_id}: {r.outcome} ({r.counts[DeliveryStatus.ACCEPTED]} accepted)" for r in reports)
+
+
 STEPS: list[tuple[str, Callable[[Services], str]]] = [
     ("migrate", _migrate),
     ("sources", _sources),
     ("collect", _collect),
     ("subscribers", _subscribers),
     ("digest", _digest),
+    ("send", _send),
 ]
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from tests.digest.digest_factory import TODAY, item
 
 from core.errors import InvalidInput
 from core.model import ItemKind, ItemStatus
 from digest import sections as S
 from digest.assemble import approved_since, newsletter_entries, picked_items, selection_entries, theme_items
+from tests.digest.digest_factory import TODAY, item
 
 
 def _sections(entries: list) -> dict[str, list[int]]:  # type: ignore[type-arg]

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 import feedparser
 import icalendar
-from tests.digest.digest_factory import item, network, newsletter
 
 from core.model import ItemKind
 from digest.feeds import archive_atom, events_ical, items_atom, items_json_feed
+from tests.digest.digest_factory import item, network, newsletter
 
 NOW = datetime(2026, 11, 2, 8, tzinfo=UTC)
 HOME = "https://relais.resacoop.example"

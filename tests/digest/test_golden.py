@@ -14,10 +14,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from tests.digest.digest_factory import item, network, newsletter
 
 from core.model import IssueKind, ItemKind
 from digest.render import Renderer
+from tests.digest.digest_factory import item, network, newsletter
 
 GOLDEN = Path(__file__).parent / "golden"
 REGENERATE = os.environ.get("RELAIS_REGENERATE_GOLDEN") == "1"

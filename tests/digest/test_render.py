@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from tests.digest.digest_factory import item, network, newsletter
 
 from core.errors import InvalidInput
 from core.message import Placeholder
 from core.model import IssueKind, ItemKind
 from digest.checks import GMAIL_CLIP_BYTES, check_html, check_text
 from digest.render import Renderer
+from tests.digest.digest_factory import item, network, newsletter
 
 WHEN = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.digest.digest_factory import item, newsletter, subscriber, taxonomy
-
 from core.model import IssueKind, ItemKind, Stream, SubscriberStatus
 from digest.segments import Taxonomy, segment_key, segments, wants
+from tests.digest.digest_factory import item, newsletter, subscriber, taxonomy
 
 TAX = Taxonomy.from_settings(taxonomy())
 

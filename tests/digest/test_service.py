@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from tests.digest.digest_factory import network, subscriber, taxonomy
 
 from core.clock import FrozenClock
 from core.errors import InvalidInput, NotFound
@@ -18,6 +17,7 @@ from storage.issues import IssueRepository
 from storage.items import ItemRepository
 from storage.sources import SourceRepository
 from storage.subscribers import SubscriberRepository
+from tests.digest.digest_factory import network, subscriber, taxonomy
 
 
 @pytest.fixture

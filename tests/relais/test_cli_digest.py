@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import sys
 from collections.abc import Callable
@@ -91,6 +93,15 @@ def test_build_list_show_segments_and_render(relais: Callable[..., Run], cfg: Pa
     assert "Item 2" in html.read_text() and "Item 1" not in html.read_text()
     assert text.read_text().startswith("La lettre n°1") and "Voir ce message dans le navigateur" in text.read_text()
 
+    eml = tmp_path / "emploi.eml"
+    assert relais(cfg, "render", issue, "--subscriber", "emploi@exemple.fr", "--out", str(eml)).returncode == 0
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert msg["To"] == "emploi@exemple.fr" and msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["List-Unsubscribe"].startswith("<https://relais.example/unsubscribe/")
+    assert msg["Message-ID"].startswith("<relais.1.2.")
+    body = msg.get_body(("html",))
+    assert body is not None and "Item 2" in body.get_content() and "RELAISx" not in eml.read_text()
+
 
 def test_emailings_and_edits(relais: Callable[..., Run], cfg: Path) -> None:
     themed = json.loads(relais(cfg, "build", "emailing", "--theme", "ecsi", "--format", "json").stdout)
@@ -108,9 +119,9 @@ def test_emailings_and_edits(relais: Callable[..., Run], cfg: Path) -> None:
         (["build", "emailing", "--theme", "inconnu"], "unknown theme 'inconnu'"),
         (["build", "emailing", "--items", "1,x"], "--items must be item ids"),
         (["build", "gazette"], "kind must be newsletter or emailing"),
-        (["render", "1", "--subscriber", "a@b.fr", "--out", "x.eml"], "come with delivery"),
+        (["render", "1", "--subscriber", "a@b.fr", "--out", "x.pdf"], "--out must end in .eml, .html or .txt"),
         (["render", "1", "--out", "x.html"], "exactly one of --subscriber"),
-        (["render", "1", "--segment", "k", "--out", "x.pdf"], "must end in .html or .txt"),
+        (["render", "1", "--segment", "k", "--out", "x.pdf"], "must end in .eml, .html or .txt"),
         (["show", "42"], "issue 42 not found"),
     ],
 )

@@ -214,6 +214,7 @@ def upgrade() -> None:
     sa.Column('sending_at', storage.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', storage.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_attempt_at', storage.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('requeued_after_crash', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['issue_id'], ['issues.id'], name=op.f('fk_deliveries_issue_id_issues'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['subscriber_id'], ['subscribers.id'], name=op.f('fk_deliveries_subscriber_id_subscribers'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),

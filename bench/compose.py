@@ -1,0 +1,63 @@
+"""Composing every message of an issue: 20,000 subscribers over 300 segments of 20–60 KB of HTML.
+
+    python -m bench compose
+
+Per segment: serialise once (``compile_segment``); per subscriber: personal headers, signed links, placeholders
+(``personalise``). The rendered HTML comes from ``bench/newsletter.py`` until the digest's renderer is plugged in.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from datetime import UTC, datetime
+
+from bench.delivery import _Links
+from bench.newsletter import rendered
+from core.model import Stream
+from delivery.compose import Recipient, Sender, compile_segment, personalise
+from delivery.ledger import message_id
+
+SUBSCRIBERS = int(os.environ.get("RELAIS_BENCH_SUBSCRIBERS", "20000"))
+SEGMENTS = 300
+SENDER = Sender("lettre@resacoop.example", "RESACOOP", "contact@resacoop.example", "resaclic.resacoop.example")
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    segments = [rendered(1, f"seg{n}", 15 + n % 30, seed=n) for n in range(SEGMENTS)]  # 20–60 KB of HTML
+    t_render = time.perf_counter() - t0
+    html_kb = [len(s.html.encode()) / 1024 for s in segments]
+
+    t0 = time.perf_counter()
+    compiled = [
+        compile_segment(s, SENDER, Stream.NEWSLETTER, view_url="https://resacoop.example/lettres/1") for s in segments
+    ]
+    t_compile = time.perf_counter() - t0
+
+    links, now, total = _Links(), datetime.now(UTC), 0
+    t0 = time.perf_counter()
+    for sid in range(1, SUBSCRIBERS + 1):
+        mid = message_id(1, sid, secret="bench", domain=SENDER.domain)
+        r = Recipient(sid, f"membre{sid}@asso{sid % 500}.fr", mid)
+        total += len(personalise(compiled[sid % SEGMENTS], r, links, date=now, sender=SENDER))
+    t_personal = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print(f"\ncompose: {SUBSCRIBERS:,} subscribers over {SEGMENTS} segments")
+    print(
+        f"HTML per segment {min(html_kb):.0f}–{max(html_kb):.0f} KB; messages {total / SUBSCRIBERS / 1024:.0f} KB avg"
+    )
+    print("| stage                                   | seconds | per item |")
+    print("|-----------------------------------------|---------|----------|")
+    print(f"| stand-in rendering (300 segments)       | {t_render:>7.2f} | {1000 * t_render / SEGMENTS:>5.2f} ms |")
+    print(f"| compile_segment (300, serialised once)  | {t_compile:>7.2f} | {1000 * t_compile / SEGMENTS:>5.2f} ms |")
+    label = f"personalise ({SUBSCRIBERS:,} messages)"
+    print(f"| {label:<39} | {t_personal:>7.2f} | {1e6 * t_personal / SUBSCRIBERS:>5.0f} µs |")
+    print(f"| all Relais composition                  | {t_compile + t_personal:>7.2f} |          |")
+    print(f"peak memory {peak:.0f} MB; targets: composition <= 10 s, peak <= 500 MB")
+
+
+if __name__ == "__main__":
+    main()

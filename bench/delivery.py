@@ -1,0 +1,214 @@
+"""Relais's sending rate against Postfix's ``smtp-sink``, next to Postfix's own ``smtp-source`` in the same run.
+
+    python -m bench delivery                 # 20,000 messages of ~20 KB, 10 connections
+    RELAIS_BENCH_MESSAGES=2000 python -m bench delivery
+
+Each Relais run is a child process (a fresh SQLite ledger, 20,000 subscribers frozen, then ``send_issue`` over
+the SMTP pool), so its peak memory is its own. Only ``smtp-sink`` is started, never the Postfix mail system.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SINK = "/usr/sbin/smtp-sink"
+SOURCE = "/usr/sbin/smtp-source"
+MESSAGES = int(os.environ.get("RELAIS_BENCH_MESSAGES", "20000"))
+CONNECTIONS = int(os.environ.get("RELAIS_BENCH_CONNECTIONS", "10"))
+PROCESSES = int(os.environ.get("RELAIS_BENCH_PROCESSES", "2"))  # Relais's connections: PROCESSES x per-process
+DKIM_RSA_MESSAGES = int(os.environ.get("RELAIS_BENCH_RSA_MESSAGES", "2000"))  # pure-Python RSA: keep it short
+SIZE = 20 * 1024
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_port(port: int) -> None:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"smtp-sink did not listen on {port}")
+
+
+def _start_sink(port: int) -> subprocess.Popen[bytes]:
+    user = ["-u", "nobody"] if os.geteuid() == 0 else []
+    proc = subprocess.Popen([SINK, *user, f"127.0.0.1:{port}", "1024"], stdout=subprocess.DEVNULL)
+    _wait_port(port)
+    return proc
+
+
+def _smtp_source(port: int, messages: int) -> float:
+    cmd = [SOURCE, "-s", str(CONNECTIONS), "-l", str(SIZE), "-m", str(messages), "-f", "lettre@resacoop.example"]
+    t0 = time.perf_counter()
+    subprocess.run([*cmd, "-t", "membre@asso.fr", f"127.0.0.1:{port}"], check=True, capture_output=True)
+    return messages / (time.perf_counter() - t0)
+
+
+class _Links:
+    """Signed links as subscribers would make them (an HMAC each), so their cost is in the figure."""
+
+    def _sig(self, text: str) -> str:
+        mac = hmac.new(b"bench-secret", text.encode(), hashlib.sha256).digest()[:16]
+        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+    def unsubscribe_url(self, subscriber_id: int, stream: Any = None) -> str:
+        return f"https://resacoop.example/desinscription/{subscriber_id}.{stream}.{self._sig(f'u{subscriber_id}')}"
+
+    def preferences_url(self, subscriber_id: int) -> str:
+        return f"https://resacoop.example/preferences/{subscriber_id}.{self._sig(f'p{subscriber_id}')}"
+
+    def unsubscribe_mailto(self, subscriber_id: int, stream: Any = None) -> str:
+        return f"mailto:desinscription@resacoop.example?subject={subscriber_id}.{self._sig(f'm{subscriber_id}')}"
+
+
+class _NoBounces:
+    def record(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+def child(port: int, messages: int, dkim: str) -> dict[str, Any]:
+    """One Relais run in this process: set up a ledger, then time ``send_issue`` alone."""
+    from bench.newsletter import rendered
+    from core.clock import SystemClock
+    from core.model import DeliveryStatus, Issue, IssueKind
+    from delivery.compose import Sender
+    from delivery.dkim import Signer
+    from delivery.mailers.smtp import SmtpConfig, SmtpMailer
+    from delivery.seams import Segmentation
+    from delivery.send import SendConfig, SendContext, send_issue
+    from storage.database import Database
+    from storage.issues import IssueRepository
+    from storage.migrate import upgrade
+    from storage.tables import SubscriberRow
+
+    tmp = Path(tempfile.mkdtemp(prefix="relais-bench-"))
+    try:
+        db = Database(f"sqlite:///{tmp / 'relais.db'}")
+        upgrade(db)
+        with db.session() as s:
+            s.add_all(
+                SubscriberRow(
+                    email=f"membre{i}@asso{i % 500}.fr",
+                    status="confirmed",
+                    preferences={"streams": ["newsletter"]},
+                    locale="fr",
+                    soft_bounces=0,
+                    token_version=0,
+                )
+                for i in range(messages)
+            )
+        with db.session() as s:
+            issue = IssueRepository(s).save(Issue(kind=IssueKind.NEWSLETTER, title="n°1", subject="RESA'CLIC"))
+        assert issue.id is not None
+        segments = {k: rendered(issue.id, k, 9, seed=n) for n, k in enumerate(("a", "b", "c"))}
+        keys = list(segments)
+        signer = None
+        if dkim == "rsa":
+            key = tmp / "dkim.pem"
+            subprocess.run(
+                ["openssl", "genrsa", "-traditional", "-out", str(key), "2048"], check=True, capture_output=True
+            )
+            signer = Signer.from_file("resacoop.example", "relais", key, "rsa-sha256")
+        elif dkim == "ed25519":
+            import nacl.signing
+
+            key = tmp / "dkim.key"
+            key.write_bytes(base64.b64encode(bytes(nacl.signing.SigningKey.generate())))
+            signer = Signer.from_file("resacoop.example", "relais", key, "ed25519-sha256")
+        per_process = max(1, CONNECTIONS // PROCESSES)  # the same total connection count as smtp-source
+        mailer = SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=30, connections=per_process))
+        ctx = SendContext(
+            db=db,
+            mailer=mailer,
+            segmenter=lambda _i: Segmentation(segments, lambda sub: keys[(sub.id or 0) % 3]),
+            links=_Links(),
+            bounces=_NoBounces(),
+            clock=SystemClock(),
+            sender=Sender("lettre@resacoop.example", "RESACOOP", "", "resaclic.resacoop.example", "RESA'CLIC"),
+            secret="bench",
+            view_url=lambda i: f"https://resacoop.example/lettres/{i}",
+            signer=signer,
+            config=SendConfig(processes=PROCESSES),
+        )
+        t0 = time.perf_counter()
+        report = send_issue(ctx, issue.id)
+        seconds = time.perf_counter() - t0
+        mailer.close()
+        accepted = report.counts[DeliveryStatus.ACCEPTED]
+        return {
+            "messages": accepted,
+            "seconds": seconds,
+            "rate": accepted / seconds,
+            # the largest of this process and its forked senders (ru_maxrss is per process, in KB)
+            "peak_mb": max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+            / 1024,
+            "outcome": report.outcome,
+        }
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _relais(port: int, messages: int, dkim: str) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "bench.delivery", "child", str(port), str(messages), dkim]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    for tool in (SINK, SOURCE):
+        if not Path(tool).exists():
+            print(f"delivery benchmark skipped: {tool} not found (Debian package postfix)")
+            return
+    port = _free_port()
+    sink = _start_sink(port)
+    try:
+        source = _smtp_source(port, MESSAGES)
+        runs = [
+            ("Relais, DKIM off", _relais(port, MESSAGES, "off")),
+            ("Relais, DKIM Ed25519", _relais(port, MESSAGES, "ed25519")),
+            ("Relais, DKIM RSA-2048", _relais(port, min(MESSAGES, DKIM_RSA_MESSAGES), "rsa")),
+        ]
+        source_after = _smtp_source(port, MESSAGES)
+    finally:
+        sink.terminate()
+        sink.wait()
+    ref = (source + source_after) / 2
+    print(f"\ndelivery: ~20 KB messages to smtp-sink on 127.0.0.1, {CONNECTIONS} connections")
+    print(f"Relais: {PROCESSES} sender process(es) x {max(1, CONNECTIONS // PROCESSES)} connections")
+    rows = [("smtp-source (before)", MESSAGES, MESSAGES / source, source, "", ""),
+            ("smtp-source (after)", MESSAGES, MESSAGES / source_after, source_after, "", "")]  # fmt: skip
+    for name, r in runs:
+        rows.append(
+            (name, r["messages"], r["seconds"], r["rate"], f"{100 * r['rate'] / ref:.0f} %", f"{r['peak_mb']:.0f}")
+        )
+    print("| sender                   | messages | seconds |   msg/s | vs smtp-source | peak MB (largest process) |")
+    print("|--------------------------|----------|---------|---------|----------------|---------------------------|")
+    for name, n, sec, rate, ratio, peak in rows:
+        print(f"| {name:<24} | {n:>8} | {sec:>7.1f} | {rate:>7.0f} | {ratio:>14} | {peak:>25} |")
+    print("targets: Relais without DKIM >= 50 % of smtp-source; peak memory <= 300 MB")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "child":
+        print(json.dumps(child(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])))
+    else:
+        main()

@@ -1,0 +1,211 @@
+"""Messages, composed once per segment and personalised per subscriber in bytes.
+
+Per segment, :func:`compile_segment` builds the multipart/alternative body (text + HTML, UTF-8, 8bit with every
+line under 998 octets) and the headers every recipient shares, serialised once. Per subscriber,
+:func:`personalise` writes the few personal headers (Date, Message-ID, To, List-Unsubscribe…) and replaces the
+placeholders of :class:`core.message.Placeholder` in the body bytes: ~0.1 ms instead of ~15 ms of serialisation.
+Quoted-printable would be cheaper for nothing and could split a placeholder across a soft line break, so a part
+is 8bit, or (when a line cannot be wrapped) base64 with the placeholders substituted before encoding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+
+from core.message import Placeholder, RenderedSegment
+from core.model import Stream
+from delivery.seams import PersonalLinks
+
+MAX_LINE = 900  # octets; leaves room under SMTP's 998 for links substituted into a line
+_POLICY = SMTP.clone(max_line_length=998)
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who sends, from ``[network]``."""
+
+    from_address: str
+    from_name: str = ""
+    reply_to: str = ""
+    list_id: str = ""  # e.g. "resaclic.resacoop.example"
+    list_name: str = ""
+    feedback_sender: str = "relais"  # the Feedback-ID's SenderId
+
+    @property
+    def domain(self) -> str:
+        return self.from_address.rsplit("@", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledSegment:
+    key: str
+    stream: Stream
+    head: bytes  # the shared headers, CRLF-terminated
+    body: bytes  # from the blank line on, placeholders still in (empty when ``per_message``)
+    per_message: bytes | None  # a base64 fallback: the segment kept to re-encode for each subscriber
+    segment: RenderedSegment
+
+
+def wrap_lines(text: str, limit: int = MAX_LINE) -> str | None:
+    """Break lines longer than ``limit`` octets at a space (HTML and text treat a newline there as a space).
+
+    None when a line has no space to break at (then the part goes base64).
+    """
+    out: list[str] = []
+    for line in text.splitlines():
+        while len(line.encode("utf-8")) > limit:
+            cut = line.rfind(" ", 0, _char_limit(line, limit))
+            if cut <= 0:
+                return None
+            out.append(line[:cut])
+            line = line[cut + 1 :]
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _char_limit(line: str, limit: int) -> int:
+    """How many characters of ``line`` fit in ``limit`` octets of UTF-8."""
+    size = 0
+    for n, ch in enumerate(line):
+        size += len(ch.encode("utf-8"))
+        if size > limit:
+            return n
+    return len(line)
+
+
+def _header(name: str, value: str) -> bytes:
+    msg = EmailMessage(policy=_POLICY)
+    msg[name] = value
+    return msg.as_bytes().split(b"\r\n\r\n", 1)[0] + b"\r\n"
+
+
+def _fast_header(name: str, value: str) -> bytes:
+    """Plain ASCII values (addresses, URLs) are written as they are; anything else goes through ``email``."""
+    if value.isascii() and "\n" not in value and "\r" not in value and len(value) < 900:
+        return f"{name}: {value}\r\n".encode("ascii")
+    return _header(name, str(Address(addr_spec=value)) if name == "To" else value)
+
+
+_DATES: dict[datetime, bytes] = {}
+
+
+def _date(at: datetime) -> bytes:
+    """RFC 5322 dates, formatted once per second (a send writes thousands within the same one)."""
+    key = at.replace(microsecond=0)
+    found = _DATES.get(key)
+    if found is None:
+        _DATES.clear()
+        found = _DATES[key] = format_datetime(key).encode("ascii")
+    return found
+
+
+def compile_segment(segment: RenderedSegment, sender: Sender, stream: Stream, *, view_url: str) -> CompiledSegment:
+    """Serialise a rendered segment once; the issue's web page link is the same for everyone."""
+    text = segment.text.replace(Placeholder.VIEW_URL, view_url)
+    html = segment.html.replace(Placeholder.VIEW_URL, view_url)
+    wrapped_text, wrapped_html = wrap_lines(text), wrap_lines(html)
+    msg = EmailMessage(policy=_POLICY)
+    msg["Subject"] = segment.subject
+    msg["From"] = formataddr((sender.from_name, sender.from_address)) if sender.from_name else sender.from_address
+    if sender.reply_to:
+        msg["Reply-To"] = sender.reply_to
+    if sender.list_id:
+        label = sender.list_name or sender.list_id
+        msg["List-Id"] = f"{label} <{sender.list_id}>"
+    msg["Precedence"] = "bulk"
+    msg["Feedback-ID"] = f"{segment.issue_id}:{stream}:{sender.list_id or sender.domain}:{sender.feedback_sender}"
+    if wrapped_text is None or wrapped_html is None:
+        # A line with no space to break at: keep the segment and encode per subscriber (slow, but never wrong).
+        head = _strip_mime(msg.as_bytes())
+        return CompiledSegment(segment.key, stream, head, b"", b"base64", segment)
+    msg.set_content(wrapped_text, subtype="plain", charset="utf-8", cte="8bit")
+    msg.add_alternative(wrapped_html, subtype="html", charset="utf-8", cte="8bit")
+    raw = msg.as_bytes()
+    head, body = raw.split(b"\r\n\r\n", 1)
+    return CompiledSegment(segment.key, stream, head + b"\r\n", b"\r\n" + body, None, segment)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    subscriber_id: int
+    email: str
+    message_id: str
+
+
+def personal_values(links: PersonalLinks, r: Recipient, stream: Stream) -> dict[str, str]:
+    return {
+        Placeholder.UNSUBSCRIBE_URL: links.unsubscribe_url(r.subscriber_id, stream),
+        Placeholder.PREFERENCES_URL: links.preferences_url(r.subscriber_id),
+        Placeholder.EMAIL: r.email,
+    }
+
+
+_PLACEHOLDER = re.compile("|".join(re.escape(str(p)) for p in Placeholder).encode())
+
+
+def personalise(
+    compiled: CompiledSegment, r: Recipient, links: PersonalLinks, *, date: datetime, sender: Sender
+) -> bytes:
+    """The message for one subscriber, as bytes ready for SMTP (CRLF line ends)."""
+    values = personal_values(links, r, compiled.stream)
+    mailto = links.unsubscribe_mailto(r.subscriber_id, compiled.stream)
+    unsubscribe = f"<{values[Placeholder.UNSUBSCRIBE_URL]}>, <{mailto}>"
+    head = b"".join(
+        (
+            b"Date: " + _date(date) + b"\r\n",
+            b"Message-ID: " + r.message_id.encode("ascii") + b"\r\n",
+            _fast_header("To", r.email),
+            _fast_header("List-Unsubscribe", unsubscribe),
+            b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+            compiled.head,
+        )
+    )
+    if compiled.per_message is not None:
+        return head + _encode_base64(compiled.segment, values)
+    encoded = {str(k).encode(): v.encode("utf-8") for k, v in values.items()}
+    body = _PLACEHOLDER.sub(lambda m: encoded[m.group(0)], compiled.body)
+    return head + body
+
+
+def _encode_base64(segment: RenderedSegment, values: dict[str, str]) -> bytes:
+    def sub(s: str) -> str:
+        for k, v in values.items():
+            s = s.replace(k, v)
+        return s
+
+    msg = EmailMessage(policy=_POLICY)
+    msg.set_content(sub(segment.text), subtype="plain", charset="utf-8", cte="base64")
+    msg.add_alternative(sub(segment.html), subtype="html", charset="utf-8", cte="base64")
+    head, body = msg.as_bytes().split(b"\r\n\r\n", 1)
+    mime = [h for h in _unfold(head) if h.lower().startswith((b"content-", b"mime-"))]
+    return b"\r\n".join(mime) + b"\r\n\r\n" + body
+
+
+def _unfold(head: bytes) -> list[bytes]:
+    """Header fields of a serialised head, each with its continuation lines."""
+    fields: list[bytes] = []
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1] += b"\r\n" + line
+        else:
+            fields.append(line)
+    return fields
+
+
+def _strip_mime(raw: bytes) -> bytes:
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    kept = [h for h in _unfold(head) if not h.lower().startswith((b"content-", b"mime-"))]
+    return b"\r\n".join(kept) + b"\r\n"
+
+
+def compile_all(
+    segments: dict[str, RenderedSegment], sender: Sender, stream: Stream, view_url: Callable[[int], str]
+) -> dict[str, CompiledSegment]:
+    return {k: compile_segment(s, sender, stream, view_url=view_url(s.issue_id)) for k, s in segments.items()}

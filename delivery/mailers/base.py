@@ -1,0 +1,42 @@
+"""What the send loop needs from a mailer, and what a mailer answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class Verdict(StrEnum):
+    ACCEPTED = "accepted"  # 2xx after DATA: the relay took responsibility
+    TEMPORARY = "temporary"  # 4xx: try again later
+    PERMANENT = "permanent"  # 5xx: the address (or message) is refused for good
+    CONNECTION = "connection"  # dropped, refused or timed out: the message may not have been sent
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    verdict: Verdict
+    code: int | None = None
+    reply: str = ""
+
+    @classmethod
+    def from_code(cls, code: int, reply: str) -> SendResult:
+        if 200 <= code < 300:
+            return cls(Verdict.ACCEPTED, code, reply)
+        if 400 <= code < 500:
+            return cls(Verdict.TEMPORARY, code, reply)
+        return cls(Verdict.PERMANENT, code, reply)
+
+
+class Mailer(Protocol):
+    """Hands one message to the mail system. Must be safe to call from ``concurrency`` threads at once.
+
+    Never raises for a refused or failed message: the answer says what happened, per recipient.
+    """
+
+    concurrency: int
+
+    def send(self, envelope_from: str, recipient: str, message: bytes) -> SendResult: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,36 @@
+"""An in-memory mailer for tests: keeps what it was given, answers what it is told to."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from delivery.mailers.base import SendResult, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    envelope_from: str
+    recipient: str
+    message: bytes
+
+
+@dataclass
+class MemoryMailer:
+    """``answer(recipient)`` decides the result; by default everything is accepted."""
+
+    answer: Callable[[str], SendResult] = field(default=lambda _r: SendResult(Verdict.ACCEPTED, 250, "2.0.0 Ok"))
+    concurrency: int = 1
+    sent: list[Sent] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def send(self, envelope_from: str, recipient: str, message: bytes) -> SendResult:
+        result = self.answer(recipient)
+        if result.verdict is Verdict.ACCEPTED:
+            with self._lock:
+                self.sent.append(Sent(envelope_from, recipient, message))
+        return result
+
+    def close(self) -> None:
+        pass

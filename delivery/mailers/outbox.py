@@ -1,0 +1,40 @@
+"""The embedded default: each message becomes an ``.eml`` file a person can open.
+
+Files are written to a temporary name then renamed, so a crash never leaves half a message; the name is the
+Message-ID's local part, so a resend after a crash overwrites the same file rather than adding one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from delivery.mailers.base import SendResult, Verdict
+
+_MESSAGE_ID = re.compile(rb"^Message-ID:\s*<([^>@]+)@", re.IGNORECASE | re.MULTILINE)
+
+
+class OutboxMailer:
+    concurrency = 1
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, envelope_from: str, recipient: str, message: bytes) -> SendResult:
+        m = _MESSAGE_ID.search(message[:8192])
+        stem = m.group(1).decode("ascii", "replace") if m else f"message-{os.getpid()}-{id(message)}"
+        stem = re.sub(r"[^A-Za-z0-9._-]", "_", stem)
+        path = self.folder / f"{stem}.eml"
+        tmp = path.with_suffix(".tmp")
+        try:
+            envelope = f"X-Relais-Envelope-From: {envelope_from}\r\nX-Relais-Envelope-To: {recipient}\r\n"
+            tmp.write_bytes(envelope.encode("utf-8") + message)
+            tmp.replace(path)
+        except OSError as exc:
+            return SendResult(Verdict.TEMPORARY, None, f"outbox {self.folder}: {exc}")
+        return SendResult(Verdict.ACCEPTED, 250, f"written to {path.name}")
+
+    def close(self) -> None:
+        pass

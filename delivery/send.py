@@ -1,0 +1,396 @@
+"""The send loop: the one orchestrator of delivery.
+
+send_issue(issue)
+  = start        draft/scheduled → sending: segment, freeze recipients (one transaction);
+                 or, resuming: rows a crash left in ``sending`` → queued, flagged
+  | compile      each segment serialised once (delivery.compose)
+  | loop:  claim       a batch of queued rows above the checkpoint, or deferred rows now due
+           | recheck   unsubscribed / suppressed meanwhile → skipped
+           | pace      global and per-domain token buckets
+           | compose   personal headers + placeholders, in bytes (+ DKIM)
+           | send      over the mailer's pool, ``concurrency`` at once
+           | decide    2xx accepted, 4xx deferred with backoff, 5xx bounced (BounceSink), lost → retry
+           | record    group commit; a worker waits for its row before its next message
+           | watch     staff pause/cancel, error threshold, sending window
+  | finish       no row queued, sending or deferred → the issue is sent
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.clock import Clock
+from core.errors import InvalidInput
+from core.model import Delivery, DeliveryStatus, IssueStatus, Stream
+from core.states import move
+from delivery.compose import CompiledSegment, Recipient, Sender, compile_all, personalise
+from delivery.dkim import Signer
+from delivery.ledger import STREAM_OF, Outcome, decide, message_id, plan, still_eligible
+from delivery.limits import RateLimiter
+from delivery.mailers.base import Mailer
+from delivery.recorder import Recorder
+from delivery.seams import BounceSink, PersonalLinks, Segmentation, Segmenter
+from delivery.window import SendWindow
+from storage.database import Database
+from storage.deliveries import DeliveryRepository, Pending
+from storage.issues import IssueRepository
+from storage.subscribers import email_hash
+
+log = logging.getLogger("relais.delivery")
+
+
+@dataclass(frozen=True, slots=True)
+class SendConfig:
+    max_attempts: int = 5
+    error_threshold: float = 0.2  # share of bounced+failed among finished rows that pauses the issue
+    error_min_sample: int = 20  # … once at least this many rows finished in this run
+    rate_per_second: float = 0.0
+    domain_rates: dict[str, float] = field(default_factory=dict)
+    batch_size: int = 0  # 0: four times the mailer's concurrency
+    window: SendWindow | None = None
+    wait_for_retries: bool = True  # foreground: sleep until deferred rows are due; else return
+    processes: int = 1  # >1: forked sender processes share the queue by row id (one Python process is GIL-bound)
+
+
+@dataclass
+class SendContext:
+    """Everything the loop touches, injected (the composition root builds it: ``relais.wiring``)."""
+
+    db: Database
+    mailer: Mailer
+    segmenter: Segmenter
+    links: PersonalLinks
+    bounces: BounceSink
+    clock: Clock
+    sender: Sender
+    secret: str
+    view_url: Callable[[int], str]
+    config: SendConfig = field(default_factory=SendConfig)
+    signer: Signer | None = None
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+
+
+@dataclass
+class SendReport:
+    issue_id: int
+    outcome: str  # sent | paused | cancelled | outside_window | waiting_retry | too_late
+    counts: dict[DeliveryStatus, int]
+    frozen: int = 0  # rows created by this run
+    requeued: int = 0  # rows found in flight after a crash
+
+
+Progress = Callable[[dict[DeliveryStatus, int]], None]
+
+
+def send_issue(ctx: SendContext, issue_id: int, *, progress: Progress | None = None) -> SendReport:
+    """Send (or resume sending) an issue to its frozen recipients. Safe to run again at any time."""
+    started = _start(ctx, issue_id)
+    if isinstance(started, SendReport):
+        return started
+    stream, frozen, requeued = started
+    segments = compile_all(dict(ctx.segmenter(issue_id).segments), ctx.sender, stream, ctx.view_url)
+    if ctx.config.processes > 1:
+        _sharded(ctx, issue_id, stream, segments, progress)
+    run = _Run(ctx, issue_id, stream, segments, progress)
+    try:
+        outcome = run.loop()
+    finally:
+        run.close()
+    return SendReport(issue_id, outcome, _counts(ctx, issue_id), frozen, requeued)
+
+
+def _sharded(
+    ctx: SendContext, issue_id: int, stream: Stream, segments: dict[str, CompiledSegment], progress: Progress | None
+) -> None:
+    """Fork ``processes`` senders, each taking the rows whose id falls in its shard, until none is left to claim
+    now; the caller's own loop then handles retries and the end. A sender whose parent died stops claiming,
+    finishes what it holds and exits, so a restarted send meets only its in-flight rows."""
+    n = ctx.config.processes
+    parent = os.getpid()
+
+    def child(k: int) -> None:
+        ctx.db.engine.dispose(close=False)  # the parent's pooled connections are not ours to use
+        run = _Run(ctx, issue_id, stream, segments, None, shard=(k, n), parent=parent)
+        try:
+            run.loop()
+        finally:
+            run.close()
+
+    forking = multiprocessing.get_context("fork")
+    procs = [forking.Process(target=child, args=(k,), daemon=True) for k in range(n)]
+    for p in procs:
+        p.start()
+    while any(p.is_alive() for p in procs):
+        for p in procs:
+            p.join(timeout=0.25)
+        if progress is not None:
+            progress(_counts(ctx, issue_id))
+    failed = [p.exitcode for p in procs if p.exitcode]
+    if failed:
+        log.error("delivery.shard_failed", extra={"issue_id": issue_id, "exit_codes": failed})
+        with ctx.db.session() as s:  # rows a dead sender held: back to the queue, flagged
+            DeliveryRepository(s).requeue_in_flight(issue_id)
+
+
+def _start(ctx: SendContext, issue_id: int) -> tuple[Stream, int, int] | SendReport:
+    now = ctx.clock.now()
+    with ctx.db.session() as s:
+        issue = IssueRepository(s).get(issue_id)
+        repo = DeliveryRepository(s)
+        stream = STREAM_OF[issue.kind]
+        if issue.status in (IssueStatus.SENT, IssueStatus.CANCELLED, IssueStatus.PAUSED):
+            if issue.status is IssueStatus.PAUSED:
+                return SendReport(issue_id, "paused", repo.counts(issue_id))
+            raise InvalidInput(f"issue {issue_id} is {issue.status}: nothing to send")
+        if issue.status is IssueStatus.SENDING:
+            return stream, 0, repo.requeue_in_flight(issue_id)
+        if issue.not_after is not None and now > issue.not_after:
+            repo.set_issue(issue_id, move(issue.status, IssueStatus.CANCELLED))
+            log.warning("delivery.too_late", extra={"issue_id": issue_id})
+            return SendReport(issue_id, "too_late", repo.counts(issue_id))
+    if ctx.config.window and not ctx.config.window.is_open(now):
+        return SendReport(issue_id, "outside_window", _counts(ctx, issue_id))
+    segmentation = ctx.segmenter(issue_id)
+    with ctx.db.session() as s:
+        repo = DeliveryRepository(s)
+        rows = _plan(ctx, repo, issue_id, stream, segmentation, now)
+        frozen = repo.freeze(rows)  # the same transaction as the status change: all or nothing
+        repo.set_issue(issue_id, move(issue.status, IssueStatus.SENDING), started_at=now)
+    log.info("delivery.frozen", extra={"issue_id": issue_id, "recipients": frozen})
+    return stream, frozen, 0
+
+
+def _plan(
+    ctx: SendContext, repo: DeliveryRepository, issue_id: int, stream: Stream, seg: Segmentation, now: datetime
+) -> list[Delivery]:
+    hashes = repo.suppressed_hashes()
+    return plan(
+        issue_id,
+        stream,
+        repo.confirmed_subscribers(),
+        segment_of=seg.segment_of,
+        is_suppressed=lambda e: email_hash(e) in hashes,
+        message_id_of=lambda sid: message_id(issue_id, sid, secret=ctx.secret, domain=ctx.sender.domain),
+        now=now,
+    )
+
+
+def audience(ctx: SendContext, issue_id: int) -> dict[str, int]:
+    """Who would receive the issue if it started now, per segment (nothing is written)."""
+    with ctx.db.session() as s:
+        issue = IssueRepository(s).get(issue_id)
+        rows = _plan(
+            ctx, DeliveryRepository(s), issue_id, STREAM_OF[issue.kind], ctx.segmenter(issue_id), ctx.clock.now()
+        )
+    out: dict[str, int] = {}
+    for d in rows:
+        out[d.segment] = out.get(d.segment, 0) + 1
+    return out
+
+
+def _counts(ctx: SendContext, issue_id: int) -> dict[DeliveryStatus, int]:
+    with ctx.db.session() as s:
+        return DeliveryRepository(s).counts(issue_id)
+
+
+class _Run:
+    """One pass of the loop for one issue: the executor, the recorder and the run's statistics."""
+
+    def __init__(
+        self,
+        ctx: SendContext,
+        issue_id: int,
+        stream: Stream,
+        segments: dict[str, CompiledSegment],
+        progress: Progress | None,
+        *,
+        shard: tuple[int, int] | None = None,
+        parent: int | None = None,
+    ) -> None:
+        self.shard, self.parent = shard, parent
+        self.ctx, self.issue_id, self.stream, self.segments, self.progress = ctx, issue_id, stream, segments, progress
+        self.concurrency = max(1, ctx.mailer.concurrency)
+        self.batch = ctx.config.batch_size or max(100, 4 * self.concurrency)
+        self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="relais-send")
+        self.slots = threading.BoundedSemaphore(self.concurrency)
+        self.recorder = Recorder(ctx.db, ctx.bounces)
+        self.limiter = RateLimiter(ctx.config.rate_per_second, ctx.config.domain_rates)
+        self.checkpoint = 0
+        self.finished = 0
+        self.errors = 0
+        self.lock = threading.Lock()
+        self.futures: set[Future[Outcome]] = set()
+        self.failure: BaseException | None = None
+        self.reported = 0.0
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.recorder.close()
+
+    def loop(self) -> str:
+        while True:
+            stop = self._should_stop()
+            if stop:
+                self._drain()
+                return stop
+            claimed = self._claim()
+            if claimed:
+                self._dispatch(claimed)
+                self._report()
+                continue
+            self._drain()
+            if self.shard is not None:
+                return "shard_done"  # the parent's own loop takes retries and the end
+            with self.ctx.db.session() as s:
+                repo = DeliveryRepository(s)
+                counts = repo.counts(self.issue_id)
+                if counts[DeliveryStatus.SENDING]:
+                    return "sending_elsewhere"  # our own rows are all recorded: another process holds these
+                if counts[DeliveryStatus.QUEUED]:
+                    self.checkpoint = 0  # rows handed back below the checkpoint: take them again
+                    continue
+                status = repo.issue_status(self.issue_id)
+                if status is not IssueStatus.SENDING:  # paused or cancelled by staff meanwhile
+                    return str(status)
+                if not counts[DeliveryStatus.DEFERRED]:
+                    repo.set_issue(self.issue_id, move(status, IssueStatus.SENT), sent_at=self.ctx.clock.now())
+                    self._report(force=True)
+                    return "sent"
+                due = repo.next_due(self.issue_id)
+            if not self.ctx.config.wait_for_retries:
+                return "waiting_retry"
+            wait = (due - self.ctx.clock.now()).total_seconds() if due else 0.0
+            self.checkpoint = 0
+            if wait > 0:
+                self.ctx.sleep(wait)
+
+    def _should_stop(self) -> str | None:
+        if self.failure is not None:
+            raise self.failure
+        if self.parent is not None and os.getppid() != self.parent:
+            return "parent_gone"
+        with self.ctx.db.session() as s:
+            repo = DeliveryRepository(s)
+            status = repo.issue_status(self.issue_id)
+            if status is IssueStatus.SENDING and self._over_threshold():
+                repo.set_issue(self.issue_id, move(status, IssueStatus.PAUSED))
+                log.warning("delivery.paused_on_errors", extra={"issue_id": self.issue_id, "errors": self.errors})
+                return "paused"
+        if status is IssueStatus.PAUSED:
+            return "paused"
+        if status is IssueStatus.CANCELLED:
+            return "cancelled"
+        window = self.ctx.config.window
+        if window and not window.is_open(self.ctx.clock.now()):
+            return "outside_window"
+        return None
+
+    def _over_threshold(self) -> bool:
+        with self.lock:
+            n, e = self.finished, self.errors
+        return n >= self.ctx.config.error_min_sample and e / n > self.ctx.config.error_threshold
+
+    def _claim(self) -> list[Pending]:
+        """Take a batch; rows whose subscriber left or was suppressed meanwhile are skipped, not sent."""
+        now = self.ctx.clock.now()
+        with self.ctx.db.session() as s:
+            repo = DeliveryRepository(s)
+            rows = repo.pending(self.issue_id, after_id=self.checkpoint, limit=self.batch, now=now, shard=self.shard)
+            if not rows:
+                return []
+            hashes = repo.suppressed_hashes()
+            go, changes = [], []
+            for p in rows:
+                d = p.delivery
+                assert d.id is not None
+                if d.status is DeliveryStatus.QUEUED:
+                    self.checkpoint = max(self.checkpoint, d.id)
+                ok = p.subscriber_status is not None and still_eligible(
+                    p.subscriber_status, p.streams, self.stream, email_hash(d.email) in hashes
+                )
+                if ok and d.segment in self.segments:
+                    move(d.status, DeliveryStatus.SENDING)
+                    changes.append({"id": d.id, "status": "sending", "attempts": d.attempts + 1, "sending_at": now})
+                    d.attempts += 1
+                    go.append(p)
+                else:
+                    reason = "unsubscribed or suppressed before sending" if ok is False else "segment gone"
+                    move(d.status, DeliveryStatus.SKIPPED)
+                    changes.append({"id": d.id, "status": "skipped", "smtp_reply": reason, "finished_at": now})
+            repo.write(changes)
+        return go
+
+    def _dispatch(self, rows: list[Pending]) -> None:
+        """Pace the batch: messages whose domain may go now go first; wait only when none can."""
+        waiting = list(rows)
+        while waiting:
+            now = self.ctx.monotonic()
+            ready = next((p for p in waiting if self.limiter.delay(p.delivery.email, now) == 0), None)
+            if ready is None:
+                self.ctx.sleep(min(self.limiter.delay(p.delivery.email, now) for p in waiting))
+                continue
+            waiting.remove(ready)
+            self.limiter.take(ready.delivery.email, now)
+            message = self._compose(ready)
+            self.slots.acquire()
+            fut = self.pool.submit(self._send_one, ready, message)
+            self.futures.add(fut)
+            fut.add_done_callback(self._done)
+
+    def _compose(self, p: Pending) -> bytes:
+        d = p.delivery
+        assert d.subscriber_id is not None
+        r = Recipient(d.subscriber_id, d.email, d.message_id)
+        data = personalise(
+            self.segments[d.segment], r, self.ctx.links, date=self.ctx.clock.now(), sender=self.ctx.sender
+        )
+        return self.ctx.signer.sign(data) if self.ctx.signer else data
+
+    def _send_one(self, p: Pending, message: bytes) -> Outcome:
+        try:
+            d = p.delivery
+            assert d.id is not None
+            result = self.ctx.mailer.send(self.ctx.sender.from_address, d.email, message)
+            outcome = decide(
+                d.id, result, attempts=d.attempts, max_attempts=self.ctx.config.max_attempts, now=self.ctx.clock.now()
+            )
+            self.recorder.record(outcome, d.subscriber_id)
+            return outcome
+        finally:
+            self.slots.release()
+
+    def _done(self, fut: Future[Outcome]) -> None:
+        with self.lock:
+            self.futures.discard(fut)
+            exc = fut.exception()
+            if exc is not None:
+                self.failure = exc
+                return
+            o = fut.result()
+            if o.status is not DeliveryStatus.DEFERRED:
+                self.finished += 1
+                self.errors += o.status in (DeliveryStatus.BOUNCED, DeliveryStatus.FAILED)
+
+    def _drain(self) -> None:
+        for _ in range(self.concurrency):
+            self.slots.acquire()
+        for _ in range(self.concurrency):
+            self.slots.release()
+        if self.failure is not None:
+            raise self.failure
+
+    def _report(self, *, force: bool = False) -> None:
+        """At most a few times a second: counting the ledger is a query."""
+        now = self.ctx.monotonic()
+        if self.progress is not None and (force or now - self.reported >= 0.25):
+            self.reported = now
+            self.progress(_counts(self.ctx, self.issue_id))

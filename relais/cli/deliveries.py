@@ -1,0 +1,145 @@
+"""``relais deliveries``: the ledger of an issue, and staff's levers; and the ``send`` command.
+
+``send`` is registered as ``relais send`` for now; it belongs under ``relais digest send`` once the digest's CLI
+exists.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from core.errors import InvalidInput
+from core.model import DeliveryStatus, IssueKind
+from delivery import control
+from delivery.ledger import STREAM_OF
+from delivery.proof import send_test
+from delivery.send import audience, send_issue
+from relais.cli.context import console, services
+from relais.cli.output import emit
+from relais.wiring import delivery_seams, make_send_context
+from storage.deliveries import DeliveryRepository
+from storage.issues import IssueRepository
+
+app = typer.Typer(help="The delivery ledger: who got which issue, and the send's controls.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    issue: int = typer.Argument(..., help="Issue id."),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Every ledger row of an issue: subscriber email, status, SMTP reply, times."""
+    svc = services(ctx)
+    with svc.db.session() as s:
+        IssueRepository(s).get(issue)
+        entries = DeliveryRepository(s).ledger(issue)
+    rows: list[dict[str, Any]] = [
+        {**{f: getattr(e.delivery, f) for f in e.delivery.__slots__}, "requeued_after_crash": e.requeued_after_crash}
+        for e in entries
+    ]
+    emit(
+        fmt,
+        rows,
+        title=f"deliveries of issue {issue}",
+        columns=["id", "email", "segment", "status", "attempts", "smtp reply", "finished"],
+        row=lambda r: [
+            r["id"],
+            r["email"],
+            r["segment"],
+            r["status"],
+            r["attempts"],
+            r["smtp_reply"],
+            r["finished_at"],
+        ],
+    )
+
+
+@app.command("pause")
+def pause_cmd(ctx: typer.Context, issue: int = typer.Argument(...)) -> None:
+    """Pause a send: it stops after its current batch."""
+    control.pause(services(ctx).db, issue)
+    console.print(f"issue {issue}: paused")
+
+
+@app.command("resume")
+def resume_cmd(ctx: typer.Context, issue: int = typer.Argument(...)) -> None:
+    """Resume a paused send (run ``relais send ISSUE`` or let the scheduler carry on)."""
+    control.resume(services(ctx).db, issue)
+    console.print(f"issue {issue}: sending again")
+
+
+@app.command("cancel")
+def cancel_cmd(ctx: typer.Context, issue: int = typer.Argument(...)) -> None:
+    """Cancel a send for good: messages not sent yet are skipped."""
+    svc = services(ctx)
+    skipped = control.cancel(svc.db, issue, svc.clock.now())
+    console.print(f"issue {issue}: cancelled, {skipped} message(s) will not be sent")
+
+
+def _parse_at(text: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"--at must be an ISO date and time such as 2026-12-01T09:00+01:00, not {text!r}") from None
+    if at.tzinfo is None:
+        raise InvalidInput("--at needs a time zone offset, e.g. 2026-12-01T09:00+01:00")
+    return at.astimezone(UTC)
+
+
+_TEST_TO = typer.Option(None, "--test-to", help="Send a test copy to this address (repeatable).")
+
+
+def send(
+    ctx: typer.Context,
+    issue: int = typer.Argument(..., help="Issue id."),
+    at: str | None = typer.Option(None, "--at", help="Schedule instead: ISO time with offset."),
+    test_to: list[str] | None = _TEST_TO,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Send an issue now with a progress bar (resumes after a crash), schedule it with --at, or --test-to."""
+    svc = services(ctx)
+    if at is not None:
+        when = _parse_at(at)
+        control.schedule(svc.db, issue, when)
+        console.print(f"issue {issue}: scheduled for {when.isoformat()}")
+        return
+    segmenter, links, bounces = delivery_seams(svc)
+    sctx = make_send_context(svc, segmenter=segmenter, links=links, bounces=bounces)
+    try:
+        with svc.db.session() as s:
+            found = IssueRepository(s).get(issue)
+        if test_to:
+            for addr, seg, result in send_test(sctx, issue, test_to, STREAM_OF[IssueKind(found.kind)]):
+                console.print(f"test copy ({seg}) to {addr}: {result.verdict} {result.code or ''} {result.reply}")
+            return
+        if found.status in ("draft", "scheduled") and not yes:
+            sizes = audience(sctx, issue)
+            console.print(f"issue {issue}: {sum(sizes.values())} recipient(s) in {len(sizes)} segment(s)")
+            typer.confirm("Send now?", abort=True)
+        _foreground(sctx, issue)
+    finally:
+        sctx.mailer.close()
+
+
+def _foreground(sctx: Any, issue: int) -> None:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(f"issue {issue}", total=None)
+
+        def progress(counts: dict[DeliveryStatus, int]) -> None:
+            total = sum(counts.values())
+            done = (
+                total - counts[DeliveryStatus.QUEUED] - counts[DeliveryStatus.SENDING] - counts[DeliveryStatus.DEFERRED]
+            )
+            bar.update(task, total=total, completed=done)
+
+        report = send_issue(sctx, issue, progress=progress)
+    summary = ", ".join(f"{n} {st}" for st, n in report.counts.items() if n)
+    console.print(f"issue {issue}: {report.outcome} ({summary or 'no recipient'})")
+    if report.requeued:
+        console.print(f"{report.requeued} message(s) were in flight at a crash and may have been sent twice")

@@ -1,0 +1,79 @@
+"""The demo part of ``relais up`` (``[demo] enabled = true`` in the bundled config): what editors and staff
+would do by hand on a first morning, done once so that a fresh machine shows the whole flow.
+
+    import demo subscribers (confirmed, legal basis "démonstration") | approve the collected items as the demo
+    editor | build the newsletter | approve it for now | send it to the configured mailer (the outbox)
+
+Each step does nothing when its work is already done, so ``relais up`` can run again.
+"""
+
+from __future__ import annotations
+
+from core.errors import InvalidInput
+from core.model import IssueStatus, ItemStatus, Role
+from relais.wiring import Services, build_subscribers, digest_service
+from storage.issues import IssueRepository
+from storage.items import ItemRepository
+from storage.subscribers import SubscriberRepository
+from storage.users import UserRepository
+from subscribers.importer import import_csv
+
+DEMO_EDITOR = "demo"
+
+
+def subscribers(svc: Services) -> str:
+    with svc.db.session() as s:
+        if SubscriberRepository(s).find():
+            return "subscribers already present"
+    path = svc.settings.resolve(svc.settings.demo.subscribers_csv)
+    kit = build_subscribers(svc)
+    report = import_csv(
+        svc.db, svc.clock, path.read_bytes(), kit.choices, confirmed=True, basis="démonstration (données fictives)"
+    )
+    return f"{report.created} demo subscribers imported from {path.name}"
+
+
+def approve(svc: Services) -> str:
+    from curation.service import Curator
+
+    with svc.db.session() as s:
+        new = [i.id for i in ItemRepository(s).find(status=ItemStatus.NEW) if i.id is not None]
+    if not new:
+        return "no new item to approve"
+    Curator(svc.db, svc.clock, svc.settings.taxonomy).approve(new, actor=DEMO_EDITOR)
+    return f"{len(new)} collected items approved by the demo editor"
+
+
+def newsletter(svc: Services) -> str:
+    digest = digest_service(svc)
+    with svc.db.session() as s:
+        drafts = IssueRepository(s).find(status=IssueStatus.DRAFT)
+    if drafts:
+        issue = drafts[0]
+    else:
+        try:
+            issue = digest.build_newsletter(by=DEMO_EDITOR, editorial=EDITORIAL)
+        except InvalidInput as exc:
+            return f"no newsletter: {exc}"
+    assert issue.id is not None
+    digest.approve(issue.id, at=svc.clock.now())
+    return f"{issue.title} approved for sending ({len(issue.entries)} items)"
+
+
+def admin_account(svc: Services) -> str:
+    """A fresh install has nobody to log in: make one admin and print the password once."""
+    from admin.accounts import add_user, generate_password
+
+    with svc.db.session() as s:
+        if UserRepository(s).find():
+            return "accounts exist (relais users list)"
+    email = svc.settings.demo.admin_email
+    password = generate_password()
+    add_user(svc.db, email, Role.ADMIN, password, now=svc.clock.now())
+    return f"admin account created: {email} / {password}  (shown once; change it with 'relais users passwd')"
+
+
+EDITORIAL = (
+    "Bonjour à toutes et à tous,\n\nVoici les appels à projets, événements, formations et offres repérés ce mois-ci "
+    "par l'équipe. Bonne lecture, et n'hésitez pas à nous signaler vos propres actualités !"
+)

@@ -1,0 +1,110 @@
+"""Composing once per segment and personalising in bytes gives the same message a full composition would."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import UTC, datetime
+from email.message import EmailMessage
+
+from core.message import Placeholder, RenderedSegment
+from core.model import Stream
+from delivery.compose import MAX_LINE, Recipient, compile_segment, personalise, wrap_lines
+from tests.delivery.fakes import SENDER, FakeLinks, segment
+
+WHEN = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+ALICE = Recipient(42, "alice@asso.fr", "<relais.1.42.0badcafe@resacoop.example>")
+
+
+def _parse(data: bytes) -> EmailMessage:
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def _body(msg: EmailMessage, kind: str) -> str:
+    part = msg.get_body((kind,))
+    assert part is not None
+    return str(part.get_content())  # type: ignore[attr-defined]
+
+
+def test_every_header_a_newsletter_needs() -> None:
+    compiled = compile_segment(segment(1, "a"), SENDER, Stream.NEWSLETTER, view_url="https://resacoop.example/l/1")
+    msg = _parse(personalise(compiled, ALICE, FakeLinks(), date=WHEN, sender=SENDER))
+    assert msg["From"] == "RESACOOP <lettre@resacoop.example>"
+    assert msg["Reply-To"] == "contact@resacoop.example"
+    assert msg["To"] == "alice@asso.fr"
+    assert msg["Message-ID"] == ALICE.message_id
+    assert msg["Date"] == "Mon, 02 Nov 2026 08:00:00 +0000"
+    assert msg["Subject"] == "RESA'CLIC — a"
+    assert msg["List-Id"] == "RESA'CLIC <resaclic.resacoop.example>"
+    assert msg["List-Unsubscribe"] == (
+        "<https://resacoop.example/d/42/newsletter>, <mailto:desinscription@resacoop.example?subject=u42>"
+    )
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["Precedence"] == "bulk"
+    assert msg["Feedback-ID"] == "1:newsletter:resaclic.resacoop.example:relais"
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert all(
+        p.get_content_charset() == "utf-8" and p["Content-Transfer-Encoding"] == "8bit" for p in msg.iter_parts()
+    )
+
+
+def test_placeholders_are_replaced_in_both_parts() -> None:
+    compiled = compile_segment(segment(1, "a"), SENDER, Stream.NEWSLETTER, view_url="https://resacoop.example/l/1")
+    msg = _parse(personalise(compiled, ALICE, FakeLinks(), date=WHEN, sender=SENDER))
+    html, text = _body(msg, "html"), _body(msg, "plain")
+    assert 'href="https://resacoop.example/d/42/newsletter"' in html
+    assert 'href="https://resacoop.example/p/42"' in html
+    assert "envoyé à alice@asso.fr" in html
+    assert 'href="https://resacoop.example/l/1"' in html
+    assert "Se désinscrire : https://resacoop.example/d/42/newsletter" in text
+    assert "RELAISx" not in html + text
+
+
+def test_two_subscribers_differ_only_by_their_personal_parts() -> None:
+    compiled = compile_segment(segment(1, "a"), SENDER, Stream.NEWSLETTER, view_url="v")
+    bob = Recipient(43, "bob@asso.fr", "<relais.1.43.00000000@resacoop.example>")
+    a = personalise(compiled, ALICE, FakeLinks(), date=WHEN, sender=SENDER)
+    b = personalise(compiled, bob, FakeLinks(), date=WHEN, sender=SENDER)
+    neutral = (
+        a.replace(b"alice@asso.fr", b"X")
+        .replace(b"/42", b"/N")
+        .replace(b"u42", b"uN")
+        .replace(ALICE.message_id.encode(), b"M")
+    )
+    assert neutral == b.replace(b"bob@asso.fr", b"X").replace(b"/43", b"/N").replace(b"u43", b"uN").replace(
+        bob.message_id.encode(), b"M"
+    )
+
+
+def test_long_lines_are_wrapped_below_998_octets() -> None:
+    long_line = " ".join(["coopération"] * 400)  # ~4,800 octets on one line
+    seg = RenderedSegment(1, "a", "s", f"<p>{long_line} {Placeholder.EMAIL}</p>", long_line)
+    data = personalise(
+        compile_segment(seg, SENDER, Stream.NEWSLETTER, view_url="v"), ALICE, FakeLinks(), date=WHEN, sender=SENDER
+    )
+    assert max(len(line) for line in data.split(b"\r\n")) < 998
+    assert _body(_parse(data), "html").split() == f"<p>{long_line} alice@asso.fr</p>".split()
+
+
+def test_a_line_that_cannot_be_wrapped_goes_base64_and_keeps_its_placeholders_right() -> None:
+    unbreakable = "x" * 3_000
+    seg = RenderedSegment(1, "a", "s", f"<p>{unbreakable}{Placeholder.EMAIL}</p>", "texte")
+    compiled = compile_segment(seg, SENDER, Stream.NEWSLETTER, view_url="v")
+    data = personalise(compiled, ALICE, FakeLinks(), date=WHEN, sender=SENDER)
+    msg = _parse(data)
+    assert msg.get_body(("html",))["Content-Transfer-Encoding"] == "base64"  # type: ignore[index]
+    assert _body(msg, "html").strip() == f"<p>{unbreakable}alice@asso.fr</p>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert max(len(line) for line in data.split(b"\r\n")) < 998
+
+
+def test_wrap_lines_counts_octets_not_characters() -> None:
+    text = " ".join(["é" * 10] * 200)  # 20 octets a word
+    wrapped = wrap_lines(text)
+    assert wrapped is not None
+    assert all(len(line.encode()) <= MAX_LINE for line in wrapped.splitlines())
+    assert wrapped.split() == text.split()
+    assert wrap_lines("y" * 2_000) is None
