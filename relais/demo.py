@@ -10,10 +10,9 @@ Each step does nothing when its work is already done, so ``relais up`` can run a
 from __future__ import annotations
 
 from core.errors import InvalidInput
-from core.model import IssueStatus, ItemStatus, Role
+from core.model import IssueStatus, Role
 from relais.wiring import Services, build_subscribers, digest_service
 from storage.issues import IssueRepository
-from storage.items import ItemRepository
 from storage.subscribers import SubscriberRepository
 from storage.users import UserRepository
 from subscribers.importer import import_csv
@@ -31,17 +30,6 @@ def subscribers(svc: Services) -> str:
         svc.db, svc.clock, path.read_bytes(), kit.choices, confirmed=True, basis="démonstration (données fictives)"
     )
     return f"{report.created} demo subscribers imported from {path.name}"
-
-
-def approve(svc: Services) -> str:
-    from curation.service import Curator
-
-    with svc.db.session() as s:
-        new = [i.id for i in ItemRepository(s).find(status=ItemStatus.NEW) if i.id is not None]
-    if not new:
-        return "no new item to approve"
-    Curator(svc.db, svc.clock, svc.settings.taxonomy).approve(new, actor=DEMO_EDITOR)
-    return f"{len(new)} collected items approved by the demo editor"
 
 
 def newsletter(svc: Services) -> str:
