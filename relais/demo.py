@@ -29,7 +29,7 @@ def subscribers(svc: Services) -> str:
     report = import_csv(
         svc.db, svc.clock, path.read_bytes(), kit.choices, confirmed=True, basis="démonstration (données fictives)"
     )
-    return f"{report.created} demo subscribers imported from {path.name}"
+    return f"{report.count('created')} demo subscribers imported from {path.name}"
 
 
 def newsletter(svc: Services) -> str:
