@@ -1,0 +1,111 @@
+"""The triage queue's query: items filtered by kind, source, status, tag, territory, deadline window and text.
+
+Newest first (collected_at, id). Filters map to indexed columns where they can; the tag filter reads the JSON
+list (json_each on SQLite, ``@>`` on PostgreSQL's JSONB); text search is LIKE/ILIKE on title and summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, TextClause, and_, exists, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from core.model import Item, ItemKind, ItemStatus
+from storage.items import ItemRepository, to_item
+from storage.tables import ItemRow, ItemSourceRow
+
+COUNT_CAP = 10_000  # beyond this the page says "10 000+": counting 100,000 rows on each page costs for nothing
+
+
+@dataclass(frozen=True, slots=True)
+class TriageQuery:
+    status: ItemStatus | None = ItemStatus.NEW
+    kind: ItemKind | None = None
+    source_id: int | None = None
+    tag: str | None = None
+    territory: str | None = None
+    deadline_from: date | None = None
+    deadline_to: date | None = None
+    text: str | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class TriagePage:
+    items: list[Item]
+    total: int  # capped at COUNT_CAP
+    capped: bool
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def conditions(q: TriageQuery, dialect: str) -> list[ColumnElement[bool] | TextClause]:
+    where: list[ColumnElement[bool] | TextClause] = []
+    if q.status is not None:
+        where.append(ItemRow.status == str(q.status))
+    if q.kind is not None:
+        where.append(ItemRow.kind == str(q.kind))
+    if q.territory:
+        where.append(ItemRow.territory == q.territory)
+    if q.deadline_from is not None:
+        where.append(ItemRow.deadline >= q.deadline_from)
+    if q.deadline_to is not None:
+        where.append(ItemRow.deadline <= q.deadline_to)
+    if q.source_id is not None:
+        where.append(exists().where(and_(ItemSourceRow.item_id == ItemRow.id, ItemSourceRow.source_id == q.source_id)))
+    if q.tag:
+        if dialect == "postgresql":
+            where.append(text("items.tags @> jsonb_build_array(CAST(:tag AS text))").bindparams(tag=q.tag))
+        else:
+            where.append(text("EXISTS (SELECT 1 FROM json_each(items.tags) WHERE value = :tag)").bindparams(tag=q.tag))
+    if q.text and q.text.strip():
+        for word in q.text.split()[:5]:
+            pattern = f"%{_like_escape(word)}%"
+            where.append(or_(ItemRow.title.ilike(pattern, escape="\\"), ItemRow.summary.ilike(pattern, escape="\\")))
+    return where
+
+
+def find_page(session: Session, q: TriageQuery) -> TriagePage:
+    dialect = session.get_bind().dialect.name
+    where = conditions(q, dialect)
+    page = max(1, q.page)
+    rows_q = (
+        select(ItemRow)
+        .where(*where)
+        .order_by(ItemRow.collected_at.desc(), ItemRow.id.desc())
+        .limit(q.per_page)
+        .offset((page - 1) * q.per_page)
+    )
+    rows = list(session.scalars(rows_q))
+    capped_ids = select(ItemRow.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    total = int(session.scalar(select(func.count()).select_from(capped_ids)) or 0)
+    sources = ItemRepository(session).sources_of([r.id for r in rows])
+    return TriagePage(
+        items=[to_item(r, sources.get(r.id, [])) for r in rows],
+        total=min(total, COUNT_CAP),
+        capped=total > COUNT_CAP,
+        page=page,
+        per_page=q.per_page,
+    )
+
+
+def ids_matching(session: Session, q: TriageQuery, limit: int = 1_000) -> list[int]:
+    """Ids of the items a filter selects (for "approve all shown"), newest first."""
+    where = conditions(q, session.get_bind().dialect.name)
+    stmt = select(ItemRow.id).where(*where).order_by(ItemRow.collected_at.desc(), ItemRow.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
