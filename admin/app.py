@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from admin import auth, dashboard, item_editor, items
+from admin import auth, dashboard, item_editor, items, sources, users
 from admin.auth import UserMiddleware
 from admin.security import SecurityHeadersMiddleware
 from admin.web import STATIC, WebContext, ctx_of, render
@@ -27,7 +27,14 @@ from storage.migrate import current_revision
 __all__ = ["ROUTE_MODULES", "WebContext", "create_app"]
 
 # Page modules, each with routes(); a capability adds its module here.
-ROUTE_MODULES: list[Callable[[], list[BaseRoute]]] = [auth.routes, dashboard.routes, items.routes, item_editor.routes]
+ROUTE_MODULES: list[Callable[[], list[BaseRoute]]] = [
+    auth.routes,
+    dashboard.routes,
+    items.routes,
+    item_editor.routes,
+    sources.routes,
+    users.routes,
+]
 
 SESSION_MAX_AGE = 12 * 3600
 

@@ -75,8 +75,16 @@ def seed(db: Database, now: datetime) -> list[int]:
                     territory=territory,
                     tags=tags,
                     suggested_tags=[SuggestedTag(t, r) for t, r in suggested],
-                    sources=[ItemSource(src.id, f"guid-{n}", url=f"https://example.org/items/{n}",
-                                        first_seen_at=now, last_seen_at=now, official=src.official)],  # fmt: skip
+                    sources=[
+                        ItemSource(
+                            src.id,
+                            f"guid-{n}",
+                            url=f"https://example.org/items/{n}",
+                            first_seen_at=now,
+                            last_seen_at=now,
+                            official=src.official,
+                        )
+                    ],
                 )
             )
             assert item.id is not None
