@@ -100,7 +100,9 @@ def parse_date(raw: str, *, label: str, today: date, allow_past: bool) -> date |
         except ValueError:
             continue
     if value is None:
-        parsed = dateparser.parse(text, languages=["fr", "en"], settings={"STRICT_PARSING": True})
+        # Relative words ("demain", "dans 3 jours") count from the injected today, not the machine's clock.
+        base = datetime(today.year, today.month, today.day, 12)  # dateparser wants a naive base
+        parsed = dateparser.parse(text, languages=["fr", "en"], settings={"RELATIVE_BASE": base})
         value = parsed.date() if parsed else None
     if value is None:
         raise InvalidInput(f"{label} : date illisible « {text} » (format attendu : JJ/MM/AAAA)")
