@@ -50,7 +50,7 @@ def change_status(item: Item, target: ItemStatus, *, actor: str, now: datetime) 
 
 def apply_edit(item: Item, changes: dict[str, Any]) -> tuple[Item, dict[str, Any]]:
     """Validated changes applied; ``field_origins`` records the editor as the origin of each changed field."""
-    after = replace(item, tags=list(item.tags), field_origins=dict(item.field_origins), **changes)
+    after = replace(item, **{"tags": list(item.tags), **changes, "field_origins": dict(item.field_origins)})
     logged = diff(item, after, list(changes))
     for name in logged:
         after.field_origins[name] = "editor"

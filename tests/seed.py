@@ -53,11 +53,16 @@ def seed(db: Database, now: datetime) -> list[int]:
     today = now.date()
     with db.session() as s:
         srcs = SourceRepository(s)
-        rss = srcs.save(Source("Agence des financements (RSS)", "https://example.org/financements.rss",
-                               SourceKind.FEED, ItemKind.FUNDING, official=True))  # fmt: skip
-        agenda = srcs.save(Source("Agenda de la solidarité", "https://example.org/agenda.ics", SourceKind.ICAL,
-                                  ItemKind.EVENT))  # fmt: skip
+        known = {src.name: src for src in srcs.find()}
+        rss = known.get("Agence des financements (RSS)") or srcs.save(
+            Source("Agence des financements (RSS)", "https://example.org/financements.rss", SourceKind.FEED,
+                   ItemKind.FUNDING, official=True)
+        )  # fmt: skip
+        agenda = known.get("Agenda de la solidarité") or srcs.save(
+            Source("Agenda de la solidarité", "https://example.org/agenda.ics", SourceKind.ICAL, ItemKind.EVENT)
+        )
         repo = ItemRepository(s)
+        first = repo.count()  # seeding twice gives new sightings
         ids = []
         for n, (kind, title, summary, days, tags, suggested, territory) in enumerate(ITEMS):
             src = rss if n % 2 == 0 else agenda
@@ -78,7 +83,7 @@ def seed(db: Database, now: datetime) -> list[int]:
                     sources=[
                         ItemSource(
                             src.id,
-                            f"guid-{n}",
+                            f"guid-{first + n}",
                             url=f"https://example.org/items/{n}",
                             first_seen_at=now,
                             last_seen_at=now,
