@@ -149,8 +149,8 @@ def test_an_unknown_tag_is_a_400_with_a_message_and_nothing_stored(
 
 def test_bulk_actions(editor: TestClient, web: WebContext, ids: list[int]) -> None:
     token = csrf_of(editor.get("/admin/items").text)
-    r = editor.post("/admin/items/bulk", data={"csrf_token": token, "action": "approve", "ids": [ids[0], ids[1]],
-                                               "back": "/admin/items?kind=funding"}, follow_redirects=False)  # fmt: skip
+    form = {"csrf_token": token, "action": "approve", "ids": [ids[0], ids[1]], "back": "/admin/items?kind=funding"}
+    r = editor.post("/admin/items/bulk", data=form, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/admin/items?kind=funding"
     assert "2 élément(s) approuvé(s)." in editor.get("/admin/items").text
     assert editor.post("/admin/items/bulk", data={"csrf_token": token, "action": "approve"}).status_code == 400
