@@ -16,7 +16,7 @@ from core.model import Item, ItemKind, ItemStatus
 from storage.items import ItemRepository, to_item
 from storage.tables import ItemRow, ItemSourceRow
 
-COUNT_CAP = 10_000  # beyond this the page says "10 000+": counting 100,000 rows on each page costs for nothing
+COUNT_CAP = 1_000  # beyond this the page says "1 000+": counting 100,000 rows on each page costs for nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +40,11 @@ class TriagePage:
     capped: bool
     page: int
     per_page: int
+    has_next: bool
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.per_page < self.total
 
 
 def _like_escape(term: str) -> str:
@@ -88,10 +85,12 @@ def find_page(session: Session, q: TriageQuery) -> TriagePage:
         select(ItemRow)
         .where(*where)
         .order_by(ItemRow.collected_at.desc(), ItemRow.id.desc())
-        .limit(q.per_page)
+        .limit(q.per_page + 1)  # one more tells whether a next page exists
         .offset((page - 1) * q.per_page)
     )
     rows = list(session.scalars(rows_q))
+    has_next = len(rows) > q.per_page
+    rows = rows[: q.per_page]
     capped_ids = select(ItemRow.id).where(*where).limit(COUNT_CAP + 1).subquery()
     total = int(session.scalar(select(func.count()).select_from(capped_ids)) or 0)
     sources = ItemRepository(session).sources_of([r.id for r in rows])
@@ -101,6 +100,7 @@ def find_page(session: Session, q: TriageQuery) -> TriagePage:
         capped=total > COUNT_CAP,
         page=page,
         per_page=q.per_page,
+        has_next=has_next,
     )
 
 
