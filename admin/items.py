@@ -13,11 +13,11 @@ from starlette.routing import BaseRoute, Route
 
 from admin import triage
 from admin.auth import current_user, requires
-from admin.web import ctx_of, flash, is_htmx, nav, read_form, render
+from admin.web import ctx_of, flash, is_htmx, nav, read_form, render, translations
 from core.errors import InvalidInput, NotFound
 from core.model import Item, ItemStatus, Role
 from curation.actions import BatchResult, Curator
-from curation.validate import Taxonomy
+from curation.validate import Taxonomy, clean_tags
 from storage.items import ItemRepository
 from storage.sources import SourceRepository
 from storage.triage import find_page
@@ -63,7 +63,11 @@ def common(request: Request) -> dict[str, object]:
     """What the list and its rows need besides the items."""
     ctx = ctx_of(request)
     t = ctx.settings.taxonomy
+    gettext = translations(ctx.settings.network.locale).gettext
     return {
+        "L": {key: gettext(msg) for key, msg in triage.ROW_LABELS.items()},
+        "kinds": {kind: gettext(label) for kind, label in triage.KIND_LABELS.items()},
+        "statuses": {status: gettext(label) for status, label in triage.STATUS_LABELS.items()},
         "kind_labels": triage.KIND_LABELS,
         "status_labels": triage.STATUS_LABELS,
         "today": ctx.clock.now().date(),
@@ -156,12 +160,31 @@ async def tags_action(request: Request) -> Response:
     return _answer(request, item_id, back, f"Étiquettes de l'élément n°{item_id} mises à jour.")
 
 
+def _tag_all(request: Request, ids: list[int], tag: str) -> BatchResult:
+    """One tag added to several items; an unknown tag refuses the whole action before anything is stored."""
+    cur, who = curator(request), actor(request)
+    try:
+        clean_tags([tag], cur.taxonomy)
+    except InvalidInput as exc:
+        raise HTTPException(400, f"Étiquette refusée : {exc}.") from None
+    if not tag.strip():
+        raise HTTPException(400, "Choisissez l'étiquette à ajouter.")
+    result = BatchResult()
+    for item_id in ids:
+        try:
+            cur.tag(item_id, add=[tag], actor=who)
+            result.done.append(item_id)
+        except NotFound:
+            result.refused[item_id] = "élément introuvable"
+    return result
+
+
 @requires(Role.EDITOR)
 async def bulk_action(request: Request) -> Response:
     form = await read_form(request)
     back = triage.safe_back(str(form.get("back") or ""))
     action = str(form.get("action") or "")
-    if action not in ACTIONS:
+    if action not in ACTIONS and action != "tag":
         raise HTTPException(400, "Action groupée inconnue.")
     try:
         ids = [int(str(v)) for v in form.getlist("ids")]
@@ -169,8 +192,12 @@ async def bulk_action(request: Request) -> Response:
         raise HTTPException(400, "Sélection invalide.") from None
     if not ids:
         raise HTTPException(400, "Aucun élément sélectionné : cochez des lignes puis choisissez l'action.")
-    result = curator(request).set_status(ids, ACTIONS[action], actor=actor(request))
-    flash(request, f"{len(result.done)} élément(s) {DONE[action]}.", "success")
+    if action == "tag":
+        result = _tag_all(request, ids, str(form.get("tag") or ""))
+        flash(request, f"{len(result.done)} élément(s) étiqueté(s).", "success")
+    else:
+        result = curator(request).set_status(ids, ACTIONS[action], actor=actor(request))
+        flash(request, f"{len(result.done)} élément(s) {DONE[action]}.", "success")
     if result.refused:
         flash(request, f"Refusés — {_refused(result)}", "error")
     return RedirectResponse(back, status_code=303)

@@ -35,6 +35,25 @@ STATUS_LABELS = {
 }
 
 
+# Strings repeated on every row, translated once per page rather than 50 times.
+ROW_LABELS = {
+    "approve": N_("Approuver"),
+    "reject": N_("Écarter"),
+    "restore": N_("Remettre à trier"),
+    "edit": N_("Modifier"),
+    "accept": N_("Accepter"),
+    "refuse": N_("Refuser"),
+    "select": N_("Sélectionner"),
+    "published": N_("Publié"),
+    "collected": N_("Collecté"),
+    "on": N_("Le"),
+    "closed": N_("clôturé"),
+    "today": N_("clôture aujourd'hui"),
+    "featured": N_("à la une"),
+    "suggested": N_("suggérée :"),
+}
+
+
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value else None

@@ -108,6 +108,12 @@ def environment(locale: str = "fr") -> Environment:
 def _fmt_date(value: date | datetime | None, fmt: str, locale: str) -> str:
     if value is None:
         return ""
+    # Babel formats only the date part; caching per day keeps long lists (triage: 50 rows) cheap.
+    return _fmt_day(value.date() if isinstance(value, datetime) else value, fmt, locale)
+
+
+@lru_cache(maxsize=4096)
+def _fmt_day(value: date, fmt: str, locale: str) -> str:
     return format_date(value, format=fmt, locale=locale)
 
 

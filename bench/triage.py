@@ -2,9 +2,10 @@
 
     python -m bench triage
 
-Target (issue 4): median ≤ 50 ms and p95 ≤ 150 ms per request, with filters. The server is a real uvicorn on
-127.0.0.1 (in this process); the load comes from ``python -m bench.load`` in a subprocess. PostgreSQL uses
-$RELAIS_BENCH_PG_URL (default: the relais_admin database), whose schema is dropped and recreated.
+Target (issue 4): median ≤ 50 ms and p95 ≤ 150 ms per request, with filters. The server is a real
+uvicorn on 127.0.0.1 (2 worker processes, $RELAIS_BENCH_WORKERS); the load comes from ``python -m bench.load``
+in a subprocess. PostgreSQL uses $RELAIS_BENCH_PG_URL (default: the relais_admin database), whose schema is
+dropped and recreated.
 """
 
 from __future__ import annotations
@@ -16,20 +17,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import uvicorn
 from sqlalchemy import insert, text
 
 from admin.accounts import add_user
-from admin.app import create_app
-from admin.web import WebContext
 from core.clock import SystemClock
 from core.model import ItemKind, Role
-from core.settings import Settings
 from storage.database import Database
 from storage.migrate import upgrade
 from storage.tables import ItemRow, ItemSourceRow, SourceRow
@@ -37,6 +33,7 @@ from tests.seed import TAXONOMY
 
 N_ITEMS = 100_000
 CLIENTS = 8
+WORKERS = int(os.environ.get("RELAIS_BENCH_WORKERS", "2"))  # uvicorn processes, as [web] workers in production
 REQUESTS = 1_200
 PG_URL = os.environ.get("RELAIS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/relais_admin")
 PASSWORD = "bench password 1"
@@ -106,6 +103,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_up(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the benchmark server did not start")
+
+
 def run_engine(url: str) -> dict[str, object]:
     db = Database(url)
     if db.dialect == "postgresql":
@@ -116,16 +124,16 @@ def run_engine(url: str) -> dict[str, object]:
     t0 = time.perf_counter()
     fill(db)
     fill_s = time.perf_counter() - t0
-    settings = Settings()
-    settings.taxonomy = TAXONOMY
-    web = WebContext(settings=settings, db=db, clock=SystemClock(), secret_key="bench")
-    add_user(db, "bench@example.org", Role.EDITOR, PASSWORD, now=web.clock.now())
+    add_user(db, "bench@example.org", Role.EDITOR, PASSWORD, now=SystemClock().now())
+    db.dispose()
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(web), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    root = Path(__file__).resolve().parents[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "bench.triage_app:app", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning", "--no-access-log"],
+        cwd=root, env={**os.environ, "RELAIS_BENCH_DB_URL": url},
+    )  # fmt: skip
+    wait_until_up(port)
     try:
         load = subprocess.run(
             [sys.executable, "-m", "bench.load", f"http://127.0.0.1:{port}", "bench@example.org", PASSWORD,
@@ -133,9 +141,8 @@ def run_engine(url: str) -> dict[str, object]:
             capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1],
         )  # fmt: skip
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        db.dispose()
+        server.terminate()
+        server.wait(timeout=30)
     result: dict[str, object] = json.loads(load.stdout)
     result["fill_s"] = fill_s
     return result
