@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, TextClause, and_, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, Date, String, TextClause, and_, exists, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
 from core.model import Item, ItemKind, ItemStatus
@@ -53,16 +54,24 @@ def _like_escape(term: str) -> str:
 
 def conditions(q: TriageQuery, dialect: str) -> list[ColumnElement[bool] | TextClause]:
     where: list[ColumnElement[bool] | TextClause] = []
+    kind: Any = ItemRow.kind  # a column, or the same hidden from SQLite's planner
+    deadline: Any = ItemRow.deadline
     if q.status is not None:
         where.append(ItemRow.status == str(q.status))
+        if dialect == "sqlite":
+            # SQLite would pick the kind or deadline index and sort thousands of rows; walking the
+            # (status, collected_at) index newest first stops after one page. A unary "+" hides those columns
+            # from the planner (measured on 100,000 items: 50-90 ms -> a few ms).
+            kind = literal_column("+items.kind", String)
+            deadline = literal_column("+items.deadline", Date)
     if q.kind is not None:
-        where.append(ItemRow.kind == str(q.kind))
+        where.append(kind == str(q.kind))
     if q.territory:
         where.append(ItemRow.territory == q.territory)
     if q.deadline_from is not None:
-        where.append(ItemRow.deadline >= q.deadline_from)
+        where.append(deadline >= q.deadline_from)
     if q.deadline_to is not None:
-        where.append(ItemRow.deadline <= q.deadline_to)
+        where.append(deadline <= q.deadline_to)
     if q.source_id is not None:
         where.append(exists().where(and_(ItemSourceRow.item_id == ItemRow.id, ItemSourceRow.source_id == q.source_id)))
     if q.tag:
