@@ -6,6 +6,11 @@ Every action is a plain form POST answered by a redirect back to the list with i
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -13,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from admin import triage
 from admin.auth import current_user, requires
-from admin.web import ctx_of, flash, is_htmx, nav, read_form, render, translations
+from admin.web import csrf_token, ctx_of, environment, flash, is_htmx, nav, read_form, render, translations
 from core.errors import InvalidInput, NotFound
 from core.model import Item, ItemStatus, Role
 from curation.actions import BatchResult, Curator
@@ -78,6 +83,33 @@ def common(request: Request) -> dict[str, object]:
     }
 
 
+# Rendered rows, per web context: a row depends only on the item, the locale and the day, so a triage page
+# re-renders only the rows that changed. The CSRF token and the back link are put in per request.
+_CSRF, _BACK = "__relais_csrf__", "__relais_back__"
+ROW_CACHE_SIZE = 5_000
+
+
+def rows_html(request: Request, items: list[Item], values: dict[str, Any], back: str) -> Markup:
+    ctx = ctx_of(request)
+    cache: OrderedDict[tuple[str, date, str], str] = ctx.extra.setdefault("row_cache", OrderedDict())
+    template = environment(ctx.settings.network.locale).get_template("admin/_item_row.html")
+    today = ctx.clock.now().date()
+    token, back_attr = csrf_token(request), str(escape(back))
+    out = []
+    for item in items:
+        key = (ctx.settings.network.locale, today, repr(item))  # repr: every field, so any change is a new row
+        html = cache.get(key)
+        if html is None:
+            html = template.render({**values, "item": item, "csrf_token": _CSRF, "back": _BACK, "row_message": ""})
+            cache[key] = html
+            if len(cache) > ROW_CACHE_SIZE:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
+        out.append(html.replace(_CSRF, token).replace(_BACK, back_attr))
+    return Markup("".join(out))  # noqa: S704 - rendered by autoescaping templates; only escaped values put in
+
+
 @requires(Role.EDITOR)
 async def item_list(request: Request) -> Response:
     ctx = ctx_of(request)
@@ -87,11 +119,13 @@ async def item_list(request: Request) -> Response:
         page = find_page(s, query)
         sources = SourceRepository(s).find()
     here = "/admin/items?" + triage.filters_qs(params)
+    values = common(request)
     return render(
         request,
         "admin/items.html",
         {
-            **common(request),
+            **values,
+            "rows": rows_html(request, page.items, values, here),
             "page": page,
             "params": params,
             "sources": sources,

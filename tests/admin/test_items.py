@@ -238,3 +238,12 @@ def test_a_pending_update_is_accepted_or_dismissed(editor: TestClient, web: WebC
     assert item.pending_update is None
     r = editor.post(f"/admin/items/{ids[0]}/pending", data={"csrf_token": token, "decision": "dismiss"})
     assert r.status_code == 400 and "aucune mise à jour" in r.text
+
+
+def test_a_row_shown_again_after_a_change_shows_the_change(editor: TestClient, ids: list[int]) -> None:
+    page = editor.get("/admin/items?status=all")
+    assert f'id="item-{ids[0]}" class="item-row status-new"' in page.text
+    editor.post(f"/admin/items/{ids[0]}/approve", data={"csrf_token": csrf_of(page.text)})
+    again = editor.get("/admin/items?status=all")
+    assert f'id="item-{ids[0]}" class="item-row status-approved"' in again.text
+    assert again.text.count(f'value="{csrf_of(page.text)}"') > 6  # every row's forms carry this session's token
