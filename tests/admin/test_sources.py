@@ -99,29 +99,29 @@ def test_a_failing_preview_says_why(client: TestClient, login: Callable[[Role], 
     assert r.status_code == 422 and "HTTP 503 en lisant la source" in r.text
 
 
-@pytest.mark.parametrize(
-    ("field", "value", "message"),
-    [
-        ("name", "", "le nom est obligatoire"),
-        ("name", "Agenda de la solidarité", "une source s&#39;appelle déjà"),
-        ("url", "javascript:alert(1)", "seules les adresses http(s)"),
-        ("url", "https://", "sans nom d&#39;hôte"),
-        ("kind", "rss2", "format inconnu"),
-        ("item_kind", "blog", "type d&#39;élément inconnu"),
-        ("every", "souvent", "durée illisible"),
-        ("every", "1m", "au moins 5 minutes"),
-        ("territory", "75", "territoire inconnu"),
-        ("tags", "climat", "inconnue"),
-    ],
-)
+WRONG = [
+    ("name", "", "le nom est obligatoire"),
+    ("name", "Agenda de la solidarité", "une source s&#39;appelle déjà"),
+    ("url", "javascript:alert(1)", "seules les adresses http(s)"),
+    ("url", "https://", "sans nom d&#39;hôte"),
+    ("kind", "rss2", "format inconnu"),
+    ("item_kind", "blog", "type d&#39;élément inconnu"),
+    ("every", "souvent", "durée illisible"),
+    ("every", "1m", "au moins 5 minutes"),
+    ("territory", "75", "territoire inconnu"),
+    ("tags", "climat", "inconnue"),
+]
+
+
 def test_a_wrong_source_is_a_400_and_nothing_is_saved(
-    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch,
-    field: str, value: str, message: str,
-) -> None:  # fmt: skip
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+) -> None:
     login(Role.ADMIN)
     token = csrf_of(client.get("/admin/sources/new").text)
-    r = client.post("/admin/sources/new", data=valid(token, **{field: value}))
-    assert r.status_code == 400 and message in r.text
+    for field, value, message in WRONG:
+        for intent in ("save", "preview"):
+            r = client.post("/admin/sources/new", data=valid(token, intent=intent, **{field: value}))
+            assert r.status_code == 400 and message in r.text, (field, value)
     with web.db.session() as s:
         assert len(SourceRepository(s).find()) == 2
     assert watch.previewed == []
