@@ -114,7 +114,7 @@ def wait_until_up(port: int) -> None:
     raise RuntimeError("the benchmark server did not start")
 
 
-def run_engine(url: str) -> dict[str, object]:
+def run_engine(url: str) -> dict[int, dict[str, object]]:
     db = Database(url)
     if db.dialect == "postgresql":
         with db.engine.begin() as conn:
@@ -134,18 +134,21 @@ def run_engine(url: str) -> dict[str, object]:
         cwd=root, env={**os.environ, "RELAIS_BENCH_DB_URL": url},
     )  # fmt: skip
     wait_until_up(port)
+    results: dict[int, dict[str, object]] = {}
     try:
-        load = subprocess.run(
-            [sys.executable, "-m", "bench.load", f"http://127.0.0.1:{port}", "bench@example.org", PASSWORD,
-             str(CLIENTS), str(REQUESTS), *PATHS],
-            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1],
-        )  # fmt: skip
+        # One client alone gives the cost of a request; eight give the latency the issue asks about.
+        for clients, requests in ((1, REQUESTS // 6), (CLIENTS, REQUESTS)):
+            load = subprocess.run(
+                [sys.executable, "-m", "bench.load", f"http://127.0.0.1:{port}", "bench@example.org", PASSWORD,
+                 str(clients), str(requests), *PATHS],
+                capture_output=True, text=True, check=True, cwd=root,
+            )  # fmt: skip
+            results[clients] = json.loads(load.stdout)
+            results[clients]["fill_s"] = fill_s
     finally:
         server.terminate()
         server.wait(timeout=30)
-    result: dict[str, object] = json.loads(load.stdout)
-    result["fill_s"] = fill_s
-    return result
+    return results
 
 
 def main() -> None:
@@ -160,13 +163,17 @@ def main() -> None:
     print(
         f"\ntriage page, {N_ITEMS:,} items, {CLIENTS} concurrent clients, {REQUESTS} requests over {len(PATHS)} filters"
     )
-    print("| engine | fill (s) | req/s | median (ms) | p95 (ms) | max (ms) | errors | target |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, r in rows:
-        ok = float(r["median_ms"]) <= 50 and float(r["p95_ms"]) <= 150 and r["errors"] == 0  # type: ignore[arg-type]
-        print(f"| {name} | {r['fill_s']:.1f} | {r['rps']:.0f} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | "
-              f"{r['max_ms']:.1f} | {r['errors']} | {'met' if ok else 'MISSED'} |")  # fmt: skip
-    for name, r in rows:
+    print(f"load average when done: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (others' work counts too)")
+    print("| engine | clients | fill (s) | req/s | median (ms) | p95 (ms) | max (ms) | errors | target |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, by_clients in rows:
+        for clients, r in by_clients.items():
+            ok = float(r["median_ms"]) <= 50 and float(r["p95_ms"]) <= 150 and r["errors"] == 0  # type: ignore[arg-type]
+            verdict = ("met" if ok else "MISSED") if clients == CLIENTS else "(cost of one request)"
+            print(f"| {name} | {clients} | {r['fill_s']:.1f} | {r['rps']:.0f} | {r['median_ms']:.1f} | "
+                  f"{r['p95_ms']:.1f} | {r['max_ms']:.1f} | {r['errors']} | {verdict} |")  # fmt: skip
+    for name, by_clients in rows:
+        r = by_clients[CLIENTS]
         per_path = r["per_path"]
         assert isinstance(per_path, dict)
         print(f"\n{name}: median per filter (ms)")
