@@ -39,6 +39,8 @@ def diff(before: Item, after: Item, fields: list[str]) -> dict[str, list[Any]]:
 def change_status(item: Item, target: ItemStatus, *, actor: str, now: datetime) -> tuple[Item, dict[str, Any]]:
     """The item in its new status (through :func:`core.states.move`), and what to log."""
     status = move(item.status, target)
+    if status is item.status:
+        return item, {}  # nothing to store or log (a double click, two editors on the same item)
     after = replace(item, status=status)
     if status is ItemStatus.APPROVED and item.status is not ItemStatus.APPROVED:
         # Newsletters select by approval date: approving (again) dates it now.

@@ -67,3 +67,9 @@ def test_a_pending_update_is_applied_with_its_types_or_dismissed() -> None:
     assert dismiss_pending(start)[0].pending_update is None
     with pytest.raises(InvalidInput):
         dismiss_pending(item())
+
+
+def test_approving_an_approved_item_changes_and_logs_nothing() -> None:
+    approved = item(status=ItemStatus.APPROVED, approved_at=NOW, approved_by="first@example.org")
+    after, logged = change_status(approved, ItemStatus.APPROVED, actor="second@example.org", now=NOW)
+    assert after.approved_by == "first@example.org" and logged == {}
