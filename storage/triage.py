@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Date, String, TextClause, and_, exists, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
-from core.model import Item, ItemKind, ItemStatus
-from storage.items import ItemRepository, to_item
-from storage.tables import ItemRow, ItemSourceRow
+from core.model import Item, ItemKind, ItemSource, ItemStatus
+from storage.items import to_item
+from storage.tables import ItemRow, ItemSourceRow, SourceRow
 
 COUNT_CAP = 1_000  # beyond this the page says "1 000+": counting 100,000 rows on each page costs for nothing
 
@@ -91,26 +91,53 @@ def find_page(session: Session, q: TriageQuery) -> TriagePage:
     where = conditions(q, dialect)
     page = max(1, q.page)
     rows_q = (
-        select(ItemRow)
+        select(*ItemRow.__table__.columns)  # plain rows: the ORM's identity map costs and buys nothing here
         .where(*where)
         .order_by(ItemRow.collected_at.desc(), ItemRow.id.desc())
         .limit(q.per_page + 1)  # one more tells whether a next page exists
         .offset((page - 1) * q.per_page)
     )
-    rows = list(session.scalars(rows_q))
+    rows = list(session.execute(rows_q))
     has_next = len(rows) > q.per_page
     rows = rows[: q.per_page]
     capped_ids = select(ItemRow.id).where(*where).limit(COUNT_CAP + 1).subquery()
     total = int(session.scalar(select(func.count()).select_from(capped_ids)) or 0)
-    sources = ItemRepository(session).sources_of([r.id for r in rows])
+    sources = sources_of(session, [r.id for r in rows])
     return TriagePage(
-        items=[to_item(r, sources.get(r.id, [])) for r in rows],
+        items=[to_item(cast(ItemRow, r), sources.get(r.id, [])) for r in rows],  # a Row reads like an ItemRow
         total=min(total, COUNT_CAP),
         capped=total > COUNT_CAP,
         page=page,
         per_page=q.per_page,
         has_next=has_next,
     )
+
+
+def sources_of(session: Session, item_ids: list[int]) -> dict[int, list[ItemSource]]:
+    """Where each item was seen, official sources first (the same as ItemRepository.sources_of, in plain rows)."""
+    out: dict[int, list[ItemSource]] = {}
+    if not item_ids:
+        return out
+    q = (
+        select(*ItemSourceRow.__table__.columns, SourceRow.name.label("source_name"))
+        .join(SourceRow, SourceRow.id == ItemSourceRow.source_id)
+        .where(ItemSourceRow.item_id.in_(item_ids))
+        .order_by(ItemSourceRow.official.desc(), ItemSourceRow.id)
+    )
+    for r in session.execute(q):
+        out.setdefault(r.item_id, []).append(
+            ItemSource(
+                source_id=r.source_id,
+                source_item_id=r.source_item_id,
+                url=r.url,
+                title=r.title,
+                official=r.official,
+                first_seen_at=r.first_seen_at,
+                last_seen_at=r.last_seen_at,
+                source_name=r.source_name,
+            )
+        )
+    return out
 
 
 def ids_matching(session: Session, q: TriageQuery, limit: int = 1_000) -> list[int]:
