@@ -183,6 +183,7 @@ async def tags_action(request: Request) -> Response:
     add = [str(v) for v in form.getlist("add") if str(v).strip()] + [str(v) for v in form.getlist("accept")]
     remove = [str(v) for v in form.getlist("remove") if str(v).strip()]
     try:
+        clean_tags(add, cur.taxonomy)  # refuse bad input before anything is written
         for tag in form.getlist("refuse"):
             cur.refuse_suggestion(item_id, str(tag), actor=who)
         if add or remove:

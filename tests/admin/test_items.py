@@ -141,10 +141,13 @@ def test_an_unknown_tag_is_a_400_with_a_message_and_nothing_stored(
     editor: TestClient, web: WebContext, ids: list[int]
 ) -> None:
     token = csrf_of(editor.get("/admin/items").text)
-    r = editor.post(f"/admin/items/{ids[0]}/tags", data={"csrf_token": token, "add": "<script>x</script>"})
+    r = editor.post(
+        f"/admin/items/{ids[0]}/tags", data={"csrf_token": token, "add": "<script>x</script>", "refuse": "afrique"}
+    )
     assert r.status_code == 400 and "inconnue" in r.text and "<script>x" not in r.text
     with web.db.session() as s:
         assert ItemRepository(s).get(ids[0]).tags == ["associations"]
+        assert [t.tag for t in ItemRepository(s).get(ids[0]).suggested_tags] == ["afrique"]  # not refused either
         assert ItemRepository(s).events(ids[0]) == []
 
 
