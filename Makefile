@@ -54,4 +54,4 @@ clean:
 ## Extract the admin's strings into admin/locale/messages.pot and update the catalogues (fr is the source).
 messages: $(TEST_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -o admin/locale/messages.pot --no-location --sort-output .
-	for po in admin/locale/*/LC_MESSAGES/messages.po; do [ -f "$$po" ] && $(BIN)/pybabel update -i admin/locale/messages.pot -o "$$po" --no-fuzzy-matching || true; done
+	for po in admin/locale/*/LC_MESSAGES/messages.po; do [ -f "$$po" ] && $(BIN)/pybabel update -i admin/locale/messages.pot -o "$$po" -l "$$(basename "$$(dirname "$$(dirname "$$po")")")" --no-fuzzy-matching || true; done

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from core.clock import Clock
-from core.model import Item, Role, Source
+from core.model import Role, Source
 from core.settings import Settings
 from storage.database import Database
 
@@ -50,7 +50,7 @@ class WebContext:
     clock: Clock
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     collect_now: Callable[[list[str] | None], Any] | None = None
-    preview_source: Callable[[Source], list[Item]] | None = None
+    preview_source: Callable[[Source], Any] | None = None  # list[Item], or an awaitable of it
     https_only_cookies: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -108,6 +108,12 @@ def environment(locale: str = "fr") -> Environment:
 def _fmt_date(value: date | datetime | None, fmt: str, locale: str) -> str:
     if value is None:
         return ""
+    # Babel formats only the date part; caching per day keeps long lists (triage: 50 rows) cheap.
+    return _fmt_day(value.date() if isinstance(value, datetime) else value, fmt, locale)
+
+
+@lru_cache(maxsize=4096)
+def _fmt_day(value: date, fmt: str, locale: str) -> str:
     return format_date(value, format=fmt, locale=locale)
 
 

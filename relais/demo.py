@@ -32,6 +32,16 @@ def subscribers(svc: Services) -> str:
     return f"{report.count('created')} demo subscribers imported from {path.name}"
 
 
+def approve(svc: Services) -> str:
+    """What editors do in the triage queue, done at once for the demo: every new item is approved."""
+    from curation.actions import Curator
+    from curation.validate import Taxonomy
+
+    curator = Curator(svc.db, svc.clock, Taxonomy.from_settings(svc.settings.taxonomy))
+    result = curator.approve_all_new(actor=DEMO_EDITOR)
+    return f"{len(result.done)} collected items approved by the demo editor"
+
+
 def newsletter(svc: Services) -> str:
     digest = digest_service(svc)
     with svc.db.session() as s:

@@ -1,29 +1,67 @@
-"""The web trigger: the Starlette app from :mod:`admin`, with the scheduler in its lifespan when asked."""
+"""The web trigger: the Starlette app from :mod:`admin`, its seams filled from the services, with the scheduler in
+its lifespan when asked."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 
 from admin.app import WebContext, create_app
-from relais.wiring import Services, build_subscribers
+from core.model import Item, Source
+from relais.wiring import Services, build_subscribers, watch_service
+
+if TYPE_CHECKING:
+    from watch.service import SourceResult, Watch
 
 
-def web_context(services: Services) -> WebContext:
+class WebWatch:
+    """The watch for "collecter maintenant" and source previews, built on first use (its parse workers are
+    processes: a web worker that never collects never starts them) and closed with the app."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._watch: Watch | None = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> Watch:
+        with self._lock:
+            if self._watch is None:
+                self._watch = watch_service(self.services)
+            return self._watch
+
+    async def collect_now(self, names: Sequence[str] | None) -> list[SourceResult]:
+        return await self._get().collect_async(names, force=True)
+
+    async def preview(self, source: Source) -> list[Item]:
+        return await self._get().preview_async(source)
+
+    def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+
+
+def web_context(services: Services, watch: WebWatch | None = None) -> WebContext:
     settings = services.settings
+    watch = watch or WebWatch(services)
     return WebContext(
         settings=settings,
         db=services.db,
         clock=services.clock,
         secret_key=services.secret_key,
         https_only_cookies=settings.network.base_url.startswith("https://"),
+        collect_now=watch.collect_now,
+        preview_source=watch.preview,
         extra={"subscribers": build_subscribers(services)},
     )
 
 
 def build_app(services: Services, *, with_scheduler: bool = False) -> Starlette:
+    watch = WebWatch(services)
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         scheduler = None
@@ -36,5 +74,6 @@ def build_app(services: Services, *, with_scheduler: bool = False) -> Starlette:
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            watch.close()
 
-    return create_app(web_context(services), lifespan=lifespan)
+    return create_app(web_context(services, watch), lifespan=lifespan)

@@ -1,11 +1,15 @@
-"""``relais items``: list what was collected."""
+"""``relais items``: list what was collected; approve, reject and tag it (the same curation as the admin)."""
 
 from __future__ import annotations
+
+import getpass
 
 import typer
 
 from core.errors import InvalidInput
 from core.model import ItemKind, ItemStatus
+from curation.actions import BatchResult, Curator
+from curation.validate import Taxonomy
 from relais.cli.context import services
 from relais.cli.output import emit
 from storage.items import ItemRepository
@@ -49,4 +53,72 @@ def list_cmd(
             i.title[:70],
             ", ".join(x.source_name or "" for x in i.sources),
         ],
+    )
+
+
+def _curator(ctx: typer.Context) -> Curator:
+    svc = services(ctx)
+    return Curator(svc.db, svc.clock, Taxonomy.from_settings(svc.settings.taxonomy))
+
+
+def _report(fmt: str, verb: str, result: BatchResult) -> None:
+    rows = [{"id": i, "result": verb, "reason": ""} for i in result.done]
+    rows += [{"id": i, "result": "refused", "reason": why} for i, why in result.refused.items()]
+    emit(fmt, rows, title=f"items {verb}", columns=["id", "result", "reason"], row=lambda r: list(r.values()))
+    if result.refused:
+        raise typer.Exit(1)
+
+
+ACTOR = typer.Option(f"cli:{getpass.getuser()}", "--actor", help="Who is recorded in the item's history.")
+IDS = typer.Argument(None, help="Item ids.")
+REQUIRED_IDS = typer.Argument(..., help="Item ids.")
+ADD = typer.Option([], "--add", help="Tag slug to add (repeatable); accepts a suggestion.")
+REMOVE = typer.Option([], "--remove", help="Tag slug to remove (repeatable); refuses a suggestion.")
+
+
+@app.command("approve")
+def approve_cmd(
+    ctx: typer.Context,
+    ids: list[int] | None = IDS,
+    all_new: bool = typer.Option(False, "--all-new", help="Approve every item still to triage."),
+    actor: str = ACTOR,
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Approve items (they enter the next newsletter). Exit 1 if one was refused."""
+    if bool(ids) == all_new:
+        raise InvalidInput("give item ids or --all-new (not both)")
+    cur = _curator(ctx)
+    _report(fmt, "approved", cur.approve_all_new(actor=actor) if all_new else cur.approve(ids or [], actor=actor))
+
+
+@app.command("reject")
+def reject_cmd(
+    ctx: typer.Context,
+    ids: list[int] = REQUIRED_IDS,
+    actor: str = ACTOR,
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Reject items. Exit 1 if one was refused."""
+    _report(fmt, "rejected", _curator(ctx).reject(ids, actor=actor))
+
+
+@app.command("tag")
+def tag_cmd(
+    ctx: typer.Context,
+    item_id: int = typer.Argument(..., help="Item id."),
+    add: list[str] = ADD,
+    remove: list[str] = REMOVE,
+    actor: str = ACTOR,
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Add and remove tags of an item; unknown tags (not in the taxonomy) are refused."""
+    if not add and not remove:
+        raise InvalidInput("nothing to do: give --add and/or --remove")
+    item = _curator(ctx).tag(item_id, add=add, remove=remove, actor=actor)
+    emit(
+        fmt,
+        [item],
+        title="item",
+        columns=["id", "tags", "title"],
+        row=lambda i: [i.id, ", ".join(i.tags), i.title[:70]],
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import typer
 
 from core.model import DeliveryStatus
+from relais import demo
 from relais.cli.context import console, services
 from relais.cli.serve import serve
 from relais.wiring import Services, sync_sources
@@ -70,12 +71,25 @@ def _send(svc: Services) -> str:
     return "; ".join(f"issue {r.issue_id}: {r.outcome} ({r.counts[DeliveryStatus.ACCEPTED]} accepted)" for r in reports)
 
 
+def _demo(step: Callable[[Services], str]) -> Callable[[Services], str]:
+    """A step of the bundled demo (``[demo] enabled``): skipped elsewhere."""
+
+    def run(svc: Services) -> str:
+        return step(svc) if svc.settings.demo.enabled else "skipped ([demo] enabled = false)"
+
+    return run
+
+
 STEPS: list[tuple[str, Callable[[Services], str]]] = [
     ("migrate", _migrate),
     ("sources", _sources),
+    ("account", demo.admin_account),
     ("collect", _collect),
+    ("demo subscribers", _demo(demo.subscribers)),
+    ("demo approval", _demo(demo.approve)),
     ("subscribers", _subscribers),
     ("digest", _digest),
+    ("demo newsletter", _demo(demo.newsletter)),
     ("send", _send),
 ]
 

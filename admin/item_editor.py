@@ -1,0 +1,123 @@
+"""The item editor ``/admin/items/{id}``: fields, tags and suggestions, the sources it was merged from, history,
+and the source's pending update to accept or dismiss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from admin.auth import requires
+from admin.items import actor, common, curator, item_id_of
+from admin.triage import N_
+from admin.web import ctx_of, flash, read_form, render
+from core.errors import InvalidInput, NotFound
+from core.model import Item, ItemAction, Role
+from curation.validate import FieldErrors
+from storage.items import ItemRepository
+
+EDITABLE = ("title", "kind", "summary", "body_html", "opening_date", "deadline", "place", "territory", "editor_note")
+ACTION_LABELS = {
+    ItemAction.COLLECTED: N_("collecté"),
+    ItemAction.UPDATED: N_("mis à jour par la source"),
+    ItemAction.MERGED: N_("fusionné"),
+    ItemAction.APPROVED: N_("approuvé"),
+    ItemAction.REJECTED: N_("écarté"),
+    ItemAction.ARCHIVED: N_("archivé"),
+    ItemAction.RESTORED: N_("remis à trier"),
+    ItemAction.EDITED: N_("modifié"),
+    ItemAction.TAGGED: N_("étiquettes"),
+}
+
+
+def _load(request: Request, item_id: int) -> tuple[Item, list[dict[str, Any]]]:
+    with ctx_of(request).db.session() as s:
+        repo = ItemRepository(s)
+        try:
+            return repo.get(item_id), repo.events(item_id)
+        except NotFound:
+            raise HTTPException(404, "Élément introuvable.") from None
+
+
+def _page(
+    request: Request, item: Item, events: list[dict[str, Any]], *, values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None, status_code: int = 200,
+) -> Response:  # fmt: skip
+    return render(
+        request,
+        "admin/item.html",
+        {
+            **common(request),
+            "item": item,
+            "events": list(reversed(events)),
+            "action_labels": ACTION_LABELS,
+            "values": values or {},
+            "errors": errors or {},
+            "back": "/admin/items",
+        },
+        status_code=status_code,
+    )
+
+
+@requires(Role.EDITOR)
+async def editor(request: Request) -> Response:
+    item, events = _load(request, item_id_of(request))
+    return _page(request, item, events)
+
+
+def form_changes(form: FormData) -> dict[str, Any]:
+    """The form as the curation validator reads it: every editable field, tags as a list, the featured box."""
+    data: dict[str, Any] = {name: str(form.get(name) or "") for name in EDITABLE if name in form}
+    data["tags"] = [str(t) for t in form.getlist("tags")]
+    data["featured"] = "1" if form.get("featured") else ""
+    return data
+
+
+@requires(Role.EDITOR)
+async def save(request: Request) -> Response:
+    form = await read_form(request)
+    item_id = item_id_of(request)
+    data = form_changes(form)
+    try:
+        curator(request).edit(item_id, data, actor=actor(request))
+    except NotFound:
+        raise HTTPException(404, "Élément introuvable.") from None
+    except FieldErrors as exc:
+        item, events = _load(request, item_id)
+        return _page(request, item, events, values=data, errors=exc.errors, status_code=400)
+    flash(request, "Modifications enregistrées.", "success")
+    return RedirectResponse(f"/admin/items/{item_id}", status_code=303)
+
+
+@requires(Role.EDITOR)
+async def pending(request: Request) -> Response:
+    form = await read_form(request)
+    item_id = item_id_of(request)
+    decision = str(form.get("decision") or "")
+    cur, who = curator(request), actor(request)
+    try:
+        if decision == "accept":
+            cur.accept_pending(item_id, actor=who)
+            flash(request, "Mise à jour de la source appliquée.", "success")
+        elif decision == "dismiss":
+            cur.dismiss_pending(item_id, actor=who)
+            flash(request, "Mise à jour de la source ignorée.", "success")
+        else:
+            raise HTTPException(400, "Décision inconnue : accepter ou ignorer.")
+    except NotFound:
+        raise HTTPException(404, "Élément introuvable.") from None
+    except InvalidInput as exc:
+        raise HTTPException(400, f"{exc}.") from None
+    return RedirectResponse(f"/admin/items/{item_id}", status_code=303)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/admin/items/{item_id:int}", editor, methods=["GET"]),
+        Route("/admin/items/{item_id:int}", save, methods=["POST"]),
+        Route("/admin/items/{item_id:int}/pending", pending, methods=["POST"]),
+    ]

@@ -1,0 +1,247 @@
+"""The triage queue ``/admin/items``: filter, approve, reject, tag, bulk actions.
+
+Every action is a plain form POST answered by a redirect back to the list with its filters; with htmx
+(``HX-Request``) it answers the updated row instead, so the page does not reload.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from admin import triage
+from admin.auth import current_user, requires
+from admin.web import csrf_token, ctx_of, environment, flash, is_htmx, nav, read_form, render, translations
+from core.errors import InvalidInput, NotFound
+from core.model import Item, ItemStatus, Role
+from curation.actions import BatchResult, Curator
+from curation.validate import Taxonomy, clean_tags
+from storage.items import ItemRepository
+from storage.sources import SourceRepository
+from storage.triage import find_page
+
+nav("/admin/items", triage.N_("Tri"), Role.EDITOR)
+
+ACTIONS = {
+    "approve": ItemStatus.APPROVED,
+    "reject": ItemStatus.REJECTED,
+    "archive": ItemStatus.ARCHIVED,
+    "restore": ItemStatus.NEW,
+}
+DONE = {
+    "approve": "approuvé(s)",
+    "reject": "écarté(s)",
+    "archive": "archivé(s)",
+    "restore": "remis à trier",
+}
+
+
+def curator(request: Request) -> Curator:
+    ctx = ctx_of(request)
+    taxonomy = ctx.extra.get("taxonomy")
+    if taxonomy is None:
+        taxonomy = ctx.extra["taxonomy"] = Taxonomy.from_settings(ctx.settings.taxonomy)
+    return Curator(ctx.db, ctx.clock, taxonomy)
+
+
+def actor(request: Request) -> str:
+    user = current_user(request)
+    assert user is not None  # guarded by requires()
+    return user.email
+
+
+def item_id_of(request: Request) -> int:
+    try:
+        return int(request.path_params["item_id"])
+    except (KeyError, ValueError):
+        raise HTTPException(404, "Élément introuvable.") from None
+
+
+def common(request: Request) -> dict[str, object]:
+    """What the list and its rows need besides the items."""
+    ctx = ctx_of(request)
+    t = ctx.settings.taxonomy
+    gettext = translations(ctx.settings.network.locale).gettext
+    return {
+        "L": {key: gettext(msg) for key, msg in triage.ROW_LABELS.items()},
+        "kinds": {kind: gettext(label) for kind, label in triage.KIND_LABELS.items()},
+        "statuses": {status: gettext(label) for status, label in triage.STATUS_LABELS.items()},
+        "kind_labels": triage.KIND_LABELS,
+        "status_labels": triage.STATUS_LABELS,
+        "today": ctx.clock.now().date(),
+        "days_left": triage.days_left,
+        "taxonomy": t,
+        "tag_labels": curator(request).taxonomy.labels,
+        "taggable": [*t.themes, *t.zones, *t.audiences, *t.territories],
+    }
+
+
+# Rendered rows, per web context: a row depends only on the item, the locale and the day, so a triage page
+# re-renders only the rows that changed. The CSRF token and the back link are put in per request.
+_CSRF, _BACK = "__relais_csrf__", "__relais_back__"
+ROW_CACHE_SIZE = 5_000
+
+
+def rows_html(request: Request, items: list[Item], values: dict[str, Any], back: str) -> Markup:
+    ctx = ctx_of(request)
+    cache: OrderedDict[tuple[str, date, str], str] = ctx.extra.setdefault("row_cache", OrderedDict())
+    template = environment(ctx.settings.network.locale).get_template("admin/_item_row.html")
+    today = ctx.clock.now().date()
+    token, back_attr = csrf_token(request), str(escape(back))
+    out = []
+    for item in items:
+        key = (ctx.settings.network.locale, today, repr(item))  # repr: every field, so any change is a new row
+        html = cache.get(key)
+        if html is None:
+            html = template.render({**values, "item": item, "csrf_token": _CSRF, "back": _BACK, "row_message": ""})
+            cache[key] = html
+            if len(cache) > ROW_CACHE_SIZE:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
+        out.append(html.replace(_CSRF, token).replace(_BACK, back_attr))
+    return Markup("".join(out))  # noqa: S704 - rendered by autoescaping templates; only escaped values put in
+
+
+@requires(Role.EDITOR)
+async def item_list(request: Request) -> Response:
+    ctx = ctx_of(request)
+    params = dict(request.query_params)
+    query = triage.parse_filters(params, ctx.clock.now().date())
+    with ctx.db.session() as s:
+        page = find_page(s, query)
+        sources = SourceRepository(s).find()
+    here = "/admin/items?" + triage.filters_qs(params)
+    values = common(request)
+    return render(
+        request,
+        "admin/items.html",
+        {
+            **values,
+            "rows": rows_html(request, page.items, values, here),
+            "page": page,
+            "params": params,
+            "sources": sources,
+            "back": here,
+            "windows": triage.DEADLINE_WINDOWS,
+            "prev_qs": triage.filters_qs(params, page=page.page - 1) if page.page > 1 else None,
+            "next_qs": triage.filters_qs(params, page=page.page + 1) if page.has_next else None,
+        },
+    )
+
+
+def _row(request: Request, item: Item, back: str, *, message: str = "", status_code: int = 200) -> Response:
+    return render(
+        request,
+        "admin/_item_row.html",
+        {**common(request), "item": item, "back": back, "row_message": message},
+        status_code=status_code,
+    )
+
+
+def _answer(request: Request, item_id: int, back: str, message: str) -> Response:
+    """The updated row for htmx, else a redirect back to the list with a flash."""
+    if is_htmx(request):
+        with ctx_of(request).db.session() as s:
+            item = ItemRepository(s).get(item_id)
+        return _row(request, item, back, message=message)
+    flash(request, message, "success")
+    return RedirectResponse(triage.safe_back(back), status_code=303)
+
+
+def _refused(result: BatchResult) -> str:
+    return " ; ".join(f"n°{i} : {why}" for i, why in result.refused.items())
+
+
+@requires(Role.EDITOR)
+async def status_action(request: Request) -> Response:
+    form = await read_form(request)
+    item_id = item_id_of(request)
+    action = request.url.path.rsplit("/", 1)[1]
+    back = triage.safe_back(str(form.get("back") or ""))
+    result = curator(request).set_status([item_id], ACTIONS[action], actor=actor(request))
+    if result.refused:
+        status = 404 if "introuvable" in _refused(result) else 409
+        raise HTTPException(status, f"Action refusée — {_refused(result)}")
+    return _answer(request, item_id, back, f"Élément n°{item_id} {DONE[action]}.")
+
+
+@requires(Role.EDITOR)
+async def tags_action(request: Request) -> Response:
+    """Add/remove tags, accept/refuse a suggestion: ``add``, ``remove``, ``accept``, ``refuse`` fields."""
+    form = await read_form(request)
+    item_id = item_id_of(request)
+    back = triage.safe_back(str(form.get("back") or ""))
+    cur, who = curator(request), actor(request)
+    add = [str(v) for v in form.getlist("add") if str(v).strip()] + [str(v) for v in form.getlist("accept")]
+    remove = [str(v) for v in form.getlist("remove") if str(v).strip()]
+    try:
+        clean_tags(add, cur.taxonomy)  # refuse bad input before anything is written
+        for tag in form.getlist("refuse"):
+            cur.refuse_suggestion(item_id, str(tag), actor=who)
+        if add or remove:
+            cur.tag(item_id, add=add, remove=remove, actor=who)
+    except NotFound:
+        raise HTTPException(404, "Élément introuvable.") from None
+    except InvalidInput as exc:
+        raise HTTPException(400, f"Étiquettes refusées : {exc}.") from None
+    return _answer(request, item_id, back, f"Étiquettes de l'élément n°{item_id} mises à jour.")
+
+
+def _tag_all(request: Request, ids: list[int], tag: str) -> BatchResult:
+    """One tag added to several items; an unknown tag refuses the whole action before anything is stored."""
+    cur, who = curator(request), actor(request)
+    try:
+        clean_tags([tag], cur.taxonomy)
+    except InvalidInput as exc:
+        raise HTTPException(400, f"Étiquette refusée : {exc}.") from None
+    if not tag.strip():
+        raise HTTPException(400, "Choisissez l'étiquette à ajouter.")
+    result = BatchResult()
+    for item_id in ids:
+        try:
+            cur.tag(item_id, add=[tag], actor=who)
+            result.done.append(item_id)
+        except NotFound:
+            result.refused[item_id] = "élément introuvable"
+    return result
+
+
+@requires(Role.EDITOR)
+async def bulk_action(request: Request) -> Response:
+    form = await read_form(request)
+    back = triage.safe_back(str(form.get("back") or ""))
+    action = str(form.get("action") or "")
+    if action not in ACTIONS and action != "tag":
+        raise HTTPException(400, "Action groupée inconnue.")
+    try:
+        ids = [int(str(v)) for v in form.getlist("ids")]
+    except ValueError:
+        raise HTTPException(400, "Sélection invalide.") from None
+    if not ids:
+        raise HTTPException(400, "Aucun élément sélectionné : cochez des lignes puis choisissez l'action.")
+    if action == "tag":
+        result = _tag_all(request, ids, str(form.get("tag") or ""))
+        flash(request, f"{len(result.done)} élément(s) étiqueté(s).", "success")
+    else:
+        result = curator(request).set_status(ids, ACTIONS[action], actor=actor(request))
+        flash(request, f"{len(result.done)} élément(s) {DONE[action]}.", "success")
+    if result.refused:
+        flash(request, f"Refusés — {_refused(result)}", "error")
+    return RedirectResponse(back, status_code=303)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/admin/items", item_list, methods=["GET"]),
+        Route("/admin/items/bulk", bulk_action, methods=["POST"]),
+        Route("/admin/items/{item_id:int}/tags", tags_action, methods=["POST"]),
+        *[Route(f"/admin/items/{{item_id:int}}/{name}", status_action, methods=["POST"]) for name in ACTIONS],
+    ]

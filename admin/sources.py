@@ -1,0 +1,188 @@
+"""Sources ``/admin/sources``: health for everyone, changes for admins, "collecter maintenant", and a preview of
+what a new source would yield before it is saved (the ``collect_now`` and ``preview_source`` seams)."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from admin.auth import requires
+from admin.items import curator
+from admin.triage import KIND_LABELS, N_
+from admin.web import ctx_of, flash, nav, read_form, render
+from core.errors import NotFound, RelaisError
+from core.model import Item, Role, Source, SourceKind
+from curation.sources import clean_source
+from curation.validate import FieldErrors
+from storage.sources import SourceRepository
+
+nav("/admin/sources", N_("Sources"), Role.EDITOR)
+
+PREVIEW_LIMIT = 20
+
+
+def _id(request: Request) -> int:
+    return int(request.path_params["source_id"])
+
+
+def _get(request: Request, source_id: int) -> Source:
+    with ctx_of(request).db.session() as s:
+        try:
+            return SourceRepository(s).get(source_id)
+        except NotFound:
+            raise HTTPException(404, "Source introuvable.") from None
+
+
+async def _call(fn: Any, arg: Any) -> Any:
+    """Seams may be plain (run off the event loop, they do I/O) or async."""
+    result = await run_in_threadpool(fn, arg)
+    return await result if inspect.isawaitable(result) else result
+
+
+@requires(Role.EDITOR)
+async def source_list(request: Request) -> Response:
+    with ctx_of(request).db.session() as s:
+        sources = SourceRepository(s).find()
+    return render(request, "admin/sources.html", {"sources": sources, "kind_labels": KIND_LABELS})
+
+
+def _form_page(
+    request: Request, *, source: Source | None, values: dict[str, Any], errors: dict[str, str] | None = None,
+    preview: list[Item] | None = None, preview_error: str = "", status_code: int = 200,
+) -> Response:  # fmt: skip
+    ctx = ctx_of(request)
+    t = ctx.settings.taxonomy
+    return render(
+        request,
+        "admin/source_form.html",
+        {
+            "source": source,
+            "values": values,
+            "errors": errors or {},
+            "preview": preview,
+            "preview_error": preview_error,
+            "kinds": list(SourceKind),
+            "kind_labels": KIND_LABELS,
+            "taxonomy": t,
+            "taggable": [*t.themes, *t.zones, *t.audiences],
+        },
+        status_code=status_code,
+    )
+
+
+def _values(source: Source) -> dict[str, Any]:
+    hours, rest = divmod(source.every_seconds, 3600)
+    every = f"{hours}h" + (f"{rest // 60}m" if rest else "") if hours else f"{source.every_seconds // 60}m"
+    return {
+        "name": source.name, "url": source.url, "kind": str(source.kind), "item_kind": str(source.item_kind),
+        "every": every, "tags": source.tags, "territory": source.territory or "", "official": source.official,
+        "enabled": source.enabled,
+    }  # fmt: skip
+
+
+def _read(form: FormData) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        k: str(form.get(k) or "") for k in ("name", "url", "kind", "item_kind", "every", "territory")
+    }
+    data["tags"] = [str(t) for t in form.getlist("tags")]
+    data["official"] = bool(form.get("official"))
+    data["enabled"] = bool(form.get("enabled"))
+    return data
+
+
+@requires(Role.ADMIN)
+async def new_form(request: Request) -> Response:
+    return _form_page(
+        request, source=None, values={"kind": "feed", "item_kind": "news", "every": "6h", "enabled": True}
+    )
+
+
+@requires(Role.ADMIN)
+async def edit_form(request: Request) -> Response:
+    source = _get(request, _id(request))
+    return _form_page(request, source=source, values=_values(source))
+
+
+async def _submit(request: Request, existing: Source | None) -> Response:
+    """validate | preview (nothing saved) or save; errors re-render the form with a 400 and store nothing."""
+    form = await read_form(request)
+    data = _read(form)
+    ctx = ctx_of(request)
+    with ctx.db.session() as s:
+        taken = {src.name for src in SourceRepository(s).find()} - ({existing.name} if existing else set())
+    try:
+        source = clean_source(data, curator(request).taxonomy, taken_names=taken)
+    except FieldErrors as exc:
+        return _form_page(request, source=existing, values=data, errors=exc.errors, status_code=400)
+    if form.get("intent") == "preview":
+        if ctx.preview_source is None:
+            return _form_page(request, source=existing, values=data, preview_error="L'aperçu n'est pas disponible.")
+        try:
+            preview = list(await _call(ctx.preview_source, source))[:PREVIEW_LIMIT]
+        except RelaisError as exc:
+            return _form_page(request, source=existing, values=data, preview_error=str(exc), status_code=422)
+        return _form_page(request, source=existing, values=data, preview=preview)
+    if existing is not None:
+        source.id, source.origin, source.options = existing.id, existing.origin, existing.options
+    with ctx.db.session() as s:
+        saved = SourceRepository(s).save(source)
+    flash(request, f"Source « {saved.name} » enregistrée.", "success")
+    return RedirectResponse("/admin/sources", status_code=303)
+
+
+@requires(Role.ADMIN)
+async def create(request: Request) -> Response:
+    return await _submit(request, None)
+
+
+@requires(Role.ADMIN)
+async def update(request: Request) -> Response:
+    return await _submit(request, _get(request, _id(request)))
+
+
+@requires(Role.ADMIN)
+async def toggle(request: Request) -> Response:
+    await read_form(request)
+    source = _get(request, _id(request))
+    source.enabled = not source.enabled
+    with ctx_of(request).db.session() as s:
+        SourceRepository(s).save(source)
+    flash(request, f"Source « {source.name} » {'réactivée' if source.enabled else 'désactivée'}.", "success")
+    return RedirectResponse("/admin/sources", status_code=303)
+
+
+@requires(Role.EDITOR)
+async def collect(request: Request) -> Response:
+    """Collect one source (``/admin/sources/{id}/collect``) or all (``/admin/sources/collect``) now."""
+    await read_form(request)
+    ctx = ctx_of(request)
+    if ctx.collect_now is None:
+        raise HTTPException(503, "La collecte n'est pas disponible sur ce serveur.")
+    names = [_get(request, _id(request)).name] if "source_id" in request.path_params else None
+    try:
+        await _call(ctx.collect_now, names)
+    except RelaisError as exc:
+        flash(request, f"Collecte en échec : {exc}", "error")
+    else:
+        flash(request, f"Collecte terminée : {', '.join(names) if names else 'toutes les sources'}.", "success")
+    return RedirectResponse("/admin/sources", status_code=303)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/admin/sources", source_list, methods=["GET"]),
+        Route("/admin/sources/new", new_form, methods=["GET"]),
+        Route("/admin/sources/new", create, methods=["POST"]),
+        Route("/admin/sources/collect", collect, methods=["POST"]),
+        Route("/admin/sources/{source_id:int}", edit_form, methods=["GET"]),
+        Route("/admin/sources/{source_id:int}", update, methods=["POST"]),
+        Route("/admin/sources/{source_id:int}/toggle", toggle, methods=["POST"]),
+        Route("/admin/sources/{source_id:int}/collect", collect, methods=["POST"]),
+    ]

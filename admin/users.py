@@ -1,0 +1,101 @@
+"""Users ``/admin/users`` (admins only): list, add with a generated password shown once, change role, disable."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from admin.accounts import add_user, generate_password
+from admin.auth import current_user, requires
+from admin.triage import N_
+from admin.web import ctx_of, flash, nav, read_form, render
+from core.errors import InvalidInput, NotFound
+from core.model import Role, User
+from storage.users import UserRepository
+
+nav("/admin/users", N_("Comptes"), Role.ADMIN)
+
+ROLE_LABELS = {Role.EDITOR: N_("Rédaction"), Role.STAFF: N_("Équipe"), Role.ADMIN: N_("Administration")}
+
+
+def _page(request: Request, **extra: object) -> Response:
+    status = int(str(extra.pop("status_code", 200)))
+    with ctx_of(request).db.session() as s:
+        users = UserRepository(s).find()
+    return render(request, "admin/users.html", {"users": users, "roles": ROLE_LABELS, **extra}, status_code=status)
+
+
+def _role(value: object) -> Role:
+    try:
+        return Role(str(value))
+    except ValueError:
+        raise InvalidInput(f"rôle inconnu « {str(value)[:20]} » (rédaction, équipe ou administration)") from None
+
+
+@requires(Role.ADMIN)
+async def user_list(request: Request) -> Response:
+    return _page(request)
+
+
+@requires(Role.ADMIN)
+async def create(request: Request) -> Response:
+    form = await read_form(request)
+    email = str(form.get("email") or "")
+    ctx = ctx_of(request)
+    password = generate_password()
+    try:
+        user = add_user(ctx.db, email, _role(form.get("role")), password, now=ctx.clock.now())
+    except InvalidInput as exc:
+        return _page(request, error=str(exc), email=email, status_code=400)
+    # Shown once, in this answer only: it is never stored in clear nor put in the session.
+    return _page(request, created=user, password=password, status_code=201)
+
+
+def _target(request: Request) -> User:
+    me = current_user(request)
+    with ctx_of(request).db.session() as s:
+        user = UserRepository(s).find_by_id(int(request.path_params["user_id"]))
+    if user is None:
+        raise HTTPException(404, "Compte introuvable.")
+    if me is not None and user.id == me.id:
+        raise HTTPException(409, "Vous ne pouvez pas changer votre propre rôle ni désactiver votre compte.")
+    return user
+
+
+@requires(Role.ADMIN)
+async def change_role(request: Request) -> Response:
+    form = await read_form(request)
+    user = _target(request)
+    try:
+        user.role = _role(form.get("role"))
+    except InvalidInput as exc:
+        raise HTTPException(400, f"{exc}.") from None
+    with ctx_of(request).db.session() as s:
+        UserRepository(s).save(user)
+    flash(request, f"{user.email} : rôle changé.", "success")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@requires(Role.ADMIN)
+async def toggle(request: Request) -> Response:
+    await read_form(request)
+    user = _target(request)
+    user.active = not user.active
+    with ctx_of(request).db.session() as s:
+        try:
+            UserRepository(s).save(user)
+        except NotFound:
+            raise HTTPException(404, "Compte introuvable.") from None
+    flash(request, f"{user.email} : compte {'réactivé' if user.active else 'désactivé'}.", "success")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/admin/users", user_list, methods=["GET"]),
+        Route("/admin/users", create, methods=["POST"]),
+        Route("/admin/users/{user_id:int}/role", change_role, methods=["POST"]),
+        Route("/admin/users/{user_id:int}/toggle", toggle, methods=["POST"]),
+    ]

@@ -1,0 +1,157 @@
+"""Sources: health for editors; add, edit, preview, disable and collect for admins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from starlette.testclient import TestClient
+
+from admin.web import WebContext
+from core.errors import FetchError
+from core.model import Item, ItemKind, Role, Source
+from storage.sources import SourceRepository
+from tests.admin.conftest import csrf_of
+from tests.seed import TAXONOMY, seed
+
+
+class FakeWatch:
+    """Stands for the watch's collect-now and preview functions."""
+
+    def __init__(self) -> None:
+        self.collected: list[list[str] | None] = []
+        self.previewed: list[Source] = []
+
+    def collect_now(self, names: list[str] | None) -> None:
+        self.collected.append(names)
+
+    def preview(self, source: Source) -> list[Item]:
+        self.previewed.append(source)
+        if "panne" in source.url:
+            raise FetchError("HTTP 503 en lisant la source")
+        return [Item(kind=source.item_kind, title=f"Offre n°{n} : volontariat au Bénin") for n in range(3)]
+
+
+@pytest.fixture
+def watch(web: WebContext) -> FakeWatch:
+    fake = FakeWatch()
+    web.settings.taxonomy = TAXONOMY
+    web.collect_now = fake.collect_now
+    web.preview_source = fake.preview
+    seed(web.db, web.clock.now())
+    return fake
+
+
+def valid(token: str, **kw: str) -> dict[str, object]:
+    form: dict[str, object] = {"csrf_token": token, "name": "France Volontaires — offres",
+                               "url": "https://www.france-volontaires.org/offres.rss", "kind": "feed",
+                               "item_kind": "job", "every": "12h", "territory": "69", "tags": ["jeunesse"],
+                               "enabled": "1", "intent": "save"}  # fmt: skip
+    form.update(kw)
+    return form
+
+
+def test_editors_see_health_but_cannot_change(
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+) -> None:
+    with web.db.session() as s:
+        repo = SourceRepository(s)
+        src = repo.by_name("Agenda de la solidarité")
+        assert src.id is not None
+        src.health.last_error = "HTTP 500 Internal Server Error"
+        src.health.last_error_at = web.clock.now()
+        src.health.consecutive_failures = 3
+        src.health.backoff_until = web.clock.now() + timedelta(hours=4)
+        src.health.runs, src.health.not_modified_runs, src.health.last_items = 8, 6, 12
+        repo.save_health(src.id, src.health)
+    login(Role.EDITOR)
+    page = client.get("/admin/sources")
+    assert page.status_code == 200
+    assert "HTTP 500 Internal Server Error" in page.text and "75 %" in page.text and ">12<" in page.text
+    assert "Ajouter une source" not in page.text
+    r = client.post(f"/admin/sources/{src.id}/collect", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    assert r.status_code == 303 and watch.collected == [["Agenda de la solidarité"]]
+
+
+def test_preview_then_save_a_new_source(
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+) -> None:
+    login(Role.ADMIN)
+    token = csrf_of(client.get("/admin/sources/new").text)
+    preview = client.post("/admin/sources/new", data=valid(token, intent="preview"))
+    assert preview.status_code == 200
+    assert "Aperçu : 3 éléments" in preview.text and "Offre n°2 : volontariat au Bénin" in preview.text
+    assert watch.previewed[0].item_kind is ItemKind.JOB and watch.previewed[0].every_seconds == 12 * 3600
+    with web.db.session() as s:
+        assert len(SourceRepository(s).find()) == 2  # a preview saves nothing
+    r = client.post("/admin/sources/new", data=valid(token), follow_redirects=False)
+    assert r.status_code == 303
+    with web.db.session() as s:
+        saved = SourceRepository(s).by_name("France Volontaires — offres")
+    assert saved.origin == "admin" and saved.tags == ["jeunesse"] and saved.territory == "69" and saved.enabled
+
+
+def test_a_failing_preview_says_why(client: TestClient, login: Callable[[Role], TestClient], watch: FakeWatch) -> None:
+    login(Role.ADMIN)
+    token = csrf_of(client.get("/admin/sources/new").text)
+    r = client.post("/admin/sources/new", data=valid(token, intent="preview", url="https://panne.example/rss"))
+    assert r.status_code == 422 and "HTTP 503 en lisant la source" in r.text
+
+
+WRONG = [
+    ("name", "", "le nom est obligatoire"),
+    ("name", "Agenda de la solidarité", "une source s&#39;appelle déjà"),
+    ("url", "javascript:alert(1)", "seules les adresses http(s)"),
+    ("url", "https://", "sans nom d&#39;hôte"),
+    ("kind", "rss2", "format inconnu"),
+    ("item_kind", "blog", "type d&#39;élément inconnu"),
+    ("every", "souvent", "durée illisible"),
+    ("every", "1m", "au moins 5 minutes"),
+    ("territory", "75", "territoire inconnu"),
+    ("tags", "climat", "inconnue"),
+]
+
+
+def test_a_wrong_source_is_a_400_and_nothing_is_saved(
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+) -> None:
+    login(Role.ADMIN)
+    token = csrf_of(client.get("/admin/sources/new").text)
+    for field, value, message in WRONG:
+        for intent in ("save", "preview"):
+            r = client.post("/admin/sources/new", data=valid(token, intent=intent, **{field: value}))
+            assert r.status_code == 400 and message in r.text, (field, value)
+    with web.db.session() as s:
+        assert len(SourceRepository(s).find()) == 2
+    assert watch.previewed == []
+
+
+def test_edit_and_disable_a_source(
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+) -> None:
+    login(Role.ADMIN)
+    with web.db.session() as s:
+        src = SourceRepository(s).by_name("Agenda de la solidarité")
+    page = client.get(f"/admin/sources/{src.id}")
+    assert page.status_code == 200 and 'value="https://example.org/agenda.ics"' in page.text
+    token = csrf_of(page.text)
+    form = valid(token, name="Agenda de la solidarité", url="https://example.org/agenda-2027.ics", kind="ical",
+                 item_kind="event")  # fmt: skip
+    assert client.post(f"/admin/sources/{src.id}", data=form, follow_redirects=False).status_code == 303
+    assert client.post(f"/admin/sources/{src.id}/toggle", data={"csrf_token": token}).status_code == 200
+    with web.db.session() as s:
+        after = SourceRepository(s).get(src.id or 0)
+    assert after.url == "https://example.org/agenda-2027.ics" and not after.enabled
+    assert client.get("/admin/sources/999").status_code == 404
+
+
+def test_collect_all_and_a_missing_seam(
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+) -> None:
+    login(Role.EDITOR)
+    token = csrf_of(client.get("/admin/sources").text)
+    assert client.post("/admin/sources/collect", data={"csrf_token": token}).status_code == 200
+    assert watch.collected == [None]
+    web.collect_now = None
+    assert client.post("/admin/sources/collect", data={"csrf_token": token}).status_code == 503

@@ -1,0 +1,85 @@
+"""A real uvicorn server on 127.0.0.1 (free port, in a thread of the test) and Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import uvicorn
+
+from admin.accounts import add_user
+from admin.app import create_app
+from admin.web import WebContext
+from core.clock import SystemClock
+from core.model import Item, Role, Source
+from core.settings import Settings
+from storage.database import Database
+from tests.seed import TAXONOMY, seed
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PASSWORD = "correct horse battery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fake_preview(source: Source) -> list[Item]:
+    """What the watch's preview would give for a volunteering feed."""
+    return [
+        Item(kind=source.item_kind, title="Volontariat de solidarité internationale au Bénin (24 mois)"),
+        Item(kind=source.item_kind, title="Mission de service civique : éducation au Sénégal"),
+    ]
+
+
+@dataclass
+class Server:
+    url: str
+    web: WebContext
+    ids: list[int]
+
+
+@pytest.fixture
+def server(db: Database) -> Iterator[Server]:
+    if db.dialect != "sqlite":
+        pytest.skip("the browser scenario runs once, on SQLite; routes are tested on both engines")
+    settings = Settings()
+    settings.taxonomy = TAXONOMY
+    web = WebContext(settings=settings, db=db, clock=SystemClock(), secret_key="browser-test",
+                     preview_source=fake_preview, collect_now=lambda names: None)  # fmt: skip
+    ids = seed(db, web.clock.now())
+    add_user(db, "editrice@example.org", Role.ADMIN, PASSWORD, now=web.clock.now())
+    port = free_port()
+    config = uvicorn.Config(create_app(web), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield Server(f"http://127.0.0.1:{port}", web, ids)
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(server: Server) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+        errors: list[str] = []
+        context.on("pageerror", lambda exc: errors.append(str(exc)))
+        context.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        yield context
+        browser.close()
+        assert errors == [], f"JavaScript errors or CSP violations in the page: {errors}"
