@@ -29,7 +29,7 @@ def test_triage_with_the_keyboard(page: Any, server: Server) -> None:
     rows = page.locator("tr.item-row")
     assert rows.count() == 6
     ARTEFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTEFACTS / "triage.png"), full_page=True)
+    page.screenshot(path=str(ARTEFACTS / "triage-keyboard.png"), full_page=True)
 
     page.keyboard.press("j")  # first row: the newest
     first_id = int(rows.nth(0).get_attribute("data-id"))
