@@ -19,10 +19,14 @@ _FAR = date.max
 
 
 def is_current(item: Item, today: date) -> bool:
-    """Approved and not past its deadline (an item closing today is still current)."""
+    """Approved, not past its deadline (an item closing today is still current), and not an event or training that
+    is already over (one ending today is still current)."""
     if item.status != ItemStatus.APPROVED:
         return False
-    return item.deadline is None or item.deadline >= today
+    if item.deadline is not None and item.deadline < today:
+        return False
+    last_day = item.ends_at or item.starts_at
+    return last_day is None or last_day.date() >= today
 
 
 def approved_since(items: Iterable[Item], since: datetime | None) -> list[Item]:

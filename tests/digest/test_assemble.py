@@ -51,6 +51,17 @@ def test_items_past_their_deadline_are_dropped_but_today_is_still_open() -> None
     assert [e.item_id for e in entries] == [2]
 
 
+def test_events_already_over_are_dropped_but_one_ending_today_stays() -> None:
+    noon = datetime.combine(TODAY, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+    items = [
+        item(1, ItemKind.EVENT, starts_at=noon - timedelta(days=9)),  # last week, one day
+        item(2, ItemKind.EVENT, starts_at=noon - timedelta(days=3), ends_at=noon),  # ends today
+        item(3, ItemKind.TRAINING, starts_at=noon - timedelta(days=30), ends_at=noon - timedelta(days=1)),
+        item(4, ItemKind.EVENT, starts_at=noon + timedelta(days=10)),
+    ]
+    assert sorted(e.item_id for e in newsletter_entries(items, TODAY)) == [2, 4]
+
+
 def test_only_approved_items_go_in() -> None:
     items = [item(1, status=ItemStatus.NEW), item(2, status=ItemStatus.REJECTED), item(3)]
     assert [e.item_id for e in newsletter_entries(items, TODAY)] == [3]
