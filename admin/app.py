@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from admin import archive, auth, dashboard, metrics, public
+from admin import archive, auth, dashboard, issues, metrics, public
 from admin.auth import UserMiddleware
 from admin.security import SecurityHeadersMiddleware
 from admin.web import STATIC, WebContext, ctx_of, render
@@ -33,6 +33,7 @@ ROUTE_MODULES: list[Callable[[], list[BaseRoute]]] = [
     metrics.routes,
     archive.routes,
     public.routes,
+    issues.routes,
 ]
 
 SESSION_MAX_AGE = 12 * 3600

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 
 from admin.app import WebContext, create_app
+from relais.web_sending import background_sending
 from relais.wiring import Services, build_subscribers
 
 
@@ -19,7 +20,7 @@ def web_context(services: Services) -> WebContext:
         clock=services.clock,
         secret_key=services.secret_key,
         https_only_cookies=settings.network.base_url.startswith("https://"),
-        extra={"subscribers": build_subscribers(services)},
+        extra={"subscribers": build_subscribers(services), "sending": background_sending(services)},
     )
 
 
@@ -36,5 +37,7 @@ def build_app(services: Services, *, with_scheduler: bool = False) -> Starlette:
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            ctx.extra["sending"].close()  # a send under way finishes its batch and is resumed by the next start
 
-    return create_app(web_context(services), lifespan=lifespan)
+    ctx = web_context(services)
+    return create_app(ctx, lifespan=lifespan)
