@@ -34,7 +34,7 @@ def test_two_loops_on_one_issue_never_send_a_row_twice(db: Database, clock: Froz
     def loop() -> None:
         try:
             reports.append(send_issue(context(db, mailer, clock, config=SendConfig(batch_size=10)), issue_id))
-        except BaseException as exc:  # noqa: BLE001 (reported by the assertion below)
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=loop) for _ in range(2)]
