@@ -58,8 +58,8 @@ def build_newsletter(c: TestClient, editorial: str = "Bonne lecture !") -> int:
 
 # -- roles and CSRF ------------------------------------------------------------------------------------------------
 
-VIEWS = ["/admin/issues", "/admin/issues/{id}", "/admin/issues/{id}/preview", "/admin/issues/{id}/preview.html",
-         "/admin/issues/{id}/ledger"]  # fmt: skip
+VIEWS = ["/admin/issues", "/admin/issues/{id}", "/admin/issues/{id}/segments", "/admin/issues/{id}/preview",
+         "/admin/issues/{id}/preview.html", "/admin/issues/{id}/ledger"]  # fmt: skip
 STAFF_VIEWS = ["/admin/issues/new", "/admin/issues/{id}/send"]
 ACTIONS = ["/admin/issues", "/admin/issues/{id}/move", "/admin/issues/{id}/remove", "/admin/issues/{id}/add",
            "/admin/issues/{id}/text", "/admin/issues/{id}/test", "/admin/issues/{id}/send",
@@ -202,7 +202,8 @@ def test_segments_sizes_checks_and_previews(login: Login, db: Database, clock: F
     add_subscribers(db, 3)
     staff = login(Role.STAFF)
     issue_id = build_newsletter(staff)
-    page = staff.get(f"/admin/issues/{issue_id}").text
+    assert "1 segment(s) pour 3 abonné(s)" in staff.get(f"/admin/issues/{issue_id}").text
+    page = staff.get(f"/admin/issues/{issue_id}/segments").text
     keys = re.findall(r"preview\?segment=([0-9a-f]{16})", page)
     assert len(keys) == 1 and "conforme" in page and " Ko" in page and "<td>3</td>" in page
 
@@ -226,7 +227,7 @@ def test_a_segment_over_gmails_limit_is_flagged(login: Login, db: Database, cloc
         add_item(db, clock, f"Appel n°{n} " + "très long titre " * 30, url=f"https://amp.example/{n}/" + "x" * 400)
     add_subscribers(db, 1)
     staff = login(Role.STAFF)
-    page = staff.get(f"/admin/issues/{build_newsletter(staff)}").text
+    page = staff.get(f"/admin/issues/{build_newsletter(staff)}/segments").text
     assert "au-delà de 102 Ko : Gmail le tronque" in page and "size:" in page
 
 

@@ -87,6 +87,8 @@ def test_staff_build_preview_and_send_a_newsletter(
     page.get_by_role("button", name="Descendre « Micro-projets solidaires »").click()  # closing soonest: first
     expect(page.get_by_role("status").first).to_contain_text("Ordre mis à jour")
 
+    page.get_by_role("link", name="Tailles, contrôles et aperçus par segment").click()
+    expect(page.get_by_role("cell", name="conforme")).to_be_visible()
     page.get_by_role("link", name="Aperçu", exact=True).click()
     desktop = page.frame_locator("iframe[title='Aperçu ordinateur']")
     expect(desktop.get_by_text("Fonds eau et assainissement").first).to_be_visible()
@@ -95,7 +97,8 @@ def test_staff_build_preview_and_send_a_newsletter(
     ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "issue-preview.png"), full_page=True)
 
-    page.go_back()
+    page.goto(f"{base}/admin/issues")
+    page.get_by_role("link", name="RESA'CLIC n°1").click()
     page.get_by_role("link", name="Tester puis envoyer…").click()
     page.get_by_label("Adresses de test").fill("relecture@resacoop.example")
     page.get_by_role("button", name="Envoyer une copie de test").click()
