@@ -170,15 +170,12 @@ async def issue_page(request: Request) -> Response:
     issue = issue_or_404(ctx, issue_id)
     svc = service(ctx)
     items = svc.items_of(issue)
-    # Grouping subscribers is cheap; rendering every segment is not (hundreds of segments): that has its own page.
-    groups = svc.segments(issue_id)
+    # Segments need every confirmed subscriber's preferences (seconds at 20,000): they have their own page.
     q = request.query_params.get("q", "").strip()
     found = search_items(ctx, issue, q) if q else []
     context = {
         "issue": issue,
         "sections": sections_of(issue, items),
-        "segment_count": len(groups),
-        "audience": sum(len(g.subscriber_ids) for g in groups),
         "q": q,
         "found": found,
         "section_choices": [(s, S.heading(s)) for s in S.ORDER],

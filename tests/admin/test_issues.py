@@ -202,8 +202,8 @@ def test_segments_sizes_checks_and_previews(login: Login, db: Database, clock: F
     add_subscribers(db, 3)
     staff = login(Role.STAFF)
     issue_id = build_newsletter(staff)
-    assert "1 segment(s) pour 3 abonné(s)" in staff.get(f"/admin/issues/{issue_id}").text
     page = staff.get(f"/admin/issues/{issue_id}/segments").text
+    assert "1 segment(s) pour 3 abonné(s)" in page
     keys = re.findall(r"preview\?segment=([0-9a-f]{16})", page)
     assert len(keys) == 1 and "conforme" in page and " Ko" in page and "<td>3</td>" in page
 
