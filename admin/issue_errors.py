@@ -41,6 +41,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"is (\w+): it cannot become (\w+)"), "Action impossible : le numéro est « {0} »."),
     (re.compile(r"is (\w+): nothing to send"), "Rien à envoyer : le numéro est « {0} »."),
     (re.compile(r"has no rendered segment"), "Ce numéro n'a aucun segment à envoyer (aucun abonné concerné)."),
+    (re.compile(r"unknown item\(s\): (.*)"), "Élément(s) inconnu(s) : {0}."),
+    (re.compile(r"item\(s\) not approved or past their deadline: (.*)"),
+     "Élément(s) non approuvé(s) ou dont la date limite est passée : {0}."),
+    (re.compile(r"the same item is listed twice"), "Le même élément est cité deux fois."),
     (re.compile(r"time zone"), "La date d'envoi doit préciser son fuseau horaire."),
 ]  # fmt: skip
 

@@ -133,6 +133,7 @@ def test_unknown_issues_answer_404(login: Login) -> None:
         ({"kind": "emailing", "text": "Bonjour", "subject": "x" * 201}, "L&#39;objet fait 201 caractères"),
         ({"kind": "emailing", "text": "Bonjour", "subject": "a\r\nBcc: x@y.fr"}, "une seule ligne"),
         ({"kind": "autre"}, "Choisissez une lettre ou un emailing"),
+        ({"kind": "emailing", "item_ids": "999", "subject": "x"}, "Élément(s) inconnu(s) : 999."),
     ],
 )
 def test_bad_input_is_refused_with_a_french_reason(
