@@ -41,7 +41,11 @@ class BackgroundSending:
             ctx.mailer.close()
 
     def audience(self, issue_id: int) -> dict[str, int]:
-        return audience(self._make_context(), issue_id)
+        ctx = self._make_context()
+        try:
+            return audience(ctx, issue_id)
+        finally:
+            ctx.mailer.close()  # built with the context, never used here
 
     def start(self, issue_id: int) -> bool:
         """Start (or resume) the send in the background; False when this app already runs it."""
