@@ -18,6 +18,7 @@ from admin.app import create_app
 from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import Role
+from delivery.mailers.base import SendResult, Verdict
 from delivery.mailers.memory import MemoryMailer
 from storage.database import Database
 from tests.admin.issue_world import add_subscribers, approved_calls, sending, settings
@@ -33,7 +34,12 @@ def server(db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[tuple[s
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    mailer = MemoryMailer(concurrency=2)
+
+    def slow(_recipient: str) -> SendResult:
+        time.sleep(0.4)  # a relay that takes its time: the page shows the send under way, and htmx completes it
+        return SendResult(Verdict.ACCEPTED, 250, "2.0.0 Ok")
+
+    mailer = MemoryMailer(answer=slow, concurrency=1)
     local = settings(tmp_path)
     seam = sending(db, clock, local, mailer)
     ctx = WebContext(settings=local, db=db, clock=clock, secret_key="browser", extra={"sending": seam})
@@ -106,7 +112,9 @@ def test_staff_build_preview_and_send_a_newsletter(
     page.get_by_label("J'envoie ce numéro à 6 destinataire(s)").check()
     page.get_by_role("button", name="Confirmer l'envoi").click()
     expect(page.get_by_role("status").first).to_contain_text("Envoi lancé")
-    expect(page.locator("#progress")).to_contain_text("6 / 6 terminés (100 %)", timeout=20_000)  # htmx polling
+    progress = page.locator("#progress")
+    expect(progress).to_have_attribute("hx-trigger", "every 2s")  # still sending when the page came back
+    expect(progress).to_contain_text("6 / 6 terminés (100 %)", timeout=20_000)  # htmx polling, no reload
     assert sorted(m.recipient for m in mailer.sent) == sorted(
         ["relecture@resacoop.example", *(f"membre{i}@asso{i}.fr" for i in range(6))]
     )
