@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from admin import archive, auth, dashboard, item_editor, items, metrics, public, sources, users
+from admin import archive, auth, dashboard, issues, item_editor, items, metrics, public, sources, users
 from admin.auth import UserMiddleware
 from admin.security import SecurityHeadersMiddleware
 from admin.web import STATIC, WebContext, ctx_of, render
@@ -37,6 +37,7 @@ ROUTE_MODULES: list[Callable[[], list[BaseRoute]]] = [
     item_editor.routes,
     sources.routes,
     users.routes,
+    issues.routes,
 ]
 
 SESSION_MAX_AGE = 12 * 3600

@@ -135,7 +135,8 @@ def csrf_token(request: Request) -> str:
 
 
 def flash(request: Request, message: str, category: str = "info") -> None:
-    request.session.setdefault("flash", []).append([category, message])
+    # Assigned, not appended in place: the session only saves itself when a key is set.
+    request.session["flash"] = [*request.session.get("flash", []), [category, message]]
 
 
 def pop_flashes(request: Request) -> list[tuple[str, str]]:

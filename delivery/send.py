@@ -319,15 +319,18 @@ class _Run:
                 )
                 if ok and d.segment in self.segments:
                     move(d.status, DeliveryStatus.SENDING)
-                    changes.append({"id": d.id, "status": "sending", "attempts": d.attempts + 1, "sending_at": now})
-                    d.attempts += 1
                     go.append(p)
                 else:
                     reason = "unsubscribed or suppressed before sending" if ok is False else "segment gone"
                     move(d.status, DeliveryStatus.SKIPPED)
                     changes.append({"id": d.id, "status": "skipped", "smtp_reply": reason, "finished_at": now})
             repo.write(changes)
-        return go
+            # A conditional claim: another loop on this issue may have read the same rows; each row goes to one.
+            claimed = repo.claim([p.delivery.id for p in go if p.delivery.id is not None], now)
+        mine = [p for p in go if p.delivery.id in claimed]
+        for p in mine:
+            p.delivery.attempts += 1
+        return mine
 
     def _dispatch(self, rows: list[Pending]) -> None:
         """Pace the batch: messages whose domain may go now go first; wait only when none can."""

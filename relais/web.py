@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from admin.app import WebContext, create_app
 from core.model import Item, Source
+from relais.web_sending import background_sending
 from relais.wiring import Services, build_subscribers, watch_service
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def web_context(services: Services, watch: WebWatch | None = None) -> WebContext
         https_only_cookies=settings.network.base_url.startswith("https://"),
         collect_now=watch.collect_now,
         preview_source=watch.preview,
-        extra={"subscribers": build_subscribers(services)},
+        extra={"subscribers": build_subscribers(services), "sending": background_sending(services)},
     )
 
 
@@ -75,5 +76,7 @@ def build_app(services: Services, *, with_scheduler: bool = False) -> Starlette:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             watch.close()
+            ctx.extra["sending"].close()  # a send under way finishes its batch and is resumed by the next start
 
-    return create_app(web_context(services, watch), lifespan=lifespan)
+    ctx = web_context(services, watch)
+    return create_app(ctx, lifespan=lifespan)

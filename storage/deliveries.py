@@ -129,6 +129,27 @@ class DeliveryRepository:
             out.append(Pending(d, row["sub_status"], streams))
         return out
 
+    def claim(self, ids: Sequence[int], now: datetime) -> set[int]:
+        """Move rows to ``sending`` only if they are still queued, or deferred and due, in one conditional
+        UPDATE: two loops on the same issue (the admin's background sender and the scheduler's job) can read
+        the same rows, but each row is claimed by one of them only. Returns the ids this call claimed."""
+        if not ids:
+            return set()
+        q = (
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id.in_(list(ids)),
+                or_(
+                    DeliveryRow.status == str(DeliveryStatus.QUEUED),
+                    and_(DeliveryRow.status == str(DeliveryStatus.DEFERRED), DeliveryRow.next_attempt_at <= now),
+                ),
+            )
+            .values(status=str(DeliveryStatus.SENDING), attempts=DeliveryRow.attempts + 1, sending_at=now)
+            .returning(DeliveryRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        return {int(i) for i in self.s.execute(q).scalars()}
+
     def write(self, changes: Iterable[dict[str, Any]]) -> None:
         """Bulk UPDATE by primary key: each dict has ``id`` and the columns to set."""
         rows = list(changes)

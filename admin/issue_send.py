@@ -1,0 +1,298 @@
+"""Sending from the admin (issue 7, "on demand"): a test copy to chosen addresses first, then a confirmation
+that shows the audience per segment, then send now or at a time; live progress, pause, resume, cancel, and the
+ledger with the relay's replies.
+
+The send itself never runs in the request: the composition root puts a :class:`Sending` in
+``WebContext.extra["sending"]`` whose ``start`` hands the issue to a background executor it owns.
+
+send:  read form (CSRF) | a test copy was sent in this session | confirmed | digest approval (checks) at a time
+       | now: start in the background; later: the scheduler's ``deliveries.send_due`` starts it
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from email_validator import EmailNotValidError, validate_email
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from admin.auth import current_user, requires
+from admin.issue_errors import FormError, in_french
+from admin.web import WebContext, ctx_of, flash, is_htmx, read_form, render
+from core.errors import InvalidInput, NotFound
+from core.model import DeliveryStatus, Issue, IssueKind, IssueStatus, Role
+from delivery import control
+from delivery.mailers.base import SendResult, Verdict
+from digest.service import DigestService
+from storage.deliveries import DeliveryRepository
+from storage.ledger_pages import ledger_page
+
+MAX_TEST_ADDRESSES = 10
+LEDGER_PAGE = 50
+LIVE = (IssueStatus.SCHEDULED, IssueStatus.SENDING)  # statuses whose progress is worth polling
+
+
+class Sending(Protocol):
+    """What these pages need from delivery, wired by the composition root (``relais.web_sending``)."""
+
+    def send_test(self, issue_id: int, kind: IssueKind, addresses: list[str]) -> list[tuple[str, str, SendResult]]: ...
+
+    def audience(self, issue_id: int) -> dict[str, int]: ...
+
+    def start(self, issue_id: int) -> bool: ...
+
+    def running(self, issue_id: int) -> bool: ...
+
+
+def sending_of(ctx: WebContext) -> Sending:
+    seam: Sending | None = ctx.extra.get("sending")
+    if seam is None:
+        raise HTTPException(503, "L'envoi n'est pas configuré pour cette instance de l'administration.")
+    return seam
+
+
+def _issue(ctx: WebContext, issue_id: int) -> Issue:
+    try:
+        return DigestService(ctx.db, ctx.clock, ctx.settings.network, ctx.settings.taxonomy).get(issue_id)
+    except NotFound:
+        raise HTTPException(404, "Ce numéro n'existe pas.") from None
+
+
+def _back(issue_id: int, anchor: str = "#envoi") -> RedirectResponse:
+    return RedirectResponse(f"/admin/issues/{issue_id}{anchor}", status_code=303)
+
+
+def _tested(request: Request) -> list[int]:
+    return [int(i) for i in request.session.get("tested_issues", [])]
+
+
+# -- progress ----------------------------------------------------------------------------------------------------
+
+
+def progress_context(ctx: WebContext, issue: Issue) -> dict[str, Any]:
+    assert issue.id is not None
+    with ctx.db.session() as s:
+        counts = DeliveryRepository(s).counts(issue.id)
+    total = sum(counts.values())
+    done = total - counts[DeliveryStatus.QUEUED] - counts[DeliveryStatus.SENDING] - counts[DeliveryStatus.DEFERRED]
+    seam = ctx.extra.get("sending")
+    return {
+        "issue": issue,
+        "counts": counts,
+        "total": total,
+        "done": done,
+        "percent": round(100 * done / total) if total else 0,
+        "live": issue.status in LIVE,
+        "running": bool(seam and seam.running(issue.id)),
+    }
+
+
+@requires(Role.EDITOR)
+async def progress(request: Request) -> Response:
+    """The progress block alone (htmx polls it every 2 s); without JavaScript, the issue page's refresh link."""
+    ctx = ctx_of(request)
+    issue = _issue(ctx, int(request.path_params["issue_id"]))
+    if not is_htmx(request):
+        return _back(int(request.path_params["issue_id"]))
+    return render(request, "admin/issues/_progress.html", progress_context(ctx, issue))
+
+
+# -- test copy, confirmation, send -------------------------------------------------------------------------------
+
+
+def parse_addresses(raw: str) -> list[str]:
+    """Addresses separated by commas, semicolons or lines; each checked (syntax only: no DNS in a request)."""
+    words = [w.strip() for w in raw.replace(";", ",").replace("\n", ",").split(",") if w.strip()]
+    if not words:
+        raise FormError("Indiquez au moins une adresse pour la copie de test.")
+    if len(words) > MAX_TEST_ADDRESSES:
+        raise FormError(f"{len(words)} adresses : une copie de test part à {MAX_TEST_ADDRESSES} adresses au plus.")
+    out = []
+    for w in words:
+        try:
+            out.append(validate_email(w, check_deliverability=False).normalized)
+        except EmailNotValidError:
+            raise FormError(f"Adresse invalide : « {w} ».") from None
+    return list(dict.fromkeys(out))
+
+
+def _describe(result: SendResult) -> str:
+    code = f"{result.code} " if result.code else ""
+    return ("acceptée" if result.verdict is Verdict.ACCEPTED else "refusée") + f" ({code}{result.reply})".rstrip()
+
+
+@requires(Role.STAFF)
+async def test_send(request: Request) -> Response:
+    ctx = ctx_of(request)
+    issue_id = int(request.path_params["issue_id"])
+    issue = _issue(ctx, issue_id)
+    form = await read_form(request)
+    try:
+        addresses = parse_addresses(str(form.get("addresses", "")))
+        results = sending_of(ctx).send_test(issue_id, issue.kind, addresses)
+    except InvalidInput as exc:
+        flash(request, in_french(exc), "error")
+        return _back(issue_id)
+    for addr, key, result in results:
+        flash(request, f"Copie de test à {addr} (segment {key}) : {_describe(result)}.",
+              "success" if result.verdict is Verdict.ACCEPTED else "error")  # fmt: skip
+    if any(r.verdict is Verdict.ACCEPTED for _, _, r in results):
+        request.session["tested_issues"] = sorted({*_tested(request), issue_id})
+        return RedirectResponse(f"/admin/issues/{issue_id}/send", status_code=303)
+    return _back(issue_id)
+
+
+def _confirm_context(ctx: WebContext, request: Request, issue: Issue, error: str = "") -> dict[str, Any]:
+    assert issue.id is not None
+    audience = sending_of(ctx).audience(issue.id) if issue.status == IssueStatus.DRAFT else {}
+    return {
+        "issue": issue,
+        "audience": sorted(audience.items(), key=lambda kv: -kv[1]),
+        "audience_total": sum(audience.values()),
+        "tested": issue.id in _tested(request),
+        "error": error,
+        "timezone": ctx.settings.network.timezone,
+    }
+
+
+@requires(Role.STAFF)
+async def confirm_page(request: Request) -> Response:
+    ctx = ctx_of(request)
+    issue = _issue(ctx, int(request.path_params["issue_id"]))
+    return render(request, "admin/issues/send.html", _confirm_context(ctx, request, issue))
+
+
+def parse_when(mode: str, raw: str, *, tz: str, now: datetime) -> datetime | None:
+    """None for "now"; else the local date and time in the network's time zone, which must be in the future."""
+    if mode == "now":
+        return None
+    if mode != "later":
+        raise FormError("Choisissez « maintenant » ou « à une date ».")
+    try:
+        local = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise FormError(f"Date et heure illisibles : « {raw} » (format attendu : 2026-12-01T09:00).") from None
+    when = local.replace(tzinfo=ZoneInfo(tz)) if local.tzinfo is None else local
+    if when <= now:
+        raise FormError("La date d'envoi est passée : choisissez un moment à venir.")
+    return when
+
+
+@requires(Role.STAFF)
+async def send(request: Request) -> Response:
+    ctx = ctx_of(request)
+    issue_id = int(request.path_params["issue_id"])
+    issue = _issue(ctx, issue_id)
+    form = await read_form(request)
+    seam = sending_of(ctx)
+    try:
+        if issue_id not in _tested(request):
+            raise FormError("Envoyez d'abord une copie de test et vérifiez-la.")
+        if form.get("confirm") != "yes":
+            raise FormError("Cochez la case de confirmation pour lancer l'envoi.")
+        now = ctx.clock.now()
+        when = parse_when(str(form.get("mode", "")), str(form.get("at", "")), tz=ctx.settings.network.timezone, now=now)
+        user = current_user(request)
+        svc = DigestService(ctx.db, ctx.clock, ctx.settings.network, ctx.settings.taxonomy)
+        svc.approve(issue_id, at=when or now, by=user.email if user else None)
+    except InvalidInput as exc:
+        return render(request, "admin/issues/send.html", _confirm_context(ctx, request, issue, in_french(exc)),
+                      status_code=400)  # fmt: skip
+    if when is None:
+        seam.start(issue_id)
+        flash(request, "Envoi lancé : la progression s'affiche ci-dessous.", "success")
+    else:
+        flash(request, f"Envoi programmé pour le {when:%d/%m/%Y à %H:%M} ({ctx.settings.network.timezone}).", "success")
+    return _back(issue_id)
+
+
+# -- staff's levers ----------------------------------------------------------------------------------------------
+
+
+async def _lever(request: Request, action: str) -> Response:
+    ctx = ctx_of(request)
+    issue_id = int(request.path_params["issue_id"])
+    _issue(ctx, issue_id)
+    await read_form(request)
+    try:
+        if action == "pause":
+            control.pause(ctx.db, issue_id)
+            message = "Envoi mis en pause : il s'arrête après le lot en cours."
+        elif action == "resume":
+            control.resume(ctx.db, issue_id)
+            sending_of(ctx).start(issue_id)
+            message = "Envoi repris."
+        elif action == "unschedule":
+            DigestService(ctx.db, ctx.clock, ctx.settings.network, ctx.settings.taxonomy).back_to_draft(issue_id)
+            message = "Programmation annulée : le numéro est de nouveau un brouillon."
+        else:
+            skipped = control.cancel(ctx.db, issue_id, ctx.clock.now())
+            message = f"Envoi annulé : {skipped} message(s) non envoyé(s) ne partiront pas."
+    except InvalidInput as exc:
+        flash(request, in_french(exc), "error")
+        return _back(issue_id)
+    flash(request, message, "success")
+    return _back(issue_id)
+
+
+@requires(Role.STAFF)
+async def pause(request: Request) -> Response:
+    return await _lever(request, "pause")
+
+
+@requires(Role.STAFF)
+async def resume(request: Request) -> Response:
+    return await _lever(request, "resume")
+
+
+@requires(Role.STAFF)
+async def cancel(request: Request) -> Response:
+    return await _lever(request, "cancel")
+
+
+@requires(Role.STAFF)
+async def unschedule(request: Request) -> Response:
+    return await _lever(request, "unschedule")
+
+
+# -- the ledger --------------------------------------------------------------------------------------------------
+
+
+@requires(Role.EDITOR)
+async def ledger(request: Request) -> Response:
+    ctx = ctx_of(request)
+    issue = _issue(ctx, int(request.path_params["issue_id"]))
+    assert issue.id is not None
+    raw_status = request.query_params.get("status", "")
+    if raw_status and raw_status not in {str(s) for s in DeliveryStatus}:
+        raise HTTPException(400, f"Statut inconnu : « {raw_status} ».")
+    status = DeliveryStatus(raw_status) if raw_status else None
+    page_raw = request.query_params.get("page", "1")
+    page = int(page_raw) if page_raw.isdigit() and int(page_raw) > 0 else 1
+    with ctx.db.session() as s:
+        rows, total = ledger_page(s, issue.id, status=status, offset=(page - 1) * LEDGER_PAGE, limit=LEDGER_PAGE)
+    pages = max(1, -(-total // LEDGER_PAGE))
+    return render(request, "admin/issues/ledger.html", {
+        "issue": issue, "rows": rows, "total": total, "page": page, "pages": pages, "status": raw_status,
+        "statuses": list(DeliveryStatus),
+    })  # fmt: skip
+
+
+def routes() -> list[BaseRoute]:
+    p = "/admin/issues/{issue_id:int}"
+    return [
+        Route(f"{p}/progress", progress, methods=["GET"]),
+        Route(f"{p}/test", test_send, methods=["POST"]),
+        Route(f"{p}/send", confirm_page, methods=["GET"]),
+        Route(f"{p}/send", send, methods=["POST"]),
+        Route(f"{p}/pause", pause, methods=["POST"]),
+        Route(f"{p}/resume", resume, methods=["POST"]),
+        Route(f"{p}/cancel", cancel, methods=["POST"]),
+        Route(f"{p}/unschedule", unschedule, methods=["POST"]),
+        Route(f"{p}/ledger", ledger, methods=["GET"]),
+    ]
