@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -39,8 +39,8 @@ def web(db: Database, clock: FrozenClock) -> WebContext:
 
 
 @pytest.fixture
-def staff(login: Login) -> Iterator[TestClient]:
-    yield login(Role.STAFF)
+def staff(login: Login) -> TestClient:
+    return login(Role.STAFF)
 
 
 def shown_big_numbers(html: str) -> dict[str, int]:
