@@ -32,10 +32,16 @@ ROWS = generate()
 
 @pytest.fixture
 def web(db: Database, clock: FrozenClock) -> WebContext:
-    load(db, ROWS)
     settings = Settings(taxonomy=TAXONOMY)
     settings.network.name = "RESACOOP"
     return WebContext(settings=settings, db=db, clock=clock, secret_key="test-secret")
+
+
+@pytest.fixture
+def seeded(db: Database) -> Database:
+    """The generated year of rows (items, issues, ledger, subscribers) around 2026."""
+    load(db, ROWS)
+    return db
 
 
 @pytest.fixture
@@ -55,10 +61,10 @@ def expected(db: Database, kind: str, value: str) -> KeyFigures:
 
 
 @pytest.mark.parametrize(("kind", "value"), [("year", "2026"), ("month", "2026-03")])
-def test_the_page_shows_the_computed_figures(staff: TestClient, db: Database, kind: str, value: str) -> None:
+def test_the_page_shows_the_computed_figures(staff: TestClient, seeded: Database, kind: str, value: str) -> None:
     r = staff.get("/admin/figures", params={kind: value})
     assert r.status_code == 200
-    want = expected(db, kind, value)
+    want = expected(seeded, kind, value)
     assert f"Chiffres clés {want.period.label}" in r.text
     shown = shown_big_numbers(r.text)
     assert len(shown) == len(HEADLINE)
@@ -83,7 +89,7 @@ def test_without_a_period_the_page_shows_the_current_year(staff: TestClient) -> 
     assert "Chiffres clés 2026" in staff.get("/admin/figures").text  # the clock says November 2026
 
 
-def test_a_date_range_and_a_future_year(staff: TestClient) -> None:
+def test_a_date_range_and_a_future_year(staff: TestClient, seeded: Database) -> None:
     r = staff.get("/admin/figures", params={"from": "2026-01-01", "to": "2026-06-30"})
     assert r.status_code == 200 and "du 01/01/2026 au 30/06/2026" in r.text
     future = staff.get("/admin/figures", params={"year": "2031"})
@@ -112,22 +118,22 @@ def test_a_malformed_period_gets_a_400_page(staff: TestClient, params: dict[str,
     assert "Période invalide" in page and says.replace("'", "&#39;") in page.replace("&#34;", '"')
 
 
-def test_the_csv_download_opens_in_a_french_spreadsheet(staff: TestClient, db: Database) -> None:
+def test_the_csv_download_opens_in_a_french_spreadsheet(staff: TestClient, seeded: Database) -> None:
     r = staff.get("/admin/figures/export.csv", params={"year": "2026"})
     assert r.status_code == 200 and 'filename="chiffres-cles-2026.csv"' in r.headers["content-disposition"]
     assert r.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["rubrique", "clé", "libellé", "valeur", "période précédente", "évolution"]
     by_key = {row[1]: row for row in rows[1:]}
-    want, before = expected(db, "year", "2026"), expected(db, "year", "2025")
+    want, before = expected(seeded, "year", "2026"), expected(seeded, "year", "2025")
     assert by_key["sends.newsletters"][3] == str(want.sends.newsletters)
     assert by_key["sends.newsletters"][4] == str(before.sends.newsletters)
     assert by_key["items.events_published"][3] == str(want.items.events_published)
 
 
-def test_the_json_download_has_the_documented_keys(staff: TestClient, db: Database) -> None:
+def test_the_json_download_has_the_documented_keys(staff: TestClient, seeded: Database) -> None:
     body = json.loads(staff.get("/admin/figures/export.json", params={"month": "2026-03"}).content)
-    want = expected(db, "month", "2026-03")
+    want = expected(seeded, "month", "2026-03")
     assert body["period"]["label"] == "mars 2026"
     assert body["sends"]["messages_accepted"] == want.sends.messages_accepted
     assert body["audience"]["subscribers_end"] == want.audience.subscribers_end
