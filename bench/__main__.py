@@ -6,7 +6,7 @@ import importlib
 import sys
 
 # Each module has ``main() -> None`` that measures, prints a table and compares with a reference run alongside.
-BENCHMARKS: list[str] = ["digest", "figures", "subscribers", "watch", "delivery", "compose"]
+BENCHMARKS: list[str] = ["digest", "figures", "subscribers", "watch", "delivery", "compose", "staff"]
 
 
 def main(argv: list[str]) -> int:
