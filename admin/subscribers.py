@@ -20,9 +20,8 @@ from starlette.routing import BaseRoute, Route
 from admin.auth import current_user, requires
 from admin.web import ctx_of, flash, nav, read_form, render
 from core.errors import InvalidInput, NotFound
-from core.model import OrganisationType, Role, SubscriberStatus
-from storage.subscriber_search import SearchQuery
-from storage.subscribers import SubscriberRepository
+from core.model import OrganisationType, Role, Subscriber, SubscriberStatus
+from storage.subscriber_search import SearchQuery, for_export
 from subscribers.exporter import statuses, to_csv, to_json
 from subscribers.preferences import Choices
 from subscribers.staff import REASON_LABELS, StaffTools
@@ -198,9 +197,9 @@ async def erase(request: Request) -> Response:
 # -- exports ---------------------------------------------------------------------------------------------------
 
 
-def _all(request: Request, status: SubscriberStatus | None) -> list[Any]:
+def _all(request: Request, status: SubscriberStatus | None) -> list[Subscriber]:
     with ctx_of(request).db.session() as s:
-        return SubscriberRepository(s).find(status=status)
+        return for_export(s, str(status) if status else None)
 
 
 @requires(Role.STAFF)

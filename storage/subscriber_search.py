@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.model import Subscriber
+from core.model import OrganisationType, Preferences, Subscriber, SubscriberStatus
 from storage.subscribers import email_hash, to_subscriber
 from storage.tables import DeliveryRow, SubscriberRow, SuppressionRow
 
@@ -93,3 +93,35 @@ def suppression(session: Session, email: str) -> tuple[str, datetime] | None:
         select(SuppressionRow.reason, SuppressionRow.at).where(SuppressionRow.email_hash == email_hash(email))
     ).first()
     return (row[0], row[1]) if row else None
+
+
+_EXPORTED = [
+    SubscriberRow.id, SubscriberRow.email, SubscriberRow.status, SubscriberRow.name, SubscriberRow.organisation_type,
+    SubscriberRow.preferences, SubscriberRow.locale, SubscriberRow.created_at, SubscriberRow.confirmed_at,
+    SubscriberRow.unsubscribed_at, SubscriberRow.legal_basis, SubscriberRow.soft_bounces,
+]  # fmt: skip
+
+
+def for_export(session: Session, status: str | None = None) -> list[Subscriber]:
+    """Every subscriber (or those with ``status``), oldest first, read as plain rows: an export of 100,000 is
+    several times faster without building an ORM object per row."""
+    q = select(*_EXPORTED).order_by(SubscriberRow.id)
+    if status:
+        q = q.where(SubscriberRow.status == status)
+    return [
+        Subscriber(
+            id=r.id,
+            email=r.email,
+            status=SubscriberStatus(r.status),
+            name=r.name,
+            organisation_type=OrganisationType(r.organisation_type) if r.organisation_type else None,
+            preferences=Preferences.from_json(r.preferences),
+            locale=r.locale,
+            created_at=r.created_at,
+            confirmed_at=r.confirmed_at,
+            unsubscribed_at=r.unsubscribed_at,
+            legal_basis=r.legal_basis,
+            soft_bounces=r.soft_bounces,
+        )
+        for r in session.execute(q)
+    ]
