@@ -81,10 +81,14 @@ PAGES = ["/admin/subscribers", "/admin/subscribers/segments", "/admin/subscriber
          "/admin/subscribers/export.csv", "/admin/subscribers/export.json"]  # fmt: skip
 
 
-def test_nobody_logged_in_is_sent_to_the_login_page(client: TestClient) -> None:
+def test_nobody_logged_in_is_sent_to_the_login_page(client: TestClient, db: Database, clock: FrozenClock) -> None:
+    sid = add(db, clock, "lea@exemple.fr")
     for path in PAGES:
         r = client.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/admin/login"), path
+    for path in [f"/admin/subscribers/{sid}", f"/admin/subscribers/{sid}/erase", "/admin/subscribers/import/run"]:
+        assert client.post(path, data={"confirm_email": "lea@exemple.fr"}).status_code == 401, path
+    assert get(db, sid).email == "lea@exemple.fr"
 
 
 def test_editors_get_403_on_every_page(login: Login, db: Database, clock: FrozenClock) -> None:
