@@ -18,6 +18,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from admin import archive, auth, dashboard, issues, item_editor, items, metrics, public, sources, users
+from admin import figures as figures_page
+from admin import subscribers as subscribers_page
 from admin.auth import UserMiddleware
 from admin.security import SecurityHeadersMiddleware
 from admin.web import STATIC, WebContext, ctx_of, render
@@ -38,6 +40,8 @@ ROUTE_MODULES: list[Callable[[], list[BaseRoute]]] = [
     sources.routes,
     users.routes,
     issues.routes,
+    subscribers_page.routes,
+    figures_page.routes,
 ]
 
 SESSION_MAX_AGE = 12 * 3600

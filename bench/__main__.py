@@ -6,7 +6,17 @@ import importlib
 import sys
 
 # Each module has ``main() -> None`` that measures, prints a table and compares with a reference run alongside.
-BENCHMARKS: list[str] = ["digest", "figures", "subscribers", "watch", "delivery", "compose", "triage", "admin_issues"]
+BENCHMARKS: list[str] = [
+    "digest",
+    "figures",
+    "subscribers",
+    "watch",
+    "delivery",
+    "compose",
+    "triage",
+    "admin_issues",
+    "staff",
+]
 
 
 def main(argv: list[str]) -> int:

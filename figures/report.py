@@ -87,8 +87,13 @@ def render_report(
     network: str = "",
     csv_url: str | None = None,
     json_url: str | None = None,
+    inline_styles: bool = True,
 ) -> str:
-    """The HTML fragment (a ``<section>`` with its own scoped ``<style>``), ready to place in a page."""
+    """The HTML fragment (a ``<section>`` with its own scoped ``<style>``), ready to place in a page.
+
+    ``inline_styles=False`` leaves the ``<style>`` out, for pages whose CSP forbids inline styles: they link
+    :func:`stylesheet` as a file instead.
+    """
     return _ENV.get_template("report.html").render(
         f=current,
         previous=previous,
@@ -101,4 +106,12 @@ def render_report(
         end=date.fromisoformat(current.period.end).strftime("%d/%m/%Y"),
         csv_url=csv_url,
         json_url=json_url,
+        inline_styles=inline_styles,
     )
+
+
+def stylesheet() -> str:
+    """The report's CSS (screen and A4 print), the same that :func:`render_report` inlines."""
+    assert _ENV.loader is not None
+    source, _, _ = _ENV.loader.get_source(_ENV, "report.css")
+    return source
