@@ -32,18 +32,27 @@ def month_settings(tmp_path: Path, database_url: str, sources_url: str, smtp_por
         network=replace(base.network, base_url=BASE),
         database=DatabaseSettings(url=database_url),
         mail=replace(
-            base.mail, backend="smtp", domain_rates={}, send_window="",
+            base.mail,
+            backend="smtp",
+            domain_rates={},
+            send_window="",
             smtp=SmtpSettings(host="127.0.0.1", port=smtp_port, security="none", timeout=10, connections=2),
-        ),  # fmt: skip
+        ),
         web=replace(base.web, secret_key="une clé de test assez longue pour signer"),
         scheduler=replace(base.scheduler, jitter_seconds=0),
         watch=replace(base.watch, parse_workers=0),
         demo=DemoSettings(enabled=False),
         sources=[
             SourceSettings(
-                name=s.name, url=sources_url + s.path, kind=s.kind, item_kind=str(s.item_kind), every=s.every,
-                official=s.official, territory=s.territory, options=dict(s.options),
-            )  # fmt: skip
+                name=s.name,
+                url=sources_url + s.path,
+                kind=s.kind,
+                item_kind=str(s.item_kind),
+                every=s.every,
+                official=s.official,
+                territory=s.territory,
+                options=dict(s.options),
+            )
             for s in SOURCES
         ],
         path=tmp_path / "config.toml",
@@ -84,7 +93,9 @@ class Editor:
             new = repo.find(status=ItemStatus.NEW)
             approved = repo.find(status=ItemStatus.APPROVED)
         for item in new:
-            assert item.id is not None and str(escape(item.title)) in page.text, f"{item.title!r} not on the triage page"
+            assert item.id is not None and str(escape(item.title)) in page.text, (
+                f"{item.title!r} not on the triage page"
+            )
             entry = BY_KEY[TITLES[item.title]]
             self.ids[entry.key] = item.id
             kind = str(kind_of(entry))
@@ -121,9 +132,14 @@ class People:
     def sign_up(self, address: str, *, themes: tuple[str, ...] = (), confirm: bool = True) -> None:
         r = self.client.post(
             "/subscribe",
-            data={"email": address, "name": address.split("@")[0].title(), "themes": list(themes),
-                  "streams_shown": "1", "streams": ["newsletter", "emailing"]},
-        )  # fmt: skip
+            data={
+                "email": address,
+                "name": address.split("@")[0].title(),
+                "themes": list(themes),
+                "streams_shown": "1",
+                "streams": ["newsletter", "emailing"],
+            },
+        )
         assert r.status_code == 200, r.text[:300]
         if confirm:
             link = self.mailbox.link(address, rf"{re.escape(BASE)}/confirm/[\w.\-]+")

@@ -9,9 +9,8 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, UTC
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -55,7 +54,7 @@ class World:
 
     def rss(self, entries: list[Entry]) -> tuple[bytes, str]:
         items = "".join(
-            f"<item><title>{escape(e.title)}</title><link>{e.url}</link><guid isPermaLink=\"false\">{e.key}</guid>"
+            f'<item><title>{escape(e.title)}</title><link>{e.url}</link><guid isPermaLink="false">{e.key}</guid>'
             f"<pubDate>{format_datetime(datetime.combine(self.published(e), datetime.min.time(), UTC))}</pubDate>"
             f"<description>{escape(self.summary(e))}</description></item>"
             for e in entries
@@ -76,7 +75,8 @@ class World:
             f'<div class="resume">{self.summary(e)}</div></article>'
             for e in entries
         )
-        doc = f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Appels</title></head><body>{blocks}</body></html>'
+        head = '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Appels</title></head>'
+        doc = f"{head}<body>{blocks}</body></html>"
         return doc.encode(), "text/html; charset=utf-8"
 
     def ics(self, entries: list[Entry]) -> tuple[bytes, str]:
@@ -101,7 +101,7 @@ class World:
 
 def make_handler(world: World) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             with world.lock:
                 found = world.body(self.path)
             if found is None:
@@ -125,7 +125,7 @@ def make_handler(world: World) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet in tests
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     return Handler

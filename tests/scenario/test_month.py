@@ -66,6 +66,7 @@ def services(
         yield Services(settings, db, clock), clock, world
 
 
+@pytest.mark.slow  # 15-25 s on SQLite, about 50 s on PostgreSQL (three hourly jobs over 755 simulated hours)
 def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mailbox: Mailbox) -> None:
     svc, clock, world = services
     db = svc.db
@@ -205,6 +206,23 @@ def check_the_month(
     assert newsletter == Counter(["alice@asso.example", "carol@mairie.example", "gina@asso.example",
                                   "ines@lycee.example"])  # fmt: skip
 
+    # Preferences honoured inside the newsletter too: Carol asked for health only, so the items tagged "eau" are
+    # left out of her copy and not of Alice's; Frank never confirmed and was purged after a week.
+    def copy_of(address: str) -> str:
+        (msg,) = [
+            m for rcpt, m in mailbox.messages if rcpt == address and m["Subject"] == issues[newsletter_id].subject
+        ]
+        body = msg.get_body(("plain",))
+        assert body is not None
+        return str(body.get_content())
+
+    water = [BY_KEY[k].title for k, theme in editor.tagged.items() if theme == "eau" and BY_KEY[k].day > 13]
+    assert water and all(t in copy_of("alice@asso.example") for t in water)
+    assert not any(t in copy_of("carol@mairie.example") for t in water)
+    assert BY_KEY["call-1"].title in copy_of("carol@mairie.example")
+    with db.session() as s:
+        assert SubscriberRepository(s).by_email("frank@asso.example") is None
+
     # The merged call lists both sources; the extended deadline is the new one, accepted by the editor.
     merged = items[BY_KEY["fin-2"].title]
     assert {x.source_name for x in merged.sources} == {SOURCES[0].name, SOURCES[1].name}
@@ -240,6 +258,10 @@ def check_the_month(
     assert sends.messages_accepted == sum(emailing.values()) + sum(newsletter.values())
     assert (sends.messages_bounced, sends.hard_bounces, sends.soft_bounces, sends.messages_failed) == (1, 1, 0, 0)
     assert sends.distinct_recipients == len(set(emailing) | set(newsletter))
+    assert [(m.month, m.newsletters, m.emailings, m.messages_accepted) for m in sends.by_month] == [
+        ("2026-03", 0, 1, sum(emailing.values())),
+        ("2026-04", 1, 0, sum(newsletter.values())),
+    ]
 
     audience = figures.audience
     assert audience.confirmed_signups == len(people.confirmed)
@@ -249,11 +271,12 @@ def check_the_month(
     left = people.unsubscribed["all"] + 1  # those who left everything, and the bounced address
     assert audience.subscribers_end == len(people.confirmed) - left
 
-    nonzero = lambda d: {k: v for k, v in d.items() if v}  # noqa: E731
     assert nonzero(figures.items.collected) == dict(collected)
     assert nonzero(figures.items.approved) == dict(editor.approved)
     assert nonzero(figures.items.published) == dict(published)
     assert {s.key: s.count for s in figures.items.events_by_territory if s.count} == dict(events)
+    themes = Counter(editor.tagged[k] for k in emailing_keys | in_newsletter if k in editor.tagged)
+    assert {s.key: s.count for s in figures.items.themes if s.count} == dict(themes)
 
     assert figures.sources.runs == {k: v for k, v in {"fetched": fetched, "not_modified": not_modified}.items() if v}
     work = figures.workload
@@ -261,6 +284,10 @@ def check_the_month(
     assert [(e.editor, e.approved, e.rejected) for e in work.editors] == [
         (EDITOR, sum(editor.approved.values()), sum(editor.rejected.values()))
     ]
+
+
+def nonzero(counts: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in counts.items() if v}
 
 
 def key_of(title: str) -> str:

@@ -43,16 +43,27 @@ class SourceDecl:
 SOURCES = [
     SourceDecl("rss", "Agence des financements (RSS)", "/financements.rss", "feed", ItemKind.FUNDING, "6h", True),
     SourceDecl(
-        "html", "Appels de la Fondation (page web)", "/appels.html", "html", ItemKind.CALL, "12h",
+        "html",
+        "Appels de la Fondation (page web)",
+        "/appels.html",
+        "html",
+        ItemKind.CALL,
+        "12h",
         options={"item": "article.appel", "title": "h2", "link": "h2 a", "summary": ".resume"},
-    ),  # fmt: skip
+    ),
     SourceDecl("ics69", "Agenda du Rhône (iCalendar)", "/agenda-69.ics", "ical", ItemKind.EVENT, "12h", territory="69"),
-    SourceDecl("ics38", "Agenda de l'Isère (iCalendar)", "/agenda-38.ics", "ical", ItemKind.EVENT, "1d", territory="38"),
     SourceDecl(
-        "json", "Offres d'emploi (API JSON)", "/emplois.json", "json", ItemKind.JOB, "6h",
-        options={"items": "data", "id": "id", "title": "title", "url": "url", "deadline": "closing",
-                 "summary": "body"},
-    ),  # fmt: skip
+        "ics38", "Agenda de l'Isère (iCalendar)", "/agenda-38.ics", "ical", ItemKind.EVENT, "1d", territory="38"
+    ),
+    SourceDecl(
+        "json",
+        "Offres d'emploi (API JSON)",
+        "/emplois.json",
+        "json",
+        ItemKind.JOB,
+        "6h",
+        options={"items": "data", "id": "id", "title": "title", "url": "url", "deadline": "closing", "summary": "body"},
+    ),
 ]
 
 F = "https://financements.exemple.fr/appels/"
@@ -62,29 +73,92 @@ J = "https://emplois.exemple.org/offres/"
 
 ENTRIES = [
     # funding (RSS, official)
-    Entry("fin-1", 2, ("rss",), "Initiatives locales de solidarité internationale 2026", F + "initiatives",
-          deadline=date(2026, 5, 15), tag="eau"),  # fmt: skip
-    Entry("fin-2", 3, ("rss", "html"), "Coopération décentralisée et territoires", F + "cooperation",
-          deadline=date(2026, 4, 20), extended=date(2026, 6, 30), extended_on=9),  # fmt: skip
-    Entry("fin-3", 4, ("rss",), "Fonds pour l'accès aux services de base", F + "services",
-          deadline=date(2026, 3, 25), tag="eau"),  # fmt: skip  # in the emailing, closed before the newsletter
-    Entry("fin-4", 6, ("rss",), "Fonds de soutien aux micro-projets", F + "micro-projets",
-          deadline=date(2026, 3, 20)),  # fmt: skip  # approved, never published: closed before the newsletter
-    Entry("fin-5", 10, ("rss",), "Dispositif régional doublon", F + "doublon", deadline=date(2026, 6, 1),
-          decision="reject"),  # fmt: skip
-    Entry("fin-6", 19, ("rss",), "Appel à projets jeunesse et engagement", F + "jeunesse",
-          deadline=date(2026, 6, 10), tag="eau"),  # fmt: skip  # tagged after the emailing: newsletter only
-    Entry("fin-7", 30, ("rss",), "Programme publié trop tard pour être trié", F + "tardif",
-          deadline=date(2026, 7, 1), decision="wait"),  # fmt: skip
+    Entry(
+        "fin-1",
+        2,
+        ("rss",),
+        "Initiatives locales de solidarité internationale 2026",
+        F + "initiatives",
+        deadline=date(2026, 5, 15),
+        tag="eau",
+    ),
+    Entry(
+        "fin-2",
+        3,
+        ("rss", "html"),
+        "Coopération décentralisée et territoires",
+        F + "cooperation",
+        deadline=date(2026, 4, 20),
+        extended=date(2026, 6, 30),
+        extended_on=9,
+    ),
+    Entry(
+        "fin-3",
+        4,
+        ("rss",),
+        "Fonds pour l'accès aux services de base",
+        F + "services",
+        deadline=date(2026, 3, 25),
+        tag="eau",
+    ),  # in the emailing, closed before the newsletter
+    Entry(
+        "fin-4", 6, ("rss",), "Fonds de soutien aux micro-projets", F + "micro-projets", deadline=date(2026, 3, 20)
+    ),  # approved, never published: closed before the newsletter
+    Entry(
+        "fin-5",
+        10,
+        ("rss",),
+        "Dispositif régional doublon",
+        F + "doublon",
+        deadline=date(2026, 6, 1),
+        decision="reject",
+    ),
+    Entry(
+        "fin-6",
+        19,
+        ("rss",),
+        "Appel à projets jeunesse et engagement",
+        F + "jeunesse",
+        deadline=date(2026, 6, 10),
+        tag="eau",
+    ),  # tagged after the emailing: newsletter only
+    Entry(
+        "fin-7",
+        30,
+        ("rss",),
+        "Programme publié trop tard pour être trié",
+        F + "tardif",
+        deadline=date(2026, 7, 1),
+        decision="wait",
+    ),
     # calls (HTML page)
-    Entry("call-1", 5, ("html",), "Appel « Territoires solidaires » 2026", A + "territoires-solidaires",
-          deadline=date(2026, 5, 5)),  # fmt: skip
-    Entry("call-2", 12, ("html",), "Appel publicitaire hors sujet", A + "hors-sujet", deadline=date(2026, 5, 30),
-          decision="reject"),  # fmt: skip
+    Entry(
+        "call-1",
+        5,
+        ("html",),
+        "Appel « Territoires solidaires » 2026",
+        A + "territoires-solidaires",
+        deadline=date(2026, 5, 5),
+    ),
+    Entry(
+        "call-2",
+        12,
+        ("html",),
+        "Appel publicitaire hors sujet",
+        A + "hors-sujet",
+        deadline=date(2026, 5, 30),
+        decision="reject",
+    ),
     Entry("call-3", 17, ("html",), "Appel « Alimentation durable »", A + "alimentation", deadline=date(2026, 4, 30)),
     # events (two agendas, two départements)
-    Entry("ev-1", 2, ("ics69",), "Rencontre régionale des acteurs de la coopération", G + "rencontre",
-          starts=date(2026, 4, 14)),  # fmt: skip
+    Entry(
+        "ev-1",
+        2,
+        ("ics69",),
+        "Rencontre régionale des acteurs de la coopération",
+        G + "rencontre",
+        starts=date(2026, 4, 14),
+    ),
     Entry("ev-2", 9, ("ics69",), "Ciné-débat solidaire", G + "cine-debat", starts=date(2026, 4, 22)),
     Entry("ev-3", 11, ("ics38",), "Forum des associations de l'Isère", G + "forum-isere", starts=date(2026, 5, 6)),
     Entry("ev-4", 16, ("ics69",), "Soirée annulée", G + "soiree", starts=date(2026, 4, 9), decision="reject"),
@@ -93,8 +167,7 @@ ENTRIES = [
     Entry("job-1", 3, ("json",), "Chargé·e de mission partenariats", J + "101", deadline=date(2026, 4, 24)),
     Entry("job-2", 13, ("json",), "Coordinateur·rice de programme", J + "102", deadline=date(2026, 5, 2)),
     Entry("job-3", 18, ("json",), "Offre déjà pourvue", J + "103", deadline=date(2026, 4, 18), decision="reject"),
-    Entry("job-4", 26, ("json",), "Responsable administratif·ve et financier·e", J + "104",
-          deadline=date(2026, 5, 20)),  # fmt: skip
+    Entry("job-4", 26, ("json",), "Responsable administratif·ve et financier·e", J + "104", deadline=date(2026, 5, 20)),
 ]
 
 BY_KEY = {e.key: e for e in ENTRIES}
