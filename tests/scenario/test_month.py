@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from admin.accounts import add_user
 from core.clock import FrozenClock
-from core.model import IssueKind, IssueStatus, Role, Stream
+from core.model import IssueKind, IssueStatus, ItemStatus, Role, Stream
 from figures.compute import compute_key_figures
 from figures.period import Period, PeriodKind
 from relais.sending import send_due
@@ -229,6 +229,8 @@ def check_the_month(
     assert {x.source_name for x in merged.sources} == {SOURCES[0].name, SOURCES[1].name}
     assert merged.deadline == BY_KEY["fin-2"].extended and editor.updates_accepted == ["fin-2"]
     assert len(items) == len(ENTRIES)
+    waiting = {key_of(title) for title, item in items.items() if item.status == ItemStatus.NEW}
+    assert waiting == {e.key for e in ENTRIES if e.decision == "wait"}
 
     # What went in each issue, from the plan: the emailing took the theme's open items on the 16th, the
     # newsletter every approved item still open on 1 April.
