@@ -66,7 +66,7 @@ def services(
         yield Services(settings, db, clock), clock, world
 
 
-@pytest.mark.slow  # 15-25 s on SQLite, about 50 s on PostgreSQL (three hourly jobs over 755 simulated hours)
+@pytest.mark.slow  # 10-25 s on SQLite, 20-50 s on PostgreSQL (three hourly jobs over 755 simulated hours)
 def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mailbox: Mailbox) -> None:
     svc, clock, world = services
     db = svc.db
