@@ -23,7 +23,11 @@ from core.message import Placeholder, RenderedSegment
 from core.model import Stream
 from delivery.seams import PersonalLinks
 
-MAX_LINE = 900  # octets; leaves room under SMTP's 998 for links substituted into a line
+MAX_LINE = 900  # octets after substitution, each placeholder counted at its budget: under SMTP's 998
+# Octets a personal value may take once substituted (an address is at most 254). A line is measured with each
+# placeholder at its budget, so a footer naming the address and two signed links still fits after substitution;
+# a value over its budget sends that message base64 instead (see ``personalise``).
+BUDGET = {Placeholder.UNSUBSCRIBE_URL: 300, Placeholder.PREFERENCES_URL: 300, Placeholder.EMAIL: 254}
 _POLICY = SMTP.clone(max_line_length=998)
 
 
@@ -54,13 +58,14 @@ class CompiledSegment:
 
 
 def wrap_lines(text: str, limit: int = MAX_LINE) -> str | None:
-    """Break lines longer than ``limit`` octets at a space (HTML and text treat a newline there as a space).
+    """Break lines longer than ``limit`` octets at a space (HTML and text treat a newline there as a space),
+    counting each personal placeholder at its substituted budget.
 
     None when a line has no space to break at (then the part goes base64).
     """
     out: list[str] = []
     for line in text.splitlines():
-        while len(line.encode("utf-8")) > limit:
+        while _worst_size(line) > limit:
             cut = line.rfind(" ", 0, _char_limit(line, limit))
             if cut <= 0:
                 return None
@@ -70,11 +75,19 @@ def wrap_lines(text: str, limit: int = MAX_LINE) -> str | None:
     return "\n".join(out) + "\n"
 
 
+def _worst_size(line: str) -> int:
+    """Octets of ``line`` once its placeholders are replaced by values as long as their budgets."""
+    extra = sum(line.count(p) * (budget - len(p)) for p, budget in BUDGET.items())
+    return len(line.encode("utf-8")) + extra
+
+
 def _char_limit(line: str, limit: int) -> int:
-    """How many characters of ``line`` fit in ``limit`` octets of UTF-8."""
+    """How many characters of ``line`` fit in ``limit`` octets of UTF-8 (placeholders at their budget)."""
     size = 0
     for n, ch in enumerate(line):
         size += len(ch.encode("utf-8"))
+        if ch == "R":
+            size += next((b - len(p) for p, b in BUDGET.items() if line.startswith(p, n)), 0)
         if size > limit:
             return n
     return len(line)
@@ -157,6 +170,10 @@ def personalise(
     values = personal_values(links, r, compiled.stream)
     mailto = links.unsubscribe_mailto(r.subscriber_id, compiled.stream)
     unsubscribe = f"<{values[Placeholder.UNSUBSCRIBE_URL]}>, <{mailto}>"
+    base64 = compiled.per_message is not None or any(len(values[p].encode()) > b for p, b in BUDGET.items())
+    shared = compiled.head
+    if base64 and compiled.per_message is None:  # a value over its budget: this message alone goes base64
+        shared = _strip_mime(compiled.head + b"\r\n")
     head = b"".join(
         (
             b"Date: " + _date(date) + b"\r\n",
@@ -164,10 +181,10 @@ def personalise(
             _fast_header("To", r.email),
             _fast_header("List-Unsubscribe", unsubscribe),
             b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
-            compiled.head,
+            shared,
         )
     )
-    if compiled.per_message is not None:
+    if base64:
         return head + _encode_base64(compiled.segment, values)
     encoded = {str(k).encode(): v.encode("utf-8") for k, v in values.items()}
     body = _PLACEHOLDER.sub(lambda m: encoded[m.group(0)], compiled.body)

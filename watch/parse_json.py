@@ -50,13 +50,24 @@ def text_at(value: Any, path: str | None) -> str:
     return str(found) if isinstance(found, str | int | float) else ""
 
 
+def items_at(doc: Any, path: str) -> Any:
+    """The value at ``path`` when it is reached through objects only, as it is: an empty list there is a source
+    with nothing published yet, not a missing list. Paths through lists fall back to :func:`dig`."""
+    cur = doc
+    for key in path.split("."):
+        if not isinstance(cur, dict) or key not in cur:
+            return dig(doc, path)
+        cur = cur[key]
+    return cur
+
+
 def parse_json(body: bytes, source: Source, url: str, content_type: str | None, *, reference: datetime) -> list[Entry]:
     opts = source.options
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FetchError(f"not valid JSON: {exc}") from None
-    rows = dig(doc, str(opts.get("items", ""))) if opts.get("items") else doc
+    rows = items_at(doc, str(opts["items"])) if opts.get("items") else doc
     if rows is None:
         raise FetchError(f"no list at items path {opts.get('items')!r}")
     if isinstance(rows, dict):

@@ -108,3 +108,48 @@ def test_wrap_lines_counts_octets_not_characters() -> None:
     assert all(len(line.encode()) <= MAX_LINE for line in wrapped.splitlines())
     assert wrapped.split() == text.split()
     assert wrap_lines("y" * 2_000) is None
+
+
+class LongLinks(FakeLinks):
+    """Signed links as long as real ones (a base URL and a token of ~150 characters), or longer."""
+
+    def __init__(self, size: int = 150) -> None:
+        self.token = "t" * size
+
+    def unsubscribe_url(self, subscriber_id: int, stream: Stream | None = None) -> str:
+        return f"https://lettre.resacoop.example/unsubscribe/{self.token}"
+
+    def preferences_url(self, subscriber_id: int) -> str:
+        return f"https://lettre.resacoop.example/preferences/{self.token}"
+
+
+def _footer_segment() -> RenderedSegment:
+    """A footer line as the templates render it: the address and both links on one line of about 850 octets."""
+    style = 'style="font-family:Arial, Helvetica, sans-serif;font-size:12px;line-height:1.5;color:#555555;"'
+    line = (
+        f"<tr><td {style}><div {style}>Vous recevez ce message à l'adresse {Placeholder.EMAIL} parce que vous êtes "
+        f'abonné·e.</div></td></tr><tr><td {style}><a href="{Placeholder.UNSUBSCRIBE_URL}" {style}>Se désinscrire'
+        f'</a> · <a href="{Placeholder.PREFERENCES_URL}" {style}>Mes préférences</a></td></tr>'
+    )
+    assert 700 < len(line.encode()) < MAX_LINE
+    return RenderedSegment(1, "k", "Sujet", f"<html><body><table>{line}</table></body></html>", "Texte\n")
+
+
+def test_lines_stay_under_998_octets_once_the_links_are_substituted() -> None:
+    """Found by the month scenario: a footer under 900 octets grew past SMTP's 998 with real signed links and
+    the relay refused every message ("500 Line too long")."""
+    compiled = compile_segment(_footer_segment(), SENDER, Stream.EMAILING, view_url="v")
+    data = personalise(compiled, ALICE, LongLinks(), date=WHEN, sender=SENDER)
+    assert max(len(line) for line in data.split(b"\r\n")) < 998
+    msg = _parse(data)
+    assert msg.get_body(("html",))["Content-Transfer-Encoding"] == "8bit"  # type: ignore[index]
+    assert "lettre.resacoop.example/unsubscribe/" + "t" * 150 in _body(msg, "html")
+
+
+def test_a_value_longer_than_its_budget_sends_that_message_base64() -> None:
+    compiled = compile_segment(_footer_segment(), SENDER, Stream.EMAILING, view_url="v")
+    data = personalise(compiled, ALICE, LongLinks(size=1_200), date=WHEN, sender=SENDER)
+    msg = _parse(data)
+    assert msg.get_body(("html",))["Content-Transfer-Encoding"] == "base64"  # type: ignore[index]
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998  # RFC 5321: 998 octets before CRLF
+    assert "t" * 1_200 in _body(msg, "html")

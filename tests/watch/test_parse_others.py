@@ -93,6 +93,14 @@ def test_json_api_in_reliefweb_shape() -> None:
     assert by_id["4103"].summary.startswith("Santé Sahel Exemple — ")
 
 
+def test_json_api_with_an_empty_list_is_a_source_with_nothing_yet() -> None:
+    """Found by the month scenario: a job board with no offer on the 1st was an error, then backed off."""
+    src = source("json", "job", options={"items": "data", "title": "title"})
+    assert parse_body(src, b'{"data": []}', src.url, None, reference=REF) == []
+    nested = source("json", "job", options={"items": "result.rows", "title": "title"})
+    assert parse_body(nested, b'{"result": {"rows": []}}', src.url, None, reference=REF) == []
+
+
 @pytest.mark.parametrize(
     ("body", "options", "message"),
     [

@@ -1,0 +1,165 @@
+"""The month's actors: the settings of a network whose sources and relay are local, an editor who triages through
+the admin web app, and people who subscribe through the public pages; each keeps its own tally of what it did."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from markupsafe import escape
+from starlette.testclient import TestClient
+
+from core.model import ItemStatus
+from core.settings import DatabaseSettings, DemoSettings, Settings, SmtpSettings, SourceSettings, load_settings
+from storage.database import Database
+from storage.items import ItemRepository
+from tests.scenario.simulation import Mailbox
+from tests.scenario.world import BY_KEY, ENTRIES, SOURCES, kind_of
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = "https://lettre.resacoop.test"
+TITLES = {e.title: e.key for e in ENTRIES}
+
+
+def month_settings(tmp_path: Path, database_url: str, sources_url: str, smtp_port: int) -> Settings:
+    """The example configuration, with the sources on the local server, real SMTP to the test's relay, no jitter
+    and parsing in a thread (a process pool per test would cost more than the parsing)."""
+    base = load_settings(ROOT / "config.toml", environ={})
+    return replace(
+        base,
+        network=replace(base.network, base_url=BASE),
+        database=DatabaseSettings(url=database_url),
+        mail=replace(
+            base.mail,
+            backend="smtp",
+            domain_rates={},
+            send_window="",
+            smtp=SmtpSettings(host="127.0.0.1", port=smtp_port, security="none", timeout=10, connections=2),
+        ),
+        web=replace(base.web, secret_key="une clé de test assez longue pour signer"),
+        scheduler=replace(base.scheduler, jitter_seconds=0),
+        watch=replace(base.watch, parse_workers=0),
+        demo=DemoSettings(enabled=False),
+        sources=[
+            SourceSettings(
+                name=s.name,
+                url=sources_url + s.path,
+                kind=s.kind,
+                item_kind=str(s.item_kind),
+                every=s.every,
+                official=s.official,
+                territory=s.territory,
+                options=dict(s.options),
+            )
+            for s in SOURCES
+        ],
+        path=tmp_path / "config.toml",
+    )
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert m, "no CSRF token in the page"
+    return m.group(1)
+
+
+@dataclass
+class Editor:
+    """An editor at the triage page: approves, rejects, tags and accepts sources' updates with the browser's forms."""
+
+    client: TestClient
+    db: Database
+    email: str
+    approved: Counter[str] = field(default_factory=Counter)  # item kind -> approved by this editor
+    rejected: Counter[str] = field(default_factory=Counter)
+    approved_keys: list[str] = field(default_factory=list)
+    tagged: dict[str, str] = field(default_factory=dict)  # entry key -> theme
+    updates_accepted: list[str] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)  # entry key -> item id, as seen in triage
+
+    def post(self, path: str, data: dict[str, object]) -> None:
+        token = csrf_of(self.client.get("/admin/items").text)
+        r = self.client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
+        assert r.status_code in (200, 303), f"{path}: {r.status_code} {r.text[:300]}"
+
+    def triage(self) -> None:
+        """Every new item of the day; then the sources' updates to items already approved."""
+        page = self.client.get("/admin/items")
+        assert page.status_code == 200
+        with self.db.session() as s:
+            repo = ItemRepository(s)
+            new = repo.find(status=ItemStatus.NEW)
+            approved = repo.find(status=ItemStatus.APPROVED)
+        for item in new:
+            assert item.id is not None and str(escape(item.title)) in page.text, (
+                f"{item.title!r} not on the triage page"
+            )
+            entry = BY_KEY[TITLES[item.title]]
+            self.ids[entry.key] = item.id
+            kind = str(kind_of(entry))
+            if entry.decision == "approve":
+                self.post(f"/admin/items/{item.id}/approve", {"back": "/admin/items"})
+                self.approved[kind] += 1
+                self.approved_keys.append(entry.key)
+            elif entry.decision == "reject":
+                self.post(f"/admin/items/{item.id}/reject", {"back": "/admin/items"})
+                self.rejected[kind] += 1
+            if entry.tag and entry.decision == "approve":
+                self.post(f"/admin/items/{item.id}/tags", {"add": entry.tag, "back": "/admin/items"})
+                self.tagged[entry.key] = entry.tag
+        for item in approved:
+            if item.pending_update:
+                assert item.id is not None
+                self.post(f"/admin/items/{item.id}/pending", {"decision": "accept"})
+                self.updates_accepted.append(TITLES[item.title])
+
+
+@dataclass
+class People:
+    """People on the public pages, reading their mail at the relay."""
+
+    client: TestClient
+    mailbox: Mailbox
+    confirmed: list[str] = field(default_factory=list)
+    unsubscribed: Counter[str] = field(default_factory=Counter)  # stream (or "all") -> count
+
+    def path(self, url: str) -> str:
+        assert url.startswith(BASE), url
+        return url.removeprefix(BASE)
+
+    def sign_up(self, address: str, *, themes: tuple[str, ...] = (), confirm: bool = True) -> None:
+        r = self.client.post(
+            "/subscribe",
+            data={
+                "email": address,
+                "name": address.split("@")[0].title(),
+                "themes": list(themes),
+                "streams_shown": "1",
+                "streams": ["newsletter", "emailing"],
+            },
+        )
+        assert r.status_code == 200, r.text[:300]
+        if confirm:
+            link = self.mailbox.link(address, rf"{re.escape(BASE)}/confirm/[\w.\-]+")
+            assert self.client.get(self.path(link)).status_code == 200
+            assert self.client.post(self.path(link)).status_code == 200
+            self.confirmed.append(address)
+
+    def preferences(self, address: str, **chosen: list[str]) -> None:
+        link = self.mailbox.link(address, rf"{re.escape(BASE)}/preferences/[\w.\-]+")
+        data: dict[str, object] = {"streams_shown": "1", **chosen}
+        assert self.client.post(self.path(link), data=data).status_code == 200
+
+    def one_click(self, url: str, stream: str) -> None:
+        """What a mail client does with List-Unsubscribe-Post: a POST without cookies."""
+        self.client.cookies.clear()
+        r = self.client.post(self.path(url), data={"List-Unsubscribe": "One-Click"})
+        assert r.status_code == 200
+        self.unsubscribed[stream] += 1
+
+    def leave_everything(self, address: str) -> None:
+        link = self.mailbox.link(address, rf"{re.escape(BASE)}/unsubscribe/[\w.\-]+")
+        assert self.client.post(self.path(link), data={"scope": "all"}).status_code == 200
+        self.unsubscribed["all"] += 1

@@ -1,0 +1,302 @@
+"""A month in the life of the network, March 2026, on a simulated clock: the sources publish day by day on a local
+HTTP server, the scheduler's jobs collect them, an editor triages in the admin every working day, people subscribe,
+change their minds and leave through the public pages, a thematic emailing goes out mid-month over real SMTP, and
+the newsletter is built by its cron job on 1 April and sent by the sending job. Then the key figures of the month
+must be exactly what the test saw happen."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from argon2 import PasswordHasher
+from starlette.testclient import TestClient
+
+from admin.accounts import add_user
+from core.clock import FrozenClock
+from core.model import IssueKind, IssueStatus, ItemStatus, Role, Stream
+from figures.compute import compute_key_figures
+from figures.period import Period, PeriodKind
+from relais.sending import send_due
+from relais.web import build_app
+from relais.wiring import Services, build_subscribers, digest_service, sync_sources
+from storage import consistency
+from storage.database import Database
+from storage.issues import IssueRepository
+from storage.items import ItemRepository
+from storage.subscribers import SubscriberRepository
+from tests.scenario.month import BASE, Editor, People, month_settings
+from tests.scenario.simulation import Mailbox, Scheduler, smtp_server
+from tests.scenario.sources_server import World, sources_server
+from tests.scenario.world import BY_KEY, ENTRIES, SOURCES, kind_of
+
+PARIS = ZoneInfo("Europe/Paris")
+START = datetime(2026, 3, 1, 0, 0, tzinfo=PARIS)
+END = datetime(2026, 4, 1, 12, 0, tzinfo=PARIS)
+PASSWORD = "une phrase de passe assez longue"
+EDITOR = "editrice@resacoop.example"
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its lowest cost: the same code paths without a tenth of a second per login."""
+    import admin.accounts
+
+    monkeypatch.setattr(admin.accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture
+def mailbox() -> Mailbox:
+    return Mailbox()
+
+
+@pytest.fixture
+def services(
+    tmp_path: Path, database_url: str, db: Database, mailbox: Mailbox
+) -> Iterator[tuple[Services, FrozenClock, World]]:
+    world = World()
+    clock = FrozenClock(START)
+    with sources_server(world) as sources_url, smtp_server(mailbox) as port:
+        settings = month_settings(tmp_path, database_url, sources_url, port)
+        yield Services(settings, db, clock), clock, world
+
+
+@pytest.mark.slow  # 10-25 s on SQLite, 20-50 s on PostgreSQL (three hourly jobs over 755 simulated hours)
+def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mailbox: Mailbox) -> None:
+    svc, clock, world = services
+    db = svc.db
+    sync_sources(svc)
+    add_user(db, EDITOR, Role.EDITOR, PASSWORD, now=clock.now())
+    app = build_app(svc)
+    public = TestClient(app, base_url=BASE)
+
+    with TestClient(app, base_url=BASE) as admin:
+        r = admin.get("/admin/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', r.text)
+        assert token
+        r = admin.post("/admin/login", data={"email": EDITOR, "password": PASSWORD, "csrf_token": token.group(1)},
+                       follow_redirects=False)  # fmt: skip
+        assert r.status_code == 303
+        editor = Editor(admin, db, EDITOR)
+        people = People(public, mailbox)
+        scheduler = Scheduler(svc, clock)
+        emailing_id: int | None = None
+        newsletter_id: int | None = None
+
+        instant = START.astimezone(UTC)
+        while instant < END:
+            instant += timedelta(hours=1)  # in UTC: the night of 29 March has one hour less in Paris
+            at = instant.astimezone(PARIS)
+            world.today = at.date()
+            scheduler.advance_to(instant)
+            day, hour = (at.month, at.day), at.hour
+            if at.weekday() < 5 and hour == 10:
+                editor.triage()
+            if hour != 11:
+                pass
+            elif day == (3, 2):
+                for name in ("alice", "bob", "dave", "erin"):
+                    people.sign_up(f"{name}@asso.example")
+                people.sign_up("carol@mairie.example", themes=("sante",))
+                people.sign_up("frank@asso.example", confirm=False)  # never confirms: purged a week later
+            elif day == (3, 4):
+                people.sign_up("gina@asso.example")
+                people.sign_up("henri@ferme.example")
+            elif day == (3, 5):
+                people.preferences("bob@asso.example", streams=["emailing"])  # emailings only
+            elif day == (3, 10):
+                mailbox.dead.add("henri@ferme.example")  # his mailbox closes: the relay now answers 550
+            elif day == (3, 16):
+                emailing_id = send_thematic_emailing(svc, "eau")
+            elif day == (3, 18):
+                got = [m for m in mailbox.to("gina@asso.example") if issue_mail(m, emailing_id, db)]
+                assert len(got) == 1, [str(m["Subject"]) for m in mailbox.to("gina@asso.example")]
+                gina_mail = got[0]
+                people.one_click(list_unsubscribe(gina_mail), "emailing")
+            elif day == (3, 20):
+                dave = subscriber_id(db, "dave@asso.example")
+                people.one_click(build_subscribers(svc).links.unsubscribe_url(dave, Stream.NEWSLETTER), "newsletter")
+            elif day == (3, 23):
+                people.leave_everything("erin@asso.example")
+            elif day == (3, 25):
+                people.sign_up("ines@lycee.example")
+            if day == (4, 1) and hour == 9:
+                newsletter_id = approve_newsletter(svc)
+
+    assert emailing_id is not None and newsletter_id is not None
+    check_the_month(svc, world, mailbox, editor, people, scheduler, emailing_id, newsletter_id)
+
+
+# -- staff ------------------------------------------------------------------------------------------------------
+
+
+def send_thematic_emailing(svc: Services, theme: str) -> int:
+    """On demand: build the theme's emailing, approve it for now, send it over SMTP."""
+    digest = digest_service(svc)
+    issue = digest.build_emailing(theme=theme, by="staff@resacoop.example")
+    assert issue.id is not None
+    digest.approve(issue.id, by="staff@resacoop.example")
+    (report,) = send_due(svc)
+    assert report.issue_id == issue.id, report
+    return issue.id
+
+
+def approve_newsletter(svc: Services) -> int:
+    """The cron job has just built the draft; staff approve it and the sending job takes it from there."""
+    with svc.db.session() as s:
+        (draft,) = IssueRepository(s).find(status=IssueStatus.DRAFT)
+    assert draft.kind == IssueKind.NEWSLETTER and draft.id is not None
+    digest_service(svc).approve(draft.id, by="staff@resacoop.example")
+    return draft.id
+
+
+# -- reading the mail ---------------------------------------------------------------------------------------------
+
+
+def subscriber_id(db: Database, address: str) -> int:
+    with db.session() as s:
+        sub = SubscriberRepository(s).by_email(address)
+    assert sub is not None and sub.id is not None
+    return sub.id
+
+
+def issue_mail(msg: object, issue_id: int | None, db: Database) -> bool:
+    with db.session() as s:
+        subject = IssueRepository(s).get(issue_id or 0).subject
+    return str(msg["Subject"]) == subject  # type: ignore[index]
+
+
+def list_unsubscribe(msg: object) -> str:
+    header = str(msg["List-Unsubscribe"])  # type: ignore[index]
+    m = re.search(r"<(https://[^>]+)>", header)
+    assert m, header
+    return m.group(1)
+
+
+def recipients(mailbox: Mailbox, db: Database, issue_id: int) -> Counter[str]:
+    with db.session() as s:
+        subject = IssueRepository(s).get(issue_id).subject
+    return Counter(rcpt for rcpt, m in mailbox.messages if str(m["Subject"]) == subject)
+
+
+# -- the end of the month --------------------------------------------------------------------------------------------
+
+
+def check_the_month(
+    svc: Services, world: World, mailbox: Mailbox, editor: Editor, people: People, scheduler: Scheduler,
+    emailing_id: int, newsletter_id: int,
+) -> None:  # fmt: skip
+    db = svc.db
+    with db.session() as s:
+        issues = {i.id: i for i in IssueRepository(s).find()}
+        items = {i.title: i for i in ItemRepository(s).find()}
+        problems = consistency.check(s)
+    assert problems == []
+    assert issues[emailing_id].status == IssueStatus.SENT and issues[newsletter_id].status == IssueStatus.SENT
+
+    # Who got what: each exactly once; the unsubscribed, the bounced and the uninterested left out.
+    emailing = recipients(mailbox, db, emailing_id)
+    assert emailing == Counter(f"{n}@asso.example" for n in ("alice", "bob", "dave", "erin", "gina"))
+    assert mailbox.refused["henri@ferme.example"] >= 1
+    newsletter = recipients(mailbox, db, newsletter_id)
+    assert newsletter == Counter(["alice@asso.example", "carol@mairie.example", "gina@asso.example",
+                                  "ines@lycee.example"])  # fmt: skip
+
+    # Preferences honoured inside the newsletter too: Carol asked for health only, so the items tagged "eau" are
+    # left out of her copy and not of Alice's; Frank never confirmed and was purged after a week.
+    def copy_of(address: str) -> str:
+        (msg,) = [
+            m for rcpt, m in mailbox.messages if rcpt == address and m["Subject"] == issues[newsletter_id].subject
+        ]
+        body = msg.get_body(("plain",))
+        assert body is not None
+        return str(body.get_content())
+
+    water = [BY_KEY[k].title for k, theme in editor.tagged.items() if theme == "eau" and BY_KEY[k].day > 13]
+    assert water and all(t in copy_of("alice@asso.example") for t in water)
+    assert not any(t in copy_of("carol@mairie.example") for t in water)
+    assert BY_KEY["call-1"].title in copy_of("carol@mairie.example")
+    with db.session() as s:
+        assert SubscriberRepository(s).by_email("frank@asso.example") is None
+
+    # The merged call lists both sources; the extended deadline is the new one, accepted by the editor.
+    merged = items[BY_KEY["fin-2"].title]
+    assert {x.source_name for x in merged.sources} == {SOURCES[0].name, SOURCES[1].name}
+    assert merged.deadline == BY_KEY["fin-2"].extended and editor.updates_accepted == ["fin-2"]
+    assert len(items) == len(ENTRIES)
+    waiting = {key_of(title) for title, item in items.items() if item.status == ItemStatus.NEW}
+    assert waiting == {e.key for e in ENTRIES if e.decision == "wait"}
+
+    # What went in each issue, from the plan: the emailing took the theme's open items on the 16th, the
+    # newsletter every approved item still open on 1 April.
+    emailing_keys = {k for k, theme in editor.tagged.items() if theme == "eau" and BY_KEY[k].day <= 13}
+    in_newsletter = {k for k in editor.approved_keys if (d := effective_deadline(k)) is None or d >= date(2026, 4, 1)}
+    by_id = {i.id: i for i in items.values()}
+    assert {key_of(by_id[e.item_id].title) for e in issues[emailing_id].entries} == emailing_keys
+    assert {key_of(by_id[e.item_id].title) for e in issues[newsletter_id].entries} == in_newsletter
+    published = Counter(str(kind_of(BY_KEY[k])) for k in emailing_keys | in_newsletter)
+    events = Counter(
+        next(s.territory for s in SOURCES if s.key == BY_KEY[k].sources[0])
+        for k in emailing_keys | in_newsletter
+        if str(kind_of(BY_KEY[k])) == "event"
+    )
+    collected = Counter(str(kind_of(e)) for e in ENTRIES)
+
+    # The sources' runs, counted by the HTTP server itself.
+    fetched = sum(n for (_, status), n in world.responses.items() if status == 200)
+    not_modified = sum(n for (_, status), n in world.responses.items() if status == 304)
+    assert not_modified > 0, "conditional requests were not honoured"
+    assert sum(n for job, n in scheduler.runs.items() if job.startswith("watch.collect:")) == fetched + not_modified
+
+    period = Period(PeriodKind.RANGE, date(2026, 3, 1), date(2026, 4, 1), "Europe/Paris")
+    figures = compute_key_figures(db, period, svc.settings.taxonomy)
+
+    sends = figures.sends
+    assert (sends.newsletters, sends.emailings) == (1, 1)
+    assert sends.messages_accepted == sum(emailing.values()) + sum(newsletter.values())
+    assert (sends.messages_bounced, sends.hard_bounces, sends.soft_bounces, sends.messages_failed) == (1, 1, 0, 0)
+    assert sends.distinct_recipients == len(set(emailing) | set(newsletter))
+    assert [(m.month, m.newsletters, m.emailings, m.messages_accepted) for m in sends.by_month] == [
+        ("2026-03", 0, 1, sum(emailing.values())),
+        ("2026-04", 1, 0, sum(newsletter.values())),
+    ]
+
+    audience = figures.audience
+    assert audience.confirmed_signups == len(people.confirmed)
+    assert audience.unsubscribes == dict(people.unsubscribed)
+    assert audience.suppressed == 1
+    assert audience.subscribers_start == 0
+    left = people.unsubscribed["all"] + 1  # those who left everything, and the bounced address
+    assert audience.subscribers_end == len(people.confirmed) - left
+
+    assert nonzero(figures.items.collected) == dict(collected)
+    assert nonzero(figures.items.approved) == dict(editor.approved)
+    assert nonzero(figures.items.published) == dict(published)
+    assert {s.key: s.count for s in figures.items.events_by_territory if s.count} == dict(events)
+    themes = Counter(editor.tagged[k] for k in emailing_keys | in_newsletter if k in editor.tagged)
+    assert {s.key: s.count for s in figures.items.themes if s.count} == dict(themes)
+
+    assert figures.sources.runs == {k: v for k, v in {"fetched": fetched, "not_modified": not_modified}.items() if v}
+    work = figures.workload
+    assert work.items_triaged == sum(editor.approved.values()) + sum(editor.rejected.values())
+    assert [(e.editor, e.approved, e.rejected) for e in work.editors] == [
+        (EDITOR, sum(editor.approved.values()), sum(editor.rejected.values()))
+    ]
+
+
+def nonzero(counts: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in counts.items() if v}
+
+
+def key_of(title: str) -> str:
+    return next(e.key for e in ENTRIES if e.title == title)
+
+
+def effective_deadline(key: str) -> date | None:
+    e = BY_KEY[key]
+    return e.extended or e.deadline
