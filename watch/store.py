@@ -131,7 +131,7 @@ class _DateIndex:
 
     def near(self, cand: Item) -> list[MatchKey]:
         """Items with the candidate's deadline or start day, in id order (the order matching has always used)."""
-        found = {k.id: k for k in self.by_deadline.get(cand.deadline, []) if cand.deadline is not None}
+        found = {k.id: k for k in self.by_deadline.get(cand.deadline, [])} if cand.deadline is not None else {}
         if cand.starts_at is not None:
             found.update((k.id, k) for k in self.by_day.get(cand.starts_at.date(), []))
         return [found[i] for i in sorted(found)]
