@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.tables import CollectionRunRow, ItemRow, ItemSourceRow
@@ -119,6 +119,11 @@ class CollectionRepository:
         run.id = row.id
         return run
 
+    def record_many(self, runs: Sequence[CollectionRun]) -> None:
+        """Several run rows in one batched INSERT (their ids are not read back: nobody needs them)."""
+        if runs:
+            self.s.connection().execute(insert(CollectionRunRow), [_run_values(r) for r in runs])
+
     def runs(self, source_id: int | None = None, *, limit: int = 100) -> list[CollectionRun]:
         q = select(CollectionRunRow).order_by(CollectionRunRow.id.desc()).limit(limit)
         if source_id is not None:
@@ -139,6 +144,21 @@ class CollectionRepository:
             )
             for r in self.s.scalars(q)
         ]
+
+
+def _run_values(run: CollectionRun) -> dict[str, object]:
+    return {
+        "source_id": run.source_id,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "outcome": run.outcome,
+        "http_status": run.http_status,
+        "parsed": run.parsed,
+        "new": run.new,
+        "updated": run.updated,
+        "duplicates": run.duplicates,
+        "error": run.error,
+    }
 
 
 def _midnight(d: date) -> datetime:
