@@ -391,9 +391,9 @@ def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any]) -> 
         f"{DELAY * 1000:.0f} ms, {PORTS} origins on 127.0.0.1, {os.cpu_count()} CPUs, load average {LOAD:.1f} "
         "before the runs (other work on the machine slows every column); "
         + (
-            "warm: Relais's parse workers started and reader's parsers imported before each clock starts"
+            "warm: Relais's parse workers and TLS context, and reader's parsers, ready before each clock starts"
             if WARM
-            else "cold: worker start and parser imports inside each first run (RELAIS_BENCH_COLD=1)"
+            else "cold: worker start, TLS context and parser imports inside each first run (RELAIS_BENCH_COLD=1)"
         )
     )
     rows = [
