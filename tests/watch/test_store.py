@@ -121,3 +121,23 @@ def test_health_of_a_source_deleted_meanwhile_is_an_error(db: Database) -> None:
     assert a.id is not None
     with pytest.raises(NotFound), db.session() as s:
         SourceRepository(s).save_health_many([(a.id, SourceHealth(runs=1)), (a.id + 1000, SourceHealth(runs=1))])
+
+
+def test_batch_inserts_give_each_item_its_own_id_even_after_the_last_one_was_deleted(db: Database) -> None:
+    from sqlalchemy import delete
+
+    from storage.tables import ItemRow
+
+    (src,) = saved(db, source(name="agence"))
+    first = [entry(src, f"a{i}", f"Premier lot {i}").item for i in range(3)]
+    with db.session() as s:
+        ItemRepository(s).add_many(first)
+    with db.session() as s:  # SQLite hands the freed id out again: the batch must still know its own
+        s.execute(delete(ItemRow).where(ItemRow.id == first[-1].id))
+    second = [entry(src, f"b{i}", f"Second lot {i}").item for i in range(4)]
+    with db.session() as s:
+        ItemRepository(s).add_many(second)
+    with db.session() as s:
+        stored = ItemRepository(s).get_many([i.id for i in second if i.id is not None])
+    assert [stored[i.id].title for i in second if i.id is not None] == [i.title for i in second]
+    assert len({i.id for i in first[:2] + second}) == 6
