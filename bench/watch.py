@@ -3,8 +3,9 @@
     python -m bench watch
 
 Measured, each in its own child process so memory is its own: Relais's first full collection (wall time),
-an unchanged second run (wall time, nothing may be parsed), peak memory (maxrss of the collecting process and of
-its largest parse worker), and the ``reader`` library's ``update_feeds()`` on the same feeds as the reference.
+an unchanged second run (wall time, nothing may be parsed), peak memory (the summed peak resident sets of the
+collecting process and its parse workers), and the ``reader`` library's ``update_feeds()`` on the same feeds as
+the reference.
 The server runs in another process on 127.0.0.1, on several ports (an origin is host and port; with one port the
 per-host politeness limit would serialise everything, as it should).
 """
@@ -203,38 +204,23 @@ def free_ports(count: int) -> list[int]:
 # --- the measured runs, each in a child process ---------------------------------------------------------------
 
 
-class MemorySampler:
-    """Peak of the summed PSS of this process and all its descendants (the fork server and parse workers,
-    which ``getrusage`` cannot see because they are not our direct children), sampled every 50 ms. PSS counts a
-    page shared by n processes as 1/n in each, so the sum is the memory the collection really holds; summed RSS
-    would count the fork server's preloaded pages once per worker."""
+def peak_memory_mb() -> float:
+    """Sum of the peak resident set (``VmHWM``) of this process and of every live descendant (the fork server and
+    the parse workers, which ``getrusage`` cannot see because they are not our direct children). Read once, after
+    the runs and before the workers stop: the kernel keeps each process's high-water mark, so no sampler thread
+    runs during the timed runs (an earlier 50 ms PSS sampler cost the measured process about a second of CPU and
+    could miss a short peak). An upper bound: a page shared after fork is counted in every process that maps it,
+    and the per-process peaks need not have been simultaneous."""
+    import psutil
 
-    def __init__(self) -> None:
-        import threading
-
-        self.peak_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        import psutil
-
-        me = psutil.Process()
-        while not self._stop.wait(0.05):
-            total = 0
-            for proc in [me, *me.children(recursive=True)]:
-                try:
-                    total += proc.memory_full_info().pss
-                except psutil.Error:
-                    continue
-            self.peak_mb = max(self.peak_mb, total / 2**20)
+    total_kb = 0
+    for proc in [psutil.Process(), *psutil.Process().children(recursive=True)]:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                total_kb += next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+        except (OSError, StopIteration, psutil.Error):
+            continue
+    return total_kb / 1024
 
 
 def _cpu_all() -> float:
@@ -292,32 +278,32 @@ def child_relais(workdir: str, ports: list[int], only_feeds: bool) -> dict[str, 
         SourceRepository(s).sync_from_config(sources)
     settings = WatchSettings()
     taxonomy = load_settings(Path(__file__).parents[1] / "config.toml").taxonomy
-    watch = Watch(
-        db, settings, SystemClock(), taxonomy_rules(taxonomy), parse_pool=process_pool(settings.parse_workers)
-    )
-    sampler = MemorySampler()
-    sampler.start()
+    pool = process_pool(settings.parse_workers, warm=WARM)
+    watch = Watch(db, settings, SystemClock(), taxonomy_rules(taxonomy), parse_pool=pool)
+    if WARM:  # the TLS context (~0.1-0.4 s of loading the CA bundle) is made once per process, like the workers
+        watch.tls()
     cpu0, main0 = _cpu_all(), time.process_time()
     t0 = time.perf_counter()
     first = watch.collect()
     t1 = time.perf_counter()
     cpu1, main1 = _cpu_all(), time.process_time()
+    t1b = time.perf_counter()  # reading every process's CPU (psutil walks /proc) is not part of the second run
     second = watch.collect()
     t2 = time.perf_counter()
-    sampler.stop()
+    peak = peak_memory_mb()  # before the workers stop
     watch.close()
     return {
         "sources": len(sources),
         "first": t1 - t0,
         "first_cpu": cpu1 - cpu0,
         "first_cpu_main": main1 - main0,
-        "second": t2 - t1,
+        "second": t2 - t1b,
         "first_errors": [r.error for r in first if r.outcome == "error"][:3],
         "items": sum(r.new for r in first),
         "parsed_second": sum(r.parsed for r in second),
         "not_modified_second": sum(r.outcome == "not_modified" for r in second),
         "maxrss_main": _maxrss_mb(resource.RUSAGE_SELF),
-        "peak_total": sampler.peak_mb,
+        "peak_total": peak,
     }
 
 
@@ -328,12 +314,18 @@ def child_reader(workdir: str, ports: list[int]) -> dict[str, Any]:
     feeds = [p for p in plan() if p["kind"] in {"rss", "atom", "jsonfeed"}]
     for p in feeds:
         r.add_feed(f"http://127.0.0.1:{ports[p['port_index']]}/src/{p['n']}")
+    if WARM:  # reader imports its parsers on the first update; warm means both sides have their parsers loaded
+        import importlib
+
+        for module in ("reader._parser.feedparser", "reader._parser.http", "reader._parser.jsonfeed"):
+            importlib.import_module(module)
     cpu0 = _cpu_all()
     t0 = time.perf_counter()
     r.update_feeds(workers=WatchSettingsConcurrency(), scheduled=False)
     t1 = time.perf_counter()
     cpu1 = _cpu_all()
     entries = r.get_entry_counts().total
+    t1b = time.perf_counter()
     r.update_feeds(workers=WatchSettingsConcurrency(), scheduled=False)
     t2 = time.perf_counter()
     r.close()
@@ -342,10 +334,10 @@ def child_reader(workdir: str, ports: list[int]) -> dict[str, Any]:
         "first": t1 - t0,
         "first_cpu": cpu1 - cpu0,
         "first_cpu_main": cpu1 - cpu0,
-        "second": t2 - t1,
+        "second": t2 - t1b,
         "items": entries,
         "maxrss_main": _maxrss_mb(resource.RUSAGE_SELF),
-        "peak_total": _maxrss_mb(resource.RUSAGE_SELF),
+        "peak_total": peak_memory_mb(),
     }
 
 
@@ -397,7 +389,12 @@ def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any]) -> 
     print(
         f"\nwatch: {SOURCES} sources ({', '.join(sorted(set(KINDS)))}), {ITEMS} items each, server answers after "
         f"{DELAY * 1000:.0f} ms, {PORTS} origins on 127.0.0.1, {os.cpu_count()} CPUs, load average {LOAD:.1f} "
-        "before the runs (other work on the machine slows every column)"
+        "before the runs (other work on the machine slows every column); "
+        + (
+            "warm: Relais's parse workers and TLS context, and reader's parsers, ready before each clock starts"
+            if WARM
+            else "cold: worker start, TLS context and parser imports inside each first run (RELAIS_BENCH_COLD=1)"
+        )
     )
     rows = [
         (

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.tables import CollectionRunRow, ItemRow, ItemSourceRow
@@ -37,17 +37,29 @@ class MatchKey:
     title: str
     deadline: date | None
     starts_at: datetime | None
-    source_ids: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Sighting:
+    """One of a source's ids: its item, and the item's content hash (an entry with that hash is unchanged, which
+    the store can tell without loading the item)."""
+
+    item_id: int
+    content_hash: str | None
 
 
 class CollectionRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    def sightings(self, source_id: int) -> dict[str, int]:
-        """The source's own ids → item ids, for everything this source ever gave."""
-        q = select(ItemSourceRow.source_item_id, ItemSourceRow.item_id).where(ItemSourceRow.source_id == source_id)
-        return {str(sid): int(iid) for sid, iid in self.s.execute(q)}
+    def sightings(self, source_id: int) -> dict[str, Sighting]:
+        """The source's own ids → their items (id and content hash), for everything this source ever gave."""
+        q = (
+            select(ItemSourceRow.source_item_id, ItemSourceRow.item_id, ItemRow.content_hash)
+            .join(ItemRow, ItemRow.id == ItemSourceRow.item_id)
+            .where(ItemSourceRow.source_id == source_id)
+        )
+        return {str(sid): Sighting(int(iid), h) for sid, iid, h in self.s.execute(q)}
 
     def by_canonical_url(self, urls: Iterable[str]) -> dict[str, list[int]]:
         wanted = sorted({u for u in urls if u})
@@ -61,7 +73,8 @@ class CollectionRepository:
 
     def by_dates(self, deadlines: Iterable[date], start_days: Iterable[date]) -> list[MatchKey]:
         """What fuzzy matching needs of the items whose deadline is one of ``deadlines`` or which start on one of
-        ``start_days`` (UTC): a few columns, not whole items, since most candidates will not match."""
+        ``start_days`` (UTC): a few columns, not whole items, since most candidates will not match. Which sources
+        saw them is not read here: the few that match are loaded whole, sightings included."""
         found: dict[int, MatchKey] = {}
         cols = (ItemRow.id, ItemRow.title, ItemRow.deadline, ItemRow.starts_at)
         dl = sorted(set(deadlines))
@@ -76,14 +89,6 @@ class CollectionRepository:
             ]
             for row in self.s.execute(select(*cols).where(or_(*ranges))):
                 found[row.id] = MatchKey(row.id, row.title, row.deadline, row.starts_at)
-        if found:
-            ids = sorted(found)
-            for i in range(0, len(ids), _CHUNK):
-                q = select(ItemSourceRow.item_id, ItemSourceRow.source_id).where(
-                    ItemSourceRow.item_id.in_(ids[i : i + _CHUNK])
-                )
-                for item_id, source_id in self.s.execute(q):
-                    found[item_id].source_ids.add(source_id)
         return [found[k] for k in sorted(found)]
 
     def touch(self, source_id: int, source_item_ids: Sequence[str], at: datetime) -> None:
@@ -114,6 +119,11 @@ class CollectionRepository:
         run.id = row.id
         return run
 
+    def record_many(self, runs: Sequence[CollectionRun]) -> None:
+        """Several run rows in one batched INSERT (their ids are not read back: nobody needs them)."""
+        if runs:
+            self.s.connection().execute(insert(CollectionRunRow), [_run_values(r) for r in runs])
+
     def runs(self, source_id: int | None = None, *, limit: int = 100) -> list[CollectionRun]:
         q = select(CollectionRunRow).order_by(CollectionRunRow.id.desc()).limit(limit)
         if source_id is not None:
@@ -134,6 +144,21 @@ class CollectionRepository:
             )
             for r in self.s.scalars(q)
         ]
+
+
+def _run_values(run: CollectionRun) -> dict[str, object]:
+    return {
+        "source_id": run.source_id,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "outcome": run.outcome,
+        "http_status": run.http_status,
+        "parsed": run.parsed,
+        "new": run.new,
+        "updated": run.updated,
+        "duplicates": run.duplicates,
+        "error": run.error,
+    }
 
 
 def _midnight(d: date) -> datetime:

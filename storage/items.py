@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound, StorageError
@@ -43,6 +43,21 @@ def apply_item(row: ItemRow, item: Item) -> None:
     row.suggested_tags = [{"tag": t.tag, "reason": t.reason} for t in item.suggested_tags]
     row.field_origins = dict(item.field_origins)
     row.pending_update = item.pending_update
+
+
+def row_values(item: Item) -> dict[str, Any]:
+    """The columns :func:`apply_item` writes, as a dict for bulk inserts (no ORM object: a collection run inserts
+    thousands of rows and the instrumented attributes cost more than the insert)."""
+    values = {f: getattr(item, f) for f in _PLAIN}
+    values.update(
+        kind=str(item.kind),
+        status=str(item.status),
+        tags=list(item.tags),
+        suggested_tags=[{"tag": t.tag, "reason": t.reason} for t in item.suggested_tags],
+        field_origins=dict(item.field_origins),
+        pending_update=item.pending_update,
+    )
+    return values
 
 
 class ItemRepository:
@@ -158,12 +173,7 @@ class ItemRepository:
         Bulk inserts skip the unit of work: a collection run writes thousands of rows."""
         if not items:
             return
-        rows = []
-        for item in items:
-            row = ItemRow()
-            apply_item(row, item)
-            rows.append({c: getattr(row, c) for c in _COLUMNS})
-        ids = self._insert_rows(rows)
+        ids = self._insert_rows([row_values(item) for item in items])
         sightings = []
         for item, item_id in zip(items, ids, strict=True):
             item.id = item_id
@@ -173,19 +183,21 @@ class ItemRepository:
 
     def _insert_rows(self, rows: list[dict[str, Any]]) -> list[int]:
         """Insert item rows, returning their ids in order. PostgreSQL batches ``RETURNING`` in order; SQLite cannot
-        promise the order of ``RETURNING`` rows, so SQLAlchemy would send one statement per row. There, inside our
-        write transaction (SQLite allows one writer), a table without AUTOINCREMENT gives new rows max(id)+1, +2…
-        in insertion order, so one executemany and the ids are known."""
+        promise the order of ``RETURNING`` rows, so SQLAlchemy would send one statement per row. There, the insert
+        takes the write lock (SQLite allows one writer) and a table without AUTOINCREMENT gives new rows max(id)+1,
+        +2… in insertion order: one executemany, and the batch's ids are the last ``len(rows)`` up to max(id),
+        read before the lock is released (the first and last rows are checked)."""
         if self.s.get_bind().dialect.name != "sqlite":
             return list(self.s.scalars(insert(ItemRow).returning(ItemRow.id, sort_by_parameter_order=True), rows))
-        self.s.execute(text("SELECT 1 FROM items LIMIT 0"))  # the transaction has begun
-        self.s.execute(update(ItemRow).where(ItemRow.id == -1).values(title=""))  # …and holds the write lock
-        first = int(self.s.scalar(select(func.coalesce(func.max(ItemRow.id), 0))) or 0) + 1
-        self.s.execute(insert(ItemRow), rows)
-        ids = list(range(first, first + len(rows)))
-        last = self.s.scalar(select(func.max(ItemRow.id)))
-        if last != ids[-1]:  # never seen; refuse rather than attach sightings to the wrong items
-            raise StorageError(f"unexpected item ids after a batch insert: {last} is not {ids[-1]}")
+        # Core statements on the session's connection: the ORM's execution machinery costs more than these.
+        conn = self.s.connection()
+        conn.execute(insert(ItemRow), rows)  # the first row takes SQLite's write lock: nobody inserts until commit
+        last = int(conn.execute(select(func.max(ItemRow.id))).scalar_one())
+        ids = list(range(last - len(rows) + 1, last + 1))
+        ends = dict(conn.execute(select(ItemRow.id, ItemRow.title).where(ItemRow.id.in_({ids[0], ids[-1]}))).all())
+        if ends.get(ids[0]) != rows[0]["title"] or ends.get(ids[-1]) != rows[-1]["title"]:
+            # never seen; refuse rather than attach sightings to the wrong items
+            raise StorageError(f"unexpected item ids after a batch insert ending at {last}")
         return ids
 
     def log_many(self, events: Sequence[dict[str, Any]]) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -84,6 +84,22 @@ class SourceRepository:
             raise NotFound(f"source {source_id} not found")
         for f in _HEALTH:
             setattr(row, f, getattr(health, f))
+
+    def save_health_many(self, healths: Sequence[tuple[int, SourceHealth]]) -> None:
+        """Several sources' health in one batched UPDATE: a collection run ends hundreds of sources, and one
+        SELECT then UPDATE per source cost more than collecting an unchanged one."""
+        if not healths:
+            return
+        cols = SourceRow.__table__.c
+        stmt = (
+            update(SourceRow)
+            .where(SourceRow.id == bindparam("b_id", type_=cols.id.type))
+            .values({f: bindparam(f"b_{f}", type_=cols[f].type) for f in _HEALTH})
+        )
+        rows = [{"b_id": sid, **{f"b_{f}": getattr(h, f) for f in _HEALTH}} for sid, h in healths]
+        result = self.s.connection().execute(stmt, rows)
+        if self.s.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+            raise NotFound(f"{len(rows) - result.rowcount} of {len(rows)} sources not found (deleted meanwhile?)")
 
     def sync_from_config(self, declared: Iterable[Source]) -> tuple[int, int]:
         """Make config-declared sources exist and match; health is kept. Returns (added, updated)."""

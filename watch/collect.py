@@ -205,14 +205,11 @@ class _Book:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        healths = [(source.id, health) for source, health, *_ in batch if source.id is not None and health is not None]
         with self.p.db.session() as s:
-            sources, runs = SourceRepository(s), CollectionRepository(s)
-            for source, health, result, started, finished in batch:
-                assert source.id is not None
-                if health is not None:
-                    sources.save_health(source.id, health)
-                    source.health = replace(health)
-                runs.record(
+            SourceRepository(s).save_health_many(healths)
+            CollectionRepository(s).record_many(
+                [
                     CollectionRun(
                         source_id=source.id,
                         started_at=started,
@@ -225,4 +222,10 @@ class _Book:
                         duplicates=result.duplicates,
                         error=result.error,
                     )
-                )
+                    for source, _health, result, started, finished in batch
+                    if source.id is not None
+                ]
+            )
+        for source, health, *_ in batch:
+            if health is not None:
+                source.health = replace(health)

@@ -83,8 +83,8 @@ def compile_rules(rules: Iterable[Rule]) -> list[_Compiled]:
 def suggest(fields: dict[str, str], rules: Sequence[_Compiled], *, already: Iterable[str] = ()) -> list[SuggestedTag]:
     """Tags whose keywords appear in ``fields`` (name → text), with the first reason found, in rule order."""
     have = set(already)
-    folded = {name: fold(text) for name, text in fields.items() if text}
     original = {name: _strip_accents(text) for name, text in fields.items() if text}
+    folded = {name: text.replace("’", "'").casefold() for name, text in original.items()}  # = fold(), one NFKD
     out: list[SuggestedTag] = []
     for rule in rules:
         if rule.tag in have:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from watch.tags import Rule, compile_rules, suggest
+from watch.tags import Rule, _strip_accents, compile_rules, fold, suggest
 
 RULES = compile_rules(
     [
@@ -38,3 +38,9 @@ def test_abbreviations_match_their_spelled_out_form_and_back() -> None:
 def test_whole_words_only_and_existing_tags_are_not_suggested_again() -> None:
     assert tags(title="Burkina Fasoland") == {}
     assert suggest({"title": "ECSI au Sénégal"}, RULES, already=["ecsi"])[0].tag == "afrique"
+
+
+def test_suggest_folds_each_field_once_as_fold_would() -> None:
+    # suggest() derives the folded text from the accent-stripped one instead of normalising twice
+    for text in ["Éducation à la citoyenneté", "L’ECSI", "İstanbul ǰ ﬁlière", "STRASSE Straße", "Ǆemal"]:
+        assert fold(text) == _strip_accents(text).replace("’", "'").casefold()
