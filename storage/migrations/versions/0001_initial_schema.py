@@ -75,7 +75,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_items_kind'), ['kind'], unique=False)
         batch_op.create_index('ix_items_kind_status', ['kind', 'status'], unique=False)
         batch_op.create_index('ix_items_status_collected', ['status', 'collected_at'], unique=False)
-        batch_op.create_index('ix_items_collected_kind', ['collected_at', 'kind'], unique=False)
 
     op.create_table('sources',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -122,26 +121,12 @@ def upgrade() -> None:
     sa.Column('legal_basis', sa.Text(), nullable=True),
     sa.Column('soft_bounces', sa.Integer(), nullable=False),
     sa.Column('token_version', sa.Integer(), nullable=False),
-    sa.Column('mask_kinds', sa.BigInteger(), nullable=False),
-    sa.Column('mask_themes', sa.BigInteger(), nullable=False),
-    sa.Column('mask_zones', sa.BigInteger(), nullable=False),
-    sa.Column('mask_territories', sa.BigInteger(), nullable=False),
-    sa.Column('mask_streams', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subscribers')),
     sa.UniqueConstraint('email', name=op.f('uq_subscribers_email'))
     )
     with op.batch_alter_table('subscribers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_subscribers_status'), ['status'], unique=False)
 
-    op.create_table('preference_bits',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('family', sa.String(length=16), nullable=False),
-    sa.Column('slug', sa.String(length=64), nullable=False),
-    sa.Column('bit', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_preference_bits')),
-    sa.UniqueConstraint('family', 'bit', name='uq_preference_bits_family_bit'),
-    sa.UniqueConstraint('family', 'slug', name='uq_preference_bits_family_slug')
-    )
     op.create_table('suppressions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email_hash', sa.String(length=64), nullable=False),
@@ -214,7 +199,6 @@ def upgrade() -> None:
     sa.Column('sending_at', storage.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', storage.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_attempt_at', storage.tables.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('requeued_after_crash', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['issue_id'], ['issues.id'], name=op.f('fk_deliveries_issue_id_issues'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['subscriber_id'], ['subscribers.id'], name=op.f('fk_deliveries_subscriber_id_subscribers'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),
@@ -223,8 +207,6 @@ def upgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deliveries_finished_at'), ['finished_at'], unique=False)
         batch_op.create_index('ix_deliveries_issue_status_id', ['issue_id', 'status', 'id'], unique=False)
-        batch_op.create_index('ix_deliveries_status_finished', ['status', 'finished_at'], unique=False)
-        batch_op.create_index('ix_deliveries_subscriber_status_finished', ['subscriber_id', 'status', 'finished_at'], unique=False)
 
     op.create_table('issue_items',
     sa.Column('issue_id', sa.Integer(), nullable=False),
@@ -308,8 +290,6 @@ def downgrade() -> None:
 
     op.drop_table('issue_items')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.drop_index('ix_deliveries_subscriber_status_finished')
-        batch_op.drop_index('ix_deliveries_status_finished')
         batch_op.drop_index('ix_deliveries_issue_status_id')
         batch_op.drop_index(batch_op.f('ix_deliveries_finished_at'))
 
@@ -326,14 +306,12 @@ def downgrade() -> None:
     op.drop_table('collection_runs')
     op.drop_table('users')
     op.drop_table('suppressions')
-    op.drop_table('preference_bits')
     with op.batch_alter_table('subscribers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_subscribers_status'))
 
     op.drop_table('subscribers')
     op.drop_table('sources')
     with op.batch_alter_table('items', schema=None) as batch_op:
-        batch_op.drop_index('ix_items_collected_kind')
         batch_op.drop_index('ix_items_status_collected')
         batch_op.drop_index('ix_items_kind_status')
         batch_op.drop_index(batch_op.f('ix_items_kind'))
