@@ -69,7 +69,7 @@ workers = 2
 behind_proxy = true
 secret_key = "{"b" * 48}"
 [logging]
-level = "warning"
+level = "info"
 [scheduler]
 enabled = false   # the send is started by 'relais digest send' at the same moment as the load
 [subscribers]
@@ -236,12 +236,15 @@ def run_engine(engine: str, clients: int, seconds: int) -> dict[str, Any]:
             sink.terminate()
             sink.wait(timeout=10)
             log.close()
+            kept = Path(tempfile.gettempdir()) / f"relais-load-{engine}.log"
+            kept.write_bytes((tmp / "serve.log").read_bytes())  # the server's log, for a look after the run
         result["send"] = {
             "seconds": send_s,
             "returncode": sender.returncode,
             "last_line": send_out.strip().splitlines()[-1:],
         }
         result["server_exit"] = server.returncode
+        result["server_log"] = str(kept)
         result["check"] = verify(cfg, plan["issue"], result)
         return result
 

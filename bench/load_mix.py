@@ -14,6 +14,7 @@ as 50 people on 50 machines would; the rate limits per address stay as configure
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import random
 import re
@@ -37,6 +38,7 @@ FILTERS = [
     "/admin/items?status=approved",
     "/admin/items?page=3",
 ]
+SIGNUPS = itertools.count(1)  # unique addresses across clients
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -78,33 +80,44 @@ async def one_client(
     n: int, client: httpx.AsyncClient, csrf: str, tally: Tally, pools: dict[str, list[Any]], until: float
 ) -> None:
     rng = random.Random(n)
-    seq = 0
     while time.monotonic() < until:
         kind = rng.choices(KINDS, WEIGHTS)[0]
         if kind in ("approve", "unsubscribe") and not pools[kind]:
             kind = "triage"
         t0 = time.perf_counter()
-        if kind == "triage":
-            r = await client.get(rng.choice(FILTERS))
-            tally.record(kind, (time.perf_counter() - t0) * 1000, r, {200})
-        elif kind == "approve":
-            item_id = pools[kind].pop()
-            r = await client.post(f"/admin/items/{item_id}/approve", data={"csrf_token": csrf, "back": "/admin/items"})
-            if tally.record(kind, (time.perf_counter() - t0) * 1000, r, {200, 303}):
-                tally.approved.append(item_id)
-        elif kind == "subscribe":
-            seq += 1
-            email = f"charge{n}.{seq}@nouvelle-asso.example.org"
-            form = {"email": email, "name": f"Chargée {n}-{seq}", "organisation_type": "", "streams": "newsletter",
-                    "streams_shown": "1"}  # fmt: skip
-            r = await client.post("/subscribe", data=form)
-            if tally.record(kind, (time.perf_counter() - t0) * 1000, r, {200}):
-                tally.signed_up.append(email)
-        else:
-            sub_id, token = pools[kind].pop()
-            r = await client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
-            if tally.record(kind, (time.perf_counter() - t0) * 1000, r, {200}):
-                tally.unsubscribed.append(sub_id)
+        try:
+            await one_request(n, kind, client, csrf, tally, pools, rng, t0)
+        except httpx.TransportError as exc:  # a reset connection is an error response too: count it, go on
+            tally.latencies[kind].append((time.perf_counter() - t0) * 1000)
+            tally.errors[kind] += 1
+            if len(tally.error_samples) < 10:
+                tally.error_samples.append(f"{kind}: {type(exc).__name__} {exc}")
+
+
+async def one_request(
+    n: int, kind: str, client: httpx.AsyncClient, csrf: str, tally: Tally, pools: dict[str, list[Any]],
+    rng: random.Random, t0: float,
+) -> None:  # fmt: skip
+    if kind == "triage":
+        r = await client.get(rng.choice(FILTERS))
+        tally.record(kind, (time.perf_counter() - t0) * 1000, r, {200})
+    elif kind == "approve":
+        item_id = pools[kind].pop()
+        r = await client.post(f"/admin/items/{item_id}/approve", data={"csrf_token": csrf, "back": "/admin/items"})
+        if tally.record(kind, (time.perf_counter() - t0) * 1000, r, {200, 303}):
+            tally.approved.append(item_id)
+    elif kind == "subscribe":
+        email = f"charge{n}.{next(SIGNUPS)}@nouvelle-asso.example.org"
+        form = {"email": email, "name": f"Chargée {n}", "organisation_type": "", "streams": "newsletter",
+                "streams_shown": "1"}  # fmt: skip
+        r = await client.post("/subscribe", data=form)
+        if tally.record(kind, (time.perf_counter() - t0) * 1000, r, {200}):
+            tally.signed_up.append(email)
+    else:
+        sub_id, token = pools[kind].pop()
+        r = await client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+        if tally.record(kind, (time.perf_counter() - t0) * 1000, r, {200}):
+            tally.unsubscribed.append(sub_id)
 
 
 def percentile(values: list[float], q: float) -> float:
