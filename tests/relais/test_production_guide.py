@@ -67,8 +67,8 @@ def relay() -> Iterator[tuple[Relay, int]]:
     controller.stop()
 
 
-def guide_config(smtp_port: int, web_port: int) -> str:
-    """The guide's ``[network]…[logging]`` block, with this machine's addresses."""
+def guide_config(smtp_port: int, web_port: int, data: Path) -> str:
+    """The guide's ``[network]…[logging]`` block, with this machine's addresses and folders."""
     block = re.search(r"```toml\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S)
     assert block, "the guide shows its config.toml"
     toml = block.group(1)
@@ -80,6 +80,7 @@ def guide_config(smtp_port: int, web_port: int) -> str:
         'security = "starttls"': 'security = "none"',
         "enabled = true": "enabled = false",  # DKIM: no key file on a test machine
         "workers = 4": "workers = 2",
+        '"/srv/relais/outbox"': f'"{data / "outbox"}"',
     }
     for old, new in replacements.items():
         assert old in toml, f"the guide's config changed: {old!r} not found"
@@ -89,7 +90,7 @@ def guide_config(smtp_port: int, web_port: int) -> str:
 
 
 def write_config(tmp: Path, smtp_port: int, web_port: int) -> Path:
-    toml = guide_config(smtp_port, web_port)
+    toml = guide_config(smtp_port, web_port, tmp / "srv")
     path = tmp / "etc" / "config.toml"
     path.parent.mkdir()
     path.write_text(toml, encoding="utf-8")
