@@ -29,6 +29,7 @@ class JobSpec:
     action: str  # a key of ACTIONS
     trigger: BaseTrigger
     kwargs: dict[str, Any] = field(default_factory=dict)
+    at_start: bool = False  # also run as soon as the scheduler starts (a restart resumes work at once)
 
 
 def attach(services: Services) -> None:
@@ -141,7 +142,9 @@ def _watch_jobs(services: Services) -> list[JobSpec]:
 def _delivery_jobs(services: Services) -> list[JobSpec]:
     """Every minute: start scheduled issues whose time has come, resume sends (retries, windows, crashes)."""
     tz = services.settings.network.timezone
-    return [JobSpec("deliveries.send_due", "deliveries.send_due", IntervalTrigger(minutes=1, timezone=tz))]
+    return [
+        JobSpec("deliveries.send_due", "deliveries.send_due", IntervalTrigger(minutes=1, timezone=tz), at_start=True)
+    ]
 
 
 # Each capability adds a function here that plans its jobs from the services.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import UTC, datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -53,6 +54,7 @@ def start(services: Services) -> BackgroundScheduler:
             id=spec.id,
             name=spec.id,
             replace_existing=True,
+            **({"next_run_time": datetime.now(UTC)} if spec.at_start else {}),
         )
     scheduler.resume()
     return scheduler

@@ -111,7 +111,7 @@ class BitRegistry:
             except IntegrityError:
                 q = select(PreferenceBitRow.slug, PreferenceBitRow.bit).where(PreferenceBitRow.family == family)
                 bits.clear()
-                bits.update(dict(self.s.execute(q)))
+                bits.update({row.slug: row.bit for row in self.s.execute(q)})
                 return self.bit(family, slug)
         return bits[slug]
 

@@ -6,6 +6,7 @@ the supervising process, so scheduled collections and sends never run twice.
 
 from __future__ import annotations
 
+import logging
 import os
 
 import typer
@@ -14,6 +15,8 @@ import uvicorn
 from relais.cli.context import State, console, services
 from relais.web import build_app
 from relais.wiring import config_path
+
+log = logging.getLogger("relais.serve")
 
 
 def serve(
@@ -30,7 +33,10 @@ def serve(
     web = svc.settings.web
     run_scheduler = svc.settings.scheduler.enabled if scheduler is None else scheduler
     h, p, n = host or web.host, port or web.port, workers or web.workers
-    console.print(f"Relais on http://{h}:{p}/  (admin: http://{h}:{p}/admin/)")
+    if svc.settings.logging.format == "json":  # the journal gets JSON lines only
+        log.info("web.serving", extra={"url": f"http://{h}:{p}/", "workers": n, "scheduler": run_scheduler})
+    else:
+        console.print(f"Relais on http://{h}:{p}/  (admin: http://{h}:{p}/admin/)")
     proxy = {"proxy_headers": web.behind_proxy, "forwarded_allow_ips": "*" if web.behind_proxy else None}
     if n == 1:
         app = build_app(svc, with_scheduler=run_scheduler)
