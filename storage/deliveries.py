@@ -129,6 +129,16 @@ class DeliveryRepository:
             out.append(Pending(d, row["sub_status"], streams))
         return out
 
+    def mark_sending(self, ids: Sequence[int], now: datetime) -> None:
+        """Claimed rows: one UPDATE for the whole batch (the send loop's hot path)."""
+        if ids:
+            self.s.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(list(ids)))
+                .values(status=str(DeliveryStatus.SENDING), attempts=DeliveryRow.attempts + 1, sending_at=now)
+                .execution_options(synchronize_session=False)
+            )
+
     def write(self, changes: Iterable[dict[str, Any]]) -> None:
         """Bulk UPDATE by primary key: each dict has ``id`` and the columns to set."""
         rows = list(changes)
