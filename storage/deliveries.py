@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound
 from core.model import Delivery, DeliveryStatus, IssueStatus, Subscriber, SubscriberStatus
 from storage.database import Database
-from storage.subscribers import to_subscriber
+from storage.subscribers import from_mapping, subscriber_columns
 from storage.tables import DeliveryRow, IssueRow, SubscriberRow, SuppressionRow
 
 _PLAIN = [
@@ -36,6 +36,9 @@ _OUTCOME = (
         next_attempt_at=bindparam("next_attempt_at"),
     )
 )
+
+
+_OUTCOME_COLUMNS = ("status", "smtp_code", "smtp_reply", "finished_at", "next_attempt_at")
 
 
 def to_delivery(row: DeliveryRow) -> Delivery:
@@ -72,8 +75,8 @@ class DeliveryRepository:
     # -- freezing -----------------------------------------------------------------------------------------
 
     def confirmed_subscribers(self) -> list[Subscriber]:
-        q = select(SubscriberRow).where(SubscriberRow.status == str(SubscriberStatus.CONFIRMED))
-        return [to_subscriber(r) for r in self.s.scalars(q.order_by(SubscriberRow.id))]
+        q = select(*subscriber_columns()).where(SubscriberRow.status == str(SubscriberStatus.CONFIRMED))
+        return [from_mapping(r) for r in self.s.execute(q.order_by(SubscriberRow.id)).mappings()]
 
     def suppressed_hashes(self) -> set[str]:
         return set(self.s.scalars(select(SuppressionRow.email_hash)))
@@ -148,9 +151,22 @@ class DeliveryRepository:
     @staticmethod
     def write_outcomes(db: Database, changes: Sequence[dict[str, Any]]) -> None:
         """The send loop's hot path: outcomes by primary key in one short Core transaction (no ORM session)."""
-        if changes:
-            with db.engine.begin() as conn:
-                conn.execute(_OUTCOME, [{"_id": c["id"], **{k: v for k, v in c.items() if k != "id"}} for c in changes])
+        if not changes:
+            return
+        # Outcomes that say the same thing (a relay's plain "250 Ok", the same second) go in one UPDATE … IN;
+        # the rest (replies carrying a queue id) in one executemany.
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for c in changes:
+            groups.setdefault(tuple(c[k] for k in _OUTCOME_COLUMNS), []).append(c["id"])
+        singles = [{"_id": ids[0], **dict(zip(_OUTCOME_COLUMNS, key, strict=True))} for key, ids in groups.items()
+                   if len(ids) == 1]  # fmt: skip
+        with db.engine.begin() as conn:
+            for key, ids in groups.items():
+                if len(ids) > 1:
+                    values = dict(zip(_OUTCOME_COLUMNS, key, strict=True))
+                    conn.execute(update(DeliveryRow).where(DeliveryRow.id.in_(ids)).values(**values))
+            if singles:
+                conn.execute(_OUTCOME, singles)
 
     def counts(self, issue_id: int) -> dict[DeliveryStatus, int]:
         q = (
