@@ -52,7 +52,7 @@ class SendConfig:
     error_min_sample: int = 20  # … once at least this many rows finished in this run
     rate_per_second: float = 0.0
     domain_rates: dict[str, float] = field(default_factory=dict)
-    batch_size: int = 0  # 0: four times the mailer's concurrency
+    batch_size: int = 0  # rows claimed at once; 0: 40 rounds of the mailer's concurrency, at least 400
     window: SendWindow | None = None
     wait_for_retries: bool = True  # foreground: sleep until deferred rows are due; else return
     processes: int = 1  # >1: forked sender processes share the queue by row id (one Python process is GIL-bound)
@@ -219,7 +219,7 @@ class _Run:
         self.shard, self.parent = shard, parent
         self.ctx, self.issue_id, self.stream, self.segments, self.progress = ctx, issue_id, stream, segments, progress
         self.concurrency = max(1, ctx.mailer.concurrency)
-        self.batch = ctx.config.batch_size or max(100, 4 * self.concurrency)
+        self.batch = ctx.config.batch_size or max(400, 40 * self.concurrency)  # one claim per many rounds
         self.limiter = RateLimiter(ctx.config.rate_per_second, ctx.config.domain_rates)
         self.checkpoint = 0
         self.finished = 0
@@ -315,6 +315,7 @@ class _Run:
                     skipped.append({"id": d.id, "status": "skipped", "smtp_reply": reason, "finished_at": now})
             repo.mark_sending([p.delivery.id for p in go if p.delivery.id is not None], now)
             repo.write(skipped)
+        self.ctx.links.prepare(p.delivery.subscriber_id for p in go if p.delivery.subscriber_id is not None)
         return go
 
     def _dispatch(self, rows: list[Pending]) -> None:

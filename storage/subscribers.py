@@ -213,6 +213,17 @@ class SubscriberRepository:
         row = self.s.execute(q).first()
         return (row[0], row[1]) if row else None
 
+    def identities(self, ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+        """id -> (token_version, email) for many subscribers, in chunks of 1,000 ids."""
+        out: dict[int, tuple[int, str]] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 1000):
+            q = select(SubscriberRow.id, SubscriberRow.token_version, SubscriberRow.email).where(
+                SubscriberRow.id.in_(ids[start : start + 1000])
+            )
+            out.update((sid, (version, email)) for sid, version, email in self.s.execute(q))
+        return out
+
     def token_versions(self, ids: Sequence[int]) -> dict[int, int]:
         q = select(SubscriberRow.id, SubscriberRow.token_version).where(SubscriberRow.id.in_(list(ids)))
         return dict(self.s.execute(q))

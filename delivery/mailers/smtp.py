@@ -1,8 +1,9 @@
-"""SMTP: a pool of persistent connections to one relay, shared by the send loop's worker threads.
+"""SMTP: a pool of persistent connections to one relay, driven by the send loop from one thread.
 
-A connection is taken from the pool for one message and given back after it; a connection that dropped, timed
-out or answered 421 is closed and replaced on next use. smtplib's exceptions are mapped here, at the edge, to a
-:class:`SendResult`; nothing smtplib-shaped leaves this module.
+:meth:`SmtpMailer.send_many` sends a round of messages, one per connection, interleaving their steps so the relay
+works on all of them at once. A connection is taken from the pool for one message and given back after it; a
+connection that dropped, timed out or answered 421 is closed and replaced on next use. smtplib's exceptions are
+mapped here, at the edge, to a :class:`SendResult`; nothing smtplib-shaped leaves this module.
 """
 
 from __future__ import annotations
@@ -45,19 +46,19 @@ class SmtpMailer:
         self.config = config
         self.concurrency = max(1, config.connections)
         self._idle: queue.LifoQueue[smtplib.SMTP] = queue.LifoQueue()
+        self._ssl: ssl.SSLContext | None = None
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config
-        ctx = c.ssl_context or ssl.create_default_context()
         conn: smtplib.SMTP
         if c.security == "tls":
-            conn = smtplib.SMTP_SSL(c.host, c.port, c.local_hostname, timeout=c.timeout, context=ctx)
+            conn = smtplib.SMTP_SSL(c.host, c.port, c.local_hostname, timeout=c.timeout, context=self._tls())
         else:
             conn = smtplib.SMTP(c.host, c.port, c.local_hostname, timeout=c.timeout)
         try:
             conn.ehlo()
             if c.security == "starttls":
-                conn.starttls(context=ctx)
+                conn.starttls(context=self._tls())
                 conn.ehlo()
             if c.username:
                 conn.login(c.username, c.password)
@@ -65,6 +66,12 @@ class SmtpMailer:
             _close(conn)
             raise
         return conn
+
+    def _tls(self) -> ssl.SSLContext:
+        """Made once (loading the system's CA certificates costs milliseconds), and only when TLS is used."""
+        if self._ssl is None:
+            self._ssl = self.config.ssl_context or ssl.create_default_context()
+        return self._ssl
 
     def _take(self) -> smtplib.SMTP | SendResult:
         """An idle connection, or a new one; a connection that cannot be made is the message's result."""
