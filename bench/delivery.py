@@ -29,7 +29,7 @@ SOURCE = "/usr/sbin/smtp-source"
 MESSAGES = int(os.environ.get("RELAIS_BENCH_MESSAGES", "20000"))
 CONNECTIONS = int(os.environ.get("RELAIS_BENCH_CONNECTIONS", "10"))
 PROCESSES = int(os.environ.get("RELAIS_BENCH_PROCESSES", "2"))  # Relais's connections: PROCESSES x per-process
-DKIM_RSA_MESSAGES = int(os.environ.get("RELAIS_BENCH_RSA_MESSAGES", "2000"))  # pure-Python RSA: keep it short
+DKIM_RSA_MESSAGES = int(os.environ.get("RELAIS_BENCH_RSA_MESSAGES", str(MESSAGES)))  # RSA signs through OpenSSL
 SIZE = 20 * 1024
 
 
