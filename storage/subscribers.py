@@ -73,16 +73,6 @@ def from_mapping(row: Any) -> Subscriber:
     )
 
 
-def _plain_values(sub: Subscriber, prefs: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {f: getattr(sub, f) for f in _PLAIN}
-    values.update(
-        status=str(sub.status),
-        organisation_type=str(sub.organisation_type) if sub.organisation_type else None,
-        preferences=prefs,
-    )
-    return values
-
-
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -240,48 +230,52 @@ class SubscriberRepository:
         return set(self.s.scalars(select(SubscriberRow.email)))
 
     def insert_many(self, subs: Sequence[Subscriber]) -> dict[str, int]:
-        """Insert new subscribers with one executemany; returns email -> id.
+        """Insert new subscribers in bulk, straight to the driver; returns email -> id.
 
-        No RETURNING: with executemany SQLAlchemy splices returned rows at a cost that grows with the batch,
-        so the ids are read back by address afterwards.
+        The ids are chosen before the rows go in (COPY and executemany return none): on PostgreSQL from the
+        sequence, in one query; on SQLite the first row is inserted alone, which takes the database's write lock
+        and gives its id, and the others follow it (nobody else can insert until this transaction ends).
         """
         if not subs:
             return {}
         table = cast(Table, SubscriberRow.__table__)
-        rows = []
-        shared: dict[tuple[Any, ...], dict[str, Any]] = {}  # equal preferences: one dict, serialised once
+        columns = ["id", *_PLAIN, "status", "organisation_type", "preferences", *(f"mask_{f}" for f in _MASKED),
+                   "token_version"]  # fmt: skip
+        rows: list[list[Any]] = []
+        shared: dict[tuple[Any, ...], tuple[dict[str, Any], list[int]]] = {}  # equal preferences: done once
+        registry = self.registry
         for sub in subs:
             pr = sub.preferences
             key = (tuple(pr.kinds), tuple(pr.themes), tuple(pr.zones), tuple(pr.territories), tuple(pr.streams),
                    pr.frequency)  # fmt: skip
-            prefs = shared.get(key)
-            if prefs is None:
-                prefs = shared[key] = pr.to_json()
-            rows.append({**_plain_values(sub, prefs), **self.registry.masks(prefs), "token_version": 0})
+            found = shared.get(key)
+            if found is None:
+                prefs = pr.to_json()
+                found = shared[key] = (prefs, [registry.mask(f, prefs[f]) for f in _MASKED])
+            org = sub.organisation_type
+            rows.append([
+                None, *[getattr(sub, f) for f in _PLAIN], str(sub.status), str(org) if org else None, found[0],
+                *found[1], 0,
+            ])  # fmt: skip
         if self._postgresql:
-            # COPY returns nothing: take the ids from the sequence first, in one query.
             ids_sql = text("SELECT nextval(pg_get_serial_sequence('subscribers', 'id')) FROM generate_series(1, :n)")
             for row, new_id in zip(rows, self.s.scalars(ids_sql, {"n": len(rows)}), strict=True):
-                row["id"] = new_id
-            self._bulk_insert(table, rows)
-            return {row["email"]: row["id"] for row in rows}
-        self._bulk_insert(table, rows)
-        emails = [s.email for s in subs]
-        ids: dict[str, int] = {}
-        for start in range(0, len(emails), 1000):
-            q = select(SubscriberRow.email, SubscriberRow.id).where(
-                SubscriberRow.email.in_(emails[start : start + 1000])
-            )
-            for email, sid in self.s.execute(q):
-                ids[email] = sid
-        return ids
+                row[0] = new_id
+            self._bulk_insert(table, columns, rows)
+        else:
+            first = self._bulk_insert(table, columns[1:], [rows[0][1:]])
+            for n, row in enumerate(rows):
+                row[0] = first + n
+            self._bulk_insert(table, columns, rows[1:])
+        return {row[1]: row[0] for row in rows}  # _PLAIN starts with the email
 
-    def _bulk_insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Straight to the driver: COPY on PostgreSQL, ``sqlite3.executemany`` on SQLite. SQLAlchemy's own
-        executemany spent more time adapting 100,000 rows than the database spent storing them. Each value is
-        converted once per distinct object (rows share their creation time, and often their preferences), by the
-        same code SQLAlchemy would run (the column type's bind processor on SQLite)."""
-        columns = list(rows[0])
+    def _bulk_insert(self, table: Table, columns: list[str], rows: Sequence[Sequence[Any]]) -> int:
+        """Straight to the driver: COPY on PostgreSQL, ``sqlite3.executemany`` on SQLite; returns SQLite's last
+        row id. SQLAlchemy's own executemany spent more time adapting 100,000 rows than the database spent storing
+        them. Each value is converted once per distinct object (rows share their creation time, and often their
+        preferences), by the same code SQLAlchemy would run (the column type's bind processor on SQLite)."""
+        if not rows:
+            return 0
         driver = self.s.connection().connection.driver_connection  # inside this session's transaction
         assert driver is not None
         if self._postgresql:
@@ -290,11 +284,11 @@ class SubscriberRepository:
             dialect = self.s.get_bind().dialect
             convert = [table.c[c].type.bind_processor(dialect) for c in columns]
         memo: dict[tuple[int, int], Any] = {}
-        rows_out = []
+        out_rows = []
         for row in rows:
             out = []
-            for n, c in enumerate(columns):
-                value, conv = row[c], convert[n]
+            for n, value in enumerate(row):
+                conv = convert[n]
                 if conv is not None and value is not None and not isinstance(value, str | int):
                     key = (n, id(value))  # the row keeps the object alive, so its id is not reused meanwhile
                     found = memo.get(key)
@@ -304,15 +298,18 @@ class SubscriberRepository:
                 elif conv is _copy_text:
                     value = _copy_text(value)
                 out.append(value)
-            rows_out.append(out)
+            out_rows.append(out)
         if self._postgresql:
             with driver.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
                 # One text block per batch: psycopg's write_row adapts value by value, slower than this.
-                copy.write("\n".join("\t".join(r) for r in rows_out) + "\n")
-            return
+                copy.write("\n".join("\t".join(r) for r in out_rows) + "\n")
+            return 0
         marks = ", ".join("?" * len(columns))
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 (our own names)
-        driver.executemany(sql, rows_out)
+        if len(out_rows) == 1:
+            return int(driver.execute(sql, out_rows[0]).lastrowid or 0)
+        driver.executemany(sql, out_rows)
+        return 0
 
     def pending_created_before(self, cutoff: datetime) -> list[Subscriber]:
         q = select(SubscriberRow).where(
@@ -372,7 +369,8 @@ class SubscriberRepository:
     def log_many(self, events: Iterable[dict[str, Any]]) -> None:
         rows = list(events)
         if rows:
-            self._bulk_insert(cast(Table, ConsentEventRow.__table__), rows)
+            columns = list(rows[0])
+            self._bulk_insert(cast(Table, ConsentEventRow.__table__), columns, [[r[c] for c in columns] for r in rows])
 
     def consent_events(self, subscriber_id: int) -> list[dict[str, Any]]:
         q = (
