@@ -10,7 +10,7 @@ send_issue(issue)
            | compose   personal headers + placeholders, in bytes (+ DKIM)
            | send      a round: one message per connection of the mailer's pool, from this one thread
            | decide    2xx accepted, 4xx deferred with backoff, 5xx bounced (BounceSink), lost → retry
-           | record    the round's outcomes in one commit, before the next round
+           | record    the round's outcomes in one commit, while the relay reads the next round's envelopes
            | watch     staff pause/cancel, error threshold, sending window
   | finish       no row queued, sending or deferred → the issue is sent
 """
@@ -31,7 +31,7 @@ from core.model import Delivery, DeliveryStatus, IssueStatus, Stream
 from core.states import move
 from delivery.compose import CompiledSegment, Recipient, Sender, compile_all, personalise
 from delivery.dkim import Signer
-from delivery.ledger import STREAM_OF, decide, message_id, plan, still_eligible
+from delivery.ledger import STREAM_OF, Outcome, decide, message_id, plan, still_eligible
 from delivery.limits import RateLimiter
 from delivery.mailers.base import Mailer, send_round
 from delivery.recorder import record
@@ -225,6 +225,7 @@ class _Run:
         self.finished = 0
         self.errors = 0
         self.reported = 0.0
+        self.unrecorded: list[tuple[Outcome, int | None]] = []  # the last round's, committed during the next
 
     def close(self) -> None:
         """Nothing is left in flight between rounds; kept so callers need not know."""
@@ -319,37 +320,48 @@ class _Run:
         return go
 
     def _dispatch(self, rows: list[Pending]) -> None:
-        """Pace the batch into rounds: messages whose domain may go now go first; wait only when none can."""
+        """Pace the batch into rounds: messages whose domain may go now go first; wait only when none can. Each
+        round's outcomes are committed during the next round (see :meth:`_send_round`), the last ones here."""
         waiting = list(rows)
-        while waiting:
-            now = self.ctx.monotonic()
-            ready: list[Pending] = []
-            later: list[Pending] = []
-            for p in waiting:
-                if len(ready) < self.concurrency and self.limiter.delay(p.delivery.email, now) == 0:
-                    self.limiter.take(p.delivery.email, now)
-                    ready.append(p)
-                else:
-                    later.append(p)
-            if not ready:
-                self.ctx.sleep(min(self.limiter.delay(p.delivery.email, now) for p in waiting))
-                continue
-            waiting = later
-            self._send_round(ready)
+        try:
+            while waiting:
+                now = self.ctx.monotonic()
+                ready: list[Pending] = []
+                later: list[Pending] = []
+                for p in waiting:
+                    if len(ready) < self.concurrency and self.limiter.delay(p.delivery.email, now) == 0:
+                        self.limiter.take(p.delivery.email, now)
+                        ready.append(p)
+                    else:
+                        later.append(p)
+                if not ready:
+                    self._flush()
+                    self.ctx.sleep(min(self.limiter.delay(p.delivery.email, now) for p in waiting))
+                    continue
+                waiting = later
+                self._send_round(ready)
+        finally:
+            self._flush()
 
     def _send_round(self, rows: list[Pending]) -> None:
-        """Compose, send one message per connection, decide, and commit the round's outcomes together."""
+        """Compose and send one message per connection. The previous round's outcomes are committed while the
+        relay reads this round's envelopes, before any of this round's messages can be accepted: so at most one
+        accepted-but-unrecorded message per connection, and the commit costs no waiting."""
         messages = [(p.delivery.email, self._compose(p)) for p in rows]
-        results = send_round(self.ctx.mailer, self.ctx.sender.from_address, messages)
+        results = send_round(self.ctx.mailer, self.ctx.sender.from_address, messages, self._flush)
         now = self.ctx.clock.now()
         max_attempts = self.ctx.config.max_attempts
-        outcomes = []
         for p, result in zip(rows, results, strict=True):
             d = p.delivery
             assert d.id is not None
-            outcomes.append(
-                (decide(d.id, result, attempts=d.attempts, max_attempts=max_attempts, now=now), d.subscriber_id)
-            )
+            outcome = decide(d.id, result, attempts=d.attempts, max_attempts=max_attempts, now=now)
+            self.unrecorded.append((outcome, d.subscriber_id))
+
+    def _flush(self) -> None:
+        """Commit the outcomes not recorded yet (one transaction), and count them for the error threshold."""
+        if not self.unrecorded:
+            return
+        outcomes, self.unrecorded = self.unrecorded, []
         record(self.ctx.db, self.ctx.bounces, outcomes)
         for o, _ in outcomes:
             if o.status is not DeliveryStatus.DEFERRED:

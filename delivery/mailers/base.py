@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -44,10 +44,18 @@ class Mailer(Protocol):
     def close(self) -> None: ...
 
 
-def send_round(mailer: Mailer, envelope_from: str, items: Sequence[tuple[str, bytes]]) -> list[SendResult]:
+def send_round(
+    mailer: Mailer,
+    envelope_from: str,
+    items: Sequence[tuple[str, bytes]],
+    meanwhile: Callable[[], None] | None = None,
+) -> list[SendResult]:
     """Up to ``mailer.concurrency`` messages at once: through the mailer's ``send_many`` when it has one (SMTP:
-    one message per connection, from one thread), else one after the other."""
+    one message per connection, from one thread), else one after the other. ``meanwhile`` runs once before any
+    message of the round can be accepted (SMTP: while the relay reads the envelopes, before any message's end)."""
     many = getattr(mailer, "send_many", None)
     if many is not None:
-        return list(many(envelope_from, items))
+        return list(many(envelope_from, items, meanwhile))
+    if meanwhile is not None:
+        meanwhile()
     return [mailer.send(envelope_from, rcpt, message) for rcpt, message in items]

@@ -13,7 +13,7 @@ import queue
 import re
 import smtplib
 import ssl
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 
 from delivery.mailers.base import SendResult, Verdict
@@ -97,11 +97,17 @@ class SmtpMailer:
     def send(self, envelope_from: str, recipient: str, message: bytes) -> SendResult:
         return self.send_many(envelope_from, [(recipient, message)])[0]
 
-    def send_many(self, envelope_from: str, items: Sequence[tuple[str, bytes]]) -> list[SendResult]:
+    def send_many(
+        self, envelope_from: str, items: Sequence[tuple[str, bytes]], meanwhile: Callable[[], None] | None = None
+    ) -> list[SendResult]:
         """One message per connection, all at once from one thread: every connection writes its commands, then
         each reads its replies and writes its next step, in turn. The relay works on all of them in parallel
         while this thread does the next, so N connections cost no threads, locks or GIL hand-offs. ``items``
-        should not outnumber ``concurrency`` (more open more connections)."""
+        should not outnumber ``concurrency`` (more open more connections).
+
+        ``meanwhile`` runs after the first commands are written and before any message's end is (the send loop
+        commits the previous round there, while the relay reads these envelopes): no message of this round can
+        have been accepted before it returns."""
         results: list[SendResult | None] = [None] * len(items)
         active: list[tuple[int, smtplib.SMTP, _Steps]] = []
         for i, (rcpt, message) in enumerate(items):
@@ -110,16 +116,27 @@ class SmtpMailer:
                 results[i] = conn
             else:
                 active.append((i, conn, self._transaction(conn, envelope_from, rcpt, message)))
-        while active:
-            waiting = []
-            for i, conn, steps in active:
-                ended = _advance(conn, steps)
-                if ended is None:
-                    waiting.append((i, conn, steps))
-                else:
-                    results[i] = ended[0]
-                    self._give_back(conn, ended[1])
-            active = waiting
+        first = True
+        try:
+            while active:
+                waiting = []
+                for i, conn, steps in active:
+                    ended = _advance(conn, steps)
+                    if ended is None:
+                        waiting.append((i, conn, steps))
+                    else:
+                        results[i] = ended[0]
+                        self._give_back(conn, ended[1])
+                active = waiting
+                if first and meanwhile is not None:
+                    first = False
+                    meanwhile()
+            if first and meanwhile is not None:  # every connection failed at once: still run it
+                meanwhile()
+        except BaseException:
+            for _, conn, _ in active:  # mid-transaction: these connections cannot be reused
+                _close(conn)
+            raise
         return [r for r in results if r is not None]
 
     def _transaction(self, conn: smtplib.SMTP, sender: str, rcpt: str, message: bytes) -> _Steps:
