@@ -28,7 +28,7 @@ SINK = "/usr/sbin/smtp-sink"
 SOURCE = "/usr/sbin/smtp-source"
 MESSAGES = int(os.environ.get("RELAIS_BENCH_MESSAGES", "20000"))
 CONNECTIONS = int(os.environ.get("RELAIS_BENCH_CONNECTIONS", "10"))
-PROCESSES = int(os.environ.get("RELAIS_BENCH_PROCESSES", "2"))  # Relais's connections: PROCESSES x per-process
+PROCESSES = int(os.environ.get("RELAIS_BENCH_PROCESSES", "1"))  # Relais's connections: PROCESSES x per-process
 DKIM_RSA_MESSAGES = int(os.environ.get("RELAIS_BENCH_RSA_MESSAGES", str(MESSAGES)))  # RSA signs through OpenSSL
 SIZE = 20 * 1024
 
