@@ -6,7 +6,7 @@ Tests use the fakes in ``tests/delivery/fakes.py``; the composition root wires t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -15,6 +15,11 @@ from core.model import BounceKind, Stream, Subscriber
 
 
 class PersonalLinks(Protocol):
+    def prepare(self, subscriber_ids: Iterable[int]) -> None:
+        """Called with each claimed batch before its links are made: load what they need in bulk (subscribers
+        reads the batch's identities in one query instead of one per link)."""
+        ...
+
     def unsubscribe_url(self, subscriber_id: int, stream: Stream | None = None) -> str:
         """An https URL: GET shows a confirmation page, POST is the RFC 8058 one-click unsubscribe."""
         ...

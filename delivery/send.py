@@ -8,9 +8,9 @@ send_issue(issue)
            | recheck   unsubscribed / suppressed meanwhile → skipped
            | pace      global and per-domain token buckets
            | compose   personal headers + placeholders, in bytes (+ DKIM)
-           | send      over the mailer's pool, ``concurrency`` at once
+           | send      a round: one message per connection of the mailer's pool, from this one thread
            | decide    2xx accepted, 4xx deferred with backoff, 5xx bounced (BounceSink), lost → retry
-           | record    group commit; a worker waits for its row before its next message
+           | record    the round's outcomes in one commit, while the relay reads the next round's envelopes
            | watch     staff pause/cancel, error threshold, sending window
   | finish       no row queued, sending or deferred → the issue is sent
 """
@@ -20,10 +20,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,8 +33,8 @@ from delivery.compose import CompiledSegment, Recipient, Sender, compile_all, pe
 from delivery.dkim import Signer
 from delivery.ledger import STREAM_OF, Outcome, decide, message_id, plan, still_eligible
 from delivery.limits import RateLimiter
-from delivery.mailers.base import Mailer
-from delivery.recorder import Recorder
+from delivery.mailers.base import Mailer, send_round
+from delivery.recorder import record
 from delivery.seams import BounceSink, PersonalLinks, Segmentation, Segmenter
 from delivery.window import SendWindow
 from storage.database import Database
@@ -54,7 +52,7 @@ class SendConfig:
     error_min_sample: int = 20  # … once at least this many rows finished in this run
     rate_per_second: float = 0.0
     domain_rates: dict[str, float] = field(default_factory=dict)
-    batch_size: int = 0  # 0: four times the mailer's concurrency
+    batch_size: int = 0  # rows claimed at once; 0: 40 rounds of the mailer's concurrency, at least 400
     window: SendWindow | None = None
     wait_for_retries: bool = True  # foreground: sleep until deferred rows are due; else return
     processes: int = 1  # >1: forked sender processes share the queue by row id (one Python process is GIL-bound)
@@ -203,7 +201,9 @@ def _counts(ctx: SendContext, issue_id: int) -> dict[DeliveryStatus, int]:
 
 
 class _Run:
-    """One pass of the loop for one issue: the executor, the recorder and the run's statistics."""
+    """One pass of the loop for one issue, in one thread: rounds of ``concurrency`` messages, one per connection,
+    each round's outcomes committed together before the next round (so at most one accepted-but-unrecorded
+    message per connection at any moment)."""
 
     def __init__(
         self,
@@ -219,35 +219,27 @@ class _Run:
         self.shard, self.parent = shard, parent
         self.ctx, self.issue_id, self.stream, self.segments, self.progress = ctx, issue_id, stream, segments, progress
         self.concurrency = max(1, ctx.mailer.concurrency)
-        self.batch = ctx.config.batch_size or max(100, 4 * self.concurrency)
-        self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="relais-send")
-        self.slots = threading.BoundedSemaphore(self.concurrency)
-        self.recorder = Recorder(ctx.db, ctx.bounces)
+        self.batch = ctx.config.batch_size or max(400, 40 * self.concurrency)  # one claim per many rounds
         self.limiter = RateLimiter(ctx.config.rate_per_second, ctx.config.domain_rates)
         self.checkpoint = 0
         self.finished = 0
         self.errors = 0
-        self.lock = threading.Lock()
-        self.futures: set[Future[Outcome]] = set()
-        self.failure: BaseException | None = None
         self.reported = 0.0
+        self.unrecorded: list[tuple[Outcome, int | None]] = []  # the last round's, committed during the next
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True)
-        self.recorder.close()
+        """Nothing is left in flight between rounds; kept so callers need not know."""
 
     def loop(self) -> str:
         while True:
             stop = self._should_stop()
             if stop:
-                self._drain()
                 return stop
             claimed = self._claim()
             if claimed:
                 self._dispatch(claimed)
                 self._report()
                 continue
-            self._drain()
             if self.shard is not None:
                 return "shard_done"  # the parent's own loop takes retries and the end
             with self.ctx.db.session() as s:
@@ -274,8 +266,6 @@ class _Run:
                 self.ctx.sleep(wait)
 
     def _should_stop(self) -> str | None:
-        if self.failure is not None:
-            raise self.failure
         if self.parent is not None and os.getppid() != self.parent:
             return "parent_gone"
         with self.ctx.db.session() as s:
@@ -295,8 +285,7 @@ class _Run:
         return None
 
     def _over_threshold(self) -> bool:
-        with self.lock:
-            n, e = self.finished, self.errors
+        n, e = self.finished, self.errors
         return n >= self.ctx.config.error_min_sample and e / n > self.ctx.config.error_threshold
 
     def _claim(self) -> list[Pending]:
@@ -308,7 +297,7 @@ class _Run:
             if not rows:
                 return []
             hashes = repo.suppressed_hashes()
-            go, changes = [], []
+            go, skipped = [], []
             for p in rows:
                 d = p.delivery
                 assert d.id is not None
@@ -323,31 +312,64 @@ class _Run:
                 else:
                     reason = "unsubscribed or suppressed before sending" if ok is False else "segment gone"
                     move(d.status, DeliveryStatus.SKIPPED)
-                    changes.append({"id": d.id, "status": "skipped", "smtp_reply": reason, "finished_at": now})
-            repo.write(changes)
+                    skipped.append({"id": d.id, "status": "skipped", "smtp_reply": reason, "finished_at": now})
+            repo.write(skipped)
             # A conditional claim: another loop on this issue may have read the same rows; each row goes to one.
             claimed = repo.claim([p.delivery.id for p in go if p.delivery.id is not None], now)
         mine = [p for p in go if p.delivery.id in claimed]
         for p in mine:
             p.delivery.attempts += 1
+        self.ctx.links.prepare(p.delivery.subscriber_id for p in mine if p.delivery.subscriber_id is not None)
         return mine
 
     def _dispatch(self, rows: list[Pending]) -> None:
-        """Pace the batch: messages whose domain may go now go first; wait only when none can."""
+        """Pace the batch into rounds: messages whose domain may go now go first; wait only when none can. Each
+        round's outcomes are committed during the next round (see :meth:`_send_round`), the last ones here."""
         waiting = list(rows)
-        while waiting:
-            now = self.ctx.monotonic()
-            ready = next((p for p in waiting if self.limiter.delay(p.delivery.email, now) == 0), None)
-            if ready is None:
-                self.ctx.sleep(min(self.limiter.delay(p.delivery.email, now) for p in waiting))
-                continue
-            waiting.remove(ready)
-            self.limiter.take(ready.delivery.email, now)
-            message = self._compose(ready)
-            self.slots.acquire()
-            fut = self.pool.submit(self._send_one, ready, message)
-            self.futures.add(fut)
-            fut.add_done_callback(self._done)
+        try:
+            while waiting:
+                now = self.ctx.monotonic()
+                ready: list[Pending] = []
+                later: list[Pending] = []
+                for p in waiting:
+                    if len(ready) < self.concurrency and self.limiter.delay(p.delivery.email, now) == 0:
+                        self.limiter.take(p.delivery.email, now)
+                        ready.append(p)
+                    else:
+                        later.append(p)
+                if not ready:
+                    self._flush()
+                    self.ctx.sleep(min(self.limiter.delay(p.delivery.email, now) for p in waiting))
+                    continue
+                waiting = later
+                self._send_round(ready)
+        finally:
+            self._flush()
+
+    def _send_round(self, rows: list[Pending]) -> None:
+        """Compose and send one message per connection. The previous round's outcomes are committed while the
+        relay reads this round's envelopes, before any of this round's messages can be accepted: so at most one
+        accepted-but-unrecorded message per connection, and the commit costs no waiting."""
+        messages = [(p.delivery.email, self._compose(p)) for p in rows]
+        results = send_round(self.ctx.mailer, self.ctx.sender.from_address, messages, self._flush)
+        now = self.ctx.clock.now()
+        max_attempts = self.ctx.config.max_attempts
+        for p, result in zip(rows, results, strict=True):
+            d = p.delivery
+            assert d.id is not None
+            outcome = decide(d.id, result, attempts=d.attempts, max_attempts=max_attempts, now=now)
+            self.unrecorded.append((outcome, d.subscriber_id))
+
+    def _flush(self) -> None:
+        """Commit the outcomes not recorded yet (one transaction), and count them for the error threshold."""
+        if not self.unrecorded:
+            return
+        outcomes, self.unrecorded = self.unrecorded, []
+        record(self.ctx.db, self.ctx.bounces, outcomes)
+        for o, _ in outcomes:
+            if o.status is not DeliveryStatus.DEFERRED:
+                self.finished += 1
+                self.errors += o.status in (DeliveryStatus.BOUNCED, DeliveryStatus.FAILED)
 
     def _compose(self, p: Pending) -> bytes:
         d = p.delivery
@@ -357,39 +379,6 @@ class _Run:
             self.segments[d.segment], r, self.ctx.links, date=self.ctx.clock.now(), sender=self.ctx.sender
         )
         return self.ctx.signer.sign(data) if self.ctx.signer else data
-
-    def _send_one(self, p: Pending, message: bytes) -> Outcome:
-        try:
-            d = p.delivery
-            assert d.id is not None
-            result = self.ctx.mailer.send(self.ctx.sender.from_address, d.email, message)
-            outcome = decide(
-                d.id, result, attempts=d.attempts, max_attempts=self.ctx.config.max_attempts, now=self.ctx.clock.now()
-            )
-            self.recorder.record(outcome, d.subscriber_id)
-            return outcome
-        finally:
-            self.slots.release()
-
-    def _done(self, fut: Future[Outcome]) -> None:
-        with self.lock:
-            self.futures.discard(fut)
-            exc = fut.exception()
-            if exc is not None:
-                self.failure = exc
-                return
-            o = fut.result()
-            if o.status is not DeliveryStatus.DEFERRED:
-                self.finished += 1
-                self.errors += o.status in (DeliveryStatus.BOUNCED, DeliveryStatus.FAILED)
-
-    def _drain(self) -> None:
-        for _ in range(self.concurrency):
-            self.slots.acquire()
-        for _ in range(self.concurrency):
-            self.slots.release()
-        if self.failure is not None:
-            raise self.failure
 
     def _report(self, *, force: bool = False) -> None:
         """At most a few times a second: counting the ledger is a query."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -235,6 +236,9 @@ class SampleLinksForTests:
 
     def __init__(self, links: PersonalLinks, base_url: str) -> None:
         self.links, self.sample = links, f"{base_url.rstrip('/')}/subscribe"
+
+    def prepare(self, subscriber_ids: Iterable[int]) -> None:
+        self.links.prepare(subscriber_ids)
 
     def unsubscribe_url(self, subscriber_id: int, stream: Stream | None = None) -> str:
         return self.links.unsubscribe_url(subscriber_id, stream) if subscriber_id > 0 else self.sample

@@ -13,7 +13,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.clock import Clock
@@ -133,7 +133,7 @@ def parse_csv(data: bytes, choices: Choices) -> tuple[list[RowResult], str, str]
     known: dict[tuple[str, ...], Preferences | str] = {}  # a file repeats the same few preference cells
     for cells in reader:
         line = reader.line_num
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue
         values = {column: cells[i].strip() if i < len(cells) else "" for i, column in mapping.items()}
         results.append(_parse_row(line, values, choices, known))
@@ -168,9 +168,9 @@ def _preferences(cells: tuple[str, ...], choices: Choices, known: dict[tuple[str
     parsed = known[cells]
     if isinstance(parsed, str):
         raise InvalidInput(parsed)
-    return replace(
-        parsed, kinds=list(parsed.kinds), themes=list(parsed.themes), zones=list(parsed.zones),
-        territories=list(parsed.territories), streams=list(parsed.streams),
+    return Preferences(
+        list(parsed.kinds), list(parsed.themes), list(parsed.zones), list(parsed.territories),
+        list(parsed.streams), parsed.frequency,
     )  # fmt: skip
 
 
@@ -232,6 +232,7 @@ def import_csv(
 
 
 def _consent_rows(subs: Sequence[Subscriber], at: datetime, basis: str, confirmed: bool) -> Iterable[dict[str, object]]:
+    details = {"basis": basis.strip(), "confirmed": confirmed}  # one object for every row: serialised once
     for sub in subs:
         yield {
             "subscriber_id": sub.id,
@@ -241,5 +242,5 @@ def _consent_rows(subs: Sequence[Subscriber], at: datetime, basis: str, confirme
             "origin": str(ConsentOrigin.IMPORT),
             "ip": None,
             "wording_version": None,
-            "details": {"basis": basis.strip(), "confirmed": confirmed},
+            "details": details,
         }

@@ -12,7 +12,7 @@ from subscribers.bounces import BounceRecorder
 from subscribers.links import SubscriberLinks
 from subscribers.mailer import SystemMailer
 from subscribers.preferences import Choices
-from subscribers.service import SubscriberService, identity_lookup
+from subscribers.service import SubscriberService, identity_bulk, identity_lookup
 
 
 @dataclass
@@ -32,6 +32,7 @@ def make_kit(db: Database, clock: Clock, settings: Settings, secret_key: str, ma
         clock,
         confirm_within=timedelta(hours=conf.confirm_within_hours),
         mailto_address=settings.network.reply_to or settings.network.from_address,
+        identities=identity_bulk(db),
     )
     choices = Choices.from_taxonomy(settings.taxonomy)
     service = SubscriberService(db, clock, conf, choices, links, mailer)

@@ -8,7 +8,7 @@ else (ids can be reused after a deletion), or when a confirmation link is older 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,6 +42,7 @@ class Claims:
 
 
 IdentityLookup = Callable[[int], Identity | None]
+IdentityBulk = Callable[[Sequence[int]], dict[int, Identity]]  # many at once (a batch being sent)
 
 CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
 _HASH_CHARS = 12
@@ -59,6 +60,7 @@ class SubscriberLinks:
         *,
         confirm_within: timedelta = timedelta(hours=72),
         mailto_address: str = "",
+        identities: IdentityBulk | None = None,
     ) -> None:
         if not secret_key:
             raise ValueError("links need a secret key")
@@ -68,12 +70,45 @@ class SubscriberLinks:
         self._clock = clock
         self.confirm_within = confirm_within
         self.mailto_address = mailto_address
+        self._identities = identities
+        self._batch: dict[int, Identity] = {}  # identities loaded by prepare(), used to make links only
+        self._tokens: dict[tuple[str, int, str], str] = {}  # the batch's tokens (URL and mailto share one)
+        self._serializers: dict[str, URLSafeSerializer] = {}
+
+    def prepare(self, subscriber_ids: Iterable[int]) -> None:
+        """Load the identities of a batch about to be sent in one query, instead of one query per link.
+
+        Links made for these subscribers until the next ``prepare`` use the identity as it was loaded here: an
+        erasure meanwhile bumps ``token_version``, so such a link is void when followed (:meth:`verify` always
+        reads the current identity), which is what an erased subscriber's link must be.
+        """
+        ids = list(subscriber_ids)
+        self._batch = self._identities(ids) if self._identities is not None and ids else {}
+        self._tokens = {}
 
     # -- making links -----------------------------------------------------------------------------------------
     def token(
         self, purpose: str, subscriber_id: int, *, stream: Stream | None = None, data: dict[str, Any] | None = None
     ) -> str:
-        ident = self._identity(subscriber_id)
+        ident = self._batch.get(subscriber_id)
+        if ident is None:
+            ident = self._identity(subscriber_id)
+        elif data is None:
+            key = (purpose, subscriber_id, str(stream or ""))
+            found = self._tokens.get(key)
+            if found is None:
+                found = self._tokens[key] = self._make(purpose, subscriber_id, ident, stream, data)
+            return found
+        return self._make(purpose, subscriber_id, ident, stream, data)
+
+    def _make(
+        self,
+        purpose: str,
+        subscriber_id: int,
+        ident: Identity | None,
+        stream: Stream | None,
+        data: dict[str, Any] | None,
+    ) -> str:
         if ident is None:
             raise InvalidLink(f"subscriber {subscriber_id} does not exist")
         payload = [
@@ -124,4 +159,7 @@ class SubscriberLinks:
         )
 
     def _serializer(self, purpose: str) -> URLSafeSerializer:
-        return URLSafeSerializer(self._secret, salt=f"relais.subscribers.{purpose}")
+        found = self._serializers.get(purpose)
+        if found is None:
+            found = self._serializers[purpose] = URLSafeSerializer(self._secret, salt=f"relais.subscribers.{purpose}")
+        return found

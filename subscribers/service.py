@@ -32,7 +32,7 @@ from core.states import can_move, move
 from storage.database import Database
 from storage.subscribers import SubscriberRepository, email_hash
 from subscribers.addresses import normalise
-from subscribers.links import CONFIRM, MANAGE, UNSUBSCRIBE, Identity, IdentityLookup, SubscriberLinks
+from subscribers.links import CONFIRM, MANAGE, UNSUBSCRIBE, Identity, IdentityBulk, IdentityLookup, SubscriberLinks
 from subscribers.mailer import SystemMailer
 from subscribers.preferences import Choices, parse_preferences
 from subscribers.ratelimit import RateLimited, RateLimiter
@@ -75,6 +75,17 @@ def identity_lookup(db: Database) -> IdentityLookup:
         with db.session() as s:
             found = SubscriberRepository(s).identity(subscriber_id)
         return Identity(found[0], email_hash(found[1])) if found else None
+
+    return lookup
+
+
+def identity_bulk(db: Database) -> IdentityBulk:
+    """The :data:`subscribers.links.IdentityBulk` reading many subscribers in one query."""
+
+    def lookup(subscriber_ids: Sequence[int]) -> dict[int, Identity]:
+        with db.session() as s:
+            found = SubscriberRepository(s).identities(subscriber_ids)
+        return {sid: Identity(version, email_hash(email)) for sid, (version, email) in found.items()}
 
     return lookup
 

@@ -1,8 +1,9 @@
-"""SMTP: a pool of persistent connections to one relay, shared by the send loop's worker threads.
+"""SMTP: a pool of persistent connections to one relay, driven by the send loop from one thread.
 
-A connection is taken from the pool for one message and given back after it; a connection that dropped, timed
-out or answered 421 is closed and replaced on next use. smtplib's exceptions are mapped here, at the edge, to a
-:class:`SendResult`; nothing smtplib-shaped leaves this module.
+:meth:`SmtpMailer.send_many` sends a round of messages, one per connection, interleaving their steps so the relay
+works on all of them at once. A connection is taken from the pool for one message and given back after it; a
+connection that dropped, timed out or answered 421 is closed and replaced on next use. smtplib's exceptions are
+mapped here, at the edge, to a :class:`SendResult`; nothing smtplib-shaped leaves this module.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import queue
 import re
 import smtplib
 import ssl
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 
 from delivery.mailers.base import SendResult, Verdict
@@ -44,19 +46,19 @@ class SmtpMailer:
         self.config = config
         self.concurrency = max(1, config.connections)
         self._idle: queue.LifoQueue[smtplib.SMTP] = queue.LifoQueue()
+        self._ssl: ssl.SSLContext | None = None
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config
-        ctx = c.ssl_context or ssl.create_default_context()
         conn: smtplib.SMTP
         if c.security == "tls":
-            conn = smtplib.SMTP_SSL(c.host, c.port, c.local_hostname, timeout=c.timeout, context=ctx)
+            conn = smtplib.SMTP_SSL(c.host, c.port, c.local_hostname, timeout=c.timeout, context=self._tls())
         else:
             conn = smtplib.SMTP(c.host, c.port, c.local_hostname, timeout=c.timeout)
         try:
             conn.ehlo()
             if c.security == "starttls":
-                conn.starttls(context=ctx)
+                conn.starttls(context=self._tls())
                 conn.ehlo()
             if c.username:
                 conn.login(c.username, c.password)
@@ -65,50 +67,89 @@ class SmtpMailer:
             raise
         return conn
 
-    def send(self, envelope_from: str, recipient: str, message: bytes) -> SendResult:
+    def _tls(self) -> ssl.SSLContext:
+        """Made once (loading the system's CA certificates costs milliseconds), and only when TLS is used."""
+        if self._ssl is None:
+            self._ssl = self.config.ssl_context or ssl.create_default_context()
+        return self._ssl
+
+    def _take(self) -> smtplib.SMTP | SendResult:
+        """An idle connection, or a new one; a connection that cannot be made is the message's result."""
         try:
-            conn = self._idle.get_nowait()
+            return self._idle.get_nowait()
         except queue.Empty:
-            try:
-                conn = self._connect()
-            except smtplib.SMTPAuthenticationError as exc:
-                return SendResult(Verdict.TEMPORARY, exc.smtp_code, f"authentication refused: {_reply(exc)}")
-            except smtplib.SMTPResponseException as exc:
-                return SendResult(Verdict.CONNECTION, exc.smtp_code, f"connect: {_reply(exc)}")
-            except (OSError, smtplib.SMTPException) as exc:
-                return SendResult(Verdict.CONNECTION, None, f"connect to {self.config.host}:{self.config.port}: {exc}")
-        result, keep = self._send_on(conn, envelope_from, recipient, message)
+            pass
+        try:
+            return self._connect()
+        except smtplib.SMTPAuthenticationError as exc:
+            return SendResult(Verdict.TEMPORARY, exc.smtp_code, f"authentication refused: {_reply(exc)}")
+        except smtplib.SMTPResponseException as exc:
+            return SendResult(Verdict.CONNECTION, exc.smtp_code, f"connect: {_reply(exc)}")
+        except (OSError, smtplib.SMTPException) as exc:
+            return SendResult(Verdict.CONNECTION, None, f"connect to {self.config.host}:{self.config.port}: {exc}")
+
+    def _give_back(self, conn: smtplib.SMTP, keep: bool) -> None:
         if keep:
             self._idle.put(conn)
         else:
             _close(conn)
-        return result
 
-    def _send_on(self, conn: smtplib.SMTP, sender: str, rcpt: str, message: bytes) -> tuple[SendResult, bool]:
-        """One transaction; maps every way it can end to a result, and says whether the connection is reusable."""
+    def send(self, envelope_from: str, recipient: str, message: bytes) -> SendResult:
+        return self.send_many(envelope_from, [(recipient, message)])[0]
+
+    def send_many(
+        self, envelope_from: str, items: Sequence[tuple[str, bytes]], meanwhile: Callable[[], None] | None = None
+    ) -> list[SendResult]:
+        """One message per connection, all at once from one thread: every connection writes its commands, then
+        each reads its replies and writes its next step, in turn. The relay works on all of them in parallel
+        while this thread does the next, so N connections cost no threads, locks or GIL hand-offs. ``items``
+        should not outnumber ``concurrency`` (more open more connections).
+
+        ``meanwhile`` runs after the first commands are written and before any message's end is (the send loop
+        commits the previous round there, while the relay reads these envelopes): no message of this round can
+        have been accepted before it returns."""
+        results: list[SendResult | None] = [None] * len(items)
+        active: list[tuple[int, smtplib.SMTP, _Steps]] = []
+        for i, (rcpt, message) in enumerate(items):
+            conn = self._take()
+            if isinstance(conn, SendResult):
+                results[i] = conn
+            else:
+                active.append((i, conn, self._transaction(conn, envelope_from, rcpt, message)))
+        first = True
         try:
-            code, reply = self._transaction(conn, sender, rcpt, message)
-        except smtplib.SMTPServerDisconnected as exc:
-            return SendResult(Verdict.CONNECTION, None, f"connection lost: {exc}"), False
-        except smtplib.SMTPResponseException as exc:
-            return SendResult.from_code(exc.smtp_code, _reply(exc)), False
-        except (OSError, smtplib.SMTPException) as exc:  # timeouts, resets
-            kind = "timed out" if isinstance(exc, TimeoutError) else "failed"
-            return SendResult(Verdict.CONNECTION, None, f"connection {kind}: {exc}"), False
-        result = SendResult.from_code(code, _text(reply))
-        if result.verdict is not Verdict.ACCEPTED and code != 421:
-            _rset(conn)
-        return result, code != 421
+            while active:
+                waiting = []
+                for i, conn, steps in active:
+                    ended = _advance(conn, steps)
+                    if ended is None:
+                        waiting.append((i, conn, steps))
+                    else:
+                        results[i] = ended[0]
+                        self._give_back(conn, ended[1])
+                active = waiting
+                if first and meanwhile is not None:
+                    first = False
+                    meanwhile()
+            if first and meanwhile is not None:  # every connection failed at once: still run it
+                meanwhile()
+        except BaseException:
+            for _, conn, _ in active:  # mid-transaction: these connections cannot be reused
+                _close(conn)
+            raise
+        return [r for r in results if r is not None]
 
-    def _transaction(self, conn: smtplib.SMTP, sender: str, rcpt: str, message: bytes) -> tuple[int, bytes]:
+    def _transaction(self, conn: smtplib.SMTP, sender: str, rcpt: str, message: bytes) -> _Steps:
         """MAIL, RCPT, DATA by hand (not ``sendmail``) to keep the relay's final reply for the ledger; pipelined
-        (RFC 2920) when the relay offers it, which saves two round trips a message. Returns the deciding reply."""
+        (RFC 2920) when the relay offers it, which saves two round trips a message. Yields after each write,
+        before reading its reply (see :meth:`send_many`); returns the deciding reply."""
         body = b" BODY=8BITMIME" if conn.has_extn("8bitmime") else b""
         pipelined = self.config.pipelining
         if pipelined is None:
             pipelined = conn.has_extn("pipelining")
         if pipelined and sender.isascii() and rcpt.isascii():
             conn.send(b"MAIL FROM:<%s>%s\r\nRCPT TO:<%s>\r\nDATA\r\n" % (sender.encode(), body, rcpt.encode()))
+            yield
             (c1, r1), (c2, r2), (c3, r3) = conn.getreply(), conn.getreply(), conn.getreply()
             refused = (c1, r1) if c1 != 250 else (c2, r2) if c2 not in (250, 251) else None
             if refused and c3 == 354:  # DATA was accepted anyway: end an empty message, then RSET discards it
@@ -119,17 +160,25 @@ class SmtpMailer:
             if c3 != 354:
                 return c3, r3
         else:
-            code, reply = conn.mail(sender, ["BODY=8BITMIME"] if body else [])
+            conn.putcmd("mail", f"FROM:{smtplib.quoteaddr(sender)}{body.decode()}")
+            yield
+            code, reply = conn.getreply()
             if code != 250:
                 return code, reply
-            code, reply = conn.rcpt(rcpt)
+            conn.putcmd("rcpt", f"TO:{smtplib.quoteaddr(rcpt)}")
+            yield
+            code, reply = conn.getreply()
             if code not in (250, 251):
                 return code, reply
-            code, reply = conn.docmd("DATA")
+            conn.putcmd("data")
+            yield
+            code, reply = conn.getreply()
             if code != 354:
                 return code, reply
-        data = _DOT.sub(b"..", message)
+        # Dot-stuffing (RFC 5321 4.5.2); a composed message rarely has a line starting with a dot: skip the regex.
+        data = _DOT.sub(b"..", message) if message.startswith(b".") or b"\n." in message else message
         conn.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        yield
         return conn.getreply()
 
     def close(self) -> None:
@@ -142,6 +191,30 @@ class SmtpMailer:
                 conn.quit()
             except (OSError, smtplib.SMTPException):
                 _close(conn)
+
+
+_Steps = Generator[None, None, tuple[int, bytes]]
+
+
+def _advance(conn: smtplib.SMTP, steps: _Steps) -> tuple[SendResult, bool] | None:
+    """Run a transaction to its next write (None), or to its end: the result, and whether the connection can be
+    reused. Maps every way a transaction can end to a result."""
+    try:
+        next(steps)
+        return None
+    except StopIteration as end:
+        code, reply = end.value
+    except smtplib.SMTPServerDisconnected as exc:
+        return SendResult(Verdict.CONNECTION, None, f"connection lost: {exc}"), False
+    except smtplib.SMTPResponseException as exc:
+        return SendResult.from_code(exc.smtp_code, _reply(exc)), False
+    except (OSError, smtplib.SMTPException) as exc:  # timeouts, resets
+        kind = "timed out" if isinstance(exc, TimeoutError) else "failed"
+        return SendResult(Verdict.CONNECTION, None, f"connection {kind}: {exc}"), False
+    result = SendResult.from_code(code, _text(reply))
+    if result.verdict is not Verdict.ACCEPTED and code != 421:
+        _rset(conn)
+    return result, code != 421
 
 
 def _text(reply: bytes | str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -35,6 +35,12 @@ SENDER = Sender(
 
 
 class FakeLinks:
+    def __init__(self) -> None:
+        self.prepared: list[list[int]] = []
+
+    def prepare(self, subscriber_ids: Iterable[int]) -> None:
+        self.prepared.append(list(subscriber_ids))
+
     def unsubscribe_url(self, subscriber_id: int, stream: Stream | None = None) -> str:
         return f"https://resacoop.example/d/{subscriber_id}/{stream or 'all'}"
 

@@ -182,3 +182,13 @@ def test_emailings_go_only_to_who_wants_emailings(db: Database, clock: FrozenClo
     mailer = MemoryMailer()
     send_issue(context(db, mailer, clock), issue)
     assert [m.recipient for m in mailer.sent] == ["tout@asso.fr"]
+
+
+def test_each_claimed_batch_is_prepared_for_its_links_before_it_is_sent(db: Database, clock: FrozenClock) -> None:
+    subs = add_subscribers(db, [f"m{i}@asso.fr" for i in range(7)])
+    issue = add_issue(db)
+    ctx = context(db, MemoryMailer(), clock, config=SendConfig(batch_size=3))
+    send_issue(ctx, issue)
+    prepared = ctx.links.prepared  # type: ignore[attr-defined]
+    assert [len(batch) for batch in prepared] == [3, 3, 1]
+    assert sorted(i for batch in prepared for i in batch) == sorted(s.id for s in subs)

@@ -128,3 +128,26 @@ def test_awkward_characters_survive_the_bulk_path(kit: SubscriberKit, db: Databa
     people = everyone(db)
     assert people["z@exemple.fr"].name == name and people["n@exemple.fr"].name is None
     assert people["z@exemple.fr"].legal_basis == "tab\there \\ back"
+
+
+def test_bulk_ids_follow_the_rows_after_deletions_and_across_batches(
+    kit: SubscriberKit, db: Database, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids are chosen before the rows go in: each subscriber's consent events must carry its own id."""
+    import subscribers.importer as importer
+
+    run(kit, db, clock, b"email\nfirst@exemple.fr\nsecond@exemple.fr\n", confirmed=True, basis="test")
+    with db.session() as s:
+        SubscriberRepository(s).delete(everyone(db)["second@exemple.fr"].id)  # a gap at the top of the ids
+    monkeypatch.setattr(importer, "BATCH", 3)  # several batches in one import
+    emails = [f"p{i}@exemple.fr" for i in range(8)]
+    report = run(kit, db, clock, ("email\n" + "\n".join(emails) + "\n").encode(), confirmed=True, basis="test")
+    assert report.summary["created"] == 8
+    people = everyone(db)
+    assert len({people[e].id for e in emails}) == 8
+    with db.session() as s:
+        repo = SubscriberRepository(s)
+        for e in emails:
+            events = repo.consent_events(people[e].id)
+            assert [ev["action"] for ev in events] == ["import"]
+    assert {r.subscriber.id for r in report.rows if r.subscriber} == {people[e].id for e in emails}
