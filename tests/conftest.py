@@ -80,3 +80,23 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture
+def in_process_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """For tests that run ``relais`` commands in this process: close the services (database pools) each command
+    built, as the ending process would."""
+    from relais.cli import context
+    from relais.wiring import Services
+
+    built: list[Services] = []
+    real_load = context.load
+
+    def load(config: str | None) -> Services:
+        built.append(real_load(config))
+        return built[-1]
+
+    monkeypatch.setattr(context, "load", load)
+    yield
+    for services in built:
+        services.close()

@@ -7,14 +7,11 @@ from __future__ import annotations
 import re
 import shutil
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from admin.accounts import add_user
 from admin.app import create_app
@@ -24,6 +21,7 @@ from core.model import Role
 from core.settings import Settings
 from storage.database import Database
 from tests.figures.generated_year import TAXONOMY, generate, load
+from tests.live import CHROMIUM_ARGS, serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
@@ -45,25 +43,15 @@ def server(db: Database, clock: FrozenClock) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     ctx = WebContext(settings=settings, db=db, clock=clock, secret_key="browser-secret")
-    uv = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
+    with serving(create_app(ctx), port):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_staff_open_the_key_figures_and_print_them(server: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(
             java_script_enabled=False, locale="fr-FR", viewport={"width": 1280, "height": 900}
         )

@@ -4,14 +4,12 @@ previews it at desktop and mobile widths, sends a test copy, confirms, and watch
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from admin.accounts import add_user
 from admin.app import create_app
@@ -22,9 +20,9 @@ from delivery.mailers.base import SendResult, Verdict
 from delivery.mailers.memory import MemoryMailer
 from storage.database import Database
 from tests.admin.issue_world import add_subscribers, approved_calls, sending, settings
+from tests.live import CHROMIUM_ARGS, serving
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTEFACTS = Path(__file__).parents[1] / "artefacts"
 PASSWORD = "correct horse battery"
 
@@ -44,18 +42,8 @@ def server(db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[tuple[s
     seam = sending(db, clock, local, mailer)
     ctx = WebContext(settings=local, db=db, clock=clock, secret_key="browser", extra={"sending": seam})
     add_user(db, "equipe@resacoop.example", Role.STAFF, PASSWORD, now=clock.now())
-    uv = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
+    with serving(create_app(ctx), port):
         yield f"http://127.0.0.1:{port}", mailer
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
         seam.close()
 
 

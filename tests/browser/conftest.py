@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 
 from admin.accounts import add_user
 from admin.app import create_app
@@ -18,16 +14,10 @@ from core.clock import SystemClock
 from core.model import Item, Role, Source
 from core.settings import Settings
 from storage.database import Database
+from tests.live import CHROMIUM_ARGS, serving
 from tests.seed import TAXONOMY, seed
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "correct horse battery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def fake_preview(source: Source) -> list[Item]:
@@ -55,19 +45,8 @@ def server(db: Database) -> Iterator[Server]:
                      preview_source=fake_preview, collect_now=lambda names: None)  # fmt: skip
     ids = seed(db, web.clock.now())
     add_user(db, "editrice@example.org", Role.ADMIN, PASSWORD, now=web.clock.now())
-    port = free_port()
-    config = uvicorn.Config(create_app(web), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield Server(f"http://127.0.0.1:{port}", web, ids)
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(web), lifespan="on") as url:
+        yield Server(url, web, ids)
 
 
 @pytest.fixture

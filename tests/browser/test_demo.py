@@ -5,14 +5,11 @@ new source through the real watch before saving it."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from admin.accounts import add_user
 from core.clock import SystemClock
@@ -21,7 +18,8 @@ from core.settings import load_settings
 from relais.web import build_app
 from relais.wiring import Services, sync_sources, watch_service
 from storage.database import Database
-from tests.browser.conftest import CHROMIUM_ARGS, PASSWORD, free_port
+from tests.browser.conftest import PASSWORD
+from tests.live import CHROMIUM_ARGS, serving
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,17 +42,8 @@ def demo(db: Database, tmp_path: Path) -> Iterator[tuple[str, Services]]:
         watch.close()
     assert sum(r.new for r in results) > 40 and not [r for r in results if r.outcome == "error"]
     add_user(db, "editrice@example.org", Role.ADMIN, PASSWORD, now=services.clock.now())
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(build_app(services), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", services
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(build_app(services)) as url:
+        yield url, services
 
 
 def test_triage_page_over_the_demo_sources(demo: tuple[str, Services], tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from figures.report import render_report
 from tests.figures.test_export_and_report import figures
+from tests.live import CHROMIUM_ARGS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -23,7 +24,7 @@ def test_the_report_prints_on_one_a4_page(tmp_path: Path) -> None:
         figures(2), figures(1, 2025), network="RESACOOP", csv_url="c.csv", json_url="c.json"
     )
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.set_content(html)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,29 +13,14 @@ from core.errors import StorageError
 from figures.compute import compute_key_figures
 from figures.model import KeyFigures
 from figures.period import month, year
-from relais.cli import app, context
-from relais.wiring import Services
+from relais.cli import app
 from storage.database import Database
 from storage.migrate import upgrade
 from tests.conftest import PG_URL
 from tests.figures.generated_year import TAXONOMY, generate, load
 from tests.relais.test_cli import make_config
 
-
-@pytest.fixture(autouse=True)
-def close_services(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Commands run in this process: close the services (database pools) each one built, as the process would."""
-    built: list[Services] = []
-    real_load = context.load
-
-    def load(config: str | None) -> Services:
-        built.append(real_load(config))
-        return built[-1]
-
-    monkeypatch.setattr(context, "load", load)
-    yield
-    for services in built:
-        services.close()
+pytestmark = pytest.mark.usefixtures("in_process_cli")
 
 
 def relais(*args: str, config: Path) -> Result:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from storage.database import Database
+from tests.live import free_port
 
 
 def relais(*args: str, config: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -91,12 +91,6 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     out = relais("db", "upgrade", config=cfg)
     assert out.returncode == 2
     assert "unreachable" in out.stderr and "Traceback" not in out.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.slow

@@ -9,7 +9,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from core.clock import FrozenClock
 from relais import jobs
 from relais.scheduler import planned_jobs
 from relais.wiring import Services
+from tests.live import free_port
 
 
 @dataclass
@@ -109,12 +109,6 @@ class Mailbox:
             if found:
                 return found.group(0)
         raise AssertionError(f"no link {pattern!r} in the mail of {address}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

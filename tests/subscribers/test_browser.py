@@ -4,14 +4,11 @@ system emails caught by a test SMTP server: what a person does, keyboard and mou
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from admin.app import create_app
 from admin.web import WebContext
@@ -22,9 +19,9 @@ from storage.database import Database
 from storage.subscribers import SubscriberRepository
 from subscribers.kit import make_kit
 from subscribers.mailer import EmailSystemMailer, SystemEmailRenderer, smtp_transport
+from tests.live import CHROMIUM_ARGS, serving
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
@@ -40,18 +37,8 @@ def server(db: Database, clock: FrozenClock, settings: Settings, smtp_server: An
     mailer = EmailSystemMailer(SystemEmailRenderer(local.network), smtp_transport("127.0.0.1", smtp_port, timeout=10))
     kit = make_kit(db, clock, local, "browser-secret-" + "k" * 30, mailer)
     ctx = WebContext(settings=local, db=db, clock=clock, secret_key="s", extra={"subscribers": kit})
-    uv = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
+    with serving(create_app(ctx), port):
         yield base, caught
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
 
 
 def _fields(obj: Any) -> dict[str, Any]:

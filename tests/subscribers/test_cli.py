@@ -6,15 +6,13 @@ import csv
 import io
 import json
 import mailbox
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from relais.cli import app, context
-from relais.wiring import Services
+from relais.cli import app
 
 DATA = Path(__file__).parent / "data"
 
@@ -29,20 +27,7 @@ def config(tmp_path: Path, database_url: str) -> Path:
     return p
 
 
-@pytest.fixture(autouse=True)
-def close_services(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Commands run in this process: close the services (database pools) each one built, as the process would."""
-    built: list[Services] = []
-    real_load = context.load
-
-    def load(config: str | None) -> Services:
-        built.append(real_load(config))
-        return built[-1]
-
-    monkeypatch.setattr(context, "load", load)
-    yield
-    for services in built:
-        services.close()
+pytestmark = pytest.mark.usefixtures("in_process_cli")
 
 
 def invoke(cfg: Path, *args: str) -> Result:
