@@ -40,6 +40,7 @@ from delivery.window import SendWindow
 from storage.database import Database
 from storage.deliveries import DeliveryRepository, Pending
 from storage.issues import IssueRepository
+from storage.locks import issue_send_lock
 from storage.subscribers import email_hash
 
 log = logging.getLogger("relais.delivery")
@@ -90,7 +91,15 @@ Progress = Callable[[dict[DeliveryStatus, int]], None]
 
 
 def send_issue(ctx: SendContext, issue_id: int, *, progress: Progress | None = None) -> SendReport:
-    """Send (or resume sending) an issue to its frozen recipients. Safe to run again at any time."""
+    """Send (or resume sending) an issue to its frozen recipients. Safe to run again at any time, and from
+    several places at once: one loop holds the issue's send lock, the others report ``sending_elsewhere``."""
+    with issue_send_lock(ctx.db, issue_id) as mine:
+        if not mine:
+            return SendReport(issue_id, "sending_elsewhere", _counts(ctx, issue_id))
+        return _send_locked(ctx, issue_id, progress)
+
+
+def _send_locked(ctx: SendContext, issue_id: int, progress: Progress | None) -> SendReport:
     started = _start(ctx, issue_id)
     if isinstance(started, SendReport):
         return started

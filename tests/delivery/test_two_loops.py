@@ -50,3 +50,27 @@ def test_two_loops_on_one_issue_never_send_a_row_twice(db: Database, clock: Froz
         repo = DeliveryRepository(s)
         assert repo.counts(issue_id)[DeliveryStatus.ACCEPTED] == 120
         assert repo.issue_status(issue_id) is IssueStatus.SENT
+
+
+def test_a_loop_never_takes_another_loops_rows_in_flight_for_crash_leftovers(db: Database, clock: FrozenClock) -> None:
+    from storage.locks import issue_send_lock
+
+    add_subscribers(db, [f"membre{i}@asso.fr" for i in range(5)])
+    issue_id = add_issue(db)
+    mailer = MemoryMailer(concurrency=1)
+    ctx = context(db, mailer, clock)
+    _start(ctx, issue_id)
+    with db.session() as s:  # the holder has claimed two rows and is sending them
+        repo = DeliveryRepository(s)
+        ids = [e.delivery.id for e in repo.ledger(issue_id)][:2]
+        assert repo.claim([i for i in ids if i is not None], clock.now())
+    with issue_send_lock(db, issue_id) as held:
+        assert held
+        report = send_issue(context(db, mailer, clock), issue_id)
+    assert report.outcome == "sending_elsewhere" and mailer.sent == []
+    with db.session() as s:
+        assert DeliveryRepository(s).counts(issue_id)[DeliveryStatus.SENDING] == 2  # not requeued
+    # once the holder is gone (a crash), the next loop takes them back and finishes the issue
+    final = send_issue(context(db, mailer, clock), issue_id)
+    assert final.outcome == "sent" and final.requeued == 2
+    assert sorted(m.recipient for m in mailer.sent) == sorted(f"membre{i}@asso.fr" for i in range(5))
