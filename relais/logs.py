@@ -14,7 +14,8 @@ from typing import Any
 
 from core.settings import LoggingSettings
 
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName", "color_message"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
+_STANDARD |= {"message", "asctime", "taskName", "color_message"}  # uvicorn's coloured copy of the message
 
 
 class JsonFormatter(logging.Formatter):
