@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bench.support import wipe
 from core.model import IssueKind, ItemKind
 from core.settings import TaxonomySettings, Term
 from figures.compute import compute_key_figures
@@ -182,9 +183,7 @@ def fresh(engine: str) -> Database | None:
         except Exception as exc:
             print(f"PostgreSQL skipped: {exc}")
             return None
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+        wipe(db)
     upgrade(db)
     return db
 

@@ -182,12 +182,11 @@ def run_engine(engine: str, clients: int, seconds: int) -> dict[str, Any]:
         tmp = Path(tmpname)
         url = f"sqlite:///{tmp / 'relais.db'}" if engine == "sqlite" else PG_URL
         if engine == "postgresql":
+            from bench.support import wipe
             from storage.database import Database
 
             db = Database(url)
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
+            wipe(db)
             db.dispose()
         smtp_port, web_port = free_port(), free_port()
         cfg = write_config(tmp, url, smtp_port, web_port)

@@ -10,18 +10,15 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import text
-
+from bench.support import each_engine, print_results
 from core.clock import FrozenClock
 from core.model import ItemKind, Stream
 from core.settings import load_settings
 from storage.database import Database
-from storage.migrate import upgrade
 from subscribers import segments
 from subscribers.importer import import_csv
 from subscribers.preferences import Choices
@@ -96,26 +93,9 @@ def main() -> None:
     choices = Choices.from_taxonomy(settings.taxonomy)
     data = make_csv(rows, choices, random.Random(3))
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database(f"sqlite:///{tmp}/bench.db")
-        upgrade(db)
-        results += run_on("sqlite", db, data, choices, rows)
-        db.dispose()
-    pg = os.environ.get("RELAIS_BENCH_DATABASE_URL") or os.environ.get("RELAIS_TEST_DATABASE_URL")
-    if pg:
-        db = Database(pg)
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        upgrade(db)
-        results += run_on("postgresql", db, data, choices, rows)
-        db.dispose()
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\nsubscribers ({rows:,} rows, {len(data) / 1e6:.1f} MB CSV; load average {load} on {os.cpu_count()} CPUs)")
-    print(f"| {'engine':<10} | {'measure':<34} | {'result':>10} | {'verdict':<16} |")
-    print(f"|{'-' * 12}|{'-' * 36}|{'-' * 12}|{'-' * 18}|")
-    for engine, what, value, verdict in results:
-        print(f"| {engine:<10} | {what:<34} | {value:>10} | {verdict:<16} |")
+    for engine, db in each_engine():
+        results += run_on(engine, db, data, choices, rows)
+    print_results(f"subscribers ({rows:,} rows, {len(data) / 1e6:.1f} MB CSV)", results)
 
 
 if __name__ == "__main__":

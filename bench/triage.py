@@ -25,10 +25,10 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from admin.accounts import add_user
+from bench.support import fresh_database
 from core.clock import SystemClock
 from core.model import ItemKind, Role
 from storage.database import Database
-from storage.migrate import upgrade
 from storage.tables import ItemRow, ItemSourceRow, SourceRow
 from tests.seed import TAXONOMY
 
@@ -137,12 +137,7 @@ def wrk(port: int, root: Path) -> dict[str, object]:
 
 
 def run_engine(url: str) -> dict[int, dict[str, object]]:
-    db = Database(url)
-    if db.dialect == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    upgrade(db)
+    db = fresh_database(url)
     t0 = time.perf_counter()
     fill(db)
     fill_s = time.perf_counter() - t0
