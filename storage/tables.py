@@ -150,6 +150,8 @@ class ItemRow(Base):
         Index("ix_items_status_collected", "status", "collected_at"),
         Index("ix_items_kind_status", "kind", "status"),
         Index("ix_items_collected_kind", "collected_at", "kind"),  # key figures: items collected per kind
+        # The triage page's capped count: every filter compared with = or a range, read from the index alone.
+        Index("ix_items_status_kind_territory_deadline", "status", "kind", "territory", "deadline"),
     )
 
 
@@ -158,7 +160,7 @@ class ItemSourceRow(Base):
 
     __tablename__ = "item_sources"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
     source_item_id: Mapped[str] = mapped_column(String(1000))
     url: Mapped[str | None] = mapped_column(Text)
@@ -166,7 +168,10 @@ class ItemSourceRow(Base):
     official: Mapped[bool] = mapped_column(Boolean, default=False)
     first_seen_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
-    __table_args__ = (UniqueConstraint("source_id", "source_item_id", name="uq_item_sources_source_item"),)
+    __table_args__ = (
+        UniqueConstraint("source_id", "source_item_id", name="uq_item_sources_source_item"),
+        Index("ix_item_sources_item_source", "item_id", "source_id"),  # an item's sources; the triage source filter
+    )
 
 
 class ItemEventRow(Base):
