@@ -52,14 +52,21 @@ class CollectionRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    def sightings(self, source_id: int) -> dict[str, Sighting]:
-        """The source's own ids → their items (id and content hash), for everything this source ever gave."""
-        q = (
-            select(ItemSourceRow.source_item_id, ItemSourceRow.item_id, ItemRow.content_hash)
-            .join(ItemRow, ItemRow.id == ItemSourceRow.item_id)
-            .where(ItemSourceRow.source_id == source_id)
-        )
-        return {str(sid): Sighting(int(iid), h) for sid, iid, h in self.s.execute(q)}
+    def sightings_many(self, source_ids: Sequence[int]) -> dict[int, dict[str, Sighting]]:
+        """Each source's own ids → their items (id and content hash), for everything these sources ever gave."""
+        out: dict[int, dict[str, Sighting]] = {i: {} for i in source_ids}
+        wanted = sorted(set(source_ids))
+        for i in range(0, len(wanted), _CHUNK):
+            q = (
+                select(
+                    ItemSourceRow.source_id, ItemSourceRow.source_item_id, ItemSourceRow.item_id, ItemRow.content_hash
+                )
+                .join(ItemRow, ItemRow.id == ItemSourceRow.item_id)
+                .where(ItemSourceRow.source_id.in_(wanted[i : i + _CHUNK]))
+            )
+            for src, sid, iid, h in self.s.execute(q):
+                out[src][str(sid)] = Sighting(int(iid), h)
+        return out
 
     def by_canonical_url(self, urls: Iterable[str]) -> dict[str, list[int]]:
         wanted = sorted({u for u in urls if u})

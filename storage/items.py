@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound, StorageError
+from core.errors import NotFound
 from core.model import Item, ItemKind, ItemSource, ItemStatus, SuggestedTag
+from storage.bulk import bulk_insert, insert_with_ids
 from storage.tables import ItemEventRow, ItemRow, ItemSourceRow, SourceRow
 
 _PLAIN = [
@@ -169,54 +170,39 @@ class ItemRepository:
         return {r.id: to_item(r, srcs.get(r.id, [])) for r in rows}
 
     def add_many(self, items: Sequence[Item]) -> None:
-        """Insert items and their sightings with one batched statement per table (ids are set on the items).
-        Bulk inserts skip the unit of work: a collection run writes thousands of rows."""
+        """Insert items and their sightings in bulk, straight to the driver (ids are set on the items). A
+        collection run writes thousands of rows: no ORM objects, and no per-row statement."""
         if not items:
             return
-        ids = self._insert_rows([row_values(item) for item in items])
+        rows = [[None, *(values[c] for c in _COLUMNS)] for values in map(row_values, items)]
+        ids = insert_with_ids(self.s, _table(ItemRow), ["id", *_COLUMNS], rows)
         sightings = []
         for item, item_id in zip(items, ids, strict=True):
             item.id = item_id
-            sightings += [_source_values(item_id, src) for src in item.sources]
-        if sightings:
-            self.s.execute(insert(ItemSourceRow), sightings)
-
-    def _insert_rows(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert item rows, returning their ids in order. PostgreSQL batches ``RETURNING`` in order; SQLite cannot
-        promise the order of ``RETURNING`` rows, so SQLAlchemy would send one statement per row. There, the insert
-        takes the write lock (SQLite allows one writer) and a table without AUTOINCREMENT gives new rows max(id)+1,
-        +2… in insertion order: one executemany, and the batch's ids are the last ``len(rows)`` up to max(id),
-        read before the lock is released (the first and last rows are checked)."""
-        if self.s.get_bind().dialect.name != "sqlite":
-            return list(self.s.scalars(insert(ItemRow).returning(ItemRow.id, sort_by_parameter_order=True), rows))
-        # Core statements on the session's connection: the ORM's execution machinery costs more than these.
-        conn = self.s.connection()
-        conn.execute(insert(ItemRow), rows)  # the first row takes SQLite's write lock: nobody inserts until commit
-        last = int(conn.execute(select(func.max(ItemRow.id))).scalar_one())
-        ids = list(range(last - len(rows) + 1, last + 1))
-        ends = dict(conn.execute(select(ItemRow.id, ItemRow.title).where(ItemRow.id.in_({ids[0], ids[-1]}))).all())
-        if ends.get(ids[0]) != rows[0]["title"] or ends.get(ids[-1]) != rows[-1]["title"]:
-            # never seen; refuse rather than attach sightings to the wrong items
-            raise StorageError(f"unexpected item ids after a batch insert ending at {last}")
-        return ids
+            sightings += [_source_row(item_id, src) for src in item.sources]
+        bulk_insert(self.s, _table(ItemSourceRow), _SOURCE_COLUMNS, sightings)
 
     def log_many(self, events: Sequence[dict[str, Any]]) -> None:
         """Several item events at once: dicts with item_id, at, actor, action, changes."""
-        if events:
-            self.s.execute(insert(ItemEventRow), list(events))
+        rows = [[e[c] for c in _EVENT_COLUMNS] for e in events]
+        bulk_insert(self.s, _table(ItemEventRow), _EVENT_COLUMNS, rows)
+
+
+def _table(row: type[Any]) -> Table:
+    return cast(Table, row.__table__)
 
 
 _COLUMNS = [*_PLAIN, "kind", "status", "tags", "suggested_tags", "field_origins", "pending_update"]
 
 
-def _source_values(item_id: int, src: ItemSource) -> dict[str, Any]:
-    return {
-        "item_id": item_id,
-        "source_id": src.source_id,
-        "source_item_id": src.source_item_id,
-        "url": src.url,
-        "title": src.title,
-        "official": src.official,
-        "first_seen_at": src.first_seen_at,
-        "last_seen_at": src.last_seen_at,
-    }
+_SOURCE_COLUMNS = [
+    "item_id", "source_id", "source_item_id", "url", "title", "official", "first_seen_at", "last_seen_at",
+]  # fmt: skip
+_EVENT_COLUMNS = ["item_id", "at", "actor", "action", "changes"]
+
+
+def _source_row(item_id: int, src: ItemSource) -> list[Any]:
+    return [
+        item_id, src.source_id, src.source_item_id, src.url, src.title, src.official, src.first_seen_at,
+        src.last_seen_at,
+    ]  # fmt: skip

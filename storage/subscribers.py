@@ -10,12 +10,11 @@ A mask of 0 means "everything" in that family (an empty list in the preferences)
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from core.model import (
     Subscriber,
     SubscriberStatus,
 )
+from storage.bulk import bulk_insert, insert_with_ids
 from storage.tables import BounceRow, ConsentEventRow, PreferenceBitRow, SubscriberRow, SuppressionRow
 
 _PLAIN = [
@@ -71,24 +71,6 @@ def from_mapping(row: Any) -> Subscriber:
         preferences=Preferences.from_json(row["preferences"]),
         **{f: row[f] for f in _PLAIN},
     )
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value: Any) -> str:
-    """A value in COPY's text format: NULL is ``\\N``, JSON columns take their serialised text."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, dict | list):
-        value = json.dumps(value, ensure_ascii=False)
-    elif isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; use aware UTC datetimes")
-        value = value.isoformat()
-    elif isinstance(value, bool):
-        value = "t" if value else "f"
-    return str(value).translate(_COPY_ESCAPES)
 
 
 class BitRegistry:
@@ -146,10 +128,6 @@ class SubscriberRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
         self._registry: BitRegistry | None = None
-
-    @property
-    def _postgresql(self) -> bool:
-        return self.s.get_bind().dialect.name == "postgresql"
 
     @property
     def registry(self) -> BitRegistry:
@@ -257,59 +235,8 @@ class SubscriberRepository:
                 None, *[getattr(sub, f) for f in _PLAIN], str(sub.status), str(org) if org else None, found[0],
                 *found[1], 0,
             ])  # fmt: skip
-        if self._postgresql:
-            ids_sql = text("SELECT nextval(pg_get_serial_sequence('subscribers', 'id')) FROM generate_series(1, :n)")
-            for row, new_id in zip(rows, self.s.scalars(ids_sql, {"n": len(rows)}), strict=True):
-                row[0] = new_id
-            self._bulk_insert(table, columns, rows)
-        else:
-            first = self._bulk_insert(table, columns[1:], [rows[0][1:]])
-            for n, row in enumerate(rows):
-                row[0] = first + n
-            self._bulk_insert(table, columns, rows[1:])
+        insert_with_ids(self.s, table, columns, rows)
         return {row[1]: row[0] for row in rows}  # _PLAIN starts with the email
-
-    def _bulk_insert(self, table: Table, columns: list[str], rows: Sequence[Sequence[Any]]) -> int:
-        """Straight to the driver: COPY on PostgreSQL, ``sqlite3.executemany`` on SQLite; returns SQLite's last
-        row id. SQLAlchemy's own executemany spent more time adapting 100,000 rows than the database spent storing
-        them. Each value is converted once per distinct object (rows share their creation time, and often their
-        preferences), by the same code SQLAlchemy would run (the column type's bind processor on SQLite)."""
-        if not rows:
-            return 0
-        driver = self.s.connection().connection.driver_connection  # inside this session's transaction
-        assert driver is not None
-        if self._postgresql:
-            convert: list[Any] = [_copy_text] * len(columns)
-        else:
-            dialect = self.s.get_bind().dialect
-            convert = [table.c[c].type.bind_processor(dialect) for c in columns]
-        memo: dict[tuple[int, int], Any] = {}
-        out_rows = []
-        for row in rows:
-            out = []
-            for n, value in enumerate(row):
-                conv = convert[n]
-                if conv is not None and value is not None and not isinstance(value, str | int):
-                    key = (n, id(value))  # the row keeps the object alive, so its id is not reused meanwhile
-                    found = memo.get(key)
-                    if found is None:
-                        found = memo[key] = conv(value)
-                    value = found
-                elif conv is _copy_text:
-                    value = _copy_text(value)
-                out.append(value)
-            out_rows.append(out)
-        if self._postgresql:
-            with driver.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                # One text block per batch: psycopg's write_row adapts value by value, slower than this.
-                copy.write("\n".join("\t".join(r) for r in out_rows) + "\n")
-            return 0
-        marks = ", ".join("?" * len(columns))
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 (our own names)
-        if len(out_rows) == 1:
-            return int(driver.execute(sql, out_rows[0]).lastrowid or 0)
-        driver.executemany(sql, out_rows)
-        return 0
 
     def pending_created_before(self, cutoff: datetime) -> list[Subscriber]:
         q = select(SubscriberRow).where(
@@ -370,7 +297,9 @@ class SubscriberRepository:
         rows = list(events)
         if rows:
             columns = list(rows[0])
-            self._bulk_insert(cast(Table, ConsentEventRow.__table__), columns, [[r[c] for c in columns] for r in rows])
+            bulk_insert(
+                self.s, cast(Table, ConsentEventRow.__table__), columns, [[r[c] for c in columns] for r in rows]
+            )
 
     def consent_events(self, subscriber_id: int) -> list[dict[str, Any]]:
         q = (

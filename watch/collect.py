@@ -28,7 +28,7 @@ from storage.sources import SourceRepository
 from watch.entry import Entry
 from watch.fetch import Fetched, Fetcher, HttpStatusError
 from watch.health import after_failure, after_success, resting
-from watch.store import Stored, store_entries
+from watch.store import Job, Stored, store_many
 from watch.tags import _Compiled
 
 DETAIL_LIMIT = 30  # detail pages fetched per source and run, at most
@@ -71,10 +71,11 @@ async def collect_async(
     """Collect ``sources`` concurrently; results in the order given. ``force`` ignores backoff and freshness."""
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watch-store")
     book = _Book(p)
+    store = _StoreQueue(p.db, writer)
     try:
 
         async def one(source: Source) -> SourceResult:
-            result = await _collect_one(p, source, writer, book, force=force)
+            result = await _collect_one(p, source, writer, store, book, force=force)
             if progress is not None:
                 progress(result)
             return result
@@ -92,7 +93,9 @@ async def preview_async(p: Pipeline, source: Source) -> list[Item]:
     return [e.item for e in entries]
 
 
-async def _collect_one(p: Pipeline, source: Source, writer: Executor, book: _Book, *, force: bool) -> SourceResult:
+async def _collect_one(
+    p: Pipeline, source: Source, writer: Executor, store: _StoreQueue, book: _Book, *, force: bool
+) -> SourceResult:
     loop = asyncio.get_running_loop()
     started = p.clock.now()
     health = source.health
@@ -109,7 +112,7 @@ async def _collect_one(p: Pipeline, source: Source, writer: Executor, book: _Boo
             new_health = after_success(health, now=started, fetched=fetched, items=None, body_hash=body_hash)
         else:
             entries = await _parse(p, source, fetched, started)
-            stored: Stored = await loop.run_in_executor(writer, _store, p.db, source, entries, started)
+            stored = await store.put(Job(source, entries, started))
             result = SourceResult(
                 source.name,
                 "fetched",
@@ -176,13 +179,44 @@ async def _detail(p: Pipeline, entry: Entry) -> Fetched | None:
         return None
 
 
-def _store(db: Database, source: Source, entries: list[Entry], now: datetime) -> Stored:
-    try:
-        return store_entries(db, source, entries, now=now)
-    except RelaisError:
-        raise
-    except Exception as exc:  # a row the database refuses: this source's error, recorded, not a crash of the run
-        raise FetchError(f"cannot store items: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+class _StoreQueue:
+    """Sources go to the writer thread as their entries arrive, in batches: while it stores one batch, the sources
+    parsed meanwhile wait and go together in the next (:func:`watch.store.store_many`). Runs on the event loop."""
+
+    BATCH = 64
+
+    def __init__(self, db: Database, writer: Executor) -> None:
+        self.db, self.writer = db, writer
+        self.pending: list[tuple[Job, asyncio.Future[Stored | Exception]]] = []
+        self.draining: asyncio.Task[None] | None = None
+
+    async def put(self, job: Job) -> Stored:
+        done: asyncio.Future[Stored | Exception] = asyncio.get_running_loop().create_future()
+        self.pending.append((job, done))
+        if self.draining is None:
+            self.draining = asyncio.create_task(self._drain())
+        result = await done
+        if isinstance(result, RelaisError):
+            raise result
+        if isinstance(result, Exception):  # a row the database refuses: this source's error, not the run's
+            first = (str(result).splitlines() or [""])[0]
+            raise FetchError(f"cannot store items: {type(result).__name__}: {first}".rstrip(": "))
+        return result
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[: self.BATCH], self.pending[self.BATCH :]
+                try:
+                    results = await loop.run_in_executor(self.writer, store_many, self.db, [job for job, _ in batch])
+                except Exception as exc:  # the writer itself failed: every source of the batch says so
+                    results = [exc] * len(batch)
+                for (_, done), result in zip(batch, results, strict=True):
+                    if not done.done():
+                        done.set_result(result)
+        finally:
+            self.draining = None
 
 
 class _Book:

@@ -1,13 +1,14 @@
 """The store step: one source's entries through :func:`watch.dedup.decide`, and the decisions into the database.
 
-One transaction per source: a source's items are stored completely or not at all, and an error in one source
-never touches another's.
+Sources are stored in batches, one transaction each; a source's items are stored completely or not at all, and
+an error in one source never touches another's (a failed batch is stored again source by source).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -32,40 +33,104 @@ class Stored:
     duplicates: int = 0
 
 
+@dataclass(slots=True)
+class Job:
+    """One source's parsed entries, to store as of ``now`` (when its collection started)."""
+
+    source: Source
+    entries: list[Entry]
+    now: datetime
+    seen_again: list[str] = field(default_factory=list)  # source ids of entries known unchanged or updated
+
+
 def store_entries(db: Database, source: Source, entries: list[Entry], *, now: datetime) -> Stored:
-    """sightings (with their items' hashes) | entries whose hash is their item's: unchanged, only touched
-    | the rest: known = same source + same URL + same dates | decide each | insert, update, merge | log events."""
-    assert source.id is not None
-    counts = Stored()
-    with _STORE_LOCK, db.session() as s:
-        items, coll = ItemRepository(s), CollectionRepository(s)
-        sightings = coll.sightings(source.id)
+    """One source's entries, in their own transaction. Raises what the database raised."""
+    (result,) = store_many(db, [Job(source, entries, now)])
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def store_many(db: Database, jobs: Sequence[Job]) -> list[Stored | Exception]:
+    """Several sources' entries in one transaction, with one lookup of each kind for the whole batch (a
+    collection stores sources as their bodies arrive, dozens at a time; a transaction and four lookups per source
+    cost more than deciding their entries). Sources are decided in order, each seeing what the ones before it
+    stored. If the database refuses anything, the batch is rolled back and each source is stored alone, so one
+    source's error never touches another's: the result is that source's exception, in its place."""
+    if not jobs:
+        return []
+    with _STORE_LOCK:
+        try:
+            return _in_session(db, jobs)
+        except Exception as exc:
+            if len(jobs) == 1:
+                return [exc]
+        out: list[Stored | Exception] = []
+        for job in jobs:
+            try:
+                out += _in_session(db, [Job(job.source, job.entries, job.now)])
+            except Exception as exc:
+                out.append(exc)
+        return out
+
+
+def _in_session(db: Database, jobs: Sequence[Job]) -> list[Stored | Exception]:
+    with db.session() as s:
+        return list(_Batch(ItemRepository(s), CollectionRepository(s), jobs).store())
+
+
+class _Batch:
+    """sightings (with their items' hashes) | entries whose hash is their item's: unchanged, only touched | the
+    rest: known = same source + same URL + same dates | decide each | insert, update, merge | log events.
+
+    The lookups are made once for the batch; what a source inserts is added to them before the next source is
+    decided, so two sources of one batch relaying the same call still merge."""
+
+    def __init__(self, items: ItemRepository, coll: CollectionRepository, jobs: Sequence[Job]) -> None:
+        self.items, self.coll = items, coll
+        self.sightings = coll.sightings_many([job.source.id for job in jobs if job.source.id is not None])
         # What `decide` would call UNCHANGED (same source id, same hash), known without loading a single item: a
         # source that changed one entry out of fifty costs one item's work, not fifty.
-        seen_again = [e.source_item_id for e in entries if _unchanged(sightings.get(e.source_item_id), e)]
-        counts.unchanged = len(seen_again)
-        skip = set(seen_again)
-        entries = [e for e in entries if e.source_item_id not in skip]
-        own = {sid: sighting.item_id for sid, sighting in sightings.items()}
-        by_url = coll.by_canonical_url(e.item.canonical_url or "" for e in entries)
-        dated = _DateIndex(
+        self.jobs: list[tuple[Job, Stored]] = []
+        wanted: list[int] = []
+        for job in jobs:
+            assert job.source.id is not None
+            seen = self.sightings[job.source.id]
+            again = [e.source_item_id for e in job.entries if _unchanged(seen.get(e.source_item_id), e)]
+            skip = set(again)
+            rest = [e for e in job.entries if e.source_item_id not in skip]
+            self.jobs.append((Job(job.source, rest, job.now, again), Stored(unchanged=len(again))))
+            wanted += [seen[e.source_item_id].item_id for e in rest if e.source_item_id in seen]
+        rest = [e for job, _ in self.jobs for e in job.entries]
+        self.by_url = coll.by_canonical_url(e.item.canonical_url or "" for e in rest)
+        self.dated = _DateIndex(
             coll.by_dates(
-                [e.item.deadline for e in entries if e.item.deadline],
-                [e.item.starts_at.date() for e in entries if e.item.starts_at],
+                [e.item.deadline for e in rest if e.item.deadline],
+                [e.item.starts_at.date() for e in rest if e.item.starts_at],
             )
         )
-        wanted = [own[e.source_item_id] for e in entries if e.source_item_id in own]
-        cache = items.get_many(wanted + [i for ids in by_url.values() for i in ids])
+        self.cache = items.get_many(wanted + [i for ids in self.by_url.values() for i in ids])
+
+    def store(self) -> Iterator[Stored]:
+        for job, counts in self.jobs:
+            self._one(job, counts)
+            yield counts
+
+    def _one(self, job: Job, counts: Stored) -> None:
+        source, entries, now, seen_again = job.source, job.entries, job.now, job.seen_again
+        assert source.id is not None
+        items, cache = self.items, self.cache
+        own = {sid: sighting.item_id for sid, sighting in self.sightings.get(source.id, {}).items()}
         fresh: list[Entry] = []  # inserted together at the end: a source's entries never merge with each other
         for entry in entries:
             cand = entry.item
             same = cache.get(own.get(entry.source_item_id, -1))
             known = Known(
                 same_source=same,
-                same_url=[cache[i] for i in by_url.get(cand.canonical_url or "", []) if i in cache],
+                same_url=[cache[i] for i in self.by_url.get(cand.canonical_url or "", []) if i in cache],
             )
             if same is None and not known.same_url:
-                close = [k.id for k in dated.near(cand) if fuzzy_candidate(k, cand)]
+                close = [k.id for k in self.dated.near(cand) if fuzzy_candidate(k, cand)]
                 missing = [i for i in close if i not in cache]
                 cache.update(items.get_many(missing) if missing else {})
                 known.same_dates = [cache[i] for i in close if i in cache]
@@ -86,28 +151,29 @@ def store_entries(db: Database, source: Source, entries: list[Entry], *, now: da
             if d.verdict == Verdict.UPDATED:
                 seen_again.append(entry.source_item_id)
                 counts.updated += 1
-                items.log(
-                    target.id,
-                    at=now,
-                    actor=ACTOR,
-                    action=ItemAction.UPDATED,
-                    changes=_log(d.changes, d.applied, d.reason, source),
-                )
+                action = ItemAction.UPDATED
             else:
                 sighting = _sighting(source, entry, now)
                 items.add_source(target.id, sighting)
                 target.sources.append(sighting)
                 counts.duplicates += 1
-                items.log(
-                    target.id,
-                    at=now,
-                    actor=ACTOR,
-                    action=ItemAction.MERGED,
-                    changes=_log(d.changes, d.applied, d.reason, source),
-                )
+                action = ItemAction.MERGED
+            items.log(
+                target.id, at=now, actor=ACTOR, action=action, changes=_log(d.changes, d.applied, d.reason, source)
+            )
         _insert(items, source, fresh, now)
-        coll.touch(source.id, seen_again, now)
-    return counts
+        self._known(fresh)
+        self.coll.touch(source.id, seen_again, now)
+
+    def _known(self, fresh: list[Entry]) -> None:
+        """What a source just inserted, for the sources after it in the batch to match against."""
+        for entry in fresh:
+            item = entry.item
+            assert item.id is not None
+            self.cache[item.id] = item
+            if item.canonical_url:
+                self.by_url.setdefault(item.canonical_url, []).append(item.id)
+            self.dated.add(MatchKey(item.id, item.title, item.deadline, item.starts_at))
 
 
 def _unchanged(sighting: Sighting | None, entry: Entry) -> bool:
@@ -124,10 +190,13 @@ class _DateIndex:
         self.by_deadline: dict[date, list[MatchKey]] = {}
         self.by_day: dict[date, list[MatchKey]] = {}
         for k in keys:
-            if k.deadline is not None:
-                self.by_deadline.setdefault(k.deadline, []).append(k)
-            if k.starts_at is not None:
-                self.by_day.setdefault(k.starts_at.date(), []).append(k)
+            self.add(k)
+
+    def add(self, k: MatchKey) -> None:
+        if k.deadline is not None:
+            self.by_deadline.setdefault(k.deadline, []).append(k)
+        if k.starts_at is not None:
+            self.by_day.setdefault(k.starts_at.date(), []).append(k)
 
     def near(self, cand: Item) -> list[MatchKey]:
         """Items with the candidate's deadline or start day, in id order (the order matching has always used)."""

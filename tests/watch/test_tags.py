@@ -44,3 +44,21 @@ def test_suggest_folds_each_field_once_as_fold_would() -> None:
     # suggest() derives the folded text from the accent-stripped one instead of normalising twice
     for text in ["Éducation à la citoyenneté", "L’ECSI", "İstanbul ǰ ﬁlière", "STRASSE Straße", "Ǆemal"]:
         assert fold(text) == _strip_accents(text).replace("’", "'").casefold()
+
+
+def test_strip_accents_per_character_equals_decomposing_the_whole_text() -> None:
+    import unicodedata
+
+    def reference(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text)
+        return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+    samples = [
+        "Clôture des candidatures : 15 février 2027 — Sénégal, Côte d’Ivoire",
+        "e\u0301te\u0301 de\u0301compose\u0301",  # already decomposed: base letters then combining accents
+        "ﬁlière œuvre Æsir ½ ² № 한국어 Ελληνικά ǅ",
+        "plain ASCII only",
+        "",
+    ]
+    for text in samples:
+        assert _strip_accents(text) == reference(text)
