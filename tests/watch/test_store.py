@@ -16,7 +16,7 @@ from storage.sources import SourceRepository
 from tests.watch.helpers import REF, source
 from watch.entry import Entry, new_item
 from watch.parse import enrich
-from watch.store import store_entries
+from watch.store import Job, Stored, store_entries, store_many
 
 
 def saved(db: Database, *sources: Source) -> list[Source]:
@@ -91,6 +91,45 @@ def test_a_source_never_merges_with_an_item_it_already_gave(db: Database) -> Non
     store_entries(db, src, [entry(src, "a", "Appel à projets Eau 2027", date(2027, 3, 15))], now=REF)
     counts = store_entries(db, src, [entry(src, "b", "Appel à projets Eau 2027 !", date(2027, 3, 15))], now=REF)
     assert (counts.new, counts.duplicates) == (1, 0)
+
+
+def test_sources_of_one_batch_merge_with_what_the_earlier_ones_stored(db: Database) -> None:
+    relay, official, third = saved(db, source(name="relais"), source(name="officiel", official=True), source(name="c"))
+    by_url = entry(relay, "r1", "Appel à projets Eau et assainissement", date(2027, 3, 15))
+    url = by_url.item.url
+    title = "Appel à projets Eau et assainissement"
+    same_url = Entry("o1", new_item(official, title=title, url=url, html="<p>x</p>", base_url=url, origin="feed"))
+    same_url.item.deadline = date(2027, 3, 15)  # the official source wins: its fields replace the relay's
+    enrich(same_url, reference=REF)
+    fuzzy = entry(third, "c1", "Appel à projets « Eau et assainissement »", date(2027, 3, 15))
+
+    results = store_many(db, [Job(relay, [by_url], REF), Job(official, [same_url], REF), Job(third, [fuzzy], REF)])
+
+    assert [(r.new, r.duplicates) for r in results if isinstance(r, Stored)] == [(1, 0), (0, 1), (0, 1)]
+    with db.session() as s:
+        (item,) = ItemRepository(s).find()
+        assert item.id is not None
+        assert sorted(x.source_name for x in item.sources) == ["c", "officiel", "relais"]
+        actions = [ev["action"] for ev in ItemRepository(s).events(item.id)]
+    assert actions == [ItemAction.COLLECTED, ItemAction.MERGED, ItemAction.MERGED]
+
+
+def test_a_source_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_stored(db: Database) -> None:
+    a, b, c = saved(db, source(name="a"), source(name="b"), source(name="c"))
+    broken = entry(b, "b1", "Titre refusé")
+    broken.item.title = None  # type: ignore[assignment]  # NOT NULL: the database refuses the row
+
+    results = store_many(
+        db,
+        [Job(a, [entry(a, "a1", "Appel A")], REF), Job(b, [broken], REF), Job(c, [entry(c, "c1", "Appel C")], REF)],
+    )
+
+    assert isinstance(results[0], Stored) and results[0].new == 1
+    assert isinstance(results[1], Exception)
+    assert isinstance(results[2], Stored) and results[2].new == 1
+    with db.session() as s:
+        assert sorted(i.title for i in ItemRepository(s).find()) == ["Appel A", "Appel C"]
+        assert len(CollectionRepository(s).sightings_many([a.id or 0, c.id or 0])[a.id or 0]) == 1
 
 
 def test_health_and_runs_are_written_in_batches(db: Database) -> None:
