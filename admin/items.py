@@ -7,7 +7,6 @@ Every action is a plain form POST answered by a redirect back to the list with i
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import date
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -25,7 +24,7 @@ from curation.actions import BatchResult, Curator
 from curation.validate import Taxonomy, clean_tags
 from storage.items import ItemRepository
 from storage.sources import SourceRepository
-from storage.triage import find_page
+from storage.triage import TriageRow, find_page
 
 nav("/admin/items", triage.N_("Tri"), Role.EDITOR)
 
@@ -83,31 +82,33 @@ def common(request: Request) -> dict[str, object]:
     }
 
 
-# Rendered rows, per web context: a row depends only on the item, the locale and the day, so a triage page
-# re-renders only the rows that changed. The CSRF token and the back link are put in per request.
+# Rendered rows, per web context: a row depends only on the item as stored, the locale and the day, so a triage
+# page decodes and re-renders only the rows that changed. The CSRF token and the back link are put in per request.
 _CSRF, _BACK = "__relais_csrf__", "__relais_back__"
 ROW_CACHE_SIZE = 5_000
 
 
-def rows_html(request: Request, items: list[Item], values: dict[str, Any], back: str) -> Markup:
+def rows_html(request: Request, rows: list[TriageRow], values: dict[str, Any], back: str) -> Markup:
     ctx = ctx_of(request)
-    cache: OrderedDict[tuple[str, date, str], str] = ctx.extra.setdefault("row_cache", OrderedDict())
-    template = environment(ctx.settings.network.locale).get_template("admin/_item_row.html")
+    cache: OrderedDict[tuple[object, ...], str] = ctx.extra.setdefault("row_cache", OrderedDict())
+    locale = ctx.settings.network.locale
     today = ctx.clock.now().date()
-    token, back_attr = csrf_token(request), str(escape(back))
     out = []
-    for item in items:
-        key = (ctx.settings.network.locale, today, repr(item))  # repr: every field, so any change is a new row
+    for row in rows:
+        key = (locale, today, row.key)  # the stored values: any change to the item or its sources is a new row
         html = cache.get(key)
         if html is None:
-            html = template.render({**values, "item": item, "csrf_token": _CSRF, "back": _BACK, "row_message": ""})
-            cache[key] = html
+            template = environment(locale).get_template("admin/_item_row.html")
+            context = {**values, "item": row.item(), "csrf_token": _CSRF, "back": _BACK, "row_message": ""}
+            html = cache[key] = template.render(context)
             if len(cache) > ROW_CACHE_SIZE:
                 cache.popitem(last=False)
         else:
             cache.move_to_end(key)
-        out.append(html.replace(_CSRF, token).replace(_BACK, back_attr))
-    return Markup("".join(out))  # noqa: S704 - rendered by autoescaping templates; only escaped values put in
+        out.append(html)
+    # Escaped like the template escapes a value; rendered rows hold only escaped values.
+    html = "".join(out).replace(_CSRF, csrf_token(request)).replace(_BACK, str(escape(back)))
+    return Markup(html)  # noqa: S704
 
 
 @requires(Role.EDITOR)
@@ -125,7 +126,7 @@ async def item_list(request: Request) -> Response:
         "admin/items.html",
         {
             **values,
-            "rows": rows_html(request, page.items, values, here),
+            "rows": rows_html(request, page.rows, values, here),
             "page": page,
             "params": params,
             "sources": sources,

@@ -9,13 +9,28 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Date, String, TextClause, and_, exists, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Dialect,
+    String,
+    TextClause,
+    and_,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from core.model import Item, ItemKind, ItemSource, ItemStatus
 from storage.items import to_item
+from storage.stored_rows import StoredColumns
 from storage.tables import ItemRow, ItemSourceRow, SourceRow
 
 COUNT_CAP = 1_000  # beyond this the page says "1 000+": counting 100,000 rows on each page costs for nothing
@@ -36,13 +51,41 @@ class TriageQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class TriageRow:
+    """One item of a page as stored: its row, and its sightings with their source's name, undecoded.
+
+    ``key`` changes whenever anything about the item changes, so what was rendered from an equal key can be
+    shown again without decoding the row; :meth:`item` decodes it.
+    """
+
+    stored: tuple[Any, ...]
+    sources: tuple[tuple[Any, ...], ...]
+    dialect: str
+
+    @property
+    def id(self) -> int:
+        return int(self.stored[0])
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.stored, self.sources)
+
+    def item(self) -> Item:
+        return _decode(self)
+
+
+@dataclass(frozen=True, slots=True)
 class TriagePage:
-    items: list[Item]
+    rows: list[TriageRow]
     total: int  # capped at COUNT_CAP
     capped: bool
     page: int
     per_page: int
     has_next: bool
+
+    @property
+    def items(self) -> list[Item]:
+        return [r.item() for r in self.rows]
 
     @property
     def pages(self) -> int:
@@ -108,24 +151,34 @@ def _has_tag(tag: str, dialect: str) -> TextClause:
 
 
 def find_page(session: Session, q: TriageQuery) -> TriagePage:
-    dialect = session.get_bind().dialect.name
-    where = conditions(q, dialect)
+    dialect = session.get_bind().dialect
+    items, sources = _stored(dialect)
+    where = conditions(q, dialect.name)
     page = max(1, q.page)
     rows_q = (
-        select(*ItemRow.__table__.columns)  # plain rows: the ORM's identity map costs and buys nothing here
+        select(*items.columns)  # plain rows, undecoded: most of them are shown as they were last time
         .where(*where)
         .order_by(ItemRow.collected_at.desc(), ItemRow.id.desc())
         .limit(q.per_page + 1)  # one more tells whether a next page exists
         .offset((page - 1) * q.per_page)
     )
-    rows = list(session.execute(rows_q))
+    rows = [tuple(r) for r in session.execute(rows_q)]
     has_next = len(rows) > q.per_page
     rows = rows[: q.per_page]
-    capped_ids = select(ItemRow.id).where(*conditions(q, dialect, ordered=False)).limit(COUNT_CAP + 1).subquery()
+    capped_ids = select(ItemRow.id).where(*conditions(q, dialect.name, ordered=False)).limit(COUNT_CAP + 1).subquery()
     total = int(session.scalar(select(func.count()).select_from(capped_ids)) or 0)
-    sources = sources_of(session, [r.id for r in rows])
+    seen: dict[int, list[tuple[Any, ...]]] = {}
+    if rows:
+        src_q = (
+            select(ItemSourceRow.item_id, *sources.columns, SourceRow.name)
+            .join(SourceRow, SourceRow.id == ItemSourceRow.source_id)
+            .where(ItemSourceRow.item_id.in_([r[0] for r in rows]))
+            .order_by(ItemSourceRow.official.desc(), ItemSourceRow.id)  # official sources first
+        )
+        for item_id, *src in session.execute(src_q):
+            seen.setdefault(item_id, []).append(tuple(src))
     return TriagePage(
-        items=[to_item(cast(ItemRow, r), sources.get(r.id, [])) for r in rows],  # a Row reads like an ItemRow
+        rows=[TriageRow(r, tuple(seen.get(r[0], ())), dialect.name) for r in rows],
         total=min(total, COUNT_CAP),
         capped=total > COUNT_CAP,
         page=page,
@@ -134,31 +187,24 @@ def find_page(session: Session, q: TriageQuery) -> TriagePage:
     )
 
 
-def sources_of(session: Session, item_ids: list[int]) -> dict[int, list[ItemSource]]:
-    """Where each item was seen, official sources first (the same as ItemRepository.sources_of, in plain rows)."""
-    out: dict[int, list[ItemSource]] = {}
-    if not item_ids:
-        return out
-    q = (
-        select(*ItemSourceRow.__table__.columns, SourceRow.name.label("source_name"))
-        .join(SourceRow, SourceRow.id == ItemSourceRow.source_id)
-        .where(ItemSourceRow.item_id.in_(item_ids))
-        .order_by(ItemSourceRow.official.desc(), ItemSourceRow.id)
-    )
-    for r in session.execute(q):
-        out.setdefault(r.item_id, []).append(
-            ItemSource(
-                source_id=r.source_id,
-                source_item_id=r.source_item_id,
-                url=r.url,
-                title=r.title,
-                official=r.official,
-                first_seen_at=r.first_seen_at,
-                last_seen_at=r.last_seen_at,
-                source_name=r.source_name,
-            )
+_SOURCE_FIELDS = ["source_id", "source_item_id", "url", "title", "official", "first_seen_at", "last_seen_at"]
+_STORED: dict[str, tuple[StoredColumns, StoredColumns]] = {}
+
+
+def _stored(dialect: Dialect) -> tuple[StoredColumns, StoredColumns]:
+    """The item's columns and its sightings' (those an ItemSource shows), undecoded, per dialect."""
+    if dialect.name not in _STORED:
+        _STORED[dialect.name] = (
+            StoredColumns(ItemRow.__table__, dialect),  # type: ignore[arg-type]
+            StoredColumns(ItemSourceRow.__table__, dialect, only=_SOURCE_FIELDS),  # type: ignore[arg-type]
         )
-    return out
+    return _STORED[dialect.name]
+
+
+def _decode(row: TriageRow) -> Item:
+    items, sources = _STORED[row.dialect]
+    seen = [ItemSource(**sources.decode(src[:-1]), source_name=src[-1]) for src in row.sources]
+    return to_item(cast(ItemRow, SimpleNamespace(**items.decode(row.stored))), seen)  # reads like an ItemRow
 
 
 def ids_matching(session: Session, q: TriageQuery, limit: int = 1_000) -> list[int]:

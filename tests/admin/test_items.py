@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from admin.web import WebContext
 from core.model import ItemStatus, Role
 from storage.items import ItemRepository
+from storage.sources import SourceRepository
 from tests.admin.conftest import csrf_of
 from tests.seed import TAXONOMY, past, seed
 
@@ -251,3 +252,16 @@ def test_a_row_shown_again_after_a_change_shows_the_change(editor: TestClient, i
     again = editor.get("/admin/items?status=all")
     assert f'id="item-{ids[0]}" class="item-row status-approved"' in again.text
     assert again.text.count(f'value="{csrf_of(page.text)}"') > 6  # every row's forms carry this session's token
+
+
+def test_a_row_shown_again_after_its_source_is_renamed_shows_the_new_name(
+    editor: TestClient, web: WebContext, ids: list[int]
+) -> None:
+    assert "Agenda de la solidarité" in editor.get("/admin/items").text
+    with web.db.session() as s:
+        sources = SourceRepository(s)
+        agenda = sources.by_name("Agenda de la solidarité")
+        agenda.name = "Agenda régional"
+        sources.save(agenda)
+    again = editor.get("/admin/items").text
+    assert "Agenda régional" in again and "Agenda de la solidarité" not in again
