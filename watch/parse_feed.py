@@ -7,6 +7,7 @@ import json
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -20,20 +21,22 @@ def parse_feed(body: bytes, source: Source, url: str, content_type: str | None =
     head = body.lstrip()[:1]
     if head in (b"{", b"["):
         return parse_json_feed(body, source, url)
+    # No base URI for feedparser: with one, it joins URLs at every element of the feed (a tenth of its time);
+    # the few links we keep are made absolute here, against the feed's own xml:base when it has one.
     parsed = feedparser.parse(
         body,
         sanitize_html=False,
         resolve_relative_uris=False,
-        response_headers={"content-location": url, "content-type": content_type or "application/xml"},
+        response_headers={"content-type": content_type or "application/xml"},
     )
     if parsed.bozo and not parsed.entries:
         raise FetchError(f"not a readable feed: {_reason(parsed.get('bozo_exception'))}")
     if not parsed.version and not parsed.entries:
         raise FetchError("not a feed (no RSS, Atom or JSON Feed root element)")
-    base = parsed.feed.get("link") or url
+    base = urljoin(url, parsed.feed.get("link") or "")
     out = []
     for e in parsed.entries:
-        link = e.get("link")
+        link = urljoin(url, e["link"]) if e.get("link") else None
         content = e.get("content") or []
         html = content[0].get("value", "") if content else e.get("summary", "")
         item = new_item(source, title=e.get("title", ""), url=link, html=html, base_url=link or base, origin="feed")

@@ -43,6 +43,10 @@ class _Compiled:
     # (keyword, needle, pattern, on the original case): the needle is a plain substring tested first, because
     # most keywords are absent from most items and `in` is far cheaper than a regex search.
     patterns: tuple[tuple[str, str, re.Pattern[str], bool], ...]
+    # A needle's pattern bounds it by non-word characters, so each of its words is a whole word of any text it
+    # matches: its longest word (the rarest) is its anchor, and a rule none of whose anchors is a word of the text
+    # cannot match. (anchor, on the original case); None for a needle without a word.
+    anchors: frozenset[tuple[str, bool] | None] = frozenset()
 
 
 def fold(text: str) -> str:
@@ -53,6 +57,9 @@ def fold(text: str) -> str:
 def _is_abbreviation(word: str) -> bool:
     letters = [c for c in word if c.isalpha()]
     return 2 <= len(letters) <= 6 and all(c.isupper() for c in letters) and " " not in word
+
+
+_WORD = re.compile(r"\w+")
 
 
 class _AccentTable(dict[int, str]):
@@ -90,7 +97,10 @@ def compile_rules(rules: Iterable[Rule]) -> list[_Compiled]:
             for abbr, spelled in ABBREVIATIONS.items():  # a spelled-out keyword also matches its abbreviation
                 if fold(spelled) == fold(kw):
                     pats.append((kw, abbr, re.compile(rf"(?<!\w){abbr}(?!\w)"), True))
-        out.append(_Compiled(rule.tag, rule.family, tuple(pats)))
+        anchors = frozenset(
+            (max(_WORD.findall(n), key=len), exact) if _WORD.search(n) else None for _, n, _, exact in pats
+        )
+        out.append(_Compiled(rule.tag, rule.family, tuple(pats), anchors))
     return out
 
 
@@ -99,8 +109,15 @@ def suggest(fields: dict[str, str], rules: Sequence[_Compiled], *, already: Iter
     have = set(already)
     original = {name: _strip_accents(text) for name, text in fields.items() if text}
     folded = {name: text.replace("’", "'").casefold() for name, text in original.items()}  # = fold(), one NFKD
+    by_word, by_exact_word, always = _index(rules)
+    candidates = set(always)
+    for word in by_word.keys() & _WORD.findall(" ".join(folded.values())):
+        candidates.update(by_word[word])
+    for word in by_exact_word.keys() & _WORD.findall(" ".join(original.values())):
+        candidates.update(by_exact_word[word])
     out: list[SuggestedTag] = []
-    for rule in rules:
+    for i in sorted(candidates):
+        rule = rules[i]
         if rule.tag in have:
             continue
         reason = _first_hit(rule, folded, original)
@@ -108,6 +125,31 @@ def suggest(fields: dict[str, str], rules: Sequence[_Compiled], *, already: Iter
             out.append(SuggestedTag(rule.tag, reason))
             have.add(rule.tag)
     return out
+
+
+_Index = tuple[dict[str, list[int]], dict[str, list[int]], list[int]]
+_last_index: tuple[Sequence[_Compiled], _Index] | None = None
+
+
+def _index(rules: Sequence[_Compiled]) -> _Index:
+    """Anchor word → the rules (their positions) it may trigger, folded and on the original case, and the rules
+    that always need a look. Kept for the last rule list seen: a parse job passes one list for all its items."""
+    global _last_index
+    last = _last_index
+    if last is not None and last[0] is rules:
+        return last[1]
+    by_word: dict[str, list[int]] = {}
+    by_exact_word: dict[str, list[int]] = {}
+    always: list[int] = []
+    for i, rule in enumerate(rules):
+        for anchor in rule.anchors:
+            if anchor is None:
+                always.append(i)
+            else:
+                (by_exact_word if anchor[1] else by_word).setdefault(anchor[0], []).append(i)
+    index = (by_word, by_exact_word, always)
+    _last_index = (rules, index)
+    return index
 
 
 _FIELD_FR = {"title": "le titre", "summary": "le résumé", "place": "le lieu", "body": "le texte"}

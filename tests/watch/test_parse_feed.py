@@ -81,3 +81,21 @@ def test_a_repeated_guid_gives_one_entry() -> None:
     item = "<item><title>A</title><guid>same</guid></item>"
     body = f"<rss version='2.0'><channel><title>t</title>{item}{item}</channel></rss>".encode()
     assert len(parse_body(source("feed"), body, "https://example.org/", None, reference=REF)) == 1
+
+
+def test_relative_links_resolve_against_the_feed_url_or_its_xml_base() -> None:
+    atom = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:x</id><updated>2026-11-02T09:00:00Z</updated>
+<entry><title>Relatif</title><id>urn:a</id><link href="/appels/a"/><updated>2026-11-02T09:00:00Z</updated>
+<content type="html">&lt;a href="guide.pdf"&gt;guide&lt;/a&gt;</content></entry>
+<entry xml:base="https://autre.exemple.org/dossier/"><title>Base</title><id>urn:b</id><link href="b"/>
+<updated>2026-11-02T09:00:00Z</updated></entry></feed>"""
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>/</link>
+<item><title>R</title><link>appel-3</link><guid isPermaLink="false">r3</guid></item></channel></rss>"""
+    url = "https://site.exemple.fr/flux/atom.xml"
+    a, b = parse_body(source("feed", url=url), atom, url, "application/atom+xml", reference=REF)
+    assert a.item.url == "https://site.exemple.fr/appels/a"
+    assert 'href="https://site.exemple.fr/appels/guide.pdf"' in a.item.body_html
+    assert b.item.url == "https://autre.exemple.org/dossier/b"
+    (r,) = parse_body(source("feed", url=url), rss, url, "application/rss+xml", reference=REF)
+    assert r.item.url == "https://site.exemple.fr/flux/appel-3"

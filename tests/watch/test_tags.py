@@ -62,3 +62,31 @@ def test_strip_accents_per_character_equals_decomposing_the_whole_text() -> None
     ]
     for text in samples:
         assert _strip_accents(text) == reference(text)
+
+
+def test_the_quick_word_test_never_rules_out_a_rule_that_matches() -> None:
+    from pathlib import Path
+
+    from core.settings import load_settings
+    from watch.service import taxonomy_rules
+    from watch.tags import _first_hit
+
+    rules = taxonomy_rules(load_settings(Path(__file__).parents[2] / "config.toml").taxonomy)
+    texts = [
+        "Appel à projets (AAP) eau potable et assainissement au Burkina Faso — 1 % eau, loi Oudin",
+        "L’ECSI et la citoyenneté mondiale pendant le Festisol ; VIH/paludisme, santé.",
+        "AMI agroécologie : souveraineté alimentaire et maraîchage au Sénégal (ODD 2)",
+        "Volontariat de solidarité internationale, VSI, jeunesse, service civique à Lyon (69)",
+        "an odd friend, ami, eau-de-vie, hydrauliques, forages",
+    ]
+    hits = 0
+    for title in texts:
+        for summary in texts:
+            fields = {"title": title, "summary": summary}
+            got = {t.tag: t.reason for t in suggest(fields, rules)}
+            original = {k: _strip_accents(v) for k, v in fields.items()}
+            folded = {k: v.replace("’", "'").casefold() for k, v in original.items()}
+            expected = {r.tag: hit for r in rules if (hit := _first_hit(r, folded, original))}
+            assert got == expected
+            hits += len(got)
+    assert hits > 50  # the texts do hit rules
