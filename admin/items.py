@@ -118,7 +118,7 @@ async def item_list(request: Request) -> Response:
     query = triage.parse_filters(params, ctx.clock.now().date())
     with ctx.db.session() as s:
         page = find_page(s, query)
-        sources = SourceRepository(s).find()
+        sources = SourceRepository(s).names()
     here = "/admin/items?" + triage.filters_qs(params)
     values = common(request)
     return render(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,8 +37,9 @@ class UserRepository:
         return to_user(row) if row else None
 
     def find_by_id(self, user_id: int) -> User | None:
-        row = self.s.get(UserRow, user_id)
-        return to_user(row) if row else None
+        """The account, or None. Asked on every admin request: a plain row, not an ORM object."""
+        row = self.s.execute(select(*UserRow.__table__.columns).where(UserRow.id == user_id)).first()
+        return to_user(cast(UserRow, row)) if row else None  # a Row reads like a UserRow
 
     def get(self, user_id: int) -> User:
         row = self.s.get(UserRow, user_id)
