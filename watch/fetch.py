@@ -56,8 +56,13 @@ def is_local(url: str) -> bool:
 
 
 class HttpFetcher:
-    """httpx.AsyncClient with a global and a per-host limit, one total deadline per request, a body cap enforced
-    while streaming (after decompression, so a gzip bomb is stopped), and conditional requests."""
+    """httpx with a global and a per-host limit, one total deadline per request, a body cap enforced while
+    streaming (after decompression, so a gzip bomb is stopped), and conditional requests.
+
+    One client (one connection pool) per origin, sized to the per-host limit: httpx's pool looks at every one of
+    its connections each time a request starts or ends, so one pool shared by many origins cost more than the
+    requests themselves (a third of the collecting process's CPU for 150 feeds on 60 origins). The clients share
+    one TLS context."""
 
     def __init__(
         self,
@@ -69,17 +74,26 @@ class HttpFetcher:
     ) -> None:
         self.settings = settings
         self._now = now
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            verify=verify,
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-            timeout=httpx.Timeout(settings.timeout),
-            follow_redirects=True,
-            max_redirects=settings.max_redirects,
-            limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
-        )
+        self._transport = transport
+        self._verify = httpx.create_ssl_context() if verify is True else verify
+        self._clients: dict[str, httpx.AsyncClient] = {}
         self._all = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    def _client(self, origin: str) -> httpx.AsyncClient:
+        client = self._clients.get(origin)
+        if client is None:
+            limit = self.settings.per_host
+            client = self._clients[origin] = httpx.AsyncClient(
+                transport=self._transport,
+                verify=self._verify,
+                headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+                timeout=httpx.Timeout(self.settings.timeout),
+                follow_redirects=True,
+                max_redirects=self.settings.max_redirects,
+                limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+            )
+        return client
 
     async def __aenter__(self) -> HttpFetcher:
         return self
@@ -88,7 +102,9 @@ class HttpFetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
 
     async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
         if is_local(url):
@@ -98,7 +114,7 @@ class HttpFetcher:
         async with self._all, per_host:
             try:
                 async with asyncio.timeout(self.settings.timeout):
-                    return await self._get(url, etag, last_modified)
+                    return await self._get(self._client(origin), url, etag, last_modified)
             except TimeoutError:
                 raise FetchError(f"no complete answer within {self.settings.timeout:g} s") from None
             except httpx.TooManyRedirects:
@@ -108,13 +124,13 @@ class HttpFetcher:
             except httpx.HTTPError as exc:
                 raise FetchError(f"{type(exc).__name__}: {exc or 'connection failed'}") from None
 
-    async def _get(self, url: str, etag: str | None, last_modified: str | None) -> Fetched:
+    async def _get(self, client: httpx.AsyncClient, url: str, etag: str | None, last_modified: str | None) -> Fetched:
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        async with self._client.stream("GET", url, headers=headers) as resp:
+        async with client.stream("GET", url, headers=headers) as resp:
             final = str(resp.url)
             max_age = cache_max_age(resp.headers.get("cache-control"))
             if resp.status_code == 304:
