@@ -32,8 +32,9 @@ _OPENING_CUES = [
     r"(?:opens|opening date|open from)(?: on)?",
     r"à partir du",
 ]
-_DEADLINE = re.compile(r"(?:" + "|".join(_DEADLINE_CUES) + r")\s*(?::|–|-|le|on)?\s*", re.IGNORECASE)
-_OPENING = re.compile(r"(?:" + "|".join(_OPENING_CUES) + r")\s*(?::|–|-|le|on)?\s*", re.IGNORECASE)
+# Matched against lower-cased text: a case-insensitive alternation is over twice as slow to scan.
+_DEADLINE = re.compile(r"(?:" + "|".join(_DEADLINE_CUES) + r")\s*(?::|–|-|le|on)?\s*")
+_OPENING = re.compile(r"(?:" + "|".join(_OPENING_CUES) + r")\s*(?::|–|-|le|on)?\s*")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
 _WINDOW = 40  # characters after a cue where its date must be
 _CLAUSE_END = re.compile(r"[,;\n]|\.\s")  # a cue's date is in its own clause
@@ -95,6 +96,7 @@ def parse_date(value: object, *, reference: datetime) -> date | None:
 def _after_cue(pattern: re.Pattern[str], text: str, reference: datetime) -> date | None:
     if not text:
         return None
+    text = text.lower()  # the window is read from the lowered text too: its positions are the lowered ones
     for m in pattern.finditer(text):
         window = _CLAUSE_END.split(text[m.end() : m.end() + _WINDOW], 1)[0]
         found = _read(window, reference)

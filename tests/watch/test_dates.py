@@ -22,6 +22,8 @@ REF = datetime(2026, 11, 2, tzinfo=UTC)
         ("Deadline: March 3, 2027", date(2027, 3, 3)),
         ("Applications close on 14 February 2027.", date(2027, 2, 14)),
         ("Date limite de candidature : 5 mars 2027.", date(2027, 3, 5)),
+        ("DATE LIMITE DE DÉPÔT : 15 MARS 2027", date(2027, 3, 15)),  # capitals, accents included
+        ("İzmir, Clôture Le 05/10/2026", date(2026, 10, 5)),  # a letter whose lower case is two characters
     ],
 )
 def test_deadlines_in_french_and_english(text: str, expected: date) -> None:
