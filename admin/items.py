@@ -86,6 +86,7 @@ def common(request: Request) -> dict[str, object]:
 # page decodes and re-renders only the rows that changed. The CSRF token and the back link are put in per request.
 _CSRF, _BACK = "__relais_csrf__", "__relais_back__"
 ROW_CACHE_SIZE = 5_000
+FILTERS_CACHE_SIZE = 200
 
 
 def rows_html(request: Request, rows: list[TriageRow], values: dict[str, Any], back: str) -> Markup:
@@ -111,6 +112,24 @@ def rows_html(request: Request, rows: list[TriageRow], values: dict[str, Any], b
     return Markup(html)  # noqa: S704
 
 
+def filters_html(request: Request, values: dict[str, Any], params: dict[str, str], sources: list[Any]) -> Markup:
+    """The filter form, rendered once per distinct set of filters (and of sources) and kept like the rows."""
+    ctx = ctx_of(request)
+    cache: OrderedDict[tuple[object, ...], Markup] = ctx.extra.setdefault("filters_cache", OrderedDict())
+    locale = ctx.settings.network.locale
+    chosen = tuple(params.get(k, "") for k in triage.FILTER_KEYS if k != "page")
+    key = (locale, id(ctx.settings.taxonomy), chosen, tuple(sources))
+    html = cache.get(key)
+    if html is None:
+        template = environment(locale).get_template("admin/_filters.html")
+        html = cache[key] = Markup(template.render({**values, "params": params, "sources": sources}))  # noqa: S704
+        if len(cache) > FILTERS_CACHE_SIZE:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return html
+
+
 @requires(Role.EDITOR)
 async def item_list(request: Request) -> Response:
     ctx = ctx_of(request)
@@ -127,11 +146,9 @@ async def item_list(request: Request) -> Response:
         {
             **values,
             "rows": rows_html(request, page.rows, values, here),
+            "filters": filters_html(request, {**values, "windows": triage.DEADLINE_WINDOWS}, params, sources),
             "page": page,
-            "params": params,
-            "sources": sources,
             "back": here,
-            "windows": triage.DEADLINE_WINDOWS,
             "prev_qs": triage.filters_qs(params, page=page.page - 1) if page.page > 1 else None,
             "next_qs": triage.filters_qs(params, page=page.page + 1) if page.has_next else None,
         },

@@ -58,7 +58,8 @@ class SourceRepository:
 
     def names(self) -> list[tuple[int, str]]:
         """Every source's id and name, by name: what a filter offers, without loading whole sources."""
-        return [(r.id, r.name) for r in self.s.execute(select(SourceRow.id, SourceRow.name).order_by(SourceRow.name))]
+        q = select(SourceRow.id, SourceRow.name).order_by(SourceRow.name)
+        return [(r.id, r.name) for r in self.s.connection().execute(q)]
 
     def get(self, source_id: int) -> Source:
         row = self.s.get(SourceRow, source_id)

@@ -163,11 +163,12 @@ def find_page(session: Session, q: TriageQuery) -> TriagePage:
         .limit(q.per_page + 1)  # one more tells whether a next page exists
         .offset((page - 1) * q.per_page)
     )
-    rows = [tuple(r) for r in session.execute(rows_q)]
+    conn = session.connection()  # Core, not the ORM's execute: these are plain rows, no entity to load
+    rows = [tuple(r) for r in conn.execute(rows_q)]
     has_next = len(rows) > q.per_page
     rows = rows[: q.per_page]
     capped_ids = select(ItemRow.id).where(*conditions(q, dialect.name, ordered=False)).limit(COUNT_CAP + 1).subquery()
-    total = int(session.scalar(select(func.count()).select_from(capped_ids)) or 0)
+    total = int(conn.scalar(select(func.count()).select_from(capped_ids)) or 0)
     seen: dict[int, list[tuple[Any, ...]]] = {}
     if rows:
         src_q = (
@@ -176,7 +177,7 @@ def find_page(session: Session, q: TriageQuery) -> TriagePage:
             .where(ItemSourceRow.item_id.in_([r[0] for r in rows]))
             .order_by(ItemSourceRow.official.desc(), ItemSourceRow.id)  # official sources first
         )
-        for item_id, *src in session.execute(src_q):
+        for item_id, *src in conn.execute(src_q):
             seen.setdefault(item_id, []).append(tuple(src))
     return TriagePage(
         rows=[TriageRow(r, tuple(seen.get(r[0], ())), dialect.name) for r in rows],

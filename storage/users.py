@@ -38,7 +38,8 @@ class UserRepository:
 
     def find_by_id(self, user_id: int) -> User | None:
         """The account, or None. Asked on every admin request: a plain row, not an ORM object."""
-        row = self.s.execute(select(*UserRow.__table__.columns).where(UserRow.id == user_id)).first()
+        q = select(*UserRow.__table__.columns).where(UserRow.id == user_id)
+        row = self.s.connection().execute(q).first()
         return to_user(cast(UserRow, row)) if row else None  # a Row reads like a UserRow
 
     def get(self, user_id: int) -> User:

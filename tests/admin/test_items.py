@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from admin.web import WebContext
-from core.model import ItemStatus, Role
+from core.model import ItemKind, ItemStatus, Role, Source, SourceKind
 from storage.items import ItemRepository
 from storage.sources import SourceRepository
 from tests.admin.conftest import csrf_of
@@ -265,3 +265,15 @@ def test_a_row_shown_again_after_its_source_is_renamed_shows_the_new_name(
         sources.save(agenda)
     again = editor.get("/admin/items").text
     assert "Agenda régional" in again and "Agenda de la solidarité" not in again
+
+
+def test_the_filter_form_shows_the_chosen_filters_and_every_source(
+    editor: TestClient, web: WebContext, ids: list[int]
+) -> None:
+    assert '<option value="job" selected>' in editor.get("/admin/items?kind=job").text
+    page = editor.get("/admin/items?kind=call&q=f%C3%AAte")
+    assert '<option value="call" selected>' in page.text and '<option value="job" selected>' not in page.text
+    assert 'name="q" value="fête"' in page.text
+    with web.db.session() as s:
+        SourceRepository(s).save(Source("Nouvelle source", "https://example.org/n.rss", SourceKind.FEED, ItemKind.NEWS))
+    assert ">Nouvelle source</option>" in editor.get("/admin/items?kind=call&q=f%C3%AAte").text
