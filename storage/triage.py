@@ -156,8 +156,12 @@ def find_page(session: Session, q: TriageQuery) -> TriagePage:
     items, sources = _stored(dialect)
     where = conditions(q, dialect.name)
     page = max(1, q.page)
+    capped_ids = select(ItemRow.id).where(*conditions(q, dialect.name, ordered=False)).limit(COUNT_CAP + 1).subquery()
+    capped_count = select(func.count()).select_from(capped_ids)
     rows_q = (
-        select(*items.columns)  # plain rows, undecoded: most of them are shown as they were last time
+        # Plain rows, undecoded: most of them are shown as they were last time. The capped count rides along
+        # (computed once, not per row): one statement, one round trip, instead of two.
+        select(*items.columns, capped_count.scalar_subquery())
         .where(*where)
         .order_by(ItemRow.collected_at.desc(), ItemRow.id.desc())
         .limit(q.per_page + 1)  # one more tells whether a next page exists
@@ -165,10 +169,13 @@ def find_page(session: Session, q: TriageQuery) -> TriagePage:
     )
     conn = session.connection()  # Core, not the ORM's execute: these are plain rows, no entity to load
     rows = [tuple(r) for r in conn.execute(rows_q)]
+    if rows:
+        total = int(rows[0][-1])
+        rows = [r[:-1] for r in rows]
+    else:  # past the last page (or nothing at all): the count alone
+        total = int(conn.scalar(capped_count) or 0) if page > 1 else 0
     has_next = len(rows) > q.per_page
     rows = rows[: q.per_page]
-    capped_ids = select(ItemRow.id).where(*conditions(q, dialect.name, ordered=False)).limit(COUNT_CAP + 1).subquery()
-    total = int(conn.scalar(select(func.count()).select_from(capped_ids)) or 0)
     seen: dict[int, list[tuple[Any, ...]]] = {}
     if rows:
         src_q = (
