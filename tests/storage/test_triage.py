@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from core.model import Item, ItemKind, ItemStatus, SuggestedTag
 from storage.database import Database
 from storage.items import ItemRepository
-from storage.triage import TriageQuery, find_page
+from storage.triage import TriageQuery, find_page, ids_matching
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -41,3 +41,16 @@ def test_the_count_and_the_rows_agree_with_every_filter_together(db: Database) -
         page = find_page(s, q)
     expected = [f"n{n:02}" for n in range(21) if n % 2 and n % 3]
     assert sorted(i.title for i in page.items) == expected and page.total == len(expected)
+
+
+def test_a_page_past_the_last_still_counts_and_the_ids_come_newest_first(db: Database) -> None:
+    for n in range(3):
+        with db.session() as s:
+            ItemRepository(s).add(Item(kind=ItemKind.JOB, title=f"n{n}", collected_at=NOW + timedelta(hours=n)))
+    with db.session() as s:
+        past = find_page(s, TriageQuery(kind=ItemKind.JOB, page=4, per_page=2))
+        ids = ids_matching(s, TriageQuery(kind=ItemKind.JOB), limit=2)
+        newest = find_page(s, TriageQuery(kind=ItemKind.JOB, per_page=2))
+    assert past.rows == [] and past.total == 3 and not past.has_next
+    assert [i.title for i in newest.items] == ["n2", "n1"] and newest.has_next
+    assert ids == [i.id for i in newest.items]
