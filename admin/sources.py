@@ -19,7 +19,7 @@ from admin.triage import KIND_LABELS, N_
 from admin.web import ctx_of, flash, nav, read_form, render
 from core.errors import NotFound, RelaisError
 from core.model import Item, Role, Source, SourceKind
-from curation.sources import clean_source
+from curation.sources import OPTIONS, clean_source, option_field
 from curation.validate import FieldErrors
 from storage.sources import SourceRepository
 
@@ -70,6 +70,11 @@ def _form_page(
             "preview_error": preview_error,
             "kinds": list(SourceKind),
             "kind_labels": KIND_LABELS,
+            "options": {
+                str(kind): [(name, option_field(kind, name)) for name in names]
+                for kind, names in OPTIONS.items()
+                if names
+            },
             "taxonomy": t,
             "taggable": [*t.themes, *t.zones, *t.audiences],
         },
@@ -84,6 +89,7 @@ def _values(source: Source) -> dict[str, Any]:
         "name": source.name, "url": source.url, "kind": str(source.kind), "item_kind": str(source.item_kind),
         "every": every, "tags": source.tags, "territory": source.territory or "", "official": source.official,
         "enabled": source.enabled,
+        **{option_field(source.kind, name): value for name, value in source.options.items()},
     }  # fmt: skip
 
 
@@ -92,6 +98,9 @@ def _read(form: FormData) -> dict[str, Any]:
         k: str(form.get(k) or "") for k in ("name", "url", "kind", "item_kind", "every", "territory")
     }
     data["tags"] = [str(t) for t in form.getlist("tags")]
+    for kind, names in OPTIONS.items():  # every kind's fields: a form shown again keeps what was typed
+        for name in names:
+            data[option_field(kind, name)] = str(form.get(option_field(kind, name)) or "")
     data["official"] = bool(form.get("official"))
     data["enabled"] = bool(form.get("enabled"))
     return data
@@ -130,7 +139,7 @@ async def _submit(request: Request, existing: Source | None) -> Response:
             return _form_page(request, source=existing, values=data, preview_error=str(exc), status_code=422)
         return _form_page(request, source=existing, values=data, preview=preview)
     if existing is not None:
-        source.id, source.origin, source.options = existing.id, existing.origin, existing.options
+        source.id, source.origin = existing.id, existing.origin
     with ctx.db.session() as s:
         saved = SourceRepository(s).save(source)
     flash(request, f"Source « {saved.name} » enregistrée.", "success")

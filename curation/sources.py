@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InvalidInput
 from core.model import ItemKind, Source, SourceKind
 from core.settings import parse_duration
 from curation.validate import FieldErrors, Taxonomy, clean_tags, clean_territory
+from watch.parse_html import valid_selector
 
 MAX_NAME = 200
 MAX_URL = 2_000
+MAX_OPTION = 500
+
+# Each kind's options, as in config.toml's [sources.options] (docs/sources.md). In the admin's form a field is
+# named after its kind and option ("html_item", "json_title"), so the fieldsets of the four kinds never clash.
+HTML_SELECTORS = ("item", "title", "link", "date", "summary", "deadline", "detail_deadline", "detail_body")
+JSON_PATHS = (
+    "items", "id", "title", "url", "summary", "deadline", "opening", "starts_at", "ends_at", "published", "place",
+    "country", "organisation",
+)  # fmt: skip
+ICAL_NUMBERS = {"window_days": (1, 1830), "max_occurrences": (1, 1000)}  # allowed range of each
+OPTIONS: dict[SourceKind, tuple[str, ...]] = {
+    SourceKind.FEED: (),
+    SourceKind.HTML: (*HTML_SELECTORS[:6], "base_url", "detail", *HTML_SELECTORS[6:]),
+    SourceKind.ICAL: (*ICAL_NUMBERS, "timezone"),
+    SourceKind.JSON: (*JSON_PATHS, "base_url"),
+}
+_PATH = re.compile(r"[^\s.]+(?:\.[^\s.]+)*")
+
+
+def option_field(kind: SourceKind | str, name: str) -> str:
+    """The form field of one option of one kind."""
+    return f"{kind}_{name}"
 
 
 def clean_url(raw: str) -> str:
@@ -75,6 +100,9 @@ def clean_source(form: Mapping[str, Any], taxonomy: Taxonomy, *, taken_names: se
         territory = clean_territory(text("territory"), taxonomy)
     except InvalidInput as exc:
         errors["territory"] = str(exc)
+    options: dict[str, Any] = {}
+    if kind in set(SourceKind):
+        options = clean_options(SourceKind(kind), form, errors)
     if errors:
         raise FieldErrors(errors)
     return Source(
@@ -87,5 +115,52 @@ def clean_source(form: Mapping[str, Any], taxonomy: Taxonomy, *, taken_names: se
         territory=territory,
         official=bool(form.get("official")),
         enabled=bool(form.get("enabled")),
+        options=options,
         origin="admin",
     )
+
+
+def clean_options(kind: SourceKind, form: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """The options of ``kind`` from the form's fields for that kind (empty fields: the defaults); what is wrong
+    goes into ``errors`` under the field's name."""
+    out: dict[str, Any] = {}
+    for name in OPTIONS[kind]:
+        field = option_field(kind, name)
+        raw = form.get(field)
+        if name == "detail":
+            if raw:
+                out[name] = True
+            continue
+        value = str(raw or "").strip()
+        if not value:
+            continue
+        if len(value) > MAX_OPTION:
+            errors[field] = f"{name} : plus de {MAX_OPTION} caractères"
+        elif name == "base_url":
+            if urlsplit(value).scheme not in {"http", "https"} or not urlsplit(value).hostname:
+                errors[field] = f"{name} : une adresse http(s) complète est attendue, pas « {value[:80]} »"
+            else:
+                out[name] = value
+        elif kind == SourceKind.HTML:
+            if valid_selector(value):
+                out[name] = value
+            else:
+                errors[field] = f"{name} : sélecteur CSS illisible « {value[:80]} »"
+        elif kind == SourceKind.JSON:
+            if _PATH.fullmatch(value):
+                out[name] = value
+            else:
+                errors[field] = f"{name} : chemin illisible « {value[:80]} » (des clés séparées par des points)"
+        elif name in ICAL_NUMBERS:
+            low, high = ICAL_NUMBERS[name]
+            if value.isdigit() and low <= int(value) <= high:
+                out[name] = int(value)
+            else:
+                errors[field] = f"{name} : un nombre entier de {low} à {high} est attendu"
+        elif name == "timezone":
+            try:
+                ZoneInfo(value)
+                out[name] = value
+            except (ZoneInfoNotFoundError, ValueError):
+                errors[field] = f"fuseau horaire inconnu « {value[:80]} » (ex. Europe/Paris)"
+    return out

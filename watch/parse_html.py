@@ -23,6 +23,15 @@ from watch.entry import Entry, decode, new_item, to_utc
 JSONLD_TYPES = {"JobPosting", "Event", "Article", "NewsArticle", "BlogPosting", "Grant", "CreativeWork"}
 
 
+def valid_selector(selector: str) -> bool:
+    """Whether the HTML parser can read ``selector`` (a wrong one would fail every collection of its source)."""
+    try:
+        LexborHTMLParser("<p></p>").css(selector)
+    except Exception:  # selectolax raises its own error type, not exported under a stable name
+        return False
+    return True
+
+
 def parse_html(body: bytes, source: Source, url: str, content_type: str | None, *, reference: datetime) -> list[Entry]:
     tree = LexborHTMLParser(decode(body, content_type))
     opts = source.options

@@ -17,6 +17,18 @@
     live.className = "flash flash-error";
   });
 
+  // Source form: show the options of the chosen format only (without JavaScript, every format's are shown).
+  var kindSelect = document.querySelector(".source-form #kind");
+  if (kindSelect) {
+    var showOptions = function () {
+      document.querySelectorAll(".source-form fieldset.options").forEach(function (set) {
+        set.hidden = set.getAttribute("data-kind") !== kindSelect.value;
+      });
+    };
+    kindSelect.addEventListener("change", showOptions);
+    showOptions();
+  }
+
   // --- triage shortcuts: j/k move, a/r approve/reject, e edit, x select, ? help --------------------------------
   var help = document.getElementById("help");
   document.querySelectorAll("[data-help]").forEach(function (button) {

@@ -92,6 +92,61 @@ def test_preview_then_save_a_new_source(
     assert saved.origin == "admin" and saved.tags == ["jeunesse"] and saved.territory == "69" and saved.enabled
 
 
+def test_an_html_source_with_its_selectors_is_previewed_then_saved_and_edited(
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+) -> None:
+    login(Role.ADMIN)
+    token = csrf_of(client.get("/admin/sources/new").text)
+    selectors = {"html_item": "article.appel", "html_title": "h2", "html_link": "h2 a", "html_summary": ".resume",
+                 "html_detail": "1", "html_detail_deadline": "p.cloture",
+                 "json_title": "ignored: the source is not json"}  # fmt: skip
+    form = valid(token, name="Fondation Exemple — appels", url="https://fondation.example/appels/", kind="html",
+                 item_kind="call", **selectors)  # fmt: skip
+    preview = client.post("/admin/sources/new", data={**form, "intent": "preview"})
+    assert preview.status_code == 200
+    expected = {"item": "article.appel", "title": "h2", "link": "h2 a", "summary": ".resume", "detail": True,
+                "detail_deadline": "p.cloture"}  # fmt: skip
+    assert watch.previewed[0].options == expected  # the preview reads the page with the selectors typed
+    assert 'value="article.appel"' in preview.text  # and the form keeps them
+    assert client.post("/admin/sources/new", data=form, follow_redirects=False).status_code == 303
+    with web.db.session() as s:
+        saved = SourceRepository(s).by_name("Fondation Exemple — appels")
+    assert saved.options == expected and saved.id is not None
+
+    page = client.get(f"/admin/sources/{saved.id}")
+    assert 'value="article.appel"' in page.text and 'name="html_detail" value="1" checked' in page.text
+    edited = {**form, "html_item": "div.appel", "html_detail": "", "html_detail_deadline": ""}
+    assert client.post(f"/admin/sources/{saved.id}", data=edited, follow_redirects=False).status_code == 303
+    with web.db.session() as s:
+        assert SourceRepository(s).by_name("Fondation Exemple — appels").options == {
+            "item": "div.appel",
+            "title": "h2",
+            "link": "h2 a",
+            "summary": ".resume",
+        }
+
+
+def test_an_agenda_and_an_api_keep_their_own_options(
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+) -> None:
+    login(Role.ADMIN)
+    token = csrf_of(client.get("/admin/sources/new").text)
+    agenda = valid(token, name="Agenda", kind="ical", item_kind="event", url="https://agenda.example/ics",
+                   ical_window_days="90", ical_max_occurrences="12", ical_timezone="America/Cayenne")  # fmt: skip
+    api = valid(token, name="Offres", kind="json", url="https://api.example/jobs", json_items="data",
+                json_title="fields.title", json_deadline="fields.date.closing",
+                json_country="fields.country.name")  # fmt: skip
+    for form in (agenda, api):
+        assert client.post("/admin/sources/new", data=form, follow_redirects=False).status_code == 303
+    with web.db.session() as s:
+        repo = SourceRepository(s)
+        assert repo.by_name("Agenda").options == {"window_days": 90, "max_occurrences": 12,
+                                                  "timezone": "America/Cayenne"}  # fmt: skip
+        assert repo.by_name("Offres").options == {"items": "data", "title": "fields.title",
+                                                  "deadline": "fields.date.closing",
+                                                  "country": "fields.country.name"}  # fmt: skip
+
+
 def test_a_failing_preview_says_why(client: TestClient, login: Callable[[Role], TestClient], watch: FakeWatch) -> None:
     login(Role.ADMIN)
     token = csrf_of(client.get("/admin/sources/new").text)
@@ -110,7 +165,14 @@ WRONG = [
     ("every", "1m", "au moins 5 minutes"),
     ("territory", "75", "territoire inconnu"),
     ("tags", "climat", "inconnue"),
+    ("html_item", ">>", "sélecteur CSS illisible"),
+    ("json_deadline", "fields. date", "chemin illisible"),
+    ("ical_window_days", "0", "un nombre entier de 1 à 1830"),
+    ("ical_timezone", "Europe/Lyon", "fuseau horaire inconnu"),
+    ("json_base_url", "ftp://example.org/", "adresse http(s) complète"),
 ]
+KIND_OF = {"html_item": "html", "json_deadline": "json", "ical_window_days": "ical", "ical_timezone": "ical",
+           "json_base_url": "json"}  # fmt: skip
 
 
 def test_a_wrong_source_is_a_400_and_nothing_is_saved(
@@ -119,8 +181,9 @@ def test_a_wrong_source_is_a_400_and_nothing_is_saved(
     login(Role.ADMIN)
     token = csrf_of(client.get("/admin/sources/new").text)
     for field, value, message in WRONG:
+        kind = KIND_OF.get(field, "feed")
         for intent in ("save", "preview"):
-            r = client.post("/admin/sources/new", data=valid(token, intent=intent, **{field: value}))
+            r = client.post("/admin/sources/new", data=valid(token, intent=intent, **{"kind": kind, field: value}))
             assert r.status_code == 400 and message in r.text, (field, value)
     with web.db.session() as s:
         assert len(SourceRepository(s).find()) == 2

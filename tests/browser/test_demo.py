@@ -1,6 +1,6 @@
 """The real app over the bundled demo: the watch collects the demo sources, an editor opens the triage page in
-Chromium (the screenshot artefact shows those real items), collects again from the sources page, and previews a
-new source through the real watch before saving it."""
+Chromium (the screenshot artefact shows those real items), collects again from the sources page, and previews new
+sources through the real watch before saving them: a feed, and an HTML page with the selectors typed in the form."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from core.settings import load_settings
 from relais.web import build_app
 from relais.wiring import Services, sync_sources, watch_service
 from storage.database import Database
+from storage.sources import SourceRepository
 from tests.browser.conftest import PASSWORD
 from tests.live import CHROMIUM_ARGS, serving
 
@@ -49,7 +50,7 @@ def demo(db: Database, tmp_path: Path) -> Iterator[tuple[str, Services]]:
 def test_triage_page_over_the_demo_sources(demo: tuple[str, Services], tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    url, _services = demo
+    url, services = demo
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page: Any = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
@@ -79,4 +80,25 @@ def test_triage_page_over_the_demo_sources(demo: tuple[str, Services], tmp_path:
         page.click("button[name=intent][value=preview]")
         page.wait_for_selector("#preview-title")
         assert "Aperçu : " in page.inner_text("#preview-title")
+
+        # a page without a feed: its selectors are typed in the form, shown for the HTML format only
+        page.goto(f"{url}/admin/sources/new")
+        assert not page.is_visible("#html_item")
+        page.fill("#name", "Fondation (page HTML)")
+        page.fill("#url", str(tmp_path / "demo" / "sources" / "appels.html"))
+        page.select_option("#kind", "html")
+        assert page.is_visible("#html_item") and not page.is_visible("#json_items")
+        page.fill("#html_item", "article.appel")
+        page.fill("#html_title", "h2")
+        page.fill("#html_link", "h2 a")
+        page.fill("#html_summary", ".resume")
+        page.click("button[name=intent][value=preview]")
+        page.wait_for_selector("#preview-title")
+        assert "Alimentation durable et agroécologie paysanne" in page.inner_text(".preview")
+        page.screenshot(path=str(ARTEFACTS / "source-preview.png"), full_page=True)
+        page.click("button[name=intent][value=save]")
+        page.wait_for_url(f"{url}/admin/sources")
+        assert "Fondation (page HTML)" in page.inner_text("main")
         browser.close()
+    with services.db.session() as s:
+        assert SourceRepository(s).by_name("Fondation (page HTML)").options["item"] == "article.appel"
