@@ -46,6 +46,9 @@ def _apply(row: SourceRow, src: Source) -> None:
     row.origin = src.origin
 
 
+_NAMES = select(SourceRow.id, SourceRow.name).order_by(SourceRow.name)  # built once: every triage page asks
+
+
 class SourceRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -58,8 +61,7 @@ class SourceRepository:
 
     def names(self) -> list[tuple[int, str]]:
         """Every source's id and name, by name: what a filter offers, without loading whole sources."""
-        q = select(SourceRow.id, SourceRow.name).order_by(SourceRow.name)
-        return [(r.id, r.name) for r in self.s.connection().execute(q)]
+        return [(r.id, r.name) for r in self.s.connection().execute(_NAMES)]
 
     def get(self, source_id: int) -> Source:
         row = self.s.get(SourceRow, source_id)

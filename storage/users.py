@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -25,6 +25,10 @@ def to_user(row: UserRow) -> User:
     )
 
 
+# Built once: asked on every admin request, where building the statement cost more than running it.
+_BY_ID = select(*UserRow.__table__.columns).where(UserRow.id == bindparam("user_id"))
+
+
 class UserRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -38,8 +42,7 @@ class UserRepository:
 
     def find_by_id(self, user_id: int) -> User | None:
         """The account, or None. Asked on every admin request: a plain row, not an ORM object."""
-        q = select(*UserRow.__table__.columns).where(UserRow.id == user_id)
-        row = self.s.connection().execute(q).first()
+        row = self.s.connection().execute(_BY_ID, {"user_id": user_id}).first()
         return to_user(cast(UserRow, row)) if row else None  # a Row reads like a UserRow
 
     def get(self, user_id: int) -> User:
