@@ -15,9 +15,10 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin.accounts import authenticate, has_role
-from admin.web import ctx_of, flash, read_form, render
+from admin.web import blocking, ctx_of, flash, read_form, render
 from core.model import Role, User
 from core.ratelimit import RateLimiter
+from storage.database import Database
 from storage.users import UserRepository
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -34,12 +35,16 @@ class UserMiddleware:
             scope["relais.user"] = None
             user_id = scope.get("session", {}).get("user_id")
             if user_id is not None:
-                ctx = scope["app"].state.ctx
-                with ctx.db.session() as s:
-                    user = UserRepository(s).find_by_id(int(user_id))
+                db = scope["app"].state.ctx.db
+                user = await blocking(db, _find_user, db, int(user_id))
                 if user is not None and user.active:
                     scope["relais.user"] = user
         await self.app(scope, receive, send)
+
+
+def _find_user(db: Database, user_id: int) -> User | None:
+    with db.session() as s:
+        return UserRepository(s).find_by_id(user_id)
 
 
 def current_user(request: Request) -> User | None:

@@ -17,14 +17,14 @@ from starlette.routing import BaseRoute, Route
 
 from admin import triage
 from admin.auth import current_user, requires
-from admin.web import csrf_token, ctx_of, environment, flash, is_htmx, nav, read_form, render, translations
+from admin.web import blocking, csrf_token, ctx_of, environment, flash, is_htmx, nav, read_form, render, translations
 from core.errors import InvalidInput, NotFound
 from core.model import Item, ItemStatus, Role
 from curation.actions import BatchResult, Curator
 from curation.validate import Taxonomy, clean_tags
 from storage.items import ItemRepository
 from storage.sources import SourceRepository
-from storage.triage import TriageRow, find_page
+from storage.triage import TriagePage, TriageRow, find_page
 
 nav("/admin/items", triage.N_("Tri"), Role.EDITOR)
 
@@ -135,9 +135,12 @@ async def item_list(request: Request) -> Response:
     ctx = ctx_of(request)
     params = dict(request.query_params)
     query = triage.parse_filters(params, ctx.clock.now().date())
-    with ctx.db.session() as s:
-        page = find_page(s, query)
-        sources = SourceRepository(s).names()
+
+    def load() -> tuple[TriagePage, list[tuple[int, str]]]:
+        with ctx.db.session() as s:
+            return find_page(s, query), SourceRepository(s).names()
+
+    page, sources = await blocking(ctx.db, load)
     here = "/admin/items?" + triage.filters_qs(params)
     values = common(request)
     return render(
