@@ -25,6 +25,11 @@ def upgrade() -> None:
     with op.batch_alter_table('item_sources', schema=None) as batch_op:
         batch_op.create_index('ix_item_sources_item_source', ['item_id', 'source_id'], unique=False)
         batch_op.drop_index('ix_item_sources_item_id')
+    # SQLite's planner, holding statistics for the old indexes and none for the new one, would take the new one
+    # for the triage rows and sort 50,000 of them (measured: 70 ms instead of 3); fresh statistics for both
+    # tables keep (status, collected_at) for the rows. A second or less on 100,000 items.
+    op.execute('ANALYZE items')
+    op.execute('ANALYZE item_sources')
 
 
 def downgrade() -> None:
