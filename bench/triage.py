@@ -124,16 +124,43 @@ def wrk(port: int, root: Path) -> dict[str, object]:
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         client.post("/admin/login", data={"email": "bench@example.org", "password": PASSWORD, "csrf_token": token})
         cookie = f"relais_session={client.cookies['relais_session']}"
-    out = subprocess.run(
+    load = subprocess.Popen(
         ["wrk", "-t2", f"-c{CLIENTS}", "-d15s", "--latency", "-s", str(root / "bench" / "triage.lua"),
          f"http://127.0.0.1:{port}"],
-        capture_output=True, text=True, check=True, env={**os.environ, "RELAIS_COOKIE": cookie,
-                                                         "RELAIS_PATHS": " ".join(PATHS)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "RELAIS_COOKIE": cookie,
+                                                                         "RELAIS_PATHS": " ".join(PATHS)},
     )  # fmt: skip
-    line = next(x for x in out.stdout.splitlines() if x.startswith("JSON "))
+    time.sleep(3)
+    split = connections_per_worker(port)
+    stdout, stderr = load.communicate(timeout=60)
+    if load.returncode != 0:
+        raise RuntimeError(f"wrk failed: {stderr.strip()}")
+    line = next(x for x in stdout.splitlines() if x.startswith("JSON "))
     result: dict[str, object] = json.loads(line[5:])
     result["per_path"] = {}
+    result["split"] = split
     return result
+
+
+def connections_per_worker(port: int) -> str:
+    """How wrk's connections are spread over the uvicorn workers, e.g. "8-0" or "4-4".
+
+    The workers share one listening socket and the first one awake accepts every pending connection: 8 keep-alive
+    connections opened at once often all go to one worker, which then serves everything while the other idles
+    (half the throughput). The figures mean little without it.
+    """
+    try:
+        import psutil  # the bench extra
+    except ImportError:
+        return "?"
+    try:
+        owners = [c.pid for c in psutil.net_connections("tcp")
+                  if c.laddr and c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED and c.pid]  # fmt: skip
+    except (OSError, psutil.Error):
+        return "?"
+    counts = sorted((owners.count(pid) for pid in set(owners)), reverse=True)
+    counts += [0] * (WORKERS - len(counts))
+    return "-".join(str(n) for n in counts)
 
 
 def run_engine(url: str) -> dict[int, dict[str, object]]:
@@ -185,12 +212,12 @@ def main() -> None:
     )
     print(f"load average when done: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (others' work counts too)")
     print("| engine | clients | fill (s) | req/s | median (ms) | p95 (ms) | max (ms) | errors | target |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")  # wrk: its connections per worker in brackets
     for name, by_clients in rows:
         for clients, r in by_clients.items():
             ok = float(r["median_ms"]) <= 50 and float(r["p95_ms"]) <= 150 and r["errors"] == 0  # type: ignore[arg-type]
             verdict = ("met" if ok else "MISSED") if abs(clients) == CLIENTS else "(cost of one request)"
-            who = f"{abs(clients)} (wrk)" if clients < 0 else f"{clients} (httpx)"
+            who = f"{abs(clients)} (wrk, {r.get('split', '?')})" if clients < 0 else f"{clients} (httpx)"
             print(f"| {name} | {who} | {r['fill_s']:.1f} | {r['rps']:.0f} | {r['median_ms']:.1f} | "
                   f"{r['p95_ms']:.1f} | {r['max_ms']:.1f} | {r['errors']} | {verdict} |")  # fmt: skip
     for name, by_clients in rows:
