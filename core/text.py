@@ -1,0 +1,54 @@
+"""Text from outside, made harmless in one place: control characters removed, links kept only when they are web
+(or email) links.
+
+Every collected field (watch), every form field (admin, public pages) and every imported CSV cell goes through
+:func:`strip_controls`; every URL put in an ``href``/``src`` goes through :func:`safe_url`, at collection and again
+when a page is rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+# C0 controls but tab and newline (a CR becomes a newline first), DEL and the C1 controls (NEL U+0085 among them),
+# lone surrogates (a str holds code points: any surrogate in one is unpaired), the noncharacters U+FFFE and U+FFFF,
+# and the bidi embeddings, overrides and isolates that make a title read differently from what it says.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+
+WEB_SCHEMES = frozenset({"http", "https"})
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without the characters above; CRLF and lone CR become LF. Cheap when there is nothing to do."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", text)
+
+
+def safe_url(url: object, *, mailto: bool = False, relative: bool = False) -> str | None:
+    """``url`` if it is an absolute http(s) link (or a ``mailto:`` one when ``mailto``, or a path of this site
+    starting with one ``/`` when ``relative``), else None.
+
+    An allow-list, not a deny-list: ``javascript:``, ``data:``, ``vbscript:``, ``file:`` and anything unknown are
+    refused whatever their case and whatever spaces, controls or entities surround them (an entity such as
+    ``&#x09;`` left in a stored URL stays literal text in an attribute, so it can only make a link unknown).
+    """
+    if not isinstance(url, str):
+        return None
+    # Browsers drop tabs and newlines anywhere in a URL ("java\tscript:" is "javascript:"): so do we.
+    value = strip_controls(url).replace("\t", "").replace("\n", "").strip()
+    if not value:
+        return None
+    if relative and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    head = value.split(":", 1)[0].lower() if ":" in value else ""
+    if head in WEB_SCHEMES:
+        try:
+            parts = urlsplit(value)
+        except ValueError:  # an unbalanced IPv6 bracket
+            return None
+        return value if parts.scheme.lower() in WEB_SCHEMES and parts.hostname else None
+    if mailto and head == "mailto" and value[:7].lower() == "mailto:" and "@" in value:
+        return value
+    return None
