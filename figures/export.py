@@ -1,17 +1,18 @@
 """Exports of key figures: flat rows (for the table and CSV) and one JSON object; keys in ``docs/figures.md``.
 
 The CSV is made for a French spreadsheet: UTF-8 with a byte-order mark (accents), ``;`` between columns and a
-decimal comma (numbers stay numbers), one figure per line with the previous period beside it.
+decimal comma (numbers stay numbers), one figure per line with the previous period beside it. Text cells are
+neutralised against spreadsheet formulas (:mod:`core.csvcells`); numbers, negative ones included, are not.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 from dataclasses import dataclass
 from typing import Any
 
+from core.csvcells import SafeWriter
 from figures.labels import KIND_LABELS, UNSUBSCRIBE_LABELS
 from figures.model import KeyFigures, Share
 
@@ -162,10 +163,10 @@ def to_csv(current: KeyFigures, previous: KeyFigures | None = None) -> str:
     """The CSV text, starting with a BOM; write it as UTF-8 bytes as is."""
     buf = io.StringIO()
     buf.write("\ufeff")
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer = SafeWriter(buf, number=_fr, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for r in rows(current, previous):
-        writer.writerow([r.section, r.key, r.label, _fr(r.value), _fr(r.previous), _fr(r.change)])
+    for r in rows(current, previous):  # labels may hold a taxonomy's or a stream's text: neutralised; numbers not
+        writer.writerow([r.section, r.key, r.label, r.value, r.previous, r.change])
     return buf.getvalue()
 
 

@@ -1,12 +1,13 @@
-"""CSV and JSON export. The CSV uses the import's columns (``;`` inside a cell), so an export imports back."""
+"""CSV and JSON export. The CSV uses the import's columns (``;`` inside a cell), so an export imports back; its
+text cells are neutralised against spreadsheet formulas (:mod:`core.csvcells`), which the import undoes."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
 
+from core.csvcells import SafeWriter
 from core.model import Subscriber, SubscriberStatus
 
 CSV_COLUMNS = [
@@ -33,13 +34,13 @@ def as_record(sub: Subscriber) -> dict[str, Any]:
 
 def to_csv(subs: list[Subscriber]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    writer = SafeWriter(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
     for sub in subs:
         record = as_record(sub)
         for family in ("kinds", "themes", "zones", "territories", "streams"):
             record[family] = ";".join(record[family])
-        writer.writerow(record)
+        writer.writerow(str(record[column]) for column in CSV_COLUMNS)
     return out.getvalue()
 
 

@@ -1,7 +1,8 @@
 """CSV import: parse and decide row by row (pure), then insert in bulk.
 
     import_csv: bytes | decode (UTF-8, BOM or not; a line that is not UTF-8 is read as Windows-1252)
-              | sniff the delimiter | map headers | parse each row | plan against known and suppressed addresses
+              | sniff the delimiter | map headers | parse each row (undoing the export's formula guard)
+              | plan against known and suppressed addresses
               | (dry run: stop here) | insert new subscribers and their consent events in batches
 
 Existing subscribers are never changed by an import: their consent is theirs, not the file's.
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.clock import Clock
+from core.csvcells import restore
 from core.errors import InvalidInput
 from core.model import ConsentAction, ConsentOrigin, Preferences, Subscriber, SubscriberStatus
 from storage.database import Database
@@ -135,7 +137,8 @@ def parse_csv(data: bytes, choices: Choices) -> tuple[list[RowResult], str, str]
         line = reader.line_num
         if not "".join(cells).strip():
             continue
-        values = {column: cells[i].strip() if i < len(cells) else "" for i, column in mapping.items()}
+        # an export's text cells carry a leading ' against spreadsheet formulas: read back what was written
+        values = {column: restore(cells[i].strip()).strip() if i < len(cells) else "" for i, column in mapping.items()}
         results.append(_parse_row(line, values, choices, known))
     return results, encoding, delimiter
 

@@ -158,3 +158,20 @@ def test_an_empty_period_renders_zeros_not_errors() -> None:
     html = render_report(f, f)
     assert "Aucune donnée pour cette période." in html and "Chiffres clés 2031" in html
     assert all(r.value in (0, 0.0, None) for r in rows(f, f))
+
+
+def test_csv_text_cells_cannot_be_formulas_while_negative_numbers_stay_numbers() -> None:
+    import dataclasses
+
+    from figures.model import Share
+
+    current = figures(1)
+    hostile = [Share("evil", '=HYPERLINK("https://evil.example")', 3, 0.5), Share("moins", "-1+2", 2, 0.25)]
+    current = dataclasses.replace(current, items=dataclasses.replace(current.items, zones=hostile))
+    table = list(csv.reader(io.StringIO(to_csv(current, figures(2, 2025)).lstrip("\ufeff")), delimiter=";"))
+    by_key = {r[1]: r for r in table[1:]}
+    assert by_key["items.zones.evil"][2] == '\'=HYPERLINK("https://evil.example")'
+    assert by_key["items.zones.moins"][2] == "'-1+2"
+    assert by_key["audience.net_change"][5] == "-40"  # a fall is a number, never a quoted text
+    for r in table[1:]:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in r[:3]), r
