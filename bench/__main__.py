@@ -11,6 +11,7 @@ BENCHMARKS: list[str] = [
     "figures",
     "subscribers",
     "watch",
+    "extraction",
     "delivery",
     "compose",
     "triage",
