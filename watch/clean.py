@@ -11,6 +11,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import nh3
 from selectolax.lexbor import LexborHTMLParser
 
+from core.text import safe_url, strip_controls
+
 # Query parameters that say where a click came from, not what the page is.
 TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_")
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "xtor"})
@@ -25,25 +27,27 @@ _SPACES = re.compile(r"\s+")
 
 
 def sanitise(fragment: str, base_url: str | None = None) -> str:
-    """Safe HTML: scripts, styles, event handlers and unknown tags removed; links absolute when a base is known."""
+    """Safe HTML: scripts, styles, event handlers, control characters and unknown tags removed; links made absolute
+    when a base is known, and kept only when they are then http(s) (or mailto for ``<a>``)."""
     if not fragment:
         return ""
 
     def absolute(element: str, attribute: str, value: str) -> str | None:
         if attribute in {"href", "src"}:
-            if value.strip().lower().startswith(("javascript:", "data:", "vbscript:")):
-                return None
-            return urljoin(base_url, value) if base_url else value
+            value = strip_controls(value).replace("\t", "").replace("\n", "").strip()
+            return safe_url(urljoin(base_url, value) if base_url else value, mailto=element == "a")
         return value
 
-    return nh3.clean(
-        fragment,
+    # Controls are removed after parsing too: an entity such as ``&#x1b;`` only becomes one there.
+    clean = nh3.clean(
+        strip_controls(fragment),
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRS,
         attribute_filter=absolute,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
-    ).strip()
+    )
+    return strip_controls(clean).strip()
 
 
 def plain_text(fragment: str, limit: int = 600) -> str:
@@ -58,7 +62,7 @@ def plain_text(fragment: str, limit: int = 600) -> str:
         text = body.text(separator=" ") if body is not None else ""
     else:
         text = html.unescape(fragment)
-    text = _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", strip_controls(text)).strip()  # after decoding: ``&#x1b;`` is a control only then
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0]

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from core.errors import FetchError
-from core.model import Item, Source, SourceKind
+from core.model import Source, SourceKind
+from core.text import safe_url, strip_controls
 from watch.clean import canonical_url, content_hash
 from watch.dates import find_deadline, find_opening
 from watch.entry import Entry
@@ -53,8 +54,8 @@ def parse_body(
 
 def enrich(entry: Entry, *, reference: datetime, rules: Sequence[_Compiled] = ()) -> None:
     """Deadline and opening date from the text when no field gave them; canonical URL; suggested tags; hash."""
+    _scrub(entry)
     item = entry.item
-    _scrub(item)
     if len(entry.source_item_id) > MAX_ID_LENGTH:  # storage keeps 1,000 characters; a hash stays unique
         entry.source_item_id = "sha256:" + hashlib.sha256(entry.source_item_id.encode()).hexdigest()
     text = f"{item.title}\n{item.summary}"
@@ -73,12 +74,19 @@ def enrich(entry: Entry, *, reference: datetime, rules: Sequence[_Compiled] = ()
     item.content_hash = fingerprint(entry)
 
 
-def _scrub(item: Item) -> None:
-    """NUL characters: PostgreSQL refuses them in text, and no real item needs them."""
-    for name in ("title", "url", "summary", "body_html", "place"):
+def _scrub(entry: Entry) -> None:
+    """Whatever a parser read, control characters go (NUL breaks PostgreSQL, the others Atom and the admin's
+    pages) and a link that is not http(s) is no link: ``javascript:`` and ``file:`` never reach a page."""
+    item = entry.item
+    for name in ("title", "summary", "body_html", "place", "territory"):
         value = getattr(item, name)
-        if isinstance(value, str) and "\x00" in value:
-            setattr(item, name, value.replace("\x00", ""))
+        if isinstance(value, str):
+            setattr(item, name, strip_controls(value))
+    item.url = safe_url(item.url)
+    if item.url is None:
+        item.field_origins.pop("url", None)
+    item.tags = [t for t in (strip_controls(t).strip() for t in item.tags) if t]
+    entry.source_item_id = strip_controls(entry.source_item_id)
 
 
 def fingerprint(entry: Entry) -> str:
