@@ -263,7 +263,7 @@ async def unschedule(request: Request) -> Response:
 # -- the ledger --------------------------------------------------------------------------------------------------
 
 
-@requires(Role.EDITOR)
+@requires(Role.STAFF)  # every recipient's address: never an editor's page
 async def ledger(request: Request) -> Response:
     ctx = ctx_of(request)
     issue = _issue(ctx, int(request.path_params["issue_id"]))

@@ -1,7 +1,8 @@
 """The staff's pages for issues: the list, building a newsletter or a thematic emailing, and an issue's page
 (its items in order, edits, segments with their sizes and compatibility checks, previews).
 
-Editors may look; only staff (and admins) build and edit. Sending lives in :mod:`admin.issue_send`.
+Editors may look at the content; only staff (and admins) build and edit, and only staff see anything that names a
+subscriber (the preview "as this address", the ledger). Sending lives in :mod:`admin.issue_send`.
 
 page:    load issue | its items | render each segment once | sizes + checks | template
 edit:    read form (CSRF) | digest edit on the draft | flash | back to the page
@@ -52,6 +53,11 @@ def issue_or_404(ctx: WebContext, issue_id: int) -> Issue:
 
 def back(issue_id: int, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/admin/issues/{issue_id}{anchor}", status_code=303)
+
+
+def is_staff(request: Request) -> bool:
+    user = current_user(request)
+    return user is not None and has_role(user, Role.STAFF)
 
 
 def by_of(request: Request) -> str | None:
@@ -179,7 +185,7 @@ async def issue_page(request: Request) -> Response:
         "q": q,
         "found": found,
         "section_choices": [(s, S.heading(s)) for s in S.ORDER],
-        "staff": (user := current_user(request)) is not None and has_role(user, Role.STAFF),
+        "staff": is_staff(request),
         **issue_send.progress_context(ctx, issue),
     }
     return render(request, "admin/issues/issue.html", context)
@@ -306,6 +312,11 @@ def rendered_for(request: Request, issue_id: int) -> tuple[RenderedSegment, str]
     svc = service(ctx)
     key = request.query_params.get("segment", "").strip()
     email = request.query_params.get("email", "").strip()
+    if email and not is_staff(request):
+        # Editors never learn who subscribes: one refusal, word for word, for a subscriber's address and a stranger's.
+        raise HTTPException(
+            403, "L'aperçu tel que le reçoit une adresse est réservé à l'équipe : choisissez un segment."
+        )
     try:
         if email:
             return sample_links(ctx, svc.render_for(issue_id, email), issue_id, email), f"tel que le reçoit {email}"

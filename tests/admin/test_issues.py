@@ -59,8 +59,8 @@ def build_newsletter(c: TestClient, editorial: str = "Bonne lecture !") -> int:
 # -- roles and CSRF ------------------------------------------------------------------------------------------------
 
 VIEWS = ["/admin/issues", "/admin/issues/{id}", "/admin/issues/{id}/segments", "/admin/issues/{id}/preview",
-         "/admin/issues/{id}/preview.html", "/admin/issues/{id}/ledger"]  # fmt: skip
-STAFF_VIEWS = ["/admin/issues/new", "/admin/issues/{id}/send"]
+         "/admin/issues/{id}/preview.html"]  # fmt: skip
+STAFF_VIEWS = ["/admin/issues/new", "/admin/issues/{id}/send", "/admin/issues/{id}/ledger"]
 ACTIONS = ["/admin/issues", "/admin/issues/{id}/move", "/admin/issues/{id}/remove", "/admin/issues/{id}/add",
            "/admin/issues/{id}/text", "/admin/issues/{id}/test", "/admin/issues/{id}/send",
            "/admin/issues/{id}/pause", "/admin/issues/{id}/resume", "/admin/issues/{id}/cancel",
