@@ -277,7 +277,7 @@ def child_relais(workdir: str, ports: list[int], only_feeds: bool) -> dict[str, 
     ]
     with db.session() as s:
         SourceRepository(s).sync_from_config(sources)
-    settings = WatchSettings()
+    settings = WatchSettings(trusted_networks=["127.0.0.0/8"])  # the sources are served on 127.0.0.1
     taxonomy = load_settings(Path(__file__).parents[1] / "config.toml").taxonomy
     pool = process_pool(settings.parse_workers, warm=WARM)
     watch = Watch(db, settings, SystemClock(), taxonomy_rules(taxonomy), parse_pool=pool)

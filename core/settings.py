@@ -117,6 +117,9 @@ class WatchSettings:
     max_backoff_seconds: int = 86_400
     min_backoff_seconds: int = 3_600
     parse_workers: int = 2  # processes that parse bodies off the event loop; 0: one thread instead
+    # CIDRs that sources may reach although they are loopback, private or link-local (an intranet; the tests
+    # and benchmarks serving on 127.0.0.1). Empty: public addresses only (watch.outbound).
+    trusted_networks: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -237,6 +240,18 @@ def _check(s: Settings, where: str) -> None:
         raise bad("logging.level", "must be debug, info, warning or error")
     if s.mail.smtp.security not in {"none", "starttls", "tls"}:
         raise bad("mail.smtp.security", "must be none, starttls or tls")
+    for address in s.web.proxy_addresses:
+        try:
+            ipaddress.ip_network(address.strip(), strict=False)
+        except ValueError:
+            raise bad("web.proxy_addresses", f"not an address or CIDR: {address!r}") from None
+    for network in s.watch.trusted_networks:
+        try:
+            ipaddress.ip_network(network.strip(), strict=False)
+        except ValueError:
+            raise bad("watch.trusted_networks", f"not an address or CIDR: {network!r}") from None
+    if s.web.max_form_bytes <= 0 or s.web.max_admin_form_bytes <= 0 or s.web.body_timeout_seconds <= 0:
+        raise bad("web", "max_form_bytes, max_admin_form_bytes and body_timeout_seconds must be positive")
     if not s.database.url.startswith(("sqlite", "postgresql")):
         raise bad("database.url", "must be a sqlite:/// or postgresql+psycopg:// URL")
     from core.model import ItemKind, SourceKind

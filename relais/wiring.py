@@ -20,6 +20,7 @@ from subscribers.kit import SubscriberKit, make_kit
 from subscribers.mailer import EmailSystemMailer, SystemEmailRenderer, SystemMailer, outbox_transport, smtp_transport
 
 if TYPE_CHECKING:
+    from watch.outbound import OutboundPolicy
     from watch.service import Watch
 
 if TYPE_CHECKING:
@@ -111,6 +112,15 @@ def declared_sources(settings: Settings) -> list[Source]:
     return out
 
 
+def outbound_policy(settings: Settings) -> OutboundPolicy:
+    """What the watch may reach: public addresses, ``[watch] trusted_networks``, and the local files written as
+    ``[[sources]]`` in the config (nothing else on disk: not a link, a redirect, the admin's form or an import)."""
+    from watch.outbound import OutboundPolicy, is_local
+
+    local_files = [s.url for s in declared_sources(settings) if is_local(s.url)]
+    return OutboundPolicy.from_settings(settings.watch.trusted_networks, local_files)
+
+
 def sync_sources(services: Services) -> tuple[int, int]:
     """Make the database's sources match the config's declarations."""
     with services.db.session() as s:
@@ -144,9 +154,11 @@ def watch_service(services: Services) -> Watch:
     """The watch over the services' database and clock, with the taxonomy's tag rules and a parse pool."""
     from watch.service import Watch, process_pool, taxonomy_rules
 
+    settings = services.settings
     return Watch(
         db=services.db,
-        settings=services.settings.watch,
+        settings=settings.watch,
+        policy=outbound_policy(settings),
         clock=services.clock,
         rules=taxonomy_rules(services.settings.taxonomy),
         parse_pool=process_pool(services.settings.watch.parse_workers)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import pickle
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -29,8 +30,11 @@ from storage.sources import SourceRepository
 from watch.entry import Entry
 from watch.fetch import Fetched, Fetcher, HttpStatusError
 from watch.health import after_failure, after_success, resting
+from watch.outbound import OutboundRefused
 from watch.store import Job, Stored, store_many
 from watch.tags import _Compiled
+
+log = logging.getLogger("relais.watch")
 
 DETAIL_LIMIT = 30  # detail pages fetched per source and run, at most
 
@@ -96,7 +100,7 @@ async def collect_async(
 
 async def preview_async(p: Pipeline, source: Source) -> list[Item]:
     """Fetch and parse a source (saved or not) and return its items; nothing is stored, no health changes."""
-    fetched = await p.fetcher.fetch(source.url)
+    fetched = await p.fetcher.fetch(source.url, local=True)
     entries = await _parse(p, source, fetched, p.clock.now())
     return [e.item for e in entries]
 
@@ -113,7 +117,7 @@ async def _collect_one(
         await loop.run_in_executor(writer, book.add, source, None, result, started)
         return result
     try:
-        fetched = await p.fetcher.fetch(source.url, etag=health.etag, last_modified=health.last_modified)
+        fetched = await p.fetcher.fetch(source.url, etag=health.etag, last_modified=health.last_modified, local=True)
         body_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.status == 200 else None
         if fetched.status == 304 or body_hash == health.content_hash:
             result = SourceResult(source.name, "not_modified", fetched.status)
@@ -191,6 +195,9 @@ async def _detail(p: Pipeline, entry: Entry) -> Fetched | None:
         return None
     try:
         return await p.fetcher.fetch(entry.item.url)
+    except OutboundRefused as exc:  # a link of a third party's page into our files or network
+        log.warning("watch.detail_refused", extra={"url": entry.item.url[:300], "reason": str(exc)})
+        return None
     except FetchError:
         return None
 

@@ -1,10 +1,13 @@
 """Fetching, politely: the ``Fetcher`` seam the watch needs, and its httpx implementation.
 
     FetchError (core)
-    └── HttpStatusError   the server answered 4xx/5xx (status, Retry-After seconds)
+    ├── HttpStatusError   the server answered 4xx/5xx (status, Retry-After seconds)
+    └── OutboundRefused   the outbound policy refused the address (:mod:`watch.outbound`)
 
-httpx's own exceptions (timeouts, redirects, connection errors) are mapped to :class:`FetchError` here, at the
-boundary; nothing past this module sees an httpx type.
+Every request goes through the outbound policy: the address is checked before anything is sent, each redirect
+hop again, and the connection goes to the address that was checked. httpx's own exceptions (timeouts, redirects,
+connection errors) are mapped to :class:`FetchError` here, at the boundary; nothing past this module sees an httpx
+type.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import httpx
 
 from core.errors import FetchError
 from core.settings import WatchSettings
+from watch.outbound import GuardedTransport, OutboundPolicy, Resolver, redirect_hook, system_resolver
 
 
 @dataclass(slots=True)
@@ -46,13 +50,14 @@ class HttpStatusError(FetchError):
 
 
 class Fetcher(Protocol):
-    """What the watch needs from the network (and the disk, for local demo sources)."""
+    """What the watch needs from the network (and the disk, for local demo sources).
 
-    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched: ...
+    ``local``: ``url`` is a source's own address as stored, which may be a file the operator declared in the
+    config; every other address (a detail link found in a page, a redirect) must be http(s)."""
 
-
-def is_local(url: str) -> bool:
-    return "://" not in url or url.startswith("file://")
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None, local: bool = False
+    ) -> Fetched: ...
 
 
 class HttpFetcher:
@@ -68,11 +73,15 @@ class HttpFetcher:
         self,
         settings: WatchSettings,
         *,
+        policy: OutboundPolicy | None = None,
+        resolver: Resolver = system_resolver,
         transport: httpx.AsyncBaseTransport | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.settings = settings
+        self.policy = policy or OutboundPolicy.from_settings(settings.trusted_networks)
+        self._resolver = resolver
         self._now = now
         self._transport = transport
         self._verify = httpx.create_ssl_context() if verify is True else verify
@@ -84,14 +93,18 @@ class HttpFetcher:
         client = self._clients.get(origin)
         if client is None:
             limit = self.settings.per_host
+            limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
+            transport = self._transport or GuardedTransport(
+                self.policy, resolver=self._resolver, verify=self._verify, limits=limits
+            )
             client = self._clients[origin] = httpx.AsyncClient(
-                transport=self._transport,
-                verify=self._verify,
+                transport=transport,
                 headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
                 timeout=httpx.Timeout(self.settings.timeout),
                 follow_redirects=True,
                 max_redirects=self.settings.max_redirects,
-                limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+                event_hooks={"response": [redirect_hook(self.policy)]},
+                trust_env=False,
             )
         return client
 
@@ -106,9 +119,12 @@ class HttpFetcher:
         for client in clients:
             await client.aclose()
 
-    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
-        if is_local(url):
-            return await asyncio.to_thread(self._read_file, url)
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None, local: bool = False
+    ) -> Fetched:
+        path = self.policy.check_url(url, local=local)
+        if path is not None:
+            return await asyncio.to_thread(self._read_file, path)
         origin = urlsplit(url).netloc.lower()  # host and port: one server, as browsers count connections
         per_host = self._hosts.setdefault(origin, asyncio.Semaphore(self.settings.per_host))
         async with self._all, per_host:
@@ -164,8 +180,7 @@ class HttpFetcher:
                 max_age,
             )
 
-    def _read_file(self, url: str) -> Fetched:
-        path = Path(url.removeprefix("file://"))
+    def _read_file(self, path: Path) -> Fetched:
         try:
             size = path.stat().st_size
             if size > self.settings.max_body_bytes:

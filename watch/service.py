@@ -22,6 +22,7 @@ from storage.database import Database
 from storage.sources import SourceRepository
 from watch.collect import Pipeline, SourceResult, collect_async, preview_async
 from watch.fetch import HttpFetcher
+from watch.outbound import OutboundPolicy, Resolver, system_resolver
 from watch.tags import Rule, _Compiled, compile_rules
 
 FAMILY_LABELS = {"themes": "thème", "zones": "zone", "territories": "territoire", "audiences": "public"}
@@ -63,7 +64,21 @@ class Watch:
     rules: Sequence[_Compiled] = ()
     transport: httpx.AsyncBaseTransport | None = None  # tests: httpx.MockTransport
     parse_pool: Executor | None = None
+    # None: the settings' trusted networks and no local file (the composition root adds the config's files)
+    policy: OutboundPolicy | None = None
+    resolver: Resolver = system_resolver
     _tls: ssl.SSLContext | None = field(default=None, init=False, repr=False)
+
+    def fetcher(self) -> HttpFetcher:
+        """A fetcher for one collection or preview, under the outbound policy."""
+        return HttpFetcher(
+            self.settings,
+            policy=self.policy,
+            resolver=self.resolver,
+            transport=self.transport,
+            now=self.clock.now,
+            verify=self.tls(),
+        )
 
     def tls(self) -> ssl.SSLContext:
         """One TLS context for every collection: loading the CA bundle costs ~0.1 s of CPU each time."""
@@ -97,9 +112,7 @@ class Watch:
         progress: Callable[[SourceResult], None] | None = None,
     ) -> list[SourceResult]:
         chosen = self.sources(names)
-        async with HttpFetcher(
-            self.settings, transport=self.transport, now=self.clock.now, verify=self.tls()
-        ) as fetcher:
+        async with self.fetcher() as fetcher:
             return await collect_async(self._pipeline(fetcher), chosen, force=force, progress=progress)
 
     def preview(self, source: Source) -> list[Item]:
@@ -107,9 +120,7 @@ class Watch:
         return asyncio.run(self.preview_async(source))
 
     async def preview_async(self, source: Source) -> list[Item]:
-        async with HttpFetcher(
-            self.settings, transport=self.transport, now=self.clock.now, verify=self.tls()
-        ) as fetcher:
+        async with self.fetcher() as fetcher:
             return await preview_async(self._pipeline(fetcher), source)
 
     def close(self) -> None:

@@ -40,7 +40,7 @@ def month_settings(tmp_path: Path, database_url: str, sources_url: str, smtp_por
         ),
         web=replace(base.web, secret_key="une clé de test assez longue pour signer"),
         scheduler=replace(base.scheduler, jitter_seconds=0),
-        watch=replace(base.watch, parse_workers=0),
+        watch=replace(base.watch, parse_workers=0, trusted_networks=["127.0.0.0/8"]),
         demo=DemoSettings(enabled=False),
         sources=[
             SourceSettings(

@@ -13,7 +13,7 @@ from core.clock import FrozenClock
 from core.errors import FetchError
 from core.model import ItemStatus, Source
 from core.settings import WatchSettings, load_settings
-from relais.wiring import declared_sources
+from relais.wiring import declared_sources, outbound_policy
 from storage.collection import CollectionRepository
 from storage.database import Database
 from storage.items import ItemRepository
@@ -35,7 +35,8 @@ def save(db: Database, *sources: Source) -> None:
 
 def watch(db: Database, clock: FrozenClock, handler: Callable[[httpx.Request], httpx.Response] | None = None) -> Watch:
     transport = httpx.MockTransport(handler) if handler else None
-    return Watch(db, WatchSettings(), clock, taxonomy_rules(SETTINGS.taxonomy), transport=transport)
+    rules = taxonomy_rules(SETTINGS.taxonomy)
+    return Watch(db, WatchSettings(), clock, rules, transport=transport, policy=outbound_policy(SETTINGS))
 
 
 def items(db: Database) -> list:  # type: ignore[type-arg]
