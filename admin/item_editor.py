@@ -20,7 +20,18 @@ from core.model import Item, ItemAction, Role
 from curation.validate import FieldErrors
 from storage.items import ItemRepository
 
-EDITABLE = ("title", "kind", "summary", "body_html", "opening_date", "deadline", "place", "territory", "editor_note")
+EDITABLE = (
+    "title",
+    "url",
+    "kind",
+    "summary",
+    "body_html",
+    "opening_date",
+    "deadline",
+    "place",
+    "territory",
+    "editor_note",
+)
 ACTION_LABELS = {
     ItemAction.COLLECTED: N_("collecté"),
     ItemAction.UPDATED: N_("mis à jour par la source"),

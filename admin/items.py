@@ -6,6 +6,7 @@ Every action is a plain form POST answered by a redirect back to the list with i
 
 from __future__ import annotations
 
+import secrets
 from collections import OrderedDict
 from typing import Any
 
@@ -83,8 +84,11 @@ def common(request: Request) -> dict[str, object]:
 
 
 # Rendered rows, per web context: a row depends only on the item as stored, the locale and the day, so a triage
-# page decodes and re-renders only the rows that changed. The CSRF token and the back link are put in per request.
-_CSRF, _BACK = "__relais_csrf__", "__relais_back__"
+# page decodes and re-renders only the rows that changed. The CSRF token and the back link are put in per request,
+# in place of markers that no content can spell: they start with "<", which the template escapes in every value
+# (an item titled like a marker shows as text), and carry a random part drawn when the process starts.
+_CSRF = Markup(f"<relais-csrf-{secrets.token_hex(8)}>")  # noqa: S704 - a constant of ours, never content
+_BACK = Markup(f"<relais-back-{secrets.token_hex(8)}>")  # noqa: S704
 ROW_CACHE_SIZE = 5_000
 FILTERS_CACHE_SIZE = 200
 
@@ -108,7 +112,7 @@ def rows_html(request: Request, rows: list[TriageRow], values: dict[str, Any], b
             cache.move_to_end(key)
         out.append(html)
     # Escaped like the template escapes a value; rendered rows hold only escaped values.
-    html = "".join(out).replace(_CSRF, csrf_token(request)).replace(_BACK, str(escape(back)))
+    html = "".join(out).replace(_CSRF, str(escape(csrf_token(request)))).replace(_BACK, str(escape(back)))
     return Markup(html)  # noqa: S704
 
 

@@ -1,7 +1,10 @@
 """The web framework shared by every page: context, templates with Babel i18n, flash messages, CSRF.
 
 Pages call :func:`render` to answer with a template and :func:`read_form` to read a POSTed form: it checks the
-CSRF token (forms carry ``csrf_token``; htmx sends the ``X-CSRF-Token`` header) and answers 403 otherwise.
+CSRF token (forms carry ``csrf_token``; htmx sends the ``X-CSRF-Token`` header) and answers 403 otherwise. The public
+pages, which have no session to check against, read theirs with :func:`read_public_form`. Either way every field
+arrives without control characters (:func:`core.text.strip_controls`). Templates put outside URLs in ``href`` and
+``src`` through the ``safe_url`` filter (:func:`core.text.safe_url`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from starlette.responses import HTMLResponse, Response
 from core.clock import Clock
 from core.model import Role, Source
 from core.settings import Settings
+from core.text import safe_url, strip_controls
 from storage.database import Database
 
 T = TypeVar("T")
@@ -113,6 +117,10 @@ def environment(locale: str = "fr") -> Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters["date_fr"] = lambda d, fmt="long": _fmt_date(d, fmt, locale)
     env.filters["datetime_fr"] = lambda d, fmt="short", tz="Europe/Paris": _fmt_dt(d, fmt, tz, locale)
+    # A link that is not http(s) (or mailto, or a path of this site, where asked) renders as an empty href.
+    env.filters["safe_url"] = lambda url, mailto=False, relative=False: (
+        safe_url(url, mailto=mailto, relative=relative) or ""
+    )
     return env
 
 
@@ -154,9 +162,18 @@ def pop_flashes(request: Request) -> list[tuple[str, str]]:
     return [(c, m) for c, m in request.session.pop("flash", [])]
 
 
-async def read_form(request: Request) -> FormData:
-    """The POSTed form, after checking its CSRF token against the session's (403 otherwise)."""
+async def read_public_form(request: Request) -> FormData:
+    """The POSTed form, every name and text value without control characters (files are left to their reader)."""
     form = await request.form()
+    return FormData(
+        [(strip_controls(k), strip_controls(v) if isinstance(v, str) else v) for k, v in form.multi_items()]
+    )
+
+
+async def read_form(request: Request) -> FormData:
+    """The POSTed form as :func:`read_public_form` gives it, after checking its CSRF token against the session's
+    (403 otherwise)."""
+    form = await read_public_form(request)
     sent = request.headers.get("x-csrf-token") or form.get("csrf_token")
     expected = request.session.get("csrf")
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, str(expected)):

@@ -17,6 +17,7 @@ import nh3
 from core.errors import InvalidInput
 from core.model import ItemKind
 from core.settings import TaxonomySettings
+from core.text import safe_url, strip_controls
 
 MAX_TITLE = 300
 MAX_SUMMARY = 3_000
@@ -24,9 +25,9 @@ MAX_BODY = 60_000
 MAX_NOTE = 2_000
 MAX_PLACE = 300
 MAX_TAG = 64
+MAX_URL = 2_000
 
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|&(lt|gt|#0*60|#x0*3c);", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 DATE_FIELDS = {"opening_date": "Date d'ouverture", "deadline": "Date limite"}
 TEXT_LIMITS = {"summary": MAX_SUMMARY, "editor_note": MAX_NOTE, "place": MAX_PLACE}
@@ -60,7 +61,7 @@ class Taxonomy:
 
 def clean_title(raw: str) -> str:
     """A one-line plain-text title; markup is refused rather than silently altered."""
-    title = " ".join(_CONTROL.sub("", raw).split())
+    title = " ".join(strip_controls(raw).split())
     if not title:
         raise InvalidInput("le titre est obligatoire")
     if len(title) > MAX_TITLE:
@@ -72,7 +73,7 @@ def clean_title(raw: str) -> str:
 
 def clean_text(raw: str, limit: int, *, label: str) -> str:
     """Plain text (summary, note, place): refused when too long, tags stripped."""
-    text = _CONTROL.sub("", raw.replace("\r\n", "\n")).strip()
+    text = strip_controls(raw).strip()
     if len(text) > limit:
         raise InvalidInput(f"{label} dépasse {limit} caractères ({len(text)})")
     if _MARKUP.search(text):
@@ -80,11 +81,26 @@ def clean_text(raw: str, limit: int, *, label: str) -> str:
     return text
 
 
+def clean_link(raw: str) -> str | None:
+    """An item's link: empty for none, else a complete web address; ``javascript:``, ``data:``, ``file:`` and
+    the like are refused, never stored."""
+    text = strip_controls(raw).strip()
+    if not text:
+        return None
+    if len(text) > MAX_URL:
+        raise InvalidInput(f"le lien dépasse {MAX_URL} caractères ({len(text)})")
+    link = safe_url(text)
+    if link is None:
+        raise InvalidInput("le lien doit être une adresse web complète, commençant par http:// ou https://")
+    return link
+
+
 def clean_body(raw: str) -> str:
     """Rich text, sanitised by nh3 (scripts, event handlers and styles go)."""
     if len(raw) > MAX_BODY:
         raise InvalidInput(f"le corps dépasse {MAX_BODY} caractères ({len(raw)})")
-    return nh3.clean(raw.strip())
+    # Links: web and email only; controls removed around nh3, which turns ``&#x1b;`` into one.
+    return strip_controls(nh3.clean(strip_controls(raw).strip(), url_schemes={"http", "https", "mailto"}))
 
 
 def parse_date(raw: str, *, label: str, today: date, allow_past: bool) -> date | None:
@@ -172,6 +188,7 @@ def clean_edit(
 
     attempt("title", clean_title, value("title"))
     attempt("kind", clean_kind, value("kind"))
+    attempt("url", clean_link, value("url"))
     attempt("body_html", clean_body, value("body_html"))
     for name, limit in TEXT_LIMITS.items():
         attempt(name, clean_text, value(name), limit, label=name)

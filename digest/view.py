@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
 from core.model import Issue, IssueKind, Item
 from core.settings import NetworkSettings
+from core.text import safe_url
 from digest import sections as S
 
 MAX_TITLE = 200  # characters; a 5,000-character title is cut, not refused
@@ -50,11 +50,9 @@ class IssueView:
 
 
 def absolute(url: str | None) -> str | None:
-    """Keep only absolute http(s) links: a relative link in an email leads nowhere."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+    """Keep only absolute http(s) links (:func:`core.text.safe_url`): a relative link in an email leads nowhere,
+    and any other scheme is a trap."""
+    return safe_url(url)
 
 
 def shorten(text: str, limit: int) -> str:

@@ -21,6 +21,7 @@ from core.clock import Clock
 from core.csvcells import restore
 from core.errors import InvalidInput
 from core.model import ConsentAction, ConsentOrigin, Preferences, Subscriber, SubscriberStatus
+from core.text import strip_controls
 from storage.database import Database
 from storage.subscribers import SubscriberRepository, email_hash
 from subscribers.addresses import normalise
@@ -138,7 +139,11 @@ def parse_csv(data: bytes, choices: Choices) -> tuple[list[RowResult], str, str]
         if not "".join(cells).strip():
             continue
         # an export's text cells carry a leading ' against spreadsheet formulas: read back what was written
-        values = {column: restore(cells[i].strip()).strip() if i < len(cells) else "" for i, column in mapping.items()}
+        # (and, like every form field, no control character)
+        values = {
+            column: strip_controls(restore(cells[i].strip())).strip() if i < len(cells) else ""
+            for i, column in mapping.items()
+        }
         results.append(_parse_row(line, values, choices, known))
     return results, encoding, delimiter
 
