@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from admin.web import TEMPLATES, ctx_of, render
+from admin.web import TEMPLATES, ctx_of, read_public_form, render
 from core.errors import InvalidInput, NotFound
 from core.model import Stream, Subscriber, SubscriberStatus
 from subscribers.exporter import as_record
@@ -89,7 +89,7 @@ def _subscribe_page(request: Request, form: dict[str, Any], chosen: dict[str, li
 async def subscribe(request: Request) -> Response:
     if request.method == "GET":
         return _subscribe_page(request, {}, {"streams": [str(s) for s in Stream]})
-    form = await request.form()
+    form = await read_public_form(request)
     values = {k: str(form.get(k, "")) for k in ("email", "name", "organisation_type")}
     chosen = chosen_of(form)
     signup = SignupForm(
@@ -144,7 +144,7 @@ async def preferences(request: Request) -> Response:
     sub: Subscriber = await call(kit.service.manage, token)
     if request.method == "GET":
         return _preferences_page(request, sub, token)
-    form = await request.form()
+    form = await read_public_form(request)
     chosen = chosen_of(form)
     try:
         sub = await call(
@@ -173,7 +173,7 @@ async def unsubscribe(request: Request) -> Response:
             {"subscriber": sub, "token": token, "stream_label": stream_label, "preferences_url": manage_url,
              "done": False},
         )  # fmt: skip
-    form = await request.form()
+    form = await read_public_form(request)
     one_click = form.get("List-Unsubscribe") == "One-Click"
     everything = form.get("scope") == "all" or (one_click and claims.stream is None)
     sub = await call(kit.service.unsubscribe, token, everything=everything, ip=client_ip(request), one_click=one_click)
