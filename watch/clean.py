@@ -69,6 +69,23 @@ def plain_text(fragment: str, limit: int = 600) -> str:
     return cut + "…"
 
 
+def text_lines(fragment: str) -> str:
+    """The whole readable text of an HTML fragment, one line per block or line break (what a reader sees, for
+    matching over all of it: where a text ends, such as its footer, matters)."""
+    if not fragment:
+        return ""
+    if "<" not in fragment:
+        text = html.unescape(fragment)
+    else:
+        tree = LexborHTMLParser(f"<div>{fragment}</div>")
+        for node in tree.css("script, style"):
+            node.decompose()
+        body = tree.body
+        text = body.text(separator="\n") if body is not None else ""
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 def canonical_url(url: str | None) -> str | None:
     """The URL that identifies a page: scheme and host lower-cased, default port, fragment and tracking parameters
     dropped, query sorted, ``http`` folded into ``https``, trailing slash removed."""

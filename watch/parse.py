@@ -10,7 +10,7 @@ from datetime import datetime
 from core.errors import FetchError
 from core.model import Source, SourceKind
 from core.text import safe_url, strip_controls
-from watch.clean import canonical_url, content_hash
+from watch.clean import canonical_url, content_hash, text_lines
 from watch.dates import find_deadline, find_opening
 from watch.entry import Entry
 from watch.parse_feed import parse_feed
@@ -68,9 +68,10 @@ def enrich(entry: Entry, *, reference: datetime, rules: Sequence[_Compiled] = ()
         if item.opening_date is not None:
             item.field_origins["opening_date"] = "text"
     item.canonical_url = canonical_url(item.url)
-    item.suggested_tags = suggest(
-        {"title": item.title, "summary": item.summary, "place": item.place or ""}, rules, already=item.tags
-    )
+    # Tags from the whole text (the summary is its first 600 characters; places often come later).
+    body = text_lines(item.body_html) if item.body_html else ""
+    fields = {"title": item.title, "body": body} if body else {"title": item.title, "summary": item.summary}
+    item.suggested_tags = suggest({**fields, "place": item.place or ""}, rules, already=item.tags)
     item.content_hash = fingerprint(entry)
 
 

@@ -1,0 +1,167 @@
+"""Places as names, not substrings: where a place name in a text begins and ends.
+
+A tag rule for a zone or a territory matches only a whole place: the longest known place name at that spot of
+the text, with its hyphenated compounds and its capitals. So « Pays de la Loire » is a region and never the Loire
+département, « Loire-Atlantique » or « Centre-Val de Loire » are not Loire, « Auvergne-Rhône-Alpes » is not the
+Rhône, and « ministère de l’Europe et des Affaires étrangères » (an organisation whose name holds a place) is no
+zone. The names known here (:mod:`watch.gazetteer`) only stop shorter names from matching inside them; the
+taxonomy's keywords decide what is suggested.
+
+Texts reaching :func:`spans` are accent-stripped and their typographic apostrophes made plain (what
+``watch.tags`` compares).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from watch.gazetteer import AMBIGUOUS, ASIDES, COUNTRIES, DEPARTEMENTS, ORGANISATIONS, REGIONS, ZONES
+
+# Letters, digits, hyphens: what continues a place name (« Loire-Atlantique »). An apostrophe does not
+# (« l'Ain », « d'Afrique »).
+_BEFORE = r"(?<![\w-])"
+_AFTER = r"(?![\w-])"
+_WORD = re.compile(r"\w+")
+_DETERMINER = re.compile(
+    r"(?:\b(?:le|la|les|du|des|au|aux|en|a|dans|sur)\s+|\bl'|\bd'|\b\d{5}\s+|departement\s+(?:du|de\s+la|de\s+l'|des)\s*)$",
+    re.IGNORECASE,
+)
+# « l'AFD Paris », « la MJC Cahors »: an organisation's office, named by its acronym and its town.
+_ACRONYM_BEFORE = re.compile(r"(?:\bl'|\b(?:la|le|les|du|des|a)\s+)[A-Z]{2,6}\s+$")
+_ASIDES = tuple(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in ASIDES)
+_CODE_AFTER = re.compile(r"\s*\((?:\d{2,3}|2[AB])\)")
+_DIRECTION_AFTER = re.compile(r"\s+(?:du|de|des|d')\b|\s*[-/]\s*Sud\b|\s+et\s+(?:du|le)\s+Sud\b", re.IGNORECASE)
+_DIRECTION_BEFORE = re.compile(
+    r"(?:pays|hemisphere|partenaires|acteurs|relations|Sud\s+et)\s+(?:du|le)\s+$", re.IGNORECASE
+)
+# A country or zone followed by a département number is an association's name (« Guinée 44 »), unless the
+# number counts something (« Mali 12 mois ») or is a day.
+_ORG_NUMBER = re.compile(
+    r" (?:0[1-9]|[1-8]\d|9[0-5]|2[AB])(?!\d|[,.]\d|\s*(?:%|€|\$|h\b|ans?\b|années?\b|mois\b|jours?\b|semaines?\b"
+    r"|heures?\b|km\b|euros?\b|janvier|fevrier|mars|avril|mai\b|juin|juillet|aout|septembre|octobre|novembre"
+    r"|decembre))"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    kind: str  # departement | region | country | zone | keyword; organisation | aside | word: no place
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    text: str  # accent-stripped, as written (its capitals are part of it)
+    kind: str
+    pattern: re.Pattern[str]
+    anchor: str  # its longest word, to skip names whose words are not in the text
+
+
+def strip(text: str) -> str:
+    """What names are compared on: accents removed, typographic apostrophes made plain."""
+    from watch.tags import _strip_accents
+
+    return _strip_accents(text.replace("\u2019", "'").replace("\u02bc", "'"))
+
+
+def name_pattern(name: str, *, ignore_case: bool = False) -> re.Pattern[str]:
+    """A place name as written or in capitals, with whole-name boundaries (hyphens continue a name)."""
+    body = re.escape(name).replace(r"\ ", r"\s+").replace("'", "['\u2019]")
+    if ignore_case:
+        return re.compile(rf"{_BEFORE}{body}{_AFTER}", re.IGNORECASE)
+    upper = re.escape(name.upper()).replace(r"\ ", r"\s+").replace("'", "['\u2019]")
+    return re.compile(rf"{_BEFORE}(?:{body}|{upper}){_AFTER}")
+
+
+def _make(text: str, kind: str) -> _Name:
+    stripped = strip(text)
+    ignore_case = kind == "organisation" or stripped == stripped.lower()  # a lower-case keyword: any case
+    words = _WORD.findall(stripped.casefold())
+    return _Name(stripped, kind, name_pattern(stripped, ignore_case=ignore_case), max(words, key=len) if words else "")
+
+
+@lru_cache(maxsize=1)
+def _known() -> tuple[_Name, ...]:
+    names: list[_Name] = []
+    for _, name in DEPARTEMENTS:
+        names.append(_make(name, "departement"))
+    names += [_make(n, "region") for n in REGIONS]
+    names += [_make(n, "country") for n in COUNTRIES]
+    names += [_make(n, "zone") for n in ZONES]
+    names += [_make(n, "organisation") for n in ORGANISATIONS]
+    return tuple(names)
+
+
+@lru_cache(maxsize=1)
+def _ambiguous() -> frozenset[str]:
+    return frozenset(strip(n) for n in AMBIGUOUS)
+
+
+def keyword_names(keywords: Iterable[str]) -> tuple[_Name, ...]:
+    """The taxonomy's own place names, compiled once, to compete with the known ones in :func:`spans`."""
+    return tuple(_make(k, "keyword") for k in dict.fromkeys(keywords))
+
+
+def spans(text: str, keywords: Iterable[_Name] = ()) -> list[Span]:
+    """Where place names are in ``text`` (already :func:`strip`-ped): the longest name wins where names overlap;
+    ``keywords`` (from :func:`keyword_names`) compete with the known ones. Sorted by start."""
+    words = set(_WORD.findall(text.casefold()))
+    found: list[Span] = []
+    for name in (*_known(), *keywords):
+        if name.anchor not in words:
+            continue
+        for m in name.pattern.finditer(text):
+            start, end, kind = m.start(), m.end(), name.kind
+            if name.text in _ambiguous() and not _in_context(text, start, end):
+                kind = "word"  # « Lot 2 », « Cher partenaire », « pays du Nord » : a common word, no place
+            elif kind in {"country", "zone"} and (org := _ORG_NUMBER.match(text, end)):
+                end, kind = org.end(), "organisation"
+            elif _ACRONYM_BEFORE.search(text[max(0, start - 12) : start]):
+                kind = "organisation"
+            found.append(Span(start, end, kind))
+    found += [Span(m.start(), m.end(), "aside") for p in _ASIDES for m in p.finditer(text)]
+    # Longest first, then leftmost: a name inside a longer one (or overlapping it) is no place of its own.
+    found.sort(key=lambda s: (-(s.end - s.start), s.start, s.kind == "keyword"))
+    chosen: list[Span] = []
+    taken: list[tuple[int, int]] = []
+    for span in found:
+        if any(span.start < e and s < span.end for s, e in taken):
+            continue
+        taken.append((span.start, span.end))
+        chosen.append(span)
+    return sorted(chosen, key=lambda s: s.start)
+
+
+def _in_context(text: str, start: int, end: int) -> bool:
+    """A name that is also a common word (Lot, Cher, Nord, Somme…) is a place after a determiner, a postal code
+    or « département du », or before its code in brackets; « Nord » before « du »/« -Sud » is a direction."""
+    if _DIRECTION_AFTER.match(text, end) or _DIRECTION_BEFORE.search(text[max(0, start - 30) : start]):
+        return False
+    return bool(_DETERMINER.search(text[max(0, start - 30) : start]) or _CODE_AFTER.match(text, end))
+
+
+_FOOTER_LINE = re.compile(
+    r"^\s*(?:contacts?\b|nous contacter|bureaux?\b|adresse\b|nos coordonnees|informations pratiques|mentions legales"
+    r"|plan du site|suivez-nous|newsletter|lettre d'information|accessibilite|politique de confidentialite|cookies"
+    r"|copyright|tous droits reserves|©)",
+    re.IGNORECASE,
+)
+
+
+def footer_start(text: str) -> int:
+    """Where a text's footer begins (contact lines, offices, legal notices in its second half), else its length.
+    Places named only there are the publisher's seat, not where the action happens."""
+    half = len(text) // 2
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if pos >= half and _FOOTER_LINE.search(line):
+            return pos
+        pos += len(line)
+    return len(text)
+
+
+NOT_PLACES = frozenset({"organisation", "aside", "word"})  # span kinds that hide the names inside them
