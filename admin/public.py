@@ -25,7 +25,7 @@ from core.errors import InvalidInput, NotFound
 from core.model import Stream, Subscriber, SubscriberStatus
 from subscribers.exporter import as_record
 from subscribers.kit import SubscriberKit
-from subscribers.links import InvalidLink
+from subscribers.links import InvalidLink, UnreadableLink
 from subscribers.preferences import STREAM_LABELS
 from subscribers.ratelimit import RateLimited
 from subscribers.service import SignupForm
@@ -186,7 +186,7 @@ async def unsubscribe(request: Request) -> Response:
 def _claims(kit: SubscriberKit, token: str) -> Any:
     try:
         return kit.links.verify("unsubscribe", token)
-    except InvalidLink:
+    except UnreadableLink:  # not signed as an unsubscribe link; a voided one is refused as such
         return kit.links.verify("manage", token)  # the preferences page's own button
 
 

@@ -2,8 +2,10 @@
 
 A token is ``[purpose data…]`` signed with itsdangerous (one salt per purpose) and carries the subscriber id,
 their ``token_version``, the start of their address's hash and the time it was made. A link is refused when the
-signature is wrong, when the version was bumped (erasure, staff action), when the id now belongs to someone
-else (ids can be reused after a deletion), or when a confirmation link is older than ``confirm_within``.
+signature is wrong, when the version was bumped (erasure, staff action), when the row is gone, or when a
+confirmation link is older than ``confirm_within``. Ids are never reused (SQLite ``AUTOINCREMENT`` since migration
+0005, PostgreSQL's sequence), so the link of an erased subscriber never names the row of whoever signs up next,
+even with the same address (same hash); the address hash is checked as well, in case.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from core.model import Stream
 
 class InvalidLink(InvalidInput):
     """A forged, expired or voided link. The web layer answers 400 with a clear page."""
+
+
+class UnreadableLink(InvalidLink):
+    """A token whose signature does not hold for this purpose (forged, mistyped, or made for another purpose)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +150,7 @@ class SubscriberLinks:
             sid, version, hash_start, issued, stream, data = payload
             sid, version, issued = int(sid), int(version), int(issued)
         except (BadSignature, ValueError, TypeError):
-            raise InvalidLink("ce lien n'est pas valide (il a peut-être été mal copié)") from None
+            raise UnreadableLink("ce lien n'est pas valide (il a peut-être été mal copié)") from None
         ident = self._identity(sid)
         if ident is None or ident.token_version != version or ident.email_hash[:_HASH_CHARS] != hash_start:
             raise InvalidLink("ce lien n'est plus valable")

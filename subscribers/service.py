@@ -32,7 +32,16 @@ from core.states import can_move, move
 from storage.database import Database
 from storage.subscribers import SubscriberRepository, email_hash
 from subscribers.addresses import normalise
-from subscribers.links import CONFIRM, MANAGE, UNSUBSCRIBE, Identity, IdentityBulk, IdentityLookup, SubscriberLinks
+from subscribers.links import (
+    CONFIRM,
+    MANAGE,
+    UNSUBSCRIBE,
+    Identity,
+    IdentityBulk,
+    IdentityLookup,
+    SubscriberLinks,
+    UnreadableLink,
+)
 from subscribers.mailer import SystemMailer
 from subscribers.preferences import Choices, parse_preferences
 from subscribers.ratelimit import RateLimited, RateLimiter
@@ -238,7 +247,7 @@ class SubscriberService:
         """
         try:
             claims = self.links.verify(UNSUBSCRIBE, token)
-        except InvalidInput:
+        except UnreadableLink:  # not an unsubscribe link: a preferences one? (a voided one says so, not "forged")
             claims = self.links.verify(MANAGE, token)
         target = None if everything else (stream or claims.stream)
         now = self.clock.now()
