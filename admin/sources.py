@@ -127,7 +127,8 @@ async def _submit(request: Request, existing: Source | None) -> Response:
     with ctx.db.session() as s:
         taken = {src.name for src in SourceRepository(s).find()} - ({existing.name} if existing else set())
     try:
-        source = clean_source(data, curator(request).taxonomy, taken_names=taken)
+        kept = existing.url if existing is not None and existing.origin == "config" else None
+        source = clean_source(data, curator(request).taxonomy, taken_names=taken, kept_url=kept)
     except FieldErrors as exc:
         return _form_page(request, source=existing, values=data, errors=exc.errors, status_code=400)
     if form.get("intent") == "preview":

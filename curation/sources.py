@@ -40,25 +40,34 @@ def option_field(kind: SourceKind | str, name: str) -> str:
     return f"{kind}_{name}"
 
 
-def clean_url(raw: str) -> str:
-    """An http(s) URL, or a local path as the bundled demo sources use."""
+def clean_url(raw: str, *, kept: str | None = None) -> str:
+    """An http(s) URL. A local file is a source only when the operator wrote it in ``config.toml``: the form
+    accepts no path, except ``kept``, the unchanged address of a source declared there."""
     url = raw.strip()
     if not url:
         raise InvalidInput("l'adresse est obligatoire")
+    if kept is not None and url == kept:
+        return url
     if len(url) > MAX_URL or any(c.isspace() for c in url):
         raise InvalidInput("adresse invalide (trop longue ou avec des espaces)")
     parts = urlsplit(url)
-    if parts.scheme in {"http", "https"}:
+    if parts.scheme.lower() in {"http", "https"}:
         if not parts.hostname:
             raise InvalidInput(f"adresse sans nom d'hôte : {url[:80]}")
         return url
-    if parts.scheme:
-        raise InvalidInput(f"seules les adresses http(s) ou un fichier local sont acceptées, pas « {parts.scheme}: »")
-    return url
+    if parts.scheme and parts.scheme.lower() != "file":
+        raise InvalidInput(f"seules les adresses http et https sont acceptées, pas « {parts.scheme}: »")
+    raise InvalidInput(
+        "seules les adresses http et https sont acceptées : un fichier local ne peut être une source que s'il est "
+        "écrit dans config.toml"
+    )
 
 
-def clean_source(form: Mapping[str, Any], taxonomy: Taxonomy, *, taken_names: set[str]) -> Source:
-    """A :class:`Source` from the admin's form, or :class:`FieldErrors` naming every wrong field."""
+def clean_source(
+    form: Mapping[str, Any], taxonomy: Taxonomy, *, taken_names: set[str], kept_url: str | None = None
+) -> Source:
+    """A :class:`Source` from the admin's form, or :class:`FieldErrors` naming every wrong field. ``kept_url``:
+    the address of the config-declared source being edited, which may be a local path the form would refuse."""
     errors: dict[str, str] = {}
 
     def text(name: str) -> str:
@@ -73,7 +82,7 @@ def clean_source(form: Mapping[str, Any], taxonomy: Taxonomy, *, taken_names: se
         errors["name"] = f"une source s'appelle déjà « {name} »"
     url = ""
     try:
-        url = clean_url(text("url"))
+        url = clean_url(text("url"), kept=kept_url)
     except InvalidInput as exc:
         errors["url"] = str(exc)
     kind = text("kind")

@@ -115,10 +115,10 @@ def embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
 
 
 def is_public(ip: IPAddress) -> bool:
-    """Whether an address is an ordinary one of the internet (and so do the addresses it embeds)."""
+    """Whether an address is an ordinary one of the internet; an IPv6 form of an IPv4 address is judged by it."""
     inner = embedded_ipv4(ip)
-    if inner is not None and not is_public(inner):
-        return False
+    if inner is not None:
+        return is_public(inner)
     return not (
         not ip.is_global
         or ip.is_multicast

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from admin.web import WebContext
 from core.errors import FetchError
-from core.model import Item, ItemKind, Role, Source
+from core.model import Item, ItemKind, Role, Source, SourceKind
 from storage.sources import SourceRepository
 from tests.admin.conftest import csrf_of
 from tests.seed import TAXONOMY, seed
@@ -157,7 +158,10 @@ def test_a_failing_preview_says_why(client: TestClient, login: Callable[[Role], 
 WRONG = [
     ("name", "", "le nom est obligatoire"),
     ("name", "Agenda de la solidarité", "une source s&#39;appelle déjà"),
-    ("url", "javascript:alert(1)", "seules les adresses http(s)"),
+    ("url", "javascript:alert(1)", "seules les adresses http et https sont acceptées, pas « javascript: »"),
+    ("url", "/etc/passwd", "un fichier local ne peut être une source que s&#39;il est écrit dans config.toml"),
+    ("url", "file:///proc/self/environ", "un fichier local ne peut être une source que s&#39;il est écrit"),
+    ("url", "config.toml", "un fichier local ne peut être une source que s&#39;il est écrit dans config.toml"),
     ("url", "https://", "sans nom d&#39;hôte"),
     ("kind", "rss2", "format inconnu"),
     ("item_kind", "blog", "type d&#39;élément inconnu"),
@@ -218,3 +222,21 @@ def test_collect_all_and_a_missing_seam(
     assert watch.collected == [None]
     web.collect_now = None
     assert client.post("/admin/sources/collect", data={"csrf_token": token}).status_code == 503
+
+
+def test_a_source_declared_in_the_config_keeps_its_local_file_but_no_form_can_point_at_another(
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch, root: Path
+) -> None:
+    demo = str(root / "demo" / "sources" / "agenda.ics")
+    with web.db.session() as s:
+        src = SourceRepository(s).save(Source("Agenda du réseau", demo, SourceKind.ICAL, ItemKind.EVENT))
+    login(Role.ADMIN)
+    token = csrf_of(client.get(f"/admin/sources/{src.id}").text)
+    form = valid(token, name="Agenda du réseau", url=demo, kind="ical", item_kind="event", every="1d")
+    assert client.post(f"/admin/sources/{src.id}", data=form, follow_redirects=False).status_code == 303
+    for elsewhere in ["/etc/passwd", str(root / "config.toml")]:
+        r = client.post(f"/admin/sources/{src.id}", data={**form, "url": elsewhere})
+        assert r.status_code == 400 and "écrit dans config.toml" in r.text
+    with web.db.session() as s:
+        assert SourceRepository(s).get(src.id or 0).url == demo
+    assert [p.url for p in watch.previewed] == []  # nothing was fetched for a refused address
