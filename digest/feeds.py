@@ -12,6 +12,7 @@ import icalendar
 
 from core.model import Issue, Item, ItemKind
 from core.settings import NetworkSettings
+from core.text import strip_controls
 from digest.view import absolute, one_line
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -36,13 +37,15 @@ def _atom(
     ET.SubElement(ET.SubElement(feed, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = author
     for e in entries:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = e["title"]
+        # Collected text is cleaned on the way in; cleaned again here, because XML has no way to carry a control
+        # character and one row stored before that guard would make the whole feed unreadable.
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = strip_controls(e["title"])
         ET.SubElement(entry, f"{{{ATOM}}}id").text = e["id"]
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = _iso(e["updated"])
         if e.get("url"):
             ET.SubElement(entry, f"{{{ATOM}}}link", href=e["url"], rel="alternate")
         if e.get("summary"):
-            ET.SubElement(entry, f"{{{ATOM}}}summary").text = e["summary"]
+            ET.SubElement(entry, f"{{{ATOM}}}summary").text = strip_controls(e["summary"])
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
 
 
@@ -91,9 +94,9 @@ def items_json_feed(
     for i in items:
         entry: dict[str, Any] = {
             "id": _item_id(i, home),
-            "title": i.title,
-            "content_text": i.summary or i.title,
-            "summary": one_line(i.summary),
+            "title": strip_controls(i.title),  # like the Atom feed, whatever was stored
+            "content_text": strip_controls(i.summary or i.title),
+            "summary": strip_controls(one_line(i.summary)),
             "date_modified": _iso(_item_updated(i, now)),
             "tags": list(i.tags),
             "_relais": {
@@ -101,7 +104,7 @@ def items_json_feed(
                 "deadline": i.deadline.isoformat() if i.deadline else None,
                 "starts_at": _iso(i.starts_at) if i.starts_at else None,
                 "ends_at": _iso(i.ends_at) if i.ends_at else None,
-                "place": i.place,
+                "place": strip_controls(i.place) if i.place else i.place,
                 "territory": i.territory,
             },
         }
