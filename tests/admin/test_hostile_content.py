@@ -9,6 +9,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -198,14 +199,14 @@ def test_form_fields_lose_their_control_characters(login: Callable[[Role], TestC
     )
 
 
-@pytest.mark.parametrize("marker", ["__relais_csrf__", "__relais_back__"])
+@pytest.mark.parametrize("marker", ["__relais_csrf__", "__relais_back__", "<relais-csrf-0123456789abcdef>"])
 def test_a_title_spelling_the_csrf_marker_shows_as_text(
     login: Callable[[Role], TestClient], web: WebContext, marker: str
 ) -> None:
     with web.db.session() as s:
         src = SourceRepository(s)
-        src.sync_from_config([feed_source()])
-        source = src.by_name("Flux hostile")
+        src.sync_from_config([replace(feed_source(), name=f"Source {marker}")])
+        source = src.by_name(f"Source {marker}")
         assert source is not None and source.id is not None
         title = f"Appel {marker} fin"
         ItemRepository(s).add(
@@ -213,10 +214,11 @@ def test_a_title_spelling_the_csrf_marker_shows_as_text(
                  sources=[ItemSource(source.id, "x", title=title)])
         )  # fmt: skip
     client = login(Role.EDITOR)
+    shown = html.escape(marker, quote=False)
     for _ in range(2):  # the first page renders the row, the second reuses it from the cache
         page = client.get("/admin/items").text
         token = csrf_of(page)
-        assert f"Appel {marker} fin" in page and f"Résumé {marker}" in page
+        assert f"Appel {shown} fin" in page and f"Résumé {shown}" in page and f"Source {shown}" in page
         fields = len(re.findall(rf'name="csrf_token" value="{re.escape(token)}"', page))
         metas = len(re.findall(rf'name="csrf-token" content="{re.escape(token)}"', page))
         assert fields > 0 and page.count(token) == fields + metas
