@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jinja2 import Template
+from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -96,13 +97,16 @@ async def subscribe(request: Request) -> Response:
         email=values["email"], name=values["name"], organisation_type=values["organisation_type"],
         preferences=chosen, honeypot=str(form.get("website", "")),
     )  # fmt: skip
+    mail = BackgroundTasks()  # the confirmation email is made after the answer, for every address (same timing)
     try:
-        await run_in_threadpool(kit_of(request).service.signup, signup, client_ip(request))
+        await run_in_threadpool(kit_of(request).service.signup, signup, client_ip(request), later=mail.add_task)
     except RateLimited as exc:
         return _subscribe_page(request, values, chosen, error=str(exc), status_code=429)
     except InvalidInput as exc:
         return _subscribe_page(request, values, chosen, error=str(exc), status_code=400)
-    return render(request, "public/subscribe_sent.html")
+    response = render(request, "public/subscribe_sent.html")
+    response.background = mail
+    return response
 
 
 async def embed(request: Request) -> Response:

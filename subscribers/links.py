@@ -138,6 +138,12 @@ class SubscriberLinks:
         """Double opt-in; ``data`` (preferences asked for on the form) is applied only when the link is followed."""
         return f"{self.base_url}/confirm/{self.token(CONFIRM, subscriber_id, data=data)}"
 
+    def stand_in_confirm_url(self, email_hash: str, data: dict[str, Any] | None = None) -> str:
+        """A confirmation link made like a real one (same signing, same length) naming no subscriber (id 0, which
+        no row has): for an email rendered and dropped, so that a silent sign-up costs what a real one does."""
+        token = self._make(CONFIRM, 0, Identity(0, email_hash), None, data)
+        return f"{self.base_url}/confirm/{token}"
+
     def unsubscribe_mailto(self, subscriber_id: int, stream: Stream | None = None) -> str:
         token = self.token(UNSUBSCRIBE, subscriber_id, stream=stream)
         return f"mailto:{self.mailto_address}?subject={quote('unsubscribe ' + token)}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import jinja2
 import mjml
@@ -35,6 +35,20 @@ class SystemMailer(Protocol):
     def send(self, kind: str, subscriber: Subscriber, links: dict[str, str]) -> None:
         """Send the system email ``kind`` (one of :data:`KINDS`) with the personal ``links`` it shows."""
         ...
+
+
+@runtime_checkable
+class Rehearsing(Protocol):
+    def rehearse(self, kind: str, subscriber: Subscriber, links: dict[str, str]) -> None:
+        """Do every step of :meth:`SystemMailer.send` but the delivery: the message is made, then dropped."""
+        ...
+
+
+def rehearse(mailer: SystemMailer, kind: str, subscriber: Subscriber, links: dict[str, str]) -> None:
+    """Make the email ``send`` would make and deliver nothing (a sign-up that must stay silent costs what a real
+    one costs); a mailer that cannot rehearse does nothing."""
+    if isinstance(mailer, Rehearsing):
+        mailer.rehearse(kind, subscriber, links)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +93,12 @@ class EmailSystemMailer:
         self.transport = transport
 
     def send(self, kind: str, subscriber: Subscriber, links: dict[str, str]) -> None:
+        self.transport(self.message(kind, subscriber, links))
+
+    def rehearse(self, kind: str, subscriber: Subscriber, links: dict[str, str]) -> None:
+        self.message(kind, subscriber, links).as_bytes()  # rendered and serialised as if sent, then dropped
+
+    def message(self, kind: str, subscriber: Subscriber, links: dict[str, str]) -> EmailMessage:
         email = self.renderer.render(kind, subscriber, links)
         net = self.renderer.network
         msg = EmailMessage()
@@ -92,7 +112,7 @@ class EmailSystemMailer:
             msg["Reply-To"] = net.reply_to
         msg.set_content(email.text)
         msg.add_alternative(email.html, subtype="html")
-        self.transport(msg)
+        return msg
 
 
 def smtp_transport(host: str, port: int, *, security: str = "none", username: str = "", password: str = "",

@@ -1,6 +1,7 @@
 """The subscriber flows, each one orchestrator doing the I/O around pure decisions.
 
-sign-up      form | honeypot? | rate limits | normalise | decide by current state | log | confirmation email
+sign-up      form | honeypot? | rate limits | normalise | decide by current state | log
+             | after the answer: confirmation email (sent, or made and dropped for a suppressed address)
 confirm      link | verify | move to confirmed, apply asked preferences | log | welcome email
 preferences  link | verify | parse against taxonomy | save | log before/after | email
 unsubscribe  link | verify | drop a stream or everything (idempotent) | log | goodbye email
@@ -11,13 +12,15 @@ purge        unconfirmed sign-ups older than the configured delay are deleted
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from core.clock import Clock
-from core.errors import InvalidInput
+from core.errors import InvalidInput, MailError
 from core.model import (
     ConsentAction,
     ConsentOrigin,
@@ -42,12 +45,16 @@ from subscribers.links import (
     SubscriberLinks,
     UnreadableLink,
 )
-from subscribers.mailer import SystemMailer
+from subscribers.mailer import SystemMailer, rehearse
 from subscribers.preferences import Choices, parse_preferences
 from subscribers.ratelimit import RateLimited, RateLimiter
 
+log = logging.getLogger("relais.subscribers")
+
 # Suppressions that a person's own confirmed sign-up may lift; bounces and complaints stay.
 _LIFTABLE = {"erased", "unsubscribed"}
+# Where work that must not delay the answer goes (the web: its response's background tasks; else run at once).
+Later = Callable[[Callable[[], None]], None]
 
 
 @dataclass(slots=True)
@@ -75,6 +82,18 @@ def _require_a_stream(values: Mapping[str, Sequence[str]]) -> None:
     """On a form, ticking no stream at all is a mistake to point out, not a silent "everything"."""
     if "streams" in values and not any(v.strip() for v in values["streams"]):
         raise InvalidInput("cochez au moins un envoi, ou désinscrivez-vous de tous les envois")
+
+
+def may_mail_signup(suppression: str | None, sub: Subscriber | None) -> bool:
+    """May a sign-up form send this address a confirmation email? Not after a hard bounce or a complaint (the
+    suppression list), nor to a subscriber whose state cannot become confirmed (complained: only staff can)."""
+    if suppression is not None and suppression not in _LIFTABLE:
+        return False
+    return sub is None or sub.status == SubscriberStatus.PENDING or can_move(sub.status, SubscriberStatus.CONFIRMED)
+
+
+def _now(job: Callable[[], None]) -> None:
+    job()
 
 
 def identity_lookup(db: Database) -> IdentityLookup:
@@ -116,8 +135,15 @@ class SubscriberService:
         self.per_address = RateLimiter(settings.signup_rate_per_address_per_hour, hour, clock)
 
     # -- sign-up and confirmation -----------------------------------------------------------------------------
-    def signup(self, form: SignupForm, ip: str | None = None) -> None:
-        """Answer the same whether the address is known or not; only the confirmation link changes anything."""
+    def signup(self, form: SignupForm, ip: str | None = None, *, later: Later | None = None) -> None:
+        """Answer the same, and in the same time, whether the address is new, known or suppressed.
+
+        Only the confirmation link changes anything. The confirmation email is made after the answer, through
+        ``later`` (the web hands over its response's background tasks; by default: now), for every address: a
+        deliverable one gets it sent; a suppressed one (hard bounce, complaint), a complaining subscriber or an
+        address over its hourly limit gets the same email made and dropped, so neither the answer nor its timing
+        tells which addresses are on the suppression list.
+        """
         if form.honeypot.strip():
             return  # a bot: say nothing, send nothing
         email = normalise(form.email)
@@ -126,34 +152,45 @@ class SubscriberService:
         org = parse_organisation(form.organisation_type)
         if ip and not self.per_ip.hit(ip):
             raise RateLimited("trop de demandes depuis cette adresse réseau : réessayez dans une heure")
-        if not self.per_address.hit(email):
-            return  # the address already got its confirmation emails this hour; same answer, no email
+        within_limit = self.per_address.hit(email)  # over it: the address already got its emails this hour
         name = form.name.strip()[:200] or None
         asked = {"preferences": prefs.to_json(), "name": name or "", "org": str(org or "")}
         now = self.clock.now()
         with self.db.session() as s:
             repo = SubscriberRepository(s)
             reason = repo.suppression_reason(email)
-            if reason is not None and reason not in _LIFTABLE:
-                return  # hard bounce or complaint: never mail this address again from a form
             sub = repo.by_email(email)
-            if sub is None:
-                sub = Subscriber(email=email, name=name, organisation_type=org, preferences=prefs)
-                sub.created_at = now
-                repo.save(sub)
-            elif sub.status == SubscriberStatus.PENDING:
-                # Not counted yet: the latest form is what the confirmation will apply.
-                sub.name, sub.organisation_type, sub.preferences = name, org, prefs
-                repo.save(sub)
-            elif not can_move(sub.status, SubscriberStatus.CONFIRMED):
-                return  # complained: only staff can bring them back
-            repo.log(
-                sub, ConsentAction.SIGNUP, ConsentOrigin.FORM, now,
-                ip=ip, wording_version=self.settings.consent_wording_version,
-                details={"asked": asked},
-            )  # fmt: skip
+            deliver = within_limit and may_mail_signup(reason, sub)
+            if deliver:
+                if sub is None:
+                    sub = Subscriber(email=email, name=name, organisation_type=org, preferences=prefs)
+                    sub.created_at = now
+                    repo.save(sub)
+                elif sub.status == SubscriberStatus.PENDING:
+                    # Not counted yet: the latest form is what the confirmation will apply.
+                    sub.name, sub.organisation_type, sub.preferences = name, org, prefs
+                    repo.save(sub)
+                repo.log(
+                    sub, ConsentAction.SIGNUP, ConsentOrigin.FORM, now,
+                    ip=ip, wording_version=self.settings.consent_wording_version,
+                    details={"asked": asked},
+                )  # fmt: skip
+        if deliver and sub is not None:
+            (later or _now)(partial(self._send_confirmation, sub, asked))
+        else:
+            stand_in = Subscriber(email=email, name=name, organisation_type=org, preferences=prefs)
+            (later or _now)(partial(self._rehearse_confirmation, stand_in, asked))
+
+    def _send_confirmation(self, sub: Subscriber, asked: dict[str, Any]) -> None:
         assert sub.id is not None
-        self.mailer.send("confirm", sub, {"confirm": self.links.confirm_url(sub.id, asked)})
+        try:
+            self.mailer.send("confirm", sub, {"confirm": self.links.confirm_url(sub.id, asked)})
+        except MailError as exc:  # the answer is given already; the person may sign up again
+            log.warning("subscribers.confirmation_not_sent", extra={"subscriber_id": sub.id, "error": str(exc)})
+
+    def _rehearse_confirmation(self, stand_in: Subscriber, asked: dict[str, Any]) -> None:
+        url = self.links.stand_in_confirm_url(email_hash(stand_in.email), asked)
+        rehearse(self.mailer, "confirm", stand_in, {"confirm": url})
 
     def confirm(self, token: str, ip: str | None = None) -> Subscriber:
         """Follow a double opt-in link: the address counts from now, with the preferences asked on the form."""

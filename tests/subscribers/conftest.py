@@ -6,6 +6,7 @@ import email
 import email.policy
 import re
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -37,9 +38,13 @@ class FakeMailer:
     """Keeps what would have been sent."""
 
     sent: list[Sent] = field(default_factory=list)
+    rehearsed: list[Sent] = field(default_factory=list)  # made and dropped (a suppressed address's sign-up)
 
     def send(self, kind: str, subscriber: Subscriber, links: dict[str, str]) -> None:
         self.sent.append(Sent(kind, subscriber.email, dict(links)))
+
+    def rehearse(self, kind: str, subscriber: Subscriber, links: dict[str, str]) -> None:
+        self.rehearsed.append(Sent(kind, subscriber.email, dict(links)))
 
     def last(self, kind: str) -> Sent:
         return [s for s in self.sent if s.kind == kind][-1]
@@ -90,8 +95,14 @@ class Caught:
         return "250 OK"
 
     def link(self, subject_part: str, pattern: str) -> str:
-        """The first URL matching ``pattern`` in the text of the last message whose subject has ``subject_part``."""
-        msg = [m for m in self.messages if subject_part in str(m["Subject"])][-1]
+        """The first URL matching ``pattern`` in the text of the last message whose subject has ``subject_part``
+        (waiting for it a little: a confirmation email leaves after the page has answered)."""
+        for _ in range(200):
+            found = [m for m in self.messages if subject_part in str(m["Subject"])]
+            if found:
+                break
+            time.sleep(0.05)
+        msg = found[-1]
         body = msg.get_body(("plain",))
         assert body is not None
         match = re.search(pattern, body.get_content())
