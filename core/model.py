@@ -19,6 +19,14 @@ class SourceKind(StrEnum):
     JSON = "json"
 
 
+class DateOrder(StrEnum):
+    """How a source writes numeric dates: 05/10/2026 is 5 October (DMY, the default), 10 May (MDY)."""
+
+    DMY = "DMY"
+    MDY = "MDY"
+    YMD = "YMD"
+
+
 class ItemKind(StrEnum):
     FUNDING = "funding"
     CALL = "call"

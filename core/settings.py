@@ -254,7 +254,7 @@ def _check(s: Settings, where: str) -> None:
         raise bad("web", "max_form_bytes, max_admin_form_bytes and body_timeout_seconds must be positive")
     if not s.database.url.startswith(("sqlite", "postgresql")):
         raise bad("database.url", "must be a sqlite:/// or postgresql+psycopg:// URL")
-    from core.model import ItemKind, SourceKind
+    from core.model import DateOrder, ItemKind, SourceKind
 
     names: set[str] = set()
     for i, src in enumerate(s.sources):
@@ -270,6 +270,9 @@ def _check(s: Settings, where: str) -> None:
             parse_duration(src.every)
         except ValueError as exc:
             raise bad(f"{key}.every", str(exc)) from None
+        order = src.options.get("date_order")
+        if order is not None and order not in set(DateOrder):
+            raise bad(f"{key}.options.date_order", f"must be one of {', '.join(DateOrder)}, not {order!r}")
 
 
 def parse_duration(text: str) -> int:

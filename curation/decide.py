@@ -42,12 +42,19 @@ def change_status(item: Item, target: ItemStatus, *, actor: str, now: datetime) 
     if status is item.status:
         return item, {}  # nothing to store or log (a double click, two editors on the same item)
     after = replace(item, status=status)
+    logged: dict[str, Any] = {"status": [str(item.status), str(status)]}
     if status is ItemStatus.APPROVED and item.status is not ItemStatus.APPROVED:
         # Newsletters select by approval date: approving (again) dates it now.
         after.approved_at, after.approved_by = now, actor
+        # The suggestions the editor has not declined become tags: subscribers' preferences select on tags.
+        accepted = [s.tag for s in item.suggested_tags if s.tag not in item.tags]
+        after.tags = [*item.tags, *dict.fromkeys(accepted)]
+        after.suggested_tags = []
+        if accepted:
+            logged["accepted_suggestions"] = list(dict.fromkeys(accepted))
     elif status is not ItemStatus.APPROVED:
         after.approved_at, after.approved_by = None, None
-    return after, {"status": [str(item.status), str(status)]}
+    return after, logged
 
 
 def apply_edit(item: Item, changes: dict[str, Any]) -> tuple[Item, dict[str, Any]]:

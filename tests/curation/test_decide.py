@@ -73,3 +73,13 @@ def test_approving_an_approved_item_changes_and_logs_nothing() -> None:
     approved = item(status=ItemStatus.APPROVED, approved_at=NOW, approved_by="first@example.org")
     after, logged = change_status(approved, ItemStatus.APPROVED, actor="second@example.org", now=NOW)
     assert after.approved_by == "first@example.org" and logged == {}
+
+
+def test_approving_accepts_the_suggestions_the_editor_has_not_declined() -> None:
+    start = item(tags=["eau"], suggested_tags=[SuggestedTag("ecsi", "Festisol"), SuggestedTag("afrique", "Sénégal")])
+    declined, _ = refuse_suggestion(start, "afrique")
+    after, logged = change_status(declined, ItemStatus.APPROVED, actor="ed@example.org", now=NOW)
+    assert after.tags == ["eau", "ecsi"] and after.suggested_tags == []
+    assert logged == {"status": ["new", "approved"], "accepted_suggestions": ["ecsi"]}
+    rejected, _ = change_status(start, ItemStatus.REJECTED, actor="ed@example.org", now=NOW)
+    assert rejected.tags == ["eau"] and len(rejected.suggested_tags) == 2  # only approval accepts them
