@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InvalidInput
-from core.model import ItemKind, Source, SourceKind
+from core.model import DateOrder, ItemKind, Source, SourceKind
 from core.settings import parse_duration
 from curation.validate import FieldErrors, Taxonomy, clean_tags, clean_territory
 from watch.parse_html import valid_selector
@@ -27,10 +27,10 @@ JSON_PATHS = (
 )  # fmt: skip
 ICAL_NUMBERS = {"window_days": (1, 1830), "max_occurrences": (1, 1000)}  # allowed range of each
 OPTIONS: dict[SourceKind, tuple[str, ...]] = {
-    SourceKind.FEED: (),
-    SourceKind.HTML: (*HTML_SELECTORS[:6], "base_url", "detail", *HTML_SELECTORS[6:]),
+    SourceKind.FEED: ("date_order",),
+    SourceKind.HTML: (*HTML_SELECTORS[:6], "base_url", "detail", *HTML_SELECTORS[6:], "date_order"),
     SourceKind.ICAL: (*ICAL_NUMBERS, "timezone"),
-    SourceKind.JSON: (*JSON_PATHS, "base_url"),
+    SourceKind.JSON: (*JSON_PATHS, "base_url", "date_order"),
 }
 _PATH = re.compile(r"[^\s.]+(?:\.[^\s.]+)*")
 
@@ -150,6 +150,11 @@ def clean_options(kind: SourceKind, form: Mapping[str, Any], errors: dict[str, s
                 errors[field] = f"{name} : une adresse http(s) complète est attendue, pas « {value[:80]} »"
             else:
                 out[name] = value
+        elif name == "date_order":
+            if value.upper() in set(DateOrder):
+                out[name] = value.upper()
+            else:
+                errors[field] = f"ordre des dates inconnu « {value[:20]} » (attendu : {', '.join(DateOrder)})"
         elif kind == SourceKind.HTML:
             if valid_selector(value):
                 out[name] = value

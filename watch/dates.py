@@ -1,8 +1,14 @@
-"""Deadlines and opening dates found in French and English text, and the status they imply.
+"""Deadlines and opening dates read from the whole text of an item, French or English, each with its evidence.
 
-``dateparser.search.search_dates`` reads the dates; we only ever run it on the few words that follow a cue such
-as "date limite" or "clôture", so a date elsewhere in the text (a publication date, an event) is never mistaken
-for a deadline, and the cost stays small. No cue, no date: we never invent one.
+    text | normalise (apostrophes, spaces, case) | lines and sentences | cues (watch.cues) and date mentions
+         | each cue claims the date(s) it governs | deadline and opening decided | + the sentence read
+
+Never invent a date: a cue without a readable day and month gives nothing, a time ("à 18 heures", "12 pm") is
+not a date, a date without its year takes the year of the range or list it ends, of the sentence, of the
+publication date or of the title, else it is dropped. Of several deadlines (sessions), an extended one wins,
+else the first still open on the reference day, else the latest. Numeric dates are day first unless the source
+says otherwise (``date_order``: ``DMY``, ``MDY`` or ``YMD``). dateparser reads the values of structured fields
+(:func:`parse_date`); dates in running text are read by the patterns below, which know where they start and end.
 """
 
 from __future__ import annotations
@@ -10,42 +16,61 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
-from datetime import date, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
 from dateparser.search import search_dates
 
-_DEADLINE_CUES = [
-    r"date limite(?: (?:de |d'|d’)(?:d[ée]p[ôo]t|candidature|inscription|r[ée]ponse|soumission|remise|envoi)s?)?",
-    r"cl[ôo]tur(?:e|é|ée)(?: (?:de l'appel|des candidatures|des inscriptions|le|au))*",
-    r"(?:candidatures?|dossiers?|inscriptions?) (?:à (?:d[ée]poser|envoyer|rendre) )?(?:avant|jusqu'(?:au|à))(?: le)?",
-    r"à d[ée]poser (?:avant|jusqu'(?:au|à))(?: le)?",
-    r"au plus tard(?: le)?",
-    r"(?:deadline|closing date|apply by|applications? (?:due|close[sd]?)(?: on)?|due date|submit by)",
-    r"(?:valable |ouvert(?:e)? )?jusqu'au",
-    r"[ée]ch[ée]ance",
-]
-_OPENING_CUES = [
-    r"ouverture(?: de l'appel| des candidatures| des inscriptions)?(?: le| au)?",
-    r"ouvert(?:e)? à partir du",
-    r"(?:opens|opening date|open from)(?: on)?",
-    r"à partir du",
-]
-# Matched against lower-cased text: a case-insensitive alternation is over twice as slow to scan.
-_DEADLINE = re.compile(r"(?:" + "|".join(_DEADLINE_CUES) + r")\s*(?::|–|-|le|on)?\s*")
-_OPENING = re.compile(r"(?:" + "|".join(_OPENING_CUES) + r")\s*(?::|–|-|le|on)?\s*")
-_NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
-_WINDOW = 40  # characters after a cue where its date must be
-_CLAUSE_END = re.compile(r"[,;\n]|\.\s")  # a cue's date is in its own clause
+from core.model import DateOrder, Item, ItemKind
+from watch.cues import CueMatch, Meaning, cues_in
+
+DATE_ORDERS = tuple(DateOrder)
 MONTHS = {
     "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "août": 8,
     "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
     "september": 9, "october": 10, "november": 11, "december": 12,
 }  # fmt: skip
-_SPELLED = re.compile(r"^(?:le |the )?(\d{1,2})(?:er|re|st|nd|rd|th)? (" + "|".join(MONTHS) + r")\.? (\d{4})\b")
-_ORDINAL = re.compile(r"\b1(?:er|re|st)\b", re.IGNORECASE)  # "1er décembre": dateparser wants "1 décembre"
+_ABBREVIATED = {
+    "janv": 1, "févr": 2, "fevr": 2, "fév": 2, "fev": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11,
+    "déc": 12, "dec": 12, "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+}  # fmt: skip
+_ENGLISH = [m for m, n in MONTHS.items() if m.isascii() and m not in {"mars", "mai", "juin", "avril", "aout"}]
+_ENGLISH = [m for m in _ENGLISH if not m.endswith("ier") and not m.endswith("bre") and m not in {"juillet"}]
+_ALL_MONTHS = sorted([*MONTHS, *_ABBREVIATED], key=len, reverse=True)
+_WEEKDAY = (
+    r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday"
+    r"|sunday)\.?,?\s+)?"
+)
+_MONTH = "(?:" + "|".join(_ALL_MONTHS) + ")"
+_ORD = r"(?:er|re|e|st|nd|rd|th)?"
+_MENTION = re.compile(
+    # 15 mars 2025, lundi 30 avril 2018, 1er décembre, 27-jun-2024, 2 juillet
+    rf"(?<![\w/.-]){_WEEKDAY}(?P<d>\d{{1,2}}){_ORD}(?:\s+|\s*-\s*)(?P<m>{_MONTH})(?:\.|(?!\w))"
+    rf"(?:(?:,?\s+|\s*-\s*)(?P<y>\d{{4}})(?!\d))?"
+    # April 2, 2025 / March 3
+    rf"|(?<!\w)(?P<em>{'|'.join(_ENGLISH)})\.?\s+(?P<ed>\d{{1,2}}){_ORD}(?!\d)(?:,?\s+(?P<ey>\d{{4}})(?!\d))?"
+    # 31/01/2018, 01.08.2021, 21/03/26
+    r"|(?<![\w/.])(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{4}|(?<=/)\d{2})(?![\w/]|\.\d)"
+    # 2025-03-31, 2025/03/31
+    r"|(?<![\w/.-])(?P<iy>\d{4})[-/](?P<im>\d{1,2})[-/](?P<id>\d{1,2})(?![\w/])"
+    # the bare first day of a range: « du 7 au 12 juin »
+    rf"|(?<![\w/.-]){_WEEKDAY}(?P<bd>\d{{1,2}}){_ORD}(?=\s*(?:au|-|–|to)\s+(?:le\s+)?{_WEEKDAY}\d{{1,2}}{_ORD}\s+{_MONTH})"
+)
+_YEAR = re.compile(r"(?<![\w/.-])((?:19[89]|20\d)\d)(?![\w/]|-\d)")
+_RANGE_JOIN = re.compile(r"\s*(?:au|à|to|till|until|through|-|–|—|jusqu'au)\s+(?:le\s+|the\s+)?$")
+_LIST_JOIN = re.compile(r"\s*(?:,|et|ou|and|or|&)\s+(?:le\s+|the\s+|au\s+)?$")
+_SENTENCE_END = re.compile(r"\s*(?:\||•|(?<=[!?;])\s|\.(?=\s+[A-ZÀ-Ý«\"(])|\.$)\s*")
+_SPACES = re.compile(r"[ \t\u00a0\u202f\u2009\u2007\u2002\u2003\u200a\u205f\u3000]+")
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'", "\r": "\n", "\u200b": None})
+_WINDOW = 110  # characters between a cue and its date, within one sentence
+_LABEL_TAIL = 45  # a label line: a cue, then at most this many characters, then the end of the line
+_EVIDENCE = 220
+_LABEL_PRIORITY = [Meaning.EXTENDED, Meaning.DEADLINE, Meaning.PERIOD, Meaning.OPENING, Meaning.TRAP, Meaning.VOID]
 
 
 class CallStatus(StrEnum):
@@ -57,14 +82,106 @@ class CallStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
-def find_deadline(text: str, *, reference: datetime) -> date | None:
-    """The date that follows a deadline cue, or None."""
-    return _after_cue(_DEADLINE, text, reference)
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a text says of its deadline and opening date, and the sentence each was read from."""
+
+    deadline: date | None = None
+    opening: date | None = None
+    deadline_evidence: str | None = None
+    opening_evidence: str | None = None
 
 
-def find_opening(text: str, *, reference: datetime) -> date | None:
-    """The date that follows an opening cue, or None."""
-    return _after_cue(_OPENING, text, reference)
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    start: int
+    end: int
+    day: int
+    month: int | None  # None: the bare first day of a range, completed by its end
+    year: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Finding:
+    role: str  # "deadline" | "opening"
+    when: date
+    strong: bool
+    extended: bool
+    evidence: str
+    pair: date | None = None  # the other end of the range it came from
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    today: date
+    published: date | None
+    title_year: int | None
+    order: str
+
+
+def normalise(text: str) -> str:
+    """Plain apostrophes, plain single spaces (no-break and thin ones included), composed accents."""
+    text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES)
+    return _SPACES.sub(" ", _COMBINING.sub("", text))
+
+
+def read_dates(
+    text: str,
+    *,
+    reference: datetime,
+    published: datetime | date | None = None,
+    title: str = "",
+    date_order: str = "DMY",
+    weak_cues: bool = True,
+) -> Reading:
+    """The deadline and opening date ``text`` states (see the module's docstring), with their evidence."""
+    if not text:
+        return Reading()
+    title_years = _YEAR.findall(normalise(title))
+    ctx = _Context(
+        today=reference.date(),
+        published=published.date() if isinstance(published, datetime) else published,
+        title_year=int(title_years[0]) if title_years else None,
+        order=date_order if date_order in DATE_ORDERS else "DMY",
+    )
+    findings: list[_Finding] = []
+    label: tuple[CueMatch, str] | None = None
+    for line in normalise(text).split("\n"):
+        line = line.strip(" -–•*>·")
+        if not line:
+            continue
+        carried, label = label, None
+        sentences = [s for s in _SENTENCE_END.split(line) if s and s.strip()]
+        line_has_date = False
+        for i, sentence in enumerate(sentences):
+            low = _lower(sentence)
+            mentions = _mentions(low, ctx.order)
+            line_has_date = line_has_date or bool(mentions)
+            cues = cues_in(low)
+            if i == 0 and carried is not None:
+                cue, label_text = carried
+                if cue.cue.meaning == Meaning.TRAP:
+                    continue
+                lead = re.match(r"(?:du|le|from|on|au)?\s*", low)
+                if mentions and lead is not None and mentions[0].start <= lead.end():
+                    findings += _claim(cue, -1, low, mentions, f"{label_text} {sentence}", ctx, from_label=True)
+            if any(c.cue.meaning == Meaning.TRAP for c in cues):
+                continue
+            for position, cue in enumerate(cues):
+                findings += _claim(cue, position, low, mentions, sentence, ctx, others=cues)
+        if not line_has_date and len(line) <= 120:
+            label = _label(line)
+    return _decide(findings, ctx, weak_cues)
+
+
+def find_deadline(text: str, *, reference: datetime, date_order: str = "DMY") -> date | None:
+    """The deadline a text states, or None."""
+    return read_dates(text, reference=reference, date_order=date_order).deadline
+
+
+def find_opening(text: str, *, reference: datetime, date_order: str = "DMY") -> date | None:
+    """The opening date a text states, or None."""
+    return read_dates(text, reference=reference, date_order=date_order).opening
 
 
 def status_on(today: date, *, opening: date | None, deadline: date | None) -> CallStatus:
@@ -77,8 +194,8 @@ def status_on(today: date, *, opening: date | None, deadline: date | None) -> Ca
     return CallStatus.UNKNOWN
 
 
-def parse_date(value: object, *, reference: datetime) -> date | None:
-    """A date from a structured field (ISO string, "15/03/2027", "15 mars 2027"), or None if unreadable."""
+def parse_date(value: object, *, reference: datetime, date_order: str = "DMY") -> date | None:
+    """A date from a structured field (ISO string, "15/03/2027", "15 mars 2027", "March 3rd, 2027"), or None."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -90,55 +207,75 @@ def parse_date(value: object, *, reference: datetime) -> date | None:
         return date.fromisoformat(text[:10])
     except ValueError:
         pass
-    return _read(text, reference)
+    order = date_order if date_order in DATE_ORDERS else "DMY"
+    low = _lower(normalise(text))
+    found = _mentions(low, order)
+    if found and found[0].year is not None and found[0].month is not None:
+        return _date(found[0].year, found[0].month, found[0].day)
+    return _dateparser(low, order, reference.date())
 
 
-def _after_cue(pattern: re.Pattern[str], text: str, reference: datetime) -> date | None:
-    if not text:
+# --- mentions ------------------------------------------------------------------------------------------------------
+
+
+def _lower(text: str) -> str:
+    """Lower case with the positions of ``text`` (a few letters, such as "İ", lower to two characters)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _mentions(low: str, order: str) -> list[_Mention]:
+    out = []
+    for m in _MENTION.finditer(low):
+        g = m.groupdict()
+        if g["d"]:
+            month = MONTHS.get(g["m"]) or _ABBREVIATED[g["m"]]
+            if g["m"] in _ABBREVIATED and not g["y"] and g["m"] not in {"janv", "févr", "fevr", "juil", "sept"}:
+                continue  # "1 mar", "3 jun": too short a word to be sure it is a month without a year
+            out.append(_Mention(m.start(), m.end(), int(g["d"]), month, int(g["y"]) if g["y"] else None))
+        elif g["em"]:
+            if g["em"] == "may" and not g["ey"]:
+                continue  # "may 2 people": the verb
+            out.append(_Mention(m.start(), m.end(), int(g["ed"]), MONTHS[g["em"]], int(g["ey"]) if g["ey"] else None))
+        elif g["a"]:
+            a, b, c = int(g["a"]), int(g["b"]), int(g["c"])
+            year = c + 2000 if c < 100 else c
+            day, month = (b, a) if order == "MDY" else (a, b)
+            if not 1 <= month <= 12 and 1 <= day <= 12:  # only the other order is a date: it is the one meant
+                day, month = month, day
+            out.append(_Mention(m.start(), m.end(), day, month, year))
+        elif g["iy"]:
+            out.append(_Mention(m.start(), m.end(), int(g["id"]), int(g["im"]), int(g["iy"])))
+        elif g["bd"]:
+            out.append(_Mention(m.start(), m.end(), int(g["bd"]), None, None))
+    return out
+
+
+def _date(year: int, month: int, day: int) -> date | None:
+    if not 1990 <= year <= 2100:
         return None
-    text = text.lower()  # the window is read from the lowered text too: its positions are the lowered ones
-    for m in pattern.finditer(text):
-        window = _CLAUSE_END.split(text[m.end() : m.end() + _WINDOW], 1)[0]
-        found = _read(window, reference)
-        if found is not None:
-            return found
-    return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
-def _read(window: str, reference: datetime) -> date | None:
-    return _read_cached(window.strip(), reference.date())
-
-
-@lru_cache(maxsize=4096)
-def _read_cached(window: str, today: date) -> date | None:
-    """Cached: the same few deadline phrases recur across a feed's items and across runs."""
-    reference = datetime(today.year, today.month, today.day)
-    spelled = _SPELLED.match(_ascii_apostrophes(window).lower())
-    if spelled:  # "15 mars 2027", "1 february 2027": unambiguous, no need for dateparser's search
-        day, month, year = int(spelled.group(1)), MONTHS[spelled.group(2)], int(spelled.group(3))
-        try:
-            return date(year, month, day)
-        except ValueError:
-            return None
-    numeric = _NUMERIC.match(window)
-    if numeric:  # French order, day first: dateparser would need settings for each call
-        day, month, year = (int(g) for g in numeric.groups())
-        try:
-            return date(year, month, day)
-        except ValueError:
-            return None
-    if not any(ch.isdigit() for ch in window):
+@lru_cache(maxsize=2048)
+def _dateparser(text: str, order: str, today: date) -> date | None:
+    """dateparser for the phrases of structured fields the patterns do not know; day and month required."""
+    if not any(ch.isdigit() for ch in text):
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dateparser warns about its own use of deprecated APIs
         found = search_dates(
-            _ascii_apostrophes(window),
+            text,
             languages=["fr", "en"],
             settings={
-                "RELATIVE_BASE": reference,
-                "PREFER_DATES_FROM": "future",
-                "DATE_ORDER": "DMY",
-                "REQUIRE_PARTS": ["day", "month"],
+                "RELATIVE_BASE": datetime(today.year, today.month, today.day),
+                "DATE_ORDER": order,
+                "REQUIRE_PARTS": ["day", "month", "year"],
                 "STRICT_PARSING": False,
             },
         )
@@ -146,11 +283,222 @@ def _read_cached(window: str, today: date) -> date | None:
         return None
     matched, when = found[0]
     if not any(ch.isdigit() for ch in matched):
-        return None  # "demain", "lundi": too vague to be a deadline
+        return None
     result: date = when.date()
     return result
 
 
-def _ascii_apostrophes(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).replace("’", "'").replace("\u00a0", " ")
-    return _ORDINAL.sub("1", text)
+# --- cues claiming dates -------------------------------------------------------------------------------------------
+
+
+def _claim(
+    cue: CueMatch,
+    position: int,
+    low: str,
+    mentions: list[_Mention],
+    sentence: str,
+    ctx: _Context,
+    *,
+    others: Sequence[CueMatch] = (),
+    from_label: bool = False,
+) -> list[_Finding]:
+    """The dates ``cue`` governs in its sentence: the first mention after it (before it for an ``after`` cue),
+    with the range or list of dates it starts."""
+    meaning = cue.cue.meaning
+    if meaning in (Meaning.TRAP, Meaning.VOID):
+        return []
+    if from_label:
+        first = 0
+    elif cue.cue.after:
+        before = [i for i, m in enumerate(mentions) if m.end <= cue.start and cue.start - m.end <= 6]
+        if not before or re.search(r"[^\s,]", low[mentions[before[-1]].end : cue.start]):
+            return []
+        first = before[-1]
+    else:
+        after = [i for i, m in enumerate(mentions) if m.start >= cue.end and m.start - cue.end <= _WINDOW]
+        if not after:
+            return []
+        first = after[0]
+        nearest = mentions[first].start
+        if any(cue.end <= o.start < nearest and _rivals(cue, o) for o in others):
+            return []  # a cue of the other kind stands nearer (« ouverture le 1er mars, clôture le 30 avril »)
+    chain = [first]
+    kinds: list[str] = []  # "range" or "list", between chain[i] and chain[i + 1]
+    while chain[-1] + 1 < len(mentions):
+        cur, nxt = mentions[chain[-1]], mentions[chain[-1] + 1]
+        gap = low[cur.end : nxt.start] + " "
+        if _RANGE_JOIN.match(gap) and (not kinds or kinds[-1] == "list") and len(gap) < 16:
+            kinds.append("range")
+        elif _LIST_JOIN.match(gap) and len(gap) < 12:
+            kinds.append("list")
+        else:
+            break
+        chain.append(chain[-1] + 1)
+    dates = _complete([mentions[i] for i in chain], kinds, low, ctx)
+    evidence = _evidence(sentence, cue.start if not from_label else 0, mentions[chain[-1]].end)
+    out: list[_Finding] = []
+    strong, extended = cue.cue.strong, meaning == Meaning.EXTENDED
+    prefix = low[cue.end : mentions[first].start] if not cue.cue.after and not from_label else ""
+    i = 0
+    while i < len(dates):
+        start = dates[i]
+        if i < len(kinds) and kinds[i] == "range":
+            end = dates[i + 1]
+            if start is not None and end is not None and start <= end:
+                if meaning in (Meaning.PERIOD, Meaning.OPENING):
+                    out.append(_Finding("opening", start, strong, False, evidence, end))
+                if meaning != Meaning.OPENING:
+                    out.append(_Finding("deadline", end, strong, extended, evidence, start))
+            i += 2
+            continue
+        if start is not None:
+            if meaning in (Meaning.DEADLINE, Meaning.EXTENDED):
+                out.append(_Finding("deadline", start, strong, extended, evidence))
+            elif meaning == Meaning.OPENING or re.search(r"(?:du|à partir du|dès le|from)\s*$", prefix):
+                out.append(_Finding("opening", start, strong, False, evidence))
+        i += 1
+    return out
+
+
+def _rivals(a: CueMatch, b: CueMatch) -> bool:
+    opening = {Meaning.OPENING}
+    deadline = {Meaning.DEADLINE, Meaning.EXTENDED}
+    return (a.cue.meaning in opening and b.cue.meaning in deadline) or (
+        a.cue.meaning in deadline and b.cue.meaning in opening
+    )
+
+
+def _complete(chain: list[_Mention], kinds: list[str], low: str, ctx: _Context) -> list[date | None]:
+    """Dates of a chain of mentions: a missing month or year is taken from the mention that ends the range or list
+    (« du 7 au 12 juin 2026 », « le 31 mars et le 15 juin 2017 »), then from the sentence after it, then from
+    the publication date or the title."""
+    out: list[date | None] = []
+    for i, m in enumerate(chain):
+        month, year = m.month, m.year
+        later = chain[i + 1 :]
+        if month is None:
+            month = next((n.month for n in later if n.month is not None), None)
+        if year is None:
+            year = next((n.year for n in later if n.year is not None), None)
+            if year is None:
+                found = _YEAR.search(low, chain[-1].end)
+                year = int(found.group(1)) if found else None
+            if year is None and month is not None:
+                year = _context_year(m.day, month, ctx)
+        when = _date(year, month, m.day) if year is not None and month is not None else None
+        if when is not None and i < len(kinds) and kinds[i] == "range" and m.year is None:
+            end = chain[i + 1]
+            end_month = end.month or month
+            if (month, m.day) > (end_month, end.day):  # « du 15 décembre au 15 janvier 2025 »
+                when = _date(when.year - 1, when.month, when.day)
+        out.append(when)
+    return out
+
+
+def _context_year(day: int, month: int, ctx: _Context) -> int | None:
+    if ctx.published is not None:
+        guess = _date(ctx.published.year, month, day)
+        if guess is not None and guess < ctx.published - timedelta(days=31):
+            return ctx.published.year + 1  # a date stated before the publication is next year's
+        return ctx.published.year
+    return ctx.title_year
+
+
+def _label(line: str) -> tuple[CueMatch, str] | None:
+    """A cue that ends its line (« Date limite de dépôt des candidatures », "Closing:"): it reads the next line."""
+    low = _lower(line)
+    cues = [c for c in cues_in(low) if not c.cue.after]
+    if not cues:
+        return None
+    trap = next((c for c in cues if c.cue.meaning == Meaning.TRAP), None)
+    if trap is not None:
+        return trap, line
+    last = cues[-1]
+    if len(low) - last.end > _LABEL_TAIL or re.search(r"[.!?]\s*\S", low[last.end :]):
+        return None
+    return min(cues, key=lambda c: _LABEL_PRIORITY.index(c.cue.meaning)), line
+
+
+def _evidence(sentence: str, start: int, end: int) -> str:
+    text = sentence.strip()
+    if text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1].rstrip()  # « (Date limite : 15 mars 2027) » cut after its opening parenthesis
+    if len(text) <= _EVIDENCE:
+        return text
+    lo = max(0, min(start, end - _EVIDENCE + 40) - 20)
+    hi = min(len(sentence), max(end + 40, lo + _EVIDENCE))
+    return ("…" if lo > 0 else "") + sentence[lo:hi].strip() + ("…" if hi < len(sentence) else "")
+
+
+# --- deciding ------------------------------------------------------------------------------------------------------
+
+
+def _decide(findings: list[_Finding], ctx: _Context, weak_cues: bool) -> Reading:
+    deadlines = [f for f in findings if f.role == "deadline"]
+    pool = [f for f in deadlines if f.extended] or [f for f in deadlines if f.strong]
+    if not pool and weak_cues:
+        pool = deadlines
+    chosen = _session(pool, ctx.today)
+    openings = [f for f in findings if f.role == "opening"]
+    opening = None
+    if chosen is not None and chosen.pair is not None and any(o.when == chosen.pair for o in openings):
+        opening = next(o for o in openings if o.when == chosen.pair)
+    elif openings:
+        fitting = [o for o in openings if chosen is None or o.when <= chosen.when]
+        opening = max(fitting, key=lambda o: o.when) if fitting else None
+    return Reading(
+        deadline=chosen.when if chosen else None,
+        opening=opening.when if opening else None,
+        deadline_evidence=chosen.evidence if chosen else None,
+        opening_evidence=opening.evidence if opening else None,
+    )
+
+
+def _session(pool: list[_Finding], today: date) -> _Finding | None:
+    """Of several deadlines, the first still open on ``today``, else the latest."""
+    if not pool:
+        return None
+    still_open = [f for f in pool if f.when >= today]
+    if still_open:
+        return min(still_open, key=lambda f: f.when)
+    return max(pool, key=lambda f: f.when)
+
+
+# --- on an item ----------------------------------------------------------------------------------------------------
+
+TEXT_ORIGIN = "text"
+
+
+def evidence_of(origin: str | None) -> str | None:
+    """The sentence a date was read from, out of its ``field_origins`` value (``"text: …"``), or None."""
+    if origin and origin.startswith(TEXT_ORIGIN + ": "):
+        return origin[len(TEXT_ORIGIN) + 2 :]
+    return None
+
+
+def read_item_dates(item: Item, *, reference: datetime, date_order: str = "DMY", extra_text: str = "") -> None:
+    """Deadline and opening date of ``item`` read from its whole text (and ``extra_text``: its detail page), unless
+    a structured field gave them; ``field_origins`` keeps the sentence read (``"text: …"``)."""
+    from watch.item_text import item_text
+
+    text = item_text(item) + ("\n" + extra_text if extra_text else "")
+    reading = read_dates(
+        text,
+        reference=reference,
+        published=item.published_at,
+        title=item.title,
+        date_order=date_order,
+        weak_cues=item.kind != ItemKind.EVENT,  # « visible jusqu'au 30 novembre »: an event's end, not a deadline
+    )
+    for name, value, evidence in (
+        ("deadline", reading.deadline, reading.deadline_evidence),
+        ("opening_date", reading.opening, reading.opening_evidence),
+    ):
+        origin = item.field_origins.get(name, "")
+        if getattr(item, name) is not None and not origin.startswith(TEXT_ORIGIN):
+            continue  # a structured field (JSON-LD, a selector, the API) gave it
+        setattr(item, name, value)
+        if value is None:
+            item.field_origins.pop(name, None)
+        else:
+            item.field_origins[name] = f"{TEXT_ORIGIN}: {evidence}" if evidence else TEXT_ORIGIN

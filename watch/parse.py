@@ -11,7 +11,7 @@ from core.errors import FetchError
 from core.model import Source, SourceKind
 from core.text import safe_url, strip_controls
 from watch.clean import canonical_url, content_hash, text_lines
-from watch.dates import find_deadline, find_opening
+from watch.dates import read_item_dates
 from watch.entry import Entry
 from watch.parse_feed import parse_feed
 from watch.parse_html import parse_html
@@ -48,25 +48,25 @@ def parse_body(
         raise FetchError(f"cannot parse {source.kind} body: {type(exc).__name__}: {exc}") from None
     entries = _unique(entries[:MAX_ITEMS_PER_SOURCE])
     for entry in entries:
-        enrich(entry, reference=reference, rules=rules)
+        enrich(entry, reference=reference, rules=rules, date_order=str(source.options.get("date_order") or "DMY"))
     return entries
 
 
-def enrich(entry: Entry, *, reference: datetime, rules: Sequence[_Compiled] = ()) -> None:
-    """Deadline and opening date from the text when no field gave them; canonical URL; suggested tags; hash."""
+def enrich(
+    entry: Entry,
+    *,
+    reference: datetime,
+    rules: Sequence[_Compiled] = (),
+    date_order: str = "DMY",
+    detail_text: str = "",
+) -> None:
+    """Deadline and opening date from the whole text (and the detail page's) when no field gave them, with their
+    evidence; canonical URL; suggested tags; hash."""
     _scrub(entry)
     item = entry.item
     if len(entry.source_item_id) > MAX_ID_LENGTH:  # storage keeps 1,000 characters; a hash stays unique
         entry.source_item_id = "sha256:" + hashlib.sha256(entry.source_item_id.encode()).hexdigest()
-    text = f"{item.title}\n{item.summary}"
-    if item.deadline is None:
-        item.deadline = find_deadline(text, reference=reference)
-        if item.deadline is not None:
-            item.field_origins["deadline"] = "text"
-    if item.opening_date is None:
-        item.opening_date = find_opening(text, reference=reference)
-        if item.opening_date is not None:
-            item.field_origins["opening_date"] = "text"
+    read_item_dates(item, reference=reference, date_order=date_order, extra_text=detail_text)
     item.canonical_url = canonical_url(item.url)
     # Tags from the whole text (the summary is its first 600 characters; places often come later).
     body = text_lines(item.body_html) if item.body_html else ""
@@ -111,6 +111,7 @@ def with_details(
 ) -> list[Entry]:
     """Complete entries from their detail pages (``pages[i]`` is entry i's page or None), then re-enrich."""
     from watch.fetch import Fetched
+    from watch.item_text import page_text
     from watch.parse_html import apply_detail
 
     for entry, page in zip(entries, pages, strict=False):
@@ -119,5 +120,8 @@ def with_details(
                 apply_detail(entry, page.body, source, page.content_type, reference=reference)
             except Exception:  # noqa: S112 - a broken detail page leaves the item as the list page gave it
                 continue
-            enrich(entry, reference=reference, rules=rules)
+            selector = source.options.get("detail_body")
+            detail_text = page_text(page.body, page.content_type, str(selector) if selector else None)
+            order = str(source.options.get("date_order") or "DMY")
+            enrich(entry, reference=reference, rules=rules, date_order=order, detail_text=detail_text)
     return entries

@@ -75,6 +75,7 @@ def parse_json(body: bytes, source: Source, url: str, content_type: str | None, 
     if not isinstance(rows, list):
         raise FetchError(f"items path {opts.get('items')!r} is not a list")
     base = str(opts.get("base_url") or url)
+    order = str(opts.get("date_order") or "DMY")
     out = []
     for row in rows:
         if not isinstance(row, dict):
@@ -92,10 +93,14 @@ def parse_json(body: bytes, source: Source, url: str, content_type: str | None, 
             origin="json",
         )
         item.deadline = (
-            parse_date(dig(row, str(opts["deadline"])), reference=reference) if opts.get("deadline") else None
+            parse_date(dig(row, str(opts["deadline"])), reference=reference, date_order=order)
+            if opts.get("deadline")
+            else None
         )
         item.opening_date = (
-            parse_date(dig(row, str(opts["opening"])), reference=reference) if opts.get("opening") else None
+            parse_date(dig(row, str(opts["opening"])), reference=reference, date_order=order)
+            if opts.get("opening")
+            else None
         )
         item.starts_at = _when(row, opts.get("starts_at"), reference)
         item.ends_at = _when(row, opts.get("ends_at"), reference)

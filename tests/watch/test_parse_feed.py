@@ -23,7 +23,8 @@ def test_demo_rss_gives_every_item_with_deadlines_and_absolute_links() -> None:
     first = entries[0]
     assert first.source_item_id == "fin-2027-001"
     assert first.item.kind == ItemKind.FUNDING and first.item.tags == ["financement"]
-    assert first.item.deadline == date(2027, 3, 15) and first.item.field_origins["deadline"] == "text"
+    assert first.item.deadline == date(2027, 3, 15)
+    assert first.item.field_origins["deadline"] == "text: Date limite de dépôt : 15 mars 2027"
     assert 'href="https://financements.exemple.fr/guide-2027.pdf"' in first.item.body_html
     assert first.item.published_at is not None and first.item.published_at.isoformat() == "2026-11-02T08:00:00+00:00"
     ecsi = entries[1].item

@@ -1,0 +1,131 @@
+"""The cue grammar of deadlines and opening dates, as data: which phrases announce which date, in which language.
+
+Each cue is a regular expression over normalised text (lower case, plain apostrophes, plain spaces: see
+:func:`watch.dates.normalise`) and a meaning:
+
+- ``deadline``: the date that follows is a closing date (``strong``: it names the deadline itself, « date
+  limite », « clôture », "deadline"; the others, « jusqu'au », « au plus tard », only count when no strong cue
+  gave a date in the same text);
+- ``extended``: an extended deadline (« prolongé jusqu'au »): it wins over every other;
+- ``opening``: an opening date (« date de lancement », « ouverture des candidatures »);
+- ``period``: a submission period: « du 1er mars au 6 mai 2024 » after it gives the opening and the deadline;
+- ``trap``: the sentence is about something else (a contract period, an information session, a start date, a
+  yearly recurring date): no date of that sentence is taken;
+- ``void``: the words look like a cue but are not one (« soirée de clôture »): cues inside them are ignored.
+
+``after``: the date comes before the cue (« le 15 février 2024 au plus tard », « le 1er août, dernier délai »).
+Words may stand between a cue and its date (« Clôture de l'appel à projets : 31 mars 2025 »), within the same
+sentence; a cue alone on its line (a label) reads the date that starts the next line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Meaning(StrEnum):
+    DEADLINE = "deadline"
+    EXTENDED = "extended"
+    OPENING = "opening"
+    PERIOD = "period"
+    TRAP = "trap"
+    VOID = "void"
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    phrase: str
+    meaning: Meaning
+    lang: str
+    strong: bool = False
+    after: bool = False  # the date precedes the cue
+    glued: bool = False  # may follow a word without a space (« …/ACT/PGDeadline for »: text out of a PDF)
+
+
+_D, _X, _O, _P, _T, _V = Meaning.DEADLINE, Meaning.EXTENDED, Meaning.OPENING, Meaning.PERIOD, Meaning.TRAP, Meaning.VOID
+_SUBMIT_FR = r"(?:d[ée]p[ôo]ts?|d[ée]pos\w*|envoy\w+|envoi|adress\w+|transmet\w*|transmis\w*|soumet\w*|soumis\w*|soumission|remi[st]\w*|remettre|retourn\w+|parven\w+|candidat\w*|postul\w+|inscri\w+|dossiers?|propositions?)"  # noqa: E501
+_SUBMIT_EN = r"(?:submi\w+|send|sent|appl\w+|proposals?|concept notes?|registration|register)"
+
+CUES: tuple[Cue, ...] = (
+    # Deadlines, French
+    Cue(r"dates? limites?", _D, "fr", strong=True, glued=True),
+    Cue(r"(?:se )?cl[ôo]tur\w*", _D, "fr", strong=True),
+    Cue(r"dernier d[ée]lai", _D, "fr", strong=True),
+    Cue(r"dernier d[ée]lai", _D, "fr", strong=True, after=True),
+    Cue(r"[ée]ch[ée]ance", _D, "fr", strong=True),
+    Cue(r"dates? (?:de |d')" + _SUBMIT_FR, _D, "fr", strong=True),
+    Cue(_SUBMIT_FR + r"[^|]{0,40}?\bjusq?u?'?\s?(?:au|à)", _D, "fr", strong=True),
+    Cue(r"jusq?u?'?\s?(?:au|à)", _D, "fr"),
+    Cue(r"au plus tard", _D, "fr"),
+    Cue(r"au plus tard", _D, "fr", after=True),
+    Cue(_SUBMIT_FR + r"[^.|]{0,60}?\bavant", _D, "fr"),
+    Cue(r"s'ach[èe]ve", _D, "fr"),
+    Cue(r"(?:prolong|report|repouss|d[ée]cal)\w* (?:jusqu'|au|à)\w*", _X, "fr", strong=True),
+    Cue(r"nouvelle date limite", _X, "fr", strong=True),
+    # Deadlines, English
+    Cue(r"deadlines?", _D, "en", strong=True, glued=True),
+    Cue(r"closing(?: date)?", _D, "en", strong=True),
+    Cue(r"(?:applications?|proposals?|submissions?|calls?) (?:close[sd]?|(?:are |is )?due)", _D, "en", strong=True),
+    Cue(r"due (?:date|by|on)", _D, "en", strong=True),
+    Cue(_SUBMIT_EN + r"[^.|]{0,60}?\b(?:by|before|no later than)", _D, "en"),
+    Cue(r"no later than", _D, "en"),
+    Cue(r"(?:open|accepted|available|runs?) until", _D, "en"),
+    Cue(r"(?:extended|postponed) (?:until|to|till)", _X, "en", strong=True),
+    # Openings
+    Cue(r"date (?:de lancement|d'ouverture)", _O, "fr"),
+    Cue(r"ouverture (?:de l'appel|des candidatures|des inscriptions|du d[ée]p[ôo]t|de la (?:plateforme|session))",
+        _O, "fr"),
+    Cue(r"lancement de l'appel", _O, "fr"),
+    Cue(r"lance(?:ra)? (?:ce|le)(?=\s+(?:[a-z]+\s+)?\d)", _O, "fr"),
+    Cue(_SUBMIT_FR + r"[^.|]{0,40}?\b(?:à partir du|dès le)", _O, "fr"),
+    Cue(r"(?:opening date|launch(?: date)?|opens(?: on)?)", _O, "en"),
+    # Submission periods
+    Cue(r"p[ée]riode (?:de |d')(?:d[ée]p[ôo]t|ouverture|candidature|soumission)", _P, "fr", strong=True),
+    Cue(r"ouvert\w*(?=\s(?:[^|]{0,40}?\s)?du\s)", _P, "fr", strong=True),
+    Cue(r"d[ée]p[ôo]ts? des (?:dossiers|candidatures|projets)", _P, "fr", strong=True),
+    Cue(r"(?:submission timeframe|submission period|during the period of|open from)", _P, "en", strong=True),
+    # Traps: the sentence is about something else
+    Cue(r"(?:à|a) pourvoir", _T, "fr"),
+    Cue(r"prise de poste", _T, "fr"),
+    Cue(r"d[ée]but (?:de la mission|du contrat|de contrat|du poste|des activit[ée]s|du projet)", _T, "fr"),
+    Cue(r"(?:s[ée]ance|r[ée]union|session) d'information", _T, "fr"),
+    Cue(r"webinaires?", _T, "fr"),
+    Cue(r"chaque ann[ée]e|tous les ans", _T, "fr"),
+    Cue(r"p[ée]riode (?:de r[ée]alisation|d'ex[ée]cution|de mise en [œo]e?uvre)", _T, "fr"),
+    Cue(r"dur[ée]e (?:du projet|de la mission|du contrat)", _T, "fr"),
+    Cue(r"(?:publi[ée]e?|mis en ligne|mise à jour) le", _T, "fr"),
+    Cue(r"information session|info session|webinar|every year|each year|annually|start(?:ing)? date", _T, "en"),
+    # Look like cues, are not
+    Cue(r"(?:soir[ée]e|c[ée]r[ée]monie|s[ée]ance|concert|spectacle|f[êe]te|journ[ée]e|film|repas) de cl[ôo]ture",
+        _V, "fr"),
+    Cue(r"cl[ôo]ture (?:du festival|de l'[ée]v[ée]nement|des festivit[ée]s|de la (?:semaine|journ[ée]e|saison))",
+        _V, "fr"),
+    Cue(r"(?:la |à la )?date de cl[ôo]ture de la session", _V, "fr"),
+    Cue(r"closing (?:ceremony|session|night|event|remarks)", _V, "en"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CueMatch:
+    cue: Cue
+    start: int
+    end: int
+
+
+_COMPILED = [(cue, re.compile(("" if cue.glued else r"(?<!\w)") + "(?:" + cue.phrase + r")(?!\w)")) for cue in CUES]
+
+
+def cues_in(text: str) -> list[CueMatch]:
+    """Every cue in ``text`` (normalised, lower case), void ones removed with the cues they overlap."""
+    found = [CueMatch(cue, m.start(), m.end()) for cue, pattern in _COMPILED for m in pattern.finditer(text)]
+    voids = [(m.start, m.end) for m in found if m.cue.meaning == Meaning.VOID]
+    return sorted(
+        (
+            m
+            for m in found
+            if m.cue.meaning != Meaning.VOID and not any(s <= m.start < e or m.start <= s < m.end for s, e in voids)
+        ),
+        key=lambda m: (m.start, m.end),
+    )
