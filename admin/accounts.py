@@ -1,23 +1,26 @@
-"""Accounts of editors, staff and admins: creation, passwords (argon2), roles, login with throttling."""
+"""Accounts of editors, staff and admins: creation, passwords (argon2), roles, login, ending sessions.
+
+Everything here is blocking (argon2 costs a tenth of a second of CPU by design, plus the database): the web layer
+calls it in a worker thread, never on the event loop. Throttling of logins lives in :mod:`admin.throttle`.
+"""
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from admin.passwords import check_password
 from core.errors import InvalidInput
 from core.model import Role, User
 from storage.database import Database
 from storage.users import UserRepository
 
-HASHER = PasswordHasher()
-MIN_PASSWORD = 10
-LOCK_AFTER = 5  # failures in a row
-LOCK_FOR = timedelta(minutes=15)
+HASHER = PasswordHasher()  # a seam: tests swap in a cheap (or counting) hasher
 RANK = {Role.EDITOR: 1, Role.STAFF: 2, Role.ADMIN: 3}
+_dummy: tuple[PasswordHasher, str] | None = None  # a hash of a random password, made with the current HASHER
 
 
 def has_role(user: User, needed: Role) -> bool:
@@ -38,8 +41,7 @@ def validate_email(email: str) -> str:
 
 def add_user(db: Database, email: str, role: Role, password: str, *, now: datetime) -> User:
     email = validate_email(email)
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"le mot de passe doit compter au moins {MIN_PASSWORD} caractères")
+    check_password(password)
     with db.session() as s:
         repo = UserRepository(s)
         if repo.by_email(email) is not None:
@@ -47,40 +49,54 @@ def add_user(db: Database, email: str, role: Role, password: str, *, now: dateti
         return repo.save(User(email=email, role=role, password_hash=HASHER.hash(password), created_at=now))
 
 
-def set_password(db: Database, email: str, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"le mot de passe doit compter au moins {MIN_PASSWORD} caractères")
-    with db.session() as s:
-        repo = UserRepository(s)
-        user = repo.by_email(email)
-        if user is None:
-            raise InvalidInput(f"aucun compte pour {email}")
-        user.password_hash = HASHER.hash(password)
-        repo.save(user)
-
-
-def authenticate(db: Database, email: str, password: str, *, now: datetime) -> User | None:
-    """The user if the password matches and the account is neither disabled nor locked; failures are counted and
-    lock the account for a while after :data:`LOCK_AFTER` in a row."""
-    email = email.strip().lower()
+def set_password(db: Database, email: str, password: str) -> User:
+    """A new password (by its owner, an admin or the CLI); every session of the account ends."""
+    check_password(password)
     with db.session() as s:
         repo = UserRepository(s)
         user = repo.by_email(email)
         if user is None or user.id is None:
-            HASHER.hash(password)  # spend the same time as for a real account
+            raise InvalidInput(f"aucun compte pour {email}")
+        repo.set_password_hash(user.id, HASHER.hash(password))
+        return repo.get(user.id)
+
+
+def end_sessions(db: Database, user_id: int) -> None:
+    """Log the account out everywhere (logout does this: a stolen cookie dies with the session it was copied from)."""
+    with db.session() as s:
+        UserRepository(s).end_sessions(user_id)
+
+
+def _dummy_hash() -> str:
+    """Verified against for unknown addresses: made with the current hasher, so it costs what a real one does."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not HASHER:
+        _dummy = (HASHER, HASHER.hash(secrets.token_urlsafe(16)))
+    return _dummy[1]
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(db: Database, email: str, password: str, *, now: datetime) -> User | None:
+    """The user if the password matches and the account is active, else None.
+
+    Exactly one argon2 verification whatever the case (unknown address: against a dummy hash; disabled account:
+    against its own), so that the answer's timing says nothing about which addresses have accounts. Failures
+    change nothing in the database: throttling (per address and account, in :mod:`admin.throttle`) replaces the
+    old account lock, which a stranger could put on anyone's account.
+    """
+    email = email.strip().lower()
+    with db.session() as s:
+        repo = UserRepository(s)
+        user = repo.by_email(email)
+        matches = _verify(user.password_hash if user is not None else _dummy_hash(), password)
+        if user is None or not matches or not user.active:
             return None
-        failures, locked_until = repo.login_state(user.id)
-        if locked_until is not None and locked_until > now:
-            return None
-        try:
-            HASHER.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            failures += 1
-            repo.set_login_state(user.id, failures, now + LOCK_FOR if failures >= LOCK_AFTER else None)
-            return None
-        if not user.active:
-            return None
-        repo.set_login_state(user.id, 0, None)
         user.last_login_at = now
         if HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = HASHER.hash(password)

@@ -1,7 +1,12 @@
-"""Login, logout, the current user, and the role guard for admin pages."""
+"""Login, logout, changing one's password, the current user, and the role guard for admin pages.
+
+login: read form (CSRF) | throttle (per account and address: 429 without checking) | argon2 in a thread | session
+Sessions are judged on every /admin request by :mod:`admin.sessions` (version, idle time).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -14,10 +19,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from admin.accounts import authenticate, has_role
+from admin import sessions
+from admin.accounts import authenticate, end_sessions, has_role, set_password
+from admin.throttle import LoginThrottle
 from admin.web import blocking, ctx_of, flash, read_form, render
+from core.errors import InvalidInput
 from core.model import Role, User
-from core.ratelimit import RateLimiter
 from storage.database import Database
 from storage.users import UserRepository
 
@@ -25,7 +32,8 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class UserMiddleware:
-    """Puts the logged-in, still active user (or None) in ``scope["relais.user"]`` for every /admin request."""
+    """Puts the logged-in, still active user (or None) in ``scope["relais.user"]`` for every /admin request, and
+    ends the session when :func:`admin.sessions.judge` says so (logged out elsewhere, password changed, idle)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -33,12 +41,21 @@ class UserMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/admin"):
             scope["relais.user"] = None
-            user_id = scope.get("session", {}).get("user_id")
+            session = scope.get("session", {})
+            user_id = session.get("user_id")
             if user_id is not None:
-                db = scope["app"].state.ctx.db
-                user = await blocking(db, _find_user, db, int(user_id))
-                if user is not None and user.active:
+                ctx = scope["app"].state.ctx
+                user = await blocking(ctx.db, _find_user, ctx.db, int(user_id))
+                now = ctx.clock.now()
+                idle = timedelta(minutes=ctx.settings.web.session_idle_minutes)
+                verdict = sessions.judge(session, user, now=now, idle=idle)
+                if verdict is sessions.Verdict.ENDED:
+                    session.clear()
+                    session["flash"] = [["info", "Votre session a pris fin : reconnectez-vous."]]
+                else:
                     scope["relais.user"] = user
+                    if verdict is sessions.Verdict.REFRESH:
+                        session["seen"] = int(now.timestamp())
         await self.app(scope, receive, send)
 
 
@@ -73,12 +90,20 @@ def requires(role: Role) -> Callable[[Endpoint], Endpoint]:
     return decorate
 
 
-def _limiter(request: Request) -> RateLimiter:
+def _throttle(request: Request) -> LoginThrottle:
     ctx = ctx_of(request)
-    limiter: RateLimiter | None = ctx.extra.get("login_limiter")
-    if limiter is None:
-        limiter = ctx.extra["login_limiter"] = RateLimiter(ctx.clock, limit=20, window=timedelta(minutes=15))
-    return limiter
+    throttle: LoginThrottle | None = ctx.extra.get("login_throttle")
+    if throttle is None:
+        throttle = ctx.extra["login_throttle"] = LoginThrottle(ctx.clock)
+    return throttle
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _too_many(seconds: int) -> str:
+    return f"Trop de tentatives, réessayez dans {seconds} seconde{'s' if seconds > 1 else ''}."
 
 
 def _safe_next(target: Any) -> str:
@@ -96,37 +121,81 @@ async def login_submit(request: Request) -> Response:
     form = await read_form(request)
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     next_url = _safe_next(form.get("next"))
-    ip = request.client.host if request.client else "?"
-    if not _limiter(request).hit(ip):
+    throttle, address = _throttle(request), _address(request)
+    wait = throttle.wait(email, address)
+    if wait > 0:  # answered without checking the password: a throttled guess teaches nothing
         return render(
             request,
             "admin/login.html",
-            {"error": "Trop de tentatives depuis cette adresse : réessayez dans quelques minutes.", "email": email},
+            {"error": _too_many(wait), "email": email, "next": next_url},
             status_code=429,
+            headers={"Retry-After": str(wait)},
         )
     ctx = ctx_of(request)
-    user = authenticate(ctx.db, email, password, now=ctx.clock.now())
+    # argon2 is a tenth of a second of CPU by design: in a thread, never on the event loop
+    user = await asyncio.to_thread(authenticate, ctx.db, email, password, now=ctx.clock.now())
     if user is None:
+        throttle.failed(email, address)
         return render(
             request,
             "admin/login.html",
-            {
-                "error": "Adresse ou mot de passe incorrect (ou compte bloqué un moment).",
-                "email": email,
-                "next": next_url,
-            },
+            {"error": "Adresse ou mot de passe incorrect.", "email": email, "next": next_url},
             status_code=400,
         )
+    throttle.succeeded(email, address)
     request.session.clear()  # a new session at login: no fixation
-    request.session["user_id"] = user.id
+    request.session.update(sessions.opened(user, ctx.clock.now()))
     flash(request, f"Bienvenue, {user.email}.", "success")
     return RedirectResponse(next_url, status_code=303)
 
 
 async def logout(request: Request) -> Response:
+    """Ends every session of the account, not only this browser's: a copied cookie dies with it."""
     await read_form(request)
+    user = current_user(request)
+    if user is not None and user.id is not None:
+        ctx = ctx_of(request)
+        await blocking(ctx.db, end_sessions, ctx.db, user.id)
     request.session.clear()
+    if user is not None:
+        flash(request, "Vous êtes déconnecté·e : toutes les sessions de ce compte ont pris fin.", "success")
     return RedirectResponse("/admin/login", status_code=303)
+
+
+@requires(Role.EDITOR)
+async def password_page(request: Request) -> Response:
+    return render(request, "admin/password.html")
+
+
+@requires(Role.EDITOR)
+async def password_submit(request: Request) -> Response:
+    """Change one's own password: the current one is checked (throttled like a login), every other session of the
+    account ends, this one goes on."""
+    form = await read_form(request)
+    me = current_user(request)
+    assert me is not None
+    current, new, again = (str(form.get(k, "")) for k in ("current", "password", "confirm"))
+    throttle, address, ctx = _throttle(request), _address(request), ctx_of(request)
+
+    def refuse(error: str, status: int = 400) -> Response:
+        return render(request, "admin/password.html", {"error": error}, status_code=status)
+
+    wait = throttle.wait(me.email, address)
+    if wait > 0:
+        return refuse(_too_many(wait), 429)
+    if await asyncio.to_thread(authenticate, ctx.db, me.email, current, now=ctx.clock.now()) is None:
+        throttle.failed(me.email, address)
+        return refuse("Le mot de passe actuel ne correspond pas.")
+    if new != again:
+        return refuse("Les deux saisies du nouveau mot de passe diffèrent.")
+    try:
+        user = await asyncio.to_thread(set_password, ctx.db, me.email, new)
+    except InvalidInput as exc:
+        return refuse(f"Mot de passe refusé : {exc}.")
+    request.session.clear()
+    request.session.update(sessions.opened(user, ctx.clock.now()))
+    flash(request, "Mot de passe changé : vos autres sessions ont pris fin.", "success")
+    return RedirectResponse("/admin/", status_code=303)
 
 
 def routes() -> list[BaseRoute]:
@@ -134,4 +203,6 @@ def routes() -> list[BaseRoute]:
         Route("/admin/login", login_page, methods=["GET"]),
         Route("/admin/login", login_submit, methods=["POST"]),
         Route("/admin/logout", logout, methods=["POST"]),
+        Route("/admin/password", password_page, methods=["GET"]),
+        Route("/admin/password", password_submit, methods=["POST"]),
     ]

@@ -1,13 +1,16 @@
-"""Users ``/admin/users`` (admins only): list, add with a generated password shown once, change role, disable."""
+"""Users ``/admin/users`` (admins only): list, add with a generated password shown once, change role, disable,
+reset a password (a new one shown once; every session of that account ends)."""
 
 from __future__ import annotations
+
+import asyncio
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from admin.accounts import add_user, generate_password
+from admin.accounts import add_user, end_sessions, generate_password, set_password
 from admin.auth import current_user, requires
 from admin.triage import N_
 from admin.web import ctx_of, flash, nav, read_form, render
@@ -45,8 +48,8 @@ async def create(request: Request) -> Response:
     email = str(form.get("email") or "")
     ctx = ctx_of(request)
     password = generate_password()
-    try:
-        user = add_user(ctx.db, email, _role(form.get("role")), password, now=ctx.clock.now())
+    try:  # argon2 in a thread, off the event loop
+        user = await asyncio.to_thread(add_user, ctx.db, email, _role(form.get("role")), password, now=ctx.clock.now())
     except InvalidInput as exc:
         return _page(request, error=str(exc), email=email, status_code=400)
     # Shown once, in this answer only: it is never stored in clear nor put in the session.
@@ -88,8 +91,19 @@ async def toggle(request: Request) -> Response:
             UserRepository(s).save(user)
         except NotFound:
             raise HTTPException(404, "Compte introuvable.") from None
+    if not user.active and user.id is not None:  # disabled: its sessions end now, and stay ended if re-enabled
+        end_sessions(ctx_of(request).db, user.id)
     flash(request, f"{user.email} : compte {'réactivé' if user.active else 'désactivé'}.", "success")
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@requires(Role.ADMIN)
+async def reset_password(request: Request) -> Response:
+    await read_form(request)
+    user = _target(request)
+    password = generate_password()
+    await asyncio.to_thread(set_password, ctx_of(request).db, user.email, password)
+    return _page(request, reset=user, password=password)
 
 
 def routes() -> list[BaseRoute]:
@@ -98,4 +112,5 @@ def routes() -> list[BaseRoute]:
         Route("/admin/users", create, methods=["POST"]),
         Route("/admin/users/{user_id:int}/role", change_role, methods=["POST"]),
         Route("/admin/users/{user_id:int}/toggle", toggle, methods=["POST"]),
+        Route("/admin/users/{user_id:int}/password", reset_password, methods=["POST"]),
     ]

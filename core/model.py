@@ -341,4 +341,5 @@ class User:
     active: bool = True
     created_at: datetime | None = None
     last_login_at: datetime | None = None
+    session_version: int = 0  # in every session cookie; raised by logout and password changes (ends them all)
     id: int | None = None

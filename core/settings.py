@@ -88,6 +88,7 @@ class WebSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = ""  # prefer RELAIS_SECRET_KEY; a random one is made for the embedded default
+    session_idle_minutes: int = 120  # an admin session unused this long ends (log in again)
     workers: int = 1
     behind_proxy: bool = False
     metrics_token: str = ""  # bearer token for /metrics; empty: open (restrict it at the proxy)
@@ -232,6 +233,8 @@ def _check(s: Settings, where: str) -> None:
     def bad(key: str, msg: str) -> ConfigError:
         return ConfigError(f"{where}: {key}: {msg}")
 
+    if s.web.session_idle_minutes <= 0:
+        raise bad("web.session_idle_minutes", "must be a positive number of minutes")
     if s.mail.backend not in {"outbox", "smtp"}:
         raise bad("mail.backend", f"must be 'outbox' or 'smtp', not {s.mail.backend!r}")
     if s.logging.format not in {"text", "json"}:

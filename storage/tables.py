@@ -195,8 +195,12 @@ class UserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # No longer read or written (0004): logins are throttled in memory instead of locking accounts; kept so that a
+    # downgrade loses nothing.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+    # Copied into each session cookie and compared on every request: raising it ends every session of the account.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SubscriberRow(Base):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -22,6 +21,7 @@ def to_user(row: UserRow) -> User:
         active=row.active,
         created_at=row.created_at,
         last_login_at=row.last_login_at,
+        session_version=row.session_version,
     )
 
 
@@ -66,15 +66,18 @@ class UserRepository:
         user.id = row.id
         return user
 
-    def login_state(self, user_id: int) -> tuple[int, datetime | None]:
-        """(failures in a row, locked until)."""
-        row = self.s.get(UserRow, user_id)
-        if row is None:
-            raise NotFound(f"user {user_id} not found")
-        return row.failed_logins, row.locked_until
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        """A new password ends every session of the account (the version is raised in the same statement)."""
+        self._raise_version(user_id, password_hash=password_hash)
 
-    def set_login_state(self, user_id: int, failures: int, locked_until: datetime | None) -> None:
-        row = self.s.get(UserRow, user_id)
-        if row is None:
+    def end_sessions(self, user_id: int) -> None:
+        """Raise the account's session version: every session cookie signed before now stops working."""
+        self._raise_version(user_id)
+
+    def _raise_version(self, user_id: int, **values: object) -> None:
+        # One UPDATE, not read-modify-write: a concurrent save() of the account cannot bring an old version back
+        # (save() never writes the version).
+        stmt = update(UserRow).where(UserRow.id == user_id).values(session_version=UserRow.session_version + 1)
+        if self.s.execute(stmt.values(**values)).rowcount != 1:  # type: ignore[attr-defined]
             raise NotFound(f"user {user_id} not found")
-        row.failed_logins, row.locked_until = failures, locked_until
+        self.s.expire_all()

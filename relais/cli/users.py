@@ -56,10 +56,11 @@ def passwd_cmd(
     email: str = typer.Argument(...),
     password_stdin: bool = typer.Option(False, "--password-stdin"),
 ) -> None:
-    """Set a new password (generated unless --password-stdin)."""
+    """Set a new password (generated unless --password-stdin); every session of the account ends."""
     password, generated = _password(password_stdin)
     set_password(services(ctx).db, email, password)
     console.print(f"password changed for {email}" + (f": {password}" if generated else ""))
+    console.print("every session of this account has ended")
 
 
 @app.command("list")
