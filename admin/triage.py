@@ -51,6 +51,7 @@ ROW_LABELS = {
     "today": N_("clôture aujourd'hui"),
     "featured": N_("à la une"),
     "suggested": N_("suggérée :"),
+    "read_in": N_("lu dans :"),
 }
 
 

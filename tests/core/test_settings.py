@@ -80,3 +80,12 @@ def test_durations(text: str, seconds: int) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration(text)
+
+
+def test_a_sources_date_order_is_one_of_the_known_orders(tmp_path: Path) -> None:
+    head = '[[sources]]\nname = "a"\nurl = "x"\nkind = "html"\nitem_kind = "call"\n[sources.options]\n'
+    assert load_settings(write(tmp_path, head + 'date_order = "MDY"\n'), environ={}).sources[0].options == {
+        "date_order": "MDY"
+    }
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.options\.date_order: must be one of DMY, MDY, YMD"):
+        load_settings(write(tmp_path, head + 'date_order = "JJ/MM"\n'), environ={})
