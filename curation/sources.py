@@ -25,7 +25,7 @@ JSON_PATHS = (
     "items", "id", "title", "url", "summary", "deadline", "opening", "starts_at", "ends_at", "published", "place",
     "country", "organisation",
 )  # fmt: skip
-ICAL_NUMBERS = {"window_days": (1, 1830), "max_occurrences": (1, 1000)}  # allowed range of each
+ICAL_NUMBERS = {"window_days": (1, 1830), "past_days": (0, 3650), "max_occurrences": (1, 1000)}  # allowed range of each
 OPTIONS: dict[SourceKind, tuple[str, ...]] = {
     SourceKind.FEED: ("date_order",),
     SourceKind.HTML: (*HTML_SELECTORS[:6], "base_url", "detail", *HTML_SELECTORS[6:], "date_order"),
