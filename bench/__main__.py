@@ -12,6 +12,7 @@ BENCHMARKS: list[str] = [
     "subscribers",
     "watch",
     "extraction",
+    "discover",
     "delivery",
     "compose",
     "triage",

@@ -21,6 +21,7 @@ from core.settings import TaxonomySettings, WatchSettings
 from storage.database import Database
 from storage.sources import SourceRepository
 from watch.collect import Pipeline, SourceResult, collect_async, preview_async
+from watch.discovery import Discovery, discover
 from watch.fetch import HttpFetcher
 from watch.outbound import OutboundPolicy, Resolver, system_resolver
 from watch.tags import Rule, _Compiled, compile_rules
@@ -122,6 +123,15 @@ class Watch:
     async def preview_async(self, source: Source) -> list[Item]:
         async with self.fetcher() as fetcher:
             return await preview_async(self._pipeline(fetcher), source)
+
+    def discover(self, url: str) -> Discovery:
+        """Propose ways to follow the page at ``url`` (feeds, calendars, structured data, item blocks), each with a
+        preview; nothing is stored."""
+        return asyncio.run(self.discover_async(url))
+
+    async def discover_async(self, url: str) -> Discovery:
+        async with self.fetcher() as fetcher:
+            return await discover(fetcher, url, reference=self.clock.now(), rules=self.rules)
 
     def close(self) -> None:
         """Stop the parse workers, if any."""

@@ -8,14 +8,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from core.model import Source
-from relais.cli.context import console, services
-from relais.cli.output import emit, print_table
+from relais.cli.context import console, err_console, services
+from relais.cli.output import emit, print_json, print_table
 from relais.wiring import sync_sources, watch_service
 
 if TYPE_CHECKING:  # the parsers are heavy to import: only `relais watch run` pays for them
     from watch.collect import SourceResult
 
-app = typer.Typer(help="The watch: collect sources now, see their health.", no_args_is_help=True)
+app = typer.Typer(
+    help="The watch: collect sources now, see their health, discover how to follow a page.", no_args_is_help=True
+)
 
 
 @app.command("run")
@@ -117,3 +119,36 @@ def _health_row(src: Source) -> list[Any]:
         h.zero_item_runs,
         (h.last_error or "")[:60],
     ]
+
+
+@app.command("discover")
+def discover_cmd(
+    ctx: typer.Context,
+    url: str = typer.Argument(..., help="The address of a page, a feed or a calendar."),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Propose ways to follow a page, best first: the feeds and calendars it declares (or common feed paths), its
+    schema.org data, its repeated item blocks with CSS selectors; each with a preview of its items."""
+    svc = services(ctx, require_schema=False)
+    watch = watch_service(svc)
+    try:
+        found = watch.discover(url)
+    finally:
+        watch.close()
+    if fmt == "json":
+        print_json(found.as_list())
+    else:
+        rows = [
+            [i + 1, p.way, p.source.kind, p.source.url[:60], _options(p.source.options), len(p.items),
+             (p.items[0].title[:50] if p.items else p.error or "")[:60], p.reason[:70]]
+            for i, p in enumerate(found.proposals)
+        ]  # fmt: skip
+        print_table(found.title[:80], ["#", "way", "kind", "url", "options", "items", "first item", "why"], rows)
+    if found.problem:
+        err_console.print(found.problem)
+    if not found.proposals or found.problem:
+        raise typer.Exit(1)
+
+
+def _options(options: dict[str, Any]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in options.items())[:80]
