@@ -155,7 +155,7 @@ class SubscriberRepository:
     def save(self, sub: Subscriber) -> Subscriber:
         row = self.s.get(SubscriberRow, sub.id) if sub.id else None
         if row is None:
-            row = SubscriberRow(token_version=0)
+            row = SubscriberRow(token_version=self.first_token_version(sub.email))
             self.s.add(row)
         for f in _PLAIN:
             setattr(row, f, getattr(sub, f))
@@ -167,6 +167,17 @@ class SubscriberRepository:
         self.s.flush()
         sub.id = row.id
         return sub
+
+    def first_token_version(self, email: str) -> int:
+        """The token version a new row for ``email`` starts at: how many consent events the address ever had.
+
+        Ids are never reused, except that a restored backup starts the id sequence again after the largest id it
+        holds: a subscriber erased before the backup was taken may then see their id given again. Every earlier
+        row of the address logged at least one consent event (kept after erasure, and in backups), so the new
+        row's version is above any version the earlier rows' links carry: those links stay void.
+        """
+        q = select(func.count()).select_from(ConsentEventRow).where(ConsentEventRow.email_hash == email_hash(email))
+        return int(self.s.scalar(q) or 0)
 
     def delete(self, subscriber_id: int) -> None:
         self.s.execute(delete(SubscriberRow).where(SubscriberRow.id == subscriber_id))

@@ -106,3 +106,36 @@ def test_sqlite_subscribers_table_is_autoincrement(db: Database) -> None:
     with db.engine.connect() as conn:
         sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'subscribers'"))
         assert "AUTOINCREMENT" in sql.scalar_one()
+
+
+def give_id_again(db: Database, subscriber_id: int) -> None:
+    """What restoring a backup taken after the erasure does: the id sequence restarts after the largest id kept."""
+    with db.engine.begin() as conn:
+        if db.dialect == "sqlite":
+            conn.execute(
+                text("UPDATE sqlite_sequence SET seq = :n WHERE name = 'subscribers'"), {"n": subscriber_id - 1}
+            )
+        else:
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('subscribers', 'id'), :n, false)"), {"n": subscriber_id}
+            )
+
+
+def test_old_links_stay_void_even_when_a_restored_backup_gives_the_erased_id_again(
+    client: TestClient, db: Database, mailer: Any
+) -> None:
+    assert client.post(sign_up(client, mailer)).status_code == 200
+    old = who(db)
+    assert old is not None and old.id is not None
+    old_preferences = mailer.last("welcome").links["preferences"].removeprefix(BASE)
+    old_unsubscribe = mailer.last("welcome").links["unsubscribe"].removeprefix(BASE)
+    assert client.post(f"/erase/{old_preferences.rsplit('/', 1)[1]}").status_code == 200
+
+    give_id_again(db, old.id)
+    assert client.post(sign_up(client, mailer)).status_code == 200
+    new = who(db)
+    assert new is not None and new.id == old.id  # the same row id, the same address: only the version differs
+    assert refused(client.get(old_preferences)) and refused(client.post(old_unsubscribe, data={"scope": "all"}))
+    again = who(db)
+    assert again is not None and again.status == SubscriberStatus.CONFIRMED
+    assert client.get(mailer.last("welcome").links["preferences"].removeprefix(BASE)).status_code == 200
