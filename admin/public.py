@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from admin.proxy import client_address
 from admin.web import TEMPLATES, ctx_of, read_public_form, render
 from core.errors import InvalidInput, NotFound
 from core.model import Stream, Subscriber, SubscriberStatus
@@ -48,11 +49,8 @@ def kit_of(request: Request) -> SubscriberKit:
 
 
 def client_ip(request: Request) -> str | None:
-    if ctx_of(request).settings.web.behind_proxy:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.client.host if request.client else None
+    """The client's address for the per-address limits and the consent log (see :mod:`admin.proxy`)."""
+    return client_address(request.scope, ctx_of(request).settings.web)
 
 
 async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

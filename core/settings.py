@@ -6,6 +6,7 @@ Unknown keys and wrong types stop start-up with a message naming the key and the
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -91,7 +92,13 @@ class WebSettings:
     session_idle_minutes: int = 120  # an admin session unused this long ends (log in again)
     workers: int = 1
     behind_proxy: bool = False
-    metrics_token: str = ""  # bearer token for /metrics; empty: open (restrict it at the proxy)
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (behind_proxy only): addresses or CIDRs.
+    proxy_addresses: list[str] = field(default_factory=lambda: ["127.0.0.1"])
+    # Bearer token for /metrics; empty: /metrics answers 404 unless [demo] enabled (then it is open).
+    metrics_token: str = ""
+    max_form_bytes: int = 65_536  # request body cap of the public pages (/subscribe, /preferences/…)
+    max_admin_form_bytes: int = 2_000_000  # request body cap of the admin's forms (the CSV import has its own)
+    body_timeout_seconds: float = 30.0  # a request body still incomplete after this is dropped (408)
 
 
 @dataclass(slots=True)

@@ -8,15 +8,26 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 import typer
 import uvicorn
 
+from admin.metrics import unprotected_warning
+from core.settings import WebSettings
 from relais.cli.context import State, console, services
 from relais.web import build_app
 from relais.wiring import config_path
 
 log = logging.getLogger("relais.serve")
+
+
+def uvicorn_proxy_options(web: WebSettings) -> dict[str, Any]:
+    """uvicorn believes X-Forwarded-For/-Proto only from our proxies (``[web] proxy_addresses``), never from
+    anyone; without ``behind_proxy``, not at all."""
+    if not web.behind_proxy:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(web.proxy_addresses)}
 
 
 def serve(
@@ -37,10 +48,13 @@ def serve(
         log.info("web.serving", extra={"url": f"http://{h}:{p}/", "workers": n, "scheduler": run_scheduler})
     else:
         console.print(f"Relais on http://{h}:{p}/  (admin: http://{h}:{p}/admin/)")
-    proxy = {"proxy_headers": web.behind_proxy, "forwarded_allow_ips": "*" if web.behind_proxy else None}
+    warning = unprotected_warning(svc.settings)
+    if warning:
+        log.warning("web.metrics_disabled", extra={"reason": warning})
+    proxy = uvicorn_proxy_options(web)
     if n == 1:
         app = build_app(svc, with_scheduler=run_scheduler)
-        uvicorn.run(app, host=h, port=p, log_config=None, **proxy)  # type: ignore[arg-type]
+        uvicorn.run(app, host=h, port=p, log_config=None, **proxy)
         return
     state: State = ctx.find_root().obj
     os.environ["RELAIS_CONFIG"] = str(config_path(state.config).resolve())
@@ -50,7 +64,7 @@ def serve(
 
         sched = start(svc)
     try:
-        uvicorn.run("relais.asgi:create", factory=True, host=h, port=p, workers=n, log_config=None, **proxy)  # type: ignore[arg-type]
+        uvicorn.run("relais.asgi:create", factory=True, host=h, port=p, workers=n, log_config=None, **proxy)
     finally:
         if sched is not None:
             sched.shutdown(wait=True)
