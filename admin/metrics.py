@@ -1,5 +1,8 @@
 """``/metrics`` in Prometheus' text format: collections, errors, queue depth, send rate — read from the database
-at each scrape. Protected by ``[web] metrics_token`` (a bearer token) when set; meant for the internal network."""
+at each scrape. Protected by ``[web] metrics_token`` (a bearer token); meant for the internal network.
+
+Without a token, ``/metrics`` exists only for the demo (``[demo] enabled = true``); otherwise it answers 404, and
+start-up and ``relais config check`` say to set the token (:func:`unprotected_warning`)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from admin.web import WebContext, ctx_of
 from core.model import DeliveryStatus
+from core.settings import Settings
 from storage.metrics import Snapshot, snapshot
 
 QUEUED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.DEFERRED)
@@ -58,9 +62,24 @@ def render(ctx: WebContext) -> bytes:
     return bytes(generate_latest(registry))
 
 
+UNPROTECTED = (
+    "/metrics is disabled: [demo] enabled is false and [web] metrics_token is empty. Set [web] metrics_token "
+    "(or RELAIS_METRICS_TOKEN) to a long random string and give it to Prometheus as a bearer token."
+)
+
+
+def unprotected_warning(settings: Settings) -> str | None:
+    """Why ``/metrics`` answers 404 with these settings, for the operator; None when it is served."""
+    if settings.web.metrics_token or settings.demo.enabled:
+        return None
+    return UNPROTECTED
+
+
 async def metrics(request: Request) -> Response:
     ctx = ctx_of(request)
     token = ctx.settings.web.metrics_token
+    if not token and not ctx.settings.demo.enabled:
+        return Response("not found\n", status_code=404, media_type="text/plain")
     if token:
         sent = request.headers.get("authorization", "")
         if not secrets.compare_digest(sent, f"Bearer {token}"):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
+from admin.metrics import unprotected_warning
 from core.settings import load_settings
 from relais.cli.context import State, console
 from relais.wiring import config_path, resolve_database_url
@@ -27,3 +29,6 @@ def check(ctx: typer.Context) -> None:
         f"{len(s.taxonomy.territories)} territories"
     )
     console.print(f"  sources      {len(s.sources)}")
+    warning = unprotected_warning(s)
+    if warning:
+        console.print(f"[yellow]warning[/yellow] {escape(warning)}", soft_wrap=True)
