@@ -21,6 +21,7 @@ from admin import archive, auth, dashboard, issues, item_editor, items, metrics,
 from admin import figures as figures_page
 from admin import subscribers as subscribers_page
 from admin.auth import UserMiddleware
+from admin.bodies import BodyLimitMiddleware
 from admin.security import SecurityHeadersMiddleware
 from admin.web import STATIC, WebContext, ctx_of, render
 from core.errors import StorageError
@@ -82,6 +83,7 @@ def create_app(
         routes.extend(module_routes())
     middleware = [
         Middleware(SecurityHeadersMiddleware),
+        Middleware(BodyLimitMiddleware),
         Middleware(
             SessionMiddleware,
             secret_key=ctx.secret_key,
