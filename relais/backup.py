@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from core.errors import InvalidInput, StorageError
+from core.files import DIR_MODE, FILE_MODE, open_private, private_dir
 from relais.wiring import Services
 from storage import backup as snapshot
 from storage.migrate import current_revision, upgrade
@@ -42,9 +43,9 @@ def backup(services: Services, archive: Path) -> dict[str, Any]:
         manifest["outbox_files"] = len(files)
         manifest["created_at"] = services.clock.now().isoformat()
         (root / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        archive.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(archive.parent)
         partial = archive.with_name(archive.name + ".partial")
-        with tarfile.open(partial, "w:gz") as tar:
+        with open_private(partial) as fh, tarfile.open(fileobj=fh, mode="w:gz") as tar:  # 0600: all the data
             tar.add(root / MANIFEST, arcname=MANIFEST)
             tar.add(root / "db", arcname="db")
             for f in files:
@@ -84,6 +85,9 @@ def restore(services: Services, archive: Path) -> dict[str, Any]:
             dest = outbox_dir(services)
             if dest.exists() and any(dest.iterdir()):
                 raise StorageError(f"the outbox folder {dest} is not empty: move it away before restoring")
+            private_dir(dest)
             shutil.copytree(src, dest, dirs_exist_ok=True)
+            for restored in [dest, *dest.rglob("*")]:  # copytree copies the archive's modes
+                restored.chmod(DIR_MODE if restored.is_dir() else FILE_MODE)
         upgrade(services.db)  # a backup from an older Relais is brought up to date
         return {"revision": manifest["revision"], "tables": counts, "outbox_files": manifest.get("outbox_files", 0)}

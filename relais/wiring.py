@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.clock import Clock, SystemClock
+from core.files import create_private_once, private_dir
 from core.model import ItemKind, Source, SourceKind, Stream
 from core.settings import Settings, load_settings, parse_duration
 from digest.service import DigestService
@@ -68,10 +69,8 @@ class Services:
         if self.settings.web.secret_key:
             return self.settings.web.secret_key
         path = self.settings.resolve("var/secret_key")
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48), encoding="ascii")
-            path.chmod(0o600)
+        if not path.exists():  # 0600 from the start, not chmod-ed after being written readable
+            create_private_once(private_dir(path.parent) / path.name, secrets.token_urlsafe(48).encode("ascii"))
         return path.read_text(encoding="ascii").strip()
 
     def close(self) -> None:

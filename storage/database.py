@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
+from core.files import private_dir, touch_private
 
 
 class Database:
@@ -52,8 +53,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            # Created here, 0600 in a 0700 folder, before SQLite creates it with the umask's mode: it holds
+            # subscribers' addresses and the consent log. SQLite gives its -wal and -shm files the same mode.
+            private_dir(Path(path).parent)
+            touch_private(Path(path))
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True

@@ -1,7 +1,8 @@
 """The embedded default: each message becomes an ``.eml`` file a person can open.
 
 Files are written to a temporary name then renamed, so a crash never leaves half a message; the name is the
-Message-ID's local part, so a resend after a crash overwrites the same file rather than adding one.
+Message-ID's local part, so a resend after a crash overwrites the same file rather than adding one. Messages are
+personal: the folder is created 0700 and each file 0600.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+from core.files import private_dir, write_private
 from delivery.mailers.base import SendResult, Verdict
 
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*<([^>@]+)@", re.IGNORECASE | re.MULTILINE)
@@ -20,7 +22,7 @@ class OutboxMailer:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_dir(self.folder)
 
     def send(self, envelope_from: str, recipient: str, message: bytes) -> SendResult:
         m = _MESSAGE_ID.search(message[:8192])
@@ -30,7 +32,7 @@ class OutboxMailer:
         tmp = path.with_suffix(".tmp")
         try:
             envelope = f"X-Relais-Envelope-From: {envelope_from}\r\nX-Relais-Envelope-To: {recipient}\r\n"
-            tmp.write_bytes(envelope.encode("utf-8") + message)
+            write_private(tmp, envelope.encode("utf-8") + message)
             tmp.replace(path)
         except OSError as exc:
             return SendResult(Verdict.TEMPORARY, None, f"outbox {self.folder}: {exc}")
