@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +33,26 @@ def test_text_cells_are_neutralised_and_numbers_are_not() -> None:
     writer = SafeWriter(out, number=lambda v: str(v).replace(".", ","), delimiter=";")
     writer.writerow(["-1+2", -3, -1.5, None, "ok", True])
     assert next(csv.reader(io.StringIO(out.getvalue()), delimiter=";")) == ["'-1+2", "-3", "-1,5", "", "ok", "True"]
+
+
+def test_every_csv_writer_of_the_project_is_the_safe_one(root: Path) -> None:
+    """A future export cannot forget the guard: ``csv.writer`` and ``csv.DictWriter`` live in core/csvcells.py only."""
+    packages = [
+        "admin",
+        "core",
+        "curation",
+        "delivery",
+        "digest",
+        "figures",
+        "relais",
+        "storage",
+        "subscribers",
+        "watch",
+    ]
+    offenders = [
+        str(path.relative_to(root))
+        for package in packages
+        for path in (root / package).rglob("*.py")
+        if path.name != "csvcells.py" and re.search(r"\bcsv\.(writer|DictWriter)\(", path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
