@@ -86,6 +86,24 @@ def text_lines(fragment: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _tracking(name: str) -> bool:
+    name = name.lower()
+    return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def without_tracking(url: str | None) -> str | None:
+    """The link as shown to readers: the same address without its tracking parameters (utm_*, fbclid, gclid,
+    mc_cid, xtor…); everything else (case, order, fragment) as written."""
+    if not url or "?" not in url:
+        return url
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if not _tracking(k)]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
+
+
 def canonical_url(url: str | None) -> str | None:
     """The URL that identifies a page: scheme and host lower-cased, default port, fragment and tracking parameters
     dropped, query sorted, ``http`` folded into ``https``, trailing slash removed."""
@@ -97,11 +115,7 @@ def canonical_url(url: str | None) -> str | None:
     host = parts.hostname.lower().removeprefix("www.")
     port = parts.port
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
-    ]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)]
     path = parts.path.rstrip("/") or "/"
     return urlunsplit(("https", netloc, path, urlencode(sorted(query)), ""))
 

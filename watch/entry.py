@@ -9,13 +9,36 @@ from typing import Any
 
 from core.errors import FetchError
 from core.model import Item, Source
-from watch.clean import plain_text, sanitise
+from watch.clean import canonical_url, plain_text, sanitise, without_tracking
 
 
 @dataclass(slots=True)
 class Entry:
     source_item_id: str  # GUID, VEVENT UID, API id, or the canonical URL
     item: Item
+
+
+class ResultIds:
+    """Identities of the results of one list page, each result its own item. A result is known by its canonical
+    link; when an earlier result of the page already had that link (or one differing only by its ``#fragment``),
+    by its link and its title (then a number); a result without a link by the page's address and its title."""
+
+    def __init__(self, page_url: str) -> None:
+        self.page = canonical_url(page_url) or page_url
+        self.used: set[str] = set()
+
+    def of(self, link: str | None, title: str) -> str:
+        base = canonical_url(link)
+        words = " ".join(title.split())
+        candidates = [base] if base else []
+        candidates.append(f"{base or self.page}#{words}")
+        ident = next((c for c in candidates if c not in self.used), None)
+        n = 2
+        while ident is None:
+            ident = f"{candidates[-1]}#{n}" if f"{candidates[-1]}#{n}" not in self.used else None
+            n += 1
+        self.used.add(ident)
+        return ident
 
 
 def new_item(source: Source, *, title: str, url: str | None, html: str, base_url: str | None, origin: str) -> Item:
@@ -28,7 +51,7 @@ def new_item(source: Source, *, title: str, url: str | None, html: str, base_url
     return Item(
         kind=source.item_kind,
         title=title,
-        url=url,
+        url=without_tracking(url),
         summary=plain_text(body),
         body_html=body,
         tags=list(source.tags),

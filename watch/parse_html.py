@@ -18,7 +18,7 @@ from core.errors import FetchError
 from core.model import Source
 from watch.clean import canonical_url, plain_text, sanitise
 from watch.dates import find_deadline, parse_date
-from watch.entry import Entry, decode, new_item, to_utc
+from watch.entry import Entry, ResultIds, decode, new_item, to_utc
 
 JSONLD_TYPES = {"JobPosting", "Event", "Article", "NewsArticle", "BlogPosting", "Grant", "CreativeWork"}
 
@@ -35,9 +35,11 @@ def valid_selector(selector: str) -> bool:
 def parse_html(body: bytes, source: Source, url: str, content_type: str | None, *, reference: datetime) -> list[Entry]:
     tree = LexborHTMLParser(decode(body, content_type))
     opts = source.options
+    page = url
     url = base_url(tree, str(opts.get("base_url") or url))
+    ids = ResultIds(page)  # each result of the page is an item, even when two share a link
     if not opts.get("item"):
-        return [_from_jsonld(obj, source, url, reference) for obj in jsonld_objects(tree)]
+        return [_from_jsonld(obj, source, url, reference, ids) for obj in jsonld_objects(tree)]
     out = []
     for block in tree.css(str(opts["item"])):
         title = _text(block, opts.get("title"))
@@ -56,7 +58,7 @@ def parse_html(body: bytes, source: Source, url: str, content_type: str | None, 
             item.deadline = find_deadline(text, reference=reference) or parse_date(text, reference=reference)
             if item.deadline:
                 item.field_origins["deadline"] = f"html:{opts['deadline']}"
-        out.append(Entry(canonical_url(link) or item.title, item))
+        out.append(Entry(ids.of(link, title), item))
     return out
 
 
@@ -115,7 +117,9 @@ def jsonld_objects(tree: LexborHTMLParser) -> list[dict[str, Any]]:
     return found
 
 
-def _from_jsonld(obj: dict[str, Any], source: Source, url: str, reference: datetime) -> Entry:
+def _from_jsonld(
+    obj: dict[str, Any], source: Source, url: str, reference: datetime, ids: ResultIds | None = None
+) -> Entry:
     link = obj.get("url") if isinstance(obj.get("url"), str) else None
     link = urljoin(url, link) if link and "://" in url else link
     title = str(obj.get("title") or obj.get("name") or obj.get("headline") or "")
@@ -137,7 +141,9 @@ def _from_jsonld(obj: dict[str, Any], source: Source, url: str, reference: datet
     ident = obj.get("identifier")
     if isinstance(ident, dict):
         ident = ident.get("value")
-    return Entry(str(ident or canonical_url(link) or title), item)
+    if ident:
+        return Entry(str(ident), item)
+    return Entry(ids.of(link, title) if ids is not None else str(canonical_url(link) or title), item)
 
 
 def _text(node: LexborHTMLParser | LexborNode, selector: Any) -> str:
