@@ -132,7 +132,7 @@ def _sibling_groups(kids: list[LexborNode]) -> list[_Group]:
         subsets = sorted((v for v in counts.values() if MIN_BLOCKS <= len(v) < len(members)), key=len, reverse=True)
         seen: set[tuple[int, ...]] = set()
         for subset in subsets[:4]:
-            key = tuple(id(m) for m in subset)
+            key = tuple(m.mem_id for m in subset)
             group = _shaped(tag, subset) if key not in seen else None
             seen.add(key)
             if group is not None and group.shape != whole.shape:
@@ -174,7 +174,7 @@ def _merged(groups: list[_Group]) -> list[_Group]:
     by_key: dict[tuple[int, str, str], list[_Group]] = defaultdict(list)
     for g in groups:
         gp = g.parent.parent
-        by_key[(id(gp) if gp is not None else 0, describe(g.parent), g.shape)].append(g)
+        by_key[(gp.mem_id if gp is not None else 0, describe(g.parent), g.shape)].append(g)
     out = list(groups)
     for parts in by_key.values():
         if len(parts) > 1:
@@ -196,11 +196,11 @@ def _prefilter(group: _Group) -> float:
 
 def _rel_candidates(block: LexborNode, target: LexborNode) -> list[str]:
     """Selectors that reach ``target`` from ``block``: its shape, its tag, under its parent's shape."""
-    if target is block:
+    if target.mem_id == block.mem_id:  # selectolax's css() includes the node itself (== compares the HTML)
         return []
     out = [describe(target), tag_of(target)]
     parent = target.parent
-    if parent is not None and parent is not block:
+    if parent is not None and parent.mem_id != block.mem_id:
         out += [f"{describe(parent)} {describe(target)}", f"{tag_of(parent)} {tag_of(target)}"]
     return list(dict.fromkeys(out))
 
@@ -233,7 +233,7 @@ def _title(blocks: list[LexborNode]) -> tuple[str | None, str | None]:
                 cands += [describe(node), h]
                 break
         a = main_link(b)
-        if a is not None and a is not b:
+        if a is not None and a.mem_id != b.mem_id:
             cands += _rel_candidates(b, a)
     title = _agreeing(sample, list(dict.fromkeys(cands)))
     if title is None:

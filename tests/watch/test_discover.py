@@ -1,0 +1,179 @@
+"""Discovery's pure decisions on pages written for the project: what a page offers to follow, best first, and what
+the collector then reads with the proposed options. No network: the orchestrator is tested in test_discovery.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from core.model import ItemKind, SourceKind
+from watch.discover import MAX_GUESSES, Way, rank, read_page, sniff
+from watch.parse import parse_body
+
+DATA = Path(__file__).parent / "data" / "discovery"
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+CALLS = "https://reseau.example.org/appels/"
+
+
+def page(name: str, url: str, ctype: str = "text/html; charset=utf-8") -> tuple[bytes, str, str]:
+    return (DATA / name).read_bytes(), url, ctype
+
+
+def test_a_list_page_without_selectors_gets_an_html_source_whose_items_are_the_list() -> None:
+    body, url, ctype = page("appels.html", CALLS)
+    found = read_page(body, url, ctype, reference=NOW)
+    best = rank(found.proposals)[0]
+    assert best.way == Way.BLOCKS and best.source.kind == SourceKind.HTML and best.source.url == CALLS
+    opts = best.source.options
+    assert opts["item"] == "div.liste-appels > div.appel.carte"
+    assert opts["deadline"] == "p.carte-date"  # « Date limite : … » reads as a closing date
+    assert best.source.item_kind == ItemKind.CALL
+    # the collector reads the proposal like any html source: the six calls, not the menu, sidebar or footer
+    items = [e.item for e in parse_body(best.source, body, url, ctype, reference=NOW)]
+    assert [i.title for i in items][:2] == [
+        "Fonds régional pour les initiatives de jeunes solidaires 2027",
+        "Microprojets en Afrique de l'Ouest : deuxième session",
+    ]
+    assert len(items) == 6
+    assert items[0].url == "https://reseau.example.org/appels/fonds-jeunesse-2027/"
+    assert items[0].deadline == date(2027, 3, 15)
+    assert items[0].summary and "18 à 30 ans" in items[0].summary
+    assert found.guesses and len(found.guesses) <= MAX_GUESSES  # no feed declared: a few common paths to try
+    assert all(g.startswith("https://reseau.example.org/") for g in found.guesses)
+
+
+def test_declared_feeds_come_first_the_site_feed_before_comments_and_oembed() -> None:
+    body, url, ctype = page("actualites.html", "https://maison.example.org/actualites/")
+    ranked = rank(read_page(body, url, ctype, reference=NOW).proposals)
+    assert ranked[0].way == Way.FEED and ranked[0].source.url == "https://maison.example.org/feed/"
+    urls = [p.source.url for p in ranked]
+    assert urls.index("https://maison.example.org/comments/feed/") > urls.index("https://maison.example.org/feed/")
+    assert not any("oembed" in u for u in urls)
+
+
+def test_calendars_are_found_ical_export_webcal_and_google_embed() -> None:
+    body, url, ctype = page("actualites.html", "https://maison.example.org/actualites/")
+    cals = [p for p in read_page(body, url, ctype, reference=NOW).proposals if p.way == Way.CALENDAR]
+    urls = {p.source.url for p in cals}
+    assert urls == {
+        "https://maison.example.org/evenements/?ical=1",  # The Events Calendar's export
+        "https://maison.example.org/agenda.ics",  # webcal: as https:
+        "https://calendar.google.com/calendar/ical/agenda%40maison.example.org/public/basic.ics",
+    }
+    assert all(p.source.kind == SourceKind.ICAL and p.source.item_kind == ItemKind.EVENT for p in cals)
+
+
+def test_a_word_containing_ical_is_no_calendar() -> None:
+    html = (
+        b'<html><body><a href="/technical-support/">Technical support</a><a href="/musical/">Musical</a></body></html>'
+    )
+    found = read_page(html, "https://a.example.org/", "text/html", reference=NOW)
+    assert not [p for p in found.proposals if p.way == Way.CALENDAR]
+
+
+def test_relative_spip_feed_behind_base_href() -> None:
+    html = (
+        b'<html><head><base href="https://www.spip.example.org/site/">'
+        b'<link rel="alternate" type="application/rss+xml" title="Le site" href="spip.php?page=backend">'
+        b"</head><body><p>Article</p></body></html>"
+    )
+    found = read_page(html, "https://www.spip.example.org/site/spip.php?article12", "text/html", reference=NOW)
+    assert rank(found.proposals)[0].source.url == "https://www.spip.example.org/site/spip.php?page=backend"
+    assert found.guesses == []  # a declared feed: nothing is guessed
+
+
+def test_json_ld_job_postings_are_proposed_as_structured_data() -> None:
+    jobs = ",".join(
+        f'{{"@type": "JobPosting", "title": "Chargé·e de mission {i}", "url": "/offres/{i}", '
+        f'"datePosted": "2026-11-0{i}", "validThrough": "2027-01-1{i}"}}'
+        for i in range(1, 4)
+    )
+    script = f'<script type="application/ld+json">[{jobs}]</script>'
+    html = f"<html><head><title>Offres</title>{script}</head><body></body></html>"
+    found = read_page(html.encode(), "https://emplois.example.org/", "text/html", reference=NOW)
+    best = rank(found.proposals)[0]
+    assert best.way == Way.STRUCTURED and best.source.item_kind == ItemKind.JOB and "JobPosting" in best.reason
+    items = [e.item for e in parse_body(best.source, html.encode(), best.source.url, "text/html", reference=NOW)]
+    assert [i.deadline for i in items] == [date(2027, 1, 11), date(2027, 1, 12), date(2027, 1, 13)]
+
+
+def test_microdata_events_become_selectors_over_itemprop() -> None:
+    events = "".join(
+        f'<div itemscope itemtype="https://schema.org/Event"><a href="/agenda/{i}" itemprop="url">'
+        f'<span itemprop="name">Rencontre régionale n°{i}</span></a>'
+        f'<time itemprop="startDate" datetime="2027-02-0{i}">{i} février 2027</time></div>'
+        for i in range(1, 5)
+    )
+    html = f"<html><head><title>Agenda</title></head><body><main>{events}</main></body></html>".encode()
+    found = read_page(html, "https://agenda.example.org/", "text/html", reference=NOW)
+    micro = next(p for p in found.proposals if p.way == Way.STRUCTURED)
+    assert micro.source.options["item"] == '[itemtype$="schema.org/Event"]'
+    assert micro.source.item_kind == ItemKind.EVENT and "microdonnées" in micro.reason
+    items = [e.item for e in parse_body(micro.source, html, micro.source.url, "text/html", reference=NOW)]
+    assert items[0].title == "Rencontre régionale n°1" and len(items) == 4
+    assert items[0].url == "https://agenda.example.org/agenda/1"
+
+
+def test_an_address_that_is_a_feed_or_a_calendar_is_proposed_as_such() -> None:
+    rss = b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>'
+    assert sniff(rss, "application/xml") == "feed"
+    found = read_page(rss, "https://a.example.org/rss", "application/xml", reference=NOW)
+    assert [(p.way, p.source.kind) for p in found.proposals] == [(Way.FEED, SourceKind.FEED)]
+    ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+    found = read_page(ics, "https://a.example.org/agenda", "text/plain", reference=NOW)
+    assert [(p.way, p.source.kind) for p in found.proposals] == [(Way.CALENDAR, SourceKind.ICAL)]
+
+
+def test_nothing_usable_is_said_plainly_pdf_login_javascript() -> None:
+    pdf = read_page(b"%PDF-1.7\n...", "https://a.example.org/appel.pdf", "application/pdf", reference=NOW)
+    assert pdf.proposals == [] and pdf.problem and "PDF" in pdf.problem
+    login = (
+        b"<html><head><title>Connexion</title></head><body><form><input name=u>"
+        b'<input type="password" name="p"><button>Se connecter</button></form></body></html>'
+    )
+    found = read_page(login, "https://extranet.example.org/", "text/html", reference=NOW)
+    assert found.proposals == [] and found.problem and "se connecter" in found.problem
+    spa = (
+        b'<html><head><title>Appels</title><script src="/app.js"></script></head>'
+        b'<body><div id="root"></div><noscript>Activez JavaScript pour utiliser ce site.</noscript></body></html>'
+    )
+    found = read_page(spa, "https://spa.example.org/", "text/html", reference=NOW)
+    assert found.proposals == [] and found.problem and "JavaScript" in found.problem
+
+
+def test_identical_blocks_are_flagged_and_rank_low() -> None:
+    block = (
+        '<div class="carte"><h3><a href="/appel">Appel à projets</a></h3><p>Texte identique du bloc répété.</p></div>'
+    )
+    html = f"<html><body><div class='liste'>{block * 12}</div></body></html>".encode()
+    found = read_page(html, "https://a.example.org/", "text/html", reference=NOW)
+    blocks = [p for p in found.proposals if p.way == Way.BLOCKS]
+    assert blocks and "même titre" in blocks[0].reason and blocks[0].score < 40
+
+
+def test_a_page_of_20000_links_and_a_5_mb_page_give_a_proposal_or_a_message() -> None:
+    links = "".join(f'<a href="/l/{i}">lien numéro {i}</a> ' for i in range(20_000))
+    found = read_page(f"<html><body><p>{links}</p></body></html>".encode(), CALLS, "text/html", reference=NOW)
+    assert found.proposals or found.problem
+    body, _, _ = page("appels.html", CALLS)
+    padding = b'<div class="pub"><span>annonce</span></div>' * 120_000  # ~5 MB of markup before the list
+    big = body.replace(b"<main", padding + b"<main", 1)
+    assert len(big) > 5_000_000
+    found = read_page(big, CALLS, "text/html", reference=NOW)
+    assert rank(found.proposals)[0].source.options["item"] == "div.liste-appels > div.appel.carte"
+
+
+def test_a_page_in_another_charset_keeps_its_accents() -> None:
+    body, url, _ = page("appels.html", CALLS)
+    latin = body.decode("utf-8").replace('charset="utf-8"', 'charset="windows-1252"').encode("cp1252")
+    found = read_page(latin, url, "text/html; charset=windows-1252", reference=NOW)
+    best = rank(found.proposals)[0]
+    items = [e.item for e in parse_body(best.source, latin, url, "text/html; charset=windows-1252", reference=NOW)]
+    assert items[2].title == "Éducation à la citoyenneté mondiale dans les collèges du département"
+
+
+def test_proposals_serialise_with_the_keys_of_a_sources_table() -> None:
+    body, url, ctype = page("appels.html", CALLS)
+    p = rank(read_page(body, url, ctype, reference=NOW).proposals)[0]
+    d = p.as_dict()
+    assert set(d["source"]) == {"name", "url", "kind", "item_kind", "options"} and d["reason"]
