@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -54,7 +55,7 @@ _MENTION = re.compile(
     # April 2, 2025 / March 3
     rf"|(?<!\w)(?P<em>{'|'.join(_ENGLISH)})\.?\s+(?P<ed>\d{{1,2}}){_ORD}(?!\d)(?:,?\s+(?P<ey>\d{{4}})(?!\d))?"
     # 31/01/2018, 01.08.2021, 21/03/26
-    r"|(?<![\w/.])(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{4}|(?<=/)\d{2})(?![\w/]|\.\d)"
+    r"|(?<![\w/.-])(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{4}|(?<=/)\d{2})(?![\w/-]|\.\d)"
     # 2025-03-31, 2025/03/31
     r"|(?<![\w/.-])(?P<iy>\d{4})[-/](?P<im>\d{1,2})[-/](?P<id>\d{1,2})(?![\w/])"
     # the bare first day of a range: « du 7 au 12 juin »
@@ -70,7 +71,8 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`":
 _WINDOW = 110  # characters between a cue and its date, within one sentence
 _LABEL_TAIL = 45  # a label line: a cue, then at most this many characters, then the end of the line
 _EVIDENCE = 220
-_LABEL_PRIORITY = [Meaning.EXTENDED, Meaning.DEADLINE, Meaning.PERIOD, Meaning.OPENING, Meaning.TRAP, Meaning.VOID]
+MAX_TEXT = 200_000  # characters read per item (a page is rarely longer; a hostile one may be)
+_LABEL_PRIORITY = [Meaning.EXTENDED, Meaning.DEADLINE, Meaning.PERIOD, Meaning.OPENING]
 
 
 class CallStatus(StrEnum):
@@ -137,6 +139,7 @@ def read_dates(
     """The deadline and opening date ``text`` states (see the module's docstring), with their evidence."""
     if not text:
         return Reading()
+    text = text[:MAX_TEXT]
     title_years = _YEAR.findall(normalise(title))
     ctx = _Context(
         today=reference.date(),
@@ -144,12 +147,21 @@ def read_dates(
         title_year=int(title_years[0]) if title_years else None,
         order=date_order if date_order in DATE_ORDERS else "DMY",
     )
+    norm = normalise(text)
+    # One scan of the whole text tells which lines hold a cue: only those (and a label's next line) are read.
+    starts = [c.start for c in cues_in(_lower(norm))]
+    if not starts:
+        return Reading()
     findings: list[_Finding] = []
     label: tuple[CueMatch, str] | None = None
-    for line in normalise(text).split("\n"):
-        line = line.strip(" -–•*>·")
+    offset = 0
+    for raw in norm.split("\n"):
+        lo, offset = offset, offset + len(raw) + 1
+        line = raw.strip(" -–•*>·")
         if not line:
             continue
+        if label is None and bisect_left(starts, lo) == bisect_left(starts, lo + len(raw)):
+            continue  # no cue on this line
         carried, label = label, None
         sentences = [s for s in _SENTENCE_END.split(line) if s and s.strip()]
         line_has_date = False
@@ -160,15 +172,20 @@ def read_dates(
             cues = cues_in(low)
             if i == 0 and carried is not None:
                 cue, label_text = carried
-                if cue.cue.meaning == Meaning.TRAP:
+                if cue.cue.meaning in (Meaning.TRAP, Meaning.RECURRING):
                     continue
                 lead = re.match(r"(?:du|le|from|on|au)?\s*", low)
                 if mentions and lead is not None and mentions[0].start <= lead.end():
-                    findings += _claim(cue, -1, low, mentions, f"{label_text} {sentence}", ctx, from_label=True)
-            if any(c.cue.meaning == Meaning.TRAP for c in cues):
-                continue
-            for position, cue in enumerate(cues):
-                findings += _claim(cue, position, low, mentions, sentence, ctx, others=cues)
+                    findings += _claim(cue, low, mentions, f"{label_text} {sentence}", ctx, from_label=True)
+            if any(c.cue.meaning == Meaning.RECURRING for c in cues):
+                continue  # « chaque année au 15 novembre »: no date of this sentence is a deadline
+            trapped: set[int] = set()
+            for trap in (c for c in cues if c.cue.meaning == Meaning.TRAP):
+                governed = _governed(trap, low, mentions, ())
+                trapped.update(governed[0] if governed else ())
+            free = [m for i, m in enumerate(mentions) if i not in trapped]
+            for cue in cues:
+                findings += _claim(cue, low, free, sentence, ctx, others=cues)
         if not line_has_date and len(line) <= 120:
             label = _label(line)
     return _decide(findings, ctx, weak_cues)
@@ -291,39 +308,30 @@ def _dateparser(text: str, order: str, today: date) -> date | None:
 # --- cues claiming dates -------------------------------------------------------------------------------------------
 
 
-def _claim(
-    cue: CueMatch,
-    position: int,
-    low: str,
-    mentions: list[_Mention],
-    sentence: str,
-    ctx: _Context,
-    *,
-    others: Sequence[CueMatch] = (),
-    from_label: bool = False,
-) -> list[_Finding]:
-    """The dates ``cue`` governs in its sentence: the first mention after it (before it for an ``after`` cue),
-    with the range or list of dates it starts."""
-    meaning = cue.cue.meaning
-    if meaning in (Meaning.TRAP, Meaning.VOID):
-        return []
+def _governed(
+    cue: CueMatch, low: str, mentions: list[_Mention], others: Sequence[CueMatch], from_label: bool = False
+) -> tuple[list[int], list[str]] | None:
+    """The mentions ``cue`` governs in its sentence: the first one after it (before it for an ``after`` cue), and the
+    range or list it starts (``kinds[i]``: "range" or "list" between the i-th and the next)."""
+    if not mentions:
+        return None
     if from_label:
         first = 0
     elif cue.cue.after:
         before = [i for i, m in enumerate(mentions) if m.end <= cue.start and cue.start - m.end <= 6]
         if not before or re.search(r"[^\s,]", low[mentions[before[-1]].end : cue.start]):
-            return []
+            return None
         first = before[-1]
     else:
         after = [i for i, m in enumerate(mentions) if m.start >= cue.end and m.start - cue.end <= _WINDOW]
         if not after:
-            return []
+            return None
         first = after[0]
         nearest = mentions[first].start
         if any(cue.end <= o.start < nearest and _rivals(cue, o) for o in others):
-            return []  # a cue of the other kind stands nearer (« ouverture le 1er mars, clôture le 30 avril »)
+            return None  # a cue of the other kind stands nearer (« ouverture le 1er mars, clôture le 30 avril »)
     chain = [first]
-    kinds: list[str] = []  # "range" or "list", between chain[i] and chain[i + 1]
+    kinds: list[str] = []
     while chain[-1] + 1 < len(mentions):
         cur, nxt = mentions[chain[-1]], mentions[chain[-1] + 1]
         gap = low[cur.end : nxt.start] + " "
@@ -334,6 +342,28 @@ def _claim(
         else:
             break
         chain.append(chain[-1] + 1)
+    return chain, kinds
+
+
+def _claim(
+    cue: CueMatch,
+    low: str,
+    mentions: list[_Mention],
+    sentence: str,
+    ctx: _Context,
+    *,
+    others: Sequence[CueMatch] = (),
+    from_label: bool = False,
+) -> list[_Finding]:
+    """What the dates ``cue`` governs say: deadlines, openings, or both for a range after a period cue."""
+    meaning = cue.cue.meaning
+    if meaning in (Meaning.TRAP, Meaning.RECURRING, Meaning.VOID):
+        return []
+    governed = _governed(cue, low, mentions, others, from_label)
+    if governed is None:
+        return []
+    chain, kinds = governed
+    first = chain[0]
     dates = _complete([mentions[i] for i in chain], kinds, low, ctx)
     evidence = _evidence(sentence, cue.start if not from_label else 0, mentions[chain[-1]].end)
     out: list[_Finding] = []
@@ -410,7 +440,7 @@ def _label(line: str) -> tuple[CueMatch, str] | None:
     cues = [c for c in cues_in(low) if not c.cue.after]
     if not cues:
         return None
-    trap = next((c for c in cues if c.cue.meaning == Meaning.TRAP), None)
+    trap = next((c for c in cues if c.cue.meaning in (Meaning.TRAP, Meaning.RECURRING)), None)
     if trap is not None:
         return trap, line
     last = cues[-1]
@@ -488,7 +518,8 @@ def read_item_dates(item: Item, *, reference: datetime, date_order: str = "DMY",
         published=item.published_at,
         title=item.title,
         date_order=date_order,
-        weak_cues=item.kind != ItemKind.EVENT,  # « visible jusqu'au 30 novembre »: an event's end, not a deadline
+        # « visible jusqu'au 30 novembre »: an event's end or a programme's, not a deadline
+        weak_cues=item.kind not in (ItemKind.EVENT, ItemKind.NEWS),
     )
     for name, value, evidence in (
         ("deadline", reading.deadline, reading.deadline_evidence),

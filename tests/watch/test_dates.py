@@ -201,3 +201,30 @@ def test_a_date_without_its_year_takes_it_from_the_sentence_the_publication_or_t
     assert read_dates(late, reference=OLD, published=date(2029, 11, 5)).deadline == date(2030, 3, 31)
     assert read_dates(late, reference=OLD, title="Session de printemps 2029").deadline == date(2029, 3, 31)
     assert read_dates(late, reference=OLD).deadline is None  # the collection day is no context
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a trap takes only the dates it governs: the deadline beside it stays
+        ("Envoyez votre candidature avant le 15 juin 2029, pour une prise de poste le 1er septembre 2029.",
+         date(2029, 6, 15)),
+        ("Poste à pourvoir à partir du 1er septembre 2029. Candidatures jusqu'au 15 juin 2029.", date(2029, 6, 15)),
+        ("Publié le 15 mars 2029 - Date limite le 30 avril 2029", date(2029, 4, 30)),
+        ("Contrat : CDD de 6 mois jusqu'au 31 décembre 2029", None),
+        ("CDD de 12 mois, candidatures jusqu'au 15 mai 2029", date(2029, 5, 15)),
+        # more ways to say it
+        ("Les dossiers complets sont attendus pour le 15 mars 2029.", date(2029, 3, 15)),
+        ("Candidatures à adresser d'ici le 15 mars 2029 par courriel.", date(2029, 3, 15)),
+        ("Fin des candidatures : 15 mars 2029", date(2029, 3, 15)),
+        ("Délai de dépôt : 15-03-2029", date(2029, 3, 15)),
+        ("Le dossier doit être remis le 15 mars 2029, délai de rigueur.", date(2029, 3, 15)),
+        ("Applications must be received by 15 March 2029.", date(2029, 3, 15)),
+        ("The call closes on 15 March 2029.", date(2029, 3, 15)),
+        ("Applications are open until March 15, 2029.", date(2029, 3, 15)),
+        ("Les projets devront démarrer avant le 1er janvier 2030.", None),
+        ("Le jury se réunira le 15 avril 2029 et les résultats seront publiés le 15 mai 2029.", None),
+    ],
+)  # fmt: skip
+def test_traps_take_their_own_dates_only_and_other_phrasings(text: str, expected: date | None) -> None:
+    assert find_deadline(text, reference=OLD) == expected
