@@ -37,6 +37,7 @@ def parse_html(body: bytes, source: Source, url: str, content_type: str | None, 
     opts = source.options
     page = url
     url = base_url(tree, str(opts.get("base_url") or url))
+    order = str(opts.get("date_order") or "DMY")
     ids = ResultIds(page)  # each result of the page is an item, even when two share a link
     if not opts.get("item"):
         return [_from_jsonld(obj, source, url, reference, ids) for obj in jsonld_objects(tree)]
@@ -52,10 +53,12 @@ def parse_html(body: bytes, source: Source, url: str, content_type: str | None, 
             continue  # a block with neither is layout, not an item
         item = new_item(source, title=title or link or "", url=link, html=html, base_url=link or url, origin="html")
         if opts.get("date"):
-            item.published_at = _datetime(parse_date(_text(block, opts["date"]), reference=reference))
+            item.published_at = _datetime(parse_date(_text(block, opts["date"]), reference=reference, date_order=order))
         if opts.get("deadline"):
             text = _text(block, opts["deadline"])
-            item.deadline = find_deadline(text, reference=reference) or parse_date(text, reference=reference)
+            item.deadline = find_deadline(text, reference=reference, date_order=order) or parse_date(
+                text, reference=reference, date_order=order
+            )
             if item.deadline:
                 item.field_origins["deadline"] = f"html:{opts['deadline']}"
         out.append(Entry(ids.of(link, title), item))
@@ -73,9 +76,12 @@ def apply_detail(entry: Entry, body: bytes, source: Source, content_type: str | 
                 setattr(item, name, getattr(found, name))
                 item.field_origins[name] = "detail:json-ld"
     selector = source.options.get("detail_deadline")
+    order = str(source.options.get("date_order") or "DMY")
     if item.deadline is None and selector:
         text = _text(tree, str(selector))
-        item.deadline = find_deadline(text, reference=reference) or parse_date(text, reference=reference)
+        item.deadline = find_deadline(text, reference=reference, date_order=order) or parse_date(
+            text, reference=reference, date_order=order
+        )
         if item.deadline:
             item.field_origins["deadline"] = f"detail:{selector}"
     if not item.body_html and source.options.get("detail_body"):
