@@ -50,7 +50,9 @@ async def _call(fn: Any, arg: Any) -> Any:
 async def source_list(request: Request) -> Response:
     with ctx_of(request).db.session() as s:
         sources = SourceRepository(s).find()
-    return render(request, "admin/sources.html", {"sources": sources, "kind_labels": KIND_LABELS})
+    return render(
+        request, "admin/sources.html", {"sources": sources, "kind_labels": KIND_LABELS, "repair_after": REPAIR_AFTER}
+    )
 
 
 def _form_page(
@@ -68,6 +70,7 @@ def _form_page(
             "errors": errors or {},
             "preview": preview,
             "preview_error": preview_error,
+            "repair_after": REPAIR_AFTER,
             "kinds": list(SourceKind),
             "kind_labels": KIND_LABELS,
             "options": {
@@ -187,6 +190,7 @@ async def collect(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
+        *discovery_routes(),
         Route("/admin/sources", source_list, methods=["GET"]),
         Route("/admin/sources/new", new_form, methods=["GET"]),
         Route("/admin/sources/new", create, methods=["POST"]),
@@ -195,4 +199,126 @@ def routes() -> list[BaseRoute]:
         Route("/admin/sources/{source_id:int}", update, methods=["POST"]),
         Route("/admin/sources/{source_id:int}/toggle", toggle, methods=["POST"]),
         Route("/admin/sources/{source_id:int}/collect", collect, methods=["POST"]),
+    ]
+
+
+# -- discovery: « Ajouter une source » starts from an address ------------------------------------------------------
+
+REPAIR_AFTER = 3  # zero-item runs in a row after which a source's page proposes repaired selectors
+WAY_LABELS = {
+    "feed": N_("Flux déclaré par la page"),
+    "calendar": N_("Agenda"),
+    "guessed_feed": N_("Flux trouvé sur le site"),
+    "structured": N_("Données structurées de la page"),
+    "blocks": N_("Liste détectée dans la page"),
+}
+OPTION_LABELS = {"item": N_("bloc"), "title": N_("titre"), "link": N_("lien"), "date": N_("date"),
+                 "summary": N_("résumé"), "deadline": N_("date limite")}  # fmt: skip
+SHOWN_ITEMS = 5
+
+
+def _discover_page(
+    request: Request, *, url: str = "", found: Any = None, error: str = "", repair: Source | None = None,
+    status_code: int = 200,
+) -> Response:  # fmt: skip
+    return render(
+        request,
+        "admin/source_discover.html",
+        {
+            "url": url,
+            "found": found,
+            "error": error,
+            "repair": repair,
+            "way_labels": WAY_LABELS,
+            "option_labels": OPTION_LABELS,
+            "kind_labels": KIND_LABELS,
+            "shown": SHOWN_ITEMS,
+            "option_field": option_field,
+        },
+        status_code=status_code,
+    )
+
+
+async def _discover(request: Request, url: str) -> tuple[Any, str]:
+    """(the discovery, "") or (None, why not) in French."""
+    ctx = ctx_of(request)
+    if ctx.discover_source is None:
+        return None, "La recherche automatique n'est pas disponible sur ce serveur."
+    try:
+        return await _call(ctx.discover_source, url), ""
+    except RelaisError as exc:
+        return None, f"Recherche impossible : {exc}"
+
+
+@requires(Role.ADMIN)
+async def discover_form(request: Request) -> Response:
+    return _discover_page(request)
+
+
+@requires(Role.ADMIN)
+async def discover(request: Request) -> Response:
+    """paste an address | discover (through the outbound policy) | proposals best first, each with its preview."""
+    form = await read_form(request)
+    url = str(form.get("url") or "").strip()
+    if not url:
+        return _discover_page(request, error="Collez l'adresse d'une page, d'un flux ou d'un agenda.", status_code=400)
+    if len(url) > 2_000 or any(c.isspace() for c in url):
+        return _discover_page(request, url=url[:200], error="Adresse invalide (trop longue ou avec des espaces).",
+                              status_code=400)  # fmt: skip
+    found, error = await _discover(request, url)
+    return _discover_page(request, url=url, found=found, error=error, status_code=200 if found else 422)
+
+
+async def _proposal_form(request: Request, existing: Source | None) -> Response:
+    """A chosen proposal opens the ordinary source form, filled in, with its preview already made."""
+    form = await read_form(request)
+    data = _read(form)
+    data["official"], data["enabled"] = (existing.official, existing.enabled) if existing else (False, True)
+    if existing is not None:  # a repair keeps the source's name, frequency, tags and territory
+        data.update({k: v for k, v in _values(existing).items() if k in {"name", "every", "tags", "territory"}})
+        data["url"] = existing.url
+    if not data.get("every"):
+        data["every"] = "6h"
+    ctx = ctx_of(request)
+    with ctx.db.session() as s:
+        taken = {src.name for src in SourceRepository(s).find()} - ({existing.name} if existing else set())
+    try:
+        kept = existing.url if existing is not None and existing.origin == "config" else None
+        source = clean_source(data, curator(request).taxonomy, taken_names=taken, kept_url=kept)
+    except FieldErrors as exc:
+        return _form_page(request, source=existing, values=data, errors=exc.errors)
+    if ctx.preview_source is None:
+        return _form_page(request, source=existing, values=data)
+    try:
+        preview = list(await _call(ctx.preview_source, source))[:PREVIEW_LIMIT]
+    except RelaisError as exc:
+        return _form_page(request, source=existing, values=data, preview_error=str(exc))
+    return _form_page(request, source=existing, values=data, preview=preview)
+
+
+@requires(Role.ADMIN)
+async def choose(request: Request) -> Response:
+    return await _proposal_form(request, None)
+
+
+@requires(Role.ADMIN)
+async def repair(request: Request) -> Response:
+    """A source whose selectors stopped matching: the same discovery on its address, proposed as a repair."""
+    source = _get(request, _id(request))
+    found, error = await _discover(request, source.url)
+    return _discover_page(request, url=source.url, found=found, error=error, repair=source)
+
+
+@requires(Role.ADMIN)
+async def choose_repair(request: Request) -> Response:
+    return await _proposal_form(request, _get(request, _id(request)))
+
+
+def discovery_routes() -> list[BaseRoute]:
+    return [
+        Route("/admin/sources/discover", discover_form, methods=["GET"]),
+        Route("/admin/sources/discover", discover, methods=["POST"]),
+        Route("/admin/sources/new/proposal", choose, methods=["POST"]),
+        Route("/admin/sources/{source_id:int}/repair", repair, methods=["GET"]),
+        Route("/admin/sources/{source_id:int}/proposal", choose_repair, methods=["POST"]),
     ]

@@ -57,6 +57,7 @@ class WebContext:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     collect_now: Callable[[list[str] | None], Any] | None = None
     preview_source: Callable[[Source], Any] | None = None  # list[Item], or an awaitable of it
+    discover_source: Callable[[str], Any] | None = None  # watch.discovery.Discovery, or an awaitable of it
     https_only_cookies: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -16,6 +16,7 @@ from relais.web_sending import background_sending
 from relais.wiring import Services, build_subscribers, watch_service
 
 if TYPE_CHECKING:
+    from watch.discovery import Discovery
     from watch.service import SourceResult, Watch
 
 
@@ -40,6 +41,9 @@ class WebWatch:
     async def preview(self, source: Source) -> list[Item]:
         return await self._get().preview_async(source)
 
+    async def discover(self, url: str) -> Discovery:
+        return await self._get().discover_async(url)
+
     def close(self) -> None:
         if self._watch is not None:
             self._watch.close()
@@ -56,6 +60,7 @@ def web_context(services: Services, watch: WebWatch | None = None) -> WebContext
         https_only_cookies=settings.network.base_url.startswith("https://"),
         collect_now=watch.collect_now,
         preview_source=watch.preview,
+        discover_source=watch.discover,
         extra={"subscribers": build_subscribers(services), "sending": background_sending(services)},
     )
 
