@@ -139,15 +139,20 @@ def test_a_password_reset_by_an_admin_or_the_cli_ends_every_session(
 
 
 @pytest.mark.usefixtures("account")
-def test_disabling_an_account_ends_its_sessions_for_good(laptop: TestClient, web: WebContext) -> None:
+def test_disabling_an_account_ends_its_sessions_for_good(
+    laptop: TestClient, phone: TestClient, web: WebContext
+) -> None:
+    add_user(web.db, "admin@example.org", Role.ADMIN, PASSWORD, now=web.clock.now())
     log_in(laptop)
+    log_in(phone, "admin@example.org")
     with web.db.session() as s:
-        repo = UserRepository(s)
-        user = repo.by_email(EMAIL)
-        assert user is not None
-        user.active = False
-        repo.save(user)
+        editor = UserRepository(s).by_email(EMAIL)
+    assert editor is not None
+    token = csrf_of(phone.get("/admin/users").text)
+    assert phone.post(f"/admin/users/{editor.id}/toggle", data={"csrf_token": token}).status_code == 200
     assert not logged_in(laptop)
+    assert phone.post(f"/admin/users/{editor.id}/toggle", data={"csrf_token": token}).status_code == 200
+    assert not logged_in(laptop)  # re-enabled: the old session does not come back
 
 
 @pytest.mark.usefixtures("account")
