@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 from admin.metrics import unprotected_warning
 from admin.web import WebContext
 from core.model import Issue, IssueKind, Item, ItemKind, ItemStatus, Subscriber
+from relais.cli import app
 from storage.issues import IssueRepository
 from storage.items import ItemRepository
 from storage.subscribers import SubscriberRepository
-from relais.cli import app
 from storage.tables import DeliveryRow
 
 
