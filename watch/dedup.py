@@ -4,10 +4,18 @@ Rules, in order (see docs/sources.md):
 1. the same source already gave this id → the same item (an update if its content changed);
 2. another item has the same canonical URL → the same item seen elsewhere (a duplicate, merged);
 3. an item from another source with the same deadline or the same start day and a near-identical title
-   (similarity ≥ ``FUZZY_TITLE``) → merged too. With no date in common there is no fuzzy match: we would rather
-   show a duplicate than hide a different call.
-When an official source joins an item only relays had, its fields win. Changes to approved items are kept aside
-in ``pending_update`` for an editor; they are never applied silently.
+   (similarity ≥ ``FUZZY_TITLE``) → merged too;
+4. an item from another source with the same deadline and the same text (word shingles, :mod:`watch.similar`):
+   relays rewrite titles, not the call;
+5. an item from another source whose page the entry's text links to, or which links to the entry's page (a relay
+   names the official page), when their deadlines do not differ.
+Rules 3 to 5 are conservative: with no date in common there is no text match, and titles naming different years
+(two editions, or sessions, of one programme) never merge; we would rather show a duplicate than hide a
+different call. When an official source joins an item only relays had, its fields win. Changes to approved items
+are kept aside in ``pending_update`` for an editor; they are never applied silently.
+
+:func:`decide` is pure: it returns a :class:`Decision` whose ``updates`` say what becomes of the stored item;
+the store step applies them (:func:`apply`) and writes them.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from core.model import Item, ItemStatus, Source
+from watch import similar
 from watch.entry import Entry
 from watch.tags import fold
 
@@ -57,7 +66,8 @@ class Known:
 
     same_source: Item | None = None
     same_url: Sequence[Item] = ()
-    same_dates: Sequence[Item] = ()
+    same_dates: Sequence[Item] = ()  # other items with the entry's deadline or start day
+    linked: Sequence[Item] = ()  # items whose page the entry's text links to
 
 
 @dataclass(slots=True)
@@ -67,6 +77,14 @@ class Decision:
     changes: dict[str, list[Any]] = field(default_factory=dict)  # field -> [before, after]
     applied: bool = False  # changes written to the item (else kept in pending_update or ignored)
     reason: str = ""
+    updates: dict[str, Any] = field(default_factory=dict)  # the target's attributes to set: what apply() does
+
+
+def apply(decision: Decision) -> None:
+    """Write a decision's updates into its target (the store step does, before saving it)."""
+    if decision.target is not None:
+        for name, value in decision.updates.items():
+            setattr(decision.target, name, value)
 
 
 def title_key(title: str) -> str:
@@ -97,17 +115,17 @@ def same_dates(a: Item, b: Item) -> bool:
 
 
 def fuzzy_candidate(key: Any, cand: Item) -> bool:
-    """Whether a stored item (anything with title, deadline and starts_at) could be ``cand`` by rule 3."""
+    """Whether a stored item (anything with title, deadline and starts_at) could be ``cand`` by rules 3 to 5:
+    the same deadline and edition (its text and links are read then), or the same start day and a near title."""
     if key.deadline is not None and key.deadline == cand.deadline:
-        pass
-    elif not (
-        key.starts_at is not None and cand.starts_at is not None and key.starts_at.date() == cand.starts_at.date()
-    ):
+        return similar.same_edition(key.title, cand.title)
+    if not (key.starts_at is not None and cand.starts_at is not None and key.starts_at.date() == cand.starts_at.date()):
         return False
     return similar_titles(key.title, cand.title) >= FUZZY_TITLE
 
 
 def decide(entry: Entry, source: Source, known: Known) -> Decision:
+    """What ``entry`` (from ``source``) is, given what storage ``known``s. Changes nothing: see :func:`apply`."""
     cand = entry.item
     if known.same_source is not None:
         target = known.same_source
@@ -125,25 +143,59 @@ def decide(entry: Entry, source: Source, known: Known) -> Decision:
         score = similar_titles(other.title, cand.title)
         if score >= FUZZY_TITLE:
             return _merge(other, cand, source, f"title {score:.0%} similar, same dates")
+    for other in known.same_dates:
+        if _seen_at(other, source) or other.deadline is None or other.deadline != cand.deadline:
+            continue
+        if not similar.same_edition(other.title, cand.title):
+            continue
+        jaccard, contained = similar.overlap(_shingles(other), _shingles(cand))
+        if jaccard >= similar.SAME_TEXT_JACCARD or contained >= similar.SAME_TEXT_CONTAINED:
+            why = f"same deadline, same text (shingles {jaccard:.0%} alike, {contained:.0%} of the shorter shared)"
+            return _merge(other, cand, source, why)
+    for other in [*known.linked, *known.same_dates]:
+        if _seen_at(other, source) or not _linked(other, cand) or not _compatible(other, cand):
+            continue
+        return _merge(other, cand, source, "the relay's text links to the official page")
     return Decision(Verdict.NEW, reason="no match")
+
+
+def _shingles(item: Item) -> frozenset[int]:
+    return similar.shingles(item.body_html or item.summary or "")
+
+
+def _linked(a: Item, b: Item) -> bool:
+    """Whether either text links to the other's page."""
+    return bool(
+        (b.canonical_url and b.canonical_url in similar.links(a.body_html or ""))
+        or (a.canonical_url and a.canonical_url in similar.links(b.body_html or ""))
+    )
+
+
+def _compatible(a: Item, b: Item) -> bool:
+    """Not two sessions or editions: no two different deadlines, no two different years in the titles."""
+    if a.deadline is not None and b.deadline is not None and a.deadline != b.deadline:
+        return False
+    return similar.same_edition(a.title, b.title)
 
 
 def _merge(target: Item, cand: Item, source: Source, why: str) -> Decision:
     known_tags = {t.tag for t in target.suggested_tags}
-    target.suggested_tags += [t for t in cand.suggested_tags if t.tag not in known_tags]
+    new_tags = [t for t in cand.suggested_tags if t.tag not in known_tags]
+    tags = {"suggested_tags": [*target.suggested_tags, *new_tags]} if new_tags else {}
     if source.official and not _has_official(target):
         decision = _change(Verdict.DUPLICATE, target, cand, why + "; the official source wins")
+        decision.updates.update(tags)
         if target.kind != cand.kind and target.status != ItemStatus.APPROVED:
             decision.changes["kind"] = [target.kind, cand.kind]
-            target.kind = cand.kind
+            decision.updates["kind"] = cand.kind
         return decision
     gaps = {f: [getattr(target, f), getattr(cand, f)] for f in _SHOWN if not getattr(target, f) and getattr(cand, f)}
     if gaps and target.status != ItemStatus.APPROVED:
-        for f, (_, after) in gaps.items():
-            setattr(target, f, after)
-            target.field_origins[f] = f"merged:{source.name}"
-        return Decision(Verdict.DUPLICATE, target, gaps, applied=True, reason=why + "; missing fields filled")
-    return Decision(Verdict.DUPLICATE, target, reason=why)
+        origins = dict(target.field_origins) | dict.fromkeys(gaps, f"merged:{source.name}")
+        updates = {f: after for f, (_, after) in gaps.items()} | tags | {"field_origins": origins}
+        return Decision(Verdict.DUPLICATE, target, gaps, applied=True, reason=why + "; missing fields filled",
+                        updates=updates)  # fmt: skip
+    return Decision(Verdict.DUPLICATE, target, reason=why, updates=tags)
 
 
 def _change(verdict: Verdict, target: Item, cand: Item, why: str) -> Decision:
@@ -152,20 +204,17 @@ def _change(verdict: Verdict, target: Item, cand: Item, why: str) -> Decision:
     }
     shown = {f: v for f, v in changes.items() if f in _SHOWN}
     if not shown:
-        target.content_hash = cand.content_hash
-        return Decision(verdict, target, reason=why)
+        return Decision(verdict, target, reason=why, updates={"content_hash": cand.content_hash})
     if target.status == ItemStatus.APPROVED:
         pending = dict(target.pending_update or {})
         pending.update({f: plain(after) for f, (_, after) in shown.items()})
-        target.pending_update = pending
-        target.content_hash = cand.content_hash  # reported once per change, not at every run
-        return Decision(verdict, target, shown, applied=False, reason=why + "; approved: kept for review")
-    for f, (_, after) in changes.items():
-        setattr(target, f, after)
-    for f in shown:
-        if f in cand.field_origins:
-            target.field_origins[f] = cand.field_origins[f]
-    return Decision(verdict, target, shown, applied=True, reason=why)
+        # the hash is taken so that the change is reported once, not at every run
+        updates = {"pending_update": pending, "content_hash": cand.content_hash}
+        return Decision(verdict, target, shown, applied=False, reason=why + "; approved: kept for review",
+                        updates=updates)  # fmt: skip
+    origins = dict(target.field_origins) | {f: cand.field_origins[f] for f in shown if f in cand.field_origins}
+    updates = {f: after for f, (_, after) in changes.items()} | {"field_origins": origins}
+    return Decision(verdict, target, shown, applied=True, reason=why, updates=updates)
 
 
 def plain(value: Any) -> Any:

@@ -16,7 +16,8 @@ from core.model import Item, ItemAction, ItemSource, Source
 from storage.collection import CollectionRepository, MatchKey, Sighting
 from storage.database import Database
 from storage.items import ItemRepository
-from watch.dedup import Known, Verdict, decide, fuzzy_candidate, plain
+from watch import similar
+from watch.dedup import Known, Verdict, apply, decide, fuzzy_candidate, plain
 from watch.entry import Entry
 
 ACTOR = "watch"
@@ -81,7 +82,8 @@ def _in_session(db: Database, jobs: Sequence[Job]) -> list[Stored | Exception]:
 
 class _Batch:
     """sightings (with their items' hashes) | entries whose hash is their item's: unchanged, only touched | the
-    rest: known = same source + same URL + same dates | decide each | insert, update, merge | log events.
+    rest: known = same source + same URL + same dates + linked pages | decide each | apply | insert, update,
+    merge | log events.
 
     The lookups are made once for the batch; what a source inserts is added to them before the next source is
     decided, so two sources of one batch relaying the same call still merge."""
@@ -102,7 +104,10 @@ class _Batch:
             self.jobs.append((Job(job.source, rest, job.now, again), Stored(unchanged=len(again))))
             wanted += [seen[e.source_item_id].item_id for e in rest if e.source_item_id in seen]
         rest = [e for job, _ in self.jobs for e in job.entries]
-        self.by_url = coll.by_canonical_url(e.item.canonical_url or "" for e in rest)
+        # the entries' own pages, and the pages their texts link to (a relay names the official page)
+        self.by_url = coll.by_canonical_url(
+            [e.item.canonical_url or "" for e in rest] + [u for e in rest for u in similar.links(e.item.body_html)]
+        )
         self.dated = _DateIndex(
             coll.by_dates(
                 [e.item.deadline for e in rest if e.item.deadline],
@@ -128,6 +133,7 @@ class _Batch:
             known = Known(
                 same_source=same,
                 same_url=[cache[i] for i in self.by_url.get(cand.canonical_url or "", []) if i in cache],
+                linked=[cache[i] for u in similar.links(cand.body_html) for i in self.by_url.get(u, []) if i in cache],
             )
             if same is None and not known.same_url:
                 close = [k.id for k in self.dated.near(cand) if fuzzy_candidate(k, cand)]
@@ -135,6 +141,7 @@ class _Batch:
                 cache.update(items.get_many(missing) if missing else {})
                 known.same_dates = [cache[i] for i in close if i in cache]
             d = decide(entry, source, known)
+            apply(d)
             if d.verdict == Verdict.NEW:
                 fresh.append(entry)
                 counts.new += 1

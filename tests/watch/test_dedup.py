@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from core.model import Item, ItemKind, ItemSource, ItemStatus
 from tests.watch.helpers import source
-from watch.dedup import Known, Verdict, decide, similar_titles
+from watch.dedup import Known, Verdict, apply, decide, similar_titles
 from watch.entry import Entry
 from watch.parse import enrich
 
@@ -42,6 +42,7 @@ def test_a_deadline_extended_updates_a_new_item() -> None:
     old = stored(entry("Appel A", deadline=date(2027, 3, 1)))
     d = decide(entry("Appel A", deadline=date(2027, 4, 1)), RELAY, Known(same_source=old))
     assert d.verdict == Verdict.UPDATED and d.applied
+    apply(d)
     assert d.changes == {"deadline": [date(2027, 3, 1), date(2027, 4, 1)]}
     assert old.deadline == date(2027, 4, 1) and old.pending_update is None
 
@@ -51,6 +52,7 @@ def test_a_change_to_an_approved_item_is_kept_for_review_not_applied() -> None:
     new = entry("Appel A", deadline=date(2027, 4, 1))
     d = decide(new, RELAY, Known(same_source=old))
     assert d.verdict == Verdict.UPDATED and not d.applied
+    apply(d)
     assert old.deadline == date(2027, 3, 1) and old.pending_update == {"deadline": "2027-04-01"}
     assert decide(new, RELAY, Known(same_source=old)).verdict == Verdict.UNCHANGED  # reported once
 
@@ -60,6 +62,7 @@ def test_same_canonical_url_from_another_source_is_a_duplicate_that_fills_gaps()
     copy = entry("Appel A (relayé)", url="http://www.f.example/a/?utm_source=x", deadline=date(2027, 1, 9))
     d = decide(copy, source(name="autre", id=3), Known(same_url=[old]))
     assert d.verdict == Verdict.DUPLICATE and d.applied
+    apply(d)
     assert old.title == "Appel A" and old.deadline == date(2027, 1, 9)
 
 
@@ -69,6 +72,7 @@ def test_the_official_source_wins_over_relays() -> None:
     official.item.kind = ItemKind.FUNDING
     d = decide(official, OFFICIAL, Known(same_dates=[relayed]))
     assert d.verdict == Verdict.DUPLICATE
+    apply(d)
     assert relayed.url == "https://agence.example/x" and relayed.kind == ItemKind.FUNDING
 
 
