@@ -211,9 +211,11 @@ WAY_LABELS = {
     "guessed_feed": N_("Flux trouvé sur le site"),
     "structured": N_("Données structurées de la page"),
     "blocks": N_("Liste détectée dans la page"),
+    "api": N_("API JSON"),
 }
 OPTION_LABELS = {"item": N_("bloc"), "title": N_("titre"), "link": N_("lien"), "date": N_("date"),
-                 "summary": N_("résumé"), "deadline": N_("date limite")}  # fmt: skip
+                 "summary": N_("résumé"), "deadline": N_("date limite"), "items": N_("liste"),
+                 "url": N_("lien"), "published": N_("publication"), "country": N_("pays")}  # fmt: skip
 SHOWN_ITEMS = 5
 
 

@@ -9,6 +9,7 @@ it to try (declared feeds, a few common feed paths), previews each proposal and 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ from selectolax.lexbor import LexborHTMLParser
 from core.model import Item, ItemKind, Source, SourceKind
 from watch.blocks import Blocks, detect
 from watch.entry import decode
+from watch.json_paths import guess
 from watch.parse_html import base_url, jsonld_objects
 
 FEED_TYPES = {
@@ -58,9 +60,11 @@ class Way(StrEnum):
     GUESSED_FEED = "guessed_feed"  # a common feed path of the site that answered with a feed
     STRUCTURED = "structured"  # schema.org objects in the page
     BLOCKS = "blocks"  # repeated item blocks, with derived selectors
+    API = "api"  # a JSON API, its list and fields guessed from their names
 
 
-BASE_SCORE = {Way.FEED: 100.0, Way.CALENDAR: 90.0, Way.GUESSED_FEED: 85.0, Way.STRUCTURED: 70.0, Way.BLOCKS: 40.0}
+BASE_SCORE = {Way.FEED: 100.0, Way.CALENDAR: 90.0, Way.GUESSED_FEED: 85.0, Way.STRUCTURED: 70.0, Way.BLOCKS: 40.0,
+              Way.API: 80.0}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -102,8 +106,10 @@ class Findings:
     blocks: list[Blocks] = field(default_factory=list)
 
 
-def _source(url: str, kind: SourceKind, name: str, item_kind: ItemKind = ItemKind.NEWS, **options: Any) -> Source:
-    return Source(name=name[:200] or url[:200], url=url, kind=kind, item_kind=item_kind, options=dict(options),
+def _source(
+    url: str, kind: SourceKind, name: str, item_kind: ItemKind = ItemKind.NEWS, options: dict[str, Any] | None = None
+) -> Source:
+    return Source(name=name[:200] or url[:200], url=url, kind=kind, item_kind=item_kind, options=dict(options or {}),
                   origin="admin")  # fmt: skip
 
 
@@ -140,8 +146,7 @@ def read_page(body: bytes, url: str, content_type: str | None, *, reference: dat
         item_kind = ItemKind.EVENT if what == "ical" else ItemKind.NEWS
         return Findings(url, [Proposal(way, _source(url, source_kind, url, item_kind), reason, BASE_SCORE[way] + 5)])
     if what == "json":
-        return Findings(url, problem="L'adresse renvoie des données JSON, pas une page : choisissez le format "
-                                     "« API JSON » dans le formulaire et indiquez les chemins des champs.")  # fmt: skip
+        return _api(body, url, content_type)
     tree = LexborHTMLParser(decode(body, content_type))
     page_url = base_url(tree, url)
     title_node = tree.css_first("title")
@@ -160,13 +165,28 @@ def read_page(body: bytes, url: str, content_type: str | None, *, reference: dat
         if blocks.identical:
             reason += " ; attention : tous les blocs portent le même titre"
         kind = ItemKind.CALL if "deadline" in blocks.options else ItemKind.NEWS
-        found.proposals.append(Proposal(Way.BLOCKS, _source(url, SourceKind.HTML, title, kind, **blocks.options),
+        found.proposals.append(Proposal(Way.BLOCKS, _source(url, SourceKind.HTML, title, kind, blocks.options),
                                         reason, score))  # fmt: skip
     if not any(p.way in {Way.FEED} for p in found.proposals):
         found.guesses = guesses(page_url)
     if not found.proposals:
         found.problem = diagnose(tree, title)
     return found
+
+
+def _api(body: bytes, url: str, content_type: str | None) -> Findings:
+    try:
+        options = guess(json.loads(decode(body, content_type)))
+    except ValueError:
+        options = None
+    if options is None:
+        problem = ("L'adresse renvoie des données JSON sans liste d'éléments reconnue : choisissez le format "
+                   "« API JSON » dans le formulaire et indiquez les chemins des champs.")  # fmt: skip
+        return Findings(url, problem=problem)
+    reason = f"API JSON : liste « {options.get('items') or '(le document)'} », titre « {options['title']} »"
+    kind = ItemKind.JOB if re.search(r"job|emploi|offre", url, re.IGNORECASE) else ItemKind.NEWS
+    return Findings(url, [Proposal(Way.API, _source(url, SourceKind.JSON, url, kind, options), reason,
+                                   BASE_SCORE[Way.API])])  # fmt: skip
 
 
 def declared_feeds(tree: LexborHTMLParser, page_url: str, title: str) -> list[Proposal]:
@@ -270,7 +290,7 @@ def structured(tree: LexborHTMLParser, body: bytes, page_url: str, title: str, c
             opts["deadline"] = '[itemprop="validThrough"]'
         if tree.css_first(f'{item} [itemprop="description"]') is not None:
             opts["summary"] = '[itemprop="description"]'
-        out.append(Proposal(Way.STRUCTURED, _source(page_url, SourceKind.HTML, title, KIND_OF_TYPE[schema], **opts),
+        out.append(Proposal(Way.STRUCTURED, _source(page_url, SourceKind.HTML, title, KIND_OF_TYPE[schema], opts),
                             f"{n} objet(s) schema.org {schema} en microdonnées dans la page",
                             BASE_SCORE[Way.STRUCTURED] + min(n, 10) - 1))  # fmt: skip
     return out
@@ -303,7 +323,7 @@ def microformats(tree: LexborHTMLParser, page_url: str, title: str) -> list[Prop
                     break
         if "title" not in opts:
             continue
-        out.append(Proposal(Way.STRUCTURED, _source(page_url, SourceKind.HTML, title, kind, **opts),
+        out.append(Proposal(Way.STRUCTURED, _source(page_url, SourceKind.HTML, title, kind, opts),
                             f"{len(items)} éléments balisés en microformats « {root} »",
                             BASE_SCORE[Way.STRUCTURED] + min(len(items), 10) - 2))  # fmt: skip
         break

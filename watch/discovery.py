@@ -112,7 +112,7 @@ async def propose_page(
         if p.source.url == page.url and url != page.url:
             p.source.url = url  # follow the address the editor gave, not where it redirected today
     for p in found.proposals:
-        if p.way in {Way.BLOCKS, Way.STRUCTURED} or (p.source.url == url and p.way in {Way.FEED, Way.CALENDAR}):
+        if p.way in {Way.BLOCKS, Way.STRUCTURED, Way.API} or p.source.url == url:
             await _preview(p, page, reference, rules)
     out = Discovery(url, found.title, rank(found.proposals), found.problem)
     out.seconds = time.perf_counter() - started

@@ -177,3 +177,20 @@ def test_proposals_serialise_with_the_keys_of_a_sources_table() -> None:
     p = rank(read_page(body, url, ctype, reference=NOW).proposals)[0]
     d = p.as_dict()
     assert set(d["source"]) == {"name", "url", "kind", "item_kind", "options"} and d["reason"]
+
+
+def test_a_json_api_gets_its_list_and_fields_guessed_from_their_names() -> None:
+    body = (Path(__file__).parents[2] / "demo" / "sources" / "emplois.json").read_bytes()
+    found = read_page(body, "https://api.emplois.example.org/v1/jobs", "application/json", reference=NOW)
+    best = rank(found.proposals)[0]
+    assert best.way == Way.API and best.source.kind == SourceKind.JSON and best.source.item_kind == ItemKind.JOB
+    opts = best.source.options
+    # the mapping config.toml writes by hand for the demo's job API
+    assert {k: opts[k] for k in ("items", "id", "title", "url", "deadline", "country")} == {
+        "items": "data", "id": "id", "title": "fields.title", "url": "fields.url_alias",
+        "deadline": "fields.date.closing", "country": "fields.country.name",
+    }  # fmt: skip
+    items = [e.item for e in parse_body(best.source, body, best.source.url, "application/json", reference=NOW)]
+    assert len(items) == 9 and all(i.title and i.deadline for i in items)
+    nothing = read_page(b'{"status": "ok", "count": 0}', "https://api.example.org/", "application/json", reference=NOW)
+    assert nothing.proposals == [] and nothing.problem and "API JSON" in nothing.problem
