@@ -29,7 +29,6 @@ EDITABLE = (
     "opening_date",
     "deadline",
     "place",
-    "territory",
     "editor_note",
 )
 ACTION_LABELS = {

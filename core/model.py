@@ -221,7 +221,8 @@ class Item:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     place: str | None = None
-    territory: str | None = None  # a territory code, e.g. a département "69"
+    # Themes, zones, territories (départements: "69") and audiences, as taxonomy slugs: an item's places are its
+    # territory and zone tags, nothing else.
     tags: list[str] = field(default_factory=list)
     suggested_tags: list[SuggestedTag] = field(default_factory=list)
     featured: bool = False

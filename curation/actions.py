@@ -95,7 +95,7 @@ class Curator:
 
         def decision(item: Item) -> tuple[Item, dict[str, Any]]:
             changes = clean_edit(form, self.taxonomy, today=today, current_deadline=item.deadline)
-            return decide.apply_edit(item, changes)
+            return decide.apply_edit(item, changes, self.taxonomy.tags)
 
         return self._apply(item_id, actor, ItemAction.EDITED, decision)
 

@@ -57,8 +57,16 @@ def change_status(item: Item, target: ItemStatus, *, actor: str, now: datetime) 
     return after, logged
 
 
-def apply_edit(item: Item, changes: dict[str, Any]) -> tuple[Item, dict[str, Any]]:
-    """Validated changes applied; ``field_origins`` records the editor as the origin of each changed field."""
+def apply_edit(
+    item: Item, changes: dict[str, Any], editable_tags: frozenset[str] | None = None
+) -> tuple[Item, dict[str, Any]]:
+    """Validated changes applied; ``field_origins`` records the editor as the origin of each changed field.
+
+    New ``tags`` replace those in ``editable_tags`` (what the editor's form shows) only: a tag the form does not
+    show (a slug since removed from the taxonomy, a family the form has no control for) is kept."""
+    if "tags" in changes and editable_tags is not None:
+        kept = [t for t in item.tags if t not in editable_tags and t not in changes["tags"]]
+        changes = {**changes, "tags": [*changes["tags"], *kept]}
     after = replace(item, **{"tags": list(item.tags), **changes, "field_origins": dict(item.field_origins)})
     logged = diff(item, after, list(changes))
     for name in logged:
@@ -106,7 +114,7 @@ def accept_pending(item: Item) -> tuple[Item, dict[str, Any]]:
 
 _UPDATABLE = {
     "title", "url", "summary", "body_html", "published_at", "updated_at", "opening_date", "deadline", "starts_at",
-    "ends_at", "place", "territory",
+    "ends_at", "place",
 }  # fmt: skip
 _DATES = {"opening_date", "deadline"}
 _TIMES = {"published_at", "updated_at", "starts_at", "ends_at"}

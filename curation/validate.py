@@ -192,7 +192,6 @@ def clean_edit(
     attempt("body_html", clean_body, value("body_html"))
     for name, limit in TEXT_LIMITS.items():
         attempt(name, clean_text, value(name), limit, label=name)
-    attempt("territory", clean_territory, value("territory"), taxonomy)
     for name, label in DATE_FIELDS.items():
         if name in form:
             try:

@@ -54,13 +54,13 @@ def section_of(item: Item, today: date) -> str:
 
 
 def _sort_key(section: str, item: Item) -> tuple[object, ...]:
-    """Funding and calls by deadline; events by date then département; the rest by approval, newest first."""
+    """Funding and calls by deadline; events by date; the rest by approval, newest first."""
     ident = item.id or 0
     if section in (S.FUNDING, S.CLOSING):
         return (item.deadline or _FAR, ident)
     if section == S.EVENTS:
         start = item.starts_at.date() if item.starts_at else (item.deadline or _FAR)
-        return (start, item.territory or "~", ident)
+        return (start, ident)
     approved = item.approved_at.timestamp() if item.approved_at else 0.0
     return (-approved, ident)
 

@@ -89,7 +89,8 @@ def items_atom(items: Sequence[Item], network: NetworkSettings, *, feed_url: str
 def items_json_feed(
     items: Sequence[Item], network: NetworkSettings, *, feed_url: str, home: str, now: datetime
 ) -> dict[str, Any]:
-    """JSON Feed 1.1, with Relais's own fields (kind, deadline, dates, territory, tags) under ``_relais``."""
+    """JSON Feed 1.1, with Relais's own fields (kind, deadline, dates, place) under ``_relais``; départements
+    are among the ``tags``."""
     out: list[dict[str, Any]] = []
     for i in items:
         entry: dict[str, Any] = {
@@ -105,7 +106,6 @@ def items_json_feed(
                 "starts_at": _iso(i.starts_at) if i.starts_at else None,
                 "ends_at": _iso(i.ends_at) if i.ends_at else None,
                 "place": strip_controls(i.place) if i.place else i.place,
-                "territory": i.territory,
             },
         }
         if url := absolute(i.url):

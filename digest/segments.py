@@ -1,7 +1,7 @@
 """Who gets what: each confirmed subscriber's content is the issue filtered by their preferences, and
 subscribers with the same filtered content share a segment. Pure functions; no database.
 
-An item's themes, zones and territories come from its ``tags`` (taxonomy slugs) and its ``territory``. An item
+An item's themes, zones and territories (départements) come from its ``tags`` (taxonomy slugs) only. An item
 that names no theme (or zone, or territory) is for everyone in that family; a preference list that is empty
 means "everything" in that family.
 """
@@ -58,13 +58,10 @@ def wants(prefs: Preferences, item: Item, tax: Taxonomy) -> bool:
     if prefs.kinds and item.kind not in prefs.kinds:
         return False
     tags = set(item.tags)
-    territories = tags & tax.territories
-    if item.territory:
-        territories.add(item.territory)
     return (
         _overlaps(prefs.themes, tags & tax.themes)
         and _overlaps(prefs.zones, tags & tax.zones)
-        and _overlaps(prefs.territories, territories)
+        and _overlaps(prefs.territories, tags & tax.territories)
     )
 
 

@@ -88,9 +88,9 @@ def dates_line(item: Item, tz: ZoneInfo, locale: str, territories: Mapping[str, 
             when += " à " + start.strftime("%Hh%M")
         parts.append(when[0].upper() + when[1:])
         place = item.place or ""
-        if item.territory:
-            label = territories.get(item.territory)
-            place = f"{place} ({label or item.territory})" if place else (label or item.territory)
+        named = ", ".join(territories[t] for t in item.tags if t in territories)  # its département tags
+        if named:
+            place = f"{place} ({named})" if place else named
         if place:
             parts.append(place)
     if item.opening_date is not None and item.starts_at is None:

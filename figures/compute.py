@@ -100,7 +100,10 @@ def compute_key_figures(
             collected=timed("items_collected", lambda: q.items_collected(window)),
             approved=timed("items_approved", lambda: q.items_approved(window)),
             published=timed("items_published", lambda: q.items_published(window)),
-            events_by_territory=timed("events_by_territory", lambda: q.published_events_by_territory(window)),
+            events_by_territory=timed(
+                "events_by_territory",
+                lambda: q.published_events_by_territory(window, [t.slug for t in taxonomy.territories]),
+            ),
             tag_counts=timed("published_tag_counts", lambda: q.published_tag_counts(window)),
             themes_base=timed("themes_base", lambda: q.published_with_any_tag(window, theme_tags)),
             zones_base=timed("zones_base", lambda: q.published_with_any_tag(window, zone_tags)),

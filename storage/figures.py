@@ -185,15 +185,26 @@ class FiguresQueries:
         q = select(ItemRow.kind, func.count()).where(ItemRow.id.in_(self._published(window))).group_by(ItemRow.kind)
         return _counts(self.s.execute(q).all())
 
-    def published_events_by_territory(self, window: Window) -> dict[str, int]:
-        """Published events by territory code; "" for events without one."""
-        territory = func.coalesce(ItemRow.territory, "")
-        q = (
-            select(territory, func.count())
-            .where(ItemRow.kind == ItemKind.EVENT, ItemRow.id.in_(self._published(window)))
-            .group_by(territory)
-        )
-        return _counts(self.s.execute(q).all())
+    def published_events_by_territory(self, window: Window, territories: Collection[str]) -> dict[str, int]:
+        """Published events per territory tag (an event in two départements counts in each); "" for events
+        with none. Départements are tags: the same notion the digest's segments and the triage filter read."""
+        events = ItemRow.kind == ItemKind.EVENT, ItemRow.id.in_(self._published(window))
+        tag = self._tags()
+        counts: dict[str, int] = {}
+        if territories:
+            q = (
+                select(tag.c.value, func.count(distinct(ItemRow.id)))
+                .select_from(ItemRow)
+                .join(tag, true())
+                .where(*events, tag.c.value.in_(sorted(territories)))
+                .group_by(tag.c.value)
+            )
+            counts = _counts(self.s.execute(q).all())
+        total = int(self.s.scalar(select(func.count()).select_from(ItemRow).where(*events)) or 0)
+        placed = self.published_with_any_tag(window, territories, kind=ItemKind.EVENT) if territories else 0
+        if total - placed:
+            counts[""] = total - placed
+        return counts
 
     def _tags(self) -> Any:
         """A table-valued unnest of ``items.tags`` with a ``value`` column (json_each / jsonb_array_elements)."""
@@ -213,8 +224,8 @@ class FiguresQueries:
         )
         return _counts(self.s.execute(q).all())
 
-    def published_with_any_tag(self, window: Window, tags: Collection[str]) -> int:
-        """Published items carrying at least one of ``tags``: the base of a family's shares."""
+    def published_with_any_tag(self, window: Window, tags: Collection[str], kind: ItemKind | None = None) -> int:
+        """Published items (of ``kind``) carrying at least one of ``tags``: the base of a family's shares."""
         if not tags:
             return 0
         tag = self._tags()
@@ -224,6 +235,8 @@ class FiguresQueries:
             .join(tag, true())
             .where(ItemRow.id.in_(self._published(window)), tag.c.value.in_(sorted(tags)))
         )
+        if kind is not None:
+            q = q.where(ItemRow.kind == kind)
         return int(self.s.scalar(q) or 0)
 
     # --- sources and editors -----------------------------------------------------------------------------------

@@ -138,8 +138,7 @@ class ItemRow(Base):
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
     place: Mapped[str | None] = mapped_column(Text)
-    territory: Mapped[str | None] = mapped_column(String(64))
-    tags: Mapped[list[Any]] = mapped_column(default=list)
+    tags: Mapped[list[Any]] = mapped_column(default=list)  # themes, zones, départements, audiences (0008)
     suggested_tags: Mapped[list[Any]] = mapped_column(default=list)  # [{"tag": …, "reason": …}]
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
     editor_note: Mapped[str] = mapped_column(Text, default="")
@@ -150,8 +149,9 @@ class ItemRow(Base):
         Index("ix_items_status_collected", "status", "collected_at"),
         Index("ix_items_kind_status", "kind", "status"),
         Index("ix_items_collected_kind", "collected_at", "kind"),  # key figures: items collected per kind
-        # The triage page's capped count: every filter compared with = or a range, read from the index alone.
-        Index("ix_items_status_kind_territory_deadline", "status", "kind", "territory", "deadline"),
+        # The triage page's capped count: every filter compared with = or a range, read from the index alone
+        # (a département is a tag since 0008).
+        Index("ix_items_status_kind_deadline", "status", "kind", "deadline"),
     )
 
 

@@ -51,8 +51,10 @@ def params(q: TriageQuery, dialect: str) -> dict[str, Any]:
         p["status"] = str(q.status)
     if q.kind is not None:
         p["kind"] = str(q.kind)
-    if q.territory:
+    if q.territory:  # a département is a tag: the same test as the tag filter, on its own parameter
         p["territory"] = q.territory
+        if dialect == "sqlite" and json.dumps(q.territory) == f'"{q.territory}"':
+            p["quoted_territory"] = json.dumps(q.territory)
     if q.deadline_from is not None:
         p["deadline_from"] = q.deadline_from
     if q.deadline_to is not None:
@@ -81,7 +83,7 @@ def conditions(names: frozenset[str], dialect: str, *, ordered: bool) -> list[Co
             # SQLite would pick the kind or deadline index and sort thousands of rows; walking the
             # (status, collected_at) index newest first stops after one page. A unary "+" hides those columns
             # from the planner (measured on 100,000 items: 50-90 ms -> a few ms). The count has no order: it
-            # walks (status, kind, territory, deadline) without reading rows, unless the single-column deadline
+            # walks (status, kind, deadline) without reading rows, unless the single-column deadline
             # index lures the planner into reading every row in the window.
             if ordered:
                 kind = literal_column("+items.kind", String)
@@ -89,7 +91,7 @@ def conditions(names: frozenset[str], dialect: str, *, ordered: bool) -> list[Co
     if "kind" in names:
         where.append(kind == bindparam("kind", type_=String))
     if "territory" in names:
-        where.append(ItemRow.territory == bindparam("territory", type_=String))
+        where.append(_has_tag(dialect, prefilter="quoted_territory" in names, param="territory"))
     if "deadline_from" in names:
         where.append(deadline >= bindparam("deadline_from", type_=Date))
     if "deadline_to" in names:
@@ -112,16 +114,17 @@ def conditions(names: frozenset[str], dialect: str, *, ordered: bool) -> list[Co
     return where
 
 
-def _has_tag(dialect: str, *, prefilter: bool) -> TextClause:
+def _has_tag(dialect: str, *, prefilter: bool, param: str = "tag") -> TextClause:
     if dialect == "postgresql":
         # "?" finds a string among a JSONB array's elements, as @> ["tag"] does, a third faster.
-        return text("items.tags ? CAST(:tag AS text)")
-    exact = "EXISTS (SELECT 1 FROM json_each(items.tags) WHERE value = :tag)"
+        return text(f"items.tags ? CAST(:{param} AS text)")
+    exact = f"EXISTS (SELECT 1 FROM json_each(items.tags) WHERE value = :{param})"  # noqa: S608 - our name
     if not prefilter:  # a slug that JSON escapes: its stored spelling is not certain, json_each decides
         return text(exact)
     # The list is stored as JSON text: a row without the quoted slug in it cannot have the tag, and instr() is
     # much cheaper than json_each, which then only confirms the few rows that might.
-    return text(f"(instr(items.tags, :quoted) > 0 AND {exact})")
+    quoted = "quoted" if param == "tag" else f"quoted_{param}"
+    return text(f"(instr(items.tags, :{quoted}) > 0 AND {exact})")
 
 
 _STORED: dict[str, tuple[StoredColumns, StoredColumns]] = {}

@@ -77,8 +77,7 @@ def seed(db: Database, now: datetime) -> list[int]:
                     published_at=now - timedelta(days=1),
                     deadline=today + timedelta(days=days) if days is not None else None,
                     starts_at=now + timedelta(days=12) if kind is ItemKind.EVENT else None,
-                    territory=territory,
-                    tags=tags,
+                    tags=[*tags, *([territory] if territory else [])],  # a département is a tag
                     suggested_tags=[SuggestedTag(t, r) for t, r in suggested],
                     sources=[
                         ItemSource(

@@ -54,8 +54,8 @@ def new_item(source: Source, *, title: str, url: str | None, html: str, base_url
         url=without_tracking(url),
         summary=plain_text(body),
         body_html=body,
-        tags=list(source.tags),
-        territory=source.territory,
+        # A source's territory is a département tag of each of its items, like its other tags.
+        tags=list(dict.fromkeys([*source.tags, *([source.territory] if source.territory else [])])),
         field_origins=origins,
     )
 

@@ -79,7 +79,7 @@ def _scrub(entry: Entry) -> None:
     """Whatever a parser read, control characters go (NUL breaks PostgreSQL, the others Atom and the admin's
     pages) and a link that is not http(s) is no link: ``javascript:`` and ``file:`` never reach a page."""
     item = entry.item
-    for name in ("title", "summary", "body_html", "place", "territory"):
+    for name in ("title", "summary", "body_html", "place"):
         value = getattr(item, name)
         if isinstance(value, str):
             setattr(item, name, strip_controls(value))

@@ -134,8 +134,8 @@ def test_tags_accept_refuse_and_add_from_the_row(editor: TestClient, web: WebCon
     with web.db.session() as s:
         repo = ItemRepository(s)
         first, second = repo.get(ids[0]), repo.get(ids[1])
-    assert first.tags == ["associations", "afrique"] and first.suggested_tags == []
-    assert second.tags == ["jeunesse"] and second.suggested_tags == []
+    assert first.tags == ["associations", "69", "afrique"] and first.suggested_tags == []
+    assert second.tags == ["38", "jeunesse"] and second.suggested_tags == []
 
 
 def test_an_unknown_tag_is_a_400_with_a_message_and_nothing_stored(
@@ -147,7 +147,7 @@ def test_an_unknown_tag_is_a_400_with_a_message_and_nothing_stored(
     )
     assert r.status_code == 400 and "inconnue" in r.text and "<script>x" not in r.text
     with web.db.session() as s:
-        assert ItemRepository(s).get(ids[0]).tags == ["associations"]
+        assert ItemRepository(s).get(ids[0]).tags == ["associations", "69"]
         assert [t.tag for t in ItemRepository(s).get(ids[0]).suggested_tags] == ["afrique"]  # not refused either
         assert ItemRepository(s).events(ids[0]) == []
 
@@ -183,8 +183,8 @@ def test_saving_the_editor(editor: TestClient, web: WebContext, ids: list[int]) 
     token = csrf_of(editor.get(f"/admin/items/{ids[0]}").text)
     form = {"csrf_token": token, "title": "Fonds régional 2027 : dépôt avant le 15 décembre", "kind": "funding",
             "summary": "Résumé revu.", "body_html": "<p>Détails <script>alert(1)</script></p>",
-            "opening_date": "", "deadline": "15/12/2026", "place": "", "territory": "69",
-            "tags": ["associations", "afrique"], "featured": "1", "editor_note": "Relancer la Région"}  # fmt: skip
+            "opening_date": "", "deadline": "15/12/2026", "place": "", "tags": ["associations", "afrique", "69"],
+            "featured": "1", "editor_note": "Relancer la Région"}  # fmt: skip
     r = editor.post(f"/admin/items/{ids[0]}", data=form, follow_redirects=False)
     assert r.status_code == 303
     with web.db.session() as s:
@@ -194,11 +194,31 @@ def test_saving_the_editor(editor: TestClient, web: WebContext, ids: list[int]) 
     assert item.field_origins["title"] == "editor"
 
 
+def test_the_editor_edits_every_tag_family_and_keeps_what_it_does_not_show(
+    editor: TestClient, web: WebContext, ids: list[int]
+) -> None:
+    with web.db.session() as s:
+        repo = ItemRepository(s)
+        item = repo.get(ids[0])
+        item.tags = ["associations", "69", "ancien-theme"]  # a slug since removed from the taxonomy
+        repo.update(item)
+    page = editor.get(f"/admin/items/{ids[0]}").text
+    assert 'name="tags" value="69" checked' in page  # the département is a box of its own
+    assert 'name="tags" value="38" >' in page or 'name="tags" value="38">' in page
+    form = {"csrf_token": csrf_of(page), "title": item.title, "tags": ["associations", "69", "38"]}
+    assert editor.post(f"/admin/items/{ids[0]}", data=form, follow_redirects=False).status_code == 303
+    with web.db.session() as s:
+        assert ItemRepository(s).get(ids[0]).tags == ["associations", "69", "38", "ancien-theme"]
+    form["tags"] = ["associations"]  # unchecking a département removes it
+    assert editor.post(f"/admin/items/{ids[0]}", data=form, follow_redirects=False).status_code == 303
+    with web.db.session() as s:
+        assert ItemRepository(s).get(ids[0]).tags == ["associations", "ancien-theme"]
+
+
 WRONG_FIELDS = [
     ("title", "<script>alert(1)</script>", "ni HTML ni script"),
     ("title", "x" * 301, "dépasse 300"),
     ("deadline", "le 32 du mois", "date illisible"),
-    ("territory", "75", "territoire inconnu"),
     ("tags", "climat", "inconnue"),
 ]
 

@@ -65,6 +65,6 @@ def test_edit_tag_feature_note_are_logged(curator: Curator, db: Database, clock:
         it = repo.get(ids[0])
         actions = [e["action"] for e in repo.events(ids[0])]
     assert it.title == "Fonds régional 2027 : appel ouvert" and it.featured
-    assert it.tags == ["afrique", "eau"] and it.suggested_tags == []
+    assert it.tags == ["69", "afrique", "eau"] and it.suggested_tags == []  # its département stays
     assert it.editor_note == "Vérifier le montant plafond"
     assert actions == ["edited", "tagged", "edited"]

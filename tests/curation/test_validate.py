@@ -84,10 +84,10 @@ def test_tags_must_come_from_the_taxonomy() -> None:
 
 
 def test_an_edit_lists_every_wrong_field_at_once() -> None:
-    form = {"title": "<i>x</i>", "deadline": "31/02/2027", "tags": ["nope"], "territory": "75", "kind": "blog"}
+    form = {"title": "<i>x</i>", "deadline": "31/02/2027", "tags": ["nope"], "kind": "blog"}
     with pytest.raises(FieldErrors) as caught:
         clean_edit(form, TAX, today=TODAY)
-    assert set(caught.value.errors) == {"title", "deadline", "tags", "territory", "kind"}
+    assert set(caught.value.errors) == {"title", "deadline", "tags", "kind"}
 
 
 def test_a_valid_edit_gives_typed_changes_for_the_fields_sent_only() -> None:

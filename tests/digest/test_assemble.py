@@ -25,7 +25,7 @@ def test_items_are_filed_into_sections_in_reading_order() -> None:
         item(1, ItemKind.NEWS),
         item(2, ItemKind.FUNDING, deadline=date(2027, 3, 1)),
         item(3, ItemKind.CALL, deadline=date(2027, 1, 15)),
-        item(4, ItemKind.EVENT, starts_at=datetime(2026, 12, 3, 18, tzinfo=UTC), territory="69"),
+        item(4, ItemKind.EVENT, starts_at=datetime(2026, 12, 3, 18, tzinfo=UTC), tags=["69"]),
         item(5, ItemKind.TRAINING),
         item(6, ItemKind.JOB),
         item(7, ItemKind.CALL, deadline=TODAY + timedelta(days=5)),
@@ -67,15 +67,15 @@ def test_only_approved_items_go_in() -> None:
     assert [e.item_id for e in newsletter_entries(items, TODAY)] == [3]
 
 
-def test_events_are_sorted_by_date_then_departement() -> None:
+def test_events_are_sorted_by_date() -> None:
     day = datetime(2026, 12, 3, 18, tzinfo=UTC)
     items = [
-        item(1, ItemKind.EVENT, starts_at=day + timedelta(days=2), territory="01"),
-        item(2, ItemKind.EVENT, starts_at=day, territory="69"),
-        item(3, ItemKind.EVENT, starts_at=day, territory="38"),
+        item(1, ItemKind.EVENT, starts_at=day + timedelta(days=2), tags=["01"]),
+        item(3, ItemKind.EVENT, starts_at=day, tags=["38"]),
+        item(2, ItemKind.EVENT, starts_at=day, tags=["69"]),
         item(4, ItemKind.EVENT),  # no date: last
     ]
-    assert _sections(newsletter_entries(items, TODAY))[S.EVENTS] == [3, 2, 1, 4]
+    assert _sections(newsletter_entries(items, TODAY))[S.EVENTS] == [2, 3, 1, 4]
 
 
 def test_selection_is_by_approval_date_never_publication_date() -> None:

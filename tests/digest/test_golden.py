@@ -29,7 +29,7 @@ def _fixed_items() -> list:  # type: ignore[type-arg]
         item(1, ItemKind.NEWS, title="Le réseau fête ses 30 ans", featured=True),
         item(2, ItemKind.FUNDING, title="Fonds pour l'innovation sociale", deadline=date(2027, 2, 28)),
         item(3, ItemKind.CALL, title="Appel à projets ECSI 2027", deadline=date(2026, 11, 10)),
-        item(4, ItemKind.EVENT, title="Festisol : soirée d'ouverture", place="Lyon", territory="69",
+        item(4, ItemKind.EVENT, title="Festisol : soirée d'ouverture", place="Lyon", tags=["69"],
              starts_at=datetime(2026, 11, 14, 17, 30, tzinfo=UTC)),
         item(5, ItemKind.TRAINING, title="Se former au montage de projet", url=None),
         item(6, ItemKind.JOB, title="Chargé·e de mission jeunesse (CDD)", deadline=date(2026, 12, 1)),

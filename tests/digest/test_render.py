@@ -31,7 +31,7 @@ def test_the_layout_has_header_editorial_sections_items_and_footer(renderer: Ren
     items = [
         item(1, ItemKind.CALL, title="Appel à projets ECSI", deadline=date(2027, 1, 15)),
         item(2, ItemKind.EVENT, title="Festisol à Lyon", starts_at=datetime(2026, 12, 3, 17, tzinfo=UTC),
-             place="Villeurbanne", territory="69"),
+             place="Villeurbanne", tags=["69"]),
     ]  # fmt: skip
     seg = _render(renderer, items, editorial="Bonne lecture à toutes et à tous.")
     for part in (seg.html, seg.text):

@@ -14,7 +14,7 @@ TAX = Taxonomy.from_settings(taxonomy())
 def _scenario() -> tuple:  # type: ignore[type-arg]
     items = [
         item(1, ItemKind.CALL, tags=["ecsi"], deadline=date(2027, 1, 1)),
-        item(2, ItemKind.EVENT, tags=["sante"], territory="69"),
+        item(2, ItemKind.EVENT, tags=["sante", "69"]),
         item(3, ItemKind.NEWS),  # no theme, no territory: for everyone
         item(4, ItemKind.JOB, tags=["eau", "maghreb"]),
     ]
@@ -49,12 +49,12 @@ def test_a_subscriber_with_nothing_in_the_issue_gets_no_segment() -> None:
     assert segments(issue, items, [subscriber(1, kinds=[ItemKind.TRAINING])], TAX) == []
 
 
-def test_zones_and_territories_come_from_tags_and_the_territory_field() -> None:
-    lyon_tagged = item(1, tags=["69"])
-    lyon_field = item(2, territory="69")
-    assert wants(subscriber(1, territories=["69"]).preferences, lyon_tagged, TAX)
-    assert wants(subscriber(1, territories=["69"]).preferences, lyon_field, TAX)
-    assert not wants(subscriber(1, territories=["38"]).preferences, lyon_field, TAX)
+def test_zones_and_departements_come_from_tags() -> None:
+    lyon = item(1, tags=["69"])
+    lyon_and_isere = item(2, tags=["69", "38"])
+    assert wants(subscriber(1, territories=["69"]).preferences, lyon, TAX)
+    assert not wants(subscriber(1, territories=["38"]).preferences, lyon, TAX)
+    assert wants(subscriber(1, territories=["38"]).preferences, lyon_and_isere, TAX)
     assert not wants(subscriber(1, zones=["asie"]).preferences, item(3, tags=["maghreb"]), TAX)
 
 

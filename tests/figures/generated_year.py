@@ -97,16 +97,18 @@ def generate(seed: int = 2026, n_items: int = 500, n_subscribers: int = 160) -> 
         if rng.random() < 0.6:
             approved_at = collected + timedelta(hours=rng.randint(0, 24 * 20), minutes=rng.randint(0, 59))
         tags = rng.sample(TAGS, rng.randint(0, 3))
+        kind = rng.choice(list(ItemKind)).value
+        collected_at = collected if rng.random() > 0.03 else None
+        territory = rng.choice(["69", "38", "63", "01", None])  # a département is a tag
         out["items"].append(
             {
                 "id": i,
-                "kind": rng.choice(list(ItemKind)).value,
+                "kind": kind,
                 "title": f"item {i}",
                 "status": "approved" if approved_at else "new",
-                "collected_at": collected if rng.random() > 0.03 else None,
+                "collected_at": collected_at,
                 "approved_at": approved_at,
-                "territory": rng.choice(["69", "38", "63", "01", None]),
-                "tags": tags,
+                "tags": [*tags, *([territory] if territory else [])],
                 "suggested_tags": [],
                 "field_origins": {},
             }

@@ -16,6 +16,8 @@ from figures.period import Period, PeriodKind, month, year
 from storage.database import Database
 from tests.figures.generated_year import TAXONOMY, generate, load
 
+DEPARTEMENTS = {t.slug for t in TAXONOMY.territories}  # a tag outside them is no known place
+
 PARIS = ZoneInfo("Europe/Paris")
 ROWS = generate()
 
@@ -121,7 +123,11 @@ def recount(rows: dict[str, list[dict[str, Any]]], p: Period) -> dict[str, Any]:
         "approved": {k: sum(1 for i in approved if items[i]["kind"] == k) for k in kinds},
         "published": {k: pub_kind[k] for k in kinds},
         "funding_sources": pub_kind["funding"] + pub_kind["call"],
-        "territories": Counter(items[i]["territory"] or "" for i in published if items[i]["kind"] == "event"),
+        "territories": Counter(
+            next((t for t in items[i]["tags"] if t in DEPARTEMENTS), "")
+            for i in published
+            if items[i]["kind"] == "event"
+        ),
         "themes": {"sante": themes["sante"] + themes["theme:sante"], "eau": themes["eau"], "climat": themes["climat"]},
         "themes_base": themes_base,
         "zones": {

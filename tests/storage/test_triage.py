@@ -34,7 +34,7 @@ def test_a_tag_matches_whole_slugs_in_the_tags_only(db: Database) -> None:
 def test_the_count_and_the_rows_agree_with_every_filter_together(db: Database) -> None:
     today = date(2027, 3, 1)
     for n in range(30):
-        add(db, f"n{n:02}", territory="69" if n % 2 else "38", deadline=today + timedelta(days=n),
+        add(db, f"n{n:02}", tags=["69" if n % 2 else "38"], deadline=today + timedelta(days=n),
             status=ItemStatus.NEW if n % 3 else ItemStatus.APPROVED)  # fmt: skip
     q = TriageQuery(kind=ItemKind.CALL, territory="69", deadline_from=today, deadline_to=today + timedelta(days=20))
     with db.session() as s:
