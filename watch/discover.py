@@ -113,6 +113,24 @@ def _source(
                   origin="admin")  # fmt: skip
 
 
+_KIND_WORDS = (
+    (ItemKind.TRAINING, r"formations?\b|training"),
+    (ItemKind.JOB, r"emplois?\b|offres? d'emploi|recrut|jobs?\b|careers?|volontariat"),
+    (ItemKind.EVENT, r"agenda|[ée]v[ée]nements?|events?\b|rencontres"),
+    (ItemKind.FUNDING, r"financements?|subventions?|funding|grants?\b"),
+    (ItemKind.CALL, r"appels? (?:à|a) projets?|appels? d'offres|calls? for"),
+)
+
+
+def item_kind_of(title: str, url: str, *, deadline: bool) -> ItemKind:
+    """What the page lists, by the words of its title and address; a list with closing dates is of calls."""
+    text = f"{title} {url}".lower()
+    for kind, words in _KIND_WORDS:
+        if re.search(words, text):
+            return kind
+    return ItemKind.CALL if deadline else ItemKind.NEWS
+
+
 def sniff(body: bytes, content_type: str | None) -> str:
     """``pdf``, ``feed``, ``ical``, ``json`` or ``html``: what the body is, by its type and its first bytes."""
     ctype = (content_type or "").split(";")[0].strip().lower()
@@ -164,11 +182,11 @@ def read_page(body: bytes, url: str, content_type: str | None, *, reference: dat
         score = BASE_SCORE[Way.BLOCKS] + min(blocks.score, 20) - 5 * rank_ - (30 if blocks.identical else 0)
         if blocks.identical:
             reason += " ; attention : tous les blocs portent le même titre"
-        kind = ItemKind.CALL if "deadline" in blocks.options else ItemKind.NEWS
+        kind = item_kind_of(title, url, deadline="deadline" in blocks.options)
         found.proposals.append(Proposal(Way.BLOCKS, _source(url, SourceKind.HTML, title, kind, blocks.options),
                                         reason, score))  # fmt: skip
     if not any(p.way in {Way.FEED} for p in found.proposals):
-        found.guesses = guesses(page_url)
+        found.guesses = guesses(url)  # the site the page is on, not its <base href>
     if not found.proposals:
         found.problem = diagnose(tree, title)
     return found
