@@ -125,6 +125,9 @@ class CueMatch:
     start: int
     end: int
 
+    def shifted(self, by: int) -> CueMatch:
+        return CueMatch(self.cue, self.start + by, self.end + by)
+
 
 # No look-behind in the patterns: Python's re then finds a pattern's first letters at C speed; the word boundary
 # before a match is checked on the few matches instead (a look-behind made every scan 5 to 10 times slower).

@@ -18,10 +18,11 @@ import unicodedata
 import warnings
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from typing import Protocol, TypeVar
 
 from dateparser.search import search_dates
 
@@ -29,6 +30,14 @@ from core.model import DateOrder, Item, ItemKind
 from watch.cues import CueMatch, Meaning, cues_in
 
 DATE_ORDERS = tuple(DateOrder)
+
+
+class _Span(Protocol):
+    @property
+    def end(self) -> int: ...
+
+
+_T = TypeVar("_T", bound=_Span)
 MONTHS = {
     "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "août": 8,
     "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
@@ -50,7 +59,7 @@ _MONTH = "(?:" + "|".join(_ALL_MONTHS) + ")"
 _ORD = r"(?:er|re|e|st|nd|rd|th)?"
 _MENTION = re.compile(
     # 15 mars 2025, lundi 30 avril 2018, 1er décembre, 27-jun-2024, 2 juillet
-    rf"(?<![\w/.-]){_WEEKDAY}(?P<d>\d{{1,2}}){_ORD}(?:\s+|\s*-\s*)(?P<m>{_MONTH})(?:\.|(?!\w))"
+    rf"(?<![\w/.-]){_WEEKDAY}(?P<d>\d{{1,2}}){_ORD}(?:\s+|\s*-\s*)(?P<m>{_MONTH})(?:\.(?=,?\s*\d)|(?!\w))"
     rf"(?:(?:,?\s+|\s*-\s*)(?P<y>\d{{4}})(?!\d))?"
     # April 2, 2025 / March 3
     rf"|(?<!\w)(?P<em>{'|'.join(_ENGLISH)})\.?\s+(?P<ed>\d{{1,2}}){_ORD}(?!\d)(?:,?\s+(?P<ey>\d{{4}})(?!\d))?"
@@ -102,6 +111,9 @@ class _Mention:
     month: int | None  # None: the bare first day of a range, completed by its end
     year: int | None
 
+    def shifted(self, by: int) -> _Mention:
+        return replace(self, start=self.start + by, end=self.end + by)
+
 
 @dataclass(frozen=True, slots=True)
 class _Finding:
@@ -148,28 +160,31 @@ def read_dates(
         order=date_order if date_order in DATE_ORDERS else "DMY",
     )
     norm = normalise(text)
-    # One scan of the whole text tells which lines hold a cue: only those (and a label's next line) are read.
-    starts = [c.start for c in cues_in(_lower(norm))]
-    if not starts:
+    low_all = _lower(norm)
+    # One scan of the whole text for cues and dates; only the lines holding a cue (and a label's next line) are read.
+    all_cues = cues_in(low_all)
+    if not all_cues:
         return Reading()
+    all_mentions = _mentions(low_all, ctx.order)
+    cue_starts = [c.start for c in all_cues]
+    mention_starts = [m.start for m in all_mentions]
     findings: list[_Finding] = []
     label: tuple[CueMatch, str] | None = None
     offset = 0
     for raw in norm.split("\n"):
         lo, offset = offset, offset + len(raw) + 1
-        line = raw.strip(" -–•*>·")
-        if not line:
+        line_cues = _within(all_cues, cue_starts, lo, lo + len(raw))
+        if not raw.strip(_BULLETS) or (label is None and not line_cues):
+            if raw.strip(_BULLETS):
+                label = None
             continue
-        if label is None and bisect_left(starts, lo) == bisect_left(starts, lo + len(raw)):
-            continue  # no cue on this line
         carried, label = label, None
-        sentences = [s for s in _SENTENCE_END.split(line) if s and s.strip()]
         line_has_date = False
-        for i, sentence in enumerate(sentences):
-            low = _lower(sentence)
-            mentions = _mentions(low, ctx.order)
+        for i, (s, e) in enumerate(_sentences(raw)):
+            low, sentence = low_all[lo + s : lo + e], norm[lo + s : lo + e]
+            mentions = [m.shifted(-lo - s) for m in _within(all_mentions, mention_starts, lo + s, lo + e)]
+            cues = [c.shifted(-lo - s) for c in _within(all_cues, cue_starts, lo + s, lo + e)]
             line_has_date = line_has_date or bool(mentions)
-            cues = cues_in(low)
             if i == 0 and carried is not None:
                 cue, label_text = carried
                 if cue.cue.meaning in (Meaning.TRAP, Meaning.RECURRING):
@@ -186,9 +201,33 @@ def read_dates(
             free = [m for i, m in enumerate(mentions) if i not in trapped]
             for cue in cues:
                 findings += _claim(cue, low, free, sentence, ctx, others=cues)
+        line = raw.strip(_BULLETS)
         if not line_has_date and len(line) <= 120:
-            label = _label(line)
+            indent = len(raw) - len(raw.lstrip(_BULLETS))
+            label = _label(line, [c.shifted(-lo - indent) for c in line_cues])
     return _decide(findings, ctx, weak_cues)
+
+
+_BULLETS = " -–•*>·"
+
+
+def _sentences(line: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of a line (table cells and bullets end one too), bullets and spaces left out."""
+    spans, start = [], 0
+    for m in [*_SENTENCE_END.finditer(line), None]:
+        end = m.start() if m is not None else len(line)
+        piece = line[start:end]
+        if piece.strip(_BULLETS):
+            lead = len(piece) - len(piece.lstrip(_BULLETS))
+            spans.append((start + lead, start + len(piece.rstrip(_BULLETS))))
+        if m is not None:
+            start = m.end()
+    return spans
+
+
+def _within(found: list[_T], starts: list[int], lo: int, hi: int) -> list[_T]:
+    """The cues or mentions (sorted by start) that lie inside [lo, hi)."""
+    return [x for x in found[bisect_left(starts, lo) : bisect_left(starts, hi)] if x.end <= hi]
 
 
 def find_deadline(text: str, *, reference: datetime, date_order: str = "DMY") -> date | None:
@@ -434,10 +473,10 @@ def _context_year(day: int, month: int, ctx: _Context) -> int | None:
     return ctx.title_year
 
 
-def _label(line: str) -> tuple[CueMatch, str] | None:
+def _label(line: str, line_cues: list[CueMatch]) -> tuple[CueMatch, str] | None:
     """A cue that ends its line (« Date limite de dépôt des candidatures », "Closing:"): it reads the next line."""
     low = _lower(line)
-    cues = [c for c in cues_in(low) if not c.cue.after]
+    cues = [c for c in line_cues if not c.cue.after]
     if not cues:
         return None
     trap = next((c for c in cues if c.cue.meaning in (Meaning.TRAP, Meaning.RECURRING)), None)
