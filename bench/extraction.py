@@ -172,12 +172,13 @@ def score(measured: dict[str, Any], corpus: Path) -> tuple[dict[str, Any], list[
             from icalendar import Calendar
 
             cal = Calendar.from_ical((corpus.parent / rec["file"]).read_bytes())
-            uids = {str(ev.get("UID")) for ev in cal.walk("VEVENT")}
+            uids = {str(ev.get("UID")) for ev in cal.walk("VEVENT") if ev.get("UID")}  # a UID-less one: no key
             got = {i["id"].split("#")[0] for i in rec["items"]}
             f["calendar events kept (UIDs)"].add(uids <= got)
             counts["calendar VEVENTs expected"] += doc["expected_vevents"]
             counts["calendar UIDs expected"] += len(uids)
             counts["calendar UIDs read"] += len(uids & got)
+            counts["calendar items"] += len(rec["items"])
             counts["feed/calendar deadlines given"] += sum(1 for i in rec["items"] if i["deadline"])
             continue
         f["page items"].add(len(rec["items"]) == doc["expected_items"])
@@ -297,6 +298,7 @@ def _rows(now: dict[str, Any], ref: dict[str, Any] | None) -> Iterable[tuple[str
         ("calendar UIDs read", ""),
         ("calendar UIDs expected", ""),
         ("calendar VEVENTs expected", ""),
+        ("calendar items", ""),
         ("feed refused", "0"),
         ("icalendar refused", "0"),
     ]:
