@@ -21,6 +21,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from watch.dates import find_deadline, normalise
 
 MIN_BLOCKS = 3
+RUNNER_UP = 0.4  # share of the best list's score another list needs to be proposed too
 MAX_CANDIDATES = 40  # groups scored in detail, at most (a page of 20,000 links has thousands of small groups)
 SKIP = {"script", "style", "noscript", "template", "svg", "head", "select", "option", "button", "iframe"}
 LAYOUT = {"nav", "header", "footer", "aside", "menu"}
@@ -347,7 +348,8 @@ def detect(tree: LexborHTMLParser, page_url: str, *, reference: datetime, limit:
             opts["summary"] = summary
         found.append(_score(opts, blocks, titles, page_url, host))
     found.sort(key=lambda b: b.score, reverse=True)
-    return found[:limit]
+    # a runner-up far behind is the page's furniture (menus, link boxes), not a second list worth proposing
+    return [b for b in found[:limit] if b.score >= RUNNER_UP * found[0].score]
 
 
 def _score(opts: dict[str, str], blocks: list[LexborNode], titles: list[str], page_url: str, host: str) -> Blocks:
