@@ -20,7 +20,10 @@ MAX_OPTION = 500
 
 # Each kind's options, as in config.toml's [sources.options] (docs/sources.md). In the admin's form a field is
 # named after its kind and option ("html_item", "json_title"), so the fieldsets of the four kinds never clash.
-HTML_SELECTORS = ("item", "title", "link", "date", "summary", "deadline", "detail_deadline", "detail_body")
+HTML_SELECTORS = (
+    "item", "title", "link", "date", "summary", "deadline", "starts_at", "ends_at", "place", "detail_deadline",
+    "detail_body",
+)  # fmt: skip
 JSON_PATHS = (
     "items", "id", "title", "url", "summary", "deadline", "opening", "starts_at", "ends_at", "published", "place",
     "country", "organisation",
@@ -28,7 +31,7 @@ JSON_PATHS = (
 ICAL_NUMBERS = {"window_days": (1, 1830), "past_days": (0, 3650), "max_occurrences": (1, 1000)}  # allowed range of each
 OPTIONS: dict[SourceKind, tuple[str, ...]] = {
     SourceKind.FEED: ("date_order",),
-    SourceKind.HTML: (*HTML_SELECTORS[:6], "base_url", "detail", *HTML_SELECTORS[6:], "date_order"),
+    SourceKind.HTML: (*HTML_SELECTORS[:9], "base_url", "detail", *HTML_SELECTORS[9:], "date_order"),
     SourceKind.ICAL: (*ICAL_NUMBERS, "timezone"),
     SourceKind.JSON: (*JSON_PATHS, "base_url", "date_order"),
 }

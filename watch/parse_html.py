@@ -1,7 +1,8 @@
 """List pages without a feed: CSS selectors from the source's options, and schema.org JSON-LD when present.
 
-Options: ``item`` (one block per item), ``title``, ``link``, ``date``, ``summary``, ``deadline`` (selectors inside
-the block); ``detail = true`` to read each item's own page (``detail_deadline`` selector, JSON-LD, text cues).
+Options: ``item`` (one block per item), ``title``, ``link``, ``date``, ``summary``, ``deadline``, and for event
+pages ``starts_at``, ``ends_at``, ``place`` (selectors inside the block; see :mod:`watch.when` for how dates and
+times are read); ``detail = true`` to read each item's own page (``detail_deadline`` selector, JSON-LD, text cues).
 Without ``item``, the page's JSON-LD ``JobPosting`` / ``Event`` / ``Article`` objects are the items.
 """
 
@@ -11,14 +12,16 @@ import json
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from core.errors import FetchError
-from core.model import Source
+from core.model import Item, Source
 from watch.clean import canonical_url, plain_text, sanitise
 from watch.dates import find_deadline, parse_date
 from watch.entry import Entry, ResultIds, decode, new_item, to_utc
+from watch.when import event_times, iso_time
 
 JSONLD_TYPES = {"JobPosting", "Event", "Article", "NewsArticle", "BlogPosting", "Grant", "CreativeWork"}
 
@@ -61,8 +64,33 @@ def parse_html(body: bytes, source: Source, url: str, content_type: str | None, 
             )
             if item.deadline:
                 item.field_origins["deadline"] = f"html:{opts['deadline']}"
+        _event_fields(item, block, opts, reference, order)
         out.append(Entry(ids.of(link, title), item))
     return out
+
+
+def _event_fields(item: Item, block: LexborNode, opts: dict[str, Any], reference: datetime, order: str) -> None:
+    """``starts_at``, ``ends_at`` and ``place`` from their selectors: a ``datetime`` (or ``content``) attribute
+    when the element has one, else its text (a whole range may sit in the start's element)."""
+    tz = ZoneInfo(str(opts.get("timezone") or "Europe/Paris"))
+    nodes = {name: block.css_first(str(opts[name])) if opts.get(name) else None for name in ("starts_at", "ends_at")}
+    texts = {name: node.text(separator=" ").strip() if node is not None else "" for name, node in nodes.items()}
+    start, end = event_times(texts["starts_at"], texts["ends_at"], reference=reference, tz=tz, date_order=order)
+    for name, node in nodes.items():
+        attr = node.attributes.get("datetime") or node.attributes.get("content") if node is not None else None
+        exact = iso_time(attr, tz)
+        if name == "starts_at":
+            start = exact or start
+        else:
+            end = exact or end
+    for name, value in (("starts_at", start), ("ends_at", end)):
+        if value is not None:
+            setattr(item, name, value)
+            item.field_origins[name] = f"html:{opts[name] if opts.get(name) else opts['starts_at']}"
+    place = _text(block, opts.get("place"))
+    if place:
+        item.place = plain_text(place, limit=300)
+        item.field_origins["place"] = f"html:{opts['place']}"
 
 
 def apply_detail(entry: Entry, body: bytes, source: Source, content_type: str | None, *, reference: datetime) -> None:
