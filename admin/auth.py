@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin import sessions
 from admin.accounts import authenticate, end_sessions, has_role, set_password
+from admin.proxy import client_address
 from admin.throttle import LoginThrottle
 from admin.web import blocking, ctx_of, flash, read_form, render
 from core.errors import InvalidInput
@@ -99,7 +100,8 @@ def _throttle(request: Request) -> LoginThrottle:
 
 
 def _address(request: Request) -> str:
-    return request.client.host if request.client else "?"
+    """The client's address, believing X-Forwarded-For only from our proxy (a forged one cannot dodge the throttle)."""
+    return client_address(request.scope, ctx_of(request).settings.web) or "?"
 
 
 def _too_many(seconds: int) -> str:

@@ -152,3 +152,15 @@ def test_no_account_is_locked_by_failures(client: TestClient, web: WebContext, c
         assert attempt(client, OWNER, f"guess {n}")[0] == 400
     clock.advance(timedelta(seconds=1))  # the pair's first delay, not fifteen minutes
     assert attempt(client, OWNER, PASSWORD)[0] == 303
+
+
+def test_a_forged_x_forwarded_for_does_not_dodge_the_throttle(stranger: TestClient, web: WebContext) -> None:
+    web.settings.web.behind_proxy = True  # behind nginx on 127.0.0.1; the stranger is not nginx
+    add_user(web.db, OWNER, Role.ADMIN, PASSWORD, now=web.clock.now())
+    codes = []
+    for n in range(10):
+        token = csrf_of(stranger.get("/admin/login").text)
+        r = stranger.post("/admin/login", headers={"X-Forwarded-For": f"10.9.8.{n}"},
+                          data={"email": OWNER, "password": f"guess {n}", "csrf_token": token})  # fmt: skip
+        codes.append(r.status_code)
+    assert codes[:5] == [400] * 5 and set(codes[5:]) == {429}
