@@ -137,7 +137,7 @@ def discover_cmd(
         watch.close()
     if fmt == "json":
         print_json(found.as_list())
-    else:
+    elif found.proposals:
         rows = [
             [i + 1, p.way, p.source.kind, p.source.url[:60], _options(p.source.options), len(p.items),
              (p.items[0].title[:50] if p.items else p.error or "")[:60], p.reason[:70]]

@@ -54,3 +54,25 @@ def test_up_collects_the_demo(tmp_path: Path, database_url: str) -> None:
     out = relais("up", "--no-serve", config=cfg)
     assert out.returncode == 0, out.stderr
     assert "collect: 5 sources collected: 49 new" in out.stdout and "0 errors" in out.stdout
+
+
+def test_watch_discover_proposes_best_first_in_json_and_says_why_not_in_french(
+    tmp_path: Path, database_url: str
+) -> None:
+    cfg = demo_config(tmp_path, database_url)
+    page = str(tmp_path / "demo" / "sources" / "appels.html")  # a file written in config.toml: the policy allows it
+    out = relais("watch", "discover", page, "--format", "json", config=cfg)
+    assert out.returncode == 0, out.stderr
+    proposals = json.loads(out.stdout)
+    best = proposals[0]
+    assert set(best) >= {"source", "reason", "items"}
+    assert set(best["source"]) == {"name", "url", "kind", "item_kind", "options"}
+    assert best["source"]["kind"] == "html" and best["source"]["options"]["item"] == "main > article.appel"
+    assert best["items"][0]["title"] == "Appel « Solidarité internationale et territoires » 2027"
+    table = relais("watch", "discover", page, config=cfg)
+    assert table.returncode == 0 and "blocks" in table.stdout
+    # a file the config does not declare, and an internal address: refused by the outbound policy, in French
+    secret = relais("watch", "discover", str(tmp_path / "config.toml"), "--format", "json", config=cfg)
+    assert secret.returncode == 1 and json.loads(secret.stdout) == [] and "fichier local refusé" in secret.stderr
+    private = relais("watch", "discover", "http://10.0.0.7/appels/", config=cfg)
+    assert private.returncode == 1 and "adresse interne refusée : 10.0.0.7" in private.stderr
