@@ -21,6 +21,9 @@ from watch.tags import _Compiled, suggest
 
 MAX_ID_LENGTH = 900
 MAX_ITEMS_PER_SOURCE = 500  # a page listing more is a mistake or an archive: keep the first ones
+# An agenda's events are already bounded by its horizon (window_days, past_days, max_occurrences) and come soonest
+# first: an organisation's calendar export of a few hundred events over two years is no mistake.
+MAX_EVENTS_PER_CALENDAR = 2_000
 
 
 def parse_body(
@@ -46,7 +49,7 @@ def parse_body(
         raise
     except Exception as exc:  # a parser library's own failure on hostile input: one source's error, not a crash
         raise FetchError(f"cannot parse {source.kind} body: {type(exc).__name__}: {exc}") from None
-    entries = _unique(entries[:MAX_ITEMS_PER_SOURCE])
+    entries = _unique(entries[: MAX_EVENTS_PER_CALENDAR if source.kind == SourceKind.ICAL else MAX_ITEMS_PER_SOURCE])
     for entry in entries:
         enrich(entry, reference=reference, rules=rules, date_order=str(source.options.get("date_order") or "DMY"))
     return entries

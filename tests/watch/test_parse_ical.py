@@ -195,3 +195,10 @@ def test_an_empty_rrule_is_a_one_off_and_rdate_adds_occurrences() -> None:
 def test_a_file_that_is_no_calendar_is_the_sources_error() -> None:
     with pytest.raises(FetchError):
         parse(b"<html><body>Agenda</body></html>")
+
+
+def test_a_large_calendar_export_is_not_cut_at_a_list_pages_limit() -> None:
+    events = [
+        event(f"e{n}@exchange", f"DTSTART;VALUE=DATE:{20270201 + n % 28}", summary=f"Réunion {n}") for n in range(680)
+    ]
+    assert len(parse(calendar(*events))) == 680
