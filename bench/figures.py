@@ -3,12 +3,14 @@
 ``python -m bench figures`` builds the data once per engine (SQLite file under var/bench/, and PostgreSQL
 database ``relais_figures`` when RELAIS_BENCH_PG_URL or the default local server answers), then times each
 aggregate query of ``compute_key_figures`` for the year 2026 (best of three) and prints a table.
-Bulk loading uses executemany (SQLite) and COPY (PostgreSQL), in the bench only.
+Rows are built as {column: value} over ``storage.tables`` (every column left out takes the schema's default; a
+column that no longer exists fails by name) and loaded by the storage layer's own bulk insert (COPY on
+PostgreSQL, executemany on SQLite). At the smoke size (``--smoke``): 500 items, 5,000 deliveries, and the
+PostgreSQL database of ``bench.support.pg_url`` (none: SQLite alone).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import time
@@ -17,21 +19,34 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Table, text
 
-from bench.support import wipe
+from bench.support import insert_rows, pg_url, size, smoke, wipe
 from core.model import IssueKind, ItemKind
 from core.settings import TaxonomySettings, Term
 from figures.compute import compute_key_figures
 from figures.period import year
 from storage.database import Database
 from storage.migrate import upgrade
+from storage.tables import (
+    BounceRow,
+    ConsentEventRow,
+    DeliveryRow,
+    IssueItemRow,
+    IssueRow,
+    ItemEventRow,
+    ItemRow,
+    SourceRow,
+    SubscriberRow,
+)
 
-N_ITEMS = 50_000
-N_DELIVERIES = 2_000_000
-N_SUBSCRIBERS = 20_000
+N_ITEMS = size(50_000, 500)
+N_DELIVERIES = size(2_000_000, 5_000)
+N_SUBSCRIBERS = size(20_000, 200)
+N_BOUNCES = size(5_000, 50)
+IN_ISSUE = size(30, 5)  # items per issue
 PG_URL = os.environ.get("RELAIS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/relais_figures")
-SQLITE_PATH = Path("var/bench/figures.db")
+SQLITE_PATH = Path("var/bench/figures-smoke.db" if smoke() else "var/bench/figures.db")
 Y0 = datetime(2025, 1, 1, tzinfo=UTC)
 THEMES = ["ecsi", "sante", "eau", "agriculture", "climat", "education", "jeunesse", "economie"]
 ZONES = ["afrique-subsaharienne", "maghreb", "asie", "amerique-latine", "europe", "france"]
@@ -41,128 +56,96 @@ TAXONOMY = TaxonomySettings(
     zones=[Term(z, z.title()) for z in ZONES],
     territories=[Term(t, t) for t in TERRITORIES],
 )
+Rows = Iterator[dict[str, Any]]
 
 
-def _at(rng: random.Random, days: int = 730) -> str:
-    return (Y0 + timedelta(seconds=rng.randrange(days * 86400))).strftime("%Y-%m-%d %H:%M:%S.%f")
+def _at(rng: random.Random, days: int = 730) -> datetime:
+    return Y0 + timedelta(seconds=rng.randrange(days * 86400))
 
 
-def tables(seed: int = 8) -> Iterator[tuple[str, list[str], list[tuple[Any, ...]]]]:
-    """(table, columns, rows) in insertion order; times as naive UTC text, JSON as text."""
+def tables(seed: int = 8) -> Iterator[tuple[Table, list[dict[str, Any]]]]:
+    """(table, rows) in insertion order; every other column takes its default from ``storage.tables``."""
     rng = random.Random(seed)
-    yield (
-        "sources",
-        ["id", "name", "url", "kind", "item_kind", "every_seconds", "tags", "official", "enabled", "options",
-         "origin", "consecutive_failures", "runs", "not_modified_runs", "zero_item_runs", "last_items", "last_run_at"],
-        [(i, f"s{i}", f"https://s{i}.example", "feed", "news", 21600, "[]", False, True, "{}", "config",
-          rng.choice([0, 0, 0, 3]), 0, 0, 0, 0, _at(rng)) for i in range(1, 81)],
-    )  # fmt: skip
-    items, events = [], []
+    sources = [
+        {"id": i, "name": f"s{i}", "url": f"https://s{i}.example", "kind": "feed", "item_kind": "news",
+         "consecutive_failures": rng.choice([0, 0, 0, 3]), "last_run_at": _at(rng)}
+        for i in range(1, 81)
+    ]  # fmt: skip
+    yield SourceRow.__table__, sources  # type: ignore[misc]
+    items: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     for i in range(1, N_ITEMS + 1):
-        collected = Y0 + timedelta(seconds=rng.randrange(730 * 86400))
+        collected = _at(rng)
         approved = collected + timedelta(hours=rng.randint(1, 400)) if rng.random() < 0.5 else None
+        # a département is a tag (migration 0008), like the themes and zones
         tags = rng.sample(THEMES, rng.randint(0, 2)) + rng.sample(ZONES, rng.randint(0, 2))
-        fmt = "%Y-%m-%d %H:%M:%S.%f"
+        tags.append(rng.choice(TERRITORIES))
         items.append(
-            (i, rng.choice(list(ItemKind)).value, f"item {i}", "", "", "approved" if approved else "new",
-             collected.strftime(fmt), approved.strftime(fmt) if approved else None, rng.choice(TERRITORIES),
-             json.dumps(tags), "[]", False, "", "{}")
+            {"id": i, "kind": rng.choice(list(ItemKind)).value, "title": f"item {i}",
+             "status": "approved" if approved else "new", "collected_at": collected, "approved_at": approved,
+             "tags": tags}
         )  # fmt: skip
         if approved:
-            events.append((len(events) + 1, i, approved.strftime(fmt), "editor@x", "approved", "{}"))
+            events.append({"id": len(events) + 1, "item_id": i, "at": approved, "actor": "editor@x",
+                           "action": "approved"})  # fmt: skip
         elif rng.random() < 0.5:
-            events.append((len(events) + 1, i, _at(rng), "editor@x", "rejected", "{}"))
-    yield (
-        "items",
-        ["id", "kind", "title", "summary", "body_html", "status", "collected_at", "approved_at", "territory",
-         "tags", "suggested_tags", "featured", "editor_note", "field_origins"],
-        items,
-    )  # fmt: skip
-    yield "item_events", ["id", "item_id", "at", "actor", "action", "changes"], events
+            events.append({"id": len(events) + 1, "item_id": i, "at": _at(rng), "actor": "editor@x",
+                           "action": "rejected"})  # fmt: skip
+    yield ItemRow.__table__, items  # type: ignore[misc]
+    yield ItemEventRow.__table__, events  # type: ignore[misc]
     issues, links = [], []
-    approved_ids = [it[0] for it in items if it[7]]
+    approved_ids = [it["id"] for it in items if it["approved_at"]]
     for n in range(1, 243):  # two years: 11 newsletters and 110 emailings each
         kind = IssueKind.NEWSLETTER if n % 11 == 0 else IssueKind.EMAILING
         sent = Y0 + timedelta(days=(n - 1) * 730 / 242, hours=9)
-        issues.append(
-            (n, kind.value, n, f"n°{n}", "s", "", "newsletter", "{}", "sent", sent.strftime("%Y-%m-%d %H:%M:%S"))
-        )
-        links += [(n, item_id, "s", p) for p, item_id in enumerate(rng.sample(approved_ids, 30))]
-    yield (
-        "issues",
-        ["id", "kind", "number", "title", "subject", "editorial", "template", "audience", "status", "sent_at"],
-        issues,
-    )
-    # one issue_items row per (issue, item): sampling may repeat an item in another issue, not in one
-    yield "issue_items", ["issue_id", "item_id", "section", "position"], links
-    yield (
-        "subscribers",
-        ["id", "email", "status", "preferences", "locale", "soft_bounces", "token_version"],
-        [(i, f"p{i}@example.org", "confirmed", "{}", "fr", 0, 0) for i in range(1, N_SUBSCRIBERS + 1)],
-    )
-    consent = []
+        issues.append({"id": n, "kind": kind.value, "number": n, "title": f"n°{n}", "subject": "s", "status": "sent",
+                       "sent_at": sent})  # fmt: skip
+        # one issue_items row per (issue, item): sampling may repeat an item in another issue, not in one
+        links += [{"issue_id": n, "item_id": item_id, "section": "s", "position": p}
+                  for p, item_id in enumerate(rng.sample(approved_ids, IN_ISSUE))]  # fmt: skip
+    yield IssueRow.__table__, issues  # type: ignore[misc]
+    yield IssueItemRow.__table__, links  # type: ignore[misc]
+    subscribers = [{"id": i, "email": f"p{i}@example.org", "status": "confirmed"} for i in range(1, N_SUBSCRIBERS + 1)]
+    yield SubscriberRow.__table__, subscribers  # type: ignore[misc]
+    consent: list[dict[str, Any]] = []
     for i in range(1, N_SUBSCRIBERS + 1):
-        consent.append((len(consent) + 1, i, f"{i:064x}", _at(rng), "confirm", "form", "{}"))
+        consent.append({"id": len(consent) + 1, "subscriber_id": i, "email_hash": f"{i:064x}", "at": _at(rng),
+                        "action": "confirm", "origin": "form"})  # fmt: skip
         if rng.random() < 0.2:
-            consent.append((len(consent) + 1, i, f"{i:064x}", _at(rng), "unsubscribe", "link", '{"stream": "all"}'))
-    yield "consent_events", ["id", "subscriber_id", "email_hash", "at", "action", "origin", "details"], consent
-    yield (
-        "bounces",
-        ["id", "subscriber_id", "at", "kind", "origin", "detail"],
-        [
-            (i, rng.randint(1, N_SUBSCRIBERS), _at(rng), rng.choice(["hard", "soft", "complaint"]), "dsn", "")
-            for i in range(1, 5001)
-        ],
-    )
+            consent.append({"id": len(consent) + 1, "subscriber_id": i, "email_hash": f"{i:064x}", "at": _at(rng),
+                            "action": "unsubscribe", "origin": "link", "details": {"stream": "all"}})  # fmt: skip
+    yield ConsentEventRow.__table__, consent  # type: ignore[misc]
+    bounces = [
+        {"id": i, "subscriber_id": rng.randint(1, N_SUBSCRIBERS), "at": _at(rng),
+         "kind": rng.choice(["hard", "soft", "complaint"]), "origin": "dsn"}
+        for i in range(1, N_BOUNCES + 1)
+    ]  # fmt: skip
+    yield BounceRow.__table__, bounces  # type: ignore[misc]
 
 
-def deliveries(seed: int = 9) -> Iterator[tuple[Any, ...]]:
+def deliveries(seed: int = 9) -> Rows:
     """2,000,000 ledger rows, all for the 121 issues of 2026 (the year measured): ~16,500 messages each."""
     rng = random.Random(seed)
     first = 122  # issues 122..242 are sent in 2026
-    per_issue = -(-N_DELIVERIES // (243 - first))
+    per_issue = min(N_SUBSCRIBERS, -(-N_DELIVERIES // (243 - first)))
     did = 0
     for issue in range(first, 243):
         sent = Y0 + timedelta(days=(issue - 1) * 730 / 242, hours=9)
         for sub in rng.sample(range(1, N_SUBSCRIBERS + 1), per_issue):
             did += 1
             status = "accepted" if rng.random() < 0.95 else rng.choice(["bounced", "failed"])
-            finished = (sent + timedelta(seconds=rng.randrange(7200))).strftime("%Y-%m-%d %H:%M:%S")
-            yield (did, issue, sub, f"p{sub}@example.org", "all", f"<{did}@relais>", status, 1, finished)
+            yield {"id": did, "issue_id": issue, "subscriber_id": sub, "email": f"p{sub}@example.org",
+                   "segment": "all", "message_id": f"<{did}@relais>", "status": status, "attempts": 1,
+                   "finished_at": sent + timedelta(seconds=rng.randrange(7200))}  # fmt: skip
             if did >= N_DELIVERIES:
                 return
 
 
-DELIVERY_COLUMNS = [
-    "id",
-    "issue_id",
-    "subscriber_id",
-    "email",
-    "segment",
-    "message_id",
-    "status",
-    "attempts",
-    "finished_at",
-]
-
-
 def build(db: Database) -> float:
     t0 = time.perf_counter()
-    raw = db.engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        if db.dialect == "sqlite":
-            for name, cols, rows in [*tables(), ("deliveries", DELIVERY_COLUMNS, list(deliveries()))]:
-                marks = ", ".join("?" for _ in cols)
-                cur.executemany(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({marks})", rows)
-        else:
-            for name, cols, rows in [*tables(), ("deliveries", DELIVERY_COLUMNS, deliveries())]:
-                with cur.copy(f"COPY {name} ({', '.join(cols)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                    for r in rows:
-                        copy.write_row(r)
-        raw.commit()
-    finally:
-        raw.close()
+    for table, rows in tables():
+        insert_rows(db, table, rows)
+    insert_rows(db, DeliveryRow.__table__, deliveries())  # type: ignore[arg-type]
     # statistics (and, on PostgreSQL, the visibility map that index-only scans need), as autovacuum would do
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE" if db.dialect == "sqlite" else "VACUUM ANALYZE"))
@@ -177,7 +160,11 @@ def fresh(engine: str) -> Database | None:
             Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
         db = Database(f"sqlite:///{SQLITE_PATH}")
     else:
-        db = Database(PG_URL)
+        url = pg_url() if smoke() else PG_URL
+        if not url:
+            print("PostgreSQL skipped: no RELAIS_TEST_DATABASE_URL (or RELAIS_BENCH_DATABASE_URL)")
+            return None
+        db = Database(url)
         try:
             db.ping()
         except Exception as exc:
@@ -190,6 +177,8 @@ def fresh(engine: str) -> Database | None:
 
 def reuse(engine: str) -> Database | None:
     """With RELAIS_BENCH_REUSE=1: the data of the previous run, if it is complete."""
+    if smoke():
+        return None
     db = Database(f"sqlite:///{SQLITE_PATH}" if engine == "sqlite" else PG_URL)
     try:
         with db.engine.connect() as conn:
