@@ -148,7 +148,7 @@ def decide(entry: Entry, source: Source, known: Known) -> Decision:
             continue
         if not similar.same_edition(other.title, cand.title):
             continue
-        jaccard, contained = similar.overlap(_shingles(other), _shingles(cand))
+        jaccard, contained = similar.overlap(_sketch(other), _sketch(cand))
         if jaccard >= similar.SAME_TEXT_JACCARD or contained >= similar.SAME_TEXT_CONTAINED:
             why = f"same deadline, same text (shingles {jaccard:.0%} alike, {contained:.0%} of the shorter shared)"
             return _merge(other, cand, source, why)
@@ -159,8 +159,8 @@ def decide(entry: Entry, source: Source, known: Known) -> Decision:
     return Decision(Verdict.NEW, reason="no match")
 
 
-def _shingles(item: Item) -> frozenset[int]:
-    return similar.shingles(item.body_html or item.summary or "")
+def _sketch(item: Item) -> similar.Sketch:
+    return similar.sketch(item.body_html or item.summary or "")
 
 
 def _linked(a: Item, b: Item) -> bool:

@@ -2,59 +2,97 @@
 
 Relays rewrite the title of a call (« AAP Initiatives locales 2027 » / « Appel à projets : les initiatives
 locales de solidarité, édition 2027 ») but keep its text, or quote most of it; and they usually link to the
-official page. Texts are compared as sets of word 3-shingles (accents, case and punctuation ignored), by their
-Jaccard similarity and by how much of the shorter one the other contains (a relay quoting half of the official
-text). Years tell editions apart: « 2026 » and « 2027 » in two titles are two calls, whatever their texts share.
+official page. Texts are compared as sets of word 3-shingles (accents, case and punctuation ignored), each kept
+as a bottom-k MinHash sketch (its 256 smallest shingle hashes and its size), by their Jaccard similarity and by
+how much of the shorter one the other contains (a relay quoting half of the official text). Years tell editions apart: « 2026 » and « 2027 » in two titles are two calls, whatever their texts share.
 """
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import re
 import zlib
-from functools import lru_cache
+from collections.abc import Callable
+from dataclasses import dataclass
 from html import unescape
+from typing import TypeVar
 
 from watch.clean import canonical_url, text_lines
 from watch.tags import fold
 
 SHINGLE = 3  # words per shingle
+SKETCH = 256  # a text is kept as its 256 smallest shingle hashes (a bottom-k MinHash sketch) and its size
 MIN_SHINGLES = 20  # shorter texts say too little to be compared
 SAME_TEXT_JACCARD = 0.35  # measured: a relay of the same call 0.42; two calls of one funder's template 0.23
 SAME_TEXT_CONTAINED = 0.5  # measured: 0.60 and 0.38 for the same pairs
 _WORD = re.compile(r"\w+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_URL = re.compile(r"https?://[^\s<>\"'»)]+")
+_CACHE_SIZE = 2048
 
 
-@lru_cache(maxsize=8192)
-def shingles(html: str) -> frozenset[int]:
-    """The text's word 3-shingles, each as a 32-bit hash (stable across processes)."""
+@dataclass(frozen=True, slots=True)
+class Sketch:
+    size: int  # how many distinct shingles the text has
+    smallest: frozenset[int]  # the SKETCH smallest of their hashes (all of them for a short text)
+
+
+def sketch(html: str) -> Sketch:
+    """The text's word 3-shingles (accents, case and punctuation folded), hashed (stable across processes) and
+    reduced to a fixed-size sketch: two texts compare in constant time and memory, whatever their length."""
+    return _cached(_SKETCHES, html, _sketch)
+
+
+def _sketch(html: str) -> Sketch:
     words = _WORD.findall(fold(text_lines(html)))
-    return frozenset(zlib.crc32(" ".join(words[i : i + SHINGLE]).encode()) for i in range(len(words) - SHINGLE + 1))
+    hashes = {zlib.crc32(" ".join(words[i : i + SHINGLE]).encode()) for i in range(len(words) - SHINGLE + 1)}
+    return Sketch(len(hashes), frozenset(heapq.nsmallest(SKETCH, hashes)))
 
 
-def overlap(a: frozenset[int], b: frozenset[int]) -> tuple[float, float]:
-    """(Jaccard similarity, share of the shorter text found in the other); (0, 0) when either text is too short
-    to tell."""
-    if min(len(a), len(b)) < MIN_SHINGLES:
+def overlap(a: Sketch, b: Sketch) -> tuple[float, float]:
+    """(Jaccard similarity, share of the shorter text found in the other), estimated from the sketches (exact
+    for texts of at most SKETCH shingles); (0, 0) when either text is too short to tell."""
+    if min(a.size, b.size) < MIN_SHINGLES:
         return 0.0, 0.0
-    common = len(a & b)
-    return common / len(a | b), common / min(len(a), len(b))
+    union = heapq.nsmallest(SKETCH, a.smallest | b.smallest)
+    jaccard = sum(1 for h in union if h in a.smallest and h in b.smallest) / len(union)
+    contained = jaccard * (a.size + b.size) / ((1 + jaccard) * min(a.size, b.size))
+    return jaccard, min(contained, 1.0)
 
 
-def is_same_text(a: frozenset[int], b: frozenset[int]) -> bool:
+def is_same_text(a: Sketch, b: Sketch) -> bool:
     jaccard, contained = overlap(a, b)
     return jaccard >= SAME_TEXT_JACCARD or contained >= SAME_TEXT_CONTAINED
 
 
-_URL = re.compile(r"https?://[^\s<>\"'»)]+")
-
-
-@lru_cache(maxsize=8192)
 def links(html: str) -> frozenset[str]:
     """The canonical URLs a text names: its links' targets and the addresses written out in it (read from the
     sanitised HTML, where every ``href`` is absolute and quoted)."""
+    if "http" not in html:
+        return frozenset()
+    return _cached(_LINKS, html, _links)
+
+
+def _links(html: str) -> frozenset[str]:
     found = (canonical_url(unescape(u).rstrip(".,;:")) for u in _URL.findall(html))
     return frozenset(u for u in found if u)
+
+
+_T = TypeVar("_T")
+_SKETCHES: dict[bytes, Sketch] = {}
+_LINKS: dict[bytes, frozenset[str]] = {}
+
+
+def _cached(cache: dict[bytes, _T], html: str, compute: Callable[[str], _T]) -> _T:
+    """Keyed by a digest of the text, not the text (bodies can be long, and a collection sees thousands)."""
+    key = hashlib.blake2b(html.encode(), digest_size=16).digest()
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        found = cache[key] = compute(html)
+    return found
 
 
 def years(title: str) -> frozenset[str]:
