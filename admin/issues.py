@@ -23,12 +23,14 @@ from admin import issue_send
 from admin.accounts import has_role
 from admin.auth import current_user, requires
 from admin.issue_errors import FormError, in_french
+from admin.triage import N_
 from admin.web import WebContext, ctx_of, flash, nav, read_form, render
 from core.errors import InvalidInput, NotFound
 from core.message import Placeholder, RenderedSegment
 from core.model import Issue, IssueKind, Role
 from digest import sections as S
 from digest.checks import GMAIL_CLIP_BYTES, check_html, check_text
+from digest.segments import Taxonomy, untagged
 from digest.service import DigestService
 from storage.issues import IssueRepository
 from storage.ledger_pages import counts_by_issue
@@ -146,6 +148,23 @@ class SegmentView:
         return self.html_bytes > GMAIL_CLIP_BYTES
 
 
+FAMILY_LABELS = {
+    "themes": N_("Thèmes"),
+    "zones": N_("Zones"),
+    "territories": N_("Départements"),
+    "audiences": N_("Publics"),
+}
+
+
+def untagged_rows(ctx: WebContext, items: dict[int, Any]) -> list[tuple[str, int, int]]:
+    """(family label, items without a tag of it, items) for the families the taxonomy has; empty for no items."""
+    if not items:
+        return []
+    tax = Taxonomy.from_settings(ctx.settings.taxonomy)
+    counts = untagged(items.values(), tax)
+    return [(FAMILY_LABELS[f], n, len(items)) for f, n in counts.items() if getattr(tax, f)]
+
+
 def segment_views(svc: DigestService, issue_id: int) -> list[SegmentView]:
     """Each segment rendered once: its audience, its size against Gmail's limit, and the compatibility checks."""
     out = []
@@ -186,6 +205,7 @@ async def issue_page(request: Request) -> Response:
         "found": found,
         "section_choices": [(s, S.heading(s)) for s in S.ORDER],
         "staff": is_staff(request),
+        "untagged": untagged_rows(ctx, items),
         **issue_send.progress_context(ctx, issue),
     }
     return render(request, "admin/issues/issue.html", context)
@@ -201,7 +221,12 @@ async def segments_page(request: Request) -> Response:
         segments, render_error = segment_views(service(ctx), issue_id), ""
     except (InvalidInput, ValueError) as exc:  # an issue that cannot render says why instead of failing the page
         segments, render_error = [], str(exc)
-    context = {"issue": issue, "segments": segments, "render_error": render_error}
+    context = {
+        "issue": issue,
+        "segments": segments,
+        "render_error": render_error,
+        "untagged": untagged_rows(ctx, service(ctx).items_of(issue)),
+    }
     return render(request, "admin/issues/segments.html", context)
 
 

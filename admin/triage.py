@@ -51,6 +51,7 @@ ROW_LABELS = {
     "today": N_("clôture aujourd'hui"),
     "featured": N_("à la une"),
     "suggested": N_("suggérée :"),
+    "on_approval": N_("Suggestions : acceptées à l'approbation, sauf celles que vous refusez (touche d)."),
     "read_in": N_("lu dans :"),
 }
 

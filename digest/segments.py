@@ -26,6 +26,7 @@ class Taxonomy:
     themes: frozenset[str]
     zones: frozenset[str]
     territories: frozenset[str]
+    audiences: frozenset[str] = frozenset()
 
     @classmethod
     def from_settings(cls, t: TaxonomySettings) -> Taxonomy:
@@ -33,7 +34,23 @@ class Taxonomy:
             themes=frozenset(x.slug for x in t.themes),
             zones=frozenset(x.slug for x in t.zones),
             territories=frozenset(x.slug for x in t.territories),
+            audiences=frozenset(x.slug for x in t.audiences),
         )
+
+
+TAG_FAMILIES = ("themes", "zones", "territories", "audiences")
+
+
+def untagged(items: Iterable[Item], tax: Taxonomy) -> dict[str, int]:
+    """Per tag family, how many of ``items`` have no tag of it: such an item reaches every subscriber whatever
+    they chose in that family, which staff should know before sending."""
+    out = dict.fromkeys(TAG_FAMILIES, 0)
+    for item in items:
+        tags = set(item.tags)
+        for family in TAG_FAMILIES:
+            if not tags & getattr(tax, family):
+                out[family] += 1
+    return out
 
 
 @dataclass(slots=True)

@@ -29,7 +29,7 @@
     showOptions();
   }
 
-  // --- triage shortcuts: j/k move, a/r approve/reject, e edit, x select, ? help --------------------------------
+  // --- triage shortcuts: j/k move, a/r approve/reject, d decline a suggestion, e edit, x select, ? help ---------
   var help = document.getElementById("help");
   document.querySelectorAll("[data-help]").forEach(function (button) {
     button.addEventListener("click", function () { if (help) { help.showModal(); } });
@@ -56,6 +56,13 @@
 
   // After htmx swaps a row, keep it current (the new element replaced the old one).
   document.addEventListener("htmx:afterSwap", function () { select(current()); });
+  // An outerHTML swap may announce itself on the detached row only: the new row's htmx:load reaches the document.
+  document.addEventListener("htmx:load", function (event) {
+    var row = event.target;
+    if (row && row.classList && row.classList.contains("item-row") && row.getAttribute("data-id") === currentId) {
+      select(row);
+    }
+  });
 
   function move(step) {
     var all = rows();
@@ -76,6 +83,13 @@
     if (next) { select(next); }
   }
 
+  // Decline the current row's first suggestion; the row stays current (htmx swaps it) so d again declines the next.
+  function decline() {
+    var row = current();
+    var button = row && row.querySelector('[data-action="decline"]');
+    if (button) { button.click(); }
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     var target = event.target;
@@ -87,6 +101,7 @@
       case "k": move(-1); break;
       case "a": act("approve"); break;
       case "r": act("reject"); break;
+      case "d": decline(); break;
       case "e": act("edit"); break;
       case "x": {
         var row = current();

@@ -207,6 +207,10 @@ def test_segments_sizes_checks_and_previews(login: Login, db: Database, clock: F
     assert "1 segment(s) pour 3 abonné(s)" in page
     keys = re.findall(r"preview\?segment=([0-9a-f]{16})", page)
     assert len(keys) == 1 and "conforme" in page and " Ko" in page and "<td>3</td>" in page
+    # Before sending: one of the three calls has no theme (it reaches everyone), none has a zone.
+    untagged = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+ sur \d+)</td>', page))
+    assert untagged == {"Thèmes": "1 sur 3", "Zones": "3 sur 3", "Départements": "3 sur 3"}
+    assert "Thèmes" in staff.get(f"/admin/issues/{issue_id}").text
 
     framed = staff.get(f"/admin/issues/{issue_id}/preview?segment={keys[0]}").text
     assert 'sandbox=""' in framed and 'width="375"' in framed and 'width="640"' in framed

@@ -76,7 +76,31 @@ def test_edit_tags_then_approve(page: Any, server: Server) -> None:
     assert "approuvé" in page.locator("ol.history").inner_text()
     with server.web.db.session() as s:
         item = ItemRepository(s).get(target)
-    assert item.tags == ["afrique", "associations"] and item.featured and item.status is ItemStatus.APPROVED
+    # Every family is a box of the form, in its order; the département (a tag) is kept.
+    assert item.tags == ["afrique", "69", "associations"] and item.featured and item.status is ItemStatus.APPROVED
+
+
+def test_decline_a_suggestion_with_one_key_then_approve(page: Any, server: Server) -> None:
+    log_in(page, server)
+    target = server.ids[1]  # the Festisol call, suggested « ecsi »: the 5th row, newest first
+    for _ in range(5):
+        page.keyboard.press("j")
+    assert page.locator("tr.item-row.current").get_attribute("data-id") == str(target)
+    assert page.locator(f"#item-{target} .suggestions").count() == 1
+    page.keyboard.press("d")  # decline it; the row stays current
+    page.wait_for_selector(f"#item-{target}:not(:has(.suggestions))")
+    assert page.locator("tr.item-row.current").get_attribute("data-id") == str(target)
+    page.keyboard.press("a")
+    page.wait_for_selector(f"#item-{target}.status-approved")
+    other = server.ids[0]  # its suggestion « afrique » was not declined: approving accepts it, shown as a tag
+    page.click(f"#item-{other} button[data-action=approve]")
+    page.wait_for_selector(f"#item-{other}.status-approved")
+    assert "Afrique subsaharienne" in page.locator(f"#item-{other} span.tag:not(.suggested)").all_inner_texts()
+    with server.web.db.session() as s:
+        repo = ItemRepository(s)
+        declined, accepted = repo.get(target), repo.get(other)
+    assert declined.tags == ["38"] and declined.suggested_tags == []
+    assert accepted.tags == ["associations", "69", "afrique"]
 
 
 def test_add_a_source_after_seeing_its_preview(page: Any, server: Server) -> None:

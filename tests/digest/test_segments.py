@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from core.model import IssueKind, ItemKind, Stream, SubscriberStatus
-from digest.segments import Taxonomy, segment_key, segments, wants
+from digest.segments import Taxonomy, segment_key, segments, untagged, wants
 from tests.digest.digest_factory import item, newsletter, subscriber, taxonomy
 
 TAX = Taxonomy.from_settings(taxonomy())
@@ -86,3 +86,8 @@ def test_a_theme_no_one_subscribes_to_has_no_segment() -> None:
     issue.kind = IssueKind.EMAILING
     issue.audience = {"themes": ["eau"]}
     assert segments(issue, {1: items[0]}, [subscriber(1, themes=["sante"])], TAX) == []
+
+
+def test_staff_learn_how_many_items_have_no_tag_in_each_family() -> None:
+    items = [item(1, tags=["ecsi", "69"]), item(2, tags=["maghreb"]), item(3)]
+    assert untagged(items, TAX) == {"themes": 2, "zones": 2, "territories": 2, "audiences": 3}
