@@ -1,9 +1,10 @@
 """Staff pages over 100,000 subscribers: the search page (its query, and the whole HTTP page), one subscriber's
 file, the segment preview and the CSV export, on SQLite and, when RELAIS_BENCH_DATABASE_URL (or
-RELAIS_TEST_DATABASE_URL) names one, PostgreSQL. Target (ours): a search page in ≤ 300 ms.
+RELAIS_TEST_DATABASE_URL) names one, PostgreSQL (``bench.support.pg_url``). Target (ours): a search page in ≤ 300 ms.
 
     python -m bench staff
     RELAIS_BENCH_ROWS=20000 python -m bench staff
+    python -m bench --smoke staff   # 300 rows
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.subscribers import make_csv
-from bench.support import each_engine, print_results
+from bench.support import each_engine, print_results, size
 from core.clock import FrozenClock
 from core.model import Role
 from core.settings import load_settings
@@ -102,7 +103,7 @@ def _verdict(ok: bool, target: str) -> str:
 
 
 def main() -> None:
-    rows = int(os.environ.get("RELAIS_BENCH_ROWS", "100000"))
+    rows = int(os.environ.get("RELAIS_BENCH_ROWS", str(size(100_000, 300))))
     settings_path = ROOT / "config.toml"
     choices = Choices.from_taxonomy(load_settings(settings_path, environ={}).taxonomy)
     data = make_csv(rows, choices, random.Random(3))

@@ -1,8 +1,10 @@
 """Subscribers: import 100,000 CSV rows (target ≤ 20 s) and segment counts over 100,000 subscribers (≤ 200 ms),
-on SQLite and, when RELAIS_BENCH_DATABASE_URL (or RELAIS_TEST_DATABASE_URL) names one, PostgreSQL.
+on SQLite and, when RELAIS_BENCH_DATABASE_URL or RELAIS_TEST_DATABASE_URL names one, PostgreSQL (see
+``bench.support.pg_url``).
 
     python -m bench subscribers            # 100,000 rows
     RELAIS_BENCH_ROWS=20000 python -m bench subscribers
+    python -m bench --smoke subscribers   # 300 rows
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.support import each_engine, print_results
+from bench.support import each_engine, print_results, size
 from core.clock import FrozenClock
 from core.model import ItemKind, Stream
 from core.settings import load_settings
@@ -88,7 +90,7 @@ def _verdict(ok: bool, target: str) -> str:
 
 
 def main() -> None:
-    rows = int(os.environ.get("RELAIS_BENCH_ROWS", "100000"))
+    rows = int(os.environ.get("RELAIS_BENCH_ROWS", str(size(100_000, 300))))
     settings = load_settings(ROOT / "config.toml", environ={})
     choices = Choices.from_taxonomy(settings.taxonomy)
     data = make_csv(rows, choices, random.Random(3))
