@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from httpx import Response
 from markupsafe import escape
 from starlette.testclient import TestClient
 
@@ -72,6 +73,7 @@ class Editor:
     client: TestClient
     db: Database
     email: str
+    password: str = ""  # to log in again each morning: yesterday's session ended ([web] session_idle_minutes)
     approved: Counter[str] = field(default_factory=Counter)  # item kind -> approved by this editor
     rejected: Counter[str] = field(default_factory=Counter)
     approved_keys: list[str] = field(default_factory=list)
@@ -79,14 +81,28 @@ class Editor:
     updates_accepted: list[str] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)  # entry key -> item id, as seen in triage
 
+    def log_in(self) -> None:
+        token = csrf_of(self.client.get("/admin/login").text)
+        r = self.client.post("/admin/login", data={"email": self.email, "password": self.password, "csrf_token": token},
+                             follow_redirects=False)  # fmt: skip
+        assert r.status_code == 303, r.text[:300]
+
+    def page(self, path: str) -> Response:
+        """The admin page at ``path``, logging in first when the session has ended."""
+        r = self.client.get(path)
+        if r.url.path == "/admin/login":
+            self.log_in()
+            r = self.client.get(path)
+        return r
+
     def post(self, path: str, data: dict[str, object]) -> None:
-        token = csrf_of(self.client.get("/admin/items").text)
+        token = csrf_of(self.page("/admin/items").text)
         r = self.client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
         assert r.status_code in (200, 303), f"{path}: {r.status_code} {r.text[:300]}"
 
     def triage(self) -> None:
         """Every new item of the day; then the sources' updates to items already approved."""
-        page = self.client.get("/admin/items")
+        page = self.page("/admin/items")
         assert page.status_code == 200
         with self.db.session() as s:
             repo = ItemRepository(s)

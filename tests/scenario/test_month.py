@@ -82,7 +82,7 @@ def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mail
         r = admin.post("/admin/login", data={"email": EDITOR, "password": PASSWORD, "csrf_token": token.group(1)},
                        follow_redirects=False)  # fmt: skip
         assert r.status_code == 303
-        editor = Editor(admin, db, EDITOR)
+        editor = Editor(admin, db, EDITOR, PASSWORD)
         people = People(public, mailbox)
         scheduler = Scheduler(svc, clock)
         emailing_id: int | None = None
