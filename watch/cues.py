@@ -49,7 +49,7 @@ class Cue:
 
 _D, _X, _O, _P = Meaning.DEADLINE, Meaning.EXTENDED, Meaning.OPENING, Meaning.PERIOD
 _T, _R, _V = Meaning.TRAP, Meaning.RECURRING, Meaning.VOID
-_SUBMIT_FR = r"(?:d[ée]p[ôo]ts?|d[ée]pos\w*|envoy\w+|envoi|adress\w+|transmet\w*|transmis\w*|soumet\w*|soumis\w*|soumission|remi[st]\w*|remettre|retourn\w+|parven\w+|candidat\w*|postul\w+|inscri\w+|dossiers?|propositions?)"  # noqa: E501
+_SUBMIT_FR = r"(?:d[ée]p[ôo]ts?|d[ée]pos\w*|r[ée]ception|r[ée]pon\w+|envoy\w+|envoi|adress\w+|transmet\w*|transmis\w*|soumet\w*|soumis\w*|soumission|remi[st]\w*|remettre|retourn\w+|parven\w+|candidat\w*|postul\w+|inscri\w+|dossiers?|propositions?)"  # noqa: E501
 _SUBMIT_EN = r"(?:submi\w+|send|sent|appl\w+|proposals?|concept notes?|registration|register)"
 
 CUES: tuple[Cue, ...] = (
@@ -59,6 +59,7 @@ CUES: tuple[Cue, ...] = (
     Cue(r"dernier d[ée]lai", _D, "fr", strong=True),
     Cue(r"dernier d[ée]lai", _D, "fr", strong=True, after=True),
     Cue(r"[ée]ch[ée]ance", _D, "fr", strong=True),
+    Cue(r"dates? butoirs?", _D, "fr", strong=True),
     Cue(r"dates? (?:de |d')" + _SUBMIT_FR, _D, "fr", strong=True),
     Cue(_SUBMIT_FR + r"[^|\n]{0,40}?\bjusq?u?'?\s?(?:au|à)", _D, "fr", strong=True),
     Cue(r"(?:ouvert\w*|appel) jusq?u?'?\s?(?:au|à)", _D, "fr", strong=True),
@@ -79,6 +80,7 @@ CUES: tuple[Cue, ...] = (
     Cue(r"closing(?: date)?", _D, "en", strong=True),
     Cue(r"(?:applications?|proposals?|submissions?|calls?) (?:close[sd]?|(?:are |is )?due)", _D, "en", strong=True),
     Cue(r"due (?:date|by|on)", _D, "en", strong=True),
+    Cue(r"last (?:date|day) (?:for|to|of)", _D, "en", strong=True),
     Cue(_SUBMIT_EN + r"[^.|\n]{0,60}?\b(?:by|before|no later than)", _D, "en"),
     Cue(r"no later than", _D, "en"),
     Cue(r"(?:open|accepted|available|runs?) until", _D, "en"),
@@ -91,11 +93,14 @@ CUES: tuple[Cue, ...] = (
     Cue(r"lance(?:ra)? (?:ce|le)(?=\s+(?:[a-z]+\s+)?\d)", _O, "fr"),
     Cue(_SUBMIT_FR + r"[^.|\n]{0,40}?\b(?:à partir du|dès le)", _O, "fr"),
     Cue(r"(?:opening date|launch(?: date)?|opens(?: on)?)", _O, "en"),
+    Cue(r"(?:applications?|submissions?|calls?) (?:are |is )?open(?!\s+until)", _O, "en"),
     # Submission periods
     Cue(r"p[ée]riode (?:de |d')(?:d[ée]p[ôo]t|ouverture|candidature|soumission)", _P, "fr", strong=True),
     Cue(r"ouvert\w*(?=\s(?:[^|\n]{0,40}?\s)?du\s)", _P, "fr", strong=True),
     Cue(r"d[ée]p[ôo]ts? des (?:dossiers|candidatures|projets)", _P, "fr", strong=True),
     Cue(r"(?:submission timeframe|submission period|during the period of|open from)", _P, "en", strong=True),
+    Cue(r"(?:candidatures?|inscriptions?|applications?)(?=\s*:?\s+(?:sont\s+|are\s+)?(?:ouvert\w*\s+|open\s+|possibles?\s+)?(?:du|from)\s)",
+        _P, "fr", strong=True),
     # Traps: the sentence is about something else
     Cue(r"(?:à|a) pourvoir", _T, "fr"),
     Cue(r"prise de poste", _T, "fr"),
@@ -107,8 +112,16 @@ CUES: tuple[Cue, ...] = (
     Cue(r"p[ée]riode (?:de r[ée]alisation|d'ex[ée]cution|de mise en [œo]e?uvre)", _T, "fr"),
     Cue(r"dur[ée]e (?:du projet|de la mission|du contrat)", _T, "fr"),
     Cue(r"(?:publi[ée]e?|mis en ligne|mise à jour) le", _T, "fr"),
+    # what the project or the applicant does, not when the file is due
+    Cue(r"(?:r[ée]alis|achev|termin|ex[ée]cut|engag|d[ée]clar|enregistr|constitu|immatricul|cr[ée]|fond)[ée]e?s?"
+        r"(?: \w+){0,2} (?:avant|après|depuis|d'ici|au plus tard|jusqu'au|à partir du|entre)", _T, "fr"),
+    Cue(r"(?:r[ée]aliser|d[ée]marr\w*|commenc\w*)(?: \w+){0,2} (?:avant|après|d'ici|au plus tard|entre)",
+        _T, "fr"),
+    Cue(r"(?:d[ée]penses?|frais)(?: \w+){0,4} (?:jusqu'au|avant le|à partir du|du)", _T, "fr"),
     Cue(r"information session|info session|webinar|start(?:ing)? date|published on", _T, "en"),
     Cue(r"every year|each year|annually", _R, "en"),
+    Cue(r"(?:registered|established|founded|created|incorporated|completed|implemented|started|ended|incurred)"
+        r"(?: \w+){0,2} (?:on or )?(?:before|by|after|between|until|since)", _T, "en"),
     # Look like cues, are not
     Cue(r"(?:soir[ée]e|c[ée]r[ée]monie|s[ée]ance|concert|spectacle|f[êe]te|journ[ée]e|film|repas) de cl[ôo]ture",
         _V, "fr"),

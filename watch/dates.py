@@ -72,6 +72,7 @@ _MENTION = re.compile(
 )
 _YEAR = re.compile(r"(?<![\w/.-])((?:19[89]|20\d)\d)(?![\w/]|-\d)")
 _RANGE_JOIN = re.compile(r"\s*(?:au|à|to|till|until|through|-|–|—|jusqu'au)\s+(?:le\s+|the\s+)?$")
+_ROW = re.compile(r"\s*[:–—-]\s*(?:la |le |l')?")
 _LIST_JOIN = re.compile(r"\s*(?:,|et|ou|and|or|&)\s+(?:le\s+|the\s+|au\s+)?$")
 _SENTENCE_END = re.compile(r"\s*(?:\||•|(?<=[!?;])\s|\.(?=\s+[A-ZÀ-Ý«\"(])|\.$)\s*")
 _SPACES = re.compile(r"[ \t\u00a0\u202f\u2009\u2007\u2002\u2003\u200a\u205f\u3000]+")
@@ -364,6 +365,11 @@ def _governed(
     else:
         after = [i for i, m in enumerate(mentions) if m.start >= cue.end and m.start - cue.end <= _WINDOW]
         if not after:
+            # « 15 mars 2027 : date limite de dépôt », a calendar's row: the date, a separator, the cue
+            before = [i for i, m in enumerate(mentions) if m.end <= cue.start]
+            row = before and _ROW.fullmatch(low[mentions[before[-1]].end : cue.start])
+            if row and ":" not in low[cue.end :]:  # « 3 mars - Date limite : à préciser » is a label, not a row
+                return [before[-1]], []
             return None
         first = after[0]
         nearest = mentions[first].start

@@ -228,3 +228,29 @@ def test_a_date_without_its_year_takes_it_from_the_sentence_the_publication_or_t
 )  # fmt: skip
 def test_traps_take_their_own_dates_only_and_other_phrasings(text: str, expected: date | None) -> None:
     assert find_deadline(text, reference=OLD) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "opening", "deadline"),
+    [
+        ("Candidatures : du 1er au 31 mars 2029", date(2029, 3, 1), date(2029, 3, 31)),
+        ("Applications open: 1 February 2029. Applications close: 15 March 2029.", date(2029, 2, 1),
+         date(2029, 3, 15)),
+        # a calendar's rows: the date, a separator, then what it is
+        ("Calendrier\n- 1er février 2029 : lancement de l'appel à projets\n- 15 mars 2029 : date limite de dépôt\n"
+         "- mai 2029 : comité de sélection", date(2029, 2, 1), date(2029, 3, 15)),
+        ("3 mars 2029 - Date limite : à préciser", None, None),  # a label waiting for its date, not a row
+        ("Date butoir : 15 mars 2029", None, date(2029, 3, 15)),
+        ("Merci de répondre avant le 15 mars 2029.", None, date(2029, 3, 15)),
+        # what the project or the applicant must have done is no deadline
+        ("Les dossiers retenus devront être réalisés avant le 31 décembre 2029.", None, None),
+        ("Sont éligibles les dépenses engagées jusqu'au 31 décembre 2029.", None, None),
+        ("Applicants must have been registered before 1 January 2020.", None, None),
+        ("L'association doit être déclarée depuis le 1er janvier 2020. Date limite : 15 mars 2029", None,
+         date(2029, 3, 15)),
+    ],
+)  # fmt: skip
+def test_calendar_rows_period_labels_and_conditions_on_the_applicant(
+    text: str, opening: date | None, deadline: date | None
+) -> None:
+    assert (find_opening(text, reference=OLD), find_deadline(text, reference=OLD)) == (opening, deadline)
