@@ -4,7 +4,9 @@
     RELAIS_BENCH_MESSAGES=2000 python -m bench delivery
 
 Each Relais run is a child process (a fresh SQLite ledger, 20,000 subscribers frozen, then ``send_issue`` over
-the SMTP pool), so its peak memory is its own. Only ``smtp-sink`` is started, never the Postfix mail system.
+the SMTP pool), so its peak memory is its own. Only ``smtp-sink`` is started, never the Postfix mail system. When
+``bench.support.pg_url`` names a PostgreSQL database, the run without DKIM is repeated with its ledger there.
+``--smoke``: 200 messages; without Postfix's tools, an aiosmtpd sink (a test dependency) and no smtp-source rows.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.support import pg_url, size, tool, wipe
+
 SINK = "/usr/sbin/smtp-sink"
 SOURCE = "/usr/sbin/smtp-source"
-MESSAGES = int(os.environ.get("RELAIS_BENCH_MESSAGES", "20000"))
+MESSAGES = int(os.environ.get("RELAIS_BENCH_MESSAGES", str(size(20_000, 200))))
 CONNECTIONS = int(os.environ.get("RELAIS_BENCH_CONNECTIONS", "10"))
 PROCESSES = int(os.environ.get("RELAIS_BENCH_PROCESSES", "1"))  # Relais's connections: PROCESSES x per-process
 DKIM_RSA_MESSAGES = int(os.environ.get("RELAIS_BENCH_RSA_MESSAGES", str(MESSAGES)))  # RSA signs through OpenSSL
@@ -88,7 +92,7 @@ class _NoBounces:
         pass
 
 
-def child(port: int, messages: int, dkim: str) -> dict[str, Any]:
+def child(port: int, messages: int, dkim: str, url: str = "") -> dict[str, Any]:
     """One Relais run in this process: set up a ledger, then time ``send_issue`` alone."""
     from bench.newsletter import rendered
     from core.clock import SystemClock
@@ -105,7 +109,9 @@ def child(port: int, messages: int, dkim: str) -> dict[str, Any]:
 
     tmp = Path(tempfile.mkdtemp(prefix="relais-bench-"))
     try:
-        db = Database(f"sqlite:///{tmp / 'relais.db'}")
+        db = Database(url or f"sqlite:///{tmp / 'relais.db'}")
+        if db.dialect == "postgresql":
+            wipe(db)
         upgrade(db)
         with db.session() as s:
             s.add_all(
@@ -142,7 +148,7 @@ def child(port: int, messages: int, dkim: str) -> dict[str, Any]:
         ctx = SendContext(
             db=db,
             mailer=mailer,
-            segmenter=lambda _i: Segmentation(segments, lambda sub: keys[(sub.id or 0) % 3]),
+            segmenter=lambda _i, _subs: Segmentation(segments, lambda sub: keys[(sub.id or 0) % 3]),
             links=_Links(),
             bounces=_NoBounces(),
             clock=SystemClock(),
@@ -170,48 +176,85 @@ def child(port: int, messages: int, dkim: str) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _relais(port: int, messages: int, dkim: str) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "bench.delivery", "child", str(port), str(messages), dkim]
+def _relais(port: int, messages: int, dkim: str, url: str = "") -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "bench.delivery", "child", str(port), str(messages), dkim, url]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).parents[1])
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+class _PythonSink:
+    """At the smoke size without Postfix: aiosmtpd accepting everything (far slower than smtp-sink: no reference)."""
+
+    def __init__(self, port: int) -> None:
+        from aiosmtpd.controller import Controller
+
+        class Accept:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                return "250 OK"
+
+        self.controller = Controller(Accept(), hostname="127.0.0.1", port=port)
+        self.controller.start()
+
+    def terminate(self) -> None:
+        self.controller.stop()
+
+    def wait(self) -> None:
+        pass
+
+
 def main() -> None:
-    for tool in (SINK, SOURCE):
-        if not Path(tool).exists():
-            print(f"delivery benchmark skipped: {tool} not found (Debian package postfix)")
-            return
+    sink_path = tool(SINK, "postfix", "smtp-sink (an aiosmtpd sink instead) and the smtp-source rows")
+    source_path = tool(SOURCE, "postfix", "the smtp-source rows") if sink_path else None
     port = _free_port()
-    sink = _start_sink(port)
+    sink: Any = _start_sink(port) if sink_path else _PythonSink(port)
     try:
-        source = _smtp_source(port, MESSAGES)
+        source = _smtp_source(port, MESSAGES) if source_path else 0.0
         runs = [
             ("Relais, DKIM off", _relais(port, MESSAGES, "off")),
             ("Relais, DKIM Ed25519", _relais(port, MESSAGES, "ed25519")),
             ("Relais, DKIM RSA-2048", _relais(port, min(MESSAGES, DKIM_RSA_MESSAGES), "rsa")),
         ]
-        source_after = _smtp_source(port, MESSAGES)
+        if pg_url():
+            runs.append(("Relais, DKIM off, PostgreSQL", _relais(port, MESSAGES, "off", pg_url())))
+        else:
+            print("PostgreSQL: not measured (no RELAIS_TEST_DATABASE_URL or RELAIS_BENCH_DATABASE_URL)")
+        source_after = _smtp_source(port, MESSAGES) if source_path else 0.0
     finally:
         sink.terminate()
         sink.wait()
     ref = (source + source_after) / 2
     print(f"\ndelivery: ~20 KB messages to smtp-sink on 127.0.0.1, {CONNECTIONS} connections")
     print(f"Relais: {PROCESSES} sender process(es) x {max(1, CONNECTIONS // PROCESSES)} connections")
-    rows = [("smtp-source (before)", MESSAGES, MESSAGES / source, source, "", ""),
-            ("smtp-source (after)", MESSAGES, MESSAGES / source_after, source_after, "", "")]  # fmt: skip
+    rows = []
+    if source_path:
+        rows = [("smtp-source (before)", MESSAGES, MESSAGES / source, source, "", ""),
+                ("smtp-source (after)", MESSAGES, MESSAGES / source_after, source_after, "", "")]  # fmt: skip
     for name, r in runs:
         rows.append(
-            (name, r["messages"], r["seconds"], r["rate"], f"{100 * r['rate'] / ref:.0f} %", f"{r['peak_mb']:.0f}")
+            (
+                name,
+                r["messages"],
+                r["seconds"],
+                r["rate"],
+                f"{100 * r['rate'] / ref:.0f} %" if source_path else "n/a",
+                f"{r['peak_mb']:.0f}",
+            )
         )
-    print("| sender                   | messages | seconds |   msg/s | vs smtp-source | peak MB (largest process) |")
-    print("|--------------------------|----------|---------|---------|----------------|---------------------------|")
+    print(
+        "| sender                       | messages | seconds |   msg/s | vs smtp-source | peak MB (largest process) |"
+    )
+    print(
+        "|------------------------------|----------|---------|---------|----------------|---------------------------|"
+    )
     for name, n, sec, rate, ratio, peak in rows:
-        print(f"| {name:<24} | {n:>8} | {sec:>7.1f} | {rate:>7.0f} | {ratio:>14} | {peak:>25} |")
+        print(f"| {name:<28} | {n:>8} | {sec:>7.1f} | {rate:>7.0f} | {ratio:>14} | {peak:>25} |")
     print("targets: Relais without DKIM >= 50 % of smtp-source; peak memory <= 300 MB")
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "child":
-        print(json.dumps(child(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])))
+        print(
+            json.dumps(child(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5] if len(sys.argv) > 5 else ""))
+        )
     else:
         main()

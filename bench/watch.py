@@ -8,7 +8,9 @@ collecting process and its parse workers), and the ``reader`` library on the sam
 ``update_feeds()`` as issue 3 names it (reader's default: one feed after the other), and, for information,
 ``update_feeds(workers=N)`` with N Relais's own concurrency (reader's threads).
 The server runs in another process on 127.0.0.1, on several ports (an origin is host and port; with one port the
-per-host politeness limit would serialise everything, as it should).
+per-host politeness limit would serialise everything, as it should). Relais stores into SQLite; when
+``bench.support.pg_url`` names a PostgreSQL database, the mixed run is repeated on it (one more line).
+``--smoke``: 12 sources of 3 items on 4 ports, answers after 10 ms.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-SOURCES = 300
-PORTS = 60
-DELAY = 0.1
-ITEMS = 12
+from bench.support import pg_url, size, smoke, wipe
+
+SOURCES = size(300, 12)
+PORTS = size(60, 4)
+DELAY = 0.01 if smoke() else 0.1
+ITEMS = size(12, 3)
 KINDS = ["rss"] * 3 + ["atom"] * 2 + ["jsonfeed"] + ["html"] * 2 + ["ical"] * 2 + ["json"] * 2  # 12 per cycle
 # The parse workers are started before the clock starts, as in the long-running scheduler (`relais serve`), which
 # starts them once; `RELAIS_BENCH_COLD=1 python -m bench watch` includes their start (about a second) in the first run.
@@ -242,7 +246,7 @@ def _maxrss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def child_relais(workdir: str, ports: list[int], only_feeds: bool) -> dict[str, Any]:
+def child_relais(workdir: str, ports: list[int], only_feeds: bool, url: str = "") -> dict[str, Any]:
     from core.clock import SystemClock
     from core.model import ItemKind, Source, SourceKind
     from core.settings import WatchSettings, load_settings
@@ -251,7 +255,9 @@ def child_relais(workdir: str, ports: list[int], only_feeds: bool) -> dict[str, 
     from storage.sources import SourceRepository
     from watch.service import Watch, process_pool, taxonomy_rules
 
-    db = Database(f"sqlite:///{workdir}/relais.db")
+    db = Database(url or f"sqlite:///{workdir}/relais.db")
+    if db.dialect == "postgresql":
+        wipe(db)
     upgrade(db)
     html_opts = {"item": "article.appel", "title": "h2", "link": "h2 a", "date": ".date", "summary": ".resume"}
     json_opts = {
@@ -360,10 +366,10 @@ def watch_concurrency() -> int:
     return WatchSettings().concurrency
 
 
-def _run_child(what: str, ports: list[int]) -> dict[str, Any]:
+def _run_child(what: str, ports: list[int], url: str = "") -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
-            [sys.executable, "-m", "bench.watch", what, tmp, json.dumps(ports)],
+            [sys.executable, "-m", "bench.watch", what, tmp, json.dumps(ports), url],
             capture_output=True,
             text=True,
             cwd=Path(__file__).parents[1],
@@ -392,10 +398,17 @@ def main() -> None:
         relais_feeds = _run_child("relais-feeds", ports)
         reference = _run_child("reader", ports)
         threaded = _run_child("reader-threads", ports)
+        on_pg = _run_child("relais", ports, pg_url()) if pg_url() else None
     finally:
         server.terminate()
         server.join(5)
     report(relais_all, relais_feeds, reference, threaded)
+    if on_pg:
+        print(f"Relais, {on_pg['sources']} mixed, on PostgreSQL: first run {on_pg['first']:.2f} s, second run "
+              f"{on_pg['second']:.2f} s, {on_pg['items']} items stored, {on_pg['parsed_second']} parsed on the "
+              f"second run, errors {on_pg['first_errors'] or 'none'}")  # fmt: skip
+    else:
+        print("PostgreSQL: not measured (no RELAIS_TEST_DATABASE_URL or RELAIS_BENCH_DATABASE_URL)")
 
 
 def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any], threaded: dict[str, Any]) -> None:
@@ -418,7 +431,7 @@ def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any], thr
     rows = [
         (
             "measure",
-            "Relais, 300 mixed",
+            f"Relais, {all_['sources']} mixed",
             f"Relais, {feeds['sources']} feeds",
             f"reader update_feeds(), {ref['sources']} feeds",
             f"reader update_feeds(workers={workers})",
@@ -432,7 +445,7 @@ def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any], thr
         ("parsed on second run", all_["parsed_second"], feeds["parsed_second"], "n/a", "n/a", "0"),
         ("peak memory, all processes (MB)", *cells("peak_total", "{:.0f}"), "≤ 300"),
         (
-            "reader's first run ÷ Relais's (150 feeds)",
+            f"reader's first run ÷ Relais's ({feeds['sources']} feeds)",
             "",
             "",
             f"{ref['first'] / feeds['first']:.2f}",
@@ -460,7 +473,7 @@ def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any], thr
 if __name__ == "__main__":
     what, workdir, ports_json = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     if what == "relais":
-        result = child_relais(workdir, ports_json, only_feeds=False)
+        result = child_relais(workdir, ports_json, only_feeds=False, url=sys.argv[4] if len(sys.argv) > 4 else "")
     elif what == "relais-feeds":
         result = child_relais(workdir, ports_json, only_feeds=True)
     else:
