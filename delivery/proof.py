@@ -13,13 +13,16 @@ from core.model import Stream
 from delivery.compose import Recipient, compile_segment, personalise
 from delivery.mailers.base import SendResult
 from delivery.send import SendContext
+from storage.deliveries import DeliveryRepository
 
 
 def send_test(
     ctx: SendContext, issue_id: int, addresses: list[str], stream: Stream, segment: str | None = None
 ) -> list[tuple[str, str, SendResult]]:
     """Send one test copy of each segment (or of ``segment``) to each address: (address, segment, result)."""
-    segments = dict(ctx.segmenter(issue_id).segments)
+    with ctx.db.session() as s:
+        subscribers = DeliveryRepository(s).confirmed_subscribers()
+    segments = dict(ctx.segmenter(issue_id, subscribers).segments)
     if segment is not None:
         if segment not in segments:
             raise InvalidInput(f"issue {issue_id} has no segment {segment!r}; it has: {', '.join(segments)}")

@@ -6,7 +6,7 @@ Tests use the fakes in ``tests/delivery/fakes.py``; the composition root wires t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -52,4 +52,6 @@ class Segmentation:
 
 
 class Segmenter(Protocol):
-    def __call__(self, issue_id: int) -> Segmentation: ...
+    def __call__(self, issue_id: int, subscribers: Sequence[Subscriber]) -> Segmentation:
+        """Segment ``subscribers`` (the confirmed ones, loaded once by the send) and render each segment once."""
+        ...

@@ -21,19 +21,20 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from core.clock import Clock
 from core.errors import InvalidInput
-from core.model import Delivery, DeliveryStatus, IssueStatus, Stream
+from core.model import Delivery, DeliveryStatus, IssueStatus, Stream, Subscriber
 from core.states import move
 from delivery.compose import CompiledSegment, Recipient, Sender, compile_all, personalise
 from delivery.dkim import Signer
 from delivery.ledger import STREAM_OF, Outcome, decide, message_id, plan, still_eligible
 from delivery.limits import RateLimiter
-from delivery.mailers.base import Mailer, send_round
+from delivery.mailers.base import Mailer
 from delivery.recorder import record
 from delivery.seams import BounceSink, PersonalLinks, Segmentation, Segmenter
 from delivery.window import SendWindow
@@ -78,10 +79,24 @@ class SendContext:
     monotonic: Callable[[], float] = time.monotonic
 
 
+class SendOutcome(StrEnum):
+    """How a call of :func:`send_issue` (or one sender process of it) ended."""
+
+    SENT = "sent"  # nothing left queued, sending or deferred: the issue is sent
+    PAUSED = "paused"  # by staff, or by the error threshold
+    CANCELLED = "cancelled"  # by staff
+    TOO_LATE = "too_late"  # past the issue's ``not_after``: cancelled before the first message
+    OUTSIDE_WINDOW = "outside_window"  # the sending window is closed; the next run goes on
+    WAITING_RETRY = "waiting_retry"  # only deferred rows are left, not due yet (background runs do not wait)
+    SENDING_ELSEWHERE = "sending_elsewhere"  # another loop holds the issue's lock or its in-flight rows
+    SHARD_DONE = "shard_done"  # a forked sender found nothing more to claim in its shard
+    PARENT_GONE = "parent_gone"  # a forked sender whose parent died stopped claiming
+
+
 @dataclass
 class SendReport:
     issue_id: int
-    outcome: str  # sent | paused | cancelled | outside_window | waiting_retry | too_late
+    outcome: SendOutcome
     counts: dict[DeliveryStatus, int]
     frozen: int = 0  # rows created by this run
     requeued: int = 0  # rows found in flight after a crash
@@ -95,7 +110,7 @@ def send_issue(ctx: SendContext, issue_id: int, *, progress: Progress | None = N
     several places at once: one loop holds the issue's send lock, the others report ``sending_elsewhere``."""
     with issue_send_lock(ctx.db, issue_id) as mine:
         if not mine:
-            return SendReport(issue_id, "sending_elsewhere", _counts(ctx, issue_id))
+            return SendReport(issue_id, SendOutcome.SENDING_ELSEWHERE, _counts(ctx, issue_id))
         return _send_locked(ctx, issue_id, progress)
 
 
@@ -103,16 +118,21 @@ def _send_locked(ctx: SendContext, issue_id: int, progress: Progress | None) -> 
     started = _start(ctx, issue_id)
     if isinstance(started, SendReport):
         return started
-    stream, frozen, requeued = started
-    segments = compile_all(dict(ctx.segmenter(issue_id).segments), ctx.sender, stream, ctx.view_url)
+    stream, frozen, requeued, segmentation = started
+    if segmentation is None:  # resuming: the ledger is frozen, the segments are rendered again (once)
+        segmentation = _segment(ctx, issue_id)
+    segments = compile_all(dict(segmentation.segments), ctx.sender, stream, ctx.view_url)
     if ctx.config.processes > 1:
         _sharded(ctx, issue_id, stream, segments, progress)
-    run = _Run(ctx, issue_id, stream, segments, progress)
-    try:
-        outcome = run.loop()
-    finally:
-        run.close()
+    outcome = _Run(ctx, issue_id, stream, segments, progress).loop()
     return SendReport(issue_id, outcome, _counts(ctx, issue_id), frozen, requeued)
+
+
+def _segment(ctx: SendContext, issue_id: int) -> Segmentation:
+    """The confirmed subscribers, read once, segmented and rendered by the digest."""
+    with ctx.db.session() as s:
+        subscribers = DeliveryRepository(s).confirmed_subscribers()
+    return ctx.segmenter(issue_id, subscribers)
 
 
 def _sharded(
@@ -126,11 +146,7 @@ def _sharded(
 
     def child(k: int) -> None:
         ctx.db.engine.dispose(close=False)  # the parent's pooled connections are not ours to use
-        run = _Run(ctx, issue_id, stream, segments, None, shard=(k, n), parent=parent)
-        try:
-            run.loop()
-        finally:
-            run.close()
+        _Run(ctx, issue_id, stream, segments, None, shard=(k, n), parent=parent).loop()
 
     forking = multiprocessing.get_context("fork")
     procs = [forking.Process(target=child, args=(k,), daemon=True) for k in range(n)]
@@ -148,7 +164,9 @@ def _sharded(
             DeliveryRepository(s).requeue_in_flight(issue_id)
 
 
-def _start(ctx: SendContext, issue_id: int) -> tuple[Stream, int, int] | SendReport:
+def _start(ctx: SendContext, issue_id: int) -> tuple[Stream, int, int, Segmentation | None] | SendReport:
+    """Freeze the recipients of a draft or scheduled issue (its segmentation is returned, for the send to use
+    as it is), or hand back the rows a crash left in flight (no segmentation: the caller renders)."""
     now = ctx.clock.now()
     with ctx.db.session() as s:
         issue = IssueRepository(s).get(issue_id)
@@ -156,34 +174,42 @@ def _start(ctx: SendContext, issue_id: int) -> tuple[Stream, int, int] | SendRep
         stream = STREAM_OF[issue.kind]
         if issue.status in (IssueStatus.SENT, IssueStatus.CANCELLED, IssueStatus.PAUSED):
             if issue.status is IssueStatus.PAUSED:
-                return SendReport(issue_id, "paused", repo.counts(issue_id))
+                return SendReport(issue_id, SendOutcome.PAUSED, repo.counts(issue_id))
             raise InvalidInput(f"issue {issue_id} is {issue.status}: nothing to send")
         if issue.status is IssueStatus.SENDING:
-            return stream, 0, repo.requeue_in_flight(issue_id)
+            return stream, 0, repo.requeue_in_flight(issue_id), None
         if issue.not_after is not None and now > issue.not_after:
             repo.set_issue(issue_id, move(issue.status, IssueStatus.CANCELLED))
             log.warning("delivery.too_late", extra={"issue_id": issue_id})
-            return SendReport(issue_id, "too_late", repo.counts(issue_id))
+            return SendReport(issue_id, SendOutcome.TOO_LATE, repo.counts(issue_id))
     if ctx.config.window and not ctx.config.window.is_open(now):
-        return SendReport(issue_id, "outside_window", _counts(ctx, issue_id))
-    segmentation = ctx.segmenter(issue_id)
+        return SendReport(issue_id, SendOutcome.OUTSIDE_WINDOW, _counts(ctx, issue_id))
+    with ctx.db.session() as s:
+        subscribers = DeliveryRepository(s).confirmed_subscribers()
+    segmentation = ctx.segmenter(issue_id, subscribers)  # rendered outside any transaction
     with ctx.db.session() as s:
         repo = DeliveryRepository(s)
-        rows = _plan(ctx, repo, issue_id, stream, segmentation, now)
+        rows = _plan(ctx, repo, issue_id, stream, subscribers, segmentation, now)
         frozen = repo.freeze(rows)  # the same transaction as the status change: all or nothing
         repo.set_issue(issue_id, move(issue.status, IssueStatus.SENDING), started_at=now)
     log.info("delivery.frozen", extra={"issue_id": issue_id, "recipients": frozen})
-    return stream, frozen, 0
+    return stream, frozen, 0, segmentation
 
 
 def _plan(
-    ctx: SendContext, repo: DeliveryRepository, issue_id: int, stream: Stream, seg: Segmentation, now: datetime
+    ctx: SendContext,
+    repo: DeliveryRepository,
+    issue_id: int,
+    stream: Stream,
+    subscribers: Sequence[Subscriber],
+    seg: Segmentation,
+    now: datetime,
 ) -> list[Delivery]:
     hashes = repo.suppressed_hashes()
     return plan(
         issue_id,
         stream,
-        repo.confirmed_subscribers(),
+        subscribers,
         segment_of=seg.segment_of,
         is_suppressed=lambda e: email_hash(e) in hashes,
         message_id_of=lambda sid: message_id(issue_id, sid, secret=ctx.secret, domain=ctx.sender.domain),
@@ -195,8 +221,11 @@ def audience(ctx: SendContext, issue_id: int) -> dict[str, int]:
     """Who would receive the issue if it started now, per segment (nothing is written)."""
     with ctx.db.session() as s:
         issue = IssueRepository(s).get(issue_id)
+        subscribers = DeliveryRepository(s).confirmed_subscribers()
+    segmentation = ctx.segmenter(issue_id, subscribers)
+    with ctx.db.session() as s:
         rows = _plan(
-            ctx, DeliveryRepository(s), issue_id, STREAM_OF[issue.kind], ctx.segmenter(issue_id), ctx.clock.now()
+            ctx, DeliveryRepository(s), issue_id, STREAM_OF[issue.kind], subscribers, segmentation, ctx.clock.now()
         )
     out: dict[str, int] = {}
     for d in rows:
@@ -236,10 +265,7 @@ class _Run:
         self.reported = 0.0
         self.unrecorded: list[tuple[Outcome, int | None]] = []  # the last round's, committed during the next
 
-    def close(self) -> None:
-        """Nothing is left in flight between rounds; kept so callers need not know."""
-
-    def loop(self) -> str:
+    def loop(self) -> SendOutcome:
         while True:
             stop = self._should_stop()
             if stop:
@@ -250,47 +276,47 @@ class _Run:
                 self._report()
                 continue
             if self.shard is not None:
-                return "shard_done"  # the parent's own loop takes retries and the end
+                return SendOutcome.SHARD_DONE  # the parent's own loop takes retries and the end
             with self.ctx.db.session() as s:
                 repo = DeliveryRepository(s)
                 counts = repo.counts(self.issue_id)
                 if counts[DeliveryStatus.SENDING]:
-                    return "sending_elsewhere"  # our own rows are all recorded: another process holds these
+                    return SendOutcome.SENDING_ELSEWHERE  # our own rows are all recorded: another process holds these
                 if counts[DeliveryStatus.QUEUED]:
                     self.checkpoint = 0  # rows handed back below the checkpoint: take them again
                     continue
                 status = repo.issue_status(self.issue_id)
                 if status is not IssueStatus.SENDING:  # paused or cancelled by staff meanwhile
-                    return str(status)
+                    return SendOutcome(status.value)  # from sending, only sent, paused or cancelled
                 if not counts[DeliveryStatus.DEFERRED]:
                     repo.set_issue(self.issue_id, move(status, IssueStatus.SENT), sent_at=self.ctx.clock.now())
                     self._report(force=True)
-                    return "sent"
+                    return SendOutcome.SENT
                 due = repo.next_due(self.issue_id)
             if not self.ctx.config.wait_for_retries:
-                return "waiting_retry"
+                return SendOutcome.WAITING_RETRY
             wait = (due - self.ctx.clock.now()).total_seconds() if due else 0.0
             self.checkpoint = 0
             if wait > 0:
                 self.ctx.sleep(wait)
 
-    def _should_stop(self) -> str | None:
+    def _should_stop(self) -> SendOutcome | None:
         if self.parent is not None and os.getppid() != self.parent:
-            return "parent_gone"
+            return SendOutcome.PARENT_GONE
         with self.ctx.db.session() as s:
             repo = DeliveryRepository(s)
             status = repo.issue_status(self.issue_id)
             if status is IssueStatus.SENDING and self._over_threshold():
                 repo.set_issue(self.issue_id, move(status, IssueStatus.PAUSED))
                 log.warning("delivery.paused_on_errors", extra={"issue_id": self.issue_id, "errors": self.errors})
-                return "paused"
+                return SendOutcome.PAUSED
         if status is IssueStatus.PAUSED:
-            return "paused"
+            return SendOutcome.PAUSED
         if status is IssueStatus.CANCELLED:
-            return "cancelled"
+            return SendOutcome.CANCELLED
         window = self.ctx.config.window
         if window and not window.is_open(self.ctx.clock.now()):
-            return "outside_window"
+            return SendOutcome.OUTSIDE_WINDOW
         return None
 
     def _over_threshold(self) -> bool:
@@ -360,7 +386,7 @@ class _Run:
         relay reads this round's envelopes, before any of this round's messages can be accepted: so at most one
         accepted-but-unrecorded message per connection, and the commit costs no waiting."""
         messages = [(p.delivery.email, self._compose(p)) for p in rows]
-        results = send_round(self.ctx.mailer, self.ctx.sender.from_address, messages, self._flush)
+        results = self.ctx.mailer.send_many(self.ctx.sender.from_address, messages, self._flush)
         now = self.ctx.clock.now()
         max_attempts = self.ctx.config.max_attempts
         for p, result in zip(rows, results, strict=True):

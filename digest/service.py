@@ -8,6 +8,7 @@ render:   segment | render once (templates, MJML, inlined CSS, text twin) -> Ren
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -15,7 +16,7 @@ from functools import cached_property
 from core.clock import Clock
 from core.errors import InvalidInput, NotFound
 from core.message import Placeholder, RenderedSegment
-from core.model import Issue, IssueKind, IssueStatus, Item, SubscriberStatus
+from core.model import Issue, IssueKind, IssueStatus, Item, Subscriber, SubscriberStatus
 from core.settings import NetworkSettings, TaxonomySettings
 from core.states import move
 from digest import assemble, edits
@@ -202,26 +203,38 @@ class DigestService:
 
     # -- segments and rendering ----------------------------------------------------------------------------
 
-    def segments(self, issue_id: int) -> list[Segment]:
+    def _load(
+        self, issue_id: int, subscribers: Sequence[Subscriber] | None = None
+    ) -> tuple[Issue, dict[int, Item], Sequence[Subscriber]]:
+        """The issue, its items and (unless given) the confirmed subscribers, read in one session."""
         with self.db.session() as s:
-            issue = IssueRepository(s).get(issue_id)
-            items = IssueRepository(s).items_by_ids([e.item_id for e in issue.entries])
-            subs = SubscriberRepository(s).find(status=SubscriberStatus.CONFIRMED)
+            repo = IssueRepository(s)
+            issue = repo.get(issue_id)
+            items = repo.items_by_ids([e.item_id for e in issue.entries])
+            if subscribers is None:
+                subscribers = SubscriberRepository(s).find(status=SubscriberStatus.CONFIRMED)
+        return issue, items, subscribers
+
+    def segments(self, issue_id: int, subscribers: Sequence[Subscriber] | None = None) -> list[Segment]:
+        issue, items, subs = self._load(issue_id, subscribers)
         return segments(issue, items, subs, self.tax)
 
     def _render(self, issue: Issue, items: dict[int, Item], ids: tuple[int, ...], key: str) -> RenderedSegment:
         return self.renderer.render(issue, items, ids, key=key, when=issue.created_at or self.clock.now())
 
-    def render_segments(self, issue_id: int) -> list[tuple[Segment, RenderedSegment]]:
-        """Every segment of the issue, each rendered once: what delivery personalises per subscriber."""
-        issue = self.get(issue_id)
-        items = self.items_of(issue)
-        return [(seg, self._render(issue, items, seg.item_ids, seg.key)) for seg in self.segments(issue_id)]
+    def render_segments(
+        self, issue_id: int, subscribers: Sequence[Subscriber] | None = None
+    ) -> list[tuple[Segment, RenderedSegment]]:
+        """Every segment of the issue, each rendered once: what delivery personalises per subscriber. Delivery
+        passes the confirmed ``subscribers`` it loaded for the send; else they are read here."""
+        issue, items, subs = self._load(issue_id, subscribers)
+        return [
+            (seg, self._render(issue, items, seg.item_ids, seg.key)) for seg in segments(issue, items, subs, self.tax)
+        ]
 
     def render_segment(self, issue_id: int, key: str) -> RenderedSegment:
-        issue = self.get(issue_id)
-        items = self.items_of(issue)
-        for seg in self.segments(issue_id):
+        issue, items, subs = self._load(issue_id)
+        for seg in segments(issue, items, subs, self.tax):
             if seg.key == key:
                 return self._render(issue, items, seg.item_ids, seg.key)
         raise NotFound(f"issue {issue_id} has no segment {key!r} (see 'relais digest segments {issue_id}')")

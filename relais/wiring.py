@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.clock import Clock, SystemClock
 from core.files import create_private_once, private_dir
-from core.model import ItemKind, Source, SourceKind, Stream
+from core.model import ItemKind, Source, SourceKind, Stream, Subscriber
 from core.settings import Settings, load_settings, parse_duration
 from digest.service import DigestService
 from storage.database import Database
@@ -223,15 +223,17 @@ def make_send_context(
     )
 
 
-def delivery_seams(services: Services) -> tuple[Segmenter, PersonalLinks, BounceSink]:
+def delivery_seams(
+    services: Services, digest: DigestService | None = None
+) -> tuple[Segmenter, PersonalLinks, BounceSink]:
     """The digest's segmenter, and subscribers' personal links and bounce sink."""
     from delivery.seams import Segmentation
 
-    digest = digest_service(services)
+    digest = digest or digest_service(services)
     kit = build_subscribers(services)
 
-    def segmenter(issue_id: int) -> Segmentation:
-        pairs = digest.render_segments(issue_id)
+    def segmenter(issue_id: int, subscribers: Sequence[Subscriber]) -> Segmentation:
+        pairs = digest.render_segments(issue_id, subscribers)
         owner = {sid: seg.key for seg, _ in pairs for sid in seg.subscriber_ids}
         return Segmentation(
             segments={seg.key: rendered for seg, rendered in pairs},

@@ -31,8 +31,9 @@ class SendResult:
 
 
 class Mailer(Protocol):
-    """Hands one message to the mail system. The send loop calls it from one thread, ``concurrency`` messages per
-    round (see :func:`send_round`); it must stay safe to call from several threads (test copies).
+    """Hands messages to the mail system. The send loop calls :meth:`send_many` from one thread, ``concurrency``
+    messages per round; system emails and test copies call :meth:`send`. It must stay safe to call from several
+    threads (a web request's confirmation email while a send runs).
 
     Never raises for a refused or failed message: the answer says what happened, per recipient.
     """
@@ -41,21 +42,27 @@ class Mailer(Protocol):
 
     def send(self, envelope_from: str, recipient: str, message: bytes) -> SendResult: ...
 
+    def send_many(
+        self,
+        envelope_from: str,
+        items: Sequence[tuple[str, bytes]],
+        meanwhile: Callable[[], None] | None = None,
+    ) -> list[SendResult]:
+        """Up to ``concurrency`` messages at once, one result per ``(recipient, message)`` in order.
+        ``meanwhile`` runs once before any message of the round can be accepted (SMTP: while the relay reads the
+        envelopes; the send loop commits the previous round's outcomes there)."""
+        ...
+
     def close(self) -> None: ...
 
 
-def send_round(
+def send_each(
     mailer: Mailer,
     envelope_from: str,
     items: Sequence[tuple[str, bytes]],
     meanwhile: Callable[[], None] | None = None,
 ) -> list[SendResult]:
-    """Up to ``mailer.concurrency`` messages at once: through the mailer's ``send_many`` when it has one (SMTP:
-    one message per connection, from one thread), else one after the other. ``meanwhile`` runs once before any
-    message of the round can be accepted (SMTP: while the relay reads the envelopes, before any message's end)."""
-    many = getattr(mailer, "send_many", None)
-    if many is not None:
-        return list(many(envelope_from, items, meanwhile))
+    """``send_many`` for a mailer that takes one message at a time (outbox, memory)."""
     if meanwhile is not None:
         meanwhile()
     return [mailer.send(envelope_from, rcpt, message) for rcpt, message in items]

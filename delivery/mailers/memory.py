@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from delivery.mailers.base import SendResult, Verdict
+from delivery.mailers.base import SendResult, Verdict, send_each
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,11 @@ class MemoryMailer:
             with self._lock:
                 self.sent.append(Sent(envelope_from, recipient, message))
         return result
+
+    def send_many(
+        self, envelope_from: str, items: Sequence[tuple[str, bytes]], meanwhile: Callable[[], None] | None = None
+    ) -> list[SendResult]:
+        return send_each(self, envelope_from, items, meanwhile)
 
     def close(self) -> None:
         pass

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from core.files import private_dir, write_private
-from delivery.mailers.base import SendResult, Verdict
+from delivery.mailers.base import SendResult, Verdict, send_each
 
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*<([^>@]+)@", re.IGNORECASE | re.MULTILINE)
 
@@ -37,6 +38,11 @@ class OutboxMailer:
         except OSError as exc:
             return SendResult(Verdict.TEMPORARY, None, f"outbox {self.folder}: {exc}")
         return SendResult(Verdict.ACCEPTED, 250, f"written to {path.name}")
+
+    def send_many(
+        self, envelope_from: str, items: Sequence[tuple[str, bytes]], meanwhile: Callable[[], None] | None = None
+    ) -> list[SendResult]:
+        return send_each(self, envelope_from, items, meanwhile)
 
     def close(self) -> None:
         pass

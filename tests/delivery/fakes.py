@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -19,7 +19,7 @@ from core.model import (
 )
 from delivery.compose import Sender
 from delivery.mailers.base import Mailer
-from delivery.seams import Segmentation
+from delivery.seams import Segmentation, Segmenter
 from delivery.send import SendConfig, SendContext
 from storage.database import Database
 from storage.issues import IssueRepository
@@ -81,7 +81,7 @@ class FakeSegmenter:
     size: int = 2_000
     calls: int = 0
 
-    def __call__(self, issue_id: int) -> Segmentation:
+    def __call__(self, issue_id: int, subscribers: Sequence[Subscriber] = ()) -> Segmentation:
         self.calls += 1
         segs = {k: segment(issue_id, k, self.size) for k in ("a", "b")}
 
@@ -113,7 +113,7 @@ def context(
     mailer: Mailer,
     clock: FrozenClock,
     *,
-    segmenter: Callable[[int], Segmentation] | None = None,
+    segmenter: Segmenter | None = None,
     bounces: FakeBounces | None = None,
     config: SendConfig | None = None,
 ) -> SendContext:

@@ -11,10 +11,9 @@ import pytest
 from core.clock import FrozenClock
 from core.errors import InvalidInput
 from core.model import DeliveryStatus, IssueKind, IssueStatus, Preferences, Stream, SubscriberStatus
-from delivery.mailers.base import SendResult
+from delivery.mailers.base import SendResult, Verdict
 from delivery.mailers.memory import MemoryMailer
-from delivery.seams import Segmentation
-from delivery.send import SendConfig, send_issue
+from delivery.send import SendConfig, SendOutcome, send_issue
 from storage.database import Database
 from storage.deliveries import DeliveryRepository
 from storage.issues import IssueRepository
@@ -73,19 +72,17 @@ def test_the_message_id_is_the_same_when_sent_again(db: Database, clock: FrozenC
 def test_who_unsubscribes_after_the_freeze_is_skipped(db: Database, clock: FrozenClock) -> None:
     subs = add_subscribers(db, ["reste@asso.fr", "part@asso.fr"])
     issue = add_issue(db)
-    inner = FakeSegmenter()
-
-    def segmenter(issue_id: int) -> Segmentation:
-        if inner.calls == 1:  # the ledger is frozen: now someone leaves before their message goes
-            with db.session() as s:
-                repo = SubscriberRepository(s)
-                sub = repo.get(subs[1].id or 0)
-                sub.status = SubscriberStatus.UNSUBSCRIBED
-                repo.save(sub)
-        return inner(issue_id)
-
+    later = SendResult(Verdict.TEMPORARY, 451, "4.7.1 Try again later")
+    first = context(db, MemoryMailer(answer=lambda _r: later), clock, config=SendConfig(wait_for_retries=False))
+    assert send_issue(first, issue).outcome == SendOutcome.WAITING_RETRY  # the ledger is frozen, nothing went
+    with db.session() as s:  # now someone leaves before their message goes
+        repo = SubscriberRepository(s)
+        sub = repo.get(subs[1].id or 0)
+        sub.status = SubscriberStatus.UNSUBSCRIBED
+        repo.save(sub)
+    clock.advance(timedelta(hours=2))
     mailer = MemoryMailer()
-    send_issue(context(db, mailer, clock, segmenter=segmenter), issue)
+    send_issue(context(db, mailer, clock), issue)
     with db.session() as s:
         by_email = {d.email: d for d in DeliveryRepository(s).for_issue(issue)}
     assert by_email["reste@asso.fr"].status is DeliveryStatus.ACCEPTED
