@@ -55,7 +55,7 @@ _SUBMIT_EN = r"(?:submi\w+|send|sent|appl\w+|proposals?|concept notes?|registrat
 CUES: tuple[Cue, ...] = (
     # Deadlines, French
     Cue(r"dates? limites?", _D, "fr", strong=True, glued=True),
-    Cue(r"(?:se )?cl[ôo]tur\w*", _D, "fr", strong=True),
+    Cue(r"cl[ôo]tur(?:e|[ée]e?s?)|(?:se |s')cl[ôo]tur\w*", _D, "fr", strong=True),  # not « clôturera le festival »
     Cue(r"dernier d[ée]lai", _D, "fr", strong=True),
     Cue(r"dernier d[ée]lai", _D, "fr", strong=True, after=True),
     Cue(r"[ée]ch[ée]ance", _D, "fr", strong=True),
@@ -90,7 +90,8 @@ CUES: tuple[Cue, ...] = (
     Cue(r"ouverture (?:de l'appel|des candidatures|des inscriptions|du d[ée]p[ôo]t|de la (?:plateforme|session))",
         _O, "fr"),
     Cue(r"lancement de l'appel", _O, "fr"),
-    Cue(r"lance(?:ra)? (?:ce|le)(?=\s+(?:[a-z]+\s+)?\d)", _O, "fr"),
+    Cue(r"lance(?:ra)? (?:ce|le)(?=\s+(?:[a-z]+\s+)?\d[^.|\n]{0,80}(?:appel|candidature|dispositif|[ée]dition))", _O,
+        "fr"),
     Cue(_SUBMIT_FR + r"[^.|\n]{0,40}?\b(?:à partir du|dès le)", _O, "fr"),
     Cue(r"(?:opening date|launch(?: date)?|opens(?: on)?)", _O, "en"),
     Cue(r"(?:applications?|submissions?|calls?) (?:are |is )?open(?!\s+until)", _O, "en"),
@@ -118,6 +119,8 @@ CUES: tuple[Cue, ...] = (
     Cue(r"(?:r[ée]aliser|d[ée]marr\w*|commenc\w*)(?: \w+){0,2} (?:avant|après|d'ici|au plus tard|entre)",
         _T, "fr"),
     Cue(r"(?:d[ée]penses?|frais)(?: \w+){0,4} (?:jusqu'au|avant le|à partir du|du)", _T, "fr"),
+    Cue(r"(?:rapports?|bilans?|comptes? rendus?)(?: \w+){0,2} (?:doit|doivent|devra|devront|sera|seront|est|sont) "
+        r"(?:\w+ ){0,2}(?:remis|envoy|transmis|fourni|d[ée]pos|adress)\w*", _T, "fr"),
     Cue(r"information session|info session|webinar|start(?:ing)? date|published on", _T, "en"),
     Cue(r"every year|each year|annually", _R, "en"),
     Cue(r"(?:registered|established|founded|created|incorporated|completed|implemented|started|ended|incurred)"

@@ -254,3 +254,15 @@ def test_calendar_rows_period_labels_and_conditions_on_the_applicant(
     text: str, opening: date | None, deadline: date | None
 ) -> None:
     assert (find_opening(text, reference=OLD), find_deadline(text, reference=OLD)) == (opening, deadline)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Un concert clôturera le festival le 2 décembre 2029.",  # a verb that closes an event, not a call
+        "Le réseau lance le 15 mars 2029 un cycle de formations.",  # launching something other than a call
+        "Le rapport final devra être remis au plus tard le 31 décembre 2030.",  # a report's date, after the project
+    ],
+)
+def test_events_launches_and_reports_give_no_date(text: str) -> None:
+    assert (find_opening(text, reference=OLD), find_deadline(text, reference=OLD)) == (None, None)
