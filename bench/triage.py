@@ -4,8 +4,9 @@
 
 Target (issue 4): median ≤ 50 ms and p95 ≤ 150 ms per request, with filters. The server is a real
 uvicorn on 127.0.0.1 (2 worker processes, $RELAIS_BENCH_WORKERS); the load comes from ``python -m bench.load``
-in a subprocess. PostgreSQL uses $RELAIS_BENCH_PG_URL (default: the relais_admin database), whose schema is
-dropped and recreated.
+in a subprocess, then from Debian's ``wrk``. PostgreSQL uses $RELAIS_BENCH_PG_URL (default: the relais_admin
+database), whose schema is dropped and recreated. ``--smoke``: 300 items, 40 requests, wrk for 2 s, PostgreSQL
+from ``bench.support.pg_url`` (none: SQLite alone), and an engine that fails fails the run.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import socket
 import subprocess
 import sys
@@ -25,17 +25,18 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from admin.accounts import add_user
-from bench.support import fresh_database
+from bench.support import fresh_database, pg_url, size, smoke, tool
 from core.clock import SystemClock
 from core.model import ItemKind, Role
 from storage.database import Database
 from storage.tables import ItemRow, ItemSourceRow, SourceRow
 from tests.seed import TAXONOMY
 
-N_ITEMS = 100_000
+N_ITEMS = size(100_000, 300)
 CLIENTS = 8
 WORKERS = int(os.environ.get("RELAIS_BENCH_WORKERS", "2"))  # uvicorn processes, as [web] workers in production
-REQUESTS = 1_200
+REQUESTS = size(1_200, 40)
+WRK_SECONDS = size(15, 2)
 PG_URL = os.environ.get("RELAIS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/relais_admin")
 PASSWORD = "bench password 1"
 PATHS = [
@@ -56,7 +57,7 @@ PLACES = ["Lyon", "Grenoble", "Clermont-Ferrand", "Dakar", "Ouagadougou", "Valen
 
 
 def fill(db: Database) -> None:
-    """100,000 items over a year, 8 sources, tags and territories spread like a real network's."""
+    """100,000 items over a year, 8 sources, tags and départements (tags too) spread like a real network's."""
     rnd = random.Random(42)
     now = datetime.now(UTC)
     tags = [t.slug for t in [*TAXONOMY.themes, *TAXONOMY.zones, *TAXONOMY.audiences]]
@@ -80,8 +81,7 @@ def fill(db: Database) -> None:
                 "body_html": "", "status": rnd.choices(["new", "approved", "rejected", "archived"], [5, 3, 1, 1])[0],
                 "collected_at": collected, "published_at": collected,
                 "deadline": (now + timedelta(days=rnd.randint(-30, 150))).date() if rnd.random() < 0.6 else None,
-                "territory": rnd.choice(territories) if rnd.random() < 0.5 else None,
-                "tags": rnd.sample(tags, rnd.randint(0, 3)),
+                "tags": rnd.sample(tags, rnd.randint(0, 3)) + ([rnd.choice(territories)] if rnd.random() < 0.5 else []),
                 "suggested_tags": [{"tag": t, "reason": "mot-clé dans le titre"} for t in rnd.sample(tags, 1)],
                 "featured": False, "editor_note": "", "field_origins": {},
             })  # fmt: skip
@@ -116,7 +116,7 @@ def wait_until_up(port: int) -> None:
 
 
 def wrk(port: int, root: Path) -> dict[str, object]:
-    """8 connections for 15 s with wrk (2 threads), logged in through the Python client's session cookie."""
+    """8 connections for 15 s (smoke: 2 s) with wrk (2 threads), logged in through the Python client's cookie."""
     import httpx
 
     with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
@@ -125,14 +125,14 @@ def wrk(port: int, root: Path) -> dict[str, object]:
         client.post("/admin/login", data={"email": "bench@example.org", "password": PASSWORD, "csrf_token": token})
         cookie = f"relais_session={client.cookies['relais_session']}"
     load = subprocess.Popen(
-        ["wrk", "-t2", f"-c{CLIENTS}", "-d15s", "--latency", "-s", str(root / "bench" / "triage.lua"),
+        ["wrk", "-t2", f"-c{CLIENTS}", f"-d{WRK_SECONDS}s", "--latency", "-s", str(root / "bench" / "triage.lua"),
          f"http://127.0.0.1:{port}"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "RELAIS_COOKIE": cookie,
                                                                          "RELAIS_PATHS": " ".join(PATHS)},
     )  # fmt: skip
     time.sleep(3)
     split = connections_per_worker(port)
-    stdout, stderr = load.communicate(timeout=60)
+    stdout, stderr = load.communicate(timeout=WRK_SECONDS + 45)
     if load.returncode != 0:
         raise RuntimeError(f"wrk failed: {stderr.strip()}")
     line = next(x for x in stdout.splitlines() if x.startswith("JSON "))
@@ -189,7 +189,7 @@ def run_engine(url: str) -> dict[int, dict[str, object]]:
             )  # fmt: skip
             results[clients] = json.loads(load.stdout)
             results[clients]["fill_s"] = fill_s
-        if shutil.which("wrk"):  # Debian's wrk: a load generator much lighter than Python, same paths and cookie
+        if tool("/usr/bin/wrk", "wrk", "the wrk rows"):  # much lighter than Python: same paths and cookie
             results[-CLIENTS] = wrk(port, root)
             results[-CLIENTS]["fill_s"] = fill_s
     finally:
@@ -201,11 +201,14 @@ def run_engine(url: str) -> dict[int, dict[str, object]]:
 def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        engines = [("sqlite", f"sqlite:///{tmp}/bench.db"), ("postgresql", PG_URL)]
+        pg = pg_url() if smoke() else PG_URL
+        engines = [("sqlite", f"sqlite:///{tmp}/bench.db")] + ([("postgresql", pg)] if pg else [])
         for name, url in engines:
             try:
                 rows.append((name, run_engine(url)))
             except Exception as exc:  # a missing PostgreSQL must not hide the SQLite figures
+                if smoke():
+                    raise
                 print(f"{name}: skipped ({type(exc).__name__}: {str(exc).splitlines()[0]})", file=sys.stderr)
     print(
         f"\ntriage page, {N_ITEMS:,} items, {CLIENTS} concurrent clients, {REQUESTS} requests over {len(PATHS)} filters"
