@@ -17,6 +17,8 @@ Per page, against ``answers.json``:
   key's ``item_selector`` blocks when it gives one; else (``~``) by count, the items counted right only when the
   first expected title is among the first three;
 - *ms*: time to propose after the fetch.
+
+``--smoke``: the first two pages of each kind.
 """
 
 from __future__ import annotations
@@ -150,10 +152,11 @@ def main() -> None:
     if not CORPUS.is_dir():
         print(f"bench discover: skipped ({CORPUS} is absent)")
         return
+    from bench.support import sample
     from core.settings import WatchSettings
     from watch.fetch import HttpFetcher
 
-    answers = json.loads((CORPUS / "answers.json").read_text(encoding="utf-8"))
+    answers = sample(json.loads((CORPUS / "answers.json").read_text(encoding="utf-8")), "kind")
     rows = []
     with serve(CORPUS.parent) as base:
 
