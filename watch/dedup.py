@@ -148,6 +148,8 @@ def decide(entry: Entry, source: Source, known: Known) -> Decision:
             continue
         if not similar.same_edition(other.title, cand.title):
             continue
+        if not similar.same_references(other.body_html or "", cand.body_html or ""):
+            continue
         jaccard, contained = similar.overlap(_sketch(other), _sketch(cand))
         if jaccard >= similar.SAME_TEXT_JACCARD or contained >= similar.SAME_TEXT_CONTAINED:
             why = f"same deadline, same text (shingles {jaccard:.0%} alike, {contained:.0%} of the shorter shared)"

@@ -4,7 +4,10 @@ Relays rewrite the title of a call (« AAP Initiatives locales 2027 » / « Appe
 locales de solidarité, édition 2027 ») but keep its text, or quote most of it; and they usually link to the
 official page. Texts are compared as sets of word 3-shingles (accents, case and punctuation ignored), each kept
 as a bottom-k MinHash sketch (its 256 smallest shingle hashes and its size), by their Jaccard similarity and by
-how much of the shorter one the other contains (a relay quoting half of the official text). Years tell editions apart: « 2026 » and « 2027 » in two titles are two calls, whatever their texts share.
+how much of the shorter one the other contains (a relay quoting half of the official text). What tells calls
+apart however much their texts share (one funder's template filled in twice): different years or other numbers
+in the titles (« 2026 » / « 2027 », « lot 1 » / « lot 2 »), different reference numbers in the texts
+(« n°12-3 », « EuropeAid/164139 »).
 """
 
 from __future__ import annotations
@@ -100,6 +103,29 @@ def years(title: str) -> frozenset[str]:
 
 
 def same_edition(title_a: str, title_b: str) -> bool:
-    """False when the titles name different years and none in common (two editions of one programme)."""
+    """False when the titles name different years and none in common (two editions of one programme), or
+    different other numbers (« lot 1 » and « lot 2 », « session 3 » and « session 4 »)."""
     a, b = years(title_a), years(title_b)
+    if a and b and not a & b:
+        return False
+    na, nb = _numbers(title_a) - a, _numbers(title_b) - b
+    return not na or not nb or na == nb
+
+
+def same_references(html_a: str, html_b: str) -> bool:
+    """False when both texts carry reference numbers (« n°12-3 », « EuropeAid/164139 ») and share none: one
+    funder's template filled in for two calls."""
+    a, b = _references(html_a), _references(html_b)
     return not a or not b or bool(a & b)
+
+
+_NUMBER = re.compile(r"(?<!\d)\d+(?!\d)")
+_REFERENCE = re.compile(r"\bn[°o]\s?\d[\w/-]*|\b[A-Z][A-Za-z]+\s?/\s?\d{2,}[\w/-]*")
+
+
+def _numbers(title: str) -> frozenset[str]:
+    return frozenset(n.lstrip("0") or "0" for n in _NUMBER.findall(title))
+
+
+def _references(html: str) -> frozenset[str]:
+    return frozenset(re.sub(r"\s", "", r).rstrip("-/") for r in _REFERENCE.findall(text_lines(html)))

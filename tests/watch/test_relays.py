@@ -161,3 +161,30 @@ def test_a_collection_merges_a_relay_page_into_the_official_feed(db: Database, c
     with db.session() as s:
         [item] = ItemRepository(s).find()
     assert item.url == OFFICIAL_URL and len(item.sources) == 2 and item.kind == ItemKind.FUNDING
+
+
+def test_one_template_filled_in_for_two_calls_stays_two_calls() -> None:
+    lot = CALL.replace("Initiatives locales de solidarité internationale", "Initiatives locales, lot {n}")
+    first = stored(entry("Initiatives locales 2027 – lot 1", lot.format(n=1), url="https://a.exemple.org/1",
+                         deadline=date(2027, 3, 15)), at=2)  # fmt: skip
+    second = entry(
+        "Initiatives locales 2027 – lot 2", lot.format(n=2), url="https://a.exemple.org/2", deadline=date(2027, 3, 15)
+    )
+    assert decide(second, RELAY, Known(same_dates=[first])).verdict == Verdict.NEW  # other numbers in the titles
+    numbered = CALL + "<p>Référence de l'appel : n°2027-{n}.</p>"
+    one = stored(entry("Appel Initiatives locales", numbered.format(n=11), url="https://a.exemple.org/11",
+                       deadline=date(2027, 3, 15)), at=2)  # fmt: skip
+    two = entry(
+        "Initiatives locales : appel ouvert",
+        numbered.format(n=12),
+        url="https://b.exemple.org/12",
+        deadline=date(2027, 3, 15),
+    )
+    assert decide(two, RELAY, Known(same_dates=[one])).verdict == Verdict.NEW  # other reference numbers
+    same = entry(
+        "Initiatives locales : appel ouvert",
+        numbered.format(n=11),
+        url="https://b.exemple.org/11",
+        deadline=date(2027, 3, 15),
+    )
+    assert decide(same, RELAY, Known(same_dates=[one])).verdict == Verdict.DUPLICATE
