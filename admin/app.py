@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from http import HTTPStatus
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -23,7 +24,8 @@ from admin import subscribers as subscribers_page
 from admin.auth import UserMiddleware
 from admin.bodies import BodyLimitMiddleware
 from admin.security import SecurityHeadersMiddleware
-from admin.web import STATIC, WebContext, ctx_of, render
+from admin.labels import N_
+from admin.web import STATIC, WebContext, ctx_of, render, translations
 from core.errors import StorageError
 from storage.migrate import current_revision
 
@@ -58,8 +60,22 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok", "schema": revision})
 
 
+# Starlette's own details (its English reason phrases, for a route or method it does not know) in French.
+HTTP_PHRASES = {
+    404: N_("Page introuvable."),
+    405: N_("Cette adresse n'accepte pas cette action."),
+    400: N_("Requête invalide."),
+    401: N_("Connexion nécessaire."),
+    403: N_("Accès refusé."),
+    413: N_("Envoi trop volumineux."),
+}
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code in HTTP_PHRASES and exc.detail == HTTPStatus(exc.status_code).phrase:
+        phrase = translations(ctx_of(request).settings.network.locale).gettext(HTTP_PHRASES[exc.status_code])
+        exc = HTTPException(exc.status_code, phrase, exc.headers)
     if request.url.path.startswith(("/healthz", "/api/")) or "json" in request.headers.get("accept", ""):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
     template = "admin/error.html" if request.url.path.startswith("/admin") else "public/error.html"

@@ -12,9 +12,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from admin.auth import requires
+from admin.history import item_changes
 from admin.items import actor, common, curator, item_id_of
 from admin.triage import N_
-from admin.web import ctx_of, flash, read_form, render
+from admin.web import ctx_of, flash, read_form, render, translations
 from core.errors import InvalidInput, NotFound
 from core.model import Item, ItemAction, Role
 from curation.validate import FieldErrors
@@ -63,7 +64,7 @@ def _page(
         {
             **common(request),
             "item": item,
-            "events": list(reversed(events)),
+            "events": [{**e, "lines": _history(request, e["changes"])} for e in reversed(events)],
             "action_labels": ACTION_LABELS,
             "values": values or {},
             "errors": errors or {},
@@ -71,6 +72,13 @@ def _page(
         },
         status_code=status_code,
     )
+
+
+def _history(request: Request, changes: dict[str, Any] | None) -> list[str]:
+    """One event's changes in French (statuses, tag names, dates, yes/no), not the logged JSON."""
+    names = curator(request).taxonomy.labels
+    gettext = translations(ctx_of(request).settings.network.locale).gettext
+    return item_changes(changes or {}, lambda tag: str(names.get(tag, tag)), gettext)
 
 
 @requires(Role.EDITOR)

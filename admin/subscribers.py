@@ -18,7 +18,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from admin.auth import current_user, requires
-from admin.web import ctx_of, flash, nav, read_form, render
+from admin.history import consent_details
+from admin.web import ctx_of, flash, nav, read_form, render, translations
 from core.errors import InvalidInput, NotFound
 from core.model import OrganisationType, Role, Subscriber, SubscriberStatus
 from storage.subscriber_search import SearchQuery, for_export
@@ -120,9 +121,13 @@ async def _file_page(request: Request, *, error: str = "", chosen: dict[str, lis
                      form: dict[str, str] | None = None, status_code: int = 200) -> Response:  # fmt: skip
     file = await run(tools(request).view, _sid(request))
     sub = file.subscriber
+    picked = choices(request)
+    names = {slug: name for family in (picked.themes, picked.zones, picked.territories) for slug, name in family}
+    gettext = translations(ctx_of(request).settings.network.locale).gettext
+    details = [consent_details(e.get("details"), lambda t: names.get(t, t), gettext) for e in file.consent_log]
     return render(
         request, "admin/subscribers/view.html",
-        {"file": file, "sub": sub, "choices": choices(request), "error": error,
+        {"file": file, "sub": sub, "choices": picked, "error": error, "consent_details": details,
          "chosen": chosen or sub.preferences.to_json(),
          "form": form or {"name": sub.name or "", "organisation_type": str(sub.organisation_type or ""),
                           "frequency": sub.preferences.frequency},
@@ -148,7 +153,7 @@ async def edit(request: Request) -> Response:
         )  # fmt: skip
     except InvalidInput as exc:
         return await _file_page(request, error=str(exc), chosen=chosen, form=values, status_code=400)
-    flash(request, "Modifications enregistrées (journal des consentements : origine « admin »).", "success")
+    flash(request, "Modifications enregistrées (journal des consentements : origine « administration »).", "success")
     return RedirectResponse(f"/admin/subscribers/{_sid(request)}", status_code=303)
 
 

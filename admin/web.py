@@ -33,7 +33,7 @@ from starlette.responses import HTMLResponse, Response
 from core.clock import Clock
 from core.model import Role, Source
 from core.settings import Settings
-from core.text import safe_url, strip_controls
+from core.text import safe_url, strip_controls, unicode_address
 from storage.database import Database
 
 T = TypeVar("T")
@@ -122,6 +122,7 @@ def environment(locale: str = "fr") -> Environment:
     env.filters["safe_url"] = lambda url, mailto=False, relative=False: (
         safe_url(url, mailto=mailto, relative=relative) or ""
     )
+    env.filters["address"] = unicode_address  # an internationalised domain in Unicode, not punycode
     return env
 
 

@@ -9,6 +9,7 @@ when a page is rendered.
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 # C0 controls but tab and newline (a CR becomes a newline first), DEL and the C1 controls (NEL U+0085 among them),
@@ -52,3 +53,38 @@ def safe_url(url: object, *, mailto: bool = False, relative: bool = False) -> st
     if mailto and head == "mailto" and value[:7].lower() == "mailto:" and "@" in value:
         return value
     return None
+
+
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+
+
+def fold(text: str) -> str:
+    """``text`` as search compares it, case and accents ignored: « Éducation », « ÉDUCATION » and « education »
+    are one word, « Hélène » is « helene », « cœur » is « coeur »."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def unicode_address(address: str) -> str:
+    """An address as its owner writes it: an internationalised domain in Unicode (``xn--cole-9oa.fr`` is shown
+    ``école.fr``); stored addresses keep the ASCII form mail servers use. Unchanged when it does not decode."""
+    local, at, domain = address.rpartition("@")
+    if not at or "xn--" not in domain:
+        return address
+    try:
+        return f"{local}@{domain.encode('ascii').decode('idna')}"
+    except UnicodeError:
+        return address
+
+
+def ascii_fragment(fragment: str) -> str | None:
+    """A searched piece of an address with its non-ASCII domain labels in their stored (ASCII) form, so that
+    « @école.fr » finds ``…@xn--cole-9oa.fr``; None when nothing changes or a label cannot be encoded."""
+    if fragment.isascii():
+        return None
+    local, at, domain = fragment.rpartition("@")
+    try:
+        labels = [label if label.isascii() else label.encode("idna").decode("ascii") for label in domain.split(".")]
+    except UnicodeError:
+        return None
+    return f"{local}{at}{'.'.join(labels)}"

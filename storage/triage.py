@@ -1,8 +1,8 @@
 """The triage queue's query: items filtered by kind, source, status, tag, territory, deadline window and text.
 
 Newest first (collected_at, id). Filters map to indexed columns where they can; the tag filter reads the JSON
-list (instr() then json_each on SQLite, ``?`` on PostgreSQL's JSONB); text search is LIKE/ILIKE on title and
-summary. The SQL itself is in :mod:`storage.triage_sql`.
+list (instr() then json_each on SQLite, ``?`` on PostgreSQL's JSONB); text search is LIKE on title and summary
+folded (case and accents ignored, :mod:`storage.folding`). The SQL itself is in :mod:`storage.triage_sql`.
 """
 
 from __future__ import annotations

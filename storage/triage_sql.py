@@ -30,6 +30,8 @@ from sqlalchemy import (
     text,
 )
 
+from core.text import fold
+from storage.folding import folded
 from storage.stored_rows import StoredColumns
 from storage.tables import ItemRow, ItemSourceRow, SourceRow
 
@@ -66,7 +68,7 @@ def params(q: TriageQuery, dialect: str) -> dict[str, Any]:
         if dialect == "sqlite" and json.dumps(q.tag) == f'"{q.tag}"':
             p["quoted"] = json.dumps(q.tag)  # see _has_tag
     if q.text and q.text.strip():
-        for n, word in enumerate(q.text.split()[:MAX_WORDS]):
+        for n, word in enumerate(fold(q.text).split()[:MAX_WORDS]):
             p[f"word{n}"] = f"%{_like_escape(word)}%"
     return p
 
@@ -104,13 +106,10 @@ def conditions(names: frozenset[str], dialect: str, *, ordered: bool) -> list[Co
     for n in range(MAX_WORDS):
         if f"word{n}" not in names:
             break
+        # Words and text folded alike (case and accents ignored: « education » finds « Éducation »).
         pattern = bindparam(f"word{n}", type_=String)
-        if dialect == "sqlite":
-            # SQLite's LIKE already ignores ASCII case, as its lower() does: ILIKE (lower() on both sides)
-            # matches the same rows, twice as slowly.
-            where.append(or_(ItemRow.title.like(pattern, escape="\\"), ItemRow.summary.like(pattern, escape="\\")))
-        else:
-            where.append(or_(ItemRow.title.ilike(pattern, escape="\\"), ItemRow.summary.ilike(pattern, escape="\\")))
+        title, summary = folded(ItemRow.title, dialect), folded(ItemRow.summary, dialect)
+        where.append(or_(title.like(pattern, escape="\\"), summary.like(pattern, escape="\\")))
     return where
 
 

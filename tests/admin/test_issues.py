@@ -273,7 +273,7 @@ def test_build_edit_test_confirm_send_progress_and_ledger(
     assert sorted(m.recipient for m in mailer.sent[1:]) == sorted(f"membre{i}@asso{i}.fr" for i in range(5))
 
     progress = staff.get(f"/admin/issues/{issue_id}/progress", headers={"HX-Request": "true"}).text
-    assert "5 / 5 terminés (100 %)" in progress and "<strong>5</strong> accepted" in progress
+    assert "5 / 5 terminés (100 %)" in progress and "<strong>5</strong> accepté" in progress
     assert "hx-trigger" not in progress  # done: polling stops
     assert staff.get(f"/admin/issues/{issue_id}/progress", follow_redirects=False).status_code == 303
     ledger = staff.get(f"/admin/issues/{issue_id}/ledger?status=accepted").text
@@ -281,7 +281,7 @@ def test_build_edit_test_confirm_send_progress_and_ledger(
     assert "0 ligne(s)" in staff.get(f"/admin/issues/{issue_id}/ledger?status=bounced").text
     assert staff.get(f"/admin/issues/{issue_id}/ledger?status=nope").status_code == 400
     listing = staff.get("/admin/issues").text
-    assert "5 acceptés / 5" in listing and "sent" in listing
+    assert "5 acceptés / 5" in listing and "envoyé" in listing
     r = staff.post(f"/admin/issues/{issue_id}/text", data={"csrf_token": token, "subject": "trop tard"})
     assert "n&#39;est plus un brouillon" in r.text
 

@@ -69,7 +69,7 @@ def test_editors_see_health_but_cannot_change(
     login(Role.EDITOR)
     page = client.get("/admin/sources")
     assert page.status_code == 200
-    assert "HTTP 500 Internal Server Error" in page.text and "75 %" in page.text and ">12<" in page.text
+    assert "HTTP 500 : erreur du serveur" in page.text and "75 %" in page.text and ">12<" in page.text
     assert "Ajouter une source" not in page.text
     r = client.post(f"/admin/sources/{src.id}/collect", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
     assert r.status_code == 303 and watch.collected == [["Agenda de la solidarité"]]

@@ -141,6 +141,19 @@ def test_search_by_address_name_status_and_organisation_with_pages(login: Login,
     assert "0 abonné(s)" in client.get("/admin/subscribers", params={"q": "membre_0"}).text
 
 
+def test_accents_case_and_internationalised_domains_as_people_write_them(
+    login: Login, db: Database, clock: FrozenClock
+) -> None:
+    sub_id = add(db, clock, "contact@xn--cole-9oa.example", name="Hélène Lefèvre")
+    client = login(Role.STAFF)
+    for q in ("helene", "HÉLÈNE", "lefevre", "école"):
+        page = client.get("/admin/subscribers", params={"q": q}).text
+        assert "1 abonné(s) trouvé(s)" in page, q
+        assert "contact@école.example" in page and "xn--" not in page, q
+    file = client.get(f"/admin/subscribers/{sub_id}").text
+    assert "<h1>contact@école.example</h1>" in file
+
+
 def test_malformed_filters_get_a_400_page(login: Login) -> None:
     client = login(Role.STAFF)
     for params in ({"status": "vip"}, {"org": "secte"}, {"page": "0"}, {"page": "abc"}):

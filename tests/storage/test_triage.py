@@ -54,3 +54,15 @@ def test_a_page_past_the_last_still_counts_and_the_ids_come_newest_first(db: Dat
     assert past.rows == [] and past.total == 3 and not past.has_next
     assert [i.title for i in newest.items] == ["n2", "n1"] and newest.has_next
     assert ids == [i.id for i in newest.items]
+
+
+def test_text_search_ignores_case_and_accents(db: Database) -> None:
+    add(db, "Éducation à la citoyenneté mondiale")
+    add(db, "Appel", summary="Un appel pour l'éducation populaire et l'ŒUVRE commune")
+    add(db, "Hélène Martin rejoint l'équipe")
+    add(db, "Formation")
+    both = ["Appel", "Éducation à la citoyenneté mondiale"]
+    for text in ("éducation", "Éducation", "ÉDUCATION", "education", "EDUCATION"):
+        assert titles(db, TriageQuery(status=None, text=text)) == both, text
+    assert titles(db, TriageQuery(status=None, text="helene")) == ["Hélène Martin rejoint l'équipe"]
+    assert titles(db, TriageQuery(status=None, text="oeuvre")) == ["Appel"]

@@ -71,3 +71,22 @@ def test_suppressing_twice_or_lifting_nothing_is_refused(db: Database, clock: Fr
     tools.unsuppress(sid, by="staff@example.org")
     assert tools.view(sid).suppressed_reason is None
     assert tools.view(sid).subscriber.status == SubscriberStatus.CONFIRMED
+
+
+def test_search_ignores_case_and_accents_and_reads_domains_in_unicode(
+    db: Database, clock: FrozenClock, kit: SubscriberKit
+) -> None:
+    with db.session() as s:
+        repo = SubscriberRepository(s)
+        for email, name in [("h.durand@exemple.fr", "Hélène Durand"), ("contact@xn--cole-9oa.fr", "ÉCOLE DU MONDE"),
+                            ("autre@exemple.fr", "Helmut Autre")]:  # fmt: skip
+            repo.save(Subscriber(email=email, name=name, status=SubscriberStatus.CONFIRMED))
+    tools = StaffTools(db, clock, kit.choices)
+
+    def names(text: str) -> list[str | None]:
+        return sorted(s.name for s in tools.search(SearchQuery(text=text)).subscribers)
+
+    for text in ("helene", "HÉLÈNE", "Hélène", "hélène"):
+        assert names(text) == ["Hélène Durand"], text
+    assert names("école") == names("ecole") == names("@école.fr") == ["ÉCOLE DU MONDE"]
+    assert names("hel") == ["Helmut Autre", "Hélène Durand"]
