@@ -31,6 +31,7 @@ from subscribers import segments
 from subscribers.importer import ImportReport, import_csv
 from subscribers.kit import SubscriberKit
 from subscribers.preferences import STREAM_LABELS
+from subscribers.vocabulary import Vocabulary
 
 AUDIENCE_FAMILIES = ("kinds", "themes", "zones", "territories")
 MAX_UPLOAD = 30 * 1024 * 1024  # 100,000 rows are about 10 MB
@@ -166,7 +167,8 @@ def _report_page(request: Request, report: ImportReport, *, token: str = "") -> 
         request, "admin/subscribers/import_report.html",
         {"report": report, "summary": report.summary, "problems": problems[:SHOWN_ROWS],
          "rows": report.rows[:SHOWN_ROWS], "shown": SHOWN_ROWS, "token": token,
-         "upload": request.session.get("import") or {}, "labels": OUTCOME_LABELS},
+         "upload": request.session.get("import") or {}, "labels": OUTCOME_LABELS,
+         "label_uses": report.labels(Vocabulary.of(choices(request)))},
     )  # fmt: skip
 
 

@@ -30,14 +30,34 @@ def normalise(raw: str) -> str:
         try:
             return f"{local.lower()}@{_domain(domain.lower())}"
         except EmailNotValidError as exc:
-            raise InvalidInput(f"adresse électronique invalide : {text!r} ({exc})") from None
+            raise InvalidInput(f"adresse électronique invalide : « {text} » ({_why(exc)})") from None
     try:
         info = validate_email(text, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as exc:
-        raise InvalidInput(f"adresse électronique invalide : {text!r} ({exc})") from None
+        raise InvalidInput(f"adresse électronique invalide : « {text} » ({_why(exc)})") from None
     local, domain = info.normalized.rsplit("@", 1)
     # email-validator keeps the Unicode domain; the ASCII (punycode) form is what mail servers see.
     return f"{local.lower()}@{(info.ascii_domain or domain).lower()}"
+
+
+# email-validator explains in English; the people reading our pages and reports read French.
+_WHY = [
+    ("must have an @-sign", "il manque l'arobase @"),
+    ("something before the @-sign", "rien avant l'arobase"),
+    ("something after the @-sign", "rien après l'arobase"),
+    ("should have a period", "le nom de domaine n'a pas de point"),
+    ("invalid characters before the @-sign", "caractères interdits avant l'arobase"),
+    ("invalid characters after the @-sign", "caractères interdits dans le nom de domaine"),
+    ("period", "point mal placé"),
+    ("too long", "adresse trop longue"),
+    ("special use", "nom de domaine réservé"),
+    ("not valid", "nom de domaine invalide"),
+]
+
+
+def _why(exc: Exception) -> str:
+    message = str(exc)
+    return next((french for english, french in _WHY if english in message), "forme invalide")
 
 
 @lru_cache(maxsize=65536)

@@ -20,13 +20,13 @@ from datetime import datetime
 from core.clock import Clock
 from core.csvcells import restore
 from core.errors import InvalidInput
-from core.model import ConsentAction, ConsentOrigin, Preferences, Subscriber, SubscriberStatus
+from core.model import ConsentAction, ConsentOrigin, OrganisationType, Preferences, Subscriber, SubscriberStatus
 from core.text import strip_controls
 from storage.database import Database
 from storage.subscribers import SubscriberRepository, email_hash
 from subscribers.addresses import normalise
 from subscribers.preferences import Choices, parse_preferences
-from subscribers.service import parse_organisation
+from subscribers.vocabulary import FAMILY_NAMES, Vocabulary, fold, split_cell, unknown_message
 
 # Accepted spellings of each column, compared without accents, case or punctuation.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -61,6 +61,8 @@ class RowResult:
     outcome: str  # created | exists | duplicate | suppressed | failed
     reason: str = ""
     subscriber: Subscriber | None = field(default=None, repr=False)
+    # What each value written in the file became: (family, as written, slug or "" when unknown).
+    labels: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
@@ -76,6 +78,31 @@ class ImportReport:
     @property
     def summary(self) -> dict[str, int]:
         return {o: self.count(o) for o in ("created", "exists", "duplicate", "suppressed", "failed")}
+
+    def labels(self, vocabulary: Vocabulary) -> list[LabelUse]:
+        """Each distinct value of the file's preference and organisation cells, what it became and how often."""
+        uses: dict[tuple[str, str], LabelUse] = {}
+        for row in self.rows:
+            for family, written, slug in row.labels:
+                use = uses.get((family, written))
+                if use is None:
+                    became = vocabulary.name(family, slug) if slug else ""
+                    use = uses[(family, written)] = LabelUse(family, written, slug, became)
+                use.rows += 1
+        return sorted(uses.values(), key=lambda u: (FAMILIES.index(u.family), fold(u.written)))
+
+
+@dataclass(slots=True)
+class LabelUse:
+    family: str
+    written: str
+    slug: str  # "" when no value of the family matches
+    became: str  # the slug's label
+    rows: int = 0
+
+    @property
+    def family_name(self) -> str:
+        return FAMILY_NAMES[self.family]
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -125,7 +152,10 @@ def map_headers(headers: Sequence[str]) -> dict[int, str]:
 
 
 def parse_csv(data: bytes, choices: Choices) -> tuple[list[RowResult], str, str]:
-    """Every data row parsed into a pending subscriber, or failed with its reason. Pure."""
+    """Every data row parsed into a pending subscriber, or failed with its reason. Pure.
+
+    A cell holds several values separated by ``|``, or by ``,`` or ``;`` when that is not the column separator;
+    each value is matched to its slug by :class:`subscribers.vocabulary.Vocabulary` (accents, case, labels)."""
     text, encoding = decode(data)
     if not text.strip():
         raise InvalidInput("le fichier est vide")
@@ -133,7 +163,8 @@ def parse_csv(data: bytes, choices: Choices) -> tuple[list[RowResult], str, str]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     mapping = map_headers(next(reader))
     results = []
-    known: dict[tuple[str, ...], Preferences | str] = {}  # a file repeats the same few preference cells
+    known: dict[tuple[str, ...], Parsed] = {}  # a file repeats the same few preference cells
+    vocabulary = Vocabulary.of(choices)
     for cells in reader:
         line = reader.line_num
         if not "".join(cells).strip():
@@ -144,42 +175,80 @@ def parse_csv(data: bytes, choices: Choices) -> tuple[list[RowResult], str, str]
             column: strip_controls(restore(cells[i].strip())).strip() if i < len(cells) else ""
             for i, column in mapping.items()
         }
-        results.append(_parse_row(line, values, choices, known))
+        results.append(_parse_row(line, values, Reading(choices, vocabulary, delimiter, known)))
     return results, encoding, delimiter
 
 
-_PREFERENCE_COLUMNS = ("kinds", "themes", "zones", "territories", "streams", "frequency")
+_PREFERENCE_COLUMNS = ("kinds", "themes", "zones", "territories", "streams", "frequency", "organisation_type")
+FAMILIES = ("organisation_type", "kinds", "themes", "zones", "territories", "streams", "frequency")
+# The preference and organisation cells read once: the subscriber's choices, or the reason they are refused.
+Parsed = tuple[Preferences | str, OrganisationType | None, tuple[tuple[str, str, str], ...]]
 
 
-def _parse_row(line: int, values: dict[str, str], choices: Choices, known: dict[tuple[str, ...], Preferences | str]
-               ) -> RowResult:  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class Reading:
+    choices: Choices
+    vocabulary: Vocabulary
+    delimiter: str
+    known: dict[tuple[str, ...], Parsed]
+
+
+def _parse_row(line: int, values: dict[str, str], reading: Reading) -> RowResult:
     raw_email = values.get("email", "")
+    prefs, org, labels = _preferences(tuple(values.get(c, "") for c in _PREFERENCE_COLUMNS), reading)
     try:
         email = normalise(raw_email)
-        prefs = _preferences(tuple(values.get(c, "") for c in _PREFERENCE_COLUMNS), choices, known)
-        org = parse_organisation(values.get("organisation_type", ""))
     except InvalidInput as exc:
-        return RowResult(line, raw_email, "failed", str(exc))
+        return RowResult(line, raw_email, "failed", str(exc), labels=labels)
+    if isinstance(prefs, str):
+        return RowResult(line, email, "failed", prefs, labels=labels)
     sub = Subscriber(email=email, name=values.get("name") or None, organisation_type=org, preferences=prefs)
-    return RowResult(line, email, "created", subscriber=sub)
+    return RowResult(line, email, "created", subscriber=sub, labels=labels)
 
 
-def _preferences(cells: tuple[str, ...], choices: Choices, known: dict[tuple[str, ...], Preferences | str]
-                 ) -> Preferences:  # fmt: skip
+def _preferences(cells: tuple[str, ...], reading: Reading) -> Parsed:
     """Parse the preference cells once per distinct combination; each subscriber gets its own copy."""
-    if cells not in known:
-        families = {f: cells[i].split(";") for i, f in enumerate(_PREFERENCE_COLUMNS[:-1])}
-        try:
-            known[cells] = parse_preferences(families, choices, frequency=cells[-1] or "monthly")
-        except InvalidInput as exc:
-            known[cells] = str(exc)
-    parsed = known[cells]
+    if cells not in reading.known:
+        reading.known[cells] = _read_cells(dict(zip(_PREFERENCE_COLUMNS, cells, strict=True)), reading)
+    parsed, org, labels = reading.known[cells]
     if isinstance(parsed, str):
-        raise InvalidInput(parsed)
-    return Preferences(
+        return parsed, org, labels
+    copy = Preferences(
         list(parsed.kinds), list(parsed.themes), list(parsed.zones), list(parsed.territories),
         list(parsed.streams), parsed.frequency,
     )  # fmt: skip
+    return copy, org, labels
+
+
+def _read_cells(cells: dict[str, str], reading: Reading) -> Parsed:
+    slugs: dict[str, list[str]] = {}
+    labels: list[tuple[str, str, str]] = []
+    errors: list[str] = []
+    for family in FAMILIES:
+        written = split_cell(cells[family], reading.delimiter) if family in _MANY else [cells[family].strip()]
+        found, unknown = [], []
+        for value in (v for v in written if v):
+            slug = reading.vocabulary.slug(family, value)
+            labels.append((family, value, slug or ""))
+            if slug is None:
+                unknown.append(value)
+            else:
+                found.append(slug)
+        if unknown:
+            errors.append(unknown_message(family, unknown))
+        slugs[family] = found
+    org = OrganisationType(slugs["organisation_type"][0]) if slugs["organisation_type"] else None
+    if errors:
+        return "; ".join(errors), org, tuple(labels)
+    frequency = slugs["frequency"][0] if slugs["frequency"] else "monthly"
+    try:
+        prefs = parse_preferences({f: slugs[f] for f in _MANY}, reading.choices, frequency=frequency)
+    except InvalidInput as exc:
+        return str(exc), org, tuple(labels)
+    return prefs, org, tuple(labels)
+
+
+_MANY = ("kinds", "themes", "zones", "territories", "streams")
 
 
 def plan(rows: Iterable[RowResult], existing: set[str], suppressed: set[str]) -> list[RowResult]:
@@ -213,7 +282,7 @@ def import_csv(
     """Import a CSV file; see the module docstring. ``on_pending`` is called for each new unconfirmed subscriber
     (the CLI sends them a confirmation email); ``confirmed`` imports need the legal ``basis`` they rely on."""
     if confirmed and not basis.strip():
-        raise InvalidInput("--confirmed needs --basis: the legal basis that makes these addresses confirmed")
+        raise InvalidInput("des adresses importées comme confirmées ont besoin de leur base légale (--basis)")
     parsed, encoding, delimiter = parse_csv(data, choices)
     with db.session() as s:
         repo = SubscriberRepository(s)

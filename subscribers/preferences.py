@@ -17,6 +17,14 @@ FAMILY_LABELS = {
     "territories": "territoires",
     "streams": "envois",
 }
+# Said of values no family knows, agreeing in gender and number.
+UNKNOWN = {
+    "kinds": ("type d'information inconnu", "types d'information inconnus"),
+    "themes": ("thématique inconnue", "thématiques inconnues"),
+    "zones": ("zone géographique inconnue", "zones géographiques inconnues"),
+    "territories": ("territoire inconnu", "territoires inconnus"),
+    "streams": ("envoi inconnu", "envois inconnus"),
+}
 KIND_LABELS = {
     ItemKind.FUNDING: "Financements",
     ItemKind.CALL: "Appels à projets",
@@ -79,7 +87,7 @@ def parse_preferences(
         order = choices.order(family)
         unknown = sorted(v for v in wanted if v not in order)
         if unknown:
-            errors.append(f"{FAMILY_LABELS[family]} inconnues : {', '.join(unknown)}")
+            errors.append(f"{UNKNOWN[family][len(unknown) > 1]} : {', '.join(unknown)}")
         picked[family] = sorted((v for v in wanted if v in order), key=order.__getitem__)
     if frequency not in FREQUENCIES:
         errors.append(f"fréquence inconnue : {frequency}")

@@ -311,10 +311,10 @@ def test_segment_preview_counts_like_the_segmenter(login: Login, db: Database, c
 
 EXCEL_FILE = (
     "Courriel;Nom;Type d'organisation;Thématiques;Départements\r\n"
-    "élodie@exemple.fr;Élodie Sénéchal;association;santé;01\r\n"  # an accent in the address: refused, said why
+    "élodie@exemple.fr;Élodie Sénéchal;association;santé, sport;01\r\n"  # « santé » is sante; sport is no theme
     "ELODIE.SENECHAL@Exemple.FR;Élodie Sénéchal;association;sante;01\r\n"
     "pas-une-adresse;Jérôme;;;\r\n"
-    "zoé@exemple.fr;Zoé;école;eau;\r\n"
+    "zoé@exemple.fr;Zoé;cantine;eau;\r\n"
     "elodie.senechal@exemple.fr;Doublon;;;\r\n"
     "deja@exemple.fr;Déjà là;;;\r\n"
     "francois@exemple.fr;François Hénin;local_authority;eau;03\r\n"
@@ -341,8 +341,8 @@ def test_import_dry_run_then_import_the_same_file(login: Login, db: Database, cl
     assert re.findall(r"<strong>(\d+)</strong>", summary) == ["2", "1", "1", "0", "3"]
     problems = html.split('id="import-problems"')[1].split("</table>")[0]
     assert "pas-une-adresse" in problems and "zoé@exemple.fr" in problems and "déjà présente à la ligne 3" in problems
-    assert "école" in problems  # the unknown organisation type is named
-    assert "santé" in problems  # and the unknown theme (its slug is "sante")
+    assert "organisation inconnu : « cantine »" in problems  # the unknown organisation type is named
+    assert "thème inconnu : « sport »" in problems  # and the unknown theme (« santé » is known: its slug is sante)
     with db.session() as s:
         assert len(SubscriberRepository(s).find()) == 1  # a dry run writes nothing
 
