@@ -21,6 +21,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from watch.dates import find_deadline, normalise
 
 MIN_BLOCKS = 3
+SPREAD = 3  # a list cut in parts: at most this many times the group that was found
 RUNNER_UP = 0.4  # share of the best list's score another list needs to be proposed too
 MAX_CANDIDATES = 40  # groups scored in detail, at most (a page of 20,000 links has thousands of small groups)
 SKIP = {"script", "style", "noscript", "template", "svg", "head", "select", "option", "button", "iframe"}
@@ -287,29 +288,35 @@ def _summary(blocks: list[LexborNode], used: set[str]) -> str | None:
     return best if best_len >= 40 else None
 
 
-def item_selector(tree: LexborHTMLParser, group: _Group) -> str | None:
-    """A selector over the whole page that yields exactly the group's members: the members' shape under their
-    parent's, climbing to an ``id`` or up to four ancestors until nothing else in the page matches."""
-    want = {id(m) for m in group.members}
+def item_selector(tree: LexborHTMLParser, group: _Group) -> tuple[str, list[LexborNode]] | None:
+    """A selector over the whole page and the blocks it yields: the members' shape under their parent's, climbing to
+    an ``id`` or up to four ancestors until nothing else in the page matches. When no climb isolates the group, the
+    same shape under the same parent shape elsewhere is the same list cut in parts (cards in two rows of boxes), at
+    most :data:`SPREAD` times the group."""
+    want = len(group.members)
     shape = group.shape
     node: LexborNode | None = group.parent
     chain: list[str] = []
+    first: tuple[str, list[LexborNode]] | None = None
     for _ in range(5):
         if node is None or tag_of(node) in {"html", ""}:
             break
         ident = node.attributes.get("id")
-        part = f"#{ident}" if ident and _ID.match(ident) and not any(c.isdigit() for c in ident) else describe(node)
+        part = f"#{ident}" if ident and _ID.match(ident) and not _NUMBERED.search(ident) else describe(node)
         chain.insert(0, part)
         sel = " > ".join([*chain, shape])
         try:
             found = tree.css(sel)
-        except Exception:
+        except Exception:  # selectolax's own error type on a selector it cannot read
             return None
-        if len(found) == len(want):
-            return sel
+        if len(found) == want:
+            return sel, found
+        first = first or (sel, found)
         if part.startswith("#"):
             break
         node = node.parent
+    if first is not None and want < len(first[1]) <= SPREAD * want and describe(group.parent) != tag_of(group.parent):
+        return first
     return None
 
 
@@ -322,11 +329,11 @@ def detect(tree: LexborHTMLParser, page_url: str, *, reference: datetime, limit:
     for group in groups:
         if _prefilter(group) == 0:
             break
-        item = item_selector(tree, group)
-        if item is None or item in seen:
+        chosen = item_selector(tree, group)
+        if chosen is None or chosen[0] in seen:
             continue
+        item, blocks = chosen
         seen.add(item)
-        blocks = group.members
         title, link = _title(blocks)
         if title is None:
             continue
