@@ -1,5 +1,6 @@
-"""The contract between the digest (which renders once per segment) and delivery (which personalises per
-subscriber): rendered text carries placeholders that delivery replaces in each message.
+"""The contract between the renderers (the digest renders once per segment, subscribers its system emails) and
+delivery (which composes, personalises and sends): rendered text carries placeholders that delivery replaces in
+each message.
 
 Placeholders are plain ASCII words that no encoding splits (delivery sends bodies as 8bit/base64, never
 quoted-printable around a placeholder) and that never occur in real content.
@@ -29,3 +30,14 @@ class RenderedSegment:
     html: str
     text: str
     item_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class SystemEmail:
+    """A rendered system email (confirmation, welcome, preferences, goodbye…): subscribers renders it, delivery
+    composes, signs and sends it like any other message."""
+
+    to: str
+    subject: str
+    html: str
+    text: str

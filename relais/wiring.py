@@ -18,16 +18,15 @@ from storage.database import Database
 from storage.migrate import check_not_newer, is_up_to_date
 from storage.sources import SourceRepository
 from subscribers.kit import SubscriberKit, make_kit
-from subscribers.mailer import EmailSystemMailer, SystemEmailRenderer, SystemMailer, outbox_transport, smtp_transport
+from subscribers.mailer import SystemEmailRenderer, SystemMailer
 
 if TYPE_CHECKING:
-    from watch.outbound import OutboundPolicy
-    from watch.service import Watch
-
-if TYPE_CHECKING:
+    from delivery.dkim import Signer
     from delivery.mailers.base import Mailer
     from delivery.seams import BounceSink, PersonalLinks, Segmenter
     from delivery.send import SendContext
+    from watch.outbound import OutboundPolicy
+    from watch.service import Watch
 
 DEFAULT_CONFIG = "config.toml"
 
@@ -133,19 +132,17 @@ def digest_service(services: Services) -> DigestService:
 
 
 def build_subscribers(services: Services, mailer: SystemMailer | None = None) -> SubscriberKit:
-    """Links, flows and bounce recording; system emails go through ``[mail]`` (SMTP or the outbox folder)."""
+    """Links, flows and bounce recording. System emails take the one send path: subscribers renders them, delivery
+    composes and signs them (``[mail.dkim]``) and hands them to the configured mailer (:func:`make_mailer`)."""
     if mailer is None:
-        mail = services.settings.mail
-        if mail.backend == "smtp":
-            smtp = mail.smtp
-            password = os.environ.get("RELAIS_SMTP_PASSWORD", smtp.password)
-            transport = smtp_transport(
-                smtp.host, smtp.port, security=smtp.security, username=smtp.username, password=password,
-                timeout=smtp.timeout,
-            )  # fmt: skip
-        else:
-            transport = outbox_transport(services.settings.resolve(mail.outbox_dir))
-        mailer = EmailSystemMailer(SystemEmailRenderer(services.settings.network), transport)
+        from delivery.compose import Sender
+        from delivery.system import SystemEmails
+
+        net = services.settings.network
+        sender = Sender(net.from_address, net.from_name or net.name, net.reply_to)
+        mailer = SystemEmails(
+            SystemEmailRenderer(net), make_mailer(services), sender, services.clock, signer=make_signer(services)
+        )
     return make_kit(services.db, services.clock, services.settings, services.secret_key, mailer)
 
 
@@ -191,15 +188,10 @@ def make_send_context(
 ) -> SendContext:
     """The send loop's dependencies from settings; the digest and subscribers provide the three seams."""
     from delivery.compose import Sender
-    from delivery.dkim import Signer
     from delivery.send import SendConfig, SendContext
     from delivery.window import parse_window
 
     net, mail = services.settings.network, services.settings.mail
-    signer = None
-    if mail.dkim.enabled:
-        key = services.settings.resolve(mail.dkim.key_file)
-        signer = Signer.from_file(mail.dkim.domain, mail.dkim.selector, key, mail.dkim.algorithm)
     base = net.base_url.rstrip("/")
     return SendContext(
         db=services.db,
@@ -219,8 +211,18 @@ def make_send_context(
             window=parse_window(mail.send_window, net.timezone),
             processes=max(1, mail.processes),
         ),
-        signer=signer,
+        signer=make_signer(services),
     )
+
+
+def make_signer(services: Services) -> Signer | None:
+    """``[mail.dkim]``: the signer of every message, bulk or system; None when DKIM is off."""
+    from delivery.dkim import Signer
+
+    dkim = services.settings.mail.dkim
+    if not dkim.enabled:
+        return None
+    return Signer.from_file(dkim.domain, dkim.selector, services.settings.resolve(dkim.key_file), dkim.algorithm)
 
 
 def delivery_seams(

@@ -20,7 +20,8 @@ from core.model import Subscriber
 from core.settings import Settings, load_settings
 from storage.database import Database
 from subscribers.kit import SubscriberKit, make_kit
-from subscribers.mailer import EmailSystemMailer, SystemEmailRenderer, smtp_transport
+from subscribers.mailer import SystemEmailRenderer
+from tests.subscribers.system_mail import smtp_system_mailer
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-secret-key-" + "x" * 32
@@ -131,5 +132,4 @@ def smtp_server() -> Iterator[tuple[Caught, int]]:
 def smtp_kit(db: Database, clock: FrozenClock, settings: Settings, smtp_server: tuple[Caught, int]) -> SubscriberKit:
     """The kit with the real system mailer: MJML rendering, EmailMessage, SMTP to the test server."""
     _, port = smtp_server
-    mailer = EmailSystemMailer(SystemEmailRenderer(settings.network), smtp_transport("127.0.0.1", port, timeout=10))
-    return make_kit(db, clock, settings, SECRET, mailer)
+    return make_kit(db, clock, settings, SECRET, smtp_system_mailer(SystemEmailRenderer(settings.network), port, clock))

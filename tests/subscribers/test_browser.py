@@ -18,8 +18,9 @@ from core.settings import Settings
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
 from subscribers.kit import make_kit
-from subscribers.mailer import EmailSystemMailer, SystemEmailRenderer, smtp_transport
+from subscribers.mailer import SystemEmailRenderer
 from tests.live import CHROMIUM_ARGS, serving
+from tests.subscribers.system_mail import smtp_system_mailer
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +35,7 @@ def server(db: Database, clock: FrozenClock, settings: Settings, smtp_server: An
     local = Settings(network=settings.network.__class__(**{**_fields(settings.network), "base_url": base}),
                      taxonomy=settings.taxonomy)  # fmt: skip
     caught, smtp_port = smtp_server
-    mailer = EmailSystemMailer(SystemEmailRenderer(local.network), smtp_transport("127.0.0.1", smtp_port, timeout=10))
+    mailer = smtp_system_mailer(SystemEmailRenderer(local.network), smtp_port, clock)
     kit = make_kit(db, clock, local, "browser-secret-" + "k" * 30, mailer)
     ctx = WebContext(settings=local, db=db, clock=clock, secret_key="s", extra={"subscribers": kit})
     with serving(create_app(ctx), port):

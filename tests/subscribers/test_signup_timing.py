@@ -15,12 +15,16 @@ from starlette.testclient import TestClient
 from admin.app import create_app
 from admin.web import WebContext
 from core.clock import FrozenClock
+from core.message import SystemEmail
 from core.model import Subscriber, SubscriberStatus
 from core.settings import Settings
+from delivery.compose import Sender
+from delivery.mailers.memory import MemoryMailer
+from delivery.system import SystemEmails
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
 from subscribers.kit import SubscriberKit
-from subscribers.mailer import EmailSystemMailer, SystemEmailRenderer
+from subscribers.mailer import SystemEmailRenderer
 from subscribers.service import SignupForm
 
 NEW, BOUNCED, COMPLAINED = "nouvelle@exemple.fr", "rejet@exemple.fr", "plainte@exemple.fr"
@@ -54,15 +58,27 @@ def test_every_sign_up_leaves_its_email_to_after_the_answer(kit: SubscriberKit, 
     assert dropped.rsplit("/", 1)[0] == real.rsplit("/", 1)[0] and abs(len(dropped) - len(real)) <= 4
 
 
-def test_a_rehearsal_makes_the_whole_message_and_delivers_nothing(settings: Settings) -> None:
-    delivered: list[Any] = []
-    mailer = EmailSystemMailer(SystemEmailRenderer(settings.network), delivered.append)
+class CountingRenderer(SystemEmailRenderer):
+    """The real renderer, counting the emails it makes."""
+
+    made = 0
+
+    def render(self, kind: str, subscriber: Subscriber, links: dict[str, str]) -> SystemEmail:
+        self.made += 1
+        return super().render(kind, subscriber, links)
+
+
+def test_a_rehearsal_makes_the_whole_message_and_delivers_nothing(settings: Settings, clock: FrozenClock) -> None:
+    delivered = MemoryMailer()
+    renderer = CountingRenderer(settings.network)
+    mailer = SystemEmails(renderer, delivered, Sender(settings.network.from_address), clock)
     camille = Subscriber(email=BOUNCED, name="Camille", id=7)
     links = {"confirm": "https://lettre.example.org/confirm/abc"}
     mailer.rehearse("confirm", camille, links)
-    assert delivered == []
+    assert renderer.made == 1 and delivered.sent == []  # made, then dropped
     mailer.send("confirm", camille, links)
-    assert len(delivered) == 1 and delivered[0]["To"] == BOUNCED  # the same message send() hands over
+    [sent] = delivered.sent
+    assert renderer.made == 2 and sent.recipient == BOUNCED and b"To: " + BOUNCED.encode() in sent.message
 
 
 @pytest.fixture
