@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from admin import archive, auth, dashboard, issues, item_editor, items, metrics, public, sources, users
+from admin import archive, auth, dashboard, home, issues, item_editor, items, metrics, public, sources, users
 from admin import figures as figures_page
 from admin import subscribers as subscribers_page
 from admin.auth import UserMiddleware
@@ -38,6 +38,7 @@ ROUTE_MODULES: list[Callable[[], list[BaseRoute]]] = [
     metrics.routes,
     archive.routes,
     public.routes,
+    home.routes,
     items.routes,
     item_editor.routes,
     sources.routes,

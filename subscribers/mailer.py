@@ -1,4 +1,5 @@
-"""System emails (confirmation, welcome, preferences changed, goodbye): the seam and their rendering.
+"""System emails (confirmation, welcome, preferences changed, goodbye, one's links asked again): the seam and
+their rendering.
 
 The flows only need :class:`SystemMailer`. Delivery implements it (``delivery.system.SystemEmails``): the email
 rendered here is composed, signed and handed to the configured mailer like every other message, wired in
@@ -17,12 +18,13 @@ from core.message import SystemEmail
 from core.model import Subscriber
 from core.settings import NetworkSettings
 
-KINDS = ("confirm", "welcome", "preferences", "goodbye")
+KINDS = ("confirm", "welcome", "preferences", "goodbye", "links")
 SUBJECTS = {
     "confirm": "Confirmez votre inscription à {newsletter}",
     "welcome": "Bienvenue : votre inscription à {newsletter} est confirmée",
     "preferences": "Vos préférences pour {newsletter} ont été enregistrées",
     "goodbye": "Votre désinscription de {newsletter} est enregistrée",
+    "links": "Vos liens pour gérer votre abonnement à {newsletter}",
 }
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "system"
 

@@ -7,6 +7,8 @@ preferences  link | verify | parse against taxonomy | save | log before/after | 
 unsubscribe  link | verify | drop a stream or everything (idempotent) | log | goodbye email
 export       link | verify | the subscriber, consent log and bounces as JSON
 erase        link | verify | hashed suppression | log by hash | delete the row (voids every link)
+links        address | rate limits | after the answer: the preferences link, mailed to a confirmed subscriber
+             (made and dropped for any other address)
 purge        unconfirmed sign-ups older than the configured delay are deleted
 """
 
@@ -180,6 +182,32 @@ class SubscriberService:
         else:
             stand_in = Subscriber(email=email, name=name, organisation_type=org, preferences=prefs)
             (later or _now)(partial(self._rehearse_confirmation, stand_in, asked))
+
+    def send_links(self, email: str, ip: str | None = None, *, later: Later | None = None) -> None:
+        """Mail a subscriber the links to their preferences page and to unsubscribe (the archive's and the home
+        page's way back to them). Answers the same, in the same time, whatever the address: only a confirmed,
+        deliverable subscriber within the hourly limits gets the email; any other address gets it made and dropped.
+        """
+        address = normalise(email)
+        if ip and not self.per_ip.hit(ip):
+            raise RateLimited("trop de demandes depuis cette adresse réseau : réessayez dans une heure")
+        within_limit = self.per_address.hit(address)
+        with self.db.session() as s:
+            repo = SubscriberRepository(s)
+            reason = repo.suppression_reason(address)
+            sub = repo.by_email(address)
+        if within_limit and reason is None and sub is not None and sub.status == SubscriberStatus.CONFIRMED:
+            (later or _now)(partial(self._send_links, sub))
+        else:
+            url = self.links.stand_in_confirm_url(email_hash(address))  # as long as a real link: same cost
+            links = {"preferences": url, "unsubscribe": url}
+            (later or _now)(partial(rehearse, self.mailer, "links", Subscriber(email=address), links))
+
+    def _send_links(self, sub: Subscriber) -> None:
+        try:
+            self._mail("links", sub)
+        except MailError as exc:  # the answer is given already; the person may ask again
+            log.warning("subscribers.links_not_sent", extra={"subscriber_id": sub.id, "error": str(exc)})
 
     def _send_confirmation(self, sub: Subscriber, asked: dict[str, Any]) -> None:
         assert sub.id is not None

@@ -183,3 +183,31 @@ def test_the_embedded_form_needs_only_an_address(client: TestClient, db: Databas
     r = client.post("/subscribe", data={"email": "site@exemple.fr", "website": ""})
     assert r.status_code == 200 and mailer.kinds() == ["confirm"]
     assert who(db, "site@exemple.fr").preferences.streams == [Stream.NEWSLETTER, Stream.EMAILING]
+
+
+def test_the_home_page_has_the_network_its_signup_form_and_the_way_back_to_ones_preferences(
+    client: TestClient, settings: Settings
+) -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and 'lang="fr"' in r.text
+    assert f"<h1>{html.escape(settings.network.name)}</h1>" in r.text
+    assert '<form method="post" action="/subscribe"' in r.text and "<legend>Thématiques</legend>" in r.text
+    assert 'href="/archives"' in r.text and 'href="/abonnement"' in r.text
+    assert "Aucun numéro n'a encore été envoyé." in r.text
+
+
+def test_abonnement_mails_a_subscriber_their_links_and_answers_anyone_the_same(
+    client: TestClient, mailer: Any, db: Database, confirmed: None
+) -> None:
+    page = client.get("/abonnement")
+    assert page.status_code == 200 and '<form method="post" action="/abonnement"' in page.text
+    known = client.post("/abonnement", data={"email": "ALICE@exemple.fr"})
+    unknown = client.post("/abonnement", data={"email": "personne@exemple.fr"})
+    assert known.status_code == unknown.status_code == 200 and known.text == unknown.text
+    assert "Si cette adresse est abonnée" in known.text
+    sent = mailer.last("links")
+    assert sent.email == "alice@exemple.fr" and [s.kind for s in mailer.rehearsed] == ["links"]
+    assert client.get(path(sent.links["preferences"])).status_code == 200
+    assert client.get(path(sent.links["unsubscribe"])).status_code == 200
+    bad = client.post("/abonnement", data={"email": "pas-une-adresse"})
+    assert bad.status_code == 400 and 'aria-invalid="true"' in bad.text
