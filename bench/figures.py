@@ -162,13 +162,15 @@ def fresh(engine: str) -> Database | None:
     else:
         url = pg_url() if smoke() else PG_URL
         if not url:
-            print("PostgreSQL skipped: no RELAIS_TEST_DATABASE_URL (or RELAIS_BENCH_DATABASE_URL)")
+            print("PostgreSQL: not measured (no RELAIS_TEST_DATABASE_URL or RELAIS_BENCH_DATABASE_URL)")
             return None
         db = Database(url)
         try:
             db.ping()
         except Exception as exc:
-            print(f"PostgreSQL skipped: {exc}")
+            if smoke():
+                raise
+            print(f"PostgreSQL: not measured ({exc})")
             return None
         wipe(db)
     upgrade(db)

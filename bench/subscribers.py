@@ -31,6 +31,7 @@ SEGMENT_TARGET_MS = 200.0
 
 
 def make_csv(rows: int, choices: Choices, rng: random.Random) -> bytes:
+    """A ;-separated file, several values in a cell separated by | (see subscribers.vocabulary)."""
     themes = [s for s, _ in choices.themes]
     zones = [s for s, _ in choices.zones]
     territories = [s for s, _ in choices.territories]
@@ -42,11 +43,11 @@ def make_csv(rows: int, choices: Choices, rng: random.Random) -> bytes:
             f"personne{i}@asso{i % 997}.example.fr",
             f"Personne n°{i}",
             rng.choice(orgs),
-            '"' + ";".join(rng.sample(kinds, rng.randint(0, 2))) + '"',
-            '"' + ";".join(rng.sample(themes, rng.randint(0, 3))) + '"',
-            '"' + ";".join(rng.sample(zones, rng.randint(0, 1))) + '"',
-            '"' + ";".join(rng.sample(territories, rng.randint(0, 2))) + '"',
-            rng.choice(["newsletter", "emailing", "newsletter;emailing", "newsletter;emailing"]),
+            "|".join(rng.sample(kinds, rng.randint(0, 2))),
+            "|".join(rng.sample(themes, rng.randint(0, 3))),
+            "|".join(rng.sample(zones, rng.randint(0, 1))),
+            "|".join(rng.sample(territories, rng.randint(0, 2))),
+            rng.choice(["newsletter", "emailing", "newsletter|emailing", "newsletter|emailing"]),
         ]))  # fmt: skip
     return ("\n".join(lines) + "\n").encode("utf-8")
 

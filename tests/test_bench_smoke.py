@@ -1,0 +1,56 @@
+"""Every benchmark runs to its table at its smoke size, on SQLite and on PostgreSQL when the tests have it.
+
+Run by ``make bench-smoke`` (CI, after the tests: ``.ci/run``), which sets RELAIS_BENCH_SMOKE=1; skipped in a plain
+``make test``. Each benchmark runs as ``python -m bench --smoke NAME`` in a subprocess, as a person would run it;
+nothing about time is asserted, only that it exits 0 having printed its table. A benchmark that builds its data
+by hand from an older schema, or calls code that has gone, fails here instead of on the day of a measurement.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import BENCHMARKS
+
+ROOT = Path(__file__).resolve().parent.parent
+# The benchmarks that store data: each runs on PostgreSQL too when RELAIS_TEST_DATABASE_URL is set (in a database
+# beside the tests', see bench.support.pg_url).
+ON_BOTH_ENGINES = {"figures", "subscribers", "watch", "delivery", "triage", "admin_issues", "staff", "load"}
+# The real-world corpus they read lives beside the project (../shared/realworld), not in it.
+CORPUS = {"extraction": ROOT.parent / "shared" / "realworld" / "extraction",
+          "discover": ROOT.parent / "shared" / "realworld" / "discovery"}  # fmt: skip
+SECONDS = 150
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("RELAIS_BENCH_SMOKE") != "1", reason="the smoke benchmarks run with `make bench-smoke`"
+)
+
+
+def test_every_benchmark_is_listed() -> None:
+    modules = {p.stem for p in (ROOT / "bench").glob("*.py")}
+    helpers = {"__init__", "__main__", "support", "newsletter", "places_fr", "triage_app", "load_mix"}
+    assert sorted(modules - helpers) == sorted(BENCHMARKS)
+
+
+@pytest.mark.timeout(SECONDS + 30)
+@pytest.mark.parametrize("name", BENCHMARKS)
+def test_runs_to_its_table(name: str) -> None:
+    if name in CORPUS and not (CORPUS[name] / "answers.json").is_file():
+        pytest.skip(f"no corpus at {CORPUS[name]}")
+    env = {**os.environ, "RELAIS_BENCH_SMOKE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", name],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=SECONDS, check=False,
+    )  # fmt: skip
+    out = done.stdout
+    assert done.returncode == 0, f"exit {done.returncode}\n{out[-2000:]}\n{done.stderr[-4000:]}"
+    table = [line for line in out.splitlines() if line.startswith("|")]
+    assert len(table) >= 3, f"no table printed:\n{out[-3000:]}"
+    if name in ON_BOTH_ENGINES and os.environ.get("RELAIS_TEST_DATABASE_URL"):
+        assert "postgresql" in out.lower(), f"not run on PostgreSQL:\n{out[-3000:]}"
+        assert "PostgreSQL: not measured" not in out, out[-3000:]
