@@ -13,8 +13,9 @@ Per page, against ``answers.json``:
 - *best right*: on a page declaring its feed (``main_feed``) the first proposal is that feed (on a page linking a
   calendar, that feed or the calendar); on a list page without a feed, the first proposal is an ``html`` source
   whose items number ``expected_items`` ±20 % and start with the first expected title;
-- *recall* and *precision* of the best ``html`` proposal's items on every list page: against the links of the
-  key's ``item_selector`` blocks when it gives one; else (``~``) by count, the items counted right only when the
+- *recall* and *precision* of the best ``html`` proposal's items on every list page: an item is right when its
+  link is one of the links of a block the key's ``item_selector`` yields (each block counted once), when the key
+  gives a selector; else (``~``) by count, the items counted right only when the
   first expected title is among the first three;
 - *ms*: time to propose after the fetch.
 
@@ -64,10 +65,10 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def expected_links(body: bytes, page_url: str, selector: str) -> list[str]:
+def expected_blocks(body: bytes, page_url: str, selector: str) -> list[set[str]]:
+    """The links of each block the key's selector yields (an item is that block when its link is one of them)."""
     from selectolax.lexbor import LexborHTMLParser
 
-    from watch.blocks import main_link
     from watch.clean import canonical_url
     from watch.entry import decode
     from watch.parse_html import base_url
@@ -76,10 +77,9 @@ def expected_links(body: bytes, page_url: str, selector: str) -> list[str]:
     base = base_url(tree, page_url)
     out = []
     for node in tree.css(selector):
-        a = main_link(node)
-        href = a.attributes.get("href") if a is not None else None
-        if href:
-            out.append(canonical_url(urljoin(base, href)) or href)
+        links = [node] if node.tag == "a" else node.css("a[href]")
+        hrefs = {x.attributes.get("href") or "" for x in links}
+        out.append({canonical_url(urljoin(base, h)) or h for h in hrefs if h})
     return out
 
 
@@ -123,11 +123,15 @@ def measure(entry: dict[str, Any], body: bytes, fetched: Any) -> dict[str, Any]:
             row["right"] = row["blocks_right"]
         row["items"], row["expected"] = n, expected
         if entry.get("item_selector") and items:
-            want = set(expected_links(body, page_url, entry["item_selector"]))
-            got = [canonical_url(i.url) or i.url for i in items if i.url]
-            hits = len([u for u in got if u in want])
-            row["recall"] = len(want & set(got)) / len(want) if want else 0.0
-            row["precision"] = hits / len(got) if got else 0.0
+            blocks = expected_blocks(body, page_url, entry["item_selector"])
+            matched: set[int] = set()
+            for item in items:
+                url = canonical_url(item.url) or item.url if item.url else None
+                i = next((k for k, links in enumerate(blocks) if k not in matched and url in links), None)
+                if i is not None:
+                    matched.add(i)
+            row["recall"] = len(matched) / len(blocks) if blocks else 0.0
+            row["precision"] = len(matched) / len(items) if items else 0.0
             row["approx"] = False
         else:
             good = min(n, expected) if starts else 0

@@ -58,6 +58,7 @@ class Blocks:
     score: float
     titles: list[str] = field(default_factory=list)
     identical: bool = False  # every block has the same title: a template repeated, not a list
+    nodes: list[LexborNode] = field(default_factory=list, repr=False)
 
 
 def tag_of(node: LexborNode) -> str:
@@ -200,11 +201,11 @@ def _rel_candidates(block: LexborNode, target: LexborNode) -> list[str]:
     """Selectors that reach ``target`` from ``block``: its shape, its tag, under its parent's shape."""
     if target.mem_id == block.mem_id:  # selectolax's css() includes the node itself (== compares the HTML)
         return []
-    out = [describe(target), tag_of(target)]
+    out = [describe(target)]
     parent = target.parent
     if parent is not None and parent.mem_id != block.mem_id:
         out += [f"{describe(parent)} {describe(target)}", f"{tag_of(parent)} {tag_of(target)}"]
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys([*out, tag_of(target)]))  # the bare tag last: the first of its kind may be another
 
 
 def _first(block: LexborNode, selector: str) -> LexborNode | None:
@@ -214,12 +215,16 @@ def _first(block: LexborNode, selector: str) -> LexborNode | None:
         return None
 
 
-def _agreeing(blocks: list[LexborNode], candidates: list[str], want: str | None = None) -> str | None:
-    """The first candidate found in at least 80 % of the blocks (and, with ``want``, giving that node's text)."""
+def _agreeing(blocks: list[LexborNode], candidates: list[str], want: list[str] | None = None) -> str | None:
+    """The first candidate found in at least 80 % of the blocks (and, with ``want``, giving each block's wanted
+    text there)."""
     for sel in candidates:
         found = [_first(b, sel) for b in blocks]
-        hits = [n for n in found if n is not None and _text(n)]
-        if len(hits) >= 0.8 * len(blocks):
+        if want is None:
+            hits = sum(1 for n in found if n is not None and _text(n))
+        else:
+            hits = sum(1 for n, w in zip(found, want, strict=True) if n is not None and w and _text(n) == w)
+        if hits >= 0.8 * len(blocks):
             return sel
     return None
 
@@ -237,7 +242,9 @@ def _title(blocks: list[LexborNode]) -> tuple[str | None, str | None]:
         a = main_link(b)
         if a is not None and a.mem_id != b.mem_id:
             cands += _rel_candidates(b, a)
-    title = _agreeing(sample, list(dict.fromkeys(cands)))
+    # each block's title: the text of its main link (a heading's, else the longest)
+    want = [_text(a) if (a := main_link(b)) is not None else "" for b in sample]
+    title = _agreeing(sample, list(dict.fromkeys(cands)), want) or _agreeing(sample, list(dict.fromkeys(cands)))
     if title is None:
         return None, None
     node = _first(sample[0], title)
@@ -354,9 +361,35 @@ def detect(tree: LexborHTMLParser, page_url: str, *, reference: datetime, limit:
         if summary:
             opts["summary"] = summary
         found.append(_score(opts, blocks, titles, page_url, host))
+    _boxes(found)
     found.sort(key=lambda b: b.score, reverse=True)
     # a runner-up far behind is the page's furniture (menus, link boxes), not a second list worth proposing
     return [b for b in found[:limit] if b.score >= RUNNER_UP * found[0].score]
+
+
+def _boxes(found: list[Blocks]) -> None:
+    """A list whose blocks each hold three or more blocks of another credible list is a list of boxes (posts grouped
+    by month): the finer list is the items, the boxes lose half their score."""
+    for outer in found:
+        ids = {n.mem_id for n in outer.nodes}
+        for inner in found:
+            if inner is outer or len(inner.nodes) < 3 * len(outer.nodes) or inner.score < 0.5 * outer.score:
+                continue
+            inside = sum(1 for n in inner.nodes if _within(n, ids))
+            if inside >= 0.8 * len(inner.nodes):
+                outer.score = round(outer.score * 0.5, 4)
+                break
+
+
+def _within(node: LexborNode, ids: set[int], depth: int = 6) -> bool:
+    cur = node.parent
+    for _ in range(depth):
+        if cur is None:
+            return False
+        if cur.mem_id in ids:
+            return True
+        cur = cur.parent
+    return False
 
 
 def _score(opts: dict[str, str], blocks: list[LexborNode], titles: list[str], page_url: str, host: str) -> Blocks:
@@ -383,7 +416,7 @@ def _score(opts: dict[str, str], blocks: list[LexborNode], titles: list[str], pa
         * (1.25 if "date" in opts or "deadline" in opts else 1.0)
         * (1.1 if "summary" in opts else 1.0)
     )
-    return Blocks(opts, n, round(score, 4), titles[:5], identical=len(set(titles)) == 1)
+    return Blocks(opts, n, round(score, 4), titles[:5], identical=len(set(titles)) == 1, nodes=blocks)
 
 
 __all__ = ["Blocks", "detect", "item_selector", "main_link"]
