@@ -116,6 +116,10 @@ class Editor:
             self.ids[entry.key] = item.id
             kind = str(kind_of(entry))
             if entry.decision == "approve":
+                # Approving accepts the suggestions not declined: this editor declines all but its own tag.
+                declined = [t.tag for t in item.suggested_tags if t.tag != entry.tag]
+                if declined:
+                    self.post(f"/admin/items/{item.id}/tags", {"refuse": declined, "back": "/admin/items"})
                 self.post(f"/admin/items/{item.id}/approve", {"back": "/admin/items"})
                 self.approved[kind] += 1
                 self.approved_keys.append(entry.key)
