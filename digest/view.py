@@ -7,7 +7,7 @@ so that templates stay dumb.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from core.model import Issue, IssueKind, Item
 from core.settings import NetworkSettings
 from core.text import safe_url
 from digest import sections as S
+from digest import series
 
 MAX_TITLE = 200  # characters; a 5,000-character title is cut, not refused
 MAX_SUMMARY = 280
@@ -119,13 +120,21 @@ def section_views(
     network: NetworkSettings,
     territories: Mapping[str, str],
 ) -> list[SectionView]:
-    """The issue's sections restricted to ``item_ids`` (a segment's content), empty sections left out."""
+    """The issue's sections restricted to ``item_ids`` (a segment's content), empty sections left out; the
+    occurrences of a recurring event are one entry with its next dates (:mod:`digest.series`)."""
     tz = ZoneInfo(network.timezone)
     wanted = set(item_ids)
-    grouped: dict[str, list[ItemView]] = {}
+    chosen: dict[str, list[Item]] = {}
     for e in sorted(issue.entries, key=lambda e: e.position):
         if e.item_id in wanted and e.item_id in items:
-            grouped.setdefault(e.section, []).append(item_view(items[e.item_id], tz, network.locale, territories))
+            chosen.setdefault(e.section, []).append(items[e.item_id])
+    grouped: dict[str, list[ItemView]] = {}
+    for section, section_items in chosen.items():
+        for occurrences in series.group(section_items):
+            view = item_view(occurrences[0], tz, network.locale, territories)
+            if len(occurrences) > 1:
+                view = replace(view, dates=series.series_line(occurrences, tz, network.locale, territories))
+            grouped.setdefault(section, []).append(view)
     order = [s for s in S.ORDER if s in grouped] + [s for s in grouped if s not in S.ORDER]
     return [SectionView(s, S.heading(s), grouped[s]) for s in order]
 

@@ -111,6 +111,9 @@ def test_the_demo_sends_different_newsletters_each_with_only_what_its_reader_ask
     assert all(wanted for _, wanted in shown), [t for t, w in shown if not w]
     assert not any(wanted for _, wanted in refused), [t for t, w in refused if w]
     assert len(refused) >= 10  # what he did not ask for stayed out: a visibly shorter newsletter
+    # The weekly permanence (7 occurrences in the agenda) is one entry with its next dates.
+    assert everything.count("Permanence d'accompagnement au montage de projets") == 1
+    assert "Chaque mardi à 14h00, prochaines : " in everything
 
 
 def test_the_key_figures_show_real_zones_and_themes(demo: Demo) -> None:
