@@ -80,6 +80,9 @@ class MailSettings:
     # The From domain's published records, as declared (checked before sending; DNS itself when online).
     spf_record: str = ""  # e.g. "v=spf1 include:relay.example -all"
     dmarc_record: str = ""  # e.g. "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org"
+    # DNS servers the checks ask (``relais mail check``): "address" or "address:port"; empty: the system's resolver.
+    dns_servers: list[str] = field(default_factory=list)
+    dns_timeout: float = 5.0  # seconds for each DNS question
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     dkim: DkimSettings = field(default_factory=DkimSettings)
 
@@ -148,6 +151,22 @@ class TaxonomySettings:
 
 
 @dataclass(slots=True)
+class BounceMailboxSettings:
+    """The mailbox where bounces (DSNs) and complaints (ARF) arrive, read over IMAP. Empty ``imap_host``: none."""
+
+    imap_host: str = ""
+    imap_port: int = 993
+    security: str = "tls"  # tls | starttls | none (none: only to a server on this machine)
+    username: str = ""
+    password: str = ""  # prefer RELAIS_BOUNCES_PASSWORD
+    folder: str = "INBOX"
+    processed_folder: str = "Relais/Traités"  # where each processed message is moved (created when missing)
+    every: str = "10m"  # how often the scheduler reads the mailbox
+    timeout: float = 60.0  # seconds for each exchange with the server
+    max_message_bytes: int = 2_000_000  # only this much of a larger message is read (the report comes first)
+
+
+@dataclass(slots=True)
 class SubscribersSettings:
     confirm_within_hours: int = 72
     purge_unconfirmed_after_hours: int = 168
@@ -156,6 +175,7 @@ class SubscribersSettings:
     signup_rate_per_ip_per_hour: int = 20
     signup_rate_per_address_per_hour: int = 3  # confirmation emails one address can trigger in an hour
     bounce_maildir: str = ""
+    bounces: BounceMailboxSettings = field(default_factory=BounceMailboxSettings)
 
 
 @dataclass(slots=True)
@@ -210,6 +230,7 @@ ENV_SECRETS = {
     "RELAIS_SECRET_KEY": ("web", "secret_key"),
     "RELAIS_DATABASE_URL": ("database", "url"),
     "RELAIS_METRICS_TOKEN": ("web", "metrics_token"),
+    "RELAIS_BOUNCES_PASSWORD": ("subscribers", "bounces", "password"),
 }
 
 
@@ -250,6 +271,24 @@ def _check(s: Settings, where: str) -> None:
         raise bad("logging.level", "must be debug, info, warning or error")
     if s.mail.smtp.security not in {"none", "starttls", "tls"}:
         raise bad("mail.smtp.security", "must be none, starttls or tls")
+    box = s.subscribers.bounces
+    if box.security not in {"none", "starttls", "tls"}:
+        raise bad("subscribers.bounces.security", "must be none, starttls or tls")
+    if box.imap_host and not (box.username and box.folder and box.processed_folder):
+        raise bad("subscribers.bounces", "imap_host needs username, folder and processed_folder")
+    if box.folder == box.processed_folder:
+        raise bad("subscribers.bounces.processed_folder", "must differ from folder")
+    if box.max_message_bytes < 65_536:
+        raise bad("subscribers.bounces.max_message_bytes", "must be at least 65536")
+    try:
+        parse_duration(box.every)
+    except ValueError as exc:
+        raise bad("subscribers.bounces.every", str(exc)) from None
+    for server in s.mail.dns_servers:
+        try:
+            parse_dns_server(server)
+        except ValueError as exc:
+            raise bad("mail.dns_servers", str(exc)) from None
     for address in s.web.proxy_addresses:
         try:
             ipaddress.ip_network(address.strip(), strict=False)
@@ -283,6 +322,24 @@ def _check(s: Settings, where: str) -> None:
         order = src.options.get("date_order")
         if order is not None and order not in set(DateOrder):
             raise bad(f"{key}.options.date_order", f"must be one of {', '.join(DateOrder)}, not {order!r}")
+
+
+def parse_dns_server(text: str) -> tuple[str, int]:
+    """``"192.0.2.53"``, ``"192.0.2.53:5353"``, ``"2001:db8::53"`` or ``"[2001:db8::53]:5353"`` → (address, port)."""
+    raw = text.strip()
+    host, port = raw, "53"
+    if raw.startswith("[") and "]:" in raw:
+        host, port = raw[1:].split("]:", 1)
+    elif raw.count(":") == 1:
+        host, port = raw.split(":", 1)
+    try:
+        address = str(ipaddress.ip_address(host))
+        number = int(port)
+    except ValueError:
+        raise ValueError(f"not an IP address (or address:port): {text!r}") from None
+    if not 0 < number < 65536:
+        raise ValueError(f"not a port: {text!r}")
+    return address, number
 
 
 def parse_duration(text: str) -> int:
