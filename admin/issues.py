@@ -26,7 +26,7 @@ from admin.issue_errors import FormError, in_french
 from admin.triage import N_
 from admin.web import WebContext, ctx_of, flash, nav, read_form, render
 from core.errors import InvalidInput, NotFound
-from core.message import Placeholder, RenderedSegment
+from core.message import Placeholder, RenderedSegment, fill
 from core.model import Issue, IssueKind, Role
 from digest import sections as S
 from digest.checks import GMAIL_CLIP_BYTES, check_html, check_text
@@ -324,10 +324,7 @@ def sample_links(ctx: WebContext, r: RenderedSegment, issue_id: int, email: str)
         Placeholder.UNSUBSCRIBE_URL: f"{base}/subscribe",
         Placeholder.EMAIL: email,
     }
-    html, text = r.html, r.text
-    for ph, value in values.items():
-        html, text = html.replace(str(ph), value), text.replace(str(ph), value)
-    return RenderedSegment(r.issue_id, r.key, r.subject, html, text, r.item_ids)
+    return RenderedSegment(r.issue_id, r.key, r.subject, fill(r.html, values), fill(r.text, values), r.item_ids)
 
 
 def rendered_for(request: Request, issue_id: int) -> tuple[RenderedSegment, str]:

@@ -13,7 +13,6 @@ same encoding rules and sender: every message Relais sends leaves through this m
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +21,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 
-from core.message import Placeholder, RenderedSegment, SystemEmail
+from core.message import Placeholder, RenderedSegment, SystemEmail, fill
 from core.model import Stream
 from delivery.seams import PersonalLinks
 
@@ -124,8 +123,8 @@ def _date(at: datetime) -> bytes:
 
 def compile_segment(segment: RenderedSegment, sender: Sender, stream: Stream, *, view_url: str) -> CompiledSegment:
     """Serialise a rendered segment once; the issue's web page link is the same for everyone."""
-    text = segment.text.replace(Placeholder.VIEW_URL, view_url)
-    html = segment.html.replace(Placeholder.VIEW_URL, view_url)
+    text = fill(segment.text, {Placeholder.VIEW_URL: view_url})
+    html = fill(segment.html, {Placeholder.VIEW_URL: view_url})
     wrapped_text, wrapped_html = wrap_lines(text), wrap_lines(html)
     msg = EmailMessage(policy=_POLICY)
     msg["Subject"] = segment.subject
@@ -155,15 +154,12 @@ class Recipient:
     message_id: str
 
 
-def personal_values(links: PersonalLinks, r: Recipient, stream: Stream) -> dict[str, str]:
+def personal_values(links: PersonalLinks, r: Recipient, stream: Stream) -> dict[Placeholder, str]:
     return {
         Placeholder.UNSUBSCRIBE_URL: links.unsubscribe_url(r.subscriber_id, stream),
         Placeholder.PREFERENCES_URL: links.preferences_url(r.subscriber_id),
         Placeholder.EMAIL: r.email,
     }
-
-
-_PLACEHOLDER = re.compile("|".join(re.escape(str(p)) for p in Placeholder).encode())
 
 
 def personalise(
@@ -189,20 +185,13 @@ def personalise(
     )
     if base64:
         return head + _encode_base64(compiled.segment, values)
-    encoded = {str(k).encode(): v.encode("utf-8") for k, v in values.items()}
-    body = _PLACEHOLDER.sub(lambda m: encoded[m.group(0)], compiled.body)
-    return head + body
+    return head + fill(compiled.body, values)
 
 
-def _encode_base64(segment: RenderedSegment, values: dict[str, str]) -> bytes:
-    def sub(s: str) -> str:
-        for k, v in values.items():
-            s = s.replace(k, v)
-        return s
-
+def _encode_base64(segment: RenderedSegment, values: dict[Placeholder, str]) -> bytes:
     msg = EmailMessage(policy=_POLICY)
-    msg.set_content(sub(segment.text), subtype="plain", charset="utf-8", cte="base64")
-    msg.add_alternative(sub(segment.html), subtype="html", charset="utf-8", cte="base64")
+    msg.set_content(fill(segment.text, values), subtype="plain", charset="utf-8", cte="base64")
+    msg.add_alternative(fill(segment.html, values), subtype="html", charset="utf-8", cte="base64")
     head, body = msg.as_bytes().split(b"\r\n\r\n", 1)
     mime = [h for h in _unfold(head) if h.lower().startswith((b"content-", b"mime-"))]
     return b"\r\n".join(mime) + b"\r\n\r\n" + body

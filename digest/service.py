@@ -15,7 +15,7 @@ from functools import cached_property
 
 from core.clock import Clock
 from core.errors import InvalidInput, NotFound
-from core.message import Placeholder, RenderedSegment
+from core.message import Placeholder, RenderedSegment, fill
 from core.model import Issue, IssueKind, IssueStatus, Item, Subscriber, SubscriberStatus
 from core.settings import NetworkSettings, TaxonomySettings
 from core.states import move
@@ -272,7 +272,6 @@ class DigestService:
             Placeholder.UNSUBSCRIBE_URL: f"{base}/abonnement",
             Placeholder.EMAIL: "que vous avez indiquée",
         }
-        html, text = seg.html, seg.text
-        for ph, value in generic.items():
-            html, text = html.replace(str(ph), value), text.replace(str(ph), value)
-        return RenderedSegment(seg.issue_id, seg.key, seg.subject, html, text, seg.item_ids)
+        return RenderedSegment(
+            seg.issue_id, seg.key, seg.subject, fill(seg.html, generic), fill(seg.text, generic), seg.item_ids
+        )
