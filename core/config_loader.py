@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import types
 import typing
 from typing import Any, TypeVar, Union
@@ -65,6 +66,11 @@ def _convert(tp: Any, value: Any, *, where: str, key: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _wrong(where, key, "a number", value)
         return float(value)
+    if isinstance(tp, type) and issubclass(tp, enum.StrEnum):
+        allowed = [m.value for m in tp]
+        if not isinstance(value, str) or value not in allowed:
+            raise ConfigError(f"{where}: {key}: must be one of {', '.join(allowed)}, not {value!r}")
+        return tp(value)
     if tp is str:
         if not isinstance(value, str):
             raise _wrong(where, key, "a string", value)

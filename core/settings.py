@@ -10,6 +10,7 @@ import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +48,26 @@ class DatabaseSettings:
     echo: bool = False
 
 
+class MailBackend(StrEnum):
+    """``[mail] backend``: where messages go."""
+
+    OUTBOX = "outbox"  # one .eml per message in ``outbox_dir`` (the embedded default)
+    SMTP = "smtp"  # a pool of connections to ``[mail.smtp]``
+
+
+class Security(StrEnum):
+    """How a connection to a mail server is protected (``[mail.smtp]``, ``[subscribers.bounces]``)."""
+
+    NONE = "none"  # plain: only to a server on this machine
+    STARTTLS = "starttls"  # plain, then STARTTLS before anything else
+    TLS = "tls"  # TLS from the first byte (SMTPS, IMAPS)
+
+
 @dataclass(slots=True)
 class SmtpSettings:
     host: str = "127.0.0.1"
     port: int = 25
-    security: str = "none"  # none | starttls | tls
+    security: Security = Security.NONE
     username: str = ""
     password: str = ""  # prefer RELAIS_SMTP_PASSWORD
     timeout: float = 30.0
@@ -69,7 +85,7 @@ class DkimSettings:
 
 @dataclass(slots=True)
 class MailSettings:
-    backend: str = "outbox"  # outbox | smtp
+    backend: MailBackend = MailBackend.OUTBOX
     outbox_dir: str = "var/outbox"
     rate_per_second: float = 0.0  # 0: no global limit
     domain_rates: dict[str, float] = field(default_factory=dict)  # per destination domain, msg/s
@@ -156,7 +172,7 @@ class BounceMailboxSettings:
 
     imap_host: str = ""
     imap_port: int = 993
-    security: str = "tls"  # tls | starttls | none (none: only to a server on this machine)
+    security: Security = Security.TLS
     username: str = ""
     password: str = ""  # prefer RELAIS_BOUNCES_PASSWORD
     folder: str = "INBOX"
@@ -263,17 +279,11 @@ def _check(s: Settings, where: str) -> None:
 
     if s.web.session_idle_minutes <= 0:
         raise bad("web.session_idle_minutes", "must be a positive number of minutes")
-    if s.mail.backend not in {"outbox", "smtp"}:
-        raise bad("mail.backend", f"must be 'outbox' or 'smtp', not {s.mail.backend!r}")
     if s.logging.format not in {"text", "json"}:
         raise bad("logging.format", "must be 'text' or 'json'")
     if s.logging.level.lower() not in {"debug", "info", "warning", "error"}:
         raise bad("logging.level", "must be debug, info, warning or error")
-    if s.mail.smtp.security not in {"none", "starttls", "tls"}:
-        raise bad("mail.smtp.security", "must be none, starttls or tls")
     box = s.subscribers.bounces
-    if box.security not in {"none", "starttls", "tls"}:
-        raise bad("subscribers.bounces.security", "must be none, starttls or tls")
     if box.imap_host and not (box.username and box.folder and box.processed_folder):
         raise bad("subscribers.bounces", "imap_host needs username, folder and processed_folder")
     if box.folder == box.processed_folder:

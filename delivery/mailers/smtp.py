@@ -16,6 +16,7 @@ import ssl
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 
+from core.settings import Security
 from delivery.mailers.base import SendResult, Verdict
 
 
@@ -23,7 +24,7 @@ from delivery.mailers.base import SendResult, Verdict
 class SmtpConfig:
     host: str
     port: int
-    security: str = "none"  # none | starttls | tls
+    security: Security = Security.NONE
     username: str = ""
     password: str = ""
     timeout: float = 30.0
@@ -51,13 +52,13 @@ class SmtpMailer:
     def _connect(self) -> smtplib.SMTP:
         c = self.config
         conn: smtplib.SMTP
-        if c.security == "tls":
+        if c.security == Security.TLS:
             conn = smtplib.SMTP_SSL(c.host, c.port, c.local_hostname, timeout=c.timeout, context=self._tls())
         else:
             conn = smtplib.SMTP(c.host, c.port, c.local_hostname, timeout=c.timeout)
         try:
             conn.ehlo()
-            if c.security == "starttls":
+            if c.security == Security.STARTTLS:
                 conn.starttls(context=self._tls())
                 conn.ehlo()
             if c.username:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError
-from core.settings import load_settings, parse_duration
+from core.settings import MailBackend, Security, load_settings, parse_duration
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -89,3 +89,20 @@ def test_a_sources_date_order_is_one_of_the_known_orders(tmp_path: Path) -> None
     }
     with pytest.raises(ConfigError, match=r"sources\[0\]\.options\.date_order: must be one of DMY, MDY, YMD"):
         load_settings(write(tmp_path, head + 'date_order = "JJ/MM"\n'), environ={})
+
+
+def test_mail_choices_are_enums_and_a_wrong_one_is_named(tmp_path: Path, root: Path) -> None:
+    s = load_settings(root / "config.toml", environ={})
+    assert s.mail.backend is MailBackend.OUTBOX and s.mail.smtp.security is Security.STARTTLS
+    p = write(tmp_path, '[mail]\nbackend = "smtp"\n[mail.smtp]\nsecurity = "tls"\n')
+    s = load_settings(p, environ={})
+    assert s.mail.backend is MailBackend.SMTP and s.mail.smtp.security is Security.TLS
+    p = write(tmp_path, '[mail]\nbackend = "sendmail"\n')
+    with pytest.raises(ConfigError, match=r"mail\.backend: must be one of outbox, smtp, not 'sendmail'"):
+        load_settings(p, environ={})
+    p = write(tmp_path, '[mail.smtp]\nsecurity = "ssl"\n')
+    with pytest.raises(ConfigError, match=r"mail\.smtp\.security: must be one of none, starttls, tls, not 'ssl'"):
+        load_settings(p, environ={})
+    p = write(tmp_path, "[subscribers.bounces]\nsecurity = 1\n")
+    with pytest.raises(ConfigError, match=r"subscribers\.bounces\.security: must be one of"):
+        load_settings(p, environ={})
