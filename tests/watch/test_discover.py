@@ -194,3 +194,40 @@ def test_a_json_api_gets_its_list_and_fields_guessed_from_their_names() -> None:
     assert len(items) == 9 and all(i.title and i.deadline for i in items)
     nothing = read_page(b'{"status": "ok", "count": 0}', "https://api.example.org/", "application/json", reference=NOW)
     assert nothing.proposals == [] and nothing.problem and "API JSON" in nothing.problem
+
+
+def _detected(html: str) -> list[dict[str, str]]:
+    found = read_page(html.encode(), "https://reseau.example.org/blog/", "text/html", reference=NOW)
+    return [p.source.options for p in rank(found.proposals) if p.way == Way.BLOCKS]
+
+
+def test_posts_grouped_in_unlabelled_month_boxes_are_the_items_not_the_boxes() -> None:
+    months = "".join(
+        "<div>"
+        + "".join(
+            f'<div class="post"><a href="/blog/{m}-{i}">Billet {i} du mois {m} sur la coopération</a>'
+            f'<div class="sous-titre">et ce que nous en retenons</div></div>'
+            for i in range(4)
+        )
+        + "</div>"
+        for m in range(6)
+    )
+    best = _detected(f'<html><body><div class="colonne">{months}</div></body></html>')[0]
+    assert best["item"].endswith("div.post")
+
+
+def test_cards_spread_over_two_rows_of_boxes_are_one_list() -> None:
+    def row(start: int) -> str:
+        cards = "".join(
+            f'<a class="carte" href="/actu/{i}"><span class="theme">Thème</span>'
+            f"<h4>Actualité numéro {i} du réseau régional</h4><p>Un résumé de l'actualité {i}.</p></a>"
+            for i in range(start, start + 3)
+        )
+        return f'<section class="bloc"><div class="rangee">{cards}</div></section>'
+
+    page = f'<html><body><main>{row(0)}<div class="encart">Adhérez au réseau</div>{row(3)}</main></body></html>'
+    best = _detected(page)[0]
+    body = page.encode()
+    source = next(p.source for p in read_page(body, CALLS, "text/html", reference=NOW).proposals if p.way == Way.BLOCKS)
+    assert best["item"] == "div.rangee > a.carte"
+    assert len(parse_body(source, body, CALLS, "text/html", reference=NOW)) == 6
