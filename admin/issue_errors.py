@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import re
 
+from admin.labels import label
 from core.errors import InvalidInput
+from core.model import IssueStatus
+
+STATUSES = frozenset(str(s) for s in IssueStatus)
 
 
 class FormError(InvalidInput):
@@ -40,6 +44,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"position -?\d+ is outside section"), "Impossible de déplacer l'élément plus loin dans sa rubrique."),
     (re.compile(r"is (\w+): it cannot become (\w+)"), "Action impossible : le numéro est « {0} »."),
     (re.compile(r"is (\w+): nothing to send"), "Rien à envoyer : le numéro est « {0} »."),
+    (re.compile(r"has no segment '"), "Ce segment n'existe plus (le numéro ou les abonnés ont changé) : rechargez la "
+     "page."),
     (re.compile(r"has no rendered segment"), "Ce numéro n'a aucun segment à envoyer (aucun abonné concerné)."),
     (re.compile(r"unknown item\(s\): (.*)"), "Élément(s) inconnu(s) : {0}."),
     (re.compile(r"item\(s\) not approved or past their deadline: (.*)"),
@@ -55,5 +61,5 @@ def in_french(message: str | Exception) -> str:
     message = str(message)
     for pattern, french in _RULES:
         if m := pattern.search(message):
-            return french.format(*m.groups())
+            return french.format(*(label(g, "issue") if g in STATUSES else g for g in m.groups()))
     return f"Action refusée : {message}"

@@ -11,6 +11,7 @@ send:  read form (CSRF) | a test copy was sent in this session | confirmed | dig
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from core.errors import InvalidInput, NotFound
 from core.model import DeliveryStatus, Issue, IssueKind, IssueStatus, Role
 from delivery import control
 from delivery.mailers.base import SendResult, Verdict
+from delivery.proof import ProofCopy, SegmentAudience
 from digest.service import DigestService
 from storage.deliveries import DeliveryRepository
 from storage.ledger_pages import ledger_page
@@ -40,9 +42,11 @@ LIVE = (IssueStatus.SCHEDULED, IssueStatus.SENDING)  # statuses whose progress i
 class Sending(Protocol):
     """What these pages need from delivery, wired by the composition root (``relais.web_sending``)."""
 
-    def send_test(self, issue_id: int, kind: IssueKind, addresses: list[str]) -> list[tuple[str, str, SendResult]]: ...
+    def send_test(
+        self, issue_id: int, kind: IssueKind, addresses: list[str], segment: str | None = None
+    ) -> Sequence[ProofCopy]: ...
 
-    def audience(self, issue_id: int) -> dict[str, int]: ...
+    def segments(self, issue_id: int) -> Sequence[SegmentAudience]: ...
 
     def start(self, issue_id: int) -> bool: ...
 
@@ -126,22 +130,38 @@ def _describe(result: SendResult) -> str:
     return ("acceptée" if result.verdict is Verdict.ACCEPTED else "refusée") + f" ({code}{result.reply})".rstrip()
 
 
+def proof_report(copies: Sequence[ProofCopy]) -> str:
+    """One French sentence for a test send: who got which segment, and who was refused (and why). Pure."""
+    sent = [c for c in copies if c.result.verdict is Verdict.ACCEPTED]
+    refused = [c for c in copies if c.result.verdict is not Verdict.ACCEPTED]
+    parts = []
+    if sent:
+        each = "; ".join(f"{c.address} (« {c.description or 'segment unique'} »{', son segment' if c.own else ''})"
+                         for c in sent)  # fmt: skip
+        parts.append(f"Copie de test envoyée à {each}." if len(sent) == 1 else f"Copies de test envoyées : {each}.")
+    if refused:
+        each = "; ".join(f"{c.address} : {_describe(c.result)}" for c in refused)
+        parts.append(f"Refusée par le serveur d'envoi : {each}.")
+    return " ".join(parts)
+
+
 @requires(Role.STAFF)
 async def test_send(request: Request) -> Response:
     ctx = ctx_of(request)
     issue_id = int(request.path_params["issue_id"])
     issue = _issue(ctx, issue_id)
     form = await read_form(request)
+    segment = str(form.get("segment") or "") or None
     try:
         addresses = parse_addresses(str(form.get("addresses", "")))
-        results = sending_of(ctx).send_test(issue_id, issue.kind, addresses)
+        results = sending_of(ctx).send_test(issue_id, issue.kind, addresses, segment)
     except InvalidInput as exc:
         flash(request, in_french(exc), "error")
         return _back(issue_id)
-    for addr, key, result in results:
-        flash(request, f"Copie de test à {addr} (segment {key}) : {_describe(result)}.",
-              "success" if result.verdict is Verdict.ACCEPTED else "error")  # fmt: skip
-    if any(r.verdict is Verdict.ACCEPTED for _, _, r in results):
+    ok = any(c.result.verdict is Verdict.ACCEPTED for c in results)
+    flash(request, proof_report(results), "success" if ok and all(
+        c.result.verdict is Verdict.ACCEPTED for c in results) else "error")  # fmt: skip
+    if ok:
         request.session["tested_issues"] = sorted({*_tested(request), issue_id})
         return RedirectResponse(f"/admin/issues/{issue_id}/send", status_code=303)
     return _back(issue_id)
@@ -149,11 +169,11 @@ async def test_send(request: Request) -> Response:
 
 def _confirm_context(ctx: WebContext, request: Request, issue: Issue, error: str = "") -> dict[str, Any]:
     assert issue.id is not None
-    audience = sending_of(ctx).audience(issue.id) if issue.status == IssueStatus.DRAFT else {}
+    audience = sending_of(ctx).segments(issue.id) if issue.status == IssueStatus.DRAFT else []
     return {
         "issue": issue,
-        "audience": sorted(audience.items(), key=lambda kv: -kv[1]),
-        "audience_total": sum(audience.values()),
+        "audience": audience,
+        "audience_total": sum(a.recipients for a in audience),
         "tested": issue.id in _tested(request),
         "error": error,
         "timezone": ctx.settings.network.timezone,

@@ -7,7 +7,7 @@ Tests use the fakes in ``tests/delivery/fakes.py``; the composition root wires t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from core.message import RenderedSegment
@@ -49,6 +49,8 @@ class Segmentation:
 
     segments: Mapping[str, RenderedSegment]
     segment_of: Callable[[Subscriber], str | None]
+    # Each segment in words for the staff (« Agriculture et alimentation, Isère »): test copies name theirs.
+    descriptions: Mapping[str, str] = field(default_factory=dict)
 
 
 class Segmenter(Protocol):

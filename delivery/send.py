@@ -223,10 +223,15 @@ def audience(ctx: SendContext, issue_id: int) -> dict[str, int]:
         issue = IssueRepository(s).get(issue_id)
         subscribers = DeliveryRepository(s).confirmed_subscribers()
     segmentation = ctx.segmenter(issue_id, subscribers)
+    return audience_of(ctx, issue_id, STREAM_OF[issue.kind], subscribers, segmentation)
+
+
+def audience_of(
+    ctx: SendContext, issue_id: int, stream: Stream, subscribers: Sequence[Subscriber], segmentation: Segmentation
+) -> dict[str, int]:
+    """Recipients per segment of an issue already segmented (nothing is written)."""
     with ctx.db.session() as s:
-        rows = _plan(
-            ctx, DeliveryRepository(s), issue_id, STREAM_OF[issue.kind], subscribers, segmentation, ctx.clock.now()
-        )
+        rows = _plan(ctx, DeliveryRepository(s), issue_id, stream, subscribers, segmentation, ctx.clock.now())
     out: dict[str, int] = {}
     for d in rows:
         out[d.segment] = out.get(d.segment, 0) + 1

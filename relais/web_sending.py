@@ -16,8 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from core.model import IssueKind
 from delivery.ledger import STREAM_OF
-from delivery.mailers.base import Mailer, SendResult
-from delivery.proof import send_test
+from delivery.mailers.base import Mailer
+from delivery.proof import ProofCopy, SegmentAudience, described_audience, send_test
 from delivery.send import SendContext, SendReport, audience, send_issue
 from relais.wiring import Services, delivery_seams, make_send_context
 
@@ -33,12 +33,22 @@ class BackgroundSending:
         self._lock = threading.Lock()
         self._runs: dict[int, Future[SendReport]] = {}  # the latest run of each issue
 
-    def send_test(self, issue_id: int, kind: IssueKind, addresses: list[str]) -> list[tuple[str, str, SendResult]]:
+    def send_test(
+        self, issue_id: int, kind: IssueKind, addresses: list[str], segment: str | None = None
+    ) -> list[ProofCopy]:
         ctx = self._make_context()
         try:
-            return send_test(ctx, issue_id, addresses, STREAM_OF[kind])
+            return send_test(ctx, issue_id, addresses, STREAM_OF[kind], segment)
         finally:
             ctx.mailer.close()
+
+    def segments(self, issue_id: int) -> list[SegmentAudience]:
+        """Who would receive the issue, per segment, each said in words (largest first)."""
+        ctx = self._make_context()
+        try:
+            return described_audience(ctx, issue_id)
+        finally:
+            ctx.mailer.close()  # built with the context, never used here
 
     def audience(self, issue_id: int) -> dict[str, int]:
         ctx = self._make_context()

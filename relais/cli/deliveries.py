@@ -114,8 +114,10 @@ def send(
         with svc.db.session() as s:
             found = IssueRepository(s).get(issue)
         if test_to:
-            for addr, seg, result in send_test(sctx, issue, test_to, STREAM_OF[IssueKind(found.kind)]):
-                console.print(f"test copy ({seg}) to {addr}: {result.verdict} {result.code or ''} {result.reply}")
+            for c in send_test(sctx, issue, test_to, STREAM_OF[IssueKind(found.kind)]):
+                verdict = "acceptée" if c.result.verdict == "accepted" else "refusée"
+                console.print(f"copie de test (« {c.description or c.segment} ») à {c.address} : {verdict} "
+                              f"{c.result.code or ''} {c.result.reply}".rstrip())  # fmt: skip
             return
         if found.status in ("draft", "scheduled") and not yes:
             sizes = audience(sctx, issue)

@@ -11,11 +11,11 @@ from core.errors import InvalidInput
 @pytest.mark.parametrize(
     ("english", "french"),
     [
-        ("issue 3 is sent: only a draft can be edited (move)", "Ce numéro n'est plus un brouillon (statut : sent)"),
+        ("issue 3 is sent: only a draft can be edited (move)", "Ce numéro n'est plus un brouillon (statut : envoyé)"),
         ("issue 3: no subscriber would receive anything; nothing to send", "Aucun abonné ne recevrait ce numéro"),
         ("issue 3, segment ab12: 2 problem(s): size: 120000 bytes", "Le segment ab12 ne passe pas le contrôle"),
         ("item(s) not approved or past their deadline: 4, 5", "date limite est passée : 4, 5."),
-        ("issue 3 is draft: it cannot become paused", "Action impossible : le numéro est « draft »."),
+        ("issue 3 is draft: it cannot become paused", "Action impossible : le numéro est « brouillon »."),
     ],
 )
 def test_known_messages_read_in_french(english: str, french: str) -> None:

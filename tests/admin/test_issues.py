@@ -258,9 +258,9 @@ def test_build_edit_test_confirm_send_progress_and_ledger(
     r = staff.post(f"/admin/issues/{issue_id}/test", data={"csrf_token": token, "addresses": "pas-une-adresse"})
     assert "Adresse invalide" in r.text and mailer.sent == []
     r = staff.post(f"/admin/issues/{issue_id}/test", data={"csrf_token": token, "addresses": "relecture@resacoop.fr"})
-    assert "Copie de test à relecture@resacoop.fr" in r.text and 'id="audience-total">5<' in r.text
+    assert "Copie de test envoyée à relecture@resacoop.fr" in r.text and 'id="audience-total">5<' in r.text
     assert [m.recipient for m in mailer.sent] == ["relecture@resacoop.fr"]
-    assert b"[TEST] RESA'CLIC de d" in mailer.sent[0].message or b"=?utf-8?" in mailer.sent[0].message
+    assert b"[Test \xc2\xb7 " in mailer.sent[0].message or b"=?utf-8?" in mailer.sent[0].message
     with db.session() as s:
         assert DeliveryRepository(s).for_issue(issue_id) == []  # a test copy writes no ledger row
 

@@ -29,8 +29,8 @@ def test_the_wired_seam_sends_in_the_background_to_the_outbox(db: Database, cloc
     assert isinstance(seam, BackgroundSending)
     try:
         assert sum(seam.audience(issue.id).values()) == 3
-        [(addr, _key, result)] = seam.send_test(issue.id, IssueKind.NEWSLETTER, ["bat@resacoop.example"])
-        assert addr == "bat@resacoop.example" and result.verdict == "accepted"
+        [copy] = seam.send_test(issue.id, IssueKind.NEWSLETTER, ["bat@resacoop.example"])
+        assert copy.address == "bat@resacoop.example" and copy.result.verdict == "accepted"
         digest.approve(issue.id)
         assert seam.start(issue.id)
         report = seam.wait(issue.id, timeout=30)
