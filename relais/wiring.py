@@ -242,12 +242,13 @@ def delivery_seams(
             segment_of=lambda sub: owner.get(sub.id) if sub.id is not None else None,
         )
 
-    return segmenter, SampleLinksForTests(kit.links, services.settings.network.base_url), kit.bounces
+    return segmenter, PersonalOrSampleLinks(kit.links, services.settings.network.base_url), kit.bounces
 
 
-class SampleLinksForTests:
-    """Personal links, except for subscriber 0 (test copies and previews, sent to no subscriber): their links lead
-    to the public subscription page instead of a signed link nobody owns."""
+class PersonalOrSampleLinks:
+    """Subscribers' signed personal links for real recipients; for subscriber 0 (test copies and ``.eml`` previews,
+    which belong to no subscriber) links to the public subscription page instead of a signed link nobody owns.
+    Production code: every send and test copy goes through it."""
 
     def __init__(self, links: PersonalLinks, base_url: str) -> None:
         self.links, self.sample = links, f"{base_url.rstrip('/')}/subscribe"
