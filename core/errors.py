@@ -8,7 +8,8 @@
     ├── InvalidInput         a user's input was refused (form field, CLI argument, CSV row)
     ├── InvalidTransition    a state change that the rules in core.states forbid
     ├── FetchError           a source could not be fetched or parsed (watch)
-    └── MailError            a message could not be handed to the mail system (delivery)
+    ├── MailError            a message could not be handed to the mail system (delivery)
+    └── MailboxError         the bounce mailbox could not be read (IMAP: refused login, dropped connection…)
 
 Foreign exceptions (httpx, smtplib, SQLAlchemy) are wrapped where they enter; the CLI and web layers map these
 to exit codes and HTTP statuses.
@@ -49,3 +50,8 @@ class FetchError(RelaisError):
 
 class MailError(RelaisError):
     pass
+
+
+class MailboxError(RelaisError):
+    """The bounce mailbox could not be read; the message is French, for the staff. What was handled before the
+    failure stays handled; the rest is read on the next pass."""
