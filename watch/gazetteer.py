@@ -93,14 +93,19 @@ ORGANISATIONS: tuple[str, ...] = (
 
 # Passages that name places which are not where the action happens: a ministry, the local law of three départements, a
 # film's or a book's synopsis in a festival programme. Regular expressions, on accent-stripped text, ignoring case.
-ASIDES: tuple[str, ...] = (
-    r"\bminist[e]re\s+(?:\w+\s+)?de\s+l'Europe\s+et\s+des\s+Affaires\s+etrangeres",
-    r"\bminist[e]re\s+(?:\w+\s+)?des\s+Affaires\s+etrangeres\s+et\s+europeennes",
-    r"\bloi\s+(?:du\s+1er\s+juillet\s+)?1901\s+ou\s+(?:loi\s+)?1908\s*\([^)\n]*\)",
-    r"\b(?:loi|droit\s+local)\s+(?:de\s+|du\s+19\s+avril\s+)?1908\s*\([^)\n]*\)",
-    r"\bdroit\s+local\s+(?:d'|en\s+)?Alsace-Moselle",
-    r"^[^\n]*(?:\(\d{4},\s*\d{2,3}\s?(?:mn|min)\)|\b(?:realisateur|realisatrice|le\s+documentaire|ce\s+documentaire"
-    r"|le\s+film\s+(?:suit|montre|raconte|interroge))\b)[^\n]*$",
+ASIDES: tuple[tuple[tuple[str, ...], str, bool], ...] = (
+    # (words one of which must be in the folded text, the pattern, whether the whole line is the aside)
+    (("ministere",), r"\bministere\s+(?:\w+\s+)?de\s+l'Europe\s+et\s+des\s+Affaires\s+etrangeres", False),
+    (("ministere",), r"\bministere\s+(?:\w+\s+)?des\s+Affaires\s+etrangeres\s+et\s+europeennes", False),
+    (("1908",), r"\bloi\s+(?:du\s+1er\s+juillet\s+)?1901\s+ou\s+(?:loi\s+)?1908\s*\([^)\n]*\)", False),
+    (("1908",), r"\b(?:loi|droit\s+local)\s+(?:de\s+|du\s+19\s+avril\s+)?1908\s*\([^)\n]*\)", False),
+    (("alsace-moselle",), r"\bdroit\s+local\s+(?:d'|en\s+)?Alsace-Moselle", False),
+    (
+        ("mn)", "min)", "realisat", "documentaire", "le film"),
+        r"\(\d{4},\s*\d{2,3}\s?(?:mn|min)\)|\b(?:realisateur|realisatrice|le\s+documentaire|ce\s+documentaire"
+        r"|le\s+film\s+(?:suit|montre|raconte|interroge))\b",
+        True,
+    ),
 )
 
 # Names that are also common words (« un lot », « cher », « la somme », « le nord ») or directions: a place only

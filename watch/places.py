@@ -31,7 +31,7 @@ _DETERMINER = re.compile(
 )
 # « l'AFD Paris », « la MJC Cahors »: an organisation's office, named by its acronym and its town.
 _ACRONYM_BEFORE = re.compile(r"(?:\bl'|\b(?:la|le|les|du|des|a)\s+)[A-Z]{2,6}\s+$")
-_ASIDES = tuple(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in ASIDES)
+_ASIDES = tuple((triggers, re.compile(p, re.IGNORECASE), line) for triggers, p, line in ASIDES)
 _CODE_AFTER = re.compile(r"\s*\((?:\d{2,3}|2[AB])\)")
 _DIRECTION_AFTER = re.compile(r"\s+(?:du|de|des|d')\b|\s*[-/]\s*Sud\b|\s+et\s+(?:du|le)\s+Sud\b", re.IGNORECASE)
 _DIRECTION_BEFORE = re.compile(
@@ -106,24 +106,40 @@ def keyword_names(keywords: Iterable[str]) -> tuple[_Name, ...]:
     return tuple(_make(k, "keyword") for k in dict.fromkeys(keywords))
 
 
-def spans(text: str, keywords: Iterable[_Name] = ()) -> list[Span]:
+_INDEXES: dict[int, tuple[tuple[_Name, ...], dict[str, tuple[_Name, ...]]]] = {}
+
+
+def _by_anchor(keywords: tuple[_Name, ...]) -> dict[str, tuple[_Name, ...]]:
+    """Known names and ``keywords`` by their anchor word: a text's words pick the few names worth a search. Kept
+    per keyword tuple (by identity: a collection passes the same one for all its items)."""
+    cached = _INDEXES.get(id(keywords))
+    if cached is not None and cached[0] is keywords:
+        return cached[1]
+    index: dict[str, list[_Name]] = {}
+    for name in (*_known(), *keywords):
+        index.setdefault(name.anchor, []).append(name)
+    if len(_INDEXES) > 8:
+        _INDEXES.clear()
+    _INDEXES[id(keywords)] = (keywords, result := {anchor: tuple(names) for anchor, names in index.items()})
+    return result
+
+
+def spans(text: str, keywords: tuple[_Name, ...] = ()) -> list[Span]:
     """Where place names are in ``text`` (already :func:`strip`-ped): the longest name wins where names overlap;
     ``keywords`` (from :func:`keyword_names`) compete with the known ones. Sorted by start."""
-    words = set(_WORD.findall(text.casefold()))
+    folded = text.casefold()
+    index = _by_anchor(keywords)
     found: list[Span] = []
-    for name in (*_known(), *keywords):
-        if name.anchor not in words:
-            continue
-        for m in name.pattern.finditer(text):
-            start, end, kind = m.start(), m.end(), name.kind
-            if name.text in _ambiguous() and not _in_context(text, start, end):
-                kind = "word"  # « Lot 2 », « Cher partenaire », « pays du Nord » : a common word, no place
-            elif kind in {"country", "zone"} and (org := _ORG_NUMBER.match(text, end)):
-                end, kind = org.end(), "organisation"
-            elif _ACRONYM_BEFORE.search(text[max(0, start - 12) : start]):
-                kind = "organisation"
-            found.append(Span(start, end, kind))
-    found += [Span(m.start(), m.end(), "aside") for p in _ASIDES for m in p.finditer(text)]
+    for word in index.keys() & set(_WORD.findall(folded)):
+        for name in index[word]:
+            found += _matches(text, name)
+    for triggers, pattern, line in _ASIDES:
+        if any(t in folded for t in triggers):
+            for m in pattern.finditer(text):
+                start, end = m.start(), m.end()
+                if line:  # the whole line: a synopsis names its places anywhere in it
+                    start, end = text.rfind("\n", 0, start) + 1, (text.find("\n", end) + 1 or len(text) + 1) - 1
+                found.append(Span(start, end, "aside"))
     # Longest first, then leftmost: a name inside a longer one (or overlapping it) is no place of its own.
     found.sort(key=lambda s: (-(s.end - s.start), s.start, s.kind == "keyword"))
     chosen: list[Span] = []
@@ -134,6 +150,20 @@ def spans(text: str, keywords: Iterable[_Name] = ()) -> list[Span]:
         taken.append((span.start, span.end))
         chosen.append(span)
     return sorted(chosen, key=lambda s: s.start)
+
+
+def _matches(text: str, name: _Name) -> list[Span]:
+    found = []
+    for m in name.pattern.finditer(text):
+        start, end, kind = m.start(), m.end(), name.kind
+        if name.text in _ambiguous() and not _in_context(text, start, end):
+            kind = "word"  # « Lot 2 », « Cher partenaire », « pays du Nord » : a common word, no place
+        elif kind in {"country", "zone"} and (org := _ORG_NUMBER.match(text, end)):
+            end, kind = org.end(), "organisation"
+        elif _ACRONYM_BEFORE.search(text[max(0, start - 12) : start]):
+            kind = "organisation"
+        found.append(Span(start, end, kind))
+    return found
 
 
 def _in_context(text: str, start: int, end: int) -> bool:

@@ -217,8 +217,11 @@ def _first_hit(
         for keyword, needle, pattern, exact in rule.patterns:
             text = original[name] if exact else folded[name]
             if where is not None and rule.place:
-                whole, footer = where.of(name)
-                if any((m.start(), m.end()) in whole and m.start() < footer for m in pattern.finditer(text)):
+                hits = [(m.start(), m.end()) for m in pattern.finditer(text)]
+                if not hits:
+                    continue
+                whole, footer = where.of(name)  # the field's places, found once and only when needed
+                if any(hit in whole and hit[0] < footer for hit in hits):
                     return f"{rule.family} : mot-clé « {keyword} » dans {_FIELD_FR.get(name, name)}"
             elif needle in text and pattern.search(text):
                 return f"{rule.family} : mot-clé « {keyword} » dans {_FIELD_FR.get(name, name)}"
