@@ -7,8 +7,8 @@ one busy client is not refused), 2,000 items and 5,000 confirmed subscribers, a 
 approve, sign up and unsubscribe. Then: every sign-up, unsubscribe and approval is looked up in the database, the
 ledger is counted and ``relais db check`` must be clean.
 
-``--smoke``: 100 items, 100 subscribers, 4 clients for 3 s, PostgreSQL from ``bench.support.pg_url`` (none:
-SQLite alone), an engine that fails fails the run; without Postfix's ``smtp-sink``, the outbox instead.
+``--smoke``: 100 items, 100 subscribers, 4 clients for 3 s, one web worker, PostgreSQL from ``bench.support.pg_url``
+(none: SQLite alone), an engine that fails fails the run; without Postfix's ``smtp-sink``, the outbox instead.
 
 The bottom of this module is also the triage benchmark's client: ``python -m bench.load URL EMAIL PASSWORD …``.
 """
@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("RELAIS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/relais_prod")
 N_ITEMS, N_SUBSCRIBERS, N_IN_ISSUE = size(2_000, 100), size(5_000, 100), size(30, 5)
 SINK = "/usr/sbin/smtp-sink"
+WORKERS = size(2, 1)  # web processes
 EDITOR, PASSWORD = "redaction@resacoop.example", "mot de passe du banc d'essai"
 KINDS = ["funding", "call", "event", "training", "job", "news"]
 TOPICS = ["solidarité internationale", "eau potable", "santé communautaire", "agroécologie", "jeunesse", "ECSI"]
@@ -71,7 +72,7 @@ outbox_dir = "outbox"
 [web]
 host = "127.0.0.1"
 port = {web_port}
-workers = 2
+workers = {WORKERS}
 behind_proxy = true
 secret_key = "{"b" * 48}"
 [logging]
@@ -205,7 +206,7 @@ def run_engine(engine: str, clients: int, seconds: int) -> dict[str, Any]:
         sink = subprocess.Popen([sink_path, *user, f"127.0.0.1:{smtp_port}", "100"]) if sink_path else None
         log = (tmp / "serve.log").open("wb")
         server = subprocess.Popen(
-            [sys.executable, "-m", "relais", "--config", str(cfg), "serve", "--workers", "2"],
+            [sys.executable, "-m", "relais", "--config", str(cfg), "serve", "--workers", str(WORKERS)],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
@@ -258,7 +259,7 @@ def run_engine(engine: str, clients: int, seconds: int) -> dict[str, Any]:
 
 
 def report(rows: list[tuple[str, dict[str, Any]]], clients: int, seconds: int) -> None:
-    print(f"\nRelais under load: {clients} clients for {seconds} s from a second process, 2 web workers, "
+    print(f"\nRelais under load: {clients} clients for {seconds} s from a second process, {WORKERS} web worker(s), "
           f"{N_ITEMS:,} items, a newsletter to {N_SUBSCRIBERS:,} subscribers sent meanwhile")  # fmt: skip
     print(f"load average when done: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print("| engine | kind | requests | errors | p50 (ms) | p95 (ms) | p99 (ms) |")

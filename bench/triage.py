@@ -5,8 +5,8 @@
 Target (issue 4): median ≤ 50 ms and p95 ≤ 150 ms per request, with filters. The server is a real
 uvicorn on 127.0.0.1 (2 worker processes, $RELAIS_BENCH_WORKERS); the load comes from ``python -m bench.load``
 in a subprocess, then from Debian's ``wrk``. PostgreSQL uses $RELAIS_BENCH_PG_URL (default: the relais_admin
-database), whose schema is dropped and recreated. ``--smoke``: 300 items, 40 requests, wrk for 2 s, PostgreSQL
-from ``bench.support.pg_url`` (none: SQLite alone), and an engine that fails fails the run.
+database), whose schema is dropped and recreated. ``--smoke``: 300 items, one worker, 40 requests, wrk for 1 s,
+PostgreSQL from ``bench.support.pg_url`` (none: SQLite alone), and an engine that fails fails the run.
 """
 
 from __future__ import annotations
@@ -34,9 +34,11 @@ from tests.seed import TAXONOMY
 
 N_ITEMS = size(100_000, 300)
 CLIENTS = 8
-WORKERS = int(os.environ.get("RELAIS_BENCH_WORKERS", "2"))  # uvicorn processes, as [web] workers in production
+WORKERS = int(
+    os.environ.get("RELAIS_BENCH_WORKERS", str(size(2, 1)))
+)  # uvicorn processes, as [web] workers in production
 REQUESTS = size(1_200, 40)
-WRK_SECONDS = size(15, 2)
+WRK_SECONDS = size(15, 1)
 PG_URL = os.environ.get("RELAIS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/relais_admin")
 PASSWORD = "bench password 1"
 PATHS = [
