@@ -303,6 +303,9 @@ def main(argv: list[str] | None = None) -> None:
                 raise
             print(f"{engine}: FAILED ({type(exc).__name__}: {str(exc).strip().splitlines()[-1:]})", file=sys.stderr)
     report(rows, args.clients, args.seconds)
+    broken = [e for e, r in rows if r["send"]["returncode"] != 0 or r["check"]["db_check"] != "clean"]
+    if smoke() and broken:  # the smoke run times nothing, but the send must have run and the ledger agree
+        raise SystemExit(f"load: the send failed or db check is not clean on {', '.join(broken)}")
 
 
 # -- the triage benchmark's client ------------------------------------------------------------------------------
