@@ -165,7 +165,8 @@ def read_page(body: bytes, url: str, content_type: str | None, *, reference: dat
         return Findings(url, [Proposal(way, _source(url, source_kind, url, item_kind), reason, BASE_SCORE[way] + 5)])
     if what == "json":
         return _api(body, url, content_type)
-    tree = LexborHTMLParser(decode(body, content_type))
+    text = decode(body, content_type)
+    tree = LexborHTMLParser(text)
     page_url = base_url(tree, url)
     title_node = tree.css_first("title")
     title = " ".join((title_node.text() if title_node is not None else "").split())[:200] or url
@@ -186,7 +187,7 @@ def read_page(body: bytes, url: str, content_type: str | None, *, reference: dat
         found.proposals.append(Proposal(Way.BLOCKS, _source(url, SourceKind.HTML, title, kind, blocks.options),
                                         reason, score))  # fmt: skip
     if not any(p.way in {Way.FEED} for p in found.proposals):
-        found.guesses = guesses(url)  # the site the page is on, not its <base href>
+        found.guesses = guesses(url, generator_of(tree, text))  # the page's own site, not its <base href>
     if not found.proposals:
         found.problem = diagnose(tree, title)
     return found
@@ -276,13 +277,32 @@ def calendars(tree: LexborHTMLParser, page_url: str, title: str) -> list[Proposa
     return out
 
 
-def guesses(page_url: str) -> list[str]:
-    """Common feed addresses of the page's site, at most :data:`MAX_GUESSES`."""
+# The feed path of the tool a page says it was made with (``<meta name="generator">``, or its markup), tried first.
+GENERATOR_PATHS = (
+    (r"wordpress|wp-content", "/feed/"),
+    (r"drupal", "/rss.xml"),
+    (r"joomla", "/?format=feed"),
+    (r"spip", "/spip.php?page=backend"),
+    (r"hugo|jekyll|gatsby|eleventy", "/index.xml"),
+)
+
+
+def guesses(page_url: str, generator: str = "") -> list[str]:
+    """Common feed addresses of the page's site, the one of its generator first, at most :data:`MAX_GUESSES`."""
     parts = urlsplit(page_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         return []
     root = f"{parts.scheme}://{parts.netloc}"
-    return [root + p for p in COMMON_PATHS[:MAX_GUESSES]]
+    first = [path for words, path in GENERATOR_PATHS if re.search(words, generator, re.IGNORECASE)]
+    return [root + p for p in dict.fromkeys([*first, *COMMON_PATHS])][:MAX_GUESSES]
+
+
+def generator_of(tree: LexborHTMLParser, text: str) -> str:
+    """What made the page: its generator meta, else the tell-tale paths of its markup."""
+    node = tree.css_first('meta[name="generator"]')
+    named = (node.attributes.get("content") or "") if node is not None else ""
+    tells = " ".join(t for t in ("wp-content", "spip.php", "/sites/default/files", "joomla") if t in text[:200_000])
+    return f"{named} {tells}".replace("/sites/default/files", "drupal")
 
 
 def structured(tree: LexborHTMLParser, body: bytes, page_url: str, title: str, ctype: str | None) -> list[Proposal]:

@@ -231,3 +231,18 @@ def test_cards_spread_over_two_rows_of_boxes_are_one_list() -> None:
     source = next(p.source for p in read_page(body, CALLS, "text/html", reference=NOW).proposals if p.way == Way.BLOCKS)
     assert best["item"] == "div.rangee > a.carte"
     assert len(parse_body(source, body, CALLS, "text/html", reference=NOW)) == 6
+
+
+def test_the_common_feed_path_of_the_pages_generator_is_tried_first() -> None:
+    def first_guess(head: str, body: str = "") -> str:
+        html = f"<html><head>{head}</head><body><p>Texte</p>{body}</body></html>".encode()
+        return read_page(html, "https://site.example.org/page", "text/html", reference=NOW).guesses[0]
+
+    assert first_guess('<meta name="generator" content="Joomla! - Open Source Content Management">').endswith(
+        "/?format=feed"
+    )
+    assert first_guess('<meta name="generator" content="Drupal 10 (https://www.drupal.org)">').endswith("/rss.xml")
+    assert first_guess("", '<img src="/wp-content/uploads/logo.png">').endswith("/feed/")
+    assert first_guess('<meta name="generator" content="SPIP 4.2">').endswith("/spip.php?page=backend")
+    html = b"<html><body><p>Texte</p></body></html>"
+    assert len(read_page(html, "https://site.example.org/", "text/html", reference=NOW).guesses) == MAX_GUESSES
