@@ -1,7 +1,5 @@
-"""``relais deliveries``: the ledger of an issue, and staff's levers; and the ``send`` command.
-
-``send`` is registered as ``relais send`` for now; it belongs under ``relais digest send`` once the digest's CLI
-exists.
+"""``relais deliveries``: the ledger of an issue, and staff's levers; and the ``send`` command, registered as
+``relais digest send`` (``relais/cli/__init__.py``).
 """
 
 from __future__ import annotations
@@ -68,7 +66,7 @@ def pause_cmd(ctx: typer.Context, issue: int = typer.Argument(...)) -> None:
 
 @app.command("resume")
 def resume_cmd(ctx: typer.Context, issue: int = typer.Argument(...)) -> None:
-    """Resume a paused send (run ``relais send ISSUE`` or let the scheduler carry on)."""
+    """Resume a paused send (run ``relais digest send ISSUE`` or let the scheduler carry on)."""
     control.resume(services(ctx).db, issue)
     console.print(f"issue {issue}: sending again")
 
