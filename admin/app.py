@@ -18,13 +18,26 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from admin import archive, auth, dashboard, home, issues, item_editor, items, metrics, public, sources, users
+from admin import (
+    archive,
+    auth,
+    dashboard,
+    home,
+    issues,
+    item_editor,
+    items,
+    metrics,
+    password_reset,
+    public,
+    sources,
+    users,
+)
 from admin import figures as figures_page
 from admin import subscribers as subscribers_page
 from admin.auth import UserMiddleware
 from admin.bodies import BodyLimitMiddleware
-from admin.security import SecurityHeadersMiddleware
 from admin.labels import N_
+from admin.security import SecurityHeadersMiddleware
 from admin.web import STATIC, WebContext, ctx_of, render, translations
 from core.errors import StorageError
 from storage.migrate import current_revision
@@ -34,6 +47,7 @@ __all__ = ["ROUTE_MODULES", "WebContext", "create_app"]
 # Page modules, each with routes(); a capability adds its module here.
 ROUTE_MODULES: list[Callable[[], list[BaseRoute]]] = [
     auth.routes,
+    password_reset.routes,
     dashboard.routes,
     metrics.routes,
     archive.routes,

@@ -18,13 +18,15 @@ from core.message import SystemEmail
 from core.model import Subscriber
 from core.settings import NetworkSettings
 
-KINDS = ("confirm", "welcome", "preferences", "goodbye", "links")
+KINDS = ("confirm", "welcome", "preferences", "goodbye", "links", "password_reset")
 SUBJECTS = {
     "confirm": "Confirmez votre inscription à {newsletter}",
     "welcome": "Bienvenue : votre inscription à {newsletter} est confirmée",
     "preferences": "Vos préférences pour {newsletter} ont été enregistrées",
     "goodbye": "Votre désinscription de {newsletter} est enregistrée",
     "links": "Vos liens pour gérer votre abonnement à {newsletter}",
+    # Not a subscriber's: a staff account's reset link, sent by the same path (the addressee stands in as one).
+    "password_reset": "{network} : choisir un nouveau mot de passe",
 }
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "system"
 
@@ -68,5 +70,5 @@ class SystemEmailRenderer:
         source = self.env.get_template(f"{kind}.mjml.j2").render(context)
         html = mjml.mjml2html(source)
         text = self.env.get_template(f"{kind}.txt.j2").render(context)
-        subject = SUBJECTS[kind].format(newsletter=self.network.newsletter_name)
+        subject = SUBJECTS[kind].format(newsletter=self.network.newsletter_name, network=self.network.name)
         return SystemEmail(to=subscriber.email, subject=subject, html=html, text=text)
