@@ -226,6 +226,8 @@ class Item:
     tags: list[str] = field(default_factory=list)
     suggested_tags: list[SuggestedTag] = field(default_factory=list)
     featured: bool = False
+    image_url: str | None = None  # shown « à la une » with its alt text (required): an http(s) address
+    image_alt: str = ""
     editor_note: str = ""
     canonical_url: str | None = None
     content_hash: str | None = None

@@ -1,8 +1,9 @@
 """Compatibility rules for an email's HTML, as pure checks. Delivery's pre-send checks reuse :func:`check_html`.
 
 The rules: under Gmail's clipping limit, no flex or grid layout, every image has alt text, every link is
-absolute (or a placeholder delivery fills in), and nothing points at this machine (localhost links are a
-configuration mistake: ``[network] base_url`` left at its default).
+absolute (or a placeholder delivery fills in, or an anchor of the email itself: the table of contents), and
+nothing points at this machine (localhost links are a configuration mistake: ``[network] base_url`` left at its
+default).
 """
 
 from __future__ import annotations
@@ -58,8 +59,13 @@ def check_html(html: str, *, max_bytes: int = GMAIL_CLIP_BYTES, allow_local: boo
             problems.append(Problem("alt", f"image without alt text: {src[:120]!r}"))
         if p := _link_problem(src, allow_local=allow_local):
             problems.append(p)
+    targets = {n.attributes.get(k) for k in ("id", "name") for n in tree.css(f"[{k}]")}
     for a in tree.css("a[href]"):
-        if p := _link_problem(a.attributes.get("href") or "", allow_local=allow_local):
+        href = (a.attributes.get("href") or "").strip()
+        if href.startswith("#"):
+            if href[1:] not in targets:
+                problems.append(Problem("link", f"anchor to nothing in the email: {href[:120]!r}"))
+        elif p := _link_problem(href, allow_local=allow_local):
             problems.append(p)
     return problems
 

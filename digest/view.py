@@ -6,21 +6,25 @@ so that templates stay dumb.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from markupsafe import Markup
 
 from core.model import Issue, IssueKind, Item
 from core.settings import NetworkSettings
 from core.text import safe_url
+from digest import editorial as E
 from digest import sections as S
 from digest import series
 
 MAX_TITLE = 200  # characters; a 5,000-character title is cut, not refused
 MAX_SUMMARY = 280
+MAX_ALT = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,8 @@ class ItemView:
     dates: str
     source: str
     url: str | None
+    image_url: str | None = None  # shown « à la une » only, always with its alt text
+    image_alt: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,11 @@ class SectionView:
     slug: str
     heading: str
     items: list[ItemView]
+
+    @property
+    def anchor(self) -> str:
+        """The id the table of contents links to (ASCII: Outlook's and Gmail's anchors)."""
+        return f"rubrique-{self.slug}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +57,9 @@ class IssueView:
     masthead: str
     dateline: str
     preview: str
-    stream_label: str
-    editorial: list[str] = field(default_factory=list)
+    stream_label: str  # « vous êtes abonné·e {stream_label} de {network} »
+    editorial_html: Markup = field(default_factory=Markup)
+    editorial_text: str = ""
 
 
 def absolute(url: str | None) -> str | None:
@@ -101,16 +113,44 @@ def dates_line(item: Item, tz: ZoneInfo, locale: str, territories: Mapping[str, 
     return " · ".join(parts)
 
 
+# What a source's name may say about its format, for the team: « Agence des financements (RSS) ». Readers get the
+# name alone.
+_FORMAT_WORDS = frozenset({
+    "rss", "atom", "xml", "flux", "feed", "page", "web", "html", "site", "ical", "icalendar", "ics", "agenda",
+    "calendrier", "json", "api", "jsonld", "json-ld", "schema.org", "csv",
+})  # fmt: skip
+_TRAILING_NOTE = re.compile(r"(?:\s*[(\[]([^()\[\]]*)[)\]]|\s+[-–—|:]\s+([^-–—|:()\[\]]+))\s*$")
+
+
+def public_source(name: str) -> str:
+    """A source's name as readers see it: without a trailing « (RSS) », « (page web) », « [API JSON] », « - RSS »."""
+    name = " ".join(name.split())
+    while (m := _TRAILING_NOTE.search(name)) and m.start() > 0:
+        words = (m.group(1) or m.group(2)).casefold().replace(",", " ").replace("/", " ").split()
+        if not words or any(w not in _FORMAT_WORDS for w in words):
+            break
+        name = name[: m.start()].rstrip(" -–—|:")
+    return name
+
+
 def item_view(item: Item, tz: ZoneInfo, locale: str, territories: Mapping[str, str]) -> ItemView:
     source = next((s.source_name for s in item.sources if s.source_name), None) or ""
     url = absolute(item.url) or absolute(item.canonical_url)
+    image = absolute(item.image_url)
+    alt = " ".join(item.image_alt.split())
     return ItemView(
         title=shorten(item.title, MAX_TITLE) or "(sans titre)",
         summary=one_line(item.summary),
         dates=dates_line(item, tz, locale, territories),
-        source=shorten(source, 80),
+        source=shorten(public_source(source), 80),
         url=url,
+        image_url=image if alt else None,  # no alt text, no image
+        image_alt=shorten(alt, MAX_ALT) if image else "",
     )
+
+
+def _featured_only_images(section: str, items: list[ItemView]) -> list[ItemView]:
+    return items if section == S.FEATURED else [replace(v, image_url=None, image_alt="") for v in items]
 
 
 def section_views(
@@ -136,7 +176,7 @@ def section_views(
                 view = replace(view, dates=series.series_line(occurrences, tz, network.locale, territories))
             grouped.setdefault(section, []).append(view)
     order = [s for s in S.ORDER if s in grouped] + [s for s in grouped if s not in S.ORDER]
-    return [SectionView(s, S.heading(s), grouped[s]) for s in order]
+    return [SectionView(s, S.heading(s), _featured_only_images(s, grouped[s])) for s in order]
 
 
 def default_subject(network: NetworkSettings, number: int | None, when: datetime) -> str:
@@ -149,12 +189,12 @@ def issue_view(issue: Issue, network: NetworkSettings, when: datetime) -> IssueV
     day = format_date(when.astimezone(tz), "d MMMM y", locale=network.locale)
     if issue.kind == IssueKind.NEWSLETTER:
         masthead = f"{network.newsletter_name} n°{issue.number}" if issue.number else network.newsletter_name
-        stream = f"la lettre {network.newsletter_name}"
+        stream = f"à la lettre {network.newsletter_name}"
     else:
         masthead = network.name
-        stream = "ses emailings thématiques"
-    paragraphs = [p.strip() for p in issue.editorial.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    preview = shorten(paragraphs[0], 120) if paragraphs else shorten(issue.title, 120)
+        stream = "aux emailings thématiques"
+    editorial = E.render(issue.editorial)
+    preview = shorten(editorial.first_paragraph or issue.title, 120)
     return IssueView(
         subject=shorten(issue.subject, 200),
         title=shorten(issue.title, MAX_TITLE),
@@ -162,5 +202,6 @@ def issue_view(issue: Issue, network: NetworkSettings, when: datetime) -> IssueV
         dateline=day,
         preview=preview,
         stream_label=stream,
-        editorial=[" ".join(p.split()) for p in paragraphs],
+        editorial_html=editorial.html,
+        editorial_text=editorial.text,
     )

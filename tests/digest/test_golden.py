@@ -15,19 +15,27 @@ from pathlib import Path
 
 import pytest
 
-from core.model import IssueKind, ItemKind
+from core.model import IssueKind, ItemKind, ItemSource
 from digest.render import Renderer
 from tests.digest.digest_factory import item, network, newsletter
 
 GOLDEN = Path(__file__).parent / "golden"
 REGENERATE = os.environ.get("RELAIS_REGENERATE_GOLDEN") == "1"
 WHEN = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+EDITORIAL = """Chères et chers membres,
+ce numéro fête **les 30 ans du réseau**.
+
+Le programme est sur [notre site](https://resacoop.example/30-ans) ; inscriptions : https://resacoop.example/inscription
+
+Bonne lecture !"""
 
 
 def _fixed_items() -> list:  # type: ignore[type-arg]
     return [
-        item(1, ItemKind.NEWS, title="Le réseau fête ses 30 ans", featured=True),
-        item(2, ItemKind.FUNDING, title="Fonds pour l'innovation sociale", deadline=date(2027, 2, 28)),
+        item(1, ItemKind.NEWS, title="Le réseau fête ses 30 ans", featured=True,
+             image_url="https://resacoop.example/images/30-ans.jpg", image_alt="Les membres du réseau réunis à Lyon"),
+        item(2, ItemKind.FUNDING, title="Fonds pour l'innovation sociale", deadline=date(2027, 2, 28),
+             sources=[ItemSource(source_id=2, source_item_id="2", source_name="Agence des financements (RSS)")]),
         item(3, ItemKind.CALL, title="Appel à projets ECSI 2027", deadline=date(2026, 11, 10)),
         item(4, ItemKind.EVENT, title="Festisol : soirée d'ouverture", place="Lyon", tags=["69"],
              starts_at=datetime(2026, 11, 14, 17, 30, tzinfo=UTC)),
@@ -54,7 +62,7 @@ def renderer() -> Renderer:
 
 def test_newsletter_golden(renderer: Renderer) -> None:
     items = _fixed_items()
-    issue = newsletter(items, editorial="Chères et chers membres,\n\nBonne lecture de ce numéro !")
+    issue = newsletter(items, editorial=EDITORIAL)
     seg = renderer.render(issue, {i.id: i for i in items}, [e.item_id for e in issue.entries], key="k", when=WHEN)
     _check("newsletter.html", seg.html)
     _check("newsletter.txt", seg.text)

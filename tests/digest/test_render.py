@@ -125,3 +125,65 @@ def test_an_unknown_template_is_a_clear_error(renderer: Renderer) -> None:
     issue.template = "fancy"
     with pytest.raises(InvalidInput, match="unknown template 'fancy'"):
         renderer.render(issue, {1: item(1)}, [1], key="k", when=WHEN)
+
+
+def test_a_table_of_contents_links_to_each_section_in_both_parts(renderer: Renderer) -> None:
+    items = [item(1, ItemKind.CALL, deadline=date(2027, 1, 15)), item(2, ItemKind.JOB), item(3, ItemKind.NEWS)]
+    seg = _render(renderer, items)
+    for anchor in ("rubrique-funding", "rubrique-jobs", "rubrique-news"):
+        assert f'href="#{anchor}"' in seg.html and f'id="{anchor}"' in seg.html and f'name="{anchor}"' in seg.html
+    assert (
+        "AU SOMMAIRE\n-----------\n- Financements et appels à projets (1)\n- Emplois et volontariat (1)\n" in seg.text
+    )
+    assert check_html(seg.html) == []  # the anchors are links to the email itself, not relative links
+
+
+def test_one_section_needs_no_table_of_contents(renderer: Renderer) -> None:
+    seg = _render(renderer, [item(1, ItemKind.CALL), item(2, ItemKind.FUNDING)])
+    assert "Au sommaire" not in seg.html and "AU SOMMAIRE" not in seg.text
+
+
+def test_an_anchor_to_nothing_is_a_problem() -> None:
+    assert [p.rule for p in check_html('<a href="#ailleurs">x</a><a id="ici"></a><a href="#ici">y</a>')] == ["link"]
+
+
+def test_readers_see_a_source_by_its_name_never_its_format(renderer: Renderer) -> None:
+    from core.model import ItemSource
+
+    src = [ItemSource(source_id=1, source_item_id="1", source_name="Agence des financements (RSS)")]
+    seg = _render(renderer, [item(1, ItemKind.CALL, sources=src)])
+    for part in (seg.html, seg.text):
+        assert "Source : Agence des financements" in part and "(RSS)" not in part
+
+
+def test_the_emailing_footer_is_french(renderer: Renderer) -> None:
+    issue = newsletter([item(1)], editorial="Deux appels.")
+    issue.kind, issue.template = IssueKind.EMAILING, "emailing"
+    seg = renderer.render(issue, {1: item(1)}, [1], key="k", when=WHEN)
+    for part in (seg.html, seg.text):
+        assert "abonné·e aux emailings thématiques de RESACOOP" in part and "à ses" not in part
+    assert "abonné·e à la lettre RESA" in _render(renderer, [item(1)]).text
+
+
+def test_the_editorial_is_markdown_with_links_in_the_html_and_the_text(renderer: Renderer) -> None:
+    seg = _render(renderer, [item(1)], editorial="Voir **le programme** :\nhttps://resacoop.example/programme")
+    assert "<strong>le programme</strong>" in seg.html
+    assert '<a href="https://resacoop.example/programme"' in seg.html
+    assert "Voir *le programme* :\nhttps://resacoop.example/programme\n" in seg.text
+
+
+def test_a_featured_item_shows_its_image_with_its_alt_text_and_others_never(renderer: Renderer) -> None:
+    image = {"image_url": "https://resacoop.example/une.jpg", "image_alt": "Les membres réunis à Lyon"}
+    seg = _render(renderer, [item(1, featured=True, **image), item(2, ItemKind.CALL, **image)])
+    assert seg.html.count("<img") == 1 and 'alt="Les membres réunis à Lyon"' in seg.html
+    assert 'width="552"' in seg.html and "max-width: 552px" in seg.html  # Outlook's width, the others' fluid one
+    assert seg.text.count("[Image : Les membres réunis à Lyon]") == 1
+    assert check_html(seg.html) == []
+
+
+def test_an_image_without_alt_text_or_not_on_the_web_is_not_shown(renderer: Renderer) -> None:
+    for image in ({"image_url": "https://resacoop.example/une.jpg", "image_alt": " "},
+                  {"image_url": "javascript:alert(1)", "image_alt": "x"},
+                  {"image_url": "data:image/png;base64,AAAA", "image_alt": "x"}):  # fmt: skip
+        seg = _render(renderer, [item(1, featured=True, **image)])
+        assert "<img" not in seg.html and "[Image" not in seg.text
