@@ -19,7 +19,7 @@ Per page, against ``answers.json``:
   first expected title is among the first three;
 - *ms*: time to propose after the fetch.
 
-``--smoke``: the first two pages of each kind.
+``--smoke``: the small corpus of ``bench/smoke_corpus/discovery`` instead (three of the demo's pages).
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from typing import Any
 from urllib.parse import quote, urljoin
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "realworld" / "discovery"
+SMOKE = os.environ.get("RELAIS_BENCH_SMOKE") == "1"
+CORPUS = ROOT / "bench" / "smoke_corpus" / "discovery" if SMOKE else ROOT.parent / "shared" / "realworld" / "discovery"
 REFERENCE = datetime(2026, 12, 1, tzinfo=UTC)
 TARGETS = {"list": 0.80, "declared": 0.95, "precision": 0.95, "seconds": 1.0}
 
@@ -156,17 +157,19 @@ def main() -> None:
     if not CORPUS.is_dir():
         print(f"bench discover: skipped ({CORPUS} is absent)")
         return
-    from bench.support import sample
     from core.settings import WatchSettings
     from watch.fetch import HttpFetcher
 
-    answers = sample(json.loads((CORPUS / "answers.json").read_text(encoding="utf-8")), "kind")
+    answers = json.loads((CORPUS / "answers.json").read_text(encoding="utf-8"))
+    # the key's file names are relative to the corpus's parent, and may leave it (the smoke corpus's demo pages)
+    files = [(CORPUS.parent / e["file"]).resolve() for e in answers]
+    served = Path(os.path.commonpath([CORPUS.parent.resolve(), *files]))
     rows = []
-    with serve(CORPUS.parent) as base:
+    with serve(served) as base:
 
         async def fetch_all() -> list[Any]:
             async with HttpFetcher(WatchSettings(trusted_networks=["127.0.0.0/8"])) as fetcher:
-                return [await fetcher.fetch(base + quote(e["file"])) for e in answers]
+                return [await fetcher.fetch(base + quote(str(f.relative_to(served)))) for f in files]
 
         pages = asyncio.run(fetch_all())
     for entry, fetched in zip(answers, pages, strict=True):

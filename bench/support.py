@@ -45,19 +45,6 @@ def tool(path: str, package: str, what: str) -> str | None:
     return None
 
 
-def sample(entries: list[dict[str, Any]], kind: str, per_kind: int = 2) -> list[dict[str, Any]]:
-    """A corpus's key entries: all of them, or at the smoke size the first ``per_kind`` of each ``entry[kind]``."""
-    if not smoke():
-        return entries
-    seen: dict[Any, int] = {}
-    out = []
-    for entry in entries:
-        seen[entry[kind]] = seen.get(entry[kind], 0) + 1
-        if seen[entry[kind]] <= per_kind:
-            out.append(entry)
-    return out
-
-
 def pg_url() -> str:
     """The PostgreSQL database a benchmark may wipe: RELAIS_BENCH_DATABASE_URL, else a database beside the tests'
     (RELAIS_TEST_DATABASE_URL's name with ``_bench`` appended, created when missing), so that a benchmark never
