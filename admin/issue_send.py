@@ -237,8 +237,10 @@ async def send(request: Request) -> Response:
 async def _lever(request: Request, action: str) -> Response:
     ctx = ctx_of(request)
     issue_id = int(request.path_params["issue_id"])
-    _issue(ctx, issue_id)
-    await read_form(request)
+    issue = _issue(ctx, issue_id)
+    form = await read_form(request)
+    if action == "cancel" and form.get("confirm") != "yes":
+        return render(request, "admin/issues/confirm.html", _cancel_context(ctx, issue, missing=True), status_code=400)
     try:
         if action == "pause":
             control.pause(ctx.db, issue_id)
@@ -273,6 +275,28 @@ async def resume(request: Request) -> Response:
 @requires(Role.STAFF)
 async def cancel(request: Request) -> Response:
     return await _lever(request, "cancel")
+
+
+def _cancel_context(ctx: WebContext, issue: Issue, *, missing: bool = False) -> dict[str, Any]:
+    assert issue.id is not None
+    with ctx.db.session() as s:
+        counts = DeliveryRepository(s).counts(issue.id)
+    waiting = sum(n for st, n in counts.items() if st in (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED))
+    if issue.status == IssueStatus.DRAFT:
+        consequence = ("Le brouillon sera marqué « annulé » et ne pourra plus être envoyé ni modifié (pour le "
+                       "garder, ne faites rien ; pour le retirer de la liste, supprimez-le plutôt).")  # fmt: skip
+    else:
+        consequence = f"{waiting} message(s) pas encore partis ne partiront pas ; ceux déjà envoyés le restent."
+    return {"issue": issue, "action": f"/admin/issues/{issue.id}/cancel", "title": "Annuler l'envoi",
+            "question": f"Annuler l'envoi de « {issue.title} » ?", "consequence": consequence,
+            "button": "Oui, annuler l'envoi", "missing": missing}  # fmt: skip
+
+
+@requires(Role.STAFF)
+async def cancel_page(request: Request) -> Response:
+    ctx = ctx_of(request)
+    issue = _issue(ctx, int(request.path_params["issue_id"]))
+    return render(request, "admin/issues/confirm.html", _cancel_context(ctx, issue))
 
 
 @requires(Role.STAFF)
@@ -312,6 +336,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{p}/send", send, methods=["POST"]),
         Route(f"{p}/pause", pause, methods=["POST"]),
         Route(f"{p}/resume", resume, methods=["POST"]),
+        Route(f"{p}/cancel", cancel_page, methods=["GET"]),
         Route(f"{p}/cancel", cancel, methods=["POST"]),
         Route(f"{p}/unschedule", unschedule, methods=["POST"]),
         Route(f"{p}/ledger", ledger, methods=["GET"]),

@@ -11,6 +11,7 @@ preview: render the segment (or what one subscriber gets) | sample links | HTML 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from admin import issue_send
+from admin import issue_drafts, issue_send
 from admin.accounts import has_role
 from admin.auth import current_user, requires
 from admin.issue_errors import FormError, in_french
@@ -40,6 +41,7 @@ nav("/admin/issues", "Numéros et emailings", Role.STAFF)
 # The email's HTML carries inline styles; in the admin it is framed (same origin only) and runs nothing.
 PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'; sandbox"
 SEARCH_LIMIT = 20
+PICK_LIMIT = 40  # items offered by the emailing picker at a time (search to find others)
 
 
 def service(ctx: WebContext) -> DigestService:
@@ -81,9 +83,35 @@ async def issue_list(request: Request) -> Response:
 
 
 def _build_context(
-    ctx: WebContext, form: dict[str, str] | None = None, error: str = "", kind: str = ""
+    ctx: WebContext,
+    form: dict[str, str] | None = None,
+    error: str = "",
+    kind: str = "",
+    chosen: list[int] | None = None,
 ) -> dict[str, Any]:
-    return {"themes": ctx.settings.taxonomy.themes, "form": form or {}, "error": error, "kind": kind}
+    form = form or {}
+    chosen = chosen or []
+    return {"themes": ctx.settings.taxonomy.themes, "form": form, "error": error, "kind": kind,
+            "picks": pick_items(ctx, form.get("q", ""), chosen), "chosen": set(chosen)}  # fmt: skip
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def pick_items(ctx: WebContext, q: str, chosen: list[int]) -> list[Any]:
+    """The emailing picker's list: the chosen items first, then approved, still open items whose title or summary
+    holds every word of ``q`` (accents and case aside), deadline soonest first; :data:`PICK_LIMIT` at most."""
+    today = ctx.clock.now().date()
+    with ctx.db.session() as s:
+        items = IssueRepository(s).approved_items()
+    open_items = [i for i in items if i.deadline is None or i.deadline >= today]
+    words = _fold(q).split()
+    hits = [i for i in open_items if all(w in _fold(f"{i.title} {i.summary or ''}") for w in words)]
+    hits.sort(key=lambda i: (i.deadline is None, i.deadline or today, i.title))
+    first = [i for i in open_items if i.id in chosen]
+    return [*first, *[i for i in hits if i.id not in chosen]][: PICK_LIMIT + len(first)]
 
 
 @requires(Role.STAFF)
@@ -104,9 +132,16 @@ def parse_item_ids(raw: str) -> list[int]:
 async def build(request: Request) -> Response:
     ctx = ctx_of(request)
     form = await read_form(request)
-    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    values = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "item_ids")}
+    values["item_ids"] = ", ".join(str(v) for v in form.getlist("item_ids"))
     kind = values.get("kind", "")
     svc = service(ctx)
+    if form.get("action") == "search":  # the picker's search: the same page, the form's values kept
+        try:
+            chosen = parse_item_ids(values["item_ids"])
+        except FormError:
+            chosen = []
+        return render(request, "admin/issues/new.html", _build_context(ctx, values, "", kind, chosen))
     try:
         if kind == IssueKind.NEWSLETTER:
             issue = svc.build_newsletter(
@@ -122,7 +157,12 @@ async def build(request: Request) -> Response:
             raise FormError("Choisissez une lettre ou un emailing.")
     except (InvalidInput, NotFound) as exc:
         message = in_french(exc)
-        return render(request, "admin/issues/new.html", _build_context(ctx, values, message, kind), status_code=400)
+        try:
+            chosen = parse_item_ids(values["item_ids"])
+        except FormError:
+            chosen = []
+        return render(request, "admin/issues/new.html", _build_context(ctx, values, message, kind, chosen),
+                      status_code=400)  # fmt: skip
     flash(request, f"Brouillon créé : {issue.title} ({len(issue.entries)} éléments).", "success")
     assert issue.id is not None
     return back(issue.id)
@@ -387,4 +427,5 @@ def routes() -> list[BaseRoute]:
         Route(f"{p}/preview", preview_page, methods=["GET"]),
         Route(f"{p}/preview.html", preview_html, methods=["GET"]),
         *issue_send.routes(),
+        *issue_drafts.routes(),
     ]

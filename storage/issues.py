@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound
+from core.errors import InvalidTransition, NotFound
 from core.model import Issue, IssueEntry, IssueKind, IssueStatus, Item, ItemStatus
 from storage.items import ItemRepository, to_item
 from storage.tables import IssueItemRow, IssueRow, ItemRow
@@ -74,6 +74,17 @@ class IssueRepository:
             self.s.add(IssueItemRow(issue_id=row.id, item_id=e.item_id, section=e.section, position=e.position))
         self.s.flush()
         return issue
+
+    def delete_draft(self, issue_id: int) -> None:
+        """Delete a draft and its entries; anything else (sent, scheduled…) stays: the ledger refers to it."""
+        row = self.s.get(IssueRow, issue_id)
+        if row is None:
+            raise NotFound(f"issue {issue_id} not found")
+        if row.status != str(IssueStatus.DRAFT):
+            raise InvalidTransition(f"issue {issue_id} is {row.status}: only a draft can be deleted")
+        self.s.query(IssueItemRow).filter(IssueItemRow.issue_id == issue_id).delete()
+        self.s.delete(row)
+        self.s.flush()
 
     def set_status(self, issue_id: int, status: IssueStatus) -> None:
         row = self.s.get(IssueRow, issue_id)

@@ -60,7 +60,7 @@ ENGLISH = " ".join(
         "approved rejected archived collected updated merged edited tagged restored pending confirmed",
         "unsubscribed complained signup confirm unsubscribe suppress erase admin_edit editor staff added",
         "removed accepted_suggestions refused_suggestions suggested_tags status deadline summary tags",
-        "featured place kind funding call event training job news ical html_page monthly weekly subscriber",
+        "featured kind funding call event training job news ical html_page monthly weekly subscriber",
         "subscribers consent details reason by stream streams themes territories timeout connecterror",
         "httpstatuserror readtimeout connecttimeout redirects bytes limit body cannot parse invalid unknown",
         "missing with without only must should please",

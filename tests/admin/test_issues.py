@@ -352,7 +352,8 @@ def test_pause_resume_and_cancel(
     assert "Envoi repris" in lever("resume").text
     report = seam.wait(issue_id, timeout=30)
     assert report is not None and report.outcome == "sent" and len(mailer.sent) == 4
-    assert "Action impossible" in lever("cancel").text  # sent is final
+    cancel = staff.post(f"/admin/issues/{issue_id}/cancel", data={"csrf_token": token, "confirm": "yes"})
+    assert "Action impossible" in cancel.text  # sent is final
 
     clock.advance(timedelta(hours=1))
     add_item(db, clock, "Appel du mois suivant")
@@ -360,7 +361,7 @@ def test_pause_resume_and_cancel(
     with db.session() as s:
         IssueRepository(s).set_status(other, IssueStatus.SCHEDULED)
     _start(seam._make_context(), other)
-    r = staff.post(f"/admin/issues/{other}/cancel", data={"csrf_token": token})
+    r = staff.post(f"/admin/issues/{other}/cancel", data={"csrf_token": token, "confirm": "yes"})
     assert "Brouillon créé" in r.text  # a flash left from an earlier request is kept beside the new one
     assert "4 message(s) non envoyé(s)" in r.text
     with db.session() as s:
