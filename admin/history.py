@@ -28,6 +28,8 @@ FIELDS = {
     "place": N_("lieu"),
     "editor_note": N_("note de la rédaction"),
     "featured": N_("à la une"),
+    "image_url": N_("image à la une"),
+    "image_alt": N_("description de l'image"),
     "tags": N_("étiquettes"),
     "territory": N_("département"),
     "content_hash": N_("empreinte du texte"),

@@ -30,6 +30,8 @@ EDITABLE = (
     "opening_date",
     "deadline",
     "place",
+    "image_url",
+    "image_alt",
     "editor_note",
 )
 ACTION_LABELS = {

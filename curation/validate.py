@@ -26,6 +26,7 @@ MAX_NOTE = 2_000
 MAX_PLACE = 300
 MAX_TAG = 64
 MAX_URL = 2_000
+MAX_ALT = 300
 
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|&(lt|gt|#0*60|#x0*3c);", re.IGNORECASE)
 
@@ -93,6 +94,18 @@ def clean_link(raw: str) -> str | None:
     if link is None:
         raise InvalidInput("le lien doit être une adresse web complète, commençant par http:// ou https://")
     return link
+
+
+def clean_image(raw: str) -> str | None:
+    """An « à la une » image: empty for none, else a complete web address (never ``data:`` or a local file)."""
+    text = strip_controls(raw).strip()
+    if not text:
+        return None
+    if len(text) > MAX_URL:
+        raise InvalidInput(f"l'adresse de l'image dépasse {MAX_URL} caractères ({len(text)})")
+    if safe_url(text) is None:
+        raise InvalidInput("l'image doit être une adresse web complète, commençant par http:// ou https://")
+    return text
 
 
 def clean_body(raw: str) -> str:
@@ -210,6 +223,11 @@ def clean_edit(
             errors["tags"] = str(exc)
     if "featured" in form:
         changes["featured"] = str(form["featured"]).lower() in {"1", "on", "true", "oui", "yes"}
+    attempt("image_url", clean_image, value("image_url"))
+    attempt("image_alt", lambda raw: " ".join(clean_text(raw, MAX_ALT, label="le texte de l'image").split()),
+            value("image_alt"))  # fmt: skip
+    if changes.get("image_url") and "image_alt" in changes and not changes["image_alt"]:
+        errors["image_alt"] = "décrivez l'image en quelques mots : ce texte la remplace quand elle ne s'affiche pas"
     if errors:
         raise FieldErrors(errors)
     return changes

@@ -17,7 +17,7 @@ from storage.tables import ItemEventRow, ItemRow, ItemSourceRow, SourceRow
 _PLAIN = [
     "title", "url", "canonical_url", "summary", "body_html", "published_at", "collected_at", "updated_at",
     "approved_at", "approved_by", "opening_date", "deadline", "starts_at", "ends_at", "place",
-    "featured", "editor_note", "content_hash",
+    "featured", "image_url", "image_alt", "editor_note", "content_hash",
 ]  # fmt: skip
 
 

@@ -141,6 +141,8 @@ class ItemRow(Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)  # themes, zones, départements, audiences (0008)
     suggested_tags: Mapped[list[Any]] = mapped_column(default=list)  # [{"tag": …, "reason": …}]
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    image_url: Mapped[str | None] = mapped_column(Text)  # shown « à la une », with its alt text (0010)
+    image_alt: Mapped[str] = mapped_column(Text, default="", server_default="")
     editor_note: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str | None] = mapped_column(String(64))
     field_origins: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -297,3 +297,29 @@ def test_the_filter_form_shows_the_chosen_filters_and_every_source(
     with web.db.session() as s:
         SourceRepository(s).save(Source("Nouvelle source", "https://example.org/n.rss", SourceKind.FEED, ItemKind.NEWS))
     assert ">Nouvelle source</option>" in editor.get("/admin/items?kind=call&q=f%C3%AAte").text
+
+
+def test_an_item_gets_an_image_for_the_front_page_only_with_its_description(
+    editor: TestClient, web: WebContext, ids: list[int]
+) -> None:
+    page = editor.get(f"/admin/items/{ids[0]}").text
+    assert 'id="image_url" name="image_url"' in page and 'id="image_alt" name="image_alt"' in page
+    form = {"csrf_token": csrf_of(page), "title": "Fonds régional", "featured": "1",
+            "image_url": "https://resacoop.example/une.jpg", "image_alt": ""}  # fmt: skip
+    r = editor.post(f"/admin/items/{ids[0]}", data=form, follow_redirects=False)
+    assert r.status_code == 400 and "décrivez l&#39;image" in r.text
+    for wrong in ("javascript:alert(1)", "data:image/png;base64,AAAA", "/static/une.jpg", "file:///etc/passwd"):
+        r = editor.post(f"/admin/items/{ids[0]}", data={**form, "image_url": wrong, "image_alt": "x"})
+        assert r.status_code == 400 and "commençant par http:// ou https://" in r.text, wrong
+    with web.db.session() as s:
+        assert ItemRepository(s).get(ids[0]).image_url is None
+    form["image_alt"] = "Les membres du réseau réunis à Lyon"
+    assert editor.post(f"/admin/items/{ids[0]}", data=form, follow_redirects=False).status_code == 303
+    with web.db.session() as s:
+        item = ItemRepository(s).get(ids[0])
+    assert (item.image_url, item.image_alt) == (
+        "https://resacoop.example/une.jpg",
+        "Les membres du réseau réunis à Lyon",
+    )
+    page = editor.get(f"/admin/items/{ids[0]}").text
+    assert 'value="https://resacoop.example/une.jpg"' in page and "image à la une" in page  # the history, in French
