@@ -215,7 +215,8 @@ WAY_LABELS = {
 }
 OPTION_LABELS = {"item": N_("bloc"), "title": N_("titre"), "link": N_("lien"), "date": N_("date"),
                  "summary": N_("résumé"), "deadline": N_("date limite"), "items": N_("liste"),
-                 "url": N_("lien"), "published": N_("publication"), "country": N_("pays")}  # fmt: skip
+                 "url": N_("lien"), "published": N_("publication"), "country": N_("pays"), "starts_at": N_("début"),
+                 "ends_at": N_("fin"), "place": N_("lieu")}  # fmt: skip
 SHOWN_ITEMS = 5
 
 

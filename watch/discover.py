@@ -5,8 +5,9 @@
 
 What a page declares is read by :mod:`watch.declared`, its schema.org data and microformats by
 :mod:`watch.structured`, its item blocks by :mod:`watch.blocks`, a JSON API's fields by :mod:`watch.json_paths`; the
-nouns are in :mod:`watch.proposal`. The orchestrator (:mod:`watch.discovery`) fetches the page, hands it here, fetches the addresses this module asks
-it to try (declared feeds, a few common feed paths), previews each proposal and orders them with :func:`rank`.
+nouns are in :mod:`watch.proposal`. The orchestrator (:mod:`watch.discovery`) fetches the page, hands it here,
+fetches the addresses this module asks it to try (declared feeds, a few common feed paths), previews each proposal
+and orders them with :func:`rank`.
 """
 
 from __future__ import annotations
@@ -117,6 +118,8 @@ def read_page(body: bytes, url: str, content_type: str | None, *, reference: dat
         if blocks.identical:
             reason += " ; attention : tous les blocs portent le même titre"
         kind = item_kind_of(title, url, deadline="deadline" in blocks.options)
+        if kind == ItemKind.EVENT and "date" in blocks.options:  # an agenda's dates are the events' own
+            blocks.options["starts_at"] = blocks.options.pop("date")
         found.proposals.append(Proposal(Way.BLOCKS, make_source(url, SourceKind.HTML, title, kind, blocks.options),
                                         reason, score))  # fmt: skip
     if not any(p.way in {Way.FEED} for p in found.proposals):

@@ -17,9 +17,22 @@ KIND_OF_TYPE = {"Event": ItemKind.EVENT, "JobPosting": ItemKind.JOB, "Grant": It
                 "MonetaryGrant": ItemKind.FUNDING}  # fmt: skip
 
 
+# The attributes naming an object's type and its properties, per syntax; ``$=`` matches a full schema.org address
+# ("https://schema.org/Event") as well as a prefixed name ("schema:Event").
+ATTRIBUTES = {"microdata": ("itemtype", "itemprop", "microdonnées"), "rdfa": ("typeof", "property", "RDFa")}
+# Per type, the source options its properties give (the first property present wins for an option).
+FIELDS: dict[str, list[tuple[str, str]]] = {
+    "Event": [("starts_at", "startDate"), ("ends_at", "endDate"), ("place", "location"), ("summary", "description")],
+    "JobPosting": [("date", "datePosted"), ("deadline", "validThrough"), ("place", "jobLocation"),
+                   ("summary", "description")],
+    "Grant": [("deadline", "endDate"), ("summary", "description")],
+    "MonetaryGrant": [("deadline", "endDate"), ("summary", "description")],
+}  # fmt: skip
+
+
 def structured(tree: LexborHTMLParser, body: bytes, page_url: str, title: str, ctype: str | None) -> list[Proposal]:
     """schema.org objects in the page (JSON-LD, microdata, RDFa, read by extruct): JSON-LD is collected as it is;
-    microdata items become CSS selectors over their ``itemprop`` attributes."""
+    microdata and RDFa items become CSS selectors over their ``itemprop`` / ``property`` attributes."""
     counts = schema_types(body, page_url, ctype)
     out: list[Proposal] = []
     jsonld = [o for o in jsonld_objects(tree) if _types(o) & (STRUCTURED_TYPES - {"ItemList"})]
@@ -29,20 +42,18 @@ def structured(tree: LexborHTMLParser, body: bytes, page_url: str, title: str, c
         out.append(Proposal(Way.STRUCTURED, make_source(page_url, SourceKind.HTML, title, kind),
                             f"{len(jsonld)} objet(s) schema.org {', '.join(kinds)} en JSON-LD dans la page",
                             BASE_SCORE[Way.STRUCTURED] + min(len(jsonld), 10)))  # fmt: skip
-    for schema, n in counts.get("microdata", {}).items():
-        if schema not in KIND_OF_TYPE or n < 1:
-            continue
-        item = f'[itemtype$="schema.org/{schema}"]'
-        opts = {"item": item, "title": '[itemprop="name"]', "link": "a[href]"}
-        if tree.css_first(f'{item} [itemprop="startDate"]') is not None:
-            opts["date"] = '[itemprop="startDate"]'
-        if tree.css_first(f'{item} [itemprop="validThrough"]') is not None:
-            opts["deadline"] = '[itemprop="validThrough"]'
-        if tree.css_first(f'{item} [itemprop="description"]') is not None:
-            opts["summary"] = '[itemprop="description"]'
-        out.append(Proposal(Way.STRUCTURED, make_source(page_url, SourceKind.HTML, title, KIND_OF_TYPE[schema], opts),
-                            f"{n} objet(s) schema.org {schema} en microdonnées dans la page",
-                            BASE_SCORE[Way.STRUCTURED] + min(n, 10) - 1))  # fmt: skip
+    for syntax, (typed, prop, label) in ATTRIBUTES.items():
+        for schema, n in counts.get(syntax, {}).items():
+            if schema not in KIND_OF_TYPE or n < 1:
+                continue
+            item = f'[{typed}$="{schema}"]'
+            opts = {"item": item, "title": f'[{prop}$="name"]', "link": "a[href]"}
+            for option, name in FIELDS[schema]:
+                if tree.css_first(f'{item} [{prop}$="{name}"]') is not None:
+                    opts[option] = f'[{prop}$="{name}"]'
+            source = make_source(page_url, SourceKind.HTML, title, KIND_OF_TYPE[schema], opts)
+            reason = f"{n} objet(s) schema.org {schema} en {label} dans la page"
+            out.append(Proposal(Way.STRUCTURED, source, reason, BASE_SCORE[Way.STRUCTURED] + min(n, 10) - 1))
     return out
 
 

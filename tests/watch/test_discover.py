@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from core.model import ItemKind, SourceKind
 from watch.discover import MAX_GUESSES, Way, rank, read_page, sniff
@@ -107,7 +108,7 @@ def test_microdata_events_become_selectors_over_itemprop() -> None:
     html = f"<html><head><title>Agenda</title></head><body><main>{events}</main></body></html>".encode()
     found = read_page(html, "https://agenda.example.org/", "text/html", reference=NOW)
     micro = next(p for p in found.proposals if p.way == Way.STRUCTURED)
-    assert micro.source.options["item"] == '[itemtype$="schema.org/Event"]'
+    assert micro.source.options["item"] == '[itemtype$="Event"]'  # MusicEvent, SocialEvent… too
     assert micro.source.item_kind == ItemKind.EVENT and "microdonnées" in micro.reason
     items = [e.item for e in parse_body(micro.source, html, micro.source.url, "text/html", reference=NOW)]
     assert items[0].title == "Rencontre régionale n°1" and len(items) == 4
@@ -246,3 +247,37 @@ def test_the_common_feed_path_of_the_pages_generator_is_tried_first() -> None:
     assert first_guess('<meta name="generator" content="SPIP 4.2">').endswith("/spip.php?page=backend")
     html = b"<html><body><p>Texte</p></body></html>"
     assert len(read_page(html, "https://site.example.org/", "text/html", reference=NOW).guesses) == MAX_GUESSES
+
+
+def test_rdfa_events_become_selectors_with_their_start_and_place() -> None:
+    events = "".join(
+        f'<div vocab="https://schema.org/" typeof="Event"><a href="/agenda/{i}" property="url">'
+        f'<span property="name">Atelier migrations et solidarité n°{i}</span></a>'
+        f'<time property="startDate" datetime="2027-03-0{i}T18:30:00+01:00">{i} mars 2027, 18 h 30</time>'
+        f'<span property="location" typeof="Place"><span property="name">Maison des associations, Lyon</span></span>'
+        f"</div>"
+        for i in range(1, 5)
+    )
+    html = f"<html><head><title>Agenda</title></head><body><main>{events}</main></body></html>".encode()
+    found = read_page(html, "https://agenda.example.org/", "text/html", reference=NOW)
+    rdfa = next(p for p in found.proposals if p.way == Way.STRUCTURED and "RDFa" in p.reason)
+    assert rdfa.source.options["item"] == '[typeof$="Event"]' and rdfa.source.item_kind == ItemKind.EVENT
+    assert rdfa.source.options["starts_at"] == '[property$="startDate"]'
+    items = [e.item for e in parse_body(rdfa.source, html, rdfa.source.url, "text/html", reference=NOW)]
+    assert [i.title for i in items][:1] == ["Atelier migrations et solidarité n°1"] and len(items) == 4
+    assert items[0].starts_at is not None and items[0].starts_at.isoformat() == "2027-03-01T17:30:00+00:00"
+    assert items[0].place == "Maison des associations, Lyon"
+
+
+def test_an_agendas_list_reads_its_dates_as_the_events_start() -> None:
+    rows = "".join(
+        f'<li class="evenement"><h3><a href="/agenda/{i}">Ciné-débat sur la souveraineté alimentaire n°{i}</a></h3>'
+        f'<p class="quand">{10 + i} mars 2027</p><p class="ou">Salle des fêtes, Villeurbanne</p></li>'
+        for i in range(5)
+    )
+    html = f"<html><head><title>Agenda du réseau</title></head><body><ul class='agenda'>{rows}</ul></body></html>"
+    best = rank(read_page(html.encode(), "https://reseau.example.org/agenda/", "text/html", reference=NOW).proposals)[0]
+    assert best.source.item_kind == ItemKind.EVENT and best.source.options["starts_at"] == "p.quand"
+    items = [e.item for e in parse_body(best.source, html.encode(), best.source.url, "text/html", reference=NOW)]
+    start = items[0].starts_at
+    assert start is not None and start.astimezone(ZoneInfo("Europe/Paris")).date() == date(2027, 3, 10)
