@@ -101,30 +101,30 @@ def _check_tz(tz: str) -> str:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown timezone {tz!r}") from None
+        raise InvalidInput(f"fuseau horaire inconnu : « {tz} »") from None
     return tz
 
 
 def year(y: int, tz: str = "Europe/Paris") -> Period:
     if not 1800 <= y <= 9998:  # 1800: the period before --year 1900 must exist too
-        raise InvalidInput(f"year out of range: {y} (1800-9998)")
+        raise InvalidInput(f"année hors limites : {y} (1800-9998)")
     return Period(PeriodKind.YEAR, date(y, 1, 1), date(y, 12, 31), _check_tz(tz))
 
 
 def month(y: int, m: int, tz: str = "Europe/Paris") -> Period:
     if not 1800 <= y <= 9998 or not 1 <= m <= 12:
-        raise InvalidInput(f"month out of range: {y:04d}-{m:02d}")
+        raise InvalidInput(f"mois hors limites : {y:04d}-{m:02d}")
     return Period(PeriodKind.MONTH, date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1]), _check_tz(tz))
 
 
 def parse_date(text: str, flag: str = "date") -> date:
     """An ISO date ``YYYY-MM-DD``; anything else is refused with the flag named."""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        raise InvalidInput(f"{flag}: not a date {text!r} (expected YYYY-MM-DD)")
+        raise InvalidInput(f"{flag} : « {text} » n'est pas une date (attendu : AAAA-MM-JJ)")
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"{flag}: no such day {text!r}") from None
+        raise InvalidInput(f"{flag} : le jour « {text} » n'existe pas") from None
 
 
 def parse_period(
@@ -141,29 +141,29 @@ def parse_period(
     if from_text is not None or to_text is not None:
         chosen.append("--from/--to")
     if len(chosen) > 1:
-        raise InvalidInput(f"choose one of --year, --month or --from/--to, not {' and '.join(chosen)}")
+        raise InvalidInput(f"choisissez --year, --month ou --from/--to, pas {' et '.join(chosen)}")
     if year_text is not None:
         if not re.fullmatch(r"\d{4}", year_text.strip()):
-            raise InvalidInput(f"--year: not a year {year_text!r} (expected YYYY)")
+            raise InvalidInput(f"--year : « {year_text} » n'est pas une année (attendu : AAAA)")
         if not 1900 <= int(year_text) <= 9998:
-            raise InvalidInput(f"--year: out of range {year_text!r} (1900-9998)")
+            raise InvalidInput(f"--year : « {year_text} » hors limites (1900-9998)")
         return year(int(year_text), tz)
     if month_text is not None:
         match = re.fullmatch(r"(\d{4})-(\d{2})", month_text.strip())
         if not match:
-            raise InvalidInput(f"--month: not a month {month_text!r} (expected YYYY-MM)")
+            raise InvalidInput(f"--month : « {month_text} » n'est pas un mois (attendu : AAAA-MM)")
         if not 1900 <= int(match[1]) <= 9998:
-            raise InvalidInput(f"--month: out of range {month_text!r} (1900-9998)")
+            raise InvalidInput(f"--month : « {month_text} » hors limites (1900-9998)")
         return month(int(match[1]), int(match[2]), tz)
     if from_text is not None or to_text is not None:
         if from_text is None or to_text is None:
-            raise InvalidInput("--from and --to go together")
+            raise InvalidInput("--from et --to vont ensemble")
         lo, hi = parse_date(from_text, "--from"), parse_date(to_text, "--to")
         if hi < lo:
-            raise InvalidInput(f"--to ({hi}) is before --from ({lo})")
+            raise InvalidInput(f"--to ({hi}) est antérieur à --from ({lo})")
         if lo.year < 1900 or hi.year > 9998:
-            raise InvalidInput("dates out of range (1900-9998)")
+            raise InvalidInput("dates hors limites (1900-9998)")
         return Period(PeriodKind.RANGE, lo, hi, _check_tz(tz))
     if today is None:
-        raise InvalidInput("choose a period: --year, --month or --from/--to")
+        raise InvalidInput("choisissez une période : --year, --month ou --from/--to")
     return year(today.year, tz)

@@ -103,11 +103,11 @@ def test_a_date_range_and_a_future_year(staff: TestClient, seeded: Database) -> 
     ("params", "says"),
     [
         ({"year": "deux mille"}, "« année »"),
-        ({"year": "2026", "month": "2026-03"}, "« année » and « mois »"),
-        ({"month": "2026-13"}, "month out of range"),
-        ({"from": "2026-01-01"}, "« du » and « au » go together"),
-        ({"from": "2026-02-30", "to": "2026-03-01"}, "no such day"),
-        ({"from": "2026-06-01", "to": "2026-01-01"}, "is before"),
+        ({"year": "2026", "month": "2026-03"}, "« année » et « mois »"),
+        ({"month": "2026-13"}, "mois hors limites"),
+        ({"from": "2026-01-01"}, "« du » et « au » vont ensemble"),
+        ({"from": "2026-02-30", "to": "2026-03-01"}, "n'existe pas"),
+        ({"from": "2026-06-01", "to": "2026-01-01"}, "est antérieur à"),
     ],
 )
 def test_a_malformed_period_gets_a_400_page(staff: TestClient, params: dict[str, str], says: str) -> None:

@@ -64,5 +64,5 @@ def test_malformed_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     cfg = config(tmp_path, f"sqlite:///{tmp_path / 'never-created.db'}")  # refused before the database is opened
     # one case through a real process (the other refusals are covered in tests/figures/test_period.py)
     out = relais(cfg, "figures", "--from", "2026-02-30", "--to", "2026-03-31")
-    assert out.returncode == 2 and "no such day '2026-02-30'" in out.stderr
+    assert out.returncode == 2 and "le jour « 2026-02-30 » n'existe pas" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
