@@ -27,6 +27,7 @@ from watch.parse import parse_body
 from watch.tags import _Compiled
 
 PREVIEW = 20  # items kept per proposal
+BUDGET = 30.0  # seconds the candidates (declared feeds and calendars, common paths) share after the page
 
 
 @dataclass(slots=True)
@@ -63,10 +64,17 @@ def french(exc: RelaisError) -> str:
 
 
 async def discover(
-    fetcher: Fetcher, url: str, *, reference: datetime, rules: Sequence[_Compiled] = (), local: bool = True
+    fetcher: Fetcher,
+    url: str,
+    *,
+    reference: datetime,
+    rules: Sequence[_Compiled] = (),
+    local: bool = True,
+    budget: float = BUDGET,
 ) -> Discovery:
     """Fetch ``url`` and propose ways to follow it. ``local``: ``url`` may be a file written in config.toml (the
-    policy decides); every address found in the page is fetched as a network address."""
+    policy decides); every address found in the page is fetched as a network address. The candidates share
+    ``budget`` seconds after the page: one that has not answered by then is listed with that reason."""
     url = url.strip()
     if url.lower().startswith("webcal:"):
         url = "https:" + url[len("webcal:") :]
@@ -77,16 +85,30 @@ async def discover(
     out, found = await propose_page(page, url, reference=reference, rules=rules)
     started = time.perf_counter() - out.seconds
     page_items = next((p.items for p in found.proposals if p.way == Way.BLOCKS and p.items), [])
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + budget
     remote = [p for p in found.proposals if p.way in {Way.FEED, Way.CALENDAR} and not p.checked]
-    await asyncio.gather(*(_check(fetcher, p, reference, rules) for p in remote))
+    if remote:
+        tasks = [asyncio.ensure_future(_check(fetcher, p, reference, rules)) for p in remote]
+        _, late = await asyncio.wait(tasks, timeout=budget)
+        for task in late:
+            task.cancel()
+        for p in remote:
+            if not p.checked:
+                p.checked, p.error = True, f"pas de réponse dans les {budget:g} s de la recherche"
     proposals = list(found.proposals)
-    if found.guesses:
-        for guess in found.guesses:
-            out.tried.append(guess)
-            p = await _guess(fetcher, guess, found.title, reference, rules)
-            if p is not None:
-                proposals.append(p)
-                break
+    for guess in found.guesses:
+        if loop.time() >= deadline:
+            break
+        out.tried.append(guess)
+        try:
+            async with asyncio.timeout_at(deadline):
+                answered = await _guess(fetcher, guess, found.title, reference, rules)
+        except TimeoutError:
+            break
+        if answered is not None:
+            proposals.append(answered)
+            break
     for p in proposals:
         if p.way in {Way.FEED, Way.GUESSED_FEED} and p.items:
             p.score += 10 * same_items(p.items, page_items)

@@ -4,8 +4,10 @@ a French message or a proposal. Names resolve through a fake resolver: nothing l
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +21,7 @@ from core.model import SourceKind
 from core.settings import WatchSettings
 from storage.database import Database
 from watch.discover import MAX_GUESSES, Way
+from watch.discovery import Discovery, discover
 from watch.outbound import IPAddress, OutboundRefused, Refusal, numeric_host
 from watch.service import Watch
 
@@ -73,6 +76,13 @@ class Site(BaseHTTPRequestHandler):
             self.send(200, body.encode(), Content_Type=html)
         elif self.path == "/actualites/flux.xml":
             self.send(200, rss([("Bilan de l'année", f"{base}/bilan/")]), Content_Type="application/rss+xml")
+        elif self.path == "/lent/":
+            link = f'<link rel="alternate" type="application/rss+xml" href="{base}/lent/flux.xml">'
+            body = (DATA / "appels.html").read_text(encoding="utf-8").replace("</head>", link + "</head>")
+            self.send(200, body.encode(), Content_Type=html)
+        elif self.path == "/lent/flux.xml":
+            time.sleep(3)  # longer than the search's budget in the test
+            self.send(200, rss([]), Content_Type="application/rss+xml")
         elif self.path == "/boucle":
             self.send(302, Location="/boucle")
         elif self.path == "/appel.pdf":
@@ -158,6 +168,17 @@ def test_bad_addresses_give_a_french_message(site: str, watch: Watch, path: str,
     found = watch.discover(site + path)
     assert found.problem and words in found.problem
     assert not any(p.items for p in found.proposals)
+
+
+def test_a_candidate_that_does_not_answer_in_the_budget_is_listed_with_that_reason(site: str, watch: Watch) -> None:
+    async def run() -> Discovery:
+        async with watch.fetcher() as fetcher:
+            return await discover(fetcher, f"{site}/lent/", reference=NOW, budget=0.5)
+
+    found = asyncio.run(run())
+    slow = next(p for p in found.proposals if p.source.url == f"{site}/lent/flux.xml")
+    assert slow.error == "pas de réponse dans les 0.5 s de la recherche"
+    assert found.proposals[0].way == Way.BLOCKS and found.proposals[0].items  # the page's own list still comes
 
 
 def test_a_javascript_only_page_of_a_site_with_a_feed_gets_the_feed(site: str, watch: Watch) -> None:
