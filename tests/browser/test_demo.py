@@ -1,11 +1,15 @@
 """The real app over the bundled demo: the watch collects the demo sources, an editor opens the triage page in
 Chromium (the screenshot artefact shows those real items), collects again from the sources page, and previews new
-sources through the real watch before saving them: a feed, and an HTML page with the selectors typed in the form."""
+sources through the real watch before saving them: a feed, and an HTML page with the selectors typed in the form,
+served over HTTP on 127.0.0.1 (the form takes no file path; the test's config trusts the loopback)."""
 
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +31,30 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "tests" / "artefacts"
 
 
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Iterator[str]:
+    """The demo's source files as a web site would serve them."""
+    shutil.copytree(ROOT / "demo" / "sources", tmp_path / "site")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(tmp_path / "site")))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
 @pytest.fixture
 def demo(db: Database, tmp_path: Path) -> Iterator[tuple[str, Services]]:
     if db.dialect != "sqlite":
         pytest.skip("the browser scenario runs once, on SQLite")
-    shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
+    config = (ROOT / "config.toml").read_text(encoding="utf-8")
+    assert "\ntrusted_networks = []\n" in config
+    config = config.replace("\ntrusted_networks = []\n", '\ntrusted_networks = ["127.0.0.0/8"]\n')
+    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
     shutil.copytree(ROOT / "demo", tmp_path / "demo")
     settings = load_settings(tmp_path / "config.toml", environ={})
     services = Services(settings=settings, db=db, clock=SystemClock())
@@ -47,7 +70,7 @@ def demo(db: Database, tmp_path: Path) -> Iterator[tuple[str, Services]]:
         yield url, services
 
 
-def test_triage_page_over_the_demo_sources(demo: tuple[str, Services], tmp_path: Path) -> None:
+def test_triage_page_over_the_demo_sources(demo: tuple[str, Services], files: str) -> None:
     from playwright.sync_api import sync_playwright
 
     url, services = demo
@@ -74,7 +97,7 @@ def test_triage_page_over_the_demo_sources(demo: tuple[str, Services], tmp_path:
         # preview a new source (one of the demo files) through the real watch before saving it
         page.goto(f"{url}/admin/sources/new")
         page.fill("#name", "Nouvelle source (aperçu)")
-        page.fill("#url", str(tmp_path / "demo" / "sources" / "financements.rss"))
+        page.fill("#url", f"{files}/financements.rss")
         page.select_option("#kind", "feed")
         page.select_option("#item_kind", "funding")
         page.click("button[name=intent][value=preview]")
@@ -85,7 +108,7 @@ def test_triage_page_over_the_demo_sources(demo: tuple[str, Services], tmp_path:
         page.goto(f"{url}/admin/sources/new")
         assert not page.is_visible("#html_item")
         page.fill("#name", "Fondation (page HTML)")
-        page.fill("#url", str(tmp_path / "demo" / "sources" / "appels.html"))
+        page.fill("#url", f"{files}/appels.html")
         page.select_option("#kind", "html")
         assert page.is_visible("#html_item") and not page.is_visible("#json_items")
         page.fill("#html_item", "article.appel")
