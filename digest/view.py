@@ -149,8 +149,24 @@ def item_view(item: Item, tz: ZoneInfo, locale: str, territories: Mapping[str, s
     )
 
 
-def _featured_only_images(section: str, items: list[ItemView]) -> list[ItemView]:
-    return items if section == S.FEATURED else [replace(v, image_url=None, image_alt="") for v in items]
+_SPACE_BEFORE = re.compile(r"(?<=\S) ([:;!?»])")
+_SPACE_AFTER = re.compile(r"« ")
+
+
+def french_spaces(text: str) -> str:
+    """The space before « : ; ! ? » » and after « « » made non-breaking, as French typesetting wants: a line never
+    starts with a colon or a closing guillemet (« Appel « Égalité femmes-hommes » » ended on a line of its own)."""
+    return _SPACE_AFTER.sub("«\u00a0", _SPACE_BEFORE.sub("\u00a0\\1", text))
+
+
+def _finish(section: str, items: list[ItemView], locale: str) -> list[ItemView]:
+    """Images « à la une » only; French spacing in the editors' and sources' words (the lines Relais writes, such
+    as dates, are left as they are)."""
+    if section != S.FEATURED:
+        items = [replace(v, image_url=None, image_alt="") for v in items]
+    if not locale.startswith("fr"):
+        return items
+    return [replace(v, title=french_spaces(v.title), summary=french_spaces(v.summary)) for v in items]
 
 
 def section_views(
@@ -176,7 +192,7 @@ def section_views(
                 view = replace(view, dates=series.series_line(occurrences, tz, network.locale, territories))
             grouped.setdefault(section, []).append(view)
     order = [s for s in S.ORDER if s in grouped] + [s for s in grouped if s not in S.ORDER]
-    return [SectionView(s, S.heading(s), _featured_only_images(s, grouped[s])) for s in order]
+    return [SectionView(s, S.heading(s), _finish(s, grouped[s], network.locale)) for s in order]
 
 
 def default_subject(network: NetworkSettings, number: int | None, when: datetime) -> str:

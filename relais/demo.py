@@ -73,5 +73,5 @@ def admin_account(svc: Services) -> str:
 
 EDITORIAL = (
     "Bonjour à toutes et à tous,\n\nVoici les appels à projets, événements, formations et offres repérés ce mois-ci "
-    "par l'équipe. Bonne lecture, et n'hésitez pas à nous signaler vos propres actualités !"
+    "par l'équipe. **Bonne lecture**, et n'hésitez pas à nous signaler vos propres actualités !"
 )

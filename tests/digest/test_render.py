@@ -187,3 +187,10 @@ def test_an_image_without_alt_text_or_not_on_the_web_is_not_shown(renderer: Rend
                   {"image_url": "data:image/png;base64,AAAA", "image_alt": "x"}):  # fmt: skip
         seg = _render(renderer, [item(1, featured=True, **image)])
         assert "<img" not in seg.html and "[Image" not in seg.text
+
+
+def test_french_spacing_never_starts_a_line_with_a_colon_or_a_closing_guillemet(renderer: Renderer) -> None:
+    seg = _render(renderer, [item(1, title="Appel « Égalité femmes-hommes » : dépôt ouvert !")])
+    nbsp = "\u00a0"
+    assert f"Appel «{nbsp}Égalité femmes-hommes{nbsp}»{nbsp}: dépôt ouvert{nbsp}!" in seg.text
+    assert seg.html.replace("&nbsp;", nbsp).count(f"femmes-hommes{nbsp}»{nbsp}:") == 1
