@@ -425,3 +425,16 @@ def test_stale_uploads_are_forgotten(login: Login, web: WebContext, clock: Froze
     os.utime(old, (past, past))
     _upload(login(Role.STAFF), EXCEL_FILE)
     assert not old.exists() and len(list(folder.glob("*.csv"))) == 1
+
+
+def test_no_page_offers_a_weekly_rhythm_that_nothing_sends(login: Login, db: Database, clock: FrozenClock) -> None:
+    sid = add(db, clock, "lea@exemple.fr", preferences=Preferences(frequency="weekly"))  # an imported value
+    client = login(Role.STAFF)
+    for path in ("/subscribe", "/", f"/admin/subscribers/{sid}"):
+        page = client.get(path).text
+        assert "hebdomadaire" not in page.lower() and "Fréquence" not in page, path
+    form = {"csrf_token": token(client, f"/admin/subscribers/{sid}"), "name": "Léa", "streams": ["newsletter"]}
+    page = client.get(f"/admin/subscribers/{sid}").text
+    form["frequency"] = re.search(r'name="frequency" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
+    assert client.post(f"/admin/subscribers/{sid}", data=form, follow_redirects=False).status_code == 303
+    assert get(db, sid).preferences.frequency == "weekly"  # kept for the rhythms to come, not offered
