@@ -1,11 +1,12 @@
 """Every benchmark runs to its table at its smoke size, on SQLite and on PostgreSQL when the tests have it.
 
 Run by ``make bench-smoke`` (CI, after the tests: ``.ci/run``), which sets RELAIS_BENCH_SMOKE=1; skipped in a plain
-``make test``. Each benchmark runs as ``python -m bench --smoke NAME`` in a subprocess, as a person would run it;
-nothing about time is asserted, only that it exits 0 having printed its table. A benchmark that builds its data
-by hand from an older schema, or calls code that has gone, fails here instead of on the day of a measurement.
-``extraction`` and ``discover`` read their small corpus in ``bench/smoke_corpus/`` (the real one lives beside the
-project, in ../shared/realworld, which a fresh clone does not have).
+``make test``, but for the check that every benchmark is listed. Each benchmark runs as
+``python -m bench --smoke NAME`` in a subprocess, as a person would run it; nothing about time is asserted, only
+that it exits 0 having printed its table. A benchmark that builds its data by hand from an older schema, or calls
+code that has gone, fails here instead of on the day of a measurement. ``extraction`` and ``discover`` read their
+small corpus in ``bench/smoke_corpus/`` (the real one lives beside the project, in ../shared/realworld, which a
+fresh clone does not have).
 """
 
 from __future__ import annotations
@@ -25,17 +26,19 @@ ROOT = Path(__file__).resolve().parent.parent
 ON_BOTH_ENGINES = {"figures", "subscribers", "watch", "delivery", "triage", "admin_issues", "staff", "load"}
 SECONDS = 150
 
-pytestmark = pytest.mark.skipif(
+SMOKE_RUN = pytest.mark.skipif(
     os.environ.get("RELAIS_BENCH_SMOKE") != "1", reason="the smoke benchmarks run with `make bench-smoke`"
 )
 
 
 def test_every_benchmark_is_listed() -> None:
+    """A new module in bench/ is run by ``python -m bench`` (and so by the smoke run), or is a helper named here."""
     modules = {p.stem for p in (ROOT / "bench").glob("*.py")}
     helpers = {"__init__", "__main__", "support", "newsletter", "places_fr", "triage_app", "load_mix"}
     assert sorted(modules - helpers) == sorted(BENCHMARKS)
 
 
+@SMOKE_RUN
 @pytest.mark.timeout(SECONDS + 30)
 @pytest.mark.parametrize("name", BENCHMARKS)
 def test_runs_to_its_table(name: str) -> None:
