@@ -165,7 +165,7 @@ def connections_per_worker(port: int) -> str:
     return "-".join(str(n) for n in counts)
 
 
-def run_engine(url: str) -> dict[int, dict[str, object]]:
+def run_engine(url: str, with_wrk: bool) -> dict[int, dict[str, object]]:
     db = fresh_database(url)
     t0 = time.perf_counter()
     fill(db)
@@ -191,7 +191,7 @@ def run_engine(url: str) -> dict[int, dict[str, object]]:
             )  # fmt: skip
             results[clients] = json.loads(load.stdout)
             results[clients]["fill_s"] = fill_s
-        if tool("/usr/bin/wrk", "wrk", "the wrk rows"):  # much lighter than Python: same paths and cookie
+        if with_wrk:  # Debian's wrk, much lighter than Python: same paths and cookie
             results[-CLIENTS] = wrk(port, root)
             results[-CLIENTS]["fill_s"] = fill_s
     finally:
@@ -201,13 +201,14 @@ def run_engine(url: str) -> dict[int, dict[str, object]]:
 
 
 def main() -> None:
+    with_wrk = tool("/usr/bin/wrk", "wrk", "the wrk rows") is not None
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         pg = pg_url() if smoke() else PG_URL
         engines = [("sqlite", f"sqlite:///{tmp}/bench.db")] + ([("postgresql", pg)] if pg else [])
         for name, url in engines:
             try:
-                rows.append((name, run_engine(url)))
+                rows.append((name, run_engine(url, with_wrk)))
             except Exception as exc:  # a missing PostgreSQL must not hide the SQLite figures
                 if smoke():
                     raise
