@@ -280,6 +280,25 @@ class BounceRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class MailboxMessageRow(Base):
+    """A message of the bounce mailbox already handled, by its IMAP identity: never processed twice (0009).
+
+    An IMAP UID names a message only within one UIDVALIDITY of one folder; a server that renumbers a folder
+    changes its UIDVALIDITY, and the rows of the old one then name nothing.
+    """
+
+    __tablename__ = "mailbox_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(400))  # user@host/folder
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(String(16))  # recorded | unclassified (left for a person)
+    at: Mapped[datetime]
+    __table_args__ = (
+        UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_mailbox_messages_mailbox_uidvalidity_uid"),
+    )
+
+
 class IssueRow(Base):
     __tablename__ = "issues"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

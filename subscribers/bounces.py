@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import mailbox
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -22,6 +22,7 @@ from core.clock import Clock
 from core.errors import InvalidInput
 from core.model import BounceKind, ConsentAction, ConsentOrigin, SubscriberStatus
 from core.states import can_move
+from storage.bounce_mail import BounceStore, Send
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
 from subscribers.addresses import normalise
@@ -37,23 +38,51 @@ class BounceRecorder:
     def record(
         self, subscriber_id: int, kind: BounceKind, origin: str, detail: str, delivery_id: int | None = None
     ) -> None:
-        """Keep the bounce; suppress at once for a hard bounce or complaint, after ``soft_limit`` soft ones in a row."""
-        now = self.clock.now()
+        """Keep the bounce; suppress at once for a hard bounce or complaint, after ``soft_limit`` sends in a row
+        that soft-bounced."""
         with self.db.session() as s:
-            repo = SubscriberRepository(s)
-            sub = repo.get(subscriber_id)
-            repo.add_bounce(subscriber_id, kind, origin, detail, now, delivery_id)
-            if kind == BounceKind.SOFT:
+            self.record_with(BounceStore(s), subscriber_id, kind, origin, detail, delivery_id)
+
+    def record_with(
+        self,
+        store: BounceStore,
+        subscriber_id: int,
+        kind: BounceKind,
+        origin: str,
+        detail: str,
+        delivery_id: int | None = None,
+    ) -> None:
+        """:meth:`record` inside the caller's session (the mailbox reader commits it with the message handled).
+
+        A soft bounce counts for a send: the ledger row it names, else the subscriber's latest send. Repeated
+        reports for one send (a "delayed" warning, then another) count once; a send without a soft bounce ends
+        the run. A subscriber with no send in the ledger (a system email) counts each soft bounce, as before.
+        """
+        now = self.clock.now()
+        repo = store.subscribers
+        sub = repo.get(subscriber_id)
+        trail = store.trail(subscriber_id) if kind == BounceKind.SOFT else []
+        if kind == BounceKind.SOFT and delivery_id is None and trail:
+            delivery_id = trail[-1].delivery_id
+        repo.add_bounce(subscriber_id, kind, origin, detail, now, delivery_id)
+        details: dict[str, str] = {"reason": _REASON[kind]}
+        if kind == BounceKind.SOFT:
+            if delivery_id is None or not trail:
                 sub.soft_bounces += 1
-                if sub.soft_bounces < self.soft_limit:
-                    repo.save(sub)
-                    return
-            target = _STATUS.get(kind, SubscriberStatus.BOUNCED)
-            if can_move(sub.status, target):
-                sub.status = target
-            repo.save(sub)
-            repo.suppress(sub.email, _REASON[kind], now)
-            repo.log(sub, ConsentAction.SUPPRESS, ConsentOrigin.BOUNCE, now, details={"reason": _REASON[kind]})
+                run: list[Send] = []
+            else:
+                run = soft_run(store.trail(subscriber_id), delivery_id)
+                sub.soft_bounces = len(run)
+            if sub.soft_bounces < self.soft_limit:
+                repo.save(sub)
+                return
+            details["note"] = soft_note(run, sub.soft_bounces, detail)
+        target = _STATUS.get(kind, SubscriberStatus.BOUNCED)
+        if can_move(sub.status, target):
+            sub.status = target
+        repo.save(sub)
+        repo.suppress(sub.email, _REASON[kind], now)
+        repo.log(sub, ConsentAction.SUPPRESS, ConsentOrigin.BOUNCE, now, details=details)
 
     def delivered(self, subscriber_id: int) -> None:
         """A message was accepted: soft bounces count only in a row."""
@@ -72,6 +101,30 @@ class BounceRecorder:
             return False
         self.record(sub.id, kind, origin, detail)
         return True
+
+
+def soft_run(trail: Sequence[Send], delivery_id: int) -> list[Send]:
+    """The consecutive sends that soft-bounced around ``delivery_id`` in ``trail`` (oldest first). Pure."""
+    at = next((i for i, send in enumerate(trail) if send.delivery_id == delivery_id), None)
+    if at is None or not trail[at].soft_bounced:
+        return []
+    start, end = at, at
+    while start > 0 and trail[start - 1].soft_bounced:
+        start -= 1
+    while end + 1 < len(trail) and trail[end + 1].soft_bounced:
+        end += 1
+    return list(trail[start : end + 1])
+
+
+def soft_note(run: Sequence[Send], count: int, detail: str) -> str:
+    """Why soft bounces suppressed an address, in French for the staff (the consent log shows it). Pure."""
+    last = " ".join(detail.split())[:200]
+    if run:
+        titles = ", ".join(f"« {send.issue_title} »" for send in run)
+        text = f"rejet temporaire à {len(run)} envois consécutifs : {titles}"
+    else:
+        text = f"{count} rejets temporaires de suite (messages hors des envois)"
+    return f"{text} ; dernière réponse : {last}" if last else text
 
 
 def parse_report(msg: Message) -> list[tuple[str, BounceKind]]:
