@@ -132,7 +132,7 @@ def wrk(port: int, root: Path) -> dict[str, object]:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "RELAIS_COOKIE": cookie,
                                                                          "RELAIS_PATHS": " ".join(PATHS)},
     )  # fmt: skip
-    time.sleep(3)
+    time.sleep(min(3.0, WRK_SECONDS / 2))  # while wrk runs
     split = connections_per_worker(port)
     stdout, stderr = load.communicate(timeout=WRK_SECONDS + 45)
     if load.returncode != 0:
