@@ -15,7 +15,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, MailboxError
+from core.settings import parse_duration
 from relais.wiring import Services, build_subscribers, digest_service, sync_sources
 
 log = logging.getLogger("relais.jobs")
@@ -86,12 +87,26 @@ def _send_due(services: Services) -> None:
         log.info("delivery.run", extra={"issue_id": report.issue_id, "outcome": report.outcome})
 
 
+def _read_bounces(services: Services) -> None:
+    """The bounce mailbox: a server that refuses or drops us is a warning; the next pass takes up the rest."""
+    from relais.bounce_mail import read_bounce_mailbox, summary
+
+    try:
+        report = read_bounce_mailbox(services)
+    except MailboxError as exc:
+        log.warning("bounces.mailbox_failed", extra={"error": str(exc)})
+        return
+    log.info("bounces.read", extra={"summary": summary(report), "messages": report.messages,
+                                    "recorded": len(report.recorded), "unclassified": report.unclassified})  # fmt: skip
+
+
 ACTIONS: dict[str, Callable[..., Any]] = {
     "sources.sync": _sync,
     "digest.newsletter": _build_newsletter,
     "subscribers.purge": _purge_unconfirmed,
     "watch.collect": _collect,
     "deliveries.send_due": _send_due,
+    "subscribers.bounces": _read_bounces,
 }
 
 
@@ -108,7 +123,12 @@ def newsletter_trigger(services: Services) -> CronTrigger:
 
 def _subscriber_jobs(services: Services) -> list[JobSpec]:
     tz = services.settings.network.timezone
-    return [JobSpec("subscribers.purge", "subscribers.purge", IntervalTrigger(hours=1, timezone=tz))]
+    jobs = [JobSpec("subscribers.purge", "subscribers.purge", IntervalTrigger(hours=1, timezone=tz))]
+    box = services.settings.subscribers.bounces
+    if box.imap_host:  # the bounce mailbox, when there is one
+        every = IntervalTrigger(seconds=parse_duration(box.every), timezone=tz)
+        jobs.append(JobSpec("subscribers.bounces", "subscribers.bounces", every, at_start=True))
+    return jobs
 
 
 # Each capability adds a function here that plans its jobs from the services.

@@ -12,6 +12,7 @@ import typer
 from core.errors import ConfigError, RelaisError
 from relais.cli import (
     backup,
+    bounces,
     config_cmd,
     db,
     deliveries,
@@ -55,6 +56,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(subscribers.app, name="subscribers")
 app.add_typer(watch.app, name="watch")
 app.add_typer(deliveries.app, name="deliveries")
+app.add_typer(bounces.app, name="bounces")
 digest.app.command("send")(deliveries.send)
 app.command("serve")(serve.serve)
 app.command("up")(run.up)
