@@ -4,12 +4,9 @@ in and previewed; a source whose selectors stopped matching gets a repaired prop
 
 from __future__ import annotations
 
-import functools
 import html
 import re
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,41 +18,23 @@ from core.settings import WatchSettings
 from storage.sources import SourceRepository
 from tests.admin.conftest import csrf_of
 from tests.seed import TAXONOMY
-from watch.outbound import IPAddress, OutboundRefused, Refusal, numeric_host
+from tests.watch.helpers import HOST, FakeResolver, file_server
 from watch.service import Watch
 
 DATA = Path(__file__).parents[1] / "watch" / "data" / "discovery"
-HOST = "127.0.0.2"
-
-
-class Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    httpd = ThreadingHTTPServer((HOST, 0), functools.partial(Quiet, directory=str(DATA)))
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://{HOST}:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-async def numbers_only(host: str, port: int) -> Sequence[IPAddress]:
-    """No name resolves: nothing leaves the machine."""
-    ip = numeric_host(host)
-    if ip is None:
-        raise OutboundRefused(Refusal.UNRESOLVED, host)
-    return [ip]
+    with file_server(DATA, HOST) as port:
+        yield f"http://{HOST}:{port}"
 
 
 @pytest.fixture
 def watch(web: WebContext) -> Watch:
     web.settings.taxonomy = TAXONOMY
     settings = WatchSettings(timeout=5.0, trusted_networks=[f"{HOST}/32"])
-    real = Watch(db=web.db, settings=settings, clock=web.clock, resolver=numbers_only)
+    real = Watch(db=web.db, settings=settings, clock=web.clock, resolver=FakeResolver())  # no name resolves
     web.discover_source = real.discover_async
     web.preview_source = real.preview_async
     return real

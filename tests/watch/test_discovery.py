@@ -5,12 +5,9 @@ a French message or a proposal. Names resolve through a fake resolver: nothing l
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,13 +17,12 @@ from core.clock import FrozenClock
 from core.model import SourceKind
 from core.settings import WatchSettings
 from storage.database import Database
+from tests.watch.helpers import HOST, FakeResolver, Responder, http_server
 from watch.discover import MAX_GUESSES, Way
 from watch.discovery import Discovery, discover
-from watch.outbound import IPAddress, OutboundRefused, Refusal, numeric_host
 from watch.service import Watch
 
 DATA = Path(__file__).parent / "data" / "discovery"
-HOST = "127.0.0.2"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
@@ -35,20 +31,9 @@ def rss(titles: Sequence[tuple[str, str]]) -> bytes:
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Flux</title>{entries}</channel></rss>'.encode()
 
 
-class Site(BaseHTTPRequestHandler):
+class Site(Responder):
     port: ClassVar[int] = 0
     hits: ClassVar[list[str]] = []
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def send(self, code: int, body: bytes = b"", **headers: str) -> None:
-        self.send_response(code)
-        for k, v in headers.items():
-            self.send_header(k.replace("_", "-"), v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self) -> None:
         Site.hits.append(self.path)
@@ -99,27 +84,15 @@ class Site(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    httpd = ThreadingHTTPServer((HOST, 0), Site)
-    httpd.daemon_threads = True
-    Site.port = httpd.server_address[1]
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://{HOST}:{Site.port}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-async def resolver(host: str, port: int) -> Sequence[IPAddress]:
-    ip = numeric_host(host)
-    if ip is not None:
-        return [ip]
-    if host == "intranet.example":
-        return [ipaddress.ip_address("192.168.1.10")]
-    raise OutboundRefused(Refusal.UNRESOLVED, host)
+    with http_server(Site, HOST) as port:
+        Site.port = port
+        yield f"http://{HOST}:{port}"
 
 
 @pytest.fixture
 def watch(db: Database) -> Watch:
     settings = WatchSettings(timeout=5.0, max_redirects=3, trusted_networks=[f"{HOST}/32"])
+    resolver = FakeResolver({"intranet.example": ["192.168.1.10"]})
     return Watch(db=db, settings=settings, clock=FrozenClock(NOW), resolver=resolver)
 
 

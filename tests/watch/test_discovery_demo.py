@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,42 +12,24 @@ from core.clock import FrozenClock
 from core.model import ItemKind, SourceKind
 from core.settings import WatchSettings
 from storage.database import Database
-from tests.watch.helpers import DEMO
+from tests.watch.helpers import DEMO, HOST, FakeResolver, file_server
 from watch.discover import Way
-from watch.outbound import IPAddress, OutboundRefused, Refusal, numeric_host
 from watch.service import Watch
-
-HOST = "127.0.0.2"
-
-
-class Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
 def demo() -> Iterator[str]:
-    httpd = ThreadingHTTPServer((HOST, 0), functools.partial(Quiet, directory=str(DEMO)))
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://{HOST}:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-async def numbers_only(host: str, port: int) -> Sequence[IPAddress]:
-    """No name resolves (the demo's links point to fictitious sites): nothing leaves the machine."""
-    ip = numeric_host(host)
-    if ip is None:
-        raise OutboundRefused(Refusal.UNRESOLVED, host)
-    return [ip]
+    with file_server(DEMO, HOST) as port:
+        yield f"http://{HOST}:{port}"
 
 
 @pytest.fixture
 def watch(db: Database) -> Watch:
     settings = WatchSettings(timeout=5.0, trusted_networks=[f"{HOST}/32"])
     clock = FrozenClock(datetime(2026, 11, 25, tzinfo=UTC))
-    return Watch(db=db, settings=settings, clock=clock, resolver=numbers_only)
+    return Watch(
+        db=db, settings=settings, clock=clock, resolver=FakeResolver()
+    )  # no name resolves: the demo's links are fictitious
 
 
 @pytest.mark.parametrize(

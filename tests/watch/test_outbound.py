@@ -8,9 +8,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import threading
 from collections.abc import Iterator, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,31 +20,19 @@ from core.settings import WatchSettings
 from storage.database import Database
 from storage.items import ItemRepository
 from storage.sources import SourceRepository
-from tests.watch.helpers import source
+from tests.watch.helpers import HOST, FakeResolver, Responder, http_server, source
 from watch.fetch import HttpFetcher
 from watch.outbound import IPAddress, OutboundPolicy, OutboundRefused, Refusal, is_public, numeric_host
 from watch.service import Watch
 
 SECRET = "CLE-SECRETE-DU-SERVEUR-7f3a"
-HOST = "127.0.0.2"
 TRUSTED = [f"{HOST}/32"]  # the hostile server's own address only: 127.0.0.1 stays refused
 
 
-class Hostile(BaseHTTPRequestHandler):
+class Hostile(Responder):
     port: ClassVar[int] = 0
     secret_file: ClassVar[str] = ""
     hits: ClassVar[list[str]] = []
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def send(self, code: int, body: bytes = b"", **headers: str) -> None:
-        self.send_response(code)
-        for k, v in headers.items():
-            self.send_header(k.replace("_", "-"), v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self) -> None:
         Hostile.hits.append(self.path)
@@ -90,31 +76,10 @@ class Hostile(BaseHTTPRequestHandler):
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     secret = tmp_path_factory.mktemp("var") / "secret_key"
     secret.write_text(SECRET)
-    httpd = ThreadingHTTPServer((HOST, 0), Hostile)
-    httpd.daemon_threads = True
-    Hostile.port = httpd.server_address[1]
     Hostile.secret_file = str(secret)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield Hostile.port
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class FakeResolver:
-    """Names as the tests want them; counts lookups (a second lookup of a name would be a rebinding hole)."""
-
-    def __init__(self, names: dict[str, Sequence[str]]) -> None:
-        self.names = names
-        self.calls: list[str] = []
-
-    async def __call__(self, host: str, port: int) -> Sequence[IPAddress]:
-        self.calls.append(host)
-        ip = numeric_host(host)
-        if ip is not None:
-            return [ip]
-        if host not in self.names:
-            raise OutboundRefused(Refusal.UNRESOLVED, host)
-        return [ipaddress.ip_address(a) for a in self.names[host]]
+    with http_server(Hostile, HOST) as port:
+        Hostile.port = port
+        yield port
 
 
 def names() -> FakeResolver:
