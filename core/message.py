@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import overload
 
 
@@ -22,8 +23,15 @@ class Placeholder(StrEnum):
     VIEW_URL = "RELAISxVIEWxURL"  # the issue's public web page
 
 
-_TEXT = re.compile("|".join(re.escape(p.value) for p in Placeholder))
-_BYTES = re.compile(_TEXT.pattern.encode("ascii"))
+@cache
+def _text_pattern(names: tuple[Placeholder, ...]) -> re.Pattern[str]:
+    """The placeholders ``names`` as one alternation, compiled once per set of names (a send uses one or two)."""
+    return re.compile("|".join(re.escape(n.value) for n in names))
+
+
+@cache
+def _bytes_pattern(names: tuple[Placeholder, ...]) -> re.Pattern[bytes]:
+    return re.compile(_text_pattern(names).pattern.encode("ascii"))
 
 
 @overload
@@ -34,11 +42,14 @@ def fill(text: str | bytes, values: Mapping[Placeholder, str]) -> str | bytes:
     """The one placeholder substitution: every placeholder of ``values`` replaced in one pass (a value that
     contains a placeholder is not substituted again); placeholders without a value are left as they are. On bytes,
     values are written in UTF-8 (delivery substitutes in serialised 8bit bodies)."""
+    if not values:
+        return text
+    names = tuple(values)
     if isinstance(text, bytes):
         encoded = {p.value.encode("ascii"): v.encode("utf-8") for p, v in values.items()}
-        return _BYTES.sub(lambda m: encoded.get(m.group(0), m.group(0)), text)
+        return _bytes_pattern(names).sub(lambda m: encoded[m.group(0)], text)
     plain = {p.value: v for p, v in values.items()}
-    return _TEXT.sub(lambda m: plain.get(m.group(0), m.group(0)), text)
+    return _text_pattern(names).sub(lambda m: plain[m.group(0)], text)
 
 
 @dataclass(frozen=True, slots=True)
