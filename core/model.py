@@ -346,3 +346,31 @@ class User:
     last_login_at: datetime | None = None
     session_version: int = 0  # in every session cookie; raised by logout and password changes (ends them all)
     id: int | None = None
+
+
+class ProposalStatus(StrEnum):
+    """A member's proposal: waiting for its contact's confirmation, in triage as an item, then told the outcome."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    PUBLISHED = "published"
+    DECLINED = "declined"
+
+
+@dataclass(slots=True)
+class Proposal:
+    """What a member proposed on ``/propose``: ``fields`` are the item's own (checked and sanitised, dates as ISO
+    strings), the image a random file name in the proposals folder."""
+
+    email: str
+    organisation: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    status: ProposalStatus = ProposalStatus.PENDING
+    image_name: str | None = None
+    ip: str | None = None
+    created_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    item_id: int | None = None
+    decided_at: datetime | None = None
+    reason: str = ""
+    id: int | None = None

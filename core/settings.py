@@ -195,6 +195,27 @@ class SubscribersSettings:
 
 
 @dataclass(slots=True)
+class ProposalsSettings:
+    """``/propose``: members propose news, events, offers and calls; a confirmed address makes a ``new`` item."""
+
+    enabled: bool = True
+    confirm_within_hours: int = 72  # the contact's confirmation link is refused after this
+    rate_per_ip_per_hour: int = 10
+    rate_per_address_per_hour: int = 3  # proposals (and confirmation emails) one address can make in an hour
+    max_image_bytes: int = 5_000_000  # the optional image, before re-encoding
+    images_dir: str = "var/proposals"  # re-encoded images, served at /propose/images/<random name>
+
+
+@dataclass(slots=True)
+class DigestSettings:
+    """Last calls: a « Dernier rappel » emailing drafted for calls and funding closing soon."""
+
+    last_call_days: int = 10  # an approved call or funding item closing within this many days
+    last_call_min_subscribers: int = 1  # confirmed subscribers whose preferences match it, at least
+    last_call_auto: bool = False  # approve and send the drafted emailing without a person (else staff review it)
+
+
+@dataclass(slots=True)
 class DemoSettings:
     """The bundled demo: ``relais up`` also imports demo subscribers, approves what it collected, and builds,
     approves and sends the newsletter. Off in production."""
@@ -228,6 +249,8 @@ class Settings:
     watch: WatchSettings = field(default_factory=WatchSettings)
     taxonomy: TaxonomySettings = field(default_factory=TaxonomySettings)
     subscribers: SubscribersSettings = field(default_factory=SubscribersSettings)
+    proposals: ProposalsSettings = field(default_factory=ProposalsSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
     sources: list[SourceSettings] = field(default_factory=list)
@@ -311,6 +334,10 @@ def _check(s: Settings, where: str) -> None:
             raise bad("watch.trusted_networks", f"not an address or CIDR: {network!r}") from None
     if s.web.max_form_bytes <= 0 or s.web.max_admin_form_bytes <= 0 or s.web.body_timeout_seconds <= 0:
         raise bad("web", "max_form_bytes, max_admin_form_bytes and body_timeout_seconds must be positive")
+    if s.digest.last_call_days < 1 or s.digest.last_call_min_subscribers < 1:
+        raise bad("digest", "last_call_days and last_call_min_subscribers must be at least 1")
+    if s.proposals.max_image_bytes <= 0 or s.proposals.confirm_within_hours <= 0:
+        raise bad("proposals", "max_image_bytes and confirm_within_hours must be positive")
     if not s.database.url.startswith(("sqlite", "postgresql")):
         raise bad("database.url", "must be a sqlite:/// or postgresql+psycopg:// URL")
     from core.model import DateOrder, ItemKind, SourceKind

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from core.errors import InvalidTransition
-from core.model import DeliveryStatus, IssueStatus, ItemStatus, SubscriberStatus
+from core.model import DeliveryStatus, IssueStatus, ItemStatus, ProposalStatus, SubscriberStatus
 
 S = TypeVar("S", bound=StrEnum)
 
@@ -57,11 +57,20 @@ DELIVERY: Mapping[DeliveryStatus, frozenset[DeliveryStatus]] = {
     DeliveryStatus.SKIPPED: frozenset(),
 }
 
+PROPOSAL: Mapping[ProposalStatus, frozenset[ProposalStatus]] = {
+    ProposalStatus.PENDING: frozenset({ProposalStatus.CONFIRMED}),  # only its contact's link confirms it
+    # told once: an item approved after a decline (or the reverse) does not mail the proposer again
+    ProposalStatus.CONFIRMED: frozenset({ProposalStatus.PUBLISHED, ProposalStatus.DECLINED}),
+    ProposalStatus.PUBLISHED: frozenset(),
+    ProposalStatus.DECLINED: frozenset(),
+}
+
 _TABLES: dict[type[StrEnum], Mapping[object, frozenset[object]]] = {
     ItemStatus: ITEM,  # type: ignore[dict-item]
     IssueStatus: ISSUE,  # type: ignore[dict-item]
     SubscriberStatus: SUBSCRIBER,  # type: ignore[dict-item]
     DeliveryStatus: DELIVERY,  # type: ignore[dict-item]
+    ProposalStatus: PROPOSAL,  # type: ignore[dict-item]
 }
 
 

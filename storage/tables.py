@@ -354,3 +354,32 @@ class DeliveryRow(Base):
         Index("ix_deliveries_status_finished", "status", "finished_at"),
         Index("ix_deliveries_subscriber_status_finished", "subscriber_id", "status", "finished_at"),
     )
+
+
+class ProposalRow(Base):
+    """A member's proposal (0011): ``pending`` until its contact confirms by the emailed link, then the ``new`` item
+    it became; ``published`` or ``declined`` once the proposer has been told."""
+
+    __tablename__ = "proposals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending | confirmed | published | declined
+    email: Mapped[str] = mapped_column(String(320))
+    organisation: Mapped[str] = mapped_column(String(200))
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the item's fields, checked and sanitised
+    image_name: Mapped[str | None] = mapped_column(String(64))  # the re-encoded image's random file name
+    ip: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"), index=True)
+    decided_at: Mapped[datetime | None]  # when the proposer was told it was published or declined
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")  # the editor's, when declined
+    __table_args__ = (Index("ix_proposals_status_created", "status", "created_at"),)
+
+
+class LastCallRow(Base):
+    """An approved call or funding item already put in a « Dernier rappel » emailing (0011): never twice."""
+
+    __tablename__ = "last_calls"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id", ondelete="SET NULL"), index=True)
+    drafted_at: Mapped[datetime]
