@@ -19,6 +19,7 @@ from relais.cli import (
     digest,
     figures,
     items,
+    mail,
     run,
     scheduler_cmd,
     serve,
@@ -57,6 +58,7 @@ app.add_typer(subscribers.app, name="subscribers")
 app.add_typer(watch.app, name="watch")
 app.add_typer(deliveries.app, name="deliveries")
 app.add_typer(bounces.app, name="bounces")
+app.add_typer(mail.app, name="mail")
 digest.app.command("send")(deliveries.send)
 app.command("serve")(serve.serve)
 app.command("up")(run.up)
