@@ -18,6 +18,7 @@ from curation.validate import MAX_NOTE, Taxonomy, clean_edit, clean_tags, clean_
 from storage.database import Database
 from storage.items import ItemRepository
 
+MAX_REASON = 500
 Decision = Callable[[Item], tuple[Item, dict[str, Any]]]
 
 
@@ -53,18 +54,20 @@ class Curator:
 
     # --- status ------------------------------------------------------------------------------------------------
 
-    def set_status(self, item_ids: Iterable[int], target: ItemStatus, *, actor: str) -> BatchResult:
-        """approve | reject | archive | restore several items; each refusal (unknown id, forbidden move) reported."""
+    def set_status(self, item_ids: Iterable[int], target: ItemStatus, *, actor: str, reason: str = "") -> BatchResult:
+        """approve | reject | archive | restore several items; each refusal (unknown id, forbidden move) reported.
+        ``reason``: the editor's words with a rejection, logged with it (a member's proposal sends them on)."""
         result = BatchResult()
         now = self.clock.now()
+        why = clean_text(reason, MAX_REASON, label="le motif") if target is ItemStatus.REJECTED else ""
+
+        def decision(item: Item) -> tuple[Item, dict[str, Any]]:
+            after, changes = decide.change_status(item, target, actor=actor, now=now)
+            return after, {**changes, "reason": why} if changes and why else changes
+
         for item_id in dict.fromkeys(item_ids):
             try:
-                self._apply(
-                    item_id,
-                    actor,
-                    decide.ACTION_OF[target],
-                    lambda item: decide.change_status(item, target, actor=actor, now=now),
-                )
+                self._apply(item_id, actor, decide.ACTION_OF[target], decision)
                 result.done.append(item_id)
             except (NotFound, InvalidTransition) as exc:
                 result.refused[item_id] = _french(exc)

@@ -18,7 +18,10 @@ from core.message import SystemEmail
 from core.model import Subscriber
 from core.settings import NetworkSettings
 
-KINDS = ("confirm", "welcome", "preferences", "goodbye", "links", "password_reset")
+KINDS = (
+    "confirm", "welcome", "preferences", "goodbye", "links", "password_reset",
+    "proposal_confirm", "proposal_published", "proposal_declined",
+)  # fmt: skip
 SUBJECTS = {
     "confirm": "Confirmez votre inscription à {newsletter}",
     "welcome": "Bienvenue : votre inscription à {newsletter} est confirmée",
@@ -27,6 +30,10 @@ SUBJECTS = {
     "links": "Vos liens pour gérer votre abonnement à {newsletter}",
     # Not a subscriber's: a staff account's reset link, sent by the same path (the addressee stands in as one).
     "password_reset": "{network} : choisir un nouveau mot de passe",
+    # A member's proposal (curation.proposals): its contact stands in as a subscriber too.
+    "proposal_confirm": "{network} : confirmez votre proposition",
+    "proposal_published": "{network} : votre proposition est publiée",
+    "proposal_declined": "{network} : votre proposition n'a pas été retenue",
 }
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "system"
 
