@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.model import BounceKind, DeliveryStatus
+from core.states import move
 from storage.subscribers import SubscriberRepository
 from storage.tables import BounceRow, DeliveryRow, IssueRow, MailboxMessageRow
 
@@ -64,6 +65,16 @@ class BounceStore:
             select(DeliveryRow).where(DeliveryRow.issue_id == issue_id, DeliveryRow.subscriber_id == subscriber_id)
         )
         return row.id if row is not None and row.message_id == message_id else None
+
+    def bounce_delivery(self, delivery_id: int) -> bool:
+        """A late DSN: the relay had accepted the message (``accepted``), the recipient's server refused it later
+        (``bounced``, as ``core.states`` allows). False when the row is in another state."""
+        row = self.s.get(DeliveryRow, delivery_id)
+        if row is None or row.status != str(DeliveryStatus.ACCEPTED):
+            return False
+        row.status = str(move(DeliveryStatus.ACCEPTED, DeliveryStatus.BOUNCED))
+        self.s.flush()
+        return True
 
     def trail(self, subscriber_id: int) -> list[Send]:
         """The subscriber's last sends, oldest first, each with whether a soft bounce names it."""

@@ -65,6 +65,8 @@ class BounceRecorder:
         if kind == BounceKind.SOFT and delivery_id is None and trail:
             delivery_id = trail[-1].delivery_id
         repo.add_bounce(subscriber_id, kind, origin, detail, now, delivery_id)
+        if kind == BounceKind.HARD and delivery_id is not None:
+            store.bounce_delivery(delivery_id)  # a late DSN: the ledger row accepted earlier is bounced after all
         details: dict[str, str] = {"reason": _REASON[kind]}
         if kind == BounceKind.SOFT:
             if delivery_id is None or not trail:

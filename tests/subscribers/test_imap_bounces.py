@@ -279,3 +279,17 @@ def test_the_processed_folder_is_created_once(server: Dovecot, kit: SubscriberKi
     with server.client() as c:
         assert [name for _, _, name in c.list_folders() if name == PROCESSED] == [PROCESSED]
     assert len(server.uids(PROCESSED)) == 2
+
+
+def test_a_late_hard_bounce_moves_its_ledger_row_to_bounced(
+    server: Dovecot, kit: SubscriberKit, db: Database, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """The relay accepted the message; Gmail refused it later: the ledger says so (accepted → bounced)."""
+    sid = people["benevole.lyon@gmail.com"]
+    (mid,) = _sends(db, clock, sid, "benevole.lyon@gmail.com", ["RESA'CLIC n°3"])
+    server.append(sample("gmail_hard").replace(b"<relais.3.43.2c3d4e5f@resacoop.example>", mid.encode()))
+    read_mailbox(settings_for(server.port), kit.bounces)
+    with db.session() as s:
+        (row,) = s.query(DeliveryRow).all()
+        (bounce,) = s.query(BounceRow).all()
+    assert row.status == "bounced" and bounce.delivery_id == row.id and bounce.kind == "hard"
