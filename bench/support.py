@@ -99,21 +99,33 @@ def each_engine() -> Iterator[tuple[str, Database]]:
             db.dispose()
 
 
+class _RowContext:
+    """What a context-sensitive column default reads (SQLAlchemy's ``context.get_current_parameters()``): the row."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.current_parameters = values
+
+    def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> Mapping[str, Any]:
+        return self.current_parameters
+
+
 def schema_rows(
     table: Table, rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None
 ) -> tuple[list[str], list[list[Any]]]:
     """Rows given as {column: value} (domain values: aware datetimes, lists, dicts) as (columns, value lists) for
     :func:`storage.bulk.bulk_insert`, every column the row leaves out filled with its default from
-    ``storage.tables``. A column the schema no longer has, or a required one without a default, fails here,
-    naming it: a benchmark building its data this way follows the schema instead of rotting."""
+    ``storage.tables`` (a default computed from the row's other values, such as folded search text, included). A
+    column the schema no longer has, or a required one without a default, fails here, naming it: a benchmark
+    building its data this way follows the schema instead of rotting."""
     given = list(columns) if columns is not None else None
-    defaults: dict[str, Callable[[], Any]] = {}
+    defaults: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
     for col in table.columns:
         default = col.default
         if default is not None and getattr(default, "is_scalar", False):
-            defaults[col.name] = lambda v=default.arg: v  # type: ignore[attr-defined,misc]
+            defaults[col.name] = lambda _row, v=default.arg: v  # type: ignore[attr-defined,misc]
         elif default is not None and getattr(default, "is_callable", False):
-            defaults[col.name] = lambda f=default.arg: f(None)  # type: ignore[attr-defined,misc]
+            # SQLAlchemy wraps every callable default to take the execution context
+            defaults[col.name] = lambda row, f=default.arg: f(_RowContext(row))  # type: ignore[attr-defined,misc]
     names: list[str] = []
     out: list[list[Any]] = []
     for row in rows:
@@ -132,7 +144,7 @@ def schema_rows(
             if required:
                 raise ValueError(f"{table.name}.{', '.join(required)}: required, no value given and no default")
             fill = [defaults[c] for c in names[len(given) :]]
-        out.append([*(row[c] for c in given), *(f() for f in fill)])
+        out.append([*(row[c] for c in given), *(f(row) for f in fill)])
     return names, out
 
 
