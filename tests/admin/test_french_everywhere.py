@@ -186,10 +186,10 @@ PAGES = [
     "/admin/", "/admin/items", "/admin/items?status=approved", "/admin/items?status=rejected", "/admin/items/{item}",
     "/admin/items/{rejected}", "/admin/sources", "/admin/sources/new", "/admin/sources/{source}",
     "/admin/sources/discover", "/admin/users", "/admin/password", "/admin/password/forgot", "/admin/issues",
-    "/admin/issues/new",
-    "/admin/issues/{sent}", "/admin/issues/{sent}/segments", "/admin/issues/{sent}/preview",
+    "/admin/issues/new", "/admin/issues/{sent}", "/admin/issues/{sent}/segments", "/admin/issues/{sent}/preview",
     "/admin/issues/{sent}/ledger", "/admin/issues/{draft}", "/admin/issues/{draft}/segments",
-    "/admin/issues/{draft}/send", "/admin/subscribers", "/admin/subscribers/{sub}", "/admin/subscribers/segments",
+    "/admin/issues/{draft}/send", "/admin/issues/{draft}/cancel", "/admin/issues/{draft}/delete",
+    "/admin/subscribers", "/admin/subscribers/{sub}", "/admin/subscribers/segments",
     "/admin/subscribers/segments?themes=sante", "/admin/subscribers/import", "/admin/subscribers/{sub}/erase",
     "/admin/figures", "/admin/nowhere",
 ]  # fmt: skip
