@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
 from core.files import private_dir, touch_private
-from storage.folding import register_sqlite
 
 
 class Database:
@@ -70,7 +69,6 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    register_sqlite(dbapi_conn)  # relais_fold(): search ignoring case and accents
     cur = dbapi_conn.cursor()
     try:
         cur.execute("PRAGMA journal_mode=WAL")

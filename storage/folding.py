@@ -1,56 +1,36 @@
-"""Search that ignores case and accents, the same on both engines: a column compared through :func:`folded`
-matches a pattern made with :func:`core.text.fold`.
+"""Search that ignores case and accents, the same on both engines: the text searched is stored folded beside what
+it folds (:func:`core.text.fold`), and a pattern folded alike is compared with plain ``LIKE``.
 
-SQLite gets ``relais_fold``, :func:`core.text.fold` itself registered on each connection (deterministic, so the
-planner may use it like a built-in). PostgreSQL needs no extension: ``translate`` maps each accented letter (either
-case) to its plain lower-case one and ``lower`` does the rest; the table is derived from :func:`core.text.fold` over
-Latin-1 and Latin Extended-A, so both engines fold the same letters (``unaccent`` would need a superuser to install).
+Items keep their title and summary folded in ``items.search_text``, subscribers their name in
+``subscribers.search_name`` (migration 0008), written with them by the repositories and, for a row inserted without
+them, by the columns' defaults. Folding at query time instead (a SQL function on SQLite, ``translate`` on
+PostgreSQL, or ``unaccent``, which needs a superuser to install) cost too much: on SQLite a triage search matching
+nothing in 100,000 items took 6 s instead of 65 ms, a subscriber search in 100,000 subscribers 0.4 s instead of 0.1.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, func
-
 from core.text import fold
 
-SQLITE_FUNCTION = "relais_fold"
+
+def search_text(title: str | None, summary: str | None) -> str:
+    """What an item's text search reads (``items.search_text``): its title and summary, folded."""
+    return fold(f"{title or ''}\n{summary or ''}")
 
 
-def _table() -> tuple[str, str, dict[str, str]]:
-    plain_from, plain_to, longer = [], [], {}
-    for code in range(0xC0, 0x180):
-        char = chr(code)
-        folded = fold(char)
-        if folded == char:
-            continue
-        if len(folded) == 1:
-            plain_from.append(char)
-            plain_to.append(folded)
-        else:  # œ, æ, ß…: written out after lower()
-            longer[char] = folded
-    return "".join(plain_from), "".join(plain_to), longer
+def search_text_default(context: Any) -> str:
+    """``items.search_text`` for a row inserted without it (a Core insert of title and summary)."""
+    values = context.get_current_parameters()
+    return search_text(values.get("title"), values.get("summary"))
 
 
-_FROM, _TO, _LONGER = _table()
+def search_name(name: str | None) -> str:
+    """What the staff's subscriber search reads (``subscribers.search_name``): the name, folded."""
+    return fold(name or "")
 
 
-def register_sqlite(dbapi_conn: Any) -> None:
-    """Make ``relais_fold(text)`` available on a new SQLite connection."""
-    dbapi_conn.create_function(SQLITE_FUNCTION, 1, _sqlite_fold, deterministic=True)
-
-
-def _sqlite_fold(value: object) -> str | None:
-    return fold(value) if isinstance(value, str) else None
-
-
-def folded(column: Any, dialect: str) -> ColumnElement[str]:
-    """``column`` folded in SQL as :func:`core.text.fold` folds in Python."""
-    if dialect == "sqlite":
-        called: ColumnElement[str] = getattr(func, SQLITE_FUNCTION)(column, type_=String)
-        return called
-    expr: ColumnElement[str] = func.lower(func.translate(column, _FROM, _TO), type_=String)
-    for char, plain in _LONGER.items():
-        expr = func.replace(expr, char, plain, type_=String)
-    return expr
+def search_name_default(context: Any) -> str:
+    """``subscribers.search_name`` for a row inserted without it."""
+    return search_name(context.get_current_parameters().get("name"))

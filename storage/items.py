@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound
 from core.model import Item, ItemKind, ItemSource, ItemStatus, SuggestedTag
 from storage.bulk import bulk_insert, insert_with_ids
+from storage.folding import search_text
 from storage.tables import ItemEventRow, ItemRow, ItemSourceRow, SourceRow
 
 _PLAIN = [
@@ -41,6 +42,7 @@ def apply_item(row: ItemRow, item: Item) -> None:
     row.kind = str(item.kind)
     row.status = str(item.status)
     row.tags = list(item.tags)
+    row.search_text = search_text(item.title, item.summary)
     row.suggested_tags = [{"tag": t.tag, "reason": t.reason} for t in item.suggested_tags]
     row.field_origins = dict(item.field_origins)
     row.pending_update = item.pending_update
@@ -57,6 +59,7 @@ def row_values(item: Item) -> dict[str, Any]:
         suggested_tags=[{"tag": t.tag, "reason": t.reason} for t in item.suggested_tags],
         field_origins=dict(item.field_origins),
         pending_update=item.pending_update,
+        search_text=search_text(item.title, item.summary),
     )
     return values
 
@@ -192,7 +195,7 @@ def _table(row: type[Any]) -> Table:
     return cast(Table, row.__table__)
 
 
-_COLUMNS = [*_PLAIN, "kind", "status", "tags", "suggested_tags", "field_origins", "pending_update"]
+_COLUMNS = [*_PLAIN, "kind", "status", "tags", "suggested_tags", "field_origins", "pending_update", "search_text"]
 
 
 _SOURCE_COLUMNS = [

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from core.model import OrganisationType, Preferences, Subscriber, SubscriberStatus
 from core.text import ascii_fragment, fold
-from storage.folding import folded
 from storage.subscribers import email_hash, to_subscriber
 from storage.tables import DeliveryRow, SubscriberRow, SuppressionRow
 
@@ -47,7 +46,7 @@ def _escape_like(fragment: str) -> str:
     return fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _conditions(q: SearchQuery, dialect: str) -> list[ColumnElement[bool]]:
+def _conditions(q: SearchQuery) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     text = q.text.strip().lower()
     if text:
@@ -55,7 +54,7 @@ def _conditions(q: SearchQuery, dialect: str) -> list[ColumnElement[bool]]:
         name = f"%{_escape_like(fold(text))}%"
         matches = [
             SubscriberRow.email.like(pattern, escape="\\"),
-            folded(SubscriberRow.name, dialect).like(name, escape="\\"),
+            SubscriberRow.search_name.like(name, escape="\\"),
         ]
         if (stored := ascii_fragment(text)) is not None:  # a domain typed in Unicode, stored in ASCII
             matches.append(SubscriberRow.email.like(f"%{_escape_like(stored)}%", escape="\\"))
@@ -69,7 +68,7 @@ def _conditions(q: SearchQuery, dialect: str) -> list[ColumnElement[bool]]:
 
 def search(session: Session, q: SearchQuery) -> SearchPage:
     """One page of matching subscribers and how many match in all."""
-    conds = _conditions(q, session.get_bind().dialect.name)
+    conds = _conditions(q)
     total = int(session.scalar(select(func.count()).select_from(SubscriberRow).where(*conds)) or 0)
     page = max(1, q.page)
     query: Select[SubscriberRow] = (

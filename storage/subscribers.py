@@ -29,6 +29,7 @@ from core.model import (
     SubscriberStatus,
 )
 from storage.bulk import bulk_insert, insert_with_ids
+from storage.folding import search_name
 from storage.tables import BounceRow, ConsentEventRow, PreferenceBitRow, SubscriberRow, SuppressionRow
 
 _PLAIN = [
@@ -159,6 +160,7 @@ class SubscriberRepository:
             self.s.add(row)
         for f in _PLAIN:
             setattr(row, f, getattr(sub, f))
+        row.search_name = search_name(sub.name)
         row.status = str(sub.status)
         row.organisation_type = str(sub.organisation_type) if sub.organisation_type else None
         row.preferences = sub.preferences.to_json()
@@ -229,7 +231,7 @@ class SubscriberRepository:
             return {}
         table = cast(Table, SubscriberRow.__table__)
         columns = ["id", *_PLAIN, "status", "organisation_type", "preferences", *(f"mask_{f}" for f in _MASKED),
-                   "token_version"]  # fmt: skip
+                   "token_version", "search_name"]  # fmt: skip
         rows: list[list[Any]] = []
         shared: dict[tuple[Any, ...], tuple[dict[str, Any], list[int]]] = {}  # equal preferences: done once
         registry = self.registry
@@ -244,7 +246,7 @@ class SubscriberRepository:
             org = sub.organisation_type
             rows.append([
                 None, *[getattr(sub, f) for f in _PLAIN], str(sub.status), str(org) if org else None, found[0],
-                *found[1], 0,
+                *found[1], 0, search_name(sub.name),
             ])  # fmt: skip
         insert_with_ids(self.s, table, columns, rows)
         return {row[1]: row[0] for row in rows}  # _PLAIN starts with the email

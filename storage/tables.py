@@ -27,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.folding import search_name_default, search_text_default
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out, on SQLite (naive storage) and PostgreSQL alike."""
@@ -139,6 +141,8 @@ class ItemRow(Base):
     ends_at: Mapped[datetime | None]
     place: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[Any]] = mapped_column(default=list)  # themes, zones, départements, audiences (0008)
+    # Title and summary folded (case and accents ignored) for text search (0008); written with them.
+    search_text: Mapped[str] = mapped_column(Text, default=search_text_default, server_default="")
     suggested_tags: Mapped[list[Any]] = mapped_column(default=list)  # [{"tag": …, "reason": …}]
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
     image_url: Mapped[str | None] = mapped_column(Text)  # shown « à la une », with its alt text (0010)
@@ -213,6 +217,8 @@ class SubscriberRow(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
+    # The name folded (case and accents ignored) for the staff's search (0008); written with it.
+    search_name: Mapped[str] = mapped_column(Text, default=search_name_default, server_default="")
     organisation_type: Mapped[str | None] = mapped_column(String(32))
     preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)
     locale: Mapped[str] = mapped_column(String(8), default="fr")

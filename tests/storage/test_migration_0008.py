@@ -1,5 +1,6 @@
 """Migration 0008 over a database filled at the revision before it: each item's territory becomes one of its tags
-(once), the column goes, and the triage filter, the segments and the key figures then read the same tags."""
+(once), the column goes, and the triage filter, the segments and the key figures then read the same tags; each
+item's title and summary are folded for text search."""
 
 from __future__ import annotations
 
@@ -70,6 +71,9 @@ def test_each_territory_becomes_a_tag_and_the_column_goes(empty_db: Database) ->
         # The triage's département filter reads the tags.
         assert [i.title for i in find_page(s, TriageQuery(territory="38")).items] == [ITEMS[1][0]]
         assert [i.title for i in find_page(s, TriageQuery(territory="69")).items] == [ITEMS[0][0]]
+        # Existing items are found by text, case and accents aside: their folded text was filled in.
+        assert [i.title for i in find_page(s, TriageQuery(text="FESTISOL a lyon")).items] == [ITEMS[0][0]]
+        assert [i.title for i in find_page(s, TriageQuery(text="deja etiquete")).items] == [ITEMS[1][0]]
 
     command.downgrade(alembic_config(db), BEFORE)
     assert "territory" in {c["name"] for c in inspect(db.engine).get_columns("items")}
