@@ -29,6 +29,7 @@ from admin.web import WebContext, ctx_of, flash, nav, read_form, render
 from core.errors import InvalidInput, NotFound
 from core.message import Placeholder, RenderedSegment, fill
 from core.model import Issue, IssueKind, Role
+from core.text import fold
 from digest import sections as S
 from digest.checks import GMAIL_CLIP_BYTES, check_html, check_text
 from digest.segments import Taxonomy, untagged
@@ -271,16 +272,12 @@ async def segments_page(request: Request) -> Response:
 
 
 def search_items(ctx: WebContext, issue: Issue, q: str) -> list[Any]:
-    """Approved items not yet in the issue whose title or summary contains ``q``."""
+    """Approved items not yet in the issue whose title or summary contains ``q``, case and accents aside."""
     present = {e.item_id for e in issue.entries}
-    needle = q.casefold()
+    needle = fold(q)
     with ctx.db.session() as s:
         items = IssueRepository(s).approved_items()
-    hits = [
-        i
-        for i in items
-        if i.id not in present and (needle in i.title.casefold() or needle in (i.summary or "").casefold())
-    ]
+    hits = [i for i in items if i.id not in present and needle in fold(f"{i.title}\n{i.summary or ''}")]
     return hits[:SEARCH_LIMIT]
 
 

@@ -182,9 +182,10 @@ def test_staff_reorder_remove_add_and_rewrite_a_draft(login: Login, db: Database
     assert "plus loin dans sa rubrique" in post("move", item_id=str(before[0]), direction="up").text
     assert "retiré" in post("remove", item_id=str(b)).text
     assert b not in entries(db, issue_id)
-    late = add_item(db, clock, "Formation gestion de projet")
+    late = add_item(db, clock, "Formation gestion de projet à Génissieux")
     found = staff.get(f"/admin/issues/{issue_id}?q=gestion").text
     assert "Formation gestion de projet" in found and f'value="{late}"' in found
+    assert f'value="{late}"' in staff.get(f"/admin/issues/{issue_id}?q=GENISSIEUX").text  # case and accents aside
     assert "ajouté" in post("add", item_id=str(late), section="featured").text
     assert entries(db, issue_id)[0] == late
     assert "déjà dans ce numéro" in post("add", item_id=str(a)).text
