@@ -12,7 +12,7 @@ bytes), the CSV import its file limit plus room for the form around it, the othe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -40,8 +40,11 @@ class BodyTimeout(HTTPException):
         super().__init__(408, TOO_SLOW)
 
 
-def body_limit(path: str, web: WebSettings) -> int:
-    """The most bytes a request to ``path`` may send."""
+def body_limit(path: str, web: WebSettings, uploads: Mapping[str, int] | None = None) -> int:
+    """The most bytes a request to ``path`` may send; ``uploads``: public paths taking a file (``/propose``: its
+    image cap), wired by the composition root in ``ctx.extra["upload_limits"]``."""
+    if uploads and path in uploads:
+        return uploads[path] + MULTIPART_ROOM
     if path in UPLOAD_PATHS:
         return MAX_UPLOAD + MULTIPART_ROOM
     if path == "/admin" or path.startswith("/admin/"):
@@ -69,7 +72,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         web: WebSettings = scope["app"].state.ctx.settings.web
-        limit = body_limit(scope["path"], web)
+        limit = body_limit(scope["path"], web, scope["app"].state.ctx.extra.get("upload_limits"))
         declared = declared_length(scope)
         if declared is not None and declared > limit:
             await _answer(scope, receive, send, BodyTooLarge())

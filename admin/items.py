@@ -11,6 +11,7 @@ from collections import OrderedDict
 from typing import Any
 
 from markupsafe import Markup, escape
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -191,11 +192,18 @@ async def status_action(request: Request) -> Response:
     item_id = item_id_of(request)
     action = request.url.path.rsplit("/", 1)[1]
     back = triage.safe_back(str(form.get("back") or ""))
-    result = curator(request).set_status([item_id], ACTIONS[action], actor=actor(request))
+    try:
+        result = curator(request).set_status(
+            [item_id], ACTIONS[action], actor=actor(request), reason=str(form.get("reason") or "")
+        )
+    except InvalidInput as exc:
+        raise HTTPException(400, f"Action refusée — {exc}.") from None
     if result.refused:
         status = 404 if "introuvable" in _refused(result) else 409
         raise HTTPException(status, f"Action refusée — {_refused(result)}")
-    return _answer(request, item_id, back, f"Élément n°{item_id} {DONE[action]}.")
+    response = _answer(request, item_id, back, f"Élément n°{item_id} {DONE[action]}.")
+    response.background = tell_proposers(request, result.done)
+    return response
 
 
 @requires(Role.EDITOR)
@@ -260,7 +268,13 @@ async def bulk_action(request: Request) -> Response:
         flash(request, f"{len(result.done)} élément(s) {DONE[action]}.", "success")
     if result.refused:
         flash(request, f"Refusés — {_refused(result)}", "error")
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(back, status_code=303, background=tell_proposers(request, result.done))
+
+
+def tell_proposers(request: Request, item_ids: list[int]) -> BackgroundTask | None:
+    """After the answer: members whose proposals were just approved or rejected get their email."""
+    proposals = ctx_of(request).extra.get("proposals")
+    return BackgroundTask(proposals.notify, item_ids) if proposals is not None and item_ids else None
 
 
 def routes() -> list[BaseRoute]:

@@ -51,7 +51,10 @@ class WebWatch:
 
 def web_context(services: Services, watch: WebWatch | None = None) -> WebContext:
     settings = services.settings
+    from relais.proposals import build_proposals, upload_limits
+
     watch = watch or WebWatch(services)
+    kit = build_subscribers(services)
     return WebContext(
         settings=settings,
         db=services.db,
@@ -61,7 +64,12 @@ def web_context(services: Services, watch: WebWatch | None = None) -> WebContext
         collect_now=watch.collect_now,
         preview_source=watch.preview,
         discover_source=watch.discover,
-        extra={"subscribers": build_subscribers(services), "sending": background_sending(services)},
+        extra={
+            "subscribers": kit,
+            "sending": background_sending(services),
+            "proposals": build_proposals(services, kit.service.mailer),
+            "upload_limits": upload_limits(services),
+        },
     )
 
 
