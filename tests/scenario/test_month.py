@@ -1,7 +1,8 @@
 """A month in the life of the network, March 2026, on a simulated clock: the sources publish day by day on a local
 HTTP server, the scheduler's jobs collect them, an editor triages in the admin every working day, people subscribe,
-change their minds and leave through the public pages, a thematic emailing goes out mid-month over real SMTP, and
-the newsletter is built by its cron job on 1 April and sent by the sending job. Then the key figures of the month
+change their minds and leave through the public pages, a thematic emailing goes out mid-month over real SMTP, a
+late bounce for it arrives in the bounce mailbox (Dovecot, read over IMAP by its job), and the newsletter is built
+by its cron job on 1 April and sent by the sending job. Then the key figures of the month
 must be exactly what the test saw happen."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,7 +21,8 @@ from starlette.testclient import TestClient
 
 from admin.accounts import add_user
 from core.clock import FrozenClock
-from core.model import IssueKind, IssueStatus, ItemStatus, Role, Stream
+from core.model import IssueKind, IssueStatus, ItemStatus, Role, Stream, SubscriberStatus
+from core.settings import BounceMailboxSettings, Security
 from figures.compute import compute_key_figures
 from figures.period import Period, PeriodKind
 from relais.sending import send_due
@@ -34,6 +37,9 @@ from tests.scenario.month import BASE, Editor, People, month_settings
 from tests.scenario.simulation import Mailbox, Scheduler, smtp_server
 from tests.scenario.sources_server import World, sources_server
 from tests.scenario.world import BY_KEY, ENTRIES, SOURCES, kind_of
+from tests.subscribers.dovecot import PASSWORD as MAILBOX_PASSWORD
+from tests.subscribers.dovecot import USER as MAILBOX_USER
+from tests.subscribers.dovecot import Dovecot, dovecot
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2026, 3, 1, 0, 0, tzinfo=PARIS)
@@ -56,18 +62,28 @@ def mailbox() -> Mailbox:
 
 
 @pytest.fixture
+def bounces() -> Iterator[Dovecot]:
+    """The network's bounce mailbox, on a real IMAP server."""
+    with dovecot() as server:
+        yield server
+
+
+@pytest.fixture
 def services(
-    tmp_path: Path, database_url: str, db: Database, mailbox: Mailbox
+    tmp_path: Path, database_url: str, db: Database, mailbox: Mailbox, bounces: Dovecot
 ) -> Iterator[tuple[Services, FrozenClock, World]]:
     world = World()
     clock = FrozenClock(START)
     with sources_server(world) as sources_url, smtp_server(mailbox) as port:
         settings = month_settings(tmp_path, database_url, sources_url, port)
+        box = BounceMailboxSettings(imap_host="127.0.0.1", imap_port=bounces.port, security=Security.NONE,
+                                    username=MAILBOX_USER, password=MAILBOX_PASSWORD, every="1d")  # fmt: skip
+        settings = replace(settings, subscribers=replace(settings.subscribers, bounces=box))
         yield Services(settings, db, clock), clock, world
 
 
 @pytest.mark.slow  # 10-25 s on SQLite, 20-50 s on PostgreSQL (three hourly jobs over 755 simulated hours)
-def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mailbox: Mailbox) -> None:
+def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mailbox: Mailbox, bounces: Dovecot) -> None:
     svc, clock, world = services
     db = svc.db
     sync_sources(svc)
@@ -118,6 +134,10 @@ def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mail
                 assert len(got) == 1, [str(m["Subject"]) for m in mailbox.to("gina@asso.example")]
                 gina_mail = got[0]
                 people.one_click(list_unsubscribe(gina_mail), "emailing")
+            elif day == (3, 19):  # Gina's server refuses the emailing it had accepted: a DSN, and a reader's reply
+                (gina_mail,) = [m for m in mailbox.to("gina@asso.example") if issue_mail(m, emailing_id, db)]
+                bounces.append(late_bounce("gina@asso.example", str(gina_mail["Message-ID"])))
+                bounces.append(b"From: alice@asso.example\r\nSubject: Re: merci\r\n\r\nMerci pour l'emailing !\r\n")
             elif day == (3, 20):
                 dave = subscriber_id(db, "dave@asso.example")
                 people.one_click(build_subscribers(svc).links.unsubscribe_url(dave, Stream.NEWSLETTER), "newsletter")
@@ -130,6 +150,9 @@ def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mail
 
     assert emailing_id is not None and newsletter_id is not None
     check_the_month(svc, world, mailbox, editor, people, scheduler, emailing_id, newsletter_id)
+    # The bounce mailbox: the DSN was read once by the daily job and put away; the reply waits for a person.
+    assert scheduler.runs["subscribers.bounces"] == 32
+    assert len(bounces.uids("Relais.Traités")) == 1 and len(bounces.uids("INBOX")) == 1
 
 
 # -- staff ------------------------------------------------------------------------------------------------------
@@ -156,6 +179,21 @@ def approve_newsletter(svc: Services) -> int:
 
 
 # -- reading the mail ---------------------------------------------------------------------------------------------
+
+
+def late_bounce(address: str, message_id: str) -> bytes:
+    """A DSN in Gmail's shape, days after the relay accepted the message."""
+    return (
+        "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\r\nTo: lettre@resacoop.example\r\n"
+        "Subject: Delivery Status Notification (Failure)\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        f"--b\r\nContent-Type: text/plain\r\n\r\nYour message wasn't delivered to {address}.\r\n\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; googlemail.com\r\n\r\n"
+        f"Final-Recipient: rfc822; {address}\r\nAction: failed\r\nStatus: 5.2.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.2.1 The email account that you tried to reach is disabled.\r\n\r\n"
+        f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nTo: {address}\r\nMessage-ID: {message_id}\r\n\r\n"
+        "--b--\r\n"
+    ).encode()
 
 
 def subscriber_id(db: Database, address: str) -> int:
@@ -203,9 +241,10 @@ def check_the_month(
     emailing = recipients(mailbox, db, emailing_id)
     assert emailing == Counter(f"{n}@asso.example" for n in ("alice", "bob", "dave", "erin", "gina"))
     assert mailbox.refused["henri@ferme.example"] >= 1
-    newsletter = recipients(mailbox, db, newsletter_id)
-    assert newsletter == Counter(["alice@asso.example", "carol@mairie.example", "gina@asso.example",
-                                  "ines@lycee.example"])  # fmt: skip
+    newsletter = recipients(mailbox, db, newsletter_id)  # Gina's late bounce (3/19) suppressed her before it
+    assert newsletter == Counter(["alice@asso.example", "carol@mairie.example", "ines@lycee.example"])
+    with db.session() as s:
+        assert SubscriberRepository(s).by_email("gina@asso.example").status == SubscriberStatus.BOUNCED  # type: ignore[union-attr]
 
     # Preferences honoured inside the newsletter too: Carol asked for health only, so the items tagged "eau" are
     # left out of her copy and not of Alice's; Frank never confirmed and was purged after a week.
@@ -258,20 +297,21 @@ def check_the_month(
 
     sends = figures.sends
     assert (sends.newsletters, sends.emailings) == (1, 1)
-    assert sends.messages_accepted == sum(emailing.values()) + sum(newsletter.values())
-    assert (sends.messages_bounced, sends.hard_bounces, sends.soft_bounces, sends.messages_failed) == (1, 1, 0, 0)
-    assert sends.distinct_recipients == len(set(emailing) | set(newsletter))
+    late = 1  # Gina's emailing: accepted by the relay, then bounced (its ledger row moved)
+    assert sends.messages_accepted == sum(emailing.values()) + sum(newsletter.values()) - late
+    assert (sends.messages_bounced, sends.hard_bounces, sends.soft_bounces, sends.messages_failed) == (2, 2, 0, 0)
+    assert sends.distinct_recipients == len(set(emailing) | set(newsletter)) - late  # Gina, in the end, got nothing
     assert [(m.month, m.newsletters, m.emailings, m.messages_accepted) for m in sends.by_month] == [
-        ("2026-03", 0, 1, sum(emailing.values())),
+        ("2026-03", 0, 1, sum(emailing.values()) - late),
         ("2026-04", 1, 0, sum(newsletter.values())),
     ]
 
     audience = figures.audience
     assert audience.confirmed_signups == len(people.confirmed)
     assert audience.unsubscribes == dict(people.unsubscribed)
-    assert audience.suppressed == 1
+    assert audience.suppressed == 2
     assert audience.subscribers_start == 0
-    left = people.unsubscribed["all"] + 1  # those who left everything, and the bounced address
+    left = people.unsubscribed["all"] + 2  # those who left everything, and the two bounced addresses
     assert audience.subscribers_end == len(people.confirmed) - left
 
     assert nonzero(figures.items.collected) == dict(collected)
