@@ -13,7 +13,16 @@ from markupsafe import escape
 from starlette.testclient import TestClient
 
 from core.model import ItemStatus
-from core.settings import DatabaseSettings, DemoSettings, Settings, SmtpSettings, SourceSettings, load_settings
+from core.settings import (
+    DatabaseSettings,
+    DemoSettings,
+    MailBackend,
+    Security,
+    Settings,
+    SmtpSettings,
+    SourceSettings,
+    load_settings,
+)
 from storage.database import Database
 from storage.items import ItemRepository
 from tests.scenario.simulation import Mailbox
@@ -34,10 +43,10 @@ def month_settings(tmp_path: Path, database_url: str, sources_url: str, smtp_por
         database=DatabaseSettings(url=database_url),
         mail=replace(
             base.mail,
-            backend="smtp",
+            backend=MailBackend.SMTP,
             domain_rates={},
             send_window="",
-            smtp=SmtpSettings(host="127.0.0.1", port=smtp_port, security="none", timeout=10, connections=2),
+            smtp=SmtpSettings(host="127.0.0.1", port=smtp_port, security=Security.NONE, timeout=10, connections=2),
         ),
         web=replace(base.web, secret_key="une clé de test assez longue pour signer"),
         scheduler=replace(base.scheduler, jitter_seconds=0),
