@@ -55,11 +55,16 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
 ]  # fmt: skip
 
 
+def known(message: str) -> str | None:
+    """The French of a known digest or delivery message, or None (the CLI shows an unknown one as it is)."""
+    for pattern, french in _RULES:
+        if m := pattern.search(message):
+            return french.format(*(label(g, "issue") if g in STATUSES else g for g in m.groups()))
+    return None
+
+
 def in_french(message: str | Exception) -> str:
     if isinstance(message, FormError):
         return str(message)
     message = str(message)
-    for pattern, french in _RULES:
-        if m := pattern.search(message):
-            return french.format(*(label(g, "issue") if g in STATUSES else g for g in m.groups()))
-    return f"Action refusée : {message}"
+    return known(message) or f"Action refusée : {message}"

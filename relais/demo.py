@@ -23,13 +23,13 @@ DEMO_EDITOR = "demo"
 def subscribers(svc: Services) -> str:
     with svc.db.session() as s:
         if SubscriberRepository(s).find():
-            return "subscribers already present"
+            return "des abonnés existent déjà"
     path = svc.settings.resolve(svc.settings.demo.subscribers_csv)
     kit = build_subscribers(svc)
     report = import_csv(
         svc.db, svc.clock, path.read_bytes(), kit.choices, confirmed=True, basis="démonstration (données fictives)"
     )
-    return f"{report.count('created')} demo subscribers imported from {path.name}"
+    return f"{report.count('created')} abonnés de démonstration importés de {path.name}"
 
 
 def approve(svc: Services) -> str:
@@ -39,7 +39,7 @@ def approve(svc: Services) -> str:
 
     curator = Curator(svc.db, svc.clock, Taxonomy.from_settings(svc.settings.taxonomy))
     result = curator.approve_all_new(actor=DEMO_EDITOR)
-    return f"{len(result.done)} collected items approved by the demo editor"
+    return f"{len(result.done)} éléments collectés approuvés par la rédaction de démonstration"
 
 
 def newsletter(svc: Services) -> str:
@@ -52,10 +52,10 @@ def newsletter(svc: Services) -> str:
         try:
             issue = digest.build_newsletter(by=DEMO_EDITOR, editorial=EDITORIAL)
         except InvalidInput as exc:
-            return f"no newsletter: {exc}"
+            return f"pas de lettre : {exc}"
     assert issue.id is not None
     digest.approve(issue.id, at=svc.clock.now())
-    return f"{issue.title} approved for sending ({len(issue.entries)} items)"
+    return f"{issue.title} approuvé pour l'envoi ({len(issue.entries)} éléments)"
 
 
 def admin_account(svc: Services) -> str:

@@ -17,7 +17,9 @@ def backup(
     """Write a consistent snapshot of the database and the outbox folder."""
     manifest = ops.backup(services(ctx), archive)
     rows = sum(manifest["tables"].values())
-    console.print(f"backup written: {archive} ({rows} rows, {manifest['outbox_files']} outbox files)")
+    console.print(
+        f"sauvegarde écrite : {archive} ({rows} lignes, {manifest['outbox_files']} fichiers de la boîte d'envoi)"
+    )
 
 
 def restore(
@@ -27,6 +29,6 @@ def restore(
     """Restore a backup into an EMPTY database (and outbox folder); the schema is migrated as needed."""
     result = ops.restore(services(ctx, require_schema=False), archive)
     console.print(
-        f"restored {sum(result['tables'].values())} rows (schema {result['revision']}) "
-        f"and {result['outbox_files']} outbox files"
+        f"restauré : {sum(result['tables'].values())} lignes (schéma {result['revision']}) "
+        f"et {result['outbox_files']} fichiers de la boîte d'envoi"
     )

@@ -21,14 +21,14 @@ def check(ctx: typer.Context) -> None:
     path = config_path(state.config)
     s = load_settings(path)
     console.print(f"[green]ok[/green] {path}")
-    console.print(f"  network      {s.network.name} — {s.network.newsletter_name}")
-    console.print(f"  database     {safe_url(resolve_database_url(s))}")
-    console.print(f"  mail         {s.mail.backend}")
+    console.print(f"  réseau       {s.network.name} — {s.network.newsletter_name}")
+    console.print(f"  base         {safe_url(resolve_database_url(s))}")
+    console.print(f"  envoi        {s.mail.backend}")
     console.print(
-        f"  taxonomy     {len(s.taxonomy.themes)} themes, {len(s.taxonomy.zones)} zones, "
-        f"{len(s.taxonomy.territories)} territories"
+        f"  taxonomie    {len(s.taxonomy.themes)} thèmes, {len(s.taxonomy.zones)} zones, "
+        f"{len(s.taxonomy.territories)} départements"
     )
     console.print(f"  sources      {len(s.sources)}")
     warning = unprotected_warning(s)
     if warning:
-        console.print(f"[yellow]warning[/yellow] {escape(warning)}", soft_wrap=True)
+        console.print(f"[yellow]attention[/yellow] {escape(warning)}", soft_wrap=True)

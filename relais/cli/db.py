@@ -18,9 +18,9 @@ def upgrade_cmd(ctx: typer.Context) -> None:
     svc.db.ping()
     before, after = upgrade(svc.db)
     if before == after:
-        console.print(f"database already at revision {after}")
+        console.print(f"base de données déjà en révision {after}")
     else:
-        console.print(f"database upgraded: {before or '(empty)'} -> {after}")
+        console.print(f"base de données migrée : {before or '(vide)'} -> {after}")
 
 
 @app.command("status")
@@ -33,8 +33,9 @@ def status_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", 
     if fmt == "json":
         print_json({"revision": cur, "head": head, "up_to_date": cur == head, "tables": counts})
         return
-    console.print(f"revision {cur or '(empty)'}; latest {head}" + ("" if cur == head else " — run 'relais db upgrade'"))
-    print_table("tables", ["table", "rows"], sorted(counts.items()))
+    late = "" if cur == head else " — lancez « relais db upgrade »"
+    console.print(f"révision {cur or '(vide)'} ; la plus récente : {head}{late}")
+    print_table("tables", ["table", "lignes"], sorted(counts.items()))
 
 
 @app.command("check")
@@ -49,9 +50,9 @@ def check_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", h
         print_json(problems)
     elif problems:
         print_table(
-            "inconsistencies", ["check", "issue", "detail"], [[p.check, p.issue_id, p.detail] for p in problems]
+            "incohérences", ["contrôle", "numéro", "détail"], [[p.check, p.issue_id, p.detail] for p in problems]
         )
     else:
-        console.print("[green]ok[/green]: the ledger and the issues agree")
+        console.print("[green]ok[/green] : le registre des envois et les numéros concordent")
     if problems:
         raise typer.Exit(1)

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from admin.labels import label
 from core.errors import InvalidInput
 from core.model import DeliveryStatus, IssueKind
 from delivery import control
@@ -18,6 +19,7 @@ from delivery.proof import send_test
 from delivery.send import audience, send_issue
 from relais.cli.context import console, services
 from relais.cli.output import emit
+from relais.cli.run import OUTCOMES
 from relais.wiring import delivery_seams, make_send_context
 from storage.deliveries import DeliveryRepository
 from storage.issues import IssueRepository
@@ -43,13 +45,13 @@ def list_cmd(
     emit(
         fmt,
         rows,
-        title=f"deliveries of issue {issue}",
-        columns=["id", "email", "segment", "status", "attempts", "smtp reply", "finished"],
+        title=f"registre des envois du numéro {issue}",
+        columns=["n°", "adresse", "segment", "état", "tentatives", "réponse SMTP", "fini le"],
         row=lambda r: [
             r["id"],
             r["email"],
             r["segment"],
-            r["status"],
+            label(r["status"], "delivery"),
             r["attempts"],
             r["smtp_reply"],
             r["finished_at"],
@@ -61,14 +63,14 @@ def list_cmd(
 def pause_cmd(ctx: typer.Context, issue: int = typer.Argument(...)) -> None:
     """Pause a send: it stops after its current batch."""
     control.pause(services(ctx).db, issue)
-    console.print(f"issue {issue}: paused")
+    console.print(f"numéro {issue} : mis en pause")
 
 
 @app.command("resume")
 def resume_cmd(ctx: typer.Context, issue: int = typer.Argument(...)) -> None:
     """Resume a paused send (run ``relais digest send ISSUE`` or let the scheduler carry on)."""
     control.resume(services(ctx).db, issue)
-    console.print(f"issue {issue}: sending again")
+    console.print(f"numéro {issue} : envoi repris")
 
 
 @app.command("cancel")
@@ -76,16 +78,16 @@ def cancel_cmd(ctx: typer.Context, issue: int = typer.Argument(...)) -> None:
     """Cancel a send for good: messages not sent yet are skipped."""
     svc = services(ctx)
     skipped = control.cancel(svc.db, issue, svc.clock.now())
-    console.print(f"issue {issue}: cancelled, {skipped} message(s) will not be sent")
+    console.print(f"numéro {issue} : annulé, {skipped} message(s) ne partiront pas")
 
 
 def _parse_at(text: str) -> datetime:
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"--at must be an ISO date and time such as 2026-12-01T09:00+01:00, not {text!r}") from None
+        raise InvalidInput(f"--at : une date et une heure ISO, ex. 2026-12-01T09:00+01:00, pas « {text} »") from None
     if at.tzinfo is None:
-        raise InvalidInput("--at needs a time zone offset, e.g. 2026-12-01T09:00+01:00")
+        raise InvalidInput("--at : précisez le fuseau horaire, ex. 2026-12-01T09:00+01:00")
     return at.astimezone(UTC)
 
 
@@ -104,7 +106,7 @@ def send(
     if at is not None:
         when = _parse_at(at)
         control.schedule(svc.db, issue, when)
-        console.print(f"issue {issue}: scheduled for {when.isoformat()}")
+        console.print(f"numéro {issue} : programmé pour {when.isoformat()}")
         return
     segmenter, links, bounces = delivery_seams(svc)
     sctx = make_send_context(svc, segmenter=segmenter, links=links, bounces=bounces)
@@ -119,8 +121,8 @@ def send(
             return
         if found.status in ("draft", "scheduled") and not yes:
             sizes = audience(sctx, issue)
-            console.print(f"issue {issue}: {sum(sizes.values())} recipient(s) in {len(sizes)} segment(s)")
-            typer.confirm("Send now?", abort=True)
+            console.print(f"numéro {issue} : {sum(sizes.values())} destinataire(s) dans {len(sizes)} segment(s)")
+            typer.confirm("Envoyer maintenant ?", abort=True)
         _foreground(sctx, issue)
     finally:
         sctx.mailer.close()
@@ -129,7 +131,7 @@ def send(
 def _foreground(sctx: Any, issue: int) -> None:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(f"issue {issue}", total=None)
+        task = bar.add_task(f"numéro {issue}", total=None)
 
         def progress(counts: dict[DeliveryStatus, int]) -> None:
             total = sum(counts.values())
@@ -139,7 +141,11 @@ def _foreground(sctx: Any, issue: int) -> None:
             bar.update(task, total=total, completed=done)
 
         report = send_issue(sctx, issue, progress=progress)
-    summary = ", ".join(f"{n} {st}" for st, n in report.counts.items() if n)
-    console.print(f"issue {issue}: {report.outcome} ({summary or 'no recipient'})")
+    summary = ", ".join(f"{n} {label(st, 'delivery')}" for st, n in report.counts.items() if n)
+    console.print(
+        f"numéro {issue} : {OUTCOMES.get(report.outcome, report.outcome)} ({summary or 'aucun destinataire'})"
+    )
     if report.requeued:
-        console.print(f"{report.requeued} message(s) were in flight at a crash and may have been sent twice")
+        console.print(
+            f"{report.requeued} message(s) étaient en cours lors d'un arrêt brutal : ils ont pu partir deux fois"
+        )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from admin.labels import label
 from core.errors import InvalidInput
 from core.message import RenderedSegment
 from relais.cli.context import console, services
@@ -24,12 +25,14 @@ def _ids(text: str | None) -> list[int]:
     try:
         return [int(x) for x in text.replace(" ", "").split(",") if x]
     except ValueError:
-        raise InvalidInput(f"--items must be item ids separated by commas, e.g. 1,2,3; got {text!r}") from None
+        raise InvalidInput(
+            f"--items : des numéros d'éléments séparés par des virgules (ex. 1,2,3), pas « {text} »"
+        ) from None
 
 
 def _check_format(fmt: str) -> None:
     if fmt not in ("table", "json"):
-        raise InvalidInput(f"--format must be 'table' or 'json', not {fmt!r}")
+        raise InvalidInput(f"--format : « table » ou « json », pas « {fmt} »")
 
 
 @app.command("build")
@@ -45,11 +48,11 @@ def build(
     """Create a draft issue and print its id (or the issue as JSON)."""
     _check_format(fmt)
     if kind not in KINDS:
-        raise InvalidInput(f"kind must be newsletter or emailing, not {kind!r}")
+        raise InvalidInput(f"type : « newsletter » ou « emailing », pas « {kind} »")
     svc = digest_service(services(ctx))
     if kind == "newsletter":
         if theme or items:
-            raise InvalidInput("--theme and --items are for emailings")
+            raise InvalidInput("--theme et --items sont pour les emailings")
         issue = svc.build_newsletter(editorial=text, subject=subject)
     else:
         issue = svc.build_emailing(theme=theme, item_ids=_ids(items), text=text, subject=subject)
@@ -66,9 +69,17 @@ def list_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", he
     emit(
         fmt,
         issues,
-        title="issues",
-        columns=["id", "kind", "number", "status", "items", "created", "subject"],
-        row=lambda i: [i.id, i.kind, i.number, i.status, len(i.entries), i.created_at, i.subject[:70]],
+        title="numéros",
+        columns=["n°", "type", "numéro", "statut", "éléments", "créé le", "objet"],
+        row=lambda i: [
+            i.id,
+            label(i.kind, "issue_kind"),
+            i.number,
+            label(i.status, "issue"),
+            len(i.entries),
+            i.created_at.strftime("%d/%m/%Y %H:%M") if i.created_at else "",
+            i.subject[:70],
+        ],
     )
 
 
@@ -82,16 +93,17 @@ def show(ctx: typer.Context, issue_id: int, fmt: str = typer.Option("table", "--
         print_json(issue)
         return
     items = svc.items_of(issue)
-    console.print(f"[bold]#{issue.id}[/bold] {issue.kind} {issue.status} — {issue.subject}", highlight=False)
+    console.print(f"[bold]n°{issue.id}[/bold] {label(issue.kind, 'issue_kind')} {label(issue.status, 'issue')} — "
+                  f"{issue.subject}", highlight=False)  # fmt: skip
     if issue.editorial:
         console.print(issue.editorial, highlight=False)
     emit(
         "table",
         issue.entries,
-        title="entries",
-        columns=["position", "section", "item", "kind", "deadline", "title"],
-        row=lambda e: [e.position, e.section, e.item_id, items[e.item_id].kind, items[e.item_id].deadline,
-                       items[e.item_id].title[:60]],
+        title="contenu",
+        columns=["position", "rubrique", "élément", "type", "date limite", "titre"],
+        row=lambda e: [e.position, e.section, e.item_id, label(items[e.item_id].kind, "item_kind"),
+                       items[e.item_id].deadline, items[e.item_id].title[:60]],
     )  # fmt: skip
 
 
@@ -111,10 +123,10 @@ def segments_cmd(ctx: typer.Context, issue_id: int, fmt: str = typer.Option("tab
         for seg, r in rendered
     ]
     if not rows and fmt == "table":
-        console.print(f"issue {issue_id}: no subscriber would receive anything (nothing would be sent)")
+        console.print(f"numéro {issue_id} : aucun abonné ne recevrait rien (rien ne partirait)")
         return
-    emit(fmt, rows, title=f"segments of issue {issue_id}", columns=list(rows[0]) if rows else [],
-         row=lambda r: list(r.values()))  # fmt: skip
+    columns = ["segment", "abonnés", "éléments", "octets HTML", "octets texte"]
+    emit(fmt, rows, title=f"segments du numéro {issue_id}", columns=columns, row=lambda r: list(r.values()))
 
 
 edit = typer.Typer(help="Edit a draft before sending.", no_args_is_help=True)
@@ -167,10 +179,10 @@ def approve(
             when = datetime.fromisoformat(at)
         except ValueError:
             raise InvalidInput(
-                f"--at must be an ISO 8601 date and time, e.g. 2026-12-01T09:00+01:00; got {at!r}"
+                f"--at : une date et une heure ISO 8601, ex. 2026-12-01T09:00+01:00, pas « {at} »"
             ) from None
     issue = digest_service(services(ctx)).approve(issue_id, at=when)
-    console.print(f"issue {issue.id} scheduled for {issue.scheduled_at:%Y-%m-%d %H:%M %Z}", highlight=False)
+    console.print(f"numéro {issue.id} programmé pour le {issue.scheduled_at:%d/%m/%Y à %H:%M %Z}", highlight=False)
 
 
 @app.command("unapprove")
@@ -182,14 +194,14 @@ def unapprove(ctx: typer.Context, issue_id: int) -> None:
 def _check_out(out: Path) -> None:
     suffix = out.suffix.lower()
     if suffix not in (".html", ".txt", ".eml"):
-        raise InvalidInput(f"--out must end in .eml, .html or .txt, not {out.name!r}")
+        raise InvalidInput(f"--out : un fichier .eml, .html ou .txt, pas « {out.name} »")
 
 
 def _write(out: Path, seg: RenderedSegment) -> None:
     try:
         out.write_text(seg.html if out.suffix.lower() == ".html" else seg.text, encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput(f"cannot write {out}: {exc.strerror}") from None
+        raise InvalidInput(f"impossible d'écrire {out} : {exc.strerror}") from None
 
 
 @app.command("render")
@@ -205,7 +217,7 @@ def render(
     """Write the exact HTML or text a subscriber (or a segment) would receive, placeholders left in."""
     out = Path(out_file)
     if (subscriber is None) == (segment is None):
-        raise InvalidInput("give exactly one of --subscriber EMAIL or --segment KEY")
+        raise InvalidInput("donnez soit --subscriber ADRESSE, soit --segment CLÉ")
     _check_out(out)
     if out.suffix.lower() == ".eml":
         from relais.preview import eml
@@ -214,10 +226,10 @@ def render(
         try:
             out.write_bytes(data)
         except OSError as exc:
-            raise InvalidInput(f"cannot write {out}: {exc.strerror}") from None
-        console.print(f"{out}: {len(data)} bytes (complete MIME message)", highlight=False)
+            raise InvalidInput(f"impossible d'écrire {out} : {exc.strerror}") from None
+        console.print(f"{out} : {len(data)} octets (message MIME complet)", highlight=False)
         return
     svc = digest_service(services(ctx))
     seg = svc.render_for(issue_id, subscriber) if subscriber else svc.render_segment(issue_id, segment or "")
     _write(out, seg)
-    console.print(f"{out}: segment {seg.key}, {len(seg.item_ids)} items", highlight=False)
+    console.print(f"{out} : segment {seg.key}, {len(seg.item_ids)} éléments", highlight=False)

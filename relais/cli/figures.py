@@ -33,7 +33,7 @@ def figures(
     Without a period: the current year, in the network's timezone.
     """
     if fmt not in FORMATS:
-        raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        raise InvalidInput(f"--format : une valeur parmi {', '.join(FORMATS)}, pas « {fmt} »")
     svc = services(ctx, require_schema=False)  # a malformed period is refused before touching the database
     tz = svc.settings.network.timezone
     today = svc.clock.now().astimezone(ZoneInfo(tz)).date()
@@ -54,7 +54,7 @@ def figures(
         try:
             Path(output).write_text(text, encoding="utf-8", newline="")
         except OSError as exc:
-            raise InvalidInput(f"--output: cannot write {output}: {exc.strerror}") from None
+            raise InvalidInput(f"--output : impossible d'écrire {output} : {exc.strerror}") from None
     else:
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.flush()

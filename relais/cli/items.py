@@ -6,6 +6,7 @@ import getpass
 
 import typer
 
+from admin.labels import label
 from core.errors import InvalidInput
 from core.model import ItemKind, ItemStatus
 from curation.actions import BatchResult, Curator
@@ -23,7 +24,7 @@ def _enum(cls: type[ItemStatus] | type[ItemKind], value: str | None, flag: str) 
     try:
         return cls(value)
     except ValueError:
-        raise InvalidInput(f"{flag} must be one of {', '.join(cls)}, not {value!r}") from None
+        raise InvalidInput(f"{flag} : une valeur parmi {', '.join(cls)}, pas « {value} »") from None
 
 
 @app.command("list")
@@ -43,13 +44,13 @@ def list_cmd(
     emit(
         fmt,
         items,
-        title="items",
-        columns=["id", "kind", "status", "deadline", "title", "sources"],
+        title="éléments",
+        columns=["n°", "type", "statut", "date limite", "titre", "sources"],
         row=lambda i: [
             i.id,
-            i.kind,
-            i.status,
-            i.deadline,
+            label(i.kind, "item_kind"),
+            label(i.status, "item"),
+            i.deadline.strftime("%d/%m/%Y") if i.deadline else "",
             i.title[:70],
             ", ".join(x.source_name or "" for x in i.sources),
         ],
@@ -64,7 +65,9 @@ def _curator(ctx: typer.Context) -> Curator:
 def _report(fmt: str, verb: str, result: BatchResult) -> None:
     rows = [{"id": i, "result": verb, "reason": ""} for i in result.done]
     rows += [{"id": i, "result": "refused", "reason": why} for i, why in result.refused.items()]
-    emit(fmt, rows, title=f"items {verb}", columns=["id", "result", "reason"], row=lambda r: list(r.values()))
+    said = {"approved": "approuvé", "rejected": "écarté", "refused": "refusé"}
+    emit(fmt, rows, title="éléments", columns=["n°", "résultat", "raison"],
+         row=lambda r: [r["id"], said.get(r["result"], r["result"]), r["reason"]])  # fmt: skip
     if result.refused:
         raise typer.Exit(1)
 
@@ -86,7 +89,7 @@ def approve_cmd(
 ) -> None:
     """Approve items (they enter the next newsletter). Exit 1 if one was refused."""
     if bool(ids) == all_new:
-        raise InvalidInput("give item ids or --all-new (not both)")
+        raise InvalidInput("donnez des numéros d'éléments ou --all-new (pas les deux)")
     cur = _curator(ctx)
     _report(fmt, "approved", cur.approve_all_new(actor=actor) if all_new else cur.approve(ids or [], actor=actor))
 
@@ -113,12 +116,12 @@ def tag_cmd(
 ) -> None:
     """Add and remove tags of an item; unknown tags (not in the taxonomy) are refused."""
     if not add and not remove:
-        raise InvalidInput("nothing to do: give --add and/or --remove")
+        raise InvalidInput("rien à faire : donnez --add et/ou --remove")
     item = _curator(ctx).tag(item_id, add=add, remove=remove, actor=actor)
     emit(
         fmt,
         [item],
-        title="item",
-        columns=["id", "tags", "title"],
+        title="élément",
+        columns=["n°", "étiquettes", "titre"],
         row=lambda i: [i.id, ", ".join(i.tags), i.title[:70]],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -28,6 +29,21 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+NOT_FOUND = re.compile(r"^(issue|item|source|subscriber|user) '?([^' ]+)'? not found")
+NOUNS = {"issue": "numéro", "item": "élément", "source": "source", "subscriber": "abonné", "user": "compte"}
+
+
+def french(exc: Exception) -> str:
+    """An error for the person at the terminal: the digest's and delivery's known messages in French, and what
+    was not found."""
+    from admin.issue_errors import known
+
+    message = str(exc)
+    if m := NOT_FOUND.match(message):
+        return f"{NOUNS[m[1]]} « {m[2]} » introuvable"
+    return known(message) or message
+
+
 def print_json(value: Any) -> None:
     print(json.dumps(jsonable(value), ensure_ascii=False, indent=2))
 
@@ -50,4 +66,4 @@ def emit(fmt: str, objects: Sequence[Any], *, title: str, columns: Sequence[str]
     else:
         from core.errors import InvalidInput
 
-        raise InvalidInput(f"--format must be 'table' or 'json', not {fmt!r}")
+        raise InvalidInput(f"--format : « table » ou « json », pas « {fmt} »")

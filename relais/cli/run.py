@@ -9,22 +9,30 @@ from collections.abc import Callable
 
 import typer
 
+from admin.source_errors import in_french as source_error
 from core.model import DeliveryStatus
 from relais import demo
 from relais.cli.context import console, services
+from relais.cli.output import french
 from relais.cli.serve import serve
 from relais.wiring import Services, sync_sources
 from storage.migrate import upgrade
 
+# What a send ended in (delivery.send.SendOutcome's values), said to the person at the terminal.
+OUTCOMES = {"sent": "envoyé", "paused": "en pause", "cancelled": "annulé", "too_late": "trop tard, pas envoyé",
+            "outside_window": "hors de la fenêtre d'envoi (la suite au prochain passage)",
+            "waiting_retry": "en attente de nouvelles tentatives", "sending_elsewhere": "déjà en cours ailleurs",
+            "shard_done": "part terminée", "parent_gone": "arrêté (processus parent disparu)"}  # fmt: skip
+
 
 def _migrate(svc: Services) -> str:
     before, after = upgrade(svc.db)
-    return f"database at {after}" + ("" if before == after else f" (was {before or 'empty'})")
+    return f"base de données en révision {after}" + ("" if before == after else f" (avant : {before or 'vide'})")
 
 
 def _sources(svc: Services) -> str:
     added, updated = sync_sources(svc)
-    return f"sources synced from config: {added} added, {updated} updated"
+    return f"sources de config.toml : {added} ajoutée(s), {updated} mise(s) à jour"
 
 
 def _digest(svc: Services) -> str:
@@ -35,15 +43,15 @@ def _digest(svc: Services) -> str:
     try:
         issue = digest_service(svc).build_newsletter(by="relais up")
     except InvalidInput as exc:
-        return f"no newsletter draft: {exc}"
-    return f"newsletter draft #{issue.id} ({len(issue.entries)} items): {issue.subject}"
+        return f"pas de brouillon de lettre : {french(exc)}"
+    return f"brouillon de lettre n°{issue.id} ({len(issue.entries)} éléments) : {issue.subject}"
 
 
 def _subscribers(svc: Services) -> str:
     from relais.wiring import build_subscribers
 
     purged = build_subscribers(svc).service.purge_unconfirmed()
-    return f"{purged} unconfirmed sign-ups purged"
+    return f"{purged} inscription(s) jamais confirmée(s) effacée(s)"
 
 
 def _collect(svc: Services) -> str:
@@ -56,9 +64,9 @@ def _collect(svc: Services) -> str:
         watch.close()
     errors = [r for r in results if r.outcome == "error"]
     return (
-        f"{len(results)} sources collected: {sum(r.new for r in results)} new, "
-        f"{sum(r.updated for r in results)} updated, {sum(r.duplicates for r in results)} duplicates merged, "
-        f"{len(errors)} errors" + "".join(f"\n  {r.source}: {r.error}" for r in errors)
+        f"{len(results)} sources collectées : {sum(r.new for r in results)} nouveaux éléments, "
+        f"{sum(r.updated for r in results)} mis à jour, {sum(r.duplicates for r in results)} doublons fusionnés, "
+        f"{len(errors)} erreur(s)" + "".join(f"\n  {r.source} : {source_error(r.error)}" for r in errors)
     )
 
 
@@ -67,30 +75,33 @@ def _send(svc: Services) -> str:
 
     reports = send_due(svc)
     if not reports:
-        return "no issue due"
-    return "; ".join(f"issue {r.issue_id}: {r.outcome} ({r.counts[DeliveryStatus.ACCEPTED]} accepted)" for r in reports)
+        return "aucun numéro à envoyer"
+    return "; ".join(
+        f"numéro {r.issue_id} : {OUTCOMES.get(r.outcome, r.outcome)} ({r.counts[DeliveryStatus.ACCEPTED]} accepté(s))"
+        for r in reports
+    )
 
 
 def _demo(step: Callable[[Services], str]) -> Callable[[Services], str]:
     """A step of the bundled demo (``[demo] enabled``): skipped elsewhere."""
 
     def run(svc: Services) -> str:
-        return step(svc) if svc.settings.demo.enabled else "skipped ([demo] enabled = false)"
+        return step(svc) if svc.settings.demo.enabled else "sauté ([demo] enabled = false)"
 
     return run
 
 
 STEPS: list[tuple[str, Callable[[Services], str]]] = [
-    ("migrate", _migrate),
+    ("migration", _migrate),
     ("sources", _sources),
-    ("account", demo.admin_account),
-    ("collect", _collect),
-    ("demo subscribers", _demo(demo.subscribers)),
-    ("demo approval", _demo(demo.approve)),
-    ("subscribers", _subscribers),
-    ("digest", _digest),
-    ("demo newsletter", _demo(demo.newsletter)),
-    ("send", _send),
+    ("compte", demo.admin_account),
+    ("collecte", _collect),
+    ("abonnés de démonstration", _demo(demo.subscribers)),
+    ("approbation de démonstration", _demo(demo.approve)),
+    ("abonnés", _subscribers),
+    ("lettre", _digest),
+    ("lettre de démonstration", _demo(demo.newsletter)),
+    ("envoi", _send),
 ]
 
 

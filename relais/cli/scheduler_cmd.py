@@ -14,7 +14,7 @@ app = typer.Typer(help="The scheduler: periodic collections and scheduled sends.
 def run_cmd(ctx: typer.Context) -> None:
     """Run scheduled jobs in the foreground until interrupted."""
     svc = services(ctx)
-    console.print("scheduler running; Ctrl-C to stop")
+    console.print("planificateur en marche ; Ctrl-C pour l'arrêter")
     run_forever(svc)
 
 

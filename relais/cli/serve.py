@@ -47,7 +47,7 @@ def serve(
     if svc.settings.logging.format == "json":  # the journal gets JSON lines only
         log.info("web.serving", extra={"url": f"http://{h}:{p}/", "workers": n, "scheduler": run_scheduler})
     else:
-        console.print(f"Relais on http://{h}:{p}/  (admin: http://{h}:{p}/admin/)")
+        console.print(f"Relais sur http://{h}:{p}/  (administration : http://{h}:{p}/admin/)")
     warning = unprotected_warning(svc.settings)
     if warning:
         log.warning("web.metrics_disabled", extra={"reason": warning})

@@ -6,14 +6,17 @@ from pathlib import Path
 
 import typer
 
+from admin.labels import label
+from admin.subscriber_tools import OUTCOME_LABELS as OUTCOMES
 from core.errors import InvalidInput
 from relais.cli.context import console, services
-from relais.cli.output import emit, print_json
+from relais.cli.output import emit, print_json, print_table
 from relais.wiring import build_subscribers
 from storage.subscribers import SubscriberRepository
 from subscribers.bounces import read_maildir
 from subscribers.exporter import statuses, to_csv, to_json
 from subscribers.importer import import_csv
+from subscribers.vocabulary import Vocabulary
 
 app = typer.Typer(help="Subscribers: import, export, list, purge, bounces.", no_args_is_help=True)
 
@@ -31,7 +34,7 @@ def import_cmd(
 ) -> None:
     """Import subscribers; failing rows are listed with their reason and the others go in."""
     if not file.is_file():
-        raise InvalidInput(f"{file}: no such file")
+        raise InvalidInput(f"{file} : fichier introuvable")
     svc = services(ctx)
     kit = build_subscribers(svc)
 
@@ -51,12 +54,22 @@ def import_cmd(
                     "rows": [{"line": r.line, "email": r.email, "outcome": r.outcome, "reason": r.reason}
                              for r in report.rows]})  # fmt: skip
         return
-    emit(fmt, shown, title="rows" if dry_run else "rows not imported", columns=["line", "email", "outcome", "reason"],
-         row=lambda r: [r.line, r.email, r.outcome, r.reason])  # fmt: skip
-    verb = "would be" if dry_run else "were"
-    parts = ", ".join(f"{n} {o}" for o, n in report.summary.items())
-    console.print(f"{len(report.rows)} rows ({report.encoding}, '{report.delimiter}'): {parts} — nothing {verb} "
-                  "changed for existing subscribers")  # fmt: skip
+    emit(fmt, shown, title="lignes" if dry_run else "lignes non importées",
+         columns=["ligne", "adresse", "résultat", "raison"],
+         row=lambda r: [r.line, r.email, OUTCOMES[r.outcome], r.reason])  # fmt: skip
+    uses = report.labels(Vocabulary.of(kit.choices))
+    if dry_run and uses:
+        became = [[u.family_name, u.written, u.became or "inconnu : ligne refusée", u.rows] for u in uses]
+        print_table("ce que chaque valeur est devenue", ["colonne", "écrit", "compris comme", "lignes"], became)
+    parts = ", ".join(f"{n} {SUMMARY[o]}" for o, n in report.summary.items())
+    tense = "ne serait changé" if dry_run else "n'a changé"
+    console.print(f"{len(report.rows)} lignes ({report.encoding}, séparateur « {report.delimiter} ») : {parts} — rien "
+                  f"{tense} pour les abonnés existants")  # fmt: skip
+
+
+# The import's summary: how many rows of each outcome (« 3 ajoutées, 1 refusée »).
+SUMMARY = {"created": "à ajouter ou ajoutée(s)", "exists": "déjà inscrite(s)", "duplicate": "en double",
+           "suppressed": "effacée(s) ou bloquée(s)", "failed": "refusée(s)"}  # fmt: skip
 
 
 @app.command("export")
@@ -67,7 +80,7 @@ def export_cmd(
 ) -> None:
     """Print every subscriber as CSV (the import's columns) or JSON."""
     if fmt not in ("csv", "json"):
-        raise InvalidInput(f"--format must be 'csv' or 'json', not {fmt!r}")
+        raise InvalidInput(f"--format : « csv » ou « json », pas « {fmt} »")
     svc = services(ctx)
     with svc.db.session() as s:
         subs = SubscriberRepository(s).find(status=statuses(status))
@@ -84,15 +97,17 @@ def list_cmd(
     svc = services(ctx)
     with svc.db.session() as s:
         subs = SubscriberRepository(s).find(status=statuses(status))
-    emit(fmt, subs, title="subscribers", columns=["id", "email", "status", "streams", "confirmed_at"],
-         row=lambda x: [x.id, x.email, x.status, ",".join(x.preferences.streams), x.confirmed_at])  # fmt: skip
+    emit(fmt, subs, title="abonnés", columns=["n°", "adresse", "statut", "envois", "confirmé le"],
+         row=lambda x: [x.id, x.email, label(x.status, "subscriber"),
+                        ", ".join(label(s, "stream") for s in x.preferences.streams),
+                        x.confirmed_at.strftime("%d/%m/%Y") if x.confirmed_at else ""])  # fmt: skip
 
 
 @app.command("purge")
 def purge_cmd(ctx: typer.Context) -> None:
     """Delete sign-ups not confirmed within [subscribers] purge_unconfirmed_after_hours."""
     svc = services(ctx)
-    console.print(f"{build_subscribers(svc).service.purge_unconfirmed()} unconfirmed sign-ups purged")
+    console.print(f"{build_subscribers(svc).service.purge_unconfirmed()} inscription(s) jamais confirmée(s) effacée(s)")
 
 
 @app.command("bounces")
@@ -108,14 +123,14 @@ def bounces_cmd(
     folder = maildir or (svc.settings.resolve(svc.settings.subscribers.bounce_maildir)
                          if svc.settings.subscribers.bounce_maildir else None)  # fmt: skip
     if folder is None:
-        raise InvalidInput("no Maildir: pass --maildir or set [subscribers] bounce_maildir")
+        raise InvalidInput("pas de Maildir : donnez --maildir ou réglez [subscribers] bounce_maildir")
     kit = build_subscribers(svc)
 
     def unsubscribe(token: str) -> None:  # a List-Unsubscribe mailto: like a one-click POST
         kit.service.unsubscribe(token, one_click=True)
 
     report = read_maildir(folder, kit.bounces, unsubscribe=unsubscribe)
-    emit(fmt, report.recorded, title="bounces recorded", columns=["email", "kind"], row=list)
-    console.print(f"{report.messages} messages read: {len(report.recorded)} recorded, "
-                  f"{len(report.unknown)} unknown addresses, {report.not_reports} without a report, "
-                  f"{report.unsubscribed} unsubscribe requests ({report.refused} refused)")  # fmt: skip
+    emit(fmt, report.recorded, title="retours enregistrés", columns=["adresse", "type"], row=list)
+    console.print(f"{report.messages} messages lus : {len(report.recorded)} enregistrés, "
+                  f"{len(report.unknown)} adresses inconnues, {report.not_reports} sans rapport, "
+                  f"{report.unsubscribed} demandes de désinscription ({report.refused} refusées)")  # fmt: skip

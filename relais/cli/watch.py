@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from admin.labels import label
+from admin.source_errors import in_french as source_error
 from core.model import Source
 from relais.cli.context import console, err_console, services
 from relais.cli.output import emit, print_json, print_table
@@ -58,18 +60,18 @@ def run_cmd(
     print_table("collection", COLUMNS, [_row(r) for r in results])
 
 
-COLUMNS = ["source", "fetched", "not modified", "new", "updated", "duplicates", "errors"]
+COLUMNS = ["source", "lue", "inchangée", "nouveaux", "mis à jour", "doublons", "erreur"]
 
 
 def _row(r: SourceResult) -> list[Any]:
     return [
         r.source,
         "✓" if r.outcome == "fetched" else "",
-        "✓" if r.outcome == "not_modified" else ("skipped" if r.outcome == "skipped" else ""),
+        "✓" if r.outcome == "not_modified" else ("pas encore" if r.outcome == "skipped" else ""),
         r.new,
         r.updated,
         r.duplicates,
-        (r.error or "")[:80] if r.outcome == "error" else "",
+        source_error(r.error)[:80] if r.outcome == "error" else "",
     ]
 
 
@@ -89,16 +91,16 @@ def sources_cmd(
         found,
         title="sources",
         columns=[
-            "name",
-            "kind",
-            "enabled",
-            "last success",
-            "failures",
-            "backoff until",
-            "items",
+            "nom",
+            "format",
+            "active",
+            "dernier succès",
+            "échecs",
+            "en pause jusqu'au",
+            "éléments",
             "304 %",
-            "zero-item runs",
-            "last error",
+            "collectes sans élément",
+            "dernière erreur",
         ],
         row=_health_row,
     )
@@ -109,15 +111,15 @@ def _health_row(src: Source) -> list[Any]:
     share = h.not_modified_runs / h.runs if h.runs else 0.0
     return [
         src.name,
-        src.kind,
-        "yes" if src.enabled else "no",
-        h.last_success_at.strftime("%Y-%m-%d %H:%M") if h.last_success_at else "",
+        label(src.kind, "source_kind"),
+        "oui" if src.enabled else "non",
+        h.last_success_at.strftime("%d/%m/%Y %H:%M") if h.last_success_at else "",
         h.consecutive_failures,
-        h.backoff_until.strftime("%Y-%m-%d %H:%M") if h.backoff_until else "",
+        h.backoff_until.strftime("%d/%m/%Y %H:%M") if h.backoff_until else "",
         h.last_items,
         f"{share:.0%}",
         h.zero_item_runs,
-        (h.last_error or "")[:60],
+        source_error(h.last_error)[:60],
     ]
 
 
@@ -143,7 +145,8 @@ def discover_cmd(
              (p.items[0].title[:50] if p.items else p.error or "")[:60], p.reason[:70]]
             for i, p in enumerate(found.proposals)
         ]  # fmt: skip
-        print_table(found.title[:80], ["#", "way", "kind", "url", "options", "items", "first item", "why"], rows)
+        columns = ["n°", "façon", "format", "adresse", "options", "éléments", "premier élément", "pourquoi"]
+        print_table(found.title[:80], columns, rows)
     if found.problem:
         err_console.print(found.problem)
     if not found.proposals or found.problem:

@@ -79,7 +79,7 @@ def test_backup_wipe_restore_gives_identical_figures(source: str, target: str, t
     archive = tmp_path / "backups" / "relais.tar.gz"
     out = relais("backup", str(archive), config=make_config(tmp_path, src_url))
     assert out.exit_code == 0, out.output
-    assert "backup written" in out.stdout
+    assert "sauvegarde écrite" in out.stdout
 
     wipe(src_url, tmp_path)
     if dst_url != src_url:

@@ -71,7 +71,7 @@ def test_upgrade_status_and_listing(tmp_path: Path) -> None:
     items = relais("items", "list", "--format", "json", config=cfg)
     assert items.returncode == 0 and json.loads(items.stdout) == []
     bad = relais("items", "list", "--status", "nouveau", config=cfg)
-    assert bad.returncode == 2 and "--status must be one of" in bad.stderr
+    assert bad.returncode == 2 and "--status : une valeur parmi" in bad.stderr
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:

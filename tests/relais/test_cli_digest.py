@@ -116,19 +116,19 @@ def test_emailings_and_edits(relais: Callable[..., Run], cfg: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["build", "emailing", "--theme", "inconnu"], "unknown theme 'inconnu'"),
-        (["build", "emailing", "--items", "1,x"], "--items must be item ids"),
-        (["build", "gazette"], "kind must be newsletter or emailing"),
-        (["render", "1", "--subscriber", "a@b.fr", "--out", "x.pdf"], "--out must end in .eml, .html or .txt"),
-        (["render", "1", "--out", "x.html"], "exactly one of --subscriber"),
-        (["render", "1", "--segment", "k", "--out", "x.pdf"], "must end in .eml, .html or .txt"),
-        (["show", "42"], "issue 42 not found"),
+        (["build", "emailing", "--theme", "inconnu"], "Thème inconnu : « inconnu »"),
+        (["build", "emailing", "--items", "1,x"], "--items : des numéros d'éléments"),
+        (["build", "gazette"], "« newsletter » ou « emailing », pas « gazette »"),
+        (["render", "1", "--subscriber", "a@b.fr", "--out", "x.pdf"], "--out : un fichier .eml, .html ou .txt"),
+        (["render", "1", "--out", "x.html"], "soit --subscriber ADRESSE, soit --segment"),
+        (["render", "1", "--segment", "k", "--out", "x.pdf"], "un fichier .eml, .html ou .txt"),
+        (["show", "42"], "numéro « 42 » introuvable"),
     ],
 )
 def test_bad_input_is_one_clear_line(relais: Callable[..., Run], cfg: Path, args: list[str], message: str) -> None:
     out = relais(cfg, *args)
     # In-process, log lines of earlier steps (migrations) may share stderr: the error itself is one line.
-    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    errors = [line for line in out.stderr.splitlines() if line.startswith("erreur :")]
     assert out.returncode == 2 and len(errors) == 1 and message in errors[0] and "Traceback" not in out.stderr
 
 
@@ -136,11 +136,11 @@ def test_relais_up_builds_the_newsletter_draft_once(cfg: Path) -> None:
     from relais.cli.run import STEPS
     from relais.wiring import load
 
-    step = dict(STEPS)["digest"]
+    step = dict(STEPS)["lettre"]
     svc = load(str(cfg))
     try:
-        assert step(svc).startswith("newsletter draft #1 (3 items)")
-        assert step(svc).startswith("no newsletter draft: no approved item since")
+        assert step(svc).startswith("brouillon de lettre n°1 (3 éléments)")
+        assert step(svc).startswith("pas de brouillon de lettre : Aucun élément approuvé depuis le numéro précédent")
     finally:
         svc.close()
 

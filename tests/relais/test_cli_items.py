@@ -41,7 +41,7 @@ def test_approve_reject_and_tag_from_the_command_line(tmp_path: Path, db: Databa
     unknown = relais("items", "tag", str(ids[1]), "--add", "climat", config=cfg)
     assert unknown.returncode == 2 and "climat" in unknown.stderr
     both = relais("items", "approve", str(ids[3]), "--all-new", config=cfg)
-    assert both.returncode == 2 and "not both" in both.stderr
+    assert both.returncode == 2 and "pas les deux" in both.stderr
 
     rest = relais("items", "approve", "--all-new", "--format", "json", config=cfg)
     assert rest.returncode == 0 and len(json.loads(rest.stdout)) == 3

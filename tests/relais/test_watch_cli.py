@@ -28,7 +28,7 @@ def test_watch_run_sources_and_items_list(tmp_path: Path, database_url: str) -> 
     cfg = demo_config(tmp_path, database_url)
     first = relais("watch", "run", config=cfg)
     assert first.returncode == 0, first.stderr
-    for header in ("fetched", "not modified", "new", "updated", "duplicates", "errors"):
+    for header in ("lue", "inchangée", "nouveaux", "mis à jour", "doublons", "erreur"):
         assert header in first.stdout
     second = relais("watch", "run", "--source", "Agenda de la solidarité (iCalendar)", "--format", "json", config=cfg)
     (only,) = json.loads(second.stdout)
@@ -46,14 +46,14 @@ def test_watch_run_sources_and_items_list(tmp_path: Path, database_url: str) -> 
     assert len(merged) == 3 and all(i["suggested_tags"] is not None for i in listed)
 
     unknown = relais("watch", "run", "--source", "absente", config=cfg)
-    assert unknown.returncode == 2 and "source 'absente' not found" in unknown.stderr
+    assert unknown.returncode == 2 and "source « absente » introuvable" in unknown.stderr
 
 
 def test_up_collects_the_demo(tmp_path: Path, database_url: str) -> None:
     cfg = demo_config(tmp_path, database_url)
     out = relais("up", "--no-serve", config=cfg)
     assert out.returncode == 0, out.stderr
-    assert "collect: 5 sources collected: 49 new" in out.stdout and "0 errors" in out.stdout
+    assert "collecte: 5 sources collectées : 49 nouveaux éléments" in out.stdout and "0 erreur(s)" in out.stdout
 
 
 def test_watch_discover_proposes_best_first_in_json_and_says_why_not_in_french(

@@ -51,7 +51,7 @@ def test_import_list_export(tmp_path: Path, database_url: str) -> None:
     assert json.loads(run(cfg, "list", "--format", "json")[1]) == []
 
     code, out = run(cfg, "import", str(sheet), "--confirmed", "--basis", "adhérents 2026")
-    assert code == 0 and "1 created" in out and "faux" in out
+    assert code == 0 and "1 à ajouter ou ajoutée(s)" in out and "faux" in out
 
     listed = json.loads(run(cfg, "list", "--status", "confirmed", "--format", "json")[1])
     assert [s["email"] for s in listed] == ["a@exemple.fr"] and listed[0]["legal_basis"] == "adhérents 2026"
@@ -67,7 +67,7 @@ def test_unconfirmed_import_sends_confirmations_to_the_outbox(tmp_path: Path, da
     assert run(cfg, "import", str(sheet))[0] == 0
     (eml,) = (tmp_path / "outbox").glob("*.eml")
     assert b"/confirm/" in eml.read_bytes()
-    assert "0 unconfirmed sign-ups purged" in run(cfg, "purge")[1]  # not yet past the delay
+    assert "0 inscription(s) jamais confirmée(s) effacée(s)" in run(cfg, "purge")[1]  # not yet past the delay
 
 
 def test_mistakes_are_one_clear_line(tmp_path: Path, database_url: str) -> None:
@@ -76,7 +76,7 @@ def test_mistakes_are_one_clear_line(tmp_path: Path, database_url: str) -> None:
     sheet.write_text("nom\nZoé\n", encoding="utf-8")
     for args, message in [
         (("import", str(sheet)), "email"),
-        (("import", str(tmp_path / "absent.csv")), "no such file"),
+        (("import", str(tmp_path / "absent.csv")), "fichier introuvable"),
         (("import", str(sheet), "--confirmed"), "basis"),
         (("list", "--status", "happy"), "--status"),
         (("export", "--format", "xml"), "--format"),
