@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from figures.model import (
     KeyFigures,
     MonthSends,
     PeriodInfo,
+    Proposals,
     Sends,
     Share,
     Sources,
@@ -31,6 +32,7 @@ from figures.model import (
 from figures.period import Period
 from storage.database import Database
 from storage.figures import FiguresQueries
+from storage.proposals import ProposalRepository
 
 
 @dataclass(slots=True)
@@ -56,6 +58,7 @@ class RawFigures:
     runs: dict[str, int]
     triage: dict[tuple[str, str], int]
     median_approval_seconds: float | None
+    proposals: dict[str, int] = field(default_factory=dict)  # received | published | declined
 
 
 def tag_names(family: str, terms: Iterable[Term]) -> set[str]:
@@ -111,6 +114,7 @@ def compute_key_figures(
             runs=timed("collection_runs", lambda: q.collection_runs(window)),
             triage=timed("triage_by_actor", lambda: q.triage_by_actor(window)),
             median_approval_seconds=timed("median_approval", lambda: q.median_approval_seconds(window)),
+            proposals=timed("proposals", lambda: ProposalRepository(s).counts(*window)),
         )
     return assemble(raw, period, taxonomy)
 
@@ -248,6 +252,7 @@ def assemble(raw: RawFigures, period: Period, taxonomy: TaxonomySettings) -> Key
             median_hours_to_approval=hours(raw.median_approval_seconds),
             editors=loads,
         ),
+        proposals=Proposals(**{k: raw.proposals.get(k, 0) for k in ("received", "published", "declined")}),
     )
 
 

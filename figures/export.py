@@ -112,6 +112,14 @@ def _flat(f: KeyFigures) -> list[tuple[str, str, str, Number]]:
             "Délai médian collecte → validation (h)",
             w.median_hours_to_approval,
         ),
+        (
+            "Propositions des membres",
+            "proposals.received",
+            "Propositions reçues (adresse confirmée)",
+            f.proposals.received,
+        ),
+        ("Propositions des membres", "proposals.published", "Propositions publiées", f.proposals.published),
+        ("Propositions des membres", "proposals.declined", "Propositions non retenues", f.proposals.declined),
     ]
     return out
 

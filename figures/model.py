@@ -107,6 +107,15 @@ class Workload:
 
 
 @dataclass(frozen=True, slots=True)
+class Proposals:
+    """Members' proposals (``/propose``): confirmed by their contact, then published or declined by an editor."""
+
+    received: int = 0
+    published: int = 0
+    declined: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class KeyFigures:
     period: PeriodInfo
     sends: Sends
@@ -114,3 +123,4 @@ class KeyFigures:
     items: Items
     sources: Sources
     workload: Workload
+    proposals: Proposals = field(default_factory=Proposals)

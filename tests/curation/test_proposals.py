@@ -4,7 +4,7 @@ bad input of the issue stores nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,8 @@ from curation.actions import Curator
 from curation.proposal_form import ProposalRefused
 from curation.proposals import ProposalLimited, ProposalLinkError, ProposalService, Submission
 from curation.validate import Taxonomy
+from figures.compute import compute_key_figures
+from figures.period import Period, PeriodKind
 from storage.database import Database
 from storage.items import ItemRepository
 from storage.proposals import ProposalRepository
@@ -191,6 +193,11 @@ def test_the_proposer_is_told_once_when_published_or_declined_with_the_reason(
     with db.session() as s:
         p = ProposalRepository(s).for_item(declined.id or 0)
     assert p is not None and p.status == ProposalStatus.DECLINED and p.reason == "Hors de notre territoire"
+    november = Period(PeriodKind.RANGE, date(2026, 11, 1), date(2026, 11, 30), "Europe/Paris")
+    counted = compute_key_figures(db, november, proposals_settings_taxonomy(proposals)).proposals
+    assert (counted.received, counted.published, counted.declined) == (2, 1, 1)
+    october = Period(PeriodKind.RANGE, date(2026, 10, 1), date(2026, 10, 31), "Europe/Paris")
+    assert compute_key_figures(db, october, proposals_settings_taxonomy(proposals)).proposals.received == 0
 
 
 def proposals_settings_taxonomy(proposals: ProposalService) -> Any:
