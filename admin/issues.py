@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 from admin import issue_drafts, issue_send
 from admin.accounts import has_role
 from admin.auth import current_user, requires
-from admin.issue_errors import FormError, in_french
+from admin.issue_errors import FormError, in_french, known
 from admin.triage import N_
 from admin.web import WebContext, ctx_of, flash, nav, read_form, render
 from core.errors import InvalidInput, NotFound
@@ -261,7 +261,7 @@ async def segments_page(request: Request) -> Response:
     try:
         segments, render_error = segment_views(service(ctx), issue_id), ""
     except (InvalidInput, ValueError) as exc:  # an issue that cannot render says why instead of failing the page
-        segments, render_error = [], str(exc)
+        segments, render_error = [], known(str(exc)) or str(exc)
     context = {
         "issue": issue,
         "segments": segments,
