@@ -75,6 +75,7 @@ RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"cannot parse (\w+) body"), N_("contenu illisible")),
 ]  # fmt: skip
 HTTP_STATUS = re.compile(r"^HTTP (\d{3})\b")
+FRENCH = re.compile(r"[àâçéèêëîïôûùœ]|\b(?:le|la|les|des|une?|du|pas)\b", re.I)
 EXCEPTION = re.compile(r"^(\w+(?:Error|Timeout|Exception|Redirects|Protocol))\b:?\s*(.*)$", re.S)
 
 
@@ -82,6 +83,8 @@ def in_french(message: str | None, gettext: Callable[[str], str] = str) -> str:
     """``message`` (a stored ``last_error``) in French; already French messages (the outbound policy's) pass."""
     if not message:
         return ""
+    if FRENCH.search(message):
+        return message  # French already (the outbound policy's refusals, the preview's own messages)
     if m := HTTP_STATUS.match(message):
         code = int(m.group(1))
         return f"HTTP {code} : {gettext(HTTP.get(code, N_('réponse en erreur')))}"
@@ -94,6 +97,4 @@ def in_french(message: str | None, gettext: Callable[[str], str] = str) -> str:
     for pattern, french in RULES:
         if m := pattern.search(message):
             return str(gettext(french)).format(*m.groups())
-    if re.search(r"[àâçéèêëîïôûùœ]|\b(?:le|la|les|des|une?)\b", message, re.I):
-        return message  # French already
     return f"{gettext(N_('erreur'))} : {message}"
