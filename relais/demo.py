@@ -64,11 +64,12 @@ def admin_account(svc: Services) -> str:
 
     with svc.db.session() as s:
         if UserRepository(s).find():
-            return "accounts exist (relais users list)"
+            return "des comptes existent (relais users list)"
     email = svc.settings.demo.admin_email
     password = generate_password()
     add_user(svc.db, email, Role.ADMIN, password, now=svc.clock.now())
-    return f"admin account created: {email} / {password}  (shown once; change it with 'relais users passwd')"
+    return (f"compte administrateur créé : {email} / {password}  (affiché une seule fois ; à changer dans "
+            "l'administration ou avec « relais users passwd »)")  # fmt: skip
 
 
 EDITORIAL = (

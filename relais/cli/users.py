@@ -7,6 +7,7 @@ import sys
 import typer
 
 from admin.accounts import add_user, generate_password, set_password
+from admin.labels import label
 from core.errors import InvalidInput
 from core.model import Role
 from relais.cli.context import console, services
@@ -20,7 +21,7 @@ def _role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise InvalidInput(f"--role must be one of {', '.join(Role)}, not {value!r}") from None
+        raise InvalidInput(f"--role : une valeur parmi {', '.join(Role)}, pas « {value} »") from None
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
@@ -28,7 +29,7 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
     if from_stdin:
         line = sys.stdin.readline().rstrip("\n")
         if not line:
-            raise InvalidInput("--password-stdin: no password on standard input")
+            raise InvalidInput("--password-stdin : aucun mot de passe sur l'entrée standard")
         return line, False
     return generate_password(), True
 
@@ -45,9 +46,9 @@ def add_cmd(
     password, generated = _password(password_stdin)
     svc = services(ctx)
     user = add_user(svc.db, email, r, password, now=svc.clock.now())
-    console.print(f"account created: {user.email} ({user.role})")
+    console.print(f"compte créé : {user.email} ({label(user.role, 'role')})")
     if generated:
-        console.print(f"password: {password}  (shown once; change it with 'relais users passwd')")
+        console.print(f"mot de passe : {password}  (affiché une seule fois ; à changer avec « relais users passwd »)")
 
 
 @app.command("passwd")
@@ -59,8 +60,8 @@ def passwd_cmd(
     """Set a new password (generated unless --password-stdin); every session of the account ends."""
     password, generated = _password(password_stdin)
     set_password(services(ctx).db, email, password)
-    console.print(f"password changed for {email}" + (f": {password}" if generated else ""))
-    console.print("every session of this account has ended")
+    console.print(f"mot de passe changé pour {email}" + (f" : {password}" if generated else ""))
+    console.print("toutes les sessions de ce compte ont pris fin")
 
 
 @app.command("list")
@@ -73,5 +74,6 @@ def list_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", he
          "last_login_at": u.last_login_at}
         for u in users
     ]  # fmt: skip
-    emit(fmt, rows, title="users", columns=["id", "email", "role", "active", "last login"],
-         row=lambda u: [u["id"], u["email"], u["role"], u["active"], u["last_login_at"]])  # fmt: skip
+    emit(fmt, rows, title="comptes", columns=["n°", "adresse", "rôle", "actif", "dernière connexion"],
+         row=lambda u: [u["id"], u["email"], label(u["role"], "role"), "oui" if u["active"] else "non",
+                        u["last_login_at"].strftime("%d/%m/%Y %H:%M") if u["last_login_at"] else ""])  # fmt: skip

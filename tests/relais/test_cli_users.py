@@ -50,8 +50,8 @@ def test_users_add_and_passwd_refuse_short_and_common_passwords(tmp_path: Path, 
         with db.session() as s:
             before = UserRepository(s).by_email("a@example.org")
         result = users("passwd", "a@example.org")
-        assert result.exit_code == 0 and "every session of this account has ended" in result.output
-        generated = re.search(r"password changed for a@example\.org: (\S+)", result.output)
+        assert result.exit_code == 0 and "toutes les sessions de ce compte ont pris fin" in result.output
+        generated = re.search(r"mot de passe changé pour a@example\.org : (\S+)", result.output)
         assert generated is not None
         with db.session() as s:
             after = UserRepository(s).by_email("a@example.org")
@@ -72,7 +72,7 @@ def test_the_first_admin_password_is_printed_once_and_never_logged(tmp_path: Pat
 
     first = up()
     assert first.returncode == 0, first.stderr
-    shown = re.search(r"admin account created: (\S+) / (\S+)", first.stdout)
+    shown = re.search(r"compte administrateur créé : (\S+) / (\S+)", first.stdout)
     assert shown is not None, first.stdout  # on the terminal (stdout)…
     email, password = shown.groups()
     records = [json.loads(line) for line in first.stderr.splitlines() if line.startswith("{")]
@@ -87,4 +87,4 @@ def test_the_first_admin_password_is_printed_once_and_never_logged(tmp_path: Pat
 
     again = up()  # once: the next run does not show it again
     assert again.returncode == 0 and password not in again.stdout + again.stderr
-    assert "accounts exist" in again.stdout
+    assert "des comptes existent" in again.stdout

@@ -32,7 +32,7 @@ def test_relais_up_runs_the_whole_flow_on_the_demo(tmp_path: Path) -> None:
 
     up = relais("up", "--no-serve")
     assert up.returncode == 0, up.stderr
-    assert "0 erreur(s)" in up.stdout and "admin account created" in up.stdout
+    assert "0 erreur(s)" in up.stdout and "compte administrateur créé" in up.stdout
     outbox = sorted((tmp_path / "var" / "outbox").glob("*.eml"))
     # 10 demo subscribers; one asked for thematic emailings only
     assert len(outbox) == 9
