@@ -207,4 +207,15 @@ def test_no_english_and_no_raw_value_on_any_admin_page(
         assert r.status_code in (200, 404), (path, r.status_code)
         if english := english_in(r.text):
             found[path] = english
+    # The pages a form answers: an import's dry run (a bad address, an unknown value), a test copy's flash.
+    token = csrf_of(client.get("/admin/subscribers/import").text)
+    sheet = "Courriel;Thématiques\r\npas-une-adresse;santé\r\nzoe@exemple.fr;cuisine\r\nlea@exemple.fr;Eau\r\n"
+    report = client.post("/admin/subscribers/import", data={"csrf_token": token, "confirmed": "0"},
+                         files={"file": ("abonnes.csv", sheet.encode("cp1252"), "text/csv")})  # fmt: skip
+    assert report.status_code == 200 and "import-labels" in report.text
+    copy = client.post(f"/admin/issues/{ids['draft']}/test", data={"csrf_token": token, "addresses": "bat@resacoop.fr"})
+    assert "Copie de test envoyée" in copy.text
+    for path, r in (("import (dry run)", report), ("test copy", copy)):
+        if english := english_in(r.text):
+            found[path] = english
     assert found == {}, "\n".join(f"{p}: {lines}" for p, lines in found.items())
