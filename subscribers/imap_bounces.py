@@ -195,6 +195,8 @@ def _open(conf: BounceMailboxSettings, context: ssl.SSLContext | None, report: M
             ssl_context=context,
             timeout=conf.timeout,
         )
+    except ssl.SSLError as exc:
+        raise MailboxError(_tls_refused(where, exc)) from None
     except (OSError, IMAPClientError) as exc:
         raise MailboxError(
             f"impossible de joindre le serveur IMAP {where} ({_said(exc)}) : vérifiez [subscribers.bounces] "
@@ -210,10 +212,21 @@ def _open(conf: BounceMailboxSettings, context: ssl.SSLContext | None, report: M
             f"le serveur IMAP {where} a refusé l'identifiant « {conf.username} » : vérifiez [subscribers.bounces] "
             "username et le mot de passe (RELAIS_BOUNCES_PASSWORD)"
         ) from None
+    except ssl.SSLError as exc:
+        _close(client)
+        raise MailboxError(_tls_refused(where, exc)) from None
     except (IMAPClientError, OSError) as exc:
         _close(client)
         raise _failure(conf, exc, report) from None
     return client
+
+
+def _tls_refused(where: str, exc: ssl.SSLError) -> str:
+    return (
+        f"la connexion TLS au serveur IMAP {where} a échoué ({_said(exc)}) : son certificat doit être valable pour "
+        "imap_host et signé par une autorité que cette machine reconnaît ; vérifiez aussi [subscribers.bounces] "
+        "security et imap_port (tls : 993, starttls : 143)"
+    )
 
 
 def _close(client: IMAPClient) -> None:

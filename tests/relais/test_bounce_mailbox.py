@@ -102,3 +102,10 @@ def test_relais_bounces_fetch(server: Dovecot, tmp_path: Path, database_url: str
     wrong = CliRunner().invoke(app, ["--config", str(config(tmp_path, database_url, server.port, "faux")),
                                      "bounces", "fetch"])  # fmt: skip
     assert wrong.exit_code != 0 and "a refusé l'identifiant" in str(wrong.exception)
+
+
+def test_the_password_comes_from_the_environment(tmp_path: Path, database_url: str) -> None:
+    cfg = config(tmp_path, database_url, 993, password="")
+    settings = load_settings(cfg, environ={"RELAIS_BOUNCES_PASSWORD": "secret-de-l-environnement"})
+    assert settings.subscribers.bounces.password == "secret-de-l-environnement"
+    assert load_settings(cfg, environ={}).subscribers.bounces.password == ""

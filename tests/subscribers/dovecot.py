@@ -37,8 +37,14 @@ def free_port() -> int:
 @dataclass
 class Dovecot:
     root: Path
-    port: int
+    port: int  # plain IMAP (STARTTLS offered when started with tls=True)
+    tls_port: int = 0  # IMAPS, with tls=True
     process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def ca_file(self) -> Path:
+        """The self-signed certificate, to trust in the client's SSL context (tls=True)."""
+        return self.root / "cert.pem"
 
     @property
     def log(self) -> str:
@@ -97,7 +103,7 @@ class Dovecot:
         self.process = None
 
 
-def _config(root: Path, port: int, capabilities: str) -> str:
+def _config(root: Path, port: int, extra: str) -> str:
     me = pwd.getpwuid(os.geteuid()).pw_name
     if os.geteuid() == 0:
         login, internal, mail_user, mail_group = "dovenull", "dovecot", "nobody", grp.getgrgid(65534).gr_name
@@ -110,7 +116,6 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{root}/mail/%u
@@ -120,13 +125,7 @@ default_login_user = {login}
 first_valid_uid = 0
 mail_uid = {mail_user}
 mail_gid = {mail_group}
-{capabilities}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-}}
+{extra}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/users
@@ -139,28 +138,68 @@ userdb {{
 
 
 @contextlib.contextmanager
-def dovecot(*, without_move: bool = False) -> Iterator[Dovecot]:
-    """A running Dovecot; ``without_move``: it does not announce MOVE (RFC 6851), like older servers."""
+def dovecot(*, without_move: bool = False, tls: bool = False) -> Iterator[Dovecot]:
+    """A running Dovecot; ``without_move``: it does not announce MOVE (RFC 6851), like older servers; ``tls``: with
+    a self-signed certificate for 127.0.0.1, STARTTLS on the plain port and IMAPS on ``tls_port``."""
     if not (os.access(DOVECOT, os.X_OK) and os.path.exists("/usr/lib/dovecot/imap")):
         pytest.fail("Dovecot is missing: run scripts/install-system-deps (Debian package dovecot-imapd)")
     root = Path(tempfile.mkdtemp(prefix="relais-dovecot-"))
     root.chmod(0o755)  # the login and mail processes run as other users (as root) and must reach it
-    capabilities = ""
+    port, tls_port = free_port(), free_port() if tls else 0
+    extra = ""
     if without_move:
-        capabilities = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE NAMESPACE UIDPLUS"
-    port = free_port()
-    (root / "dovecot.conf").write_text(_config(root, port, capabilities))
+        extra += "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE NAMESPACE UIDPLUS\n"
+    if tls:
+        _self_signed(root)
+        extra += f"ssl = yes\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem\n"
+    else:
+        extra += "ssl = no\n"
+    extra += f"service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n"
+    if tls:
+        extra += f"  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {tls_port}\n    ssl = yes\n  }}\n"
+    extra += "}\n"
+    (root / "dovecot.conf").write_text(_config(root, port, extra))
     (root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
     (root / "mail").mkdir()
     if os.geteuid() == 0:
         shutil.chown(root / "mail", "nobody", grp.getgrgid(65534).gr_name)
-    server = Dovecot(root, port)
+    server = Dovecot(root, port, tls_port)
     server.start()
     try:
         yield server
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _self_signed(root: Path) -> None:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (root / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (root / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
 
 
 class CuttingProxy:

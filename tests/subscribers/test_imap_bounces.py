@@ -8,7 +8,9 @@ connection dropped in the middle of one, not after a wrong password.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -293,3 +295,20 @@ def test_a_late_hard_bounce_moves_its_ledger_row_to_bounced(
         (row,) = s.query(DeliveryRow).all()
         (bounce,) = s.query(BounceRow).all()
     assert row.status == "bounced" and bounce.delivery_id == row.id and bounce.kind == "hard"
+
+
+@pytest.mark.parametrize("security", [Security.TLS, Security.STARTTLS])
+def test_over_tls_the_certificate_is_checked(
+    security: Security, kit: SubscriberKit, db: Database, people: dict[str, int]
+) -> None:
+    """IMAPS (the default) and STARTTLS: with the server's certificate trusted it reads; without, it says so."""
+    with dovecot(tls=True) as server:
+        fill(server, ["postfix_hard"])
+        port = server.tls_port if security is Security.TLS else server.port
+        conf = replace(settings_for(port), security=security)
+        with pytest.raises(MailboxError, match=r"la connexion TLS au serveur IMAP 127\.0\.0\.1:\d+ a échoué .*certif"):
+            read_mailbox(conf, kit.bounces)  # the system's trust store does not know this self-signed certificate
+        assert bounce_rows(db) == []
+        trusted = ssl.create_default_context(cafile=str(server.ca_file))
+        report = read_mailbox(conf, kit.bounces, ssl_context=trusted)
+    assert report.recorded == [("ancien.salarie@asso-exemple.fr", "hard")]
