@@ -1,7 +1,8 @@
 """A forgotten password, reset by an emailed link: ``/admin/password/forgot`` then ``/admin/password/reset/{token}``.
 
-forgot: read form (CSRF) | the same page whatever the address | known, active account: after the answer, email a
-        link through the system mail path (the subscribers' one: rendered, composed, signed, sent)
+forgot: read form (CSRF) | the same page whatever the address | known, active account, not asked in the last
+        :data:`RESEND_AFTER`: after the answer, email a link through the system mail path (the subscribers' one:
+        rendered, composed, signed, sent)
 reset:  check the link (signature, under an hour old, the account's session version and password unchanged)
         | the new password under the policy (:mod:`admin.passwords`) | store it: the session version moves on, so
         every session of the account ends and the link is spent | to the login page
@@ -34,6 +35,8 @@ from storage.users import UserRepository
 
 log = logging.getLogger("relais.admin")
 VALID_FOR = timedelta(hours=1)
+# One email per address in this window, whatever the number of asks: a stranger cannot flood a mailbox.
+RESEND_AFTER = timedelta(minutes=5)
 SALT = "relais.admin.password-reset"
 SENT = ("Si un compte actif existe pour cette adresse, un email vient de lui être envoyé avec un lien pour choisir "
         "un nouveau mot de passe (valable une heure, une seule fois).")  # fmt: skip
@@ -102,6 +105,15 @@ async def forgot_submit(request: Request) -> Response:
     base = ctx.settings.network.base_url.rstrip("/") or str(request.base_url).rstrip("/")
     links, now = _links(request), ctx.clock.now()
     kit = ctx.extra.get("subscribers")
+
+    asked: dict[str, datetime] = ctx.extra.setdefault("password_resets", {})
+    recent = asked.get(email)
+    if recent is not None and now - recent < RESEND_AFTER:
+        flash(request, SENT, "success")  # the same answer; no second email
+        return RedirectResponse("/admin/login", status_code=303)
+    asked[email] = now
+    for old in [e for e, at in asked.items() if now - at >= RESEND_AFTER]:
+        del asked[old]
 
     def send() -> None:
         user = _account(ctx.db, email=email)

@@ -154,3 +154,14 @@ def test_the_reset_email_is_rendered_by_the_system_mail_path(tmp_path: Path) -> 
     )
     assert email.to == "lea@resacoop.fr" and "nouveau mot de passe" in email.subject
     assert "https://relais.example/admin/password/reset/t" in email.html and "une seule fois" in email.text
+
+
+def test_one_email_per_address_in_five_minutes(client: TestClient, web: WebContext, mails: Mails,
+                                               clock: FrozenClock) -> None:  # fmt: skip
+    add_user(web.db, "lea@resacoop.fr", Role.EDITOR, PASSWORD, now=clock.now())
+    ask(client, "lea@resacoop.fr")
+    second = ask(client, "Lea@Resacoop.fr")
+    assert len(mails.sent) == 1 and "Si un compte actif existe" in second  # the same answer, no second email
+    clock.advance(timedelta(minutes=6))
+    ask(client, "lea@resacoop.fr")
+    assert len(mails.sent) == 2
