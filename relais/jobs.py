@@ -80,6 +80,24 @@ def _collect(services: Services, source: str) -> None:
         log.info("watch.collected", extra={"source": result.source, "outcome": result.outcome, "new": result.new})
 
 
+def _last_calls(services: Services) -> None:
+    """Daily: draft a « Dernier rappel » emailing of the calls and funding closing soon (sent only once approved,
+    unless ``[digest] last_call_auto``)."""
+    from digest.last_calls import LastCalls
+
+    issue = LastCalls(services.db, services.clock, digest_service(services), services.settings.digest).draft()
+    log.info("digest.last_calls", extra={"issue": issue.id if issue else None})
+
+
+def _proposals(services: Services) -> None:
+    """Hourly: tell proposers the outcome an editor decided (from the CLI too), forget unconfirmed proposals."""
+    from relais.proposals import build_proposals
+
+    proposals = build_proposals(services)
+    told, purged = proposals.notify(), proposals.purge_pending()
+    log.info("proposals.maintained", extra={"told": told, "purged": purged})
+
+
 def _send_due(services: Services) -> None:
     from relais.sending import send_due
 
@@ -107,6 +125,8 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "watch.collect": _collect,
     "deliveries.send_due": _send_due,
     "subscribers.bounces": _read_bounces,
+    "digest.last_calls": _last_calls,
+    "proposals.maintain": _proposals,
 }
 
 
@@ -133,7 +153,12 @@ def _subscriber_jobs(services: Services) -> list[JobSpec]:
 
 # Each capability adds a function here that plans its jobs from the services.
 def _digest_jobs(services: Services) -> list[JobSpec]:
-    return [JobSpec("digest.newsletter", "digest.newsletter", newsletter_trigger(services))]
+    tz = services.settings.network.timezone
+    return [
+        JobSpec("digest.newsletter", "digest.newsletter", newsletter_trigger(services)),
+        JobSpec("digest.last_calls", "digest.last_calls", CronTrigger(hour=8, minute=0, timezone=tz)),
+        JobSpec("proposals.maintain", "proposals.maintain", IntervalTrigger(hours=1, timezone=tz)),
+    ]
 
 
 def _watch_jobs(services: Services) -> list[JobSpec]:

@@ -1,6 +1,7 @@
 """A month in the life of the network, March 2026, on a simulated clock: the sources publish day by day on a local
 HTTP server, the scheduler's jobs collect them, an editor triages in the admin every working day, people subscribe,
-change their minds and leave through the public pages, a thematic emailing goes out mid-month over real SMTP, a
+change their minds and leave through the public pages, a member proposes an event that the editor publishes, the
+daily job drafts « Dernier rappel » emailings that staff send, a thematic emailing goes out mid-month over real SMTP, a
 late bounce for it arrives in the bounce mailbox (Dovecot, read over IMAP by its job), and the newsletter is built
 by its cron job on 1 April and sent by the sending job. Then the key figures of the month
 must be exactly what the test saw happen."""
@@ -33,6 +34,7 @@ from storage.database import Database
 from storage.issues import IssueRepository
 from storage.items import ItemRepository
 from storage.subscribers import SubscriberRepository
+from tests.scenario.members import MEMBER, Member, Staff, triage_the_proposal
 from tests.scenario.month import BASE, Editor, People, month_settings
 from tests.scenario.simulation import Mailbox, Scheduler, smtp_server
 from tests.scenario.sources_server import World, sources_server
@@ -103,6 +105,8 @@ def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mail
         scheduler = Scheduler(svc, clock)
         emailing_id: int | None = None
         newsletter_id: int | None = None
+        member, staff = Member(public, mailbox), Staff(svc, editor)
+        proposal_id: int | None = None
 
         instant = START.astimezone(UTC)
         while instant < END:
@@ -113,6 +117,8 @@ def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mail
             day, hour = (at.month, at.day), at.hour
             if at.weekday() < 5 and hour == 10:
                 editor.triage()
+            if hour == 11:
+                staff.send_last_calls()
             if hour != 11:
                 pass
             elif day == (3, 2):
@@ -125,6 +131,10 @@ def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mail
                 people.sign_up("henri@ferme.example")
             elif day == (3, 5):
                 people.preferences("bob@asso.example", streams=["emailing"])  # emailings only
+            elif day == (3, 6):
+                member.propose_event()
+                proposal_id = triage_the_proposal(editor).id
+                assert "est publiée" in str(mailbox.to(MEMBER)[-1]["Subject"])
             elif day == (3, 10):
                 mailbox.dead.add("henri@ferme.example")  # his mailbox closes: the relay now answers 550
             elif day == (3, 16):
@@ -148,8 +158,9 @@ def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mail
             if day == (4, 1) and hour == 9:
                 newsletter_id = approve_newsletter(svc)
 
-    assert emailing_id is not None and newsletter_id is not None
-    check_the_month(svc, world, mailbox, editor, people, scheduler, emailing_id, newsletter_id)
+    assert emailing_id is not None and newsletter_id is not None and proposal_id is not None
+    check_the_month(svc, world, mailbox, editor, people, scheduler, emailing_id, newsletter_id, proposal_id,
+                    staff.sent)  # fmt: skip
     # The bounce mailbox: the DSN was read once by the daily job and put away; the reply waits for a person.
     assert scheduler.runs["subscribers.bounces"] == 32
     assert len(bounces.uids("Relais.Traités")) == 1 and len(bounces.uids("INBOX")) == 1
@@ -172,8 +183,8 @@ def send_thematic_emailing(svc: Services, theme: str) -> int:
 def approve_newsletter(svc: Services) -> int:
     """The cron job has just built the draft; staff approve it and the sending job takes it from there."""
     with svc.db.session() as s:
-        (draft,) = IssueRepository(s).find(status=IssueStatus.DRAFT)
-    assert draft.kind == IssueKind.NEWSLETTER and draft.id is not None
+        (draft,) = [i for i in IssueRepository(s).find(status=IssueStatus.DRAFT) if i.kind == IssueKind.NEWSLETTER]
+    assert draft.id is not None
     digest_service(svc).approve(draft.id, by="staff@resacoop.example")
     return draft.id
 
@@ -216,6 +227,11 @@ def list_unsubscribe(msg: object) -> str:
     return m.group(1)
 
 
+def by_issue(mailbox: Mailbox, issue_id: int) -> Counter[str]:
+    """Who received issue ``issue_id``, by the Message-ID its ledger row gave (subjects of last calls may repeat)."""
+    return Counter(rcpt for rcpt, m in mailbox.messages if str(m["Message-ID"]).startswith(f"<relais.{issue_id}."))
+
+
 def recipients(mailbox: Mailbox, db: Database, issue_id: int) -> Counter[str]:
     with db.session() as s:
         subject = IssueRepository(s).get(issue_id).subject
@@ -227,7 +243,7 @@ def recipients(mailbox: Mailbox, db: Database, issue_id: int) -> Counter[str]:
 
 def check_the_month(
     svc: Services, world: World, mailbox: Mailbox, editor: Editor, people: People, scheduler: Scheduler,
-    emailing_id: int, newsletter_id: int,
+    emailing_id: int, newsletter_id: int, proposal_id: int, last_call_ids: list[int],
 ) -> None:  # fmt: skip
     db = svc.db
     with db.session() as s:
@@ -236,6 +252,21 @@ def check_the_month(
         problems = consistency.check(s)
     assert problems == []
     assert issues[emailing_id].status == IssueStatus.SENT and issues[newsletter_id].status == IssueStatus.SENT
+    # Every « Dernier rappel » the daily job drafted waited for staff, who sent it; none recalled an item twice.
+    assert last_call_ids, "no last-call emailing was drafted in a month of calls closing"
+    drafted = [i.id for i in issues.values() if i.subject.startswith("Dernier rappel")]
+    assert sorted(drafted) == sorted(last_call_ids)
+    assert all(issues[i].status == IssueStatus.SENT and issues[i].created_by == "relais (derniers rappels)"
+               for i in last_call_ids)  # fmt: skip
+    recalled = [e.item_id for i in last_call_ids for e in issues[i].entries]
+    assert len(recalled) == len(set(recalled))
+    by_item_id = {i.id: i for i in items.values()}
+    for i in last_call_ids:
+        made = (issues[i].created_at or END).astimezone(PARIS).date()
+        for e in issues[i].entries:
+            closing = by_item_id[e.item_id]
+            assert str(closing.kind) in ("call", "funding") and closing.deadline is not None
+            assert made <= closing.deadline <= made + timedelta(days=svc.settings.digest.last_call_days)
 
     # Who got what: each exactly once; the unsubscribed, the bounced and the uninterested left out.
     emailing = recipients(mailbox, db, emailing_id)
@@ -245,6 +276,16 @@ def check_the_month(
     assert newsletter == Counter(["alice@asso.example", "carol@mairie.example", "ines@lycee.example"])
     with db.session() as s:
         assert SubscriberRepository(s).by_email("gina@asso.example").status == SubscriberStatus.BOUNCED  # type: ignore[union-attr]
+    last_calls = {i: by_issue(mailbox, i) for i in last_call_ids}
+    assert all(sum(sent.values()) > 0 for sent in last_calls.values())
+
+    # The member's event: proposed, confirmed, approved, in the newsletter; its contact got two short emails.
+    proposed = by_item_id[proposal_id]
+    assert proposed.status == ItemStatus.APPROVED and proposal_id in {e.item_id for e in issues[newsletter_id].entries}
+    assert [x.source_name for x in proposed.sources] == ["Proposition d'un membre — Terre Solidaire"]
+    assert [str(m["Subject"]).split(" : ", 1)[1] for m in mailbox.to(MEMBER)] == [
+        "confirmez votre proposition", "votre proposition est publiée"
+    ]  # fmt: skip
 
     # Preferences honoured inside the newsletter too: Carol asked for health only, so the items tagged "eau" are
     # left out of her copy and not of Alice's; Frank never confirmed and was purged after a week.
@@ -254,7 +295,8 @@ def check_the_month(
         ]
         body = msg.get_body(("plain",))
         assert body is not None
-        return str(body.get_content())
+        # titles keep their words; the newsletter binds « and » to them with non-breaking spaces
+        return str(body.get_content()).replace("\u00a0", " ").replace("\u202f", " ")
 
     water = [BY_KEY[k].title for k, theme in editor.tagged.items() if theme == "eau" and BY_KEY[k].day > 13]
     assert water and all(t in copy_of("alice@asso.example") for t in water)
@@ -267,7 +309,7 @@ def check_the_month(
     merged = items[BY_KEY["fin-2"].title]
     assert {x.source_name for x in merged.sources} == {SOURCES[0].name, SOURCES[1].name}
     assert merged.deadline == BY_KEY["fin-2"].extended and editor.updates_accepted == ["fin-2"]
-    assert len(items) == len(ENTRIES)
+    assert len(items) == len(ENTRIES) + 1  # and the member's event
     waiting = {key_of(title) for title, item in items.items() if item.status == ItemStatus.NEW}
     assert waiting == {e.key for e in ENTRIES if e.decision == "wait"}
 
@@ -277,14 +319,19 @@ def check_the_month(
     in_newsletter = {k for k in editor.approved_keys if (d := effective_deadline(k)) is None or d >= date(2026, 4, 1)}
     by_id = {i.id: i for i in items.values()}
     assert {key_of(by_id[e.item_id].title) for e in issues[emailing_id].entries} == emailing_keys
-    assert {key_of(by_id[e.item_id].title) for e in issues[newsletter_id].entries} == in_newsletter
-    published = Counter(str(kind_of(BY_KEY[k])) for k in emailing_keys | in_newsletter)
+    assert {key_of(by_id[e.item_id].title) for e in issues[newsletter_id].entries if e.item_id != proposal_id} == (
+        in_newsletter
+    )
+    recalled_keys = {key_of(by_id[i].title) for i in recalled}
+    sent_keys = emailing_keys | in_newsletter | recalled_keys
+    published = Counter(str(kind_of(BY_KEY[k])) for k in sent_keys) + Counter(["event"])  # and the member's event
     events = Counter(
         next(s.territory for s in SOURCES if s.key == BY_KEY[k].sources[0])
-        for k in emailing_keys | in_newsletter
+        for k in sent_keys
         if str(kind_of(BY_KEY[k])) == "event"
-    )
-    collected = Counter(str(kind_of(e)) for e in ENTRIES)
+    ) + Counter(["69"])  # the member's event, in the Rhône
+    collected = Counter(str(kind_of(e)) for e in ENTRIES) + Counter(["event"])
+    editor.approved["event"] += 1  # the member's event, approved in the admin like the others
 
     # The sources' runs, counted by the HTTP server itself.
     fetched = sum(n for (_, status), n in world.responses.items() if status == 200)
@@ -296,15 +343,26 @@ def check_the_month(
     figures = compute_key_figures(db, period, svc.settings.taxonomy)
 
     sends = figures.sends
-    assert (sends.newsletters, sends.emailings) == (1, 1)
+    assert (sends.newsletters, sends.emailings) == (1, 1 + len(last_call_ids))
     late = 1  # Gina's emailing: accepted by the relay, then bounced (its ledger row moved)
-    assert sends.messages_accepted == sum(emailing.values()) + sum(newsletter.values()) - late
+    recalls = sum((Counter(sent) for sent in last_calls.values()), Counter())
+    assert sends.messages_accepted == sum(emailing.values()) + sum(newsletter.values()) + sum(recalls.values()) - late
     assert (sends.messages_bounced, sends.hard_bounces, sends.soft_bounces, sends.messages_failed) == (2, 2, 0, 0)
-    assert sends.distinct_recipients == len(set(emailing) | set(newsletter)) - late  # Gina, in the end, got nothing
+    reached = (emailing - Counter(["gina@asso.example"])) + newsletter + recalls  # Gina's emailing bounced late
+    assert sends.distinct_recipients == len(+reached)
+
+    def month_of(issue_id: int) -> str:
+        return f"{(issues[issue_id].sent_at or END).astimezone(PARIS):%Y-%m}"
+
+    def recalled_in(month: str) -> list[int]:
+        return [i for i in last_call_ids if month_of(i) == month]
+
     assert [(m.month, m.newsletters, m.emailings, m.messages_accepted) for m in sends.by_month] == [
-        ("2026-03", 0, 1, sum(emailing.values()) - late),
-        ("2026-04", 1, 0, sum(newsletter.values())),
-    ]
+        ("2026-03", 0, 1 + len(recalled_in("2026-03")),
+         sum(emailing.values()) - late + sum(sum(last_calls[i].values()) for i in recalled_in("2026-03"))),
+        ("2026-04", 1, len(recalled_in("2026-04")),
+         sum(newsletter.values()) + sum(sum(last_calls[i].values()) for i in recalled_in("2026-04"))),
+    ]  # fmt: skip
 
     audience = figures.audience
     assert audience.confirmed_signups == len(people.confirmed)
@@ -318,7 +376,7 @@ def check_the_month(
     assert nonzero(figures.items.approved) == dict(editor.approved)
     assert nonzero(figures.items.published) == dict(published)
     assert {s.key: s.count for s in figures.items.events_by_territory if s.count} == dict(events)
-    themes = Counter(editor.tagged[k] for k in emailing_keys | in_newsletter if k in editor.tagged)
+    themes = Counter(editor.tagged[k] for k in sent_keys if k in editor.tagged)
     assert {s.key: s.count for s in figures.items.themes if s.count} == dict(themes)
 
     assert figures.sources.runs == {k: v for k, v in {"fetched": fetched, "not_modified": not_modified}.items() if v}
@@ -327,6 +385,7 @@ def check_the_month(
     assert [(e.editor, e.approved, e.rejected) for e in work.editors] == [
         (EDITOR, sum(editor.approved.values()), sum(editor.rejected.values()))
     ]
+    assert (figures.proposals.received, figures.proposals.published, figures.proposals.declined) == (1, 1, 0)
 
 
 def nonzero(counts: dict[str, int]) -> dict[str, int]:
