@@ -254,7 +254,7 @@ def check_the_month(
     assert issues[emailing_id].status == IssueStatus.SENT and issues[newsletter_id].status == IssueStatus.SENT
     # Every « Dernier rappel » the daily job drafted waited for staff, who sent it; none recalled an item twice.
     assert last_call_ids, "no last-call emailing was drafted in a month of calls closing"
-    drafted = [i.id for i in issues.values() if i.subject.startswith("Dernier rappel")]
+    drafted = [i.id or 0 for i in issues.values() if i.subject.startswith("Dernier rappel")]
     assert sorted(drafted) == sorted(last_call_ids)
     assert all(issues[i].status == IssueStatus.SENT and issues[i].created_by == "relais (derniers rappels)"
                for i in last_call_ids)  # fmt: skip
