@@ -17,8 +17,10 @@ from digest.service import DigestService
 from storage.database import Database
 from storage.migrate import check_not_newer, is_up_to_date
 from storage.sources import SourceRepository
+from subscribers.describe import describe_segment
 from subscribers.kit import SubscriberKit, make_kit
 from subscribers.mailer import SystemEmailRenderer, SystemMailer
+from subscribers.preferences import Choices
 
 if TYPE_CHECKING:
     from delivery.dkim import Signer
@@ -234,12 +236,19 @@ def delivery_seams(
     digest = digest or digest_service(services)
     kit = build_subscribers(services)
 
+    choices = Choices.from_taxonomy(services.settings.taxonomy)
+
     def segmenter(issue_id: int, subscribers: Sequence[Subscriber]) -> Segmentation:
         pairs = digest.render_segments(issue_id, subscribers)
         owner = {sid: seg.key for seg, _ in pairs for sid in seg.subscriber_ids}
+        prefs = {sub.id: sub.preferences for sub in subscribers if sub.id is not None}
         return Segmentation(
             segments={seg.key: rendered for seg, rendered in pairs},
             segment_of=lambda sub: owner.get(sub.id) if sub.id is not None else None,
+            descriptions={
+                seg.key: describe_segment((prefs[sid] for sid in seg.subscriber_ids if sid in prefs), choices)
+                for seg, _ in pairs
+            },
         )
 
     return segmenter, PersonalOrSampleLinks(kit.links, services.settings.network.base_url), kit.bounces
