@@ -106,7 +106,8 @@ def test_decline_a_suggestion_with_one_key_then_approve(page: Any, server: Serve
 def test_add_a_source_after_seeing_its_preview(page: Any, server: Server) -> None:
     log_in(page, server)
     page.click("nav >> text=Sources")
-    page.click("text=Ajouter une source")
+    page.click("text=Ajouter une source")  # starts from an address to discover; the form is a click away
+    page.click("text=Remplir le formulaire à la main")
     page.fill("#name", "France Volontaires — offres")
     page.fill("#url", "https://www.france-volontaires.org/offres.rss")
     page.select_option("#item_kind", "job")
