@@ -44,6 +44,9 @@ FIELDS = {
     "zones": N_("zones"),
     "territories": N_("départements"),
     "email": N_("adresse"),
+    "rejection_reason": N_("motif"),  # given with a rejection; sent to the member who proposed the item
+    "proposal": N_("proposition d'un membre n°"),
+    "organisation": N_("organisation"),
 }
 TAG_LISTS = {
     "added": N_("étiquettes ajoutées"),

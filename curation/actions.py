@@ -63,7 +63,7 @@ class Curator:
 
         def decision(item: Item) -> tuple[Item, dict[str, Any]]:
             after, changes = decide.change_status(item, target, actor=actor, now=now)
-            return after, {**changes, "reason": why} if changes and why else changes
+            return after, {**changes, "rejection_reason": why} if changes and why else changes
 
         for item_id in dict.fromkeys(item_ids):
             try:

@@ -86,7 +86,7 @@ class ProposalRepository:
             .order_by(ItemEventRow.at.desc(), ItemEventRow.id.desc())
             .limit(1)
         ).first()
-        return str((changes or {}).get("reason") or "")
+        return str((changes or {}).get("rejection_reason") or "")
 
     def counts(self, start: datetime, end: datetime) -> dict[str, int]:
         """Key figures: proposals received (confirmed by their contact), published and declined in ``[start, end)``."""

@@ -174,3 +174,12 @@ def test_the_editors_reason_reaches_the_proposer(
     assert r.status_code == 303
     declined = mailer.last("proposal_declined")
     assert declined.email == "contact@asso.example.org" and declined.links["reason"] == "Trop tard"
+
+
+def test_the_history_tells_the_proposal_and_the_reason_in_french() -> None:
+    from admin.history import item_changes
+
+    assert item_changes({"proposal": 3, "organisation": "Terre Solidaire"}, str) == [
+        "proposition d'un membre n° : 3", "organisation : Terre Solidaire"
+    ]  # fmt: skip
+    assert "motif : Trop tard" in item_changes({"status": ["new", "rejected"], "rejection_reason": "Trop tard"}, str)
