@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core.model import BounceKind, DeliveryStatus
+from core.model import BounceKind, ConsentAction, DeliveryStatus
 from core.states import move
 from storage.subscribers import SubscriberRepository
-from storage.tables import BounceRow, DeliveryRow, IssueRow, MailboxMessageRow
+from storage.tables import BounceRow, ConsentEventRow, DeliveryRow, IssueRow, MailboxMessageRow
 
 # A ledger row that went out (or was refused): a send the subscriber was part of. Queued, in-flight and skipped
 # rows are not sends yet.
@@ -66,6 +66,14 @@ class BounceStore:
         )
         return row.id if row is not None and row.message_id == message_id else None
 
+    def latest_send(self, subscriber_id: int) -> int | None:
+        """The subscriber's latest ledger row that went out, if any."""
+        q = select(func.max(DeliveryRow.id)).where(
+            DeliveryRow.subscriber_id == subscriber_id, DeliveryRow.status.in_([str(x) for x in _SENT])
+        )
+        found = self.s.scalar(q)
+        return int(found) if found is not None else None
+
     def bounce_delivery(self, delivery_id: int) -> bool:
         """A late DSN: the relay had accepted the message (``accepted``), the recipient's server refused it later
         (``bounced``, as ``core.states`` allows). False when the row is in another state."""
@@ -77,7 +85,8 @@ class BounceStore:
         return True
 
     def trail(self, subscriber_id: int) -> list[Send]:
-        """The subscriber's last sends, oldest first, each with whether a soft bounce names it."""
+        """The subscriber's last sends, oldest first, each with whether a soft bounce names it. Only the sends
+        after the subscriber's latest suppression count: once staff lift it, the count starts afresh."""
         q = (
             select(DeliveryRow.id, DeliveryRow.issue_id, IssueRow.title)
             .join(IssueRow, IssueRow.id == DeliveryRow.issue_id)
@@ -85,6 +94,13 @@ class BounceStore:
             .order_by(DeliveryRow.id.desc())
             .limit(TRAIL_LENGTH)
         )
+        suppressed_at = self.s.scalar(
+            select(func.max(ConsentEventRow.at)).where(
+                ConsentEventRow.subscriber_id == subscriber_id, ConsentEventRow.action == str(ConsentAction.SUPPRESS)
+            )
+        )
+        if suppressed_at is not None:
+            q = q.where(or_(DeliveryRow.finished_at.is_(None), DeliveryRow.finished_at > suppressed_at))
         rows = list(self.s.execute(q))
         ids = [int(r[0]) for r in rows]
         soft = set(

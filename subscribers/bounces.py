@@ -56,24 +56,27 @@ class BounceRecorder:
 
         A soft bounce counts for a send: the ledger row it names, else the subscriber's latest send. Repeated
         reports for one send (a "delayed" warning, then another) count once; a send without a soft bounce ends
-        the run. A subscriber with no send in the ledger (a system email) counts each soft bounce, as before.
+        the run, and so does a suppression (lifted by staff, the count starts afresh). A subscriber with no send
+        in the ledger (only system emails) counts each soft bounce, as before.
         """
         now = self.clock.now()
         repo = store.subscribers
         sub = repo.get(subscriber_id)
-        trail = store.trail(subscriber_id) if kind == BounceKind.SOFT else []
-        if kind == BounceKind.SOFT and delivery_id is None and trail:
-            delivery_id = trail[-1].delivery_id
+        if kind == BounceKind.SOFT and delivery_id is None:
+            delivery_id = store.latest_send(subscriber_id)
         repo.add_bounce(subscriber_id, kind, origin, detail, now, delivery_id)
         if kind == BounceKind.HARD and delivery_id is not None:
             store.bounce_delivery(delivery_id)  # a late DSN: the ledger row accepted earlier is bounced after all
         details: dict[str, str] = {"reason": _REASON[kind]}
         if kind == BounceKind.SOFT:
-            if delivery_id is None or not trail:
+            if delivery_id is None:  # no send in the ledger: each soft bounce counts
                 sub.soft_bounces += 1
                 run: list[Send] = []
             else:
                 run = soft_run(store.trail(subscriber_id), delivery_id)
+                if not run:  # a send from before the latest suppression: kept, not counted again
+                    repo.save(sub)
+                    return
                 sub.soft_bounces = len(run)
             if sub.soft_bounces < self.soft_limit:
                 repo.save(sub)
