@@ -8,6 +8,7 @@ connection dropped in the middle of one, not after a wrong password.
 
 from __future__ import annotations
 
+import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import replace
@@ -312,3 +313,10 @@ def test_over_tls_the_certificate_is_checked(
         trusted = ssl.create_default_context(cafile=str(server.ca_file))
         report = read_mailbox(conf, kit.bounces, ssl_context=trusted)
     assert report.recorded == [("ancien.salarie@asso-exemple.fr", "hard")]
+
+
+def test_a_server_that_never_answers_is_said_in_french(kit: SubscriberKit) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts connections, never greets
+        conf = replace(settings_for(silent.getsockname()[1]), timeout=0.5)
+        with pytest.raises(MailboxError, match=r"impossible de joindre le serveur IMAP 127\.0\.0\.1:\d+ \(.*timed out"):
+            read_mailbox(conf, kit.bounces)
