@@ -64,6 +64,7 @@ def test_the_form_is_french_named_like_the_item_and_has_a_honeypot(client: TestC
         assert f'name="{name}"' in page.text, name
     assert 'enctype="multipart/form-data"' in page.text and 'name="website"' in page.text
     assert "<script" not in page.text
+    assert '<a href="/propose">Proposer une information</a>' in client.get("/subscribe").text  # every public page
 
 
 def test_propose_confirm_and_see_the_image(client: TestClient, db: Database, mailer: FakeMailer) -> None:
