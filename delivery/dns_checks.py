@@ -89,9 +89,11 @@ def check_dns(
                 f"de {envelope} publie « {spf.record} » : mettez l'un d'accord avec l'autre",
             )
         )
-    if dkim.enabled:
-        out += check_dkim_key(dkim, lookup, dkim_public_key, servers)
-    out += check_dmarc(domain, envelope, dkim, bool(spf.record) and not _broken(spf), lookup, declared_dmarc, servers)
+    key = check_dkim_key(dkim, lookup, dkim_public_key, servers) if dkim.enabled else []
+    out += key
+    dkim_ok = dkim.enabled and not any(f.level is Level.ERROR for f in key)  # a signature that will verify
+    spf_ok = bool(spf.record) and not _broken(spf)
+    out += check_dmarc(domain, envelope, dkim, dkim_ok, spf_ok, lookup, declared_dmarc, servers)
     return out
 
 
@@ -285,8 +287,16 @@ def public_key_record(key: bytes, algorithm: str) -> str:
 
 # -- DMARC -------------------------------------------------------------------------------------------------------
 def check_dmarc(
-    domain: str, envelope: str, dkim: DkimSettings, spf_ok: bool, lookup: Lookup, declared: str, servers: str
+    domain: str,
+    envelope: str,
+    dkim: DkimSettings,
+    dkim_ok: bool,
+    spf_ok: bool,
+    lookup: Lookup,
+    declared: str,
+    servers: str,
 ) -> list[Finding]:
+    """DMARC passes when DKIM (a signature that verifies) or SPF (a valid record) passes *and* aligns."""
     org = organisational(domain)
     txt = lookup(f"_dmarc.{domain}")
     if txt.missing in (Missing.TIMEOUT, Missing.SERVFAIL):
@@ -349,10 +359,13 @@ def check_dmarc(
             )
         )
     strict_dkim, strict_spf = tags.get("adkim", "r").lower() == "s", tags.get("aspf", "r").lower() == "s"
-    dkim_aligned = dkim.enabled and aligned(dkim.domain, domain, strict=strict_dkim)
+    dkim_aligned = dkim_ok and aligned(dkim.domain, domain, strict=strict_dkim)
     spf_aligned = spf_ok and aligned(envelope, domain, strict=strict_spf)
     if not dkim_aligned and not spf_aligned:
-        signed = f"la signature DKIM (d={dkim.domain})" if dkim.enabled else "aucune signature DKIM"
+        signed = "aucune signature DKIM"
+        if dkim.enabled:
+            broken = "" if dkim_ok else ", qui ne se vérifiera pas"
+            signed = f"la signature DKIM (d={dkim.domain}{broken})"
         out.append(
             Finding(
                 Level.ERROR,
@@ -378,7 +391,7 @@ def check_dmarc(
                 Level.INFO,
                 "dmarc-alignment",
                 f"DMARC ({where}, p={policy or '?'}) : DKIM d={dkim.domain} "
-                f"{'et SPF ' if spf_aligned else ''}alignés sur le From {domain}",
+                f"{'et SPF alignés' if spf_aligned else 'aligné'} sur le From {domain}",
             )
         )
     return out

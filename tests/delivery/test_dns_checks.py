@@ -184,3 +184,12 @@ def test_relais_mail_check(keys: tuple[str, str], tmp_path: Path, database_url: 
         result = CliRunner().invoke(app, ["--config", str(cfg), "mail", "check", "--format", "json"])
     assert result.exit_code == 1
     assert '"code": "dkim-dns"' in result.output and "ne correspond pas" in result.output
+
+
+def test_a_wrong_key_and_no_spf_fail_dmarc(keys: tuple[str, str]) -> None:
+    """Aligned by name is not enough: a signature that will not verify does not pass DMARC."""
+    findings = run(zone(keys[1], {"resacoop.example": []}), keys[0])
+    [alignment] = [f for f in findings if f.code == "dmarc-alignment"]
+    assert alignment.level is Level.ERROR
+    assert "ni la signature DKIM (d=resacoop.example, qui ne se vérifiera pas) ni l'enveloppe" in alignment.message
+    assert "SPF absent ou faux" in alignment.message
