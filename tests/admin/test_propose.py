@@ -184,3 +184,11 @@ def test_the_history_tells_the_proposal_and_the_reason_in_french() -> None:
         "proposition d'un membre n° : 3", "organisation : Terre Solidaire"
     ]  # fmt: skip
     assert "motif : Trop tard" in item_changes({"status": ["new", "rejected"], "rejection_reason": "Trop tard"}, str)
+
+
+def test_a_bot_gets_the_usual_answer_and_nothing_is_stored(
+    client: TestClient, db: Database, mailer: FakeMailer
+) -> None:
+    r = post(client, website="https://casino.example")
+    assert r.status_code == 200 and "Vérifiez votre messagerie" in r.text
+    assert count(db, ProposalRow) == 0 and mailer.sent == []
