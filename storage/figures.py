@@ -253,7 +253,7 @@ class FiguresQueries:
                 )
             ),
             func.sum(case((and_(enabled, SourceRow.consecutive_failures > 0), 1), else_=0)),
-        )
+        ).where(SourceRow.origin != "member")  # « Proposition d'un membre — … »: where proposals come from, not watched
         total, on, never, ok, failing = self.s.execute(q).one()
         return {
             "total": int(total or 0),

@@ -196,6 +196,8 @@ def test_the_proposer_is_told_once_when_published_or_declined_with_the_reason(
     november = Period(PeriodKind.RANGE, date(2026, 11, 1), date(2026, 11, 30), "Europe/Paris")
     counted = compute_key_figures(db, november, proposals_settings_taxonomy(proposals)).proposals
     assert (counted.received, counted.published, counted.declined) == (2, 1, 1)
+    sources = compute_key_figures(db, november, proposals_settings_taxonomy(proposals)).sources
+    assert sources.total == 0  # the members' « sources » are not sources the network follows
     october = Period(PeriodKind.RANGE, date(2026, 10, 1), date(2026, 10, 31), "Europe/Paris")
     assert compute_key_figures(db, october, proposals_settings_taxonomy(proposals)).proposals.received == 0
 
