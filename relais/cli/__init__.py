@@ -43,7 +43,7 @@ app = typer.Typer(
 def _root(
     ctx: typer.Context,
     config: str | None = typer.Option(
-        None, "--config", "-c", help="Path to config.toml (default: $RELAIS_CONFIG or ./config.toml)."
+        None, "--config", "-c", help="Chemin de config.toml (par défaut : $RELAIS_CONFIG ou ./config.toml)."
     ),
 ) -> None:
     ctx.obj = State(config)

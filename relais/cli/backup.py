@@ -12,9 +12,9 @@ from relais.cli.context import console, services
 
 def backup(
     ctx: typer.Context,
-    archive: Path = typer.Argument(..., help="The .tar.gz file to write."),
+    archive: Path = typer.Argument(..., help="Le fichier .tar.gz à écrire."),
 ) -> None:
-    """Write a consistent snapshot of the database and the outbox folder."""
+    """Écrire une sauvegarde cohérente de la base de données et de la boîte d'envoi."""
     manifest = ops.backup(services(ctx), archive)
     rows = sum(manifest["tables"].values())
     console.print(
@@ -24,9 +24,9 @@ def backup(
 
 def restore(
     ctx: typer.Context,
-    archive: Path = typer.Argument(..., help="A .tar.gz written by 'relais backup'."),
+    archive: Path = typer.Argument(..., help="Un .tar.gz écrit par « relais backup »."),
 ) -> None:
-    """Restore a backup into an EMPTY database (and outbox folder); the schema is migrated as needed."""
+    """Restaurer une sauvegarde dans une base VIDE (et une boîte d'envoi vide) ; le schéma est migré s'il le faut."""
     result = ops.restore(services(ctx, require_schema=False), archive)
     console.print(
         f"restauré : {sum(result['tables'].values())} lignes (schéma {result['revision']}) "

@@ -16,7 +16,7 @@ app = typer.Typer(help="Configuration.", no_args_is_help=True)
 
 @app.command("check")
 def check(ctx: typer.Context) -> None:
-    """Load and validate config.toml; print a summary, or the first error naming the key."""
+    """Lire et vérifier config.toml ; afficher un résumé, ou la première erreur avec la clé en cause."""
     state: State = ctx.find_root().obj
     path = config_path(state.config)
     s = load_settings(path)

@@ -8,12 +8,12 @@ from relais.cli.context import console, services
 from relais.cli.output import print_json, print_table
 from storage.migrate import current_revision, head_revision, table_counts, upgrade
 
-app = typer.Typer(help="Database: migrations and inspection.", no_args_is_help=True)
+app = typer.Typer(help="Base de données : migrations et état.", no_args_is_help=True)
 
 
 @app.command("upgrade")
 def upgrade_cmd(ctx: typer.Context) -> None:
-    """Create or migrate the schema to the latest revision."""
+    """Créer le schéma ou le migrer à la dernière révision."""
     svc = services(ctx, require_schema=False)
     svc.db.ping()
     before, after = upgrade(svc.db)
@@ -25,7 +25,7 @@ def upgrade_cmd(ctx: typer.Context) -> None:
 
 @app.command("status")
 def status_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
-    """Show the schema revision and how many rows each table holds."""
+    """Afficher la révision du schéma et le nombre de lignes de chaque table."""
     svc = services(ctx, require_schema=False)
     svc.db.ping()
     cur, head = current_revision(svc.db), head_revision(svc.db)
@@ -40,7 +40,7 @@ def status_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", 
 
 @app.command("check")
 def check_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
-    """Report inconsistencies between the delivery ledger and the issues; exit 1 if any."""
+    """Signaler les incohérences entre le registre des envois et les numéros ; code de sortie 1 s'il y en a."""
     from storage.consistency import check
 
     svc = services(ctx)

@@ -24,16 +24,18 @@ from relais.wiring import delivery_seams, make_send_context
 from storage.deliveries import DeliveryRepository
 from storage.issues import IssueRepository
 
-app = typer.Typer(help="The delivery ledger: who got which issue, and the send's controls.", no_args_is_help=True)
+app = typer.Typer(
+    help="Le registre des envois : qui a reçu quel numéro, et les commandes de l'envoi.", no_args_is_help=True
+)
 
 
 @app.command("list")
 def list_cmd(
     ctx: typer.Context,
-    issue: int = typer.Argument(..., help="Issue id."),
+    issue: int = typer.Argument(..., help="Numéro (identifiant)."),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Every ledger row of an issue: subscriber email, status, SMTP reply, times."""
+    """Chaque ligne du registre d'un numéro : adresse, état, réponse SMTP, heures."""
     svc = services(ctx)
     with svc.db.session() as s:
         IssueRepository(s).get(issue)
@@ -61,21 +63,21 @@ def list_cmd(
 
 @app.command("pause")
 def pause_cmd(ctx: typer.Context, issue: int = typer.Argument(...)) -> None:
-    """Pause a send: it stops after its current batch."""
+    """Mettre un envoi en pause : il s'arrête après le lot en cours."""
     control.pause(services(ctx).db, issue)
     console.print(f"numéro {issue} : mis en pause")
 
 
 @app.command("resume")
 def resume_cmd(ctx: typer.Context, issue: int = typer.Argument(...)) -> None:
-    """Resume a paused send (run ``relais digest send ISSUE`` or let the scheduler carry on)."""
+    """Reprendre un envoi en pause (lancez « relais digest send NUMÉRO » ou laissez le planificateur continuer)."""
     control.resume(services(ctx).db, issue)
     console.print(f"numéro {issue} : envoi repris")
 
 
 @app.command("cancel")
 def cancel_cmd(ctx: typer.Context, issue: int = typer.Argument(...)) -> None:
-    """Cancel a send for good: messages not sent yet are skipped."""
+    """Annuler un envoi pour de bon : les messages pas encore partis ne partiront pas."""
     svc = services(ctx)
     skipped = control.cancel(svc.db, issue, svc.clock.now())
     console.print(f"numéro {issue} : annulé, {skipped} message(s) ne partiront pas")
@@ -91,17 +93,17 @@ def _parse_at(text: str) -> datetime:
     return at.astimezone(UTC)
 
 
-_TEST_TO = typer.Option(None, "--test-to", help="Send a test copy to this address (repeatable).")
+_TEST_TO = typer.Option(None, "--test-to", help="Envoyer une copie de test à cette adresse (répétable).")
 
 
 def send(
     ctx: typer.Context,
-    issue: int = typer.Argument(..., help="Issue id."),
-    at: str | None = typer.Option(None, "--at", help="Schedule instead: ISO time with offset."),
+    issue: int = typer.Argument(..., help="Numéro (identifiant)."),
+    at: str | None = typer.Option(None, "--at", help="Programmer plutôt : date et heure ISO avec fuseau."),
     test_to: list[str] | None = _TEST_TO,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Ne pas demander de confirmation."),
 ) -> None:
-    """Send an issue now with a progress bar (resumes after a crash), schedule it with --at, or --test-to."""
+    """Envoyer un numéro maintenant (reprise après un arrêt brutal), le programmer avec --at, ou --test-to."""
     svc = services(ctx)
     if at is not None:
         when = _parse_at(at)

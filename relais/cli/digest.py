@@ -14,7 +14,7 @@ from relais.cli.context import console, services
 from relais.cli.output import emit, print_json
 from relais.wiring import digest_service
 
-app = typer.Typer(help="Newsletters and thematic emailings: build, segments, preview.", no_args_is_help=True)
+app = typer.Typer(help="Lettres et emailings thématiques : préparer, segments, aperçu.", no_args_is_help=True)
 
 KINDS = ("newsletter", "emailing")
 
@@ -39,13 +39,15 @@ def _check_format(fmt: str) -> None:
 def build(
     ctx: typer.Context,
     kind: str = typer.Argument(..., help="newsletter | emailing"),
-    theme: str | None = typer.Option(None, "--theme", help="Emailing: the items tagged with this theme slug."),
-    items: str | None = typer.Option(None, "--items", help="Emailing: hand-picked item ids, e.g. 1,2,3."),
-    text: str = typer.Option("", "--text", help="Editorial (newsletter) or free text (emailing)."),
-    subject: str | None = typer.Option(None, "--subject", help="Subject line (a default is made if possible)."),
-    fmt: str = typer.Option("table", "--format", help="table (prints the id) | json (the issue)"),
+    theme: str | None = typer.Option(
+        None, "--theme", help="Emailing : les éléments qui portent ce thème (son identifiant)."
+    ),
+    items: str | None = typer.Option(None, "--items", help="Emailing : des éléments choisis, ex. 1,2,3."),
+    text: str = typer.Option("", "--text", help="Éditorial (lettre) ou texte libre (emailing)."),
+    subject: str | None = typer.Option(None, "--subject", help="Objet (un objet par défaut si possible)."),
+    fmt: str = typer.Option("table", "--format", help="table (affiche l'identifiant) | json (le numéro)"),
 ) -> None:
-    """Create a draft issue and print its id (or the issue as JSON)."""
+    """Créer un brouillon et afficher son identifiant (ou le numéro en JSON)."""
     _check_format(fmt)
     if kind not in KINDS:
         raise InvalidInput(f"type : « newsletter » ou « emailing », pas « {kind} »")
@@ -64,7 +66,7 @@ def build(
 
 @app.command("list")
 def list_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
-    """List issues, newest first."""
+    """Lister les numéros, du plus récent au plus ancien."""
     issues = digest_service(services(ctx)).all()
     emit(
         fmt,
@@ -85,7 +87,7 @@ def list_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", he
 
 @app.command("show")
 def show(ctx: typer.Context, issue_id: int, fmt: str = typer.Option("table", "--format")) -> None:
-    """Show an issue: its sections and items, in order."""
+    """Afficher un numéro : ses rubriques et ses éléments, dans l'ordre."""
     _check_format(fmt)
     svc = digest_service(services(ctx))
     issue = svc.get(issue_id)
@@ -109,7 +111,7 @@ def show(ctx: typer.Context, issue_id: int, fmt: str = typer.Option("table", "--
 
 @app.command("segments")
 def segments_cmd(ctx: typer.Context, issue_id: int, fmt: str = typer.Option("table", "--format")) -> None:
-    """The issue's segments: subscribers sharing the same content, with the rendered sizes."""
+    """Les segments du numéro : les abonnés qui reçoivent le même contenu, avec les tailles rendues."""
     _check_format(fmt)
     rendered = digest_service(services(ctx)).render_segments(issue_id)
     rows = [
@@ -129,40 +131,40 @@ def segments_cmd(ctx: typer.Context, issue_id: int, fmt: str = typer.Option("tab
     emit(fmt, rows, title=f"segments du numéro {issue_id}", columns=columns, row=lambda r: list(r.values()))
 
 
-edit = typer.Typer(help="Edit a draft before sending.", no_args_is_help=True)
+edit = typer.Typer(help="Modifier un brouillon avant l'envoi.", no_args_is_help=True)
 app.add_typer(edit, name="edit")
 
 
 @edit.command("remove")
 def edit_remove(ctx: typer.Context, issue_id: int, item_id: int) -> None:
-    """Take an item out of a draft."""
+    """Retirer un élément d'un brouillon."""
     digest_service(services(ctx)).remove_item(issue_id, item_id)
 
 
 @edit.command("add")
 def edit_add(ctx: typer.Context, issue_id: int, item_id: int, section: str | None = typer.Option(None)) -> None:
-    """Add an approved item to a draft (in its natural section unless --section)."""
+    """Ajouter un élément approuvé à un brouillon (dans sa rubrique, sauf --section)."""
     digest_service(services(ctx)).add_item(issue_id, item_id, section=section)
 
 
 @edit.command("move")
 def edit_move(
-    ctx: typer.Context, issue_id: int, item_id: int, to: int = typer.Option(..., "--to", help="0-based position"),
+    ctx: typer.Context, issue_id: int, item_id: int, to: int = typer.Option(..., "--to", help="position, 0 au début"),
     section: str | None = typer.Option(None),
 ) -> None:  # fmt: skip
-    """Move an item to a position within its section (or another --section)."""
+    """Déplacer un élément dans sa rubrique (ou vers une autre avec --section)."""
     digest_service(services(ctx)).move_item(issue_id, item_id, to_index=to, section=section)
 
 
 @edit.command("editorial")
 def edit_editorial(ctx: typer.Context, issue_id: int, text: str) -> None:
-    """Replace the editorial text."""
+    """Remplacer l'éditorial."""
     digest_service(services(ctx)).set_editorial(issue_id, text)
 
 
 @edit.command("subject")
 def edit_subject(ctx: typer.Context, issue_id: int, subject: str) -> None:
-    """Replace the subject line."""
+    """Remplacer l'objet."""
     digest_service(services(ctx)).set_subject(issue_id, subject)
 
 
@@ -170,9 +172,9 @@ def edit_subject(ctx: typer.Context, issue_id: int, subject: str) -> None:
 def approve(
     ctx: typer.Context,
     issue_id: int,
-    at: str | None = typer.Option(None, "--at", help="When to send, ISO 8601 with a zone (default: now)."),
+    at: str | None = typer.Option(None, "--at", help="Quand envoyer, ISO 8601 avec fuseau (par défaut : maintenant)."),
 ) -> None:
-    """Approve a draft for sending: every segment must render and pass the compatibility checks."""
+    """Approuver un brouillon pour l'envoi : chaque segment doit se rendre et passer les contrôles de compatibilité."""
     when = None
     if at:
         try:
@@ -187,7 +189,7 @@ def approve(
 
 @app.command("unapprove")
 def unapprove(ctx: typer.Context, issue_id: int) -> None:
-    """Put a scheduled issue back to draft (before sending starts)."""
+    """Remettre un numéro programmé en brouillon (avant le début de l'envoi)."""
     digest_service(services(ctx)).back_to_draft(issue_id)
 
 
@@ -208,13 +210,15 @@ def _write(out: Path, seg: RenderedSegment) -> None:
 def render(
     ctx: typer.Context,
     issue_id: int,
-    subscriber: str | None = typer.Option(None, "--subscriber", help="What this subscriber would get."),
-    segment: str | None = typer.Option(None, "--segment", help="A segment key (see 'digest segments')."),
+    subscriber: str | None = typer.Option(None, "--subscriber", help="Ce que cet abonné recevrait."),
+    segment: str | None = typer.Option(None, "--segment", help="La clé d'un segment (voir « digest segments »)."),
     out_file: str = typer.Option(
-        ..., "--out", help="FILE.eml (the complete message), FILE.html (the HTML part) or FILE.txt (the text part)."
+        ...,
+        "--out",
+        help="FICHIER.eml (le message complet), FICHIER.html (la partie HTML) ou FICHIER.txt (la partie texte).",
     ),
 ) -> None:
-    """Write the exact HTML or text a subscriber (or a segment) would receive, placeholders left in."""
+    """Écrire le HTML ou le texte exact qu'un abonné (ou un segment) recevrait, avec les marques de personnalisation."""
     out = Path(out_file)
     if (subscriber is None) == (segment is None):
         raise InvalidInput("donnez soit --subscriber ADRESSE, soit --segment CLÉ")

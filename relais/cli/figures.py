@@ -21,16 +21,18 @@ FORMATS = ("table", "csv", "json")
 
 def figures(
     ctx: typer.Context,
-    year: str | None = typer.Option(None, "--year", help="A calendar year, e.g. 2026."),
-    month: str | None = typer.Option(None, "--month", help="A month, YYYY-MM."),
-    from_: str | None = typer.Option(None, "--from", help="First day included, YYYY-MM-DD (with --to)."),
-    to: str | None = typer.Option(None, "--to", help="Last day included, YYYY-MM-DD (with --from)."),
+    year: str | None = typer.Option(None, "--year", help="Une année civile, ex. 2026."),
+    month: str | None = typer.Option(None, "--month", help="Un mois, AAAA-MM."),
+    from_: str | None = typer.Option(None, "--from", help="Premier jour inclus, AAAA-MM-JJ (avec --to)."),
+    to: str | None = typer.Option(None, "--to", help="Dernier jour inclus, AAAA-MM-JJ (avec --from)."),
     fmt: str = typer.Option("table", "--format", help="table | csv | json"),
-    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="Écrire dans ce fichier plutôt que sur la sortie standard."
+    ),
 ) -> None:
-    """Key figures ("chiffres clés") of a period, compared with the period of the same length before.
+    """Les chiffres clés d'une période, comparés à la période de même durée juste avant.
 
-    Without a period: the current year, in the network's timezone.
+    Sans période : l'année en cours, dans le fuseau horaire du réseau.
     """
     if fmt not in FORMATS:
         raise InvalidInput(f"--format : une valeur parmi {', '.join(FORMATS)}, pas « {fmt} »")

@@ -15,7 +15,7 @@ from relais.cli.context import services
 from relais.cli.output import emit
 from storage.items import ItemRepository
 
-app = typer.Typer(help="Items collected by the watch.", no_args_is_help=True)
+app = typer.Typer(help="Les éléments collectés par la veille.", no_args_is_help=True)
 
 
 def _enum(cls: type[ItemStatus] | type[ItemKind], value: str | None, flag: str) -> ItemStatus | ItemKind | None:
@@ -35,7 +35,7 @@ def list_cmd(
     limit: int = typer.Option(200, "--limit", min=1),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """List items, newest first."""
+    """Lister les éléments, du plus récent au plus ancien."""
     st = _enum(ItemStatus, status, "--status")
     kd = _enum(ItemKind, kind, "--kind")
     svc = services(ctx)
@@ -72,22 +72,22 @@ def _report(fmt: str, verb: str, result: BatchResult) -> None:
         raise typer.Exit(1)
 
 
-ACTOR = typer.Option(f"cli:{getpass.getuser()}", "--actor", help="Who is recorded in the item's history.")
-IDS = typer.Argument(None, help="Item ids.")
-REQUIRED_IDS = typer.Argument(..., help="Item ids.")
-ADD = typer.Option([], "--add", help="Tag slug to add (repeatable); accepts a suggestion.")
-REMOVE = typer.Option([], "--remove", help="Tag slug to remove (repeatable); refuses a suggestion.")
+ACTOR = typer.Option(f"cli:{getpass.getuser()}", "--actor", help="Qui est inscrit dans l'historique de l'élément.")
+IDS = typer.Argument(None, help="Identifiants d'éléments.")
+REQUIRED_IDS = typer.Argument(..., help="Identifiants d'éléments.")
+ADD = typer.Option([], "--add", help="Étiquette à ajouter (répétable) ; accepte une suggestion.")
+REMOVE = typer.Option([], "--remove", help="Étiquette à retirer (répétable) ; refuse une suggestion.")
 
 
 @app.command("approve")
 def approve_cmd(
     ctx: typer.Context,
     ids: list[int] | None = IDS,
-    all_new: bool = typer.Option(False, "--all-new", help="Approve every item still to triage."),
+    all_new: bool = typer.Option(False, "--all-new", help="Approuver tous les éléments encore à trier."),
     actor: str = ACTOR,
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Approve items (they enter the next newsletter). Exit 1 if one was refused."""
+    """Approuver des éléments (ils entrent dans la prochaine lettre). Code de sortie 1 si l'un est refusé."""
     if bool(ids) == all_new:
         raise InvalidInput("donnez des numéros d'éléments ou --all-new (pas les deux)")
     cur = _curator(ctx)
@@ -101,20 +101,20 @@ def reject_cmd(
     actor: str = ACTOR,
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Reject items. Exit 1 if one was refused."""
+    """Écarter des éléments. Code de sortie 1 si l'un est refusé."""
     _report(fmt, "rejected", _curator(ctx).reject(ids, actor=actor))
 
 
 @app.command("tag")
 def tag_cmd(
     ctx: typer.Context,
-    item_id: int = typer.Argument(..., help="Item id."),
+    item_id: int = typer.Argument(..., help="Identifiant de l'élément."),
     add: list[str] = ADD,
     remove: list[str] = REMOVE,
     actor: str = ACTOR,
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Add and remove tags of an item; unknown tags (not in the taxonomy) are refused."""
+    """Ajouter et retirer des étiquettes d'un élément ; une étiquette hors de la taxonomie est refusée."""
     if not add and not remove:
         raise InvalidInput("rien à faire : donnez --add et/ou --remove")
     item = _curator(ctx).tag(item_id, add=add, remove=remove, actor=actor)

@@ -107,11 +107,13 @@ STEPS: list[tuple[str, Callable[[Services], str]]] = [
 
 def up(
     ctx: typer.Context,
-    serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serve the web app when the job is done."),
+    serve_after: bool = typer.Option(
+        True, "--serve/--no-serve", help="Servir l'application web une fois le travail fait."
+    ),
     host: str | None = typer.Option(None, "--host"),
     port: int | None = typer.Option(None, "--port"),
 ) -> None:
-    """Migrate, run the main job once (collect, curate, build, send to the configured mailer), then serve."""
+    """Migrer, faire le travail principal une fois (collecter, trier, préparer, envoyer), puis servir."""
     svc = services(ctx, require_schema=False)
     svc.db.ping()
     for name, step in STEPS:

@@ -7,12 +7,12 @@ import typer
 from relais.cli.context import console, services
 from relais.scheduler import run_forever
 
-app = typer.Typer(help="The scheduler: periodic collections and scheduled sends.", no_args_is_help=True)
+app = typer.Typer(help="Le planificateur : collectes régulières et envois programmés.", no_args_is_help=True)
 
 
 @app.command("run")
 def run_cmd(ctx: typer.Context) -> None:
-    """Run scheduled jobs in the foreground until interrupted."""
+    """Lancer les tâches planifiées au premier plan jusqu'à interruption."""
     svc = services(ctx)
     console.print("planificateur en marche ; Ctrl-C pour l'arrêter")
     run_forever(svc)
@@ -20,7 +20,7 @@ def run_cmd(ctx: typer.Context) -> None:
 
 @app.command("jobs")
 def jobs_cmd(ctx: typer.Context) -> None:
-    """List the jobs the scheduler would run."""
+    """Lister les tâches que le planificateur lancerait."""
     from relais.scheduler import planned_jobs
 
     svc = services(ctx)

@@ -32,14 +32,16 @@ def uvicorn_proxy_options(web: WebSettings) -> dict[str, Any]:
 
 def serve(
     ctx: typer.Context,
-    host: str | None = typer.Option(None, "--host", help="Interface to listen on (default from config)."),
-    port: int | None = typer.Option(None, "--port", help="Port (default from config)."),
-    workers: int | None = typer.Option(None, "--workers", min=1, help="Web worker processes (default from config)."),
+    host: str | None = typer.Option(None, "--host", help="Interface d'écoute (par défaut : la configuration)."),
+    port: int | None = typer.Option(None, "--port", help="Port (par défaut : la configuration)."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Processus web (par défaut : la configuration)."),
     scheduler: bool | None = typer.Option(
-        None, "--scheduler/--no-scheduler", help="Run the scheduler in this process (default from config)."
+        None,
+        "--scheduler/--no-scheduler",
+        help="Lancer le planificateur dans ce processus (par défaut : la configuration).",
     ),
 ) -> None:
-    """Serve the web app on http://HOST:PORT (health check at /healthz, metrics at /metrics)."""
+    """Servir l'application web sur http://HÔTE:PORT (état de santé sur /healthz, mesures sur /metrics)."""
     svc = services(ctx)
     web = svc.settings.web
     run_scheduler = svc.settings.scheduler.enabled if scheduler is None else scheduler

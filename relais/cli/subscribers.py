@@ -18,21 +18,27 @@ from subscribers.exporter import statuses, to_csv, to_json
 from subscribers.importer import import_csv
 from subscribers.vocabulary import Vocabulary
 
-app = typer.Typer(help="Subscribers: import, export, list, purge, bounces.", no_args_is_help=True)
+app = typer.Typer(help="Abonnés : import, export, liste, purge, retours.", no_args_is_help=True)
 
 
 @app.command("import")
 def import_cmd(
     ctx: typer.Context,
     file: Path = typer.Argument(
-        ..., help="CSV: email, name, organisation_type, kinds, themes, zones, territories, streams"
+        ...,
+        help="CSV : email, nom, type d'organisation, types, thématiques, zones, départements, envois "
+        "(valeurs séparées par | ou par la virgule)",
     ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Report row by row what would happen; change nothing."),
-    confirmed: bool = typer.Option(False, "--confirmed", help="Import as confirmed (needs --basis)."),
-    basis: str = typer.Option("", "--basis", help="Legal basis of these addresses, kept with each one."),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Dire ligne par ligne ce qui se passerait (et ce que chaque valeur devient) ; ne rien changer.",
+    ),
+    confirmed: bool = typer.Option(False, "--confirmed", help="Importer comme confirmées (demande --basis)."),
+    basis: str = typer.Option("", "--basis", help="Base légale de ces adresses, gardée avec chacune."),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Import subscribers; failing rows are listed with their reason and the others go in."""
+    """Importer des abonnés ; les lignes refusées sont listées avec leur raison, les autres entrent."""
     if not file.is_file():
         raise InvalidInput(f"{file} : fichier introuvable")
     svc = services(ctx)
@@ -78,7 +84,7 @@ def export_cmd(
     fmt: str = typer.Option("csv", "--format", help="csv | json"),
     status: str | None = typer.Option(None, "--status", help="pending | confirmed | unsubscribed | bounced | …"),
 ) -> None:
-    """Print every subscriber as CSV (the import's columns) or JSON."""
+    """Afficher chaque abonné en CSV (les colonnes de l'import) ou en JSON."""
     if fmt not in ("csv", "json"):
         raise InvalidInput(f"--format : « csv » ou « json », pas « {fmt} »")
     svc = services(ctx)
@@ -93,7 +99,7 @@ def list_cmd(
     status: str | None = typer.Option(None, "--status", help="pending | confirmed | unsubscribed | bounced | …"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """List subscribers."""
+    """Lister les abonnés."""
     svc = services(ctx)
     with svc.db.session() as s:
         subs = SubscriberRepository(s).find(status=statuses(status))
@@ -105,7 +111,7 @@ def list_cmd(
 
 @app.command("purge")
 def purge_cmd(ctx: typer.Context) -> None:
-    """Delete sign-ups not confirmed within [subscribers] purge_unconfirmed_after_hours."""
+    """Effacer les inscriptions non confirmées dans le délai [subscribers] purge_unconfirmed_after_hours."""
     svc = services(ctx)
     console.print(f"{build_subscribers(svc).service.purge_unconfirmed()} inscription(s) jamais confirmée(s) effacée(s)")
 
@@ -114,11 +120,11 @@ def purge_cmd(ctx: typer.Context) -> None:
 def bounces_cmd(
     ctx: typer.Context,
     maildir: Path | None = typer.Option(
-        None, "--maildir", help="Maildir of DSNs (default: [subscribers] bounce_maildir)."
+        None, "--maildir", help="Maildir des avis de non-remise (par défaut : [subscribers] bounce_maildir)."
     ),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Read bounce and complaint reports from a Maildir and suppress the addresses they name."""
+    """Lire les avis de non-remise et les plaintes d'un Maildir et bloquer les adresses qu'ils nomment."""
     svc = services(ctx)
     folder = maildir or (svc.settings.resolve(svc.settings.subscribers.bounce_maildir)
                          if svc.settings.subscribers.bounce_maildir else None)  # fmt: skip

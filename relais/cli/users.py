@@ -14,7 +14,7 @@ from relais.cli.context import console, services
 from relais.cli.output import emit
 from storage.users import UserRepository
 
-app = typer.Typer(help="Accounts: editors, staff, admins.", no_args_is_help=True)
+app = typer.Typer(help="Comptes : rédaction, équipe, administration.", no_args_is_help=True)
 
 
 def _role(value: str) -> Role:
@@ -37,11 +37,11 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
 @app.command("add")
 def add_cmd(
     ctx: typer.Context,
-    email: str = typer.Argument(..., help="The person's e-mail address (their login)."),
+    email: str = typer.Argument(..., help="L'adresse e-mail de la personne (son identifiant)."),
     role: str = typer.Option("editor", "--role", help="editor | staff | admin"),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Lire le mot de passe sur l'entrée standard."),
 ) -> None:
-    """Create an account; without --password-stdin a password is generated and printed once."""
+    """Créer un compte ; sans --password-stdin, un mot de passe est généré et affiché une seule fois."""
     r = _role(role)
     password, generated = _password(password_stdin)
     svc = services(ctx)
@@ -57,7 +57,7 @@ def passwd_cmd(
     email: str = typer.Argument(...),
     password_stdin: bool = typer.Option(False, "--password-stdin"),
 ) -> None:
-    """Set a new password (generated unless --password-stdin); every session of the account ends."""
+    """Donner un nouveau mot de passe (généré sauf --password-stdin) ; toutes les sessions du compte prennent fin."""
     password, generated = _password(password_stdin)
     set_password(services(ctx).db, email, password)
     console.print(f"mot de passe changé pour {email}" + (f" : {password}" if generated else ""))
@@ -66,7 +66,7 @@ def passwd_cmd(
 
 @app.command("list")
 def list_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
-    """List accounts (never their password hashes)."""
+    """Lister les comptes (jamais leurs empreintes de mot de passe)."""
     with services(ctx).db.session() as s:
         users = UserRepository(s).find()
     rows = [

@@ -18,18 +18,19 @@ if TYPE_CHECKING:  # the parsers are heavy to import: only `relais watch run` pa
     from watch.collect import SourceResult
 
 app = typer.Typer(
-    help="The watch: collect sources now, see their health, discover how to follow a page.", no_args_is_help=True
+    help="La veille : collecter maintenant, voir l'état des sources, découvrir comment suivre une page.",
+    no_args_is_help=True,
 )
 
 
 @app.command("run")
 def run_cmd(
     ctx: typer.Context,
-    source: list[str] = typer.Option(None, "--source", "-s", help="Collect only this source (repeatable)."),
-    force: bool = typer.Option(False, "--force", help="Ignore backoff and Cache-Control freshness."),
+    source: list[str] = typer.Option(None, "--source", "-s", help="Collecter seulement cette source (répétable)."),
+    force: bool = typer.Option(False, "--force", help="Ignorer les pauses après échec et la fraîcheur Cache-Control."),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Collect every enabled source (or those named) now, with a progress bar and a per-source table."""
+    """Collecter maintenant les sources actives (ou celles nommées), avec une barre de progression et un tableau."""
     svc = services(ctx)
     sync_sources(svc)
     watch = watch_service(svc)
@@ -80,7 +81,7 @@ def sources_cmd(
     ctx: typer.Context,
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Each source with its health: last success and error, failures in a row, items, share of 304s."""
+    """Chaque source et son état : dernier succès et dernière erreur, échecs de suite, éléments, part des 304."""
     svc = services(ctx)
     with svc.db.session() as s:
         from storage.sources import SourceRepository
@@ -126,11 +127,12 @@ def _health_row(src: Source) -> list[Any]:
 @app.command("discover")
 def discover_cmd(
     ctx: typer.Context,
-    url: str = typer.Argument(..., help="The address of a page, a feed or a calendar."),
+    url: str = typer.Argument(..., help="L'adresse d'une page, d'un flux ou d'un agenda."),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Propose ways to follow a page, best first: the feeds and calendars it declares (or common feed paths), its
-    schema.org data, its repeated item blocks with CSS selectors; each with a preview of its items."""
+    """Proposer des façons de suivre une page, la meilleure d'abord : les flux et agendas qu'elle déclare (ou les
+    chemins de flux courants), ses données schema.org, ses blocs répétés avec leurs sélecteurs CSS ; chacune avec un
+    aperçu de ses éléments."""
     svc = services(ctx, require_schema=False)
     watch = watch_service(svc)
     try:
