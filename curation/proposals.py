@@ -7,7 +7,8 @@ confirm  link | verify (signature, age, still pending) | the item's fields | the
          the text for what the member left empty, tag suggestions with their reasons) | a ``new`` item whose source
          is « Proposition d'un membre — <organisation> » | the proposal confirmed, in one transaction
 notify   proposals whose item an editor approved or rejected | email the proposer (published: the link to the
-         public site; declined: the editor's reason, if any) | told once
+         public site; declined: the editor's reason, if any) | told once, then the address and network address
+         are forgotten (the form says the address serves only this)
 purge    pending proposals older than the confirmation delay deleted, with their images
 
 Nothing reaches the editors before the contact confirms; nothing is stored when a field is refused.
@@ -273,6 +274,7 @@ class ProposalService:
                     current.status, ProposalStatus.PUBLISHED if published else ProposalStatus.DECLINED
                 )
                 current.decided_at, current.reason = self.clock.now(), reason
+                current.email, current.ip = "", None  # its only use is over: the form promises no other
                 repo.save(current)
             told += 1
         return told

@@ -193,6 +193,7 @@ def test_the_proposer_is_told_once_when_published_or_declined_with_the_reason(
     with db.session() as s:
         p = ProposalRepository(s).for_item(declined.id or 0)
     assert p is not None and p.status == ProposalStatus.DECLINED and p.reason == "Hors de notre territoire"
+    assert (p.email, p.ip) == ("", None)  # told: the address has served its only purpose
     november = Period(PeriodKind.RANGE, date(2026, 11, 1), date(2026, 11, 30), "Europe/Paris")
     counted = compute_key_figures(db, november, proposals_settings_taxonomy(proposals)).proposals
     assert (counted.received, counted.published, counted.declined) == (2, 1, 1)
