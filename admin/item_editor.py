@@ -17,9 +17,10 @@ from admin.items import actor, common, curator, item_id_of
 from admin.triage import N_
 from admin.web import ctx_of, flash, read_form, render, translations
 from core.errors import InvalidInput, NotFound
-from core.model import Item, ItemAction, Role
+from core.model import Item, ItemAction, Proposal, Role
 from curation.validate import FieldErrors
 from storage.items import ItemRepository
+from storage.proposals import ProposalRepository
 
 EDITABLE = (
     "title",
@@ -66,6 +67,7 @@ def _page(
         {
             **common(request),
             "item": item,
+            "proposal": _proposal(request, item),
             "events": [{**e, "lines": _history(request, e["changes"])} for e in reversed(events)],
             "action_labels": ACTION_LABELS,
             "values": values or {},
@@ -74,6 +76,14 @@ def _page(
         },
         status_code=status_code,
     )
+
+
+def _proposal(request: Request, item: Item) -> Proposal | None:
+    """The member's proposal the item came from (its contact, for the editor's questions), if it came from one."""
+    if item.id is None or not any(src.source_item_id.startswith("proposal:") for src in item.sources):
+        return None
+    with ctx_of(request).db.session() as s:
+        return ProposalRepository(s).for_item(item.id)
 
 
 def _history(request: Request, changes: dict[str, Any] | None) -> list[str]:

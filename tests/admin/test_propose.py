@@ -169,6 +169,9 @@ def test_the_editors_reason_reaches_the_proposer(
     editor = login(Role.EDITOR)
     page = editor.get(f"/admin/items/{item.id}")
     assert 'name="reason"' in page.text
+    assert "Proposé par Association Terre Solidaire" in html.unescape(page.text)
+    assert "Le membre sera prévenu" in page.text
+    assert "contact@asso.example.org" not in page.text  # the address serves the member's emails only
     r = editor.post(f"/admin/items/{item.id}/reject", data={"csrf_token": csrf_of(page.text), "reason": "Trop tard",
                                                              "back": f"/admin/items/{item.id}"},
                     follow_redirects=False)  # fmt: skip
