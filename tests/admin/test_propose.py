@@ -195,3 +195,10 @@ def test_a_bot_gets_the_usual_answer_and_nothing_is_stored(
     r = post(client, website="https://casino.example")
     assert r.status_code == 200 and "Vérifiez votre messagerie" in r.text
     assert count(db, ProposalRow) == 0 and mailer.sent == []
+
+
+def test_closed_when_proposals_are_disabled(client: TestClient, web: WebContext) -> None:
+    web.settings.proposals.enabled = False
+    r = client.post("/propose", data=form())
+    assert r.status_code == 404 and "Les propositions ne sont pas ouvertes" in html.unescape(r.text)
+    assert 'href="/propose"' not in client.get("/subscribe").text
