@@ -31,6 +31,10 @@ from curation.proposals import ProposalLimited, ProposalLinkError, ProposalServi
 
 TEXT_FIELDS = ("kind", "title", "body", "link", "deadline", "starts_at", "ends_at", "place", "organisation", "email",
                "image_alt", "website")  # fmt: skip
+TOO_BIG_PART = (
+    f"Un champ du formulaire est beaucoup trop long (le texte : {MAX_BODY} caractères au plus). "
+    "Rien n'a été enregistré."
+)
 LIMITS = {"title": MAX_TITLE, "body": MAX_BODY, "place": MAX_PLACE, "organisation": MAX_ORGANISATION}
 
 
@@ -68,7 +72,13 @@ async def propose(request: Request) -> Response:
     service = service_of(request)
     if request.method == "GET":
         return _page(request, {"kind": request.query_params.get("kind", "")}, {})
-    form = await read_public_form(request)
+    try:
+        form = await read_public_form(request)
+    except HTTPException as exc:
+        if exc.status_code != 400:
+            raise
+        # Starlette's multipart parser refuses a text part over 1 MB (in English): a huge text, said in French.
+        return _page(request, {}, {}, error=TOO_BIG_PART, error_field="body", status_code=400)
     values = {k: str(form.get(k) or "") if not isinstance(form.get(k), UploadFile) else "" for k in TEXT_FIELDS}
     lists = {k: [str(v) for v in form.getlist(k) if isinstance(v, str)] for k in ("themes", "territories")}
     submission = Submission(form=values, lists=lists, image=await _image(form))

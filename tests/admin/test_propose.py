@@ -133,6 +133,14 @@ def test_bad_input_gets_a_french_message_and_nothing_is_stored(
     assert not (tmp_path / "proposals").exists() or not any((tmp_path / "proposals").iterdir())
 
 
+def test_a_megabyte_of_text_beside_an_image_is_refused_in_french(client: TestClient, db: Database) -> None:
+    files = {"image": ("affiche.jpg", b"", "image/jpeg")}  # multipart: Starlette caps each text part at 1 MB
+    r = client.post("/propose", data=form(body="x" * 1_200_000), files=files)
+    text = html.unescape(r.text)
+    assert r.status_code == 400 and "beaucoup trop long" in text and "Rien n'a été enregistré" in text
+    assert "exceeded" not in text and count(db, ProposalRow) == 0
+
+
 def test_a_30_mb_image_is_stopped_at_the_door(client: TestClient, db: Database) -> None:
     r = post(client, b"\xff\xd8" + b"\x00" * 30_000_000)
     assert r.status_code == 413 and "trop volumineuse" in r.text and "rien n'a été enregistré" in html.unescape(r.text)
