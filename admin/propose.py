@@ -32,8 +32,8 @@ from curation.proposals import ProposalLimited, ProposalLinkError, ProposalServi
 TEXT_FIELDS = ("kind", "title", "body", "link", "deadline", "starts_at", "ends_at", "place", "organisation", "email",
                "image_alt", "website")  # fmt: skip
 TOO_BIG_PART = (
-    f"Un champ du formulaire est beaucoup trop long (le texte : {MAX_BODY} caractères au plus). "
-    "Rien n'a été enregistré."
+    f"Un champ du formulaire est beaucoup trop long (le texte : {MAX_BODY} caractères au plus), ou le formulaire "
+    "en compte trop. Rien n'a été enregistré."
 )
 LIMITS = {"title": MAX_TITLE, "body": MAX_BODY, "place": MAX_PLACE, "organisation": MAX_ORGANISATION}
 
@@ -77,7 +77,7 @@ async def propose(request: Request) -> Response:
     except HTTPException as exc:
         if exc.status_code != 400:
             raise
-        # Starlette's multipart parser refuses a text part over 1 MB (in English): a huge text, said in French.
+        # Starlette's multipart parser refuses a text part over 1 MB or over 1,000 fields (in English): in French.
         return _page(request, {}, {}, error=TOO_BIG_PART, error_field="body", status_code=400)
     values = {k: str(form.get(k) or "") if not isinstance(form.get(k), UploadFile) else "" for k in TEXT_FIELDS}
     lists = {k: [str(v) for v in form.getlist(k) if isinstance(v, str)] for k in ("themes", "territories")}
