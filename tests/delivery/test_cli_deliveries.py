@@ -59,7 +59,7 @@ def test_the_ledger_as_json(tmp_path: Path, clock: FrozenClock) -> None:
 def test_controls_and_their_mistakes(tmp_path: Path, clock: FrozenClock) -> None:
     cfg, db, issue = _world(tmp_path, clock)
     out = relais(cfg, "deliveries", "pause", str(issue))
-    assert out.returncode == 2 and "issue 1 is sent: it cannot become paused" in out.stderr
+    assert out.returncode == 2 and "Action impossible : le numéro est « envoyé »." in out.stderr
     assert relais(cfg, "deliveries", "list", "99").returncode == 2
     draft = add_issue(db, number=2)
     out = relais(cfg, "digest", "send", str(draft), "--at", "2026-12-01T09:00+01:00")
@@ -69,7 +69,7 @@ def test_controls_and_their_mistakes(tmp_path: Path, clock: FrozenClock) -> None
     assert found.status is IssueStatus.SCHEDULED and found.scheduled_at is not None
     assert found.scheduled_at.isoformat() == "2026-12-01T08:00:00+00:00"
     out = relais(cfg, "digest", "send", str(draft), "--at", "demain")
-    assert out.returncode == 2 and "--at must be an ISO date" in out.stderr
+    assert out.returncode == 2 and "--at : une date et une heure ISO" in out.stderr
     out = relais(cfg, "deliveries", "cancel", str(draft))
-    assert out.returncode == 0 and "cancelled" in out.stdout
+    assert out.returncode == 0 and "numéro 2 : annulé" in out.stdout
     db.dispose()
