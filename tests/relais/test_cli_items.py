@@ -52,5 +52,5 @@ def test_approve_reject_and_tag_from_the_command_line(tmp_path: Path, db: Databa
         events = repo.events(ids[0])
     assert first.status is ItemStatus.APPROVED and first.approved_by == "nadia@example.org"
     assert events[0]["actor"] == "nadia@example.org"
-    assert second.tags == ["ecsi"] and second.suggested_tags == []
+    assert second.tags == ["38", "ecsi"] and second.suggested_tags == []  # its département is a tag too
     assert third.status is ItemStatus.REJECTED
