@@ -13,43 +13,63 @@
 
 Foreign exceptions (httpx, smtplib, SQLAlchemy) are wrapped where they enter; the CLI and web layers map these
 to exit codes and HTTP statuses.
+
+Every error carries a stable ``code`` and its ``params`` beside its message (English for scripts and logs, or
+French when it was written for people at the raise site). People read it through :func:`core.messages.describe`,
+which finds the French template of the code (a Babel message id, translated for another locale) and fills it
+with the parameters; the class's own code (``invalid_input``, ``fetch``…) says "no template: the message is
+already written for people". A raise site names its code like httpx names its exception: ``raise
+InvalidInput("item 3 is not in this issue", code="item_not_in_issue", item=3)``.
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 
 class RelaisError(Exception):
-    """Root of every error Relais raises on purpose."""
+    """Root of every error Relais raises on purpose. ``code``: stable, snake_case, one per kind of refusal (the
+    class's own code when the raise site names none); ``params``: what the French template needs."""
+
+    code: str = "error"
+
+    def __init__(self, message: str = "", *args: object, code: str | None = None, **params: Any) -> None:
+        super().__init__(message, *args)
+        if code is not None:
+            self.code = code
+        self.params: dict[str, Any] = params
 
 
 class ConfigError(RelaisError):
-    pass
+    code = "config"
 
 
 class StorageError(RelaisError):
-    pass
+    code = "storage"
 
 
 class SchemaTooNew(StorageError):
-    pass
+    code = "schema_too_new"
 
 
 class NotFound(RelaisError):
-    pass
+    code = "not_found"
 
 
 class InvalidInput(RelaisError):
-    pass
+    code = "invalid_input"
 
 
 class InvalidTransition(RelaisError):
-    pass
+    code = "invalid_transition"
 
 
 class FetchError(RelaisError):
-    pass
+    code = "fetch"
 
 
 class MailError(RelaisError):
-    pass
+    code = "mail"
 
 
 class MailboxError(RelaisError):

@@ -16,7 +16,12 @@ def _set(db: Database, issue_id: int, target: IssueStatus, **times: datetime | N
         repo = DeliveryRepository(s)
         current = repo.issue_status(issue_id)
         if not can_move(current, target):
-            raise InvalidInput(f"issue {issue_id} is {current}: it cannot become {target}")
+            raise InvalidInput(
+                f"issue {issue_id} is {current}: it cannot become {target}",
+                code="cannot_become",
+                status=current,
+                target=target,
+            )
         repo.set_issue(issue_id, move(current, target), **times)
         return current
 
@@ -44,5 +49,7 @@ def schedule(db: Database, issue_id: int, at: datetime) -> None:
         repo = DeliveryRepository(s)
         current = repo.issue_status(issue_id)
         if current not in (IssueStatus.DRAFT, IssueStatus.SCHEDULED):
-            raise InvalidInput(f"issue {issue_id} is {current}: only a draft can be scheduled")
+            raise InvalidInput(
+                f"issue {issue_id} is {current}: only a draft can be scheduled", code="not_draft", status=current
+            )
         repo.set_issue(issue_id, move(current, IssueStatus.SCHEDULED), scheduled_at=at)

@@ -78,9 +78,13 @@ def send_test(
         subscribers = DeliveryRepository(s).confirmed_subscribers()
     segmentation = ctx.segmenter(issue_id, subscribers)
     if not segmentation.segments:
-        raise InvalidInput(f"issue {issue_id} has no rendered segment: nothing to test")
+        raise InvalidInput(f"issue {issue_id} has no rendered segment: nothing to test", code="no_rendered_segment")
     if segment is not None and segment not in segmentation.segments:
-        raise InvalidInput(f"issue {issue_id} has no segment {segment!r}; it has: {', '.join(segmentation.segments)}")
+        raise InvalidInput(
+            f"issue {issue_id} has no segment {segment!r}; it has: {', '.join(segmentation.segments)}",
+            code="no_such_segment",
+            segment=segment,
+        )
     compiled = {}
     out = []
     for addr, key, own in choose_segments(segmentation, subscribers, addresses, segment):

@@ -175,7 +175,9 @@ def _start(ctx: SendContext, issue_id: int) -> tuple[Stream, int, int, Segmentat
         if issue.status in (IssueStatus.SENT, IssueStatus.CANCELLED, IssueStatus.PAUSED):
             if issue.status is IssueStatus.PAUSED:
                 return SendReport(issue_id, SendOutcome.PAUSED, repo.counts(issue_id))
-            raise InvalidInput(f"issue {issue_id} is {issue.status}: nothing to send")
+            raise InvalidInput(
+                f"issue {issue_id} is {issue.status}: nothing to send", code="nothing_to_send", status=issue.status
+            )
         if issue.status is IssueStatus.SENDING:
             return stream, 0, repo.requeue_in_flight(issue_id), None
         if issue.not_after is not None and now > issue.not_after:

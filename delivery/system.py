@@ -53,7 +53,13 @@ class SystemEmails:
             self.mailer.close()  # system emails are few and far between: no SMTP connection is kept idle
         _record(kind, subscriber, result)
         if result.verdict is not Verdict.ACCEPTED:
-            raise MailError(f"system email {kind!r} not sent ({result.verdict}): {result.code} {result.reply}")
+            raise MailError(
+                f"system email {kind!r} not sent ({result.verdict}): {result.code} {result.reply}",
+                code="system_mail_refused",
+                kind=kind,
+                verdict=result.verdict,
+                reply=f"{result.code} {result.reply}",
+            )
 
     def rehearse(self, kind: str, subscriber: Subscriber, links: dict[str, str]) -> None:
         """Every step of :meth:`send` but the mailer: the message is made (and signed), then dropped."""

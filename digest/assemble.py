@@ -88,13 +88,19 @@ def theme_items(items: Iterable[Item], theme: str, today: date) -> list[Item]:
 def picked_items(items_by_id: dict[int, Item], ids: Sequence[int], today: date) -> list[Item]:
     """The hand-picked items in the editor's order; unknown, unapproved or expired ones are refused by id."""
     if len(set(ids)) != len(ids):
-        raise InvalidInput("the same item is listed twice")
+        raise InvalidInput("the same item is listed twice", code="item_twice")
     missing = [i for i in ids if i not in items_by_id]
     if missing:
-        raise InvalidInput(f"unknown item(s): {', '.join(map(str, missing))}")
+        raise InvalidInput(
+            f"unknown item(s): {', '.join(map(str, missing))}", code="unknown_items", items=", ".join(map(str, missing))
+        )
     stale = [i for i in ids if not is_current(items_by_id[i], today)]
     if stale:
-        raise InvalidInput(f"item(s) not approved or past their deadline: {', '.join(map(str, stale))}")
+        raise InvalidInput(
+            f"item(s) not approved or past their deadline: {', '.join(map(str, stale))}",
+            code="items_not_current",
+            items=", ".join(map(str, stale)),
+        )
     return [items_by_id[i] for i in ids]
 
 

@@ -104,7 +104,9 @@ class Renderer:
     def template_of(self, issue: Issue) -> str:
         name = issue.template or str(issue.kind)
         if name not in self._html:
-            raise InvalidInput(f"unknown template {name!r}; one of {', '.join(TEMPLATE_NAMES)}")
+            raise InvalidInput(
+                f"unknown template {name!r}; one of {', '.join(TEMPLATE_NAMES)}", code="unknown_template", name=name
+            )
         return name
 
     def mjml_source(self, issue: Issue, items: Mapping[int, Item], item_ids: Sequence[int], when: datetime) -> str:
@@ -114,7 +116,9 @@ class Renderer:
         try:
             raw = mjml.mjml2html(source, disable_comments=True, fonts={})
         except ValueError as exc:  # malformed MJML: a template bug, said plainly
-            raise InvalidInput(f"the email template produced invalid MJML: {exc}") from None
+            raise InvalidInput(
+                f"the email template produced invalid MJML: {exc}", code="invalid_mjml", detail=str(exc)
+            ) from None
         return str(self._inliner.inline(raw))
 
     def render(
@@ -122,10 +126,10 @@ class Renderer:
     ) -> RenderedSegment:
         """One segment's HTML and text. Refuses a segment with nothing to say."""
         if issue.id is None:
-            raise InvalidInput("save the issue before rendering it")
+            raise InvalidInput("save the issue before rendering it", code="unsaved_issue")
         ids = tuple(i for i in item_ids if i in items)
         if not ids and not (issue.kind == IssueKind.EMAILING and issue.editorial.strip()):
-            raise InvalidInput(f"issue {issue.id}: nothing to render (no items and no text)")
+            raise InvalidInput(f"issue {issue.id}: nothing to render (no items and no text)", code="nothing_to_render")
         ctx = self.context(issue, items, ids, when)
         name = self.template_of(issue)
         html = self.html(self._html[name].render(ctx))

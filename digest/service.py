@@ -56,7 +56,9 @@ class DigestService:
             entries = assemble.newsletter_entries(repo.approved_items(approved_after=since), now.date())
             if not entries:
                 when = f" since {since:%Y-%m-%d %H:%M} UTC" if since else ""
-                raise InvalidInput(f"no approved item{when} is still open: nothing to put in a newsletter")
+                raise InvalidInput(
+                    f"no approved item{when} is still open: nothing to put in a newsletter", code="nothing_open"
+                )
             number = repo.next_number(IssueKind.NEWSLETTER)
             subj = edits.check_subject(subject) if subject else default_subject(self.network, number, now)
             issue = Issue(
@@ -78,20 +80,26 @@ class DigestService:
         """A thematic emailing: the current items tagged ``theme`` (its audience: that theme's subscribers), a
         hand-picked list of items, or only a free text."""
         if theme and item_ids:
-            raise InvalidInput("choose either a theme or a list of items, not both")
+            raise InvalidInput("choose either a theme or a list of items, not both", code="theme_and_items")
         text = edits.check_editorial(text)
         if not theme and not item_ids and not text:
-            raise InvalidInput("an emailing needs a theme, a list of items or a text")
+            raise InvalidInput("an emailing needs a theme, a list of items or a text", code="emailing_empty")
         labels = {t.slug: t.label for t in self.taxonomy.themes}
         if theme and theme not in labels:
-            raise InvalidInput(f"unknown theme {theme!r}; known: {', '.join(sorted(labels)) or 'none'}")
+            raise InvalidInput(
+                f"unknown theme {theme!r}; known: {', '.join(sorted(labels)) or 'none'}",
+                code="unknown_theme",
+                theme=theme,
+            )
         today = self.clock.now().date()
         with self.db.session() as s:
             repo = IssueRepository(s)
             if theme:
                 chosen = assemble.theme_items(repo.approved_items(), theme, today)
                 if not chosen:
-                    raise InvalidInput(f"no approved, open item is tagged {theme!r}: nothing to send")
+                    raise InvalidInput(
+                        f"no approved, open item is tagged {theme!r}: nothing to send", code="theme_empty", theme=theme
+                    )
             elif item_ids:
                 chosen = assemble.picked_items(repo.items_by_ids(item_ids), item_ids, today)
             else:
@@ -100,7 +108,7 @@ class DigestService:
             if not subj:
                 subj = f"{labels[theme]} : la sélection de {self.network.name}" if theme else ""
             if not subj:
-                raise InvalidInput("an emailing without a theme needs --subject")
+                raise InvalidInput("an emailing without a theme needs --subject", code="subject_required")
             subj = edits.check_subject(subj)
             issue = Issue(
                 kind=IssueKind.EMAILING, title=shorten(subj, 200), subject=subj, editorial=text,
@@ -128,7 +136,11 @@ class DigestService:
             repo = IssueRepository(s)
             issue = repo.get(issue_id)
             if issue.status != IssueStatus.DRAFT:
-                raise InvalidInput(f"issue {issue_id} is {issue.status}: only a draft can be edited ({change})")
+                raise InvalidInput(
+                    f"issue {issue_id} is {issue.status}: only a draft can be edited ({change})",
+                    code="not_draft",
+                    status=issue.status,
+                )
             apply(issue)  # type: ignore[operator]
             return repo.save(issue)
 
@@ -165,26 +177,42 @@ class DigestService:
         passes the compatibility checks; an issue nobody would receive is refused (nothing is sent)."""
         issue = self.get(issue_id)
         if issue.status != IssueStatus.DRAFT:
-            raise InvalidInput(f"issue {issue_id} is {issue.status}: only a draft can be approved")
+            raise InvalidInput(
+                f"issue {issue_id} is {issue.status}: only a draft can be approved",
+                code="not_draft",
+                status=issue.status,
+            )
         items = self.items_of(issue)
         today = self.clock.now().date()
         stale = [e.item_id for e in issue.entries if not assemble.is_current(items[e.item_id], today)]
         if stale:
             raise InvalidInput(
                 f"issue {issue_id}: item(s) {', '.join(map(str, stale))} closed or no longer approved since the draft "
-                f"was built; remove them with 'relais digest edit remove {issue_id} ITEM'"
+                f"was built; remove them with 'relais digest edit remove {issue_id} ITEM'",
+                code="stale_items",
+                items=", ".join(map(str, stale)),
             )
         rendered = self.render_segments(issue_id)
         if not rendered:
-            raise InvalidInput(f"issue {issue_id}: no subscriber would receive anything; nothing to send")
+            raise InvalidInput(
+                f"issue {issue_id}: no subscriber would receive anything; nothing to send", code="no_audience"
+            )
         for seg, r in rendered:
             problems = check_html(r.html) + check_text(r.text)
             if problems:
                 shown = "; ".join(map(str, problems[:3]))
-                raise InvalidInput(f"issue {issue_id}, segment {seg.key}: {len(problems)} problem(s): {shown}")
+                raise InvalidInput(
+                    f"issue {issue_id}, segment {seg.key}: {len(problems)} problem(s): {shown}",
+                    code="segment_problems",
+                    segment=seg.key,
+                    count=len(problems),
+                    problems=shown,
+                )
         when = at or self.clock.now()
         if when.tzinfo is None:
-            raise InvalidInput("the scheduled time needs a time zone (e.g. 2026-12-01T09:00+01:00)")
+            raise InvalidInput(
+                "the scheduled time needs a time zone (e.g. 2026-12-01T09:00+01:00)", code="time_zone_required"
+            )
         with self.db.session() as s:
             repo = IssueRepository(s)
             issue = repo.get(issue_id)
@@ -237,7 +265,11 @@ class DigestService:
         for seg in segments(issue, items, subs, self.tax):
             if seg.key == key:
                 return self._render(issue, items, seg.item_ids, seg.key)
-        raise NotFound(f"issue {issue_id} has no segment {key!r} (see 'relais digest segments {issue_id}')")
+        raise NotFound(
+            f"issue {issue_id} has no segment {key!r} (see 'relais digest segments {issue_id}')",
+            code="no_such_segment",
+            segment=key,
+        )
 
     def render_for(self, issue_id: int, email: str) -> RenderedSegment:
         """What one subscriber would receive (placeholders left in)."""
@@ -246,15 +278,21 @@ class DigestService:
         with self.db.session() as s:
             sub = SubscriberRepository(s).by_email(email.strip())
         if sub is None:
-            raise NotFound(f"no subscriber {email!r}")
+            raise NotFound(f"no subscriber {email!r}", code="subscriber_not_found", subscriber=email)
         if sub.status != SubscriberStatus.CONFIRMED or not in_audience(issue, sub.preferences):
             raise InvalidInput(
-                f"{email} does not receive issue {issue_id} (status {sub.status}, or not in its audience)"
+                f"{email} does not receive issue {issue_id} (status {sub.status}, or not in its audience)",
+                code="not_in_audience",
+                email=email,
             )
         text_only = issue.kind == IssueKind.EMAILING and not issue.entries
         ids = () if text_only else content_for(issue, items, sub.preferences, self.tax)
         if not ids and not text_only:
-            raise InvalidInput(f"issue {issue_id} has nothing for {email}: it is not sent to them")
+            raise InvalidInput(
+                f"issue {issue_id} has nothing for {email}: it is not sent to them",
+                code="nothing_for_subscriber",
+                email=email,
+            )
         assert issue.id is not None
         return self._render(issue, items, ids, segment_key(issue.id, ids))
 

@@ -205,7 +205,7 @@ class DeliveryRepository:
     def issue_status(self, issue_id: int) -> IssueStatus:
         status = self.s.scalar(select(IssueRow.status).where(IssueRow.id == issue_id))
         if status is None:
-            raise NotFound(f"issue {issue_id} not found")
+            raise NotFound(f"issue {issue_id} not found", code="issue_not_found", issue=issue_id)
         return IssueStatus(status)
 
     def set_issue(self, issue_id: int, status: IssueStatus, **times: datetime | None) -> None:

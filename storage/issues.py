@@ -41,7 +41,7 @@ class IssueRepository:
     def get(self, issue_id: int) -> Issue:
         row = self.s.get(IssueRow, issue_id)
         if row is None:
-            raise NotFound(f"issue {issue_id} not found")
+            raise NotFound(f"issue {issue_id} not found", code="issue_not_found", issue=issue_id)
         return to_issue(row, self._entries(issue_id))
 
     def find(self, *, kind: IssueKind | None = None, status: IssueStatus | None = None) -> list[Issue]:
@@ -79,7 +79,7 @@ class IssueRepository:
         """Delete a draft and its entries; anything else (sent, scheduled…) stays: the ledger refers to it."""
         row = self.s.get(IssueRow, issue_id)
         if row is None:
-            raise NotFound(f"issue {issue_id} not found")
+            raise NotFound(f"issue {issue_id} not found", code="issue_not_found", issue=issue_id)
         if row.status != str(IssueStatus.DRAFT):
             raise InvalidTransition(f"issue {issue_id} is {row.status}: only a draft can be deleted")
         self.s.query(IssueItemRow).filter(IssueItemRow.issue_id == issue_id).delete()
@@ -89,7 +89,7 @@ class IssueRepository:
     def set_status(self, issue_id: int, status: IssueStatus) -> None:
         row = self.s.get(IssueRow, issue_id)
         if row is None:
-            raise NotFound(f"issue {issue_id} not found")
+            raise NotFound(f"issue {issue_id} not found", code="issue_not_found", issue=issue_id)
         row.status = str(status)
 
     def previous_created_at(self, kind: IssueKind, *, before: int | None = None) -> datetime | None:

@@ -71,7 +71,7 @@ class ItemRepository:
     def get(self, item_id: int) -> Item:
         row = self.s.get(ItemRow, item_id)
         if row is None:
-            raise NotFound(f"item {item_id} not found")
+            raise NotFound(f"item {item_id} not found", code="item_not_found", item=item_id)
         return to_item(row, self.sources_of([item_id]).get(item_id, []))
 
     def find(
@@ -139,7 +139,7 @@ class ItemRepository:
             raise NotFound("item has no id")
         row = self.s.get(ItemRow, item.id)
         if row is None:
-            raise NotFound(f"item {item.id} not found")
+            raise NotFound(f"item {item.id} not found", code="item_not_found", item=item.id)
         apply_item(row, item)
 
     def add_source(self, item_id: int, src: ItemSource) -> None:

@@ -31,7 +31,7 @@ class ProposalRepository:
     def get(self, proposal_id: int) -> Proposal:
         row = self.s.get(ProposalRow, proposal_id)
         if row is None:
-            raise NotFound(f"proposal {proposal_id} not found")
+            raise NotFound(f"proposal {proposal_id} not found", code="proposal_not_found", proposal=proposal_id)
         return to_proposal(row)
 
     def save(self, proposal: Proposal) -> Proposal:
@@ -52,7 +52,7 @@ class ProposalRepository:
         clicks on one confirmation link make one item."""
         row = self.s.scalars(select(ProposalRow).where(ProposalRow.id == proposal_id).with_for_update()).first()
         if row is None:
-            raise NotFound(f"proposal {proposal_id} not found")
+            raise NotFound(f"proposal {proposal_id} not found", code="proposal_not_found", proposal=proposal_id)
         return to_proposal(row)
 
     def pending_before(self, cutoff: datetime) -> list[Proposal]:

@@ -66,13 +66,13 @@ class SourceRepository:
     def get(self, source_id: int) -> Source:
         row = self.s.get(SourceRow, source_id)
         if row is None:
-            raise NotFound(f"source {source_id} not found")
+            raise NotFound(f"source {source_id} not found", code="source_not_found", source=source_id)
         return to_source(row)
 
     def by_name(self, name: str) -> Source:
         row = self.s.scalar(select(SourceRow).where(SourceRow.name == name))
         if row is None:
-            raise NotFound(f"source {name!r} not found")
+            raise NotFound(f"source {name!r} not found", code="source_not_found", source=name)
         return to_source(row)
 
     def save(self, src: Source) -> Source:
@@ -88,7 +88,7 @@ class SourceRepository:
     def save_health(self, source_id: int, health: SourceHealth) -> None:
         row = self.s.get(SourceRow, source_id)
         if row is None:
-            raise NotFound(f"source {source_id} not found")
+            raise NotFound(f"source {source_id} not found", code="source_not_found", source=source_id)
         for f in _HEALTH:
             setattr(row, f, getattr(health, f))
 

@@ -140,7 +140,9 @@ class SubscriberRepository:
     def get(self, subscriber_id: int) -> Subscriber:
         row = self.s.get(SubscriberRow, subscriber_id)
         if row is None:
-            raise NotFound(f"subscriber {subscriber_id} not found")
+            raise NotFound(
+                f"subscriber {subscriber_id} not found", code="subscriber_not_found", subscriber=subscriber_id
+            )
         return to_subscriber(row)
 
     def by_email(self, email: str) -> Subscriber | None:

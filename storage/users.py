@@ -48,7 +48,7 @@ class UserRepository:
     def get(self, user_id: int) -> User:
         row = self.s.get(UserRow, user_id)
         if row is None:
-            raise NotFound(f"user {user_id} not found")
+            raise NotFound(f"user {user_id} not found", code="user_not_found", user=user_id)
         return to_user(row)
 
     def save(self, user: User) -> User:
@@ -79,5 +79,5 @@ class UserRepository:
         # (save() never writes the version).
         stmt = update(UserRow).where(UserRow.id == user_id).values(session_version=UserRow.session_version + 1)
         if self.s.execute(stmt.values(**values)).rowcount != 1:  # type: ignore[attr-defined]
-            raise NotFound(f"user {user_id} not found")
+            raise NotFound(f"user {user_id} not found", code="user_not_found", user=user_id)
         self.s.expire_all()
