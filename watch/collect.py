@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from core.clock import Clock
 from core.errors import FetchError, RelaisError
+from core.messages import describe
 from core.model import Item, Source, SourceHealth, SourceKind
 from core.settings import WatchSettings
 from storage.collection import CollectionRepository, CollectionRun
@@ -51,7 +52,8 @@ class SourceResult:
     updated: int = 0
     duplicates: int = 0
     unchanged: int = 0
-    error: str | None = None
+    error: str | None = None  # as raised (English for scripts and logs, or French when written for people)
+    error_french: str | None = None  # the same for people, by its code (core.messages): what the health keeps
 
 
 @dataclass(slots=True)
@@ -139,11 +141,12 @@ async def _collect_one(
     except RelaisError as exc:
         status = exc.status if isinstance(exc, HttpStatusError) else None
         retry = exc.retry_after if isinstance(exc, HttpStatusError) else None
-        result = SourceResult(source.name, "error", status, error=str(exc) or type(exc).__name__)
+        said = describe(exc)  # the health page shows this line as it is stored: French, by the error's code
+        result = SourceResult(source.name, "error", status, error=str(exc) or type(exc).__name__, error_french=said)
         new_health = after_failure(
             health,
             now=started,
-            error=result.error or "",
+            error=said,
             retry_after=retry,
             min_backoff=p.settings.min_backoff_seconds,
             max_backoff=p.settings.max_backoff_seconds,

@@ -44,9 +44,35 @@ class Fetched:
 
 class HttpStatusError(FetchError):
     def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, code="http_status", status=status)
         self.status = status
         self.retry_after = retry_after
+
+
+# A network failure's code (core.messages says it in French), read from the OS's words first: httpx names its
+# exception after the step that failed (ConnectError), the OS's message says why (refused, no such name).
+_OS_CODES = [
+    (re.compile(r"Connection refused", re.I), "connection_refused"),
+    (re.compile(r"Name or service not known|nodename nor servname|getaddrinfo failed|No address", re.I), "dns_failed"),
+    (re.compile(r"Network is unreachable", re.I), "network_unreachable"),
+    (re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate|SSL", re.I), "tls_failed"),
+    (re.compile(r"Connection reset", re.I), "connection_reset"),
+]
+
+
+def network_code(exc: httpx.HTTPError) -> str:
+    for pattern, code in _OS_CODES:
+        if pattern.search(str(exc)):
+            return code
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connect_timeout"
+    if isinstance(exc, httpx.ReadTimeout):
+        return "read_timeout"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "protocol_error"
+    if isinstance(exc, httpx.DecodingError):
+        return "decoding_failed"
+    return "connection"
 
 
 class Fetcher(Protocol):
@@ -132,13 +158,25 @@ class HttpFetcher:
                 async with asyncio.timeout(self.settings.timeout):
                     return await self._get(self._client(origin), url, etag, last_modified)
             except TimeoutError:
-                raise FetchError(f"no complete answer within {self.settings.timeout:g} s") from None
+                raise FetchError(
+                    f"no complete answer within {self.settings.timeout:g} s",
+                    code="timeout",
+                    seconds=f"{self.settings.timeout:g}",
+                ) from None
             except httpx.TooManyRedirects:
-                raise FetchError(f"more than {self.settings.max_redirects} redirects (a loop?)") from None
+                raise FetchError(
+                    f"more than {self.settings.max_redirects} redirects (a loop?)",
+                    code="too_many_redirects",
+                    limit=self.settings.max_redirects,
+                ) from None
             except httpx.TimeoutException:
-                raise FetchError(f"timed out after {self.settings.timeout:g} s") from None
+                raise FetchError(
+                    f"timed out after {self.settings.timeout:g} s", code="timeout", seconds=f"{self.settings.timeout:g}"
+                ) from None
             except httpx.HTTPError as exc:
-                raise FetchError(f"{type(exc).__name__}: {exc or 'connection failed'}") from None
+                raise FetchError(
+                    f"{type(exc).__name__}: {exc or 'connection failed'}", code=network_code(exc)
+                ) from None
 
     async def _get(self, client: httpx.AsyncClient, url: str, etag: str | None, last_modified: str | None) -> Fetched:
         headers = {}
@@ -163,12 +201,21 @@ class HttpFetcher:
             declared = resp.headers.get("content-length", "")
             limit = self.settings.max_body_bytes
             if declared.isdigit() and int(declared) > limit and not resp.headers.get("content-encoding"):
-                raise FetchError(f"body of {int(declared):,} bytes is over the {limit:,}-byte limit")
+                raise FetchError(
+                    f"body of {int(declared):,} bytes is over the {limit:,}-byte limit",
+                    code="body_too_large",
+                    size=f"{int(declared):,}",
+                    limit=f"{limit:,}",
+                )
             chunks, total = [], 0
             async for chunk in resp.aiter_bytes():
                 total += len(chunk)
                 if total > limit:
-                    raise FetchError(f"body over the {limit:,}-byte limit (after decompression)")
+                    raise FetchError(
+                        f"body over the {limit:,}-byte limit (after decompression)",
+                        code="body_over_limit",
+                        limit=f"{limit:,}",
+                    )
                 chunks.append(chunk)
             return Fetched(
                 final,
@@ -184,10 +231,17 @@ class HttpFetcher:
         try:
             size = path.stat().st_size
             if size > self.settings.max_body_bytes:
-                raise FetchError(f"file of {size:,} bytes is over the {self.settings.max_body_bytes:,}-byte limit")
+                raise FetchError(
+                    f"file of {size:,} bytes is over the {self.settings.max_body_bytes:,}-byte limit",
+                    code="file_too_large",
+                    size=f"{size:,}",
+                    limit=f"{self.settings.max_body_bytes:,}",
+                )
             return Fetched(str(path), 200, path.read_bytes())
         except OSError as exc:
-            raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from None
+            raise FetchError(
+                f"cannot read {path}: {exc.strerror or exc}", code="cannot_read_file", path=str(path)
+            ) from None
 
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*(\d+)", re.IGNORECASE)

@@ -69,8 +69,8 @@ class OutboundRefused(FetchError):
     """The policy refused a request before it was made. ``code`` and ``value`` say which rule and on what."""
 
     def __init__(self, code: Refusal, value: str) -> None:
-        super().__init__(_MESSAGES[code].format(value=value[:200]))
-        self.code = code
+        super().__init__(_MESSAGES[code].format(value=value[:200]), code=code, value=value[:200])
+        self.code: Refusal = code
         self.value = value
 
 

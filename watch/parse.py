@@ -48,7 +48,9 @@ def parse_body(
     except FetchError:
         raise
     except Exception as exc:  # a parser library's own failure on hostile input: one source's error, not a crash
-        raise FetchError(f"cannot parse {source.kind} body: {type(exc).__name__}: {exc}") from None
+        raise FetchError(
+            f"cannot parse {source.kind} body: {type(exc).__name__}: {exc}", code="unreadable_body"
+        ) from None
     entries = _unique(entries[: MAX_EVENTS_PER_CALENDAR if source.kind == SourceKind.ICAL else MAX_ITEMS_PER_SOURCE])
     for entry in entries:
         enrich(entry, reference=reference, rules=rules, date_order=str(source.options.get("date_order") or "DMY"))

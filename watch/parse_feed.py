@@ -30,9 +30,9 @@ def parse_feed(body: bytes, source: Source, url: str, content_type: str | None =
         response_headers={"content-type": content_type or "application/xml"},
     )
     if parsed.bozo and not parsed.entries:
-        raise FetchError(f"not a readable feed: {_reason(parsed.get('bozo_exception'))}")
+        raise FetchError(f"not a readable feed: {_reason(parsed.get('bozo_exception'))}", code="unreadable_feed")
     if not parsed.version and not parsed.entries:
-        raise FetchError("not a feed (no RSS, Atom or JSON Feed root element)")
+        raise FetchError("not a feed (no RSS, Atom or JSON Feed root element)", code="not_a_feed")
     base = urljoin(url, parsed.feed.get("link") or "")
     out = []
     for e in parsed.entries:
@@ -50,12 +50,14 @@ def parse_json_feed(body: bytes, source: Source, url: str) -> list[Entry]:
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise FetchError(f"not valid JSON: {exc}") from None
+        raise FetchError(f"not valid JSON: {exc}", code="invalid_json") from None
     if not isinstance(doc, dict) or "jsonfeed.org" not in str(doc.get("version", "")):
-        raise FetchError("JSON that is not a JSON Feed (no jsonfeed.org version); use kind = 'json'")
+        raise FetchError(
+            "JSON that is not a JSON Feed (no jsonfeed.org version); use kind = 'json'", code="not_a_json_feed"
+        )
     items = doc.get("items")
     if not isinstance(items, list):
-        raise FetchError("JSON Feed without an 'items' list")
+        raise FetchError("JSON Feed without an 'items' list", code="json_feed_without_items")
     out = []
     for raw in items:
         if not isinstance(raw, dict):

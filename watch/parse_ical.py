@@ -86,7 +86,7 @@ def _events(text: str) -> list[Component]:
         blocks = _EVENT.findall(text)
         if not blocks:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise FetchError(f"not a readable iCalendar file: {first}") from None
+            raise FetchError(f"not a readable iCalendar file: {first}", code="unreadable_ical") from None
     zones = "\r\n".join(_TIMEZONE.findall(text))
     events = []
     for block in blocks:

@@ -66,14 +66,18 @@ def parse_json(body: bytes, source: Source, url: str, content_type: str | None, 
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise FetchError(f"not valid JSON: {exc}") from None
+        raise FetchError(f"not valid JSON: {exc}", code="invalid_json") from None
     rows = items_at(doc, str(opts["items"])) if opts.get("items") else doc
     if rows is None:
-        raise FetchError(f"no list at items path {opts.get('items')!r}")
+        raise FetchError(
+            f"no list at items path {opts.get('items')!r}", code="no_items_list", path=str(opts.get("items"))
+        )
     if isinstance(rows, dict):
         rows = [rows]
     if not isinstance(rows, list):
-        raise FetchError(f"items path {opts.get('items')!r} is not a list")
+        raise FetchError(
+            f"items path {opts.get('items')!r} is not a list", code="items_not_a_list", path=str(opts.get("items"))
+        )
     base = str(opts.get("base_url") or url)
     order = str(opts.get("date_order") or "DMY")
     out = []

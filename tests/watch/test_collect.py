@@ -143,7 +143,7 @@ def test_a_failing_source_backs_off_keeps_its_items_and_never_makes_one(db: Data
     with db.session() as s:
         h = SourceRepository(s).by_name("F").health
         runs = CollectionRepository(s).runs()
-    assert h.consecutive_failures == 2 and h.last_error == "HTTP 500 Internal Server Error"
+    assert h.consecutive_failures == 2 and h.last_error == "HTTP 500 : erreur du serveur"  # French, by its code
     assert h.backoff_until == clock.now() + timedelta(hours=2)  # second failure: 2 × one hour
     assert [r.outcome for r in reversed(runs)] == ["fetched", "error", "skipped", "error"]
     status[0] = 200
