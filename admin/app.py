@@ -33,6 +33,7 @@ from admin import (
     sources,
     users,
 )
+from admin import clicks as click_redirect
 from admin import figures as figures_page
 from admin import subscribers as subscribers_page
 from admin.auth import UserMiddleware
@@ -62,6 +63,7 @@ ROUTE_MODULES: list[Callable[[], list[BaseRoute]]] = [
     issues.routes,
     subscribers_page.routes,
     figures_page.routes,
+    click_redirect.routes,
 ]
 
 SESSION_MAX_AGE = 12 * 3600

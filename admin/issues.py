@@ -261,7 +261,7 @@ async def segments_page(request: Request) -> Response:
     try:
         segments, render_error = segment_views(service(ctx), issue_id), ""
     except (InvalidInput, ValueError) as exc:  # an issue that cannot render says why instead of failing the page
-        segments, render_error = [], known(str(exc)) or str(exc)
+        segments, render_error = [], known(exc) or str(exc)
     context = {
         "issue": issue,
         "segments": segments,

@@ -99,6 +99,9 @@ class MailSettings:
     # DNS servers the checks ask (``relais mail check``): "address" or "address:port"; empty: the system's resolver.
     dns_servers: list[str] = field(default_factory=list)
     dns_timeout: float = 5.0  # seconds for each DNS question
+    # Items' links in emails go through /r/{issue}/{item}/{signature}, which counts clicks per item and day and
+    # nothing about the reader; false: links go straight to their targets.
+    count_clicks: bool = True
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     dkim: DkimSettings = field(default_factory=DkimSettings)
 

@@ -11,6 +11,7 @@ import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,11 @@ from core.errors import InvalidInput
 from core.message import Placeholder, RenderedSegment
 from core.model import Issue, IssueKind, Item
 from core.settings import NetworkSettings
+from digest.clicks import ClickLinks
 from digest.view import absolute, issue_view, section_views
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-TEMPLATE_NAMES = ("newsletter", "emailing")
+TEMPLATE_NAMES = ("newsletter", "emailing", "alert")
 
 PLACEHOLDER_LINKS = {
     "view": str(Placeholder.VIEW_URL),
@@ -71,8 +73,10 @@ class Renderer:
         *,
         territories: Mapping[str, str] | None = None,
         templates: Path = TEMPLATES,
+        clicks: ClickLinks | None = None,
     ) -> None:
         self.network = network
+        self.clicks = clicks  # items' links counted (``[mail] count_clicks``); None: straight to their targets
         self.territories = dict(territories or {})
         self._html_env, self._text_env = _environments(templates)
         self._html = {n: self._html_env.get_template(f"{n}.mjml.j2") for n in TEMPLATE_NAMES}
@@ -92,12 +96,14 @@ class Renderer:
         }
 
     def context(
-        self, issue: Issue, items: Mapping[int, Item], item_ids: Sequence[int], when: datetime
+        self, issue: Issue, items: Mapping[int, Item], item_ids: Sequence[int], when: datetime, *, counted: bool = True
     ) -> dict[str, Any]:
+        clicks = self.clicks if counted and issue.id is not None else None
+        link = partial(clicks.url, issue.id) if clicks is not None and issue.id is not None else None
         return {
             "network": self._network(),
             "issue": issue_view(issue, self.network, when),
-            "sections": section_views(issue, items, item_ids, self.network, self.territories),
+            "sections": section_views(issue, items, item_ids, self.network, self.territories, link),
             "links": PLACEHOLDER_LINKS,
         }
 
@@ -122,15 +128,23 @@ class Renderer:
         return str(self._inliner.inline(raw))
 
     def render(
-        self, issue: Issue, items: Mapping[int, Item], item_ids: Sequence[int], *, key: str, when: datetime
+        self,
+        issue: Issue,
+        items: Mapping[int, Item],
+        item_ids: Sequence[int],
+        *,
+        key: str,
+        when: datetime,
+        counted: bool = True,
     ) -> RenderedSegment:
-        """One segment's HTML and text. Refuses a segment with nothing to say."""
+        """One segment's HTML and text (``counted``: items' links through the counter, when it is on). Refuses a
+        segment with nothing to say."""
         if issue.id is None:
             raise InvalidInput("save the issue before rendering it", code="unsaved_issue")
         ids = tuple(i for i in item_ids if i in items)
         if not ids and not (issue.kind == IssueKind.EMAILING and issue.editorial.strip()):
             raise InvalidInput(f"issue {issue.id}: nothing to render (no items and no text)", code="nothing_to_render")
-        ctx = self.context(issue, items, ids, when)
+        ctx = self.context(issue, items, ids, when, counted=counted)
         name = self.template_of(issue)
         html = self.html(self._html[name].render(ctx))
         text = _tidy(self._text[name].render(ctx))

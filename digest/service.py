@@ -22,6 +22,7 @@ from core.states import move
 from digest import assemble, edits
 from digest import sections as S
 from digest.checks import check_html, check_text
+from digest.clicks import ClickLinks
 from digest.render import Renderer
 from digest.segments import Segment, Taxonomy, content_for, in_audience, segment_key, segments
 from digest.view import default_subject, shorten
@@ -36,10 +37,12 @@ class DigestService:
     clock: Clock
     network: NetworkSettings
     taxonomy: TaxonomySettings
+    clicks: ClickLinks | None = None  # ``[mail] count_clicks``: items' links in emails counted (digest/clicks.py)
 
     @cached_property
     def renderer(self) -> Renderer:
-        return Renderer(self.network, territories={t.slug: t.label for t in self.taxonomy.territories})
+        territories = {t.slug: t.label for t in self.taxonomy.territories}
+        return Renderer(self.network, territories=territories, clicks=self.clicks)
 
     @cached_property
     def tax(self) -> Taxonomy:
@@ -247,8 +250,11 @@ class DigestService:
         issue, items, subs = self._load(issue_id, subscribers)
         return segments(issue, items, subs, self.tax)
 
-    def _render(self, issue: Issue, items: dict[int, Item], ids: tuple[int, ...], key: str) -> RenderedSegment:
-        return self.renderer.render(issue, items, ids, key=key, when=issue.created_at or self.clock.now())
+    def _render(
+        self, issue: Issue, items: dict[int, Item], ids: tuple[int, ...], key: str, *, counted: bool = True
+    ) -> RenderedSegment:
+        when = issue.created_at or self.clock.now()
+        return self.renderer.render(issue, items, ids, key=key, when=when, counted=counted)
 
     def render_segments(
         self, issue_id: int, subscribers: Sequence[Subscriber] | None = None
@@ -302,7 +308,7 @@ class DigestService:
         items = self.items_of(issue)
         ids = tuple(e.item_id for e in issue.entries)
         assert issue.id is not None
-        seg = self._render(issue, items, ids, segment_key(issue.id, ids))
+        seg = self._render(issue, items, ids, segment_key(issue.id, ids), counted=False)  # the web counts nothing
         base = self.network.base_url.rstrip("/")
         generic = {
             Placeholder.VIEW_URL: f"{base}/archives/{issue_id}",

@@ -7,7 +7,7 @@ so that templates stay dumb.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -175,9 +175,12 @@ def section_views(
     item_ids: Sequence[int],
     network: NetworkSettings,
     territories: Mapping[str, str],
+    counted: Callable[[int], str] | None = None,
 ) -> list[SectionView]:
     """The issue's sections restricted to ``item_ids`` (a segment's content), empty sections left out; the
-    occurrences of a recurring event are one entry with its next dates (:mod:`digest.series`)."""
+    occurrences of a recurring event are one entry with its next dates (:mod:`digest.series`). With ``counted``
+    (item id -> counted link, :mod:`digest.clicks`), an item's link goes through it instead of straight to its
+    target."""
     tz = ZoneInfo(network.timezone)
     wanted = set(item_ids)
     chosen: dict[str, list[Item]] = {}
@@ -190,6 +193,8 @@ def section_views(
             view = item_view(occurrences[0], tz, network.locale, territories)
             if len(occurrences) > 1:
                 view = replace(view, dates=series.series_line(occurrences, tz, network.locale, territories))
+            if counted is not None and view.url and occurrences[0].id is not None:
+                view = replace(view, url=counted(occurrences[0].id))
             grouped.setdefault(section, []).append(view)
     order = [s for s in S.ORDER if s in grouped] + [s for s in grouped if s not in S.ORDER]
     return [SectionView(s, S.heading(s), _finish(s, grouped[s], network.locale)) for s in order]
@@ -206,6 +211,9 @@ def issue_view(issue: Issue, network: NetworkSettings, when: datetime) -> IssueV
     if issue.kind == IssueKind.NEWSLETTER:
         masthead = f"{network.newsletter_name} n°{issue.number}" if issue.number else network.newsletter_name
         stream = f"à la lettre {network.newsletter_name}"
+    elif issue.kind == IssueKind.ALERT:
+        masthead = network.name
+        stream = "aux alertes"
     else:
         masthead = network.name
         stream = "aux emailings thématiques"

@@ -45,6 +45,16 @@ class TextFormatter(logging.Formatter):
         return base
 
 
+class NoClickLines(logging.Filter):
+    """Drops the access-log line of a counted link (``/r/…``): it would pair a reader's address with the item
+    they read, which is exactly what counting clicks must not record (docs/privacy.md)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        path = args[2] if isinstance(args, tuple) and len(args) >= 3 else ""
+        return not (isinstance(path, str) and path.startswith("/r/"))
+
+
 def configure(settings: LoggingSettings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if settings.format == "json" else TextFormatter())
@@ -55,6 +65,9 @@ def configure(settings: LoggingSettings) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("apscheduler").setLevel(max(root.level, logging.WARNING))
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, NoClickLines) for f in access.filters):
+        access.addFilter(NoClickLines())
     for noisy in (
         "httpx",
         "httpcore",

@@ -13,6 +13,7 @@ from core.clock import Clock, SystemClock
 from core.files import create_private_once, private_dir
 from core.model import ItemKind, Source, SourceKind, Stream, Subscriber
 from core.settings import MailBackend, Settings, load_settings, parse_duration
+from digest.clicks import ClickLinks
 from digest.service import DigestService
 from storage.database import Database
 from storage.migrate import check_not_newer, is_up_to_date
@@ -130,7 +131,8 @@ def sync_sources(services: Services) -> tuple[int, int]:
 def digest_service(services: Services) -> DigestService:
     """The digest (assembly, segments, rendering) over the configured database, clock and network identity."""
     s = services.settings
-    return DigestService(db=services.db, clock=services.clock, network=s.network, taxonomy=s.taxonomy)
+    clicks = ClickLinks(services.secret_key, s.network.base_url) if s.mail.count_clicks else None
+    return DigestService(db=services.db, clock=services.clock, network=s.network, taxonomy=s.taxonomy, clicks=clicks)
 
 
 def build_subscribers(services: Services, mailer: SystemMailer | None = None) -> SubscriberKit:

@@ -389,3 +389,14 @@ class LastCallRow(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
     issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id", ondelete="SET NULL"), index=True)
     drafted_at: Mapped[datetime]
+
+
+class ClickCountRow(Base):
+    """How many times an item of an issue was followed from its emails on one day (0012). Nothing about who: no
+    subscriber, no address, no cookie; the key is the whole record."""
+
+    __tablename__ = "click_counts"
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True, index=True)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
