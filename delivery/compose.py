@@ -23,6 +23,7 @@ from email.utils import format_datetime, formataddr
 
 from core.message import Placeholder, RenderedSegment, SystemEmail, fill
 from core.model import Stream
+from delivery.dkim import BodyTemplate, Signer
 from delivery.seams import PersonalLinks
 
 MAX_LINE = 900  # octets after substitution, each placeholder counted at its budget: under SMTP's 998
@@ -57,6 +58,7 @@ class CompiledSegment:
     body: bytes  # from the blank line on, placeholders still in (empty when ``per_message``)
     per_message: bytes | None  # a base64 fallback: the segment kept to re-encode for each subscriber
     segment: RenderedSegment
+    dkim_body: BodyTemplate | None = None  # the body canonicalised once, for each message's DKIM body hash
 
 
 def wrap_lines(text: str, limit: int = MAX_LINE) -> str | None:
@@ -144,7 +146,7 @@ def compile_segment(segment: RenderedSegment, sender: Sender, stream: Stream, *,
     msg.add_alternative(wrapped_html, subtype="html", charset="utf-8", cte="8bit")
     raw = msg.as_bytes()
     head, body = raw.split(b"\r\n\r\n", 1)
-    return CompiledSegment(segment.key, stream, head + b"\r\n", b"\r\n" + body, None, segment)
+    return CompiledSegment(segment.key, stream, head + b"\r\n", b"\r\n" + body, None, segment, BodyTemplate(body))
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +165,16 @@ def personal_values(links: PersonalLinks, r: Recipient, stream: Stream) -> dict[
 
 
 def personalise(
-    compiled: CompiledSegment, r: Recipient, links: PersonalLinks, *, date: datetime, sender: Sender
+    compiled: CompiledSegment,
+    r: Recipient,
+    links: PersonalLinks,
+    *,
+    date: datetime,
+    sender: Sender,
+    signer: Signer | None = None,
 ) -> bytes:
-    """The message for one subscriber, as bytes ready for SMTP (CRLF line ends)."""
+    """The message for one subscriber, as bytes ready for SMTP (CRLF line ends), DKIM-signed when ``signer`` is
+    given: its body hash continues the segment's (:class:`delivery.dkim.BodyTemplate`) when it can."""
     values = personal_values(links, r, compiled.stream)
     mailto = links.unsubscribe_mailto(r.subscriber_id, compiled.stream)
     unsubscribe = f"<{values[Placeholder.UNSUBSCRIBE_URL]}>, <{mailto}>"
@@ -184,8 +193,15 @@ def personalise(
         )
     )
     if base64:
-        return head + _encode_base64(compiled.segment, values)
-    return head + fill(compiled.body, values)
+        data = head + _encode_base64(compiled.segment, values)
+        return signer.sign(data) if signer else data
+    data = head + fill(compiled.body, values)
+    if signer is None:
+        return data
+    body_hash = None
+    if compiled.dkim_body is not None:
+        body_hash = compiled.dkim_body.body_hash({p: v.encode("utf-8") for p, v in values.items()})
+    return signer.sign(data, body_hash=body_hash)
 
 
 def _encode_base64(segment: RenderedSegment, values: dict[Placeholder, str]) -> bytes:

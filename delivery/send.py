@@ -13,6 +13,11 @@ send_issue(issue)
            | record    the round's outcomes in one commit, while the relay reads the next round's envelopes
            | watch     staff pause/cancel, error threshold, sending window
   | finish       no row queued, sending or deferred → the issue is sent
+
+Faults it survives without a person (``delivery.outage``): the database lost (a restart) — wait with backoff,
+write the outcomes held in memory, hand back the rows claimed but not sent, take the send lock back (or stop if
+another loop took it), go on; the relay unreachable or the outbox's disk full — wait with backoff and send the
+same messages again. After ``[mail] give_up_after_seconds`` of one outage: :class:`SendInterrupted`, one French line.
 """
 
 from __future__ import annotations
@@ -34,14 +39,15 @@ from delivery.compose import CompiledSegment, Recipient, Sender, compile_all, pe
 from delivery.dkim import Signer
 from delivery.ledger import STREAM_OF, Outcome, decide, message_id, plan, still_eligible
 from delivery.limits import RateLimiter
-from delivery.mailers.base import Mailer
+from delivery.mailers.base import Mailer, SendResult, Verdict
+from delivery.outage import Fault, Outage, Patience, interrupted, mail_fault
 from delivery.recorder import record
 from delivery.seams import BounceSink, PersonalLinks, Segmentation, Segmenter
 from delivery.window import SendWindow
-from storage.database import Database
+from storage.database import Database, is_outage
 from storage.deliveries import DeliveryRepository, Pending
 from storage.issues import IssueRepository
-from storage.locks import issue_send_lock
+from storage.locks import SendLock, issue_send_lock
 from storage.subscribers import email_hash
 
 log = logging.getLogger("relais.delivery")
@@ -58,6 +64,7 @@ class SendConfig:
     window: SendWindow | None = None
     wait_for_retries: bool = True  # foreground: sleep until deferred rows are due; else return
     processes: int = 1  # >1: forked sender processes share the queue by row id (one Python process is GIL-bound)
+    patience: Patience = field(default_factory=Patience)  # how long to wait for a lost database or mail system
 
 
 @dataclass
@@ -100,6 +107,8 @@ class SendReport:
     counts: dict[DeliveryStatus, int]
     frozen: int = 0  # rows created by this run
     requeued: int = 0  # rows found in flight after a crash
+    outages: dict[Fault, int] = field(default_factory=dict)  # outages survived, by fault
+    waited: float = 0.0  # seconds spent waiting for the database or the mail system
 
 
 Progress = Callable[[dict[DeliveryStatus, int]], None]
@@ -107,14 +116,48 @@ Progress = Callable[[dict[DeliveryStatus, int]], None]
 
 def send_issue(ctx: SendContext, issue_id: int, *, progress: Progress | None = None) -> SendReport:
     """Send (or resume sending) an issue to its frozen recipients. Safe to run again at any time, and from
-    several places at once: one loop holds the issue's send lock, the others report ``sending_elsewhere``."""
-    with issue_send_lock(ctx.db, issue_id) as mine:
-        if not mine:
-            return SendReport(issue_id, SendOutcome.SENDING_ELSEWHERE, _counts(ctx, issue_id))
-        return _send_locked(ctx, issue_id, progress)
+    several places at once: one loop holds the issue's send lock, the others report ``sending_elsewhere``.
+    Raises :class:`SendInterrupted` when the database or the mail system stays away too long."""
+    outage: Outage | None = None
+    while True:  # a database lost before the loop runs (lock, freezing, rendering): wait, then start again
+        try:
+            with issue_send_lock(ctx.db, issue_id) as lock:
+                if not lock:
+                    return SendReport(issue_id, SendOutcome.SENDING_ELSEWHERE, _counts(ctx, issue_id))
+                report = _send_locked(ctx, issue_id, progress, lock)
+            if outage is not None:
+                report.outages[Fault.DATABASE] = report.outages.get(Fault.DATABASE, 0) + 1
+                report.waited += outage.lasted(ctx.clock.now())
+            return report
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            outage = outage or _lost(ctx, issue_id, exc)
+            _wait_for_database(ctx, issue_id, outage)
 
 
-def _send_locked(ctx: SendContext, issue_id: int, progress: Progress | None) -> SendReport:
+def _lost(ctx: SendContext, issue_id: int, exc: Exception) -> Outage:
+    log.warning("delivery.database_lost", extra={"issue_id": issue_id, "error": str(exc).splitlines()[0][:300]})
+    return Outage(Fault.DATABASE, ctx.clock.now())
+
+
+def _wait_for_database(ctx: SendContext, issue_id: int, outage: Outage, unrecorded: int = 0) -> None:
+    """Wait (backoff) until the database answers; give up after ``patience.give_up_after``."""
+    while True:
+        delay = outage.next_delay(ctx.config.patience, ctx.clock.now())
+        if delay is None:
+            log.error("delivery.interrupted", extra={"issue_id": issue_id, "fault": str(outage.fault)})
+            raise interrupted(issue_id, outage.fault, outage.lasted(ctx.clock.now()), unrecorded)
+        ctx.sleep(delay)
+        try:
+            ctx.db.ping()
+            return
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+
+
+def _send_locked(ctx: SendContext, issue_id: int, progress: Progress | None, lock: SendLock) -> SendReport:
     started = _start(ctx, issue_id)
     if isinstance(started, SendReport):
         return started
@@ -124,8 +167,9 @@ def _send_locked(ctx: SendContext, issue_id: int, progress: Progress | None) -> 
     segments = compile_all(dict(segmentation.segments), ctx.sender, stream, ctx.view_url)
     if ctx.config.processes > 1:
         _sharded(ctx, issue_id, stream, segments, progress)
-    outcome = _Run(ctx, issue_id, stream, segments, progress).loop()
-    return SendReport(issue_id, outcome, _counts(ctx, issue_id), frozen, requeued)
+    run = _Run(ctx, issue_id, stream, segments, progress, lock=lock)
+    outcome = run.loop()
+    return SendReport(issue_id, outcome, _counts(ctx, issue_id), frozen, requeued, run.outages, run.waited)
 
 
 def _segment(ctx: SendContext, issue_id: int) -> Segmentation:
@@ -156,7 +200,11 @@ def _sharded(
         for p in procs:
             p.join(timeout=0.25)
         if progress is not None:
-            progress(_counts(ctx, issue_id))
+            try:
+                progress(_counts(ctx, issue_id))
+            except Exception as exc:  # the children wait for the database themselves; so does this report
+                if not is_outage(exc):
+                    raise
     failed = [p.exitcode for p in procs if p.exitcode]
     if failed:
         log.error("delivery.shard_failed", extra={"issue_id": issue_id, "exit_codes": failed})
@@ -260,8 +308,9 @@ class _Run:
         *,
         shard: tuple[int, int] | None = None,
         parent: int | None = None,
+        lock: SendLock | None = None,
     ) -> None:
-        self.shard, self.parent = shard, parent
+        self.shard, self.parent, self.lock = shard, parent, lock
         self.ctx, self.issue_id, self.stream, self.segments, self.progress = ctx, issue_id, stream, segments, progress
         self.concurrency = max(1, ctx.mailer.concurrency)
         self.batch = ctx.config.batch_size or max(400, 40 * self.concurrency)  # one claim per many rounds
@@ -271,12 +320,52 @@ class _Run:
         self.errors = 0
         self.reported = 0.0
         self.unrecorded: list[tuple[Outcome, int | None]] = []  # the last round's, committed during the next
+        self.in_hand: set[int] = set()  # rows claimed by this loop whose outcome is not written yet
+        self.outages: dict[Fault, int] = {}
+        self.waited = 0.0
 
     def loop(self) -> SendOutcome:
+        """The loop, surviving the database's outages: what was sent is written once it is back."""
+        while True:
+            try:
+                return self._loop()
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                if not self._recover(exc):
+                    return SendOutcome.SENDING_ELSEWHERE
+
+    def _recover(self, exc: Exception) -> bool:
+        """Wait for the database; write the outcomes held in memory (those messages went: no duplicate), hand
+        back the claimed rows that were not sent, and keep the send lock (False: another loop took it)."""
+        outage = _lost(self.ctx, self.issue_id, exc)
+        while True:
+            accepted = sum(o.status is DeliveryStatus.ACCEPTED for o, _ in self.unrecorded)
+            _wait_for_database(self.ctx, self.issue_id, outage, accepted)
+            try:
+                self._flush()
+                with self.ctx.db.session() as s:
+                    DeliveryRepository(s).release(self.in_hand)
+                self.in_hand.clear()
+                mine = self.lock is None or self.lock.keep()
+                break
+            except Exception as again:
+                if not is_outage(again):
+                    raise
+        lasted = outage.lasted(self.ctx.clock.now())
+        self.outages[Fault.DATABASE] = self.outages.get(Fault.DATABASE, 0) + 1
+        self.waited += lasted
+        self.checkpoint = 0  # the handed-back rows sit below it
+        log.warning("delivery.database_back", extra={"issue_id": self.issue_id, "after_seconds": round(lasted, 1)})
+        return mine
+
+    def _loop(self) -> SendOutcome:
         while True:
             stop = self._should_stop()
             if stop:
                 return stop
+            if self.lock is not None and not self.lock.keep():  # PostgreSQL restarted and another loop took it
+                return SendOutcome.SENDING_ELSEWHERE
             claimed = self._claim()
             if claimed:
                 self._dispatch(claimed)
@@ -358,6 +447,7 @@ class _Run:
             repo.write(skipped)
             # A conditional claim: another loop on this issue may have read the same rows; each row goes to one.
             claimed = repo.claim([p.delivery.id for p in go if p.delivery.id is not None], now)
+        self.in_hand.update(claimed)
         mine = [p for p in go if p.delivery.id in claimed]
         for p in mine:
             p.delivery.attempts += 1
@@ -391,23 +481,75 @@ class _Run:
     def _send_round(self, rows: list[Pending]) -> None:
         """Compose and send one message per connection. The previous round's outcomes are committed while the
         relay reads this round's envelopes, before any of this round's messages can be accepted: so at most one
-        accepted-but-unrecorded message per connection, and the commit costs no waiting."""
-        messages = [(p.delivery.email, self._compose(p)) for p in rows]
-        results = self.ctx.mailer.send_many(self.ctx.sender.from_address, messages, self._flush)
+        accepted-but-unrecorded message per connection, and the commit costs no waiting.
+
+        Messages the mail system could not take at all (``unavailable``: relay unreachable, disk full) go again:
+        at once when others of the round went through, after a backoff when none did."""
+        todo = [(p, p.delivery.email, self._compose(p)) for p in rows]
+        outage: Outage | None = None
+        while todo:
+            results = self.ctx.mailer.send_many(self.ctx.sender.from_address, [(e, m) for _, e, m in todo], self._flush)
+            again = self._decide(todo, results)
+            if again and len(again) == len(todo):  # nothing went: the mail system is down
+                outage = outage or self._mail_lost(results[-1])
+                self._wait_for_mail(outage)
+            elif outage is not None:
+                self._mail_back(outage)
+                outage = None
+            todo = again
+        if outage is not None:
+            self._mail_back(outage)
+
+    def _decide(
+        self, todo: list[tuple[Pending, str, bytes]], results: list[SendResult]
+    ) -> list[tuple[Pending, str, bytes]]:
+        """Outcomes of what the mail system answered; returns what it could not take (to send again)."""
         now = self.ctx.clock.now()
-        max_attempts = self.ctx.config.max_attempts
-        for p, result in zip(rows, results, strict=True):
-            d = p.delivery
+        again = []
+        for item, result in zip(todo, results, strict=True):
+            if result.verdict is Verdict.UNAVAILABLE:
+                again.append(item)
+                continue
+            d = item[0].delivery
             assert d.id is not None
-            outcome = decide(d.id, result, attempts=d.attempts, max_attempts=max_attempts, now=now)
+            outcome = decide(d.id, result, attempts=d.attempts, max_attempts=self.ctx.config.max_attempts, now=now)
             self.unrecorded.append((outcome, d.subscriber_id))
+        return again
+
+    def _mail_lost(self, result: SendResult) -> Outage:
+        fault = mail_fault(result)
+        log.warning("delivery.mail_lost", extra={"issue_id": self.issue_id, "fault": str(fault), "reply": result.reply})
+        return Outage(fault, self.ctx.clock.now())
+
+    def _wait_for_mail(self, outage: Outage) -> None:
+        """Sleep before sending the same messages again; past the patience, stop: what went is written, what was
+        claimed and not sent goes back to the queue, and :class:`SendInterrupted` says so in French."""
+        delay = outage.next_delay(self.ctx.config.patience, self.ctx.clock.now())
+        if delay is not None:
+            self.ctx.sleep(delay)
+            return
+        self._flush()
+        with self.ctx.db.session() as s:
+            DeliveryRepository(s).release(self.in_hand)
+        self.in_hand.clear()
+        log.error("delivery.interrupted", extra={"issue_id": self.issue_id, "fault": str(outage.fault)})
+        raise interrupted(self.issue_id, outage.fault, outage.lasted(self.ctx.clock.now()))
+
+    def _mail_back(self, outage: Outage) -> None:
+        lasted = outage.lasted(self.ctx.clock.now())
+        self.outages[outage.fault] = self.outages.get(outage.fault, 0) + 1
+        self.waited += lasted
+        log.warning("delivery.mail_back", extra={"issue_id": self.issue_id, "after_seconds": round(lasted, 1)})
 
     def _flush(self) -> None:
-        """Commit the outcomes not recorded yet (one transaction), and count them for the error threshold."""
+        """Commit the outcomes not recorded yet (one transaction), and count them for the error threshold. If
+        the database is lost meanwhile they stay in memory, written once it is back (:meth:`_recover`)."""
         if not self.unrecorded:
             return
-        outcomes, self.unrecorded = self.unrecorded, []
+        outcomes = list(self.unrecorded)
         record(self.ctx.db, self.ctx.bounces, outcomes)
+        del self.unrecorded[: len(outcomes)]
+        self.in_hand.difference_update(o.delivery_id for o, _ in outcomes)
         for o, _ in outcomes:
             if o.status is not DeliveryStatus.DEFERRED:
                 self.finished += 1
@@ -417,10 +559,8 @@ class _Run:
         d = p.delivery
         assert d.subscriber_id is not None
         r = Recipient(d.subscriber_id, d.email, d.message_id)
-        data = personalise(
-            self.segments[d.segment], r, self.ctx.links, date=self.ctx.clock.now(), sender=self.ctx.sender
-        )
-        return self.ctx.signer.sign(data) if self.ctx.signer else data
+        segment, ctx = self.segments[d.segment], self.ctx
+        return personalise(segment, r, ctx.links, date=ctx.clock.now(), sender=ctx.sender, signer=ctx.signer)
 
     def _report(self, *, force: bool = False) -> None:
         """At most a few times a second: counting the ledger is a query."""
