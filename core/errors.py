@@ -9,6 +9,7 @@
     ├── InvalidTransition    a state change that the rules in core.states forbid
     ├── FetchError           a source could not be fetched or parsed (watch)
     ├── MailError            a message could not be handed to the mail system (delivery)
+    │   └── SendInterrupted  a send gave up waiting for its database or its mail system (French, one line)
     └── MailboxError         the bounce mailbox could not be read (IMAP: refused login, dropped connection…)
 
 Foreign exceptions (httpx, smtplib, SQLAlchemy) are wrapped where they enter; the CLI and web layers map these
@@ -70,6 +71,13 @@ class FetchError(RelaisError):
 
 class MailError(RelaisError):
     code = "mail"
+
+
+class SendInterrupted(MailError):
+    """A send waited ``[mail] give_up_after_seconds`` for its database or its mail system and stopped. Its message
+    is French, for the staff, and says how to resume; the ledger knows what went."""
+
+    code = "send_interrupted"
 
 
 class MailboxError(RelaisError):

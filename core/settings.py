@@ -93,6 +93,10 @@ class MailSettings:
     error_threshold: float = 0.2  # share of failures that pauses an issue
     processes: int = 1  # sender processes (each with [mail.smtp] connections); >1 for large lists
     send_window: str = ""  # e.g. "mon-fri 08:00-18:00"; empty: any time
+    # A send waits for its database (restarted) or its mail system (relay gone, outbox disk full), retrying with
+    # backoff up to reconnect_max_delay_seconds apart, and stops with one French line after give_up_after_seconds.
+    give_up_after_seconds: float = 300.0
+    reconnect_max_delay_seconds: float = 30.0
     # The From domain's published records, as declared (checked before sending; DNS itself when online).
     spf_record: str = ""  # e.g. "v=spf1 include:relay.example -all"
     dmarc_record: str = ""  # e.g. "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org"

@@ -89,5 +89,5 @@ def decide(delivery_id: int, result: SendResult, *, attempts: int, max_attempts:
         return Outcome(delivery_id, DeliveryStatus.BOUNCED, result.code, reply, now, None, bounce=True)
     if attempts >= max_attempts:
         return Outcome(delivery_id, DeliveryStatus.FAILED, result.code, f"gave up after {attempts}: {reply}", now, None)
-    wait = timedelta(0) if result.verdict is Verdict.CONNECTION else backoff(attempts)
+    wait = timedelta(0) if result.verdict in (Verdict.CONNECTION, Verdict.UNAVAILABLE) else backoff(attempts)
     return Outcome(delivery_id, DeliveryStatus.DEFERRED, result.code, reply, None, now + wait)

@@ -202,6 +202,7 @@ def make_send_context(
         mailer=mailer or make_mailer(services),
         segmenter=segmenter,
         links=links,
+    from delivery.outage import Patience
         bounces=bounces,
         clock=services.clock,
         sender=Sender(net.from_address, net.from_name, net.reply_to, net.list_id, net.newsletter_name),
@@ -224,6 +225,7 @@ def make_signer(services: Services) -> Signer | None:
     from delivery.dkim import Signer
 
     dkim = services.settings.mail.dkim
+            patience=Patience(mail.give_up_after_seconds, mail.reconnect_max_delay_seconds),
     if not dkim.enabled:
         return None
     return Signer.from_file(dkim.domain, dkim.selector, services.settings.resolve(dkim.key_file), dkim.algorithm)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
@@ -81,6 +81,27 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur.close()
 
 
+_SQLITE_TRANSIENT = ("locked", "busy", "disk i/o", "unable to open")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database went away or cannot answer now (a restart, a shutdown, the network, a locked SQLite file):
+    the same work may succeed once it is back. A bug, a constraint or a missing table is not an outage. Recognises
+    SQLAlchemy's errors and the driver's own (the ledger's hot path writes through the driver's cursor)."""
+    if isinstance(exc, StorageError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if isinstance(exc.orig, BaseException) else exc
+    names = {k.__name__ for k in type(exc).__mro__}
+    if not names & {"OperationalError", "InterfaceError"}:
+        return False
+    if type(exc).__module__.startswith("sqlite3"):
+        return any(word in str(exc).lower() for word in _SQLITE_TRANSIENT)
+    return True
+
+
 def safe_url(url: str) -> str:
     """The URL without its password, for messages."""
     if "@" in url and "://" in url:
@@ -96,4 +117,4 @@ def _first_line(exc: BaseException) -> str:
     return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
 
 
-__all__ = ["Database", "OperationalError", "make_engine", "safe_url"]
+__all__ = ["Database", "OperationalError", "is_outage", "make_engine", "safe_url"]

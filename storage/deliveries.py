@@ -93,6 +93,19 @@ class DeliveryRepository:
         )
         return int(self.s.execute(q).rowcount)  # type: ignore[attr-defined]
 
+    def release(self, ids: Iterable[int]) -> int:
+        """Rows a loop claimed and surely did not send (it lost its database or its mail system before handing
+        them over) go back to the queue as they were: not flagged as crash leftovers, the attempt not counted."""
+        wanted = list(ids)
+        if not wanted:
+            return 0
+        q = (
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(wanted), DeliveryRow.status == str(DeliveryStatus.SENDING))
+            .values(status=str(DeliveryStatus.QUEUED), attempts=DeliveryRow.attempts - 1)
+        )
+        return int(self.s.execute(q).rowcount)  # type: ignore[attr-defined]
+
     def pending(
         self, issue_id: int, *, after_id: int, limit: int, now: datetime, shard: tuple[int, int] | None = None
     ) -> list[Pending]:

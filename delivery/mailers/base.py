@@ -12,7 +12,10 @@ class Verdict(StrEnum):
     ACCEPTED = "accepted"  # 2xx after DATA: the relay took responsibility
     TEMPORARY = "temporary"  # 4xx: try again later
     PERMANENT = "permanent"  # 5xx: the address (or message) is refused for good
-    CONNECTION = "connection"  # dropped, refused or timed out: the message may not have been sent
+    CONNECTION = "connection"  # dropped or timed out mid-transaction: the message may have been sent
+    # The mail system took nothing and cannot now (relay unreachable, outbox disk full): the message surely did
+    # not go; the send loop waits for the mail system (``delivery.outage``) and sends the same message again.
+    UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True, slots=True)

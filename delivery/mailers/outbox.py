@@ -7,6 +7,7 @@ personal: the folder is created 0700 and each file 0600.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ from pathlib import Path
 from core.files import private_dir, write_private
 from delivery.mailers.base import SendResult, Verdict, send_each
 
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT}
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*<([^>@]+)@", re.IGNORECASE | re.MULTILINE)
 
 
@@ -36,7 +38,11 @@ class OutboxMailer:
             write_private(tmp, envelope.encode("utf-8") + message)
             tmp.replace(path)
         except OSError as exc:
-            return SendResult(Verdict.TEMPORARY, None, f"outbox {self.folder}: {exc}")
+            tmp.unlink(missing_ok=True)  # half a message takes the room the next one needs
+            # A full disk (or quota) takes no message at all: the send loop waits for room rather than counting
+            # a failed attempt against every recipient.
+            verdict = Verdict.UNAVAILABLE if exc.errno in _NO_ROOM else Verdict.TEMPORARY
+            return SendResult(verdict, None, f"outbox {self.folder}: {exc}")
         return SendResult(Verdict.ACCEPTED, 250, f"written to {path.name}")
 
     def send_many(

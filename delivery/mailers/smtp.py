@@ -84,10 +84,11 @@ class SmtpMailer:
             return self._connect()
         except smtplib.SMTPAuthenticationError as exc:
             return SendResult(Verdict.TEMPORARY, exc.smtp_code, f"authentication refused: {_reply(exc)}")
-        except smtplib.SMTPResponseException as exc:
-            return SendResult(Verdict.CONNECTION, exc.smtp_code, f"connect: {_reply(exc)}")
-        except (OSError, smtplib.SMTPException) as exc:
-            return SendResult(Verdict.CONNECTION, None, f"connect to {self.config.host}:{self.config.port}: {exc}")
+        except smtplib.SMTPResponseException as exc:  # a 421 greeting: the relay takes nothing now
+            verdict = Verdict.UNAVAILABLE if 400 <= exc.smtp_code < 500 else Verdict.CONNECTION
+            return SendResult(verdict, exc.smtp_code, f"connect: {_reply(exc)}")
+        except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, no greeting: nothing was sent
+            return SendResult(Verdict.UNAVAILABLE, None, f"connect to {self.config.host}:{self.config.port}: {exc}")
 
     def _give_back(self, conn: smtplib.SMTP, keep: bool) -> None:
         if keep:

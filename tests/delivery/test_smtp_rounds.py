@@ -42,9 +42,9 @@ def test_lines_starting_with_a_dot_are_stuffed_and_arrive_intact() -> None:
     assert handler.received[0].data.replace(b"\r\n", b"\n").endswith(body.replace(b"\r\n", b"\n"))
 
 
-def test_a_relay_that_cannot_be_reached_answers_connection_for_each_message() -> None:
+def test_a_relay_that_cannot_be_reached_answers_unavailable_for_each_message() -> None:
     with smtp_server(Handler()) as port:
         pass  # the server is gone: nothing listens on the port any more
     mailer = SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=2, connections=2))
     results = mailer.send_many("lettre@resacoop.example", [("a@asso.fr", _message(0)), ("b@asso.fr", _message(1))])
-    assert [r.verdict for r in results] == [Verdict.CONNECTION, Verdict.CONNECTION]
+    assert [r.verdict for r in results] == [Verdict.UNAVAILABLE, Verdict.UNAVAILABLE]  # nothing was sent
