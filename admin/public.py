@@ -28,7 +28,7 @@ from core.model import Stream, Subscriber, SubscriberStatus
 from subscribers.exporter import as_record
 from subscribers.kit import SubscriberKit
 from subscribers.links import InvalidLink, UnreadableLink
-from subscribers.preferences import STREAM_LABELS
+from subscribers.preferences import ALERT_FIELDS, STREAM_LABELS
 from subscribers.ratelimit import RateLimited
 from subscribers.service import SignupForm
 
@@ -68,6 +68,8 @@ def chosen_of(form: FormData) -> dict[str, list[str]]:
     chosen = {f: [str(v) for v in form.getlist(f)] for f in FAMILIES}
     if "streams_shown" not in form:
         del chosen["streams"]
+    if "alerts" in form:  # the alerts' fieldset was shown: its rhythm, day and kinds
+        chosen |= {f: [str(v) for v in form.getlist(f)] for f in ALERT_FIELDS}
     return chosen
 
 

@@ -53,6 +53,7 @@ class TagFamily(StrEnum):
 class IssueKind(StrEnum):
     NEWSLETTER = "newsletter"
     EMAILING = "emailing"
+    ALERT = "alert"  # one alert edition a day: each subscriber due that day gets what is new for them
 
 
 class IssueStatus(StrEnum):
@@ -69,6 +70,15 @@ class Stream(StrEnum):
 
     NEWSLETTER = "newsletter"
     EMAILING = "emailing"
+    ALERT = "alert"
+
+
+class AlertRhythm(StrEnum):
+    """How often a subscriber wants their alerts (the items approved since their previous alert)."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"  # on ``Preferences.alert_day``
+    NEVER = "never"
 
 
 class SubscriberStatus(StrEnum):
@@ -247,6 +257,15 @@ class Preferences:
     territories: list[str] = field(default_factory=list)
     streams: list[Stream] = field(default_factory=lambda: [Stream.NEWSLETTER, Stream.EMAILING])
     frequency: str = "monthly"
+    # Alerts: the rhythm counts only while the alert stream is in ``streams`` (a one-click unsubscribe drops it).
+    alerts: AlertRhythm = AlertRhythm.NEVER
+    alert_day: int = 0  # for weekly alerts: 0 is Monday … 6 Sunday, in the network's time zone
+    alert_kinds: list[ItemKind] = field(default_factory=list)  # empty: every kind the other preferences allow
+
+    @property
+    def alert_rhythm(self) -> AlertRhythm:
+        """The rhythm in force: never once the alert stream is dropped."""
+        return self.alerts if Stream.ALERT in self.streams else AlertRhythm.NEVER
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -256,6 +275,9 @@ class Preferences:
             "territories": list(self.territories),
             "streams": [str(s) for s in self.streams],
             "frequency": self.frequency,
+            "alerts": str(self.alert_rhythm),
+            "alert_day": self.alert_day,
+            "alert_kinds": [str(k) for k in self.alert_kinds],
         }
 
     @classmethod
@@ -268,6 +290,9 @@ class Preferences:
             territories=list(data.get("territories", [])),
             streams=[Stream(s) for s in data.get("streams", [Stream.NEWSLETTER, Stream.EMAILING])],
             frequency=str(data.get("frequency", "monthly")),
+            alerts=AlertRhythm(data.get("alerts", AlertRhythm.NEVER)),
+            alert_day=int(data.get("alert_day", 0)),
+            alert_kinds=[ItemKind(k) for k in data.get("alert_kinds", [])],
         )
 
 

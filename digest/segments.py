@@ -83,7 +83,7 @@ def wants(prefs: Preferences, item: Item, tax: Taxonomy) -> bool:
 
 
 def _stream(kind: IssueKind) -> Stream:
-    return Stream.NEWSLETTER if kind == IssueKind.NEWSLETTER else Stream.EMAILING
+    return {IssueKind.NEWSLETTER: Stream.NEWSLETTER, IssueKind.ALERT: Stream.ALERT}.get(kind, Stream.EMAILING)
 
 
 def in_audience(issue: Issue, prefs: Preferences) -> bool:

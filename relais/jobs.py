@@ -89,6 +89,20 @@ def _last_calls(services: Services) -> None:
     log.info("digest.last_calls", extra={"issue": issue.id if issue else None})
 
 
+def _alerts(services: Services) -> None:
+    """Daily at 07:00 in the network's time zone: build the day's alert edition (the
+    subscribers due today, each with what is new for them since their previous alert), then send it; a rerun after a
+    crash resumes the same edition (the ledger sends nobody twice)."""
+    from relais.sending import send_due
+    from relais.wiring import alert_service
+
+    issue = alert_service(services).build()
+    log.info("digest.alerts", extra={"issue": issue.id if issue else None})
+    if issue is not None:
+        for report in send_due(services):
+            log.info("delivery.run", extra={"issue_id": report.issue_id, "outcome": report.outcome})
+
+
 def _proposals(services: Services) -> None:
     """Hourly: tell proposers the outcome an editor decided (from the CLI too), forget unconfirmed proposals."""
     from relais.proposals import build_proposals
@@ -126,6 +140,7 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "deliveries.send_due": _send_due,
     "subscribers.bounces": _read_bounces,
     "digest.last_calls": _last_calls,
+    "digest.alerts": _alerts,
     "proposals.maintain": _proposals,
 }
 
@@ -157,6 +172,7 @@ def _digest_jobs(services: Services) -> list[JobSpec]:
     return [
         JobSpec("digest.newsletter", "digest.newsletter", newsletter_trigger(services)),
         JobSpec("digest.last_calls", "digest.last_calls", CronTrigger(hour=8, minute=0, timezone=tz)),
+        JobSpec("digest.alerts", "digest.alerts", CronTrigger(hour=7, minute=0, timezone=tz)),
         JobSpec("proposals.maintain", "proposals.maintain", IntervalTrigger(hours=1, timezone=tz)),
     ]
 

@@ -240,7 +240,7 @@ class SubscriberRepository:
         for sub in subs:
             pr = sub.preferences
             key = (tuple(pr.kinds), tuple(pr.themes), tuple(pr.zones), tuple(pr.territories), tuple(pr.streams),
-                   pr.frequency)  # fmt: skip
+                   pr.frequency, pr.alerts, pr.alert_day, tuple(pr.alert_kinds))  # fmt: skip
             found = shared.get(key)
             if found is None:
                 prefs = pr.to_json()

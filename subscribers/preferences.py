@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.errors import InvalidInput
-from core.model import ItemKind, Preferences, Stream
+from core.model import AlertRhythm, ItemKind, Preferences, Stream
 from core.settings import TaxonomySettings
 
 FREQUENCIES = ("monthly", "weekly")
@@ -36,7 +36,18 @@ KIND_LABELS = {
 STREAM_LABELS = {
     Stream.NEWSLETTER: "La lettre mensuelle",
     Stream.EMAILING: "Les emailings thématiques",
+    Stream.ALERT: "Les alertes",
 }
+# The streams a form ticks; alerts have their own fieldset (a rhythm, a day, kinds) that adds or drops the stream.
+TICKED_STREAMS = (Stream.NEWSLETTER, Stream.EMAILING)
+RHYTHM_LABELS = {
+    AlertRhythm.NEVER: "Jamais",
+    AlertRhythm.DAILY: "Chaque jour",
+    AlertRhythm.WEEKLY: "Chaque semaine",
+}
+DAY_LABELS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+# Form fields (and CSV columns) of the alerts; a form without them keeps the subscriber's own.
+ALERT_FIELDS = ("alerts", "alert_day", "alert_kinds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,16 +102,71 @@ def parse_preferences(
         picked[family] = sorted((v for v in wanted if v in order), key=order.__getitem__)
     if frequency not in FREQUENCIES:
         errors.append(f"fréquence inconnue : {frequency}")
+    rhythm, day, alert_kinds = _alerts(data, "alert" in picked["streams"], choices, errors)
     if errors:
         raise InvalidInput("; ".join(errors))
+    streams = [Stream(s) for s in picked["streams"] if s != Stream.ALERT]
+    if not streams and not (rhythm != AlertRhythm.NEVER and "streams" in data):
+        streams = [Stream.NEWSLETTER, Stream.EMAILING]  # nothing said: both (alerts only when asked)
+    if rhythm != AlertRhythm.NEVER:
+        streams.append(Stream.ALERT)
     return Preferences(
         kinds=[ItemKind(k) for k in picked["kinds"]],
         themes=picked["themes"],
         zones=picked["zones"],
         territories=picked["territories"],
-        streams=[Stream(s) for s in picked["streams"]] or [Stream.NEWSLETTER, Stream.EMAILING],
+        streams=streams,
         frequency=frequency,
+        alerts=rhythm,
+        alert_day=day,
+        alert_kinds=[ItemKind(k) for k in alert_kinds],
     )
+
+
+def _alerts(
+    data: Mapping[str, Sequence[str]], alert_stream: bool, choices: Choices, errors: list[str]
+) -> tuple[AlertRhythm, int, list[str]]:
+    """The alerts' rhythm, weekday and kinds. Without a rhythm field, the alert stream alone (a CSV column
+    ``streams`` naming it) means weekly alerts on Monday."""
+    said = [v.strip() for v in data.get("alerts", ()) if v.strip()]
+    rhythm = AlertRhythm.WEEKLY if alert_stream else AlertRhythm.NEVER
+    if said:
+        try:
+            rhythm = AlertRhythm(said[0])
+        except ValueError:
+            errors.append(f"rythme d'alertes inconnu : {said[0]}")
+    days = [v.strip() for v in data.get("alert_day", ()) if v.strip()]
+    day = 0
+    if days:
+        if days[0] in {str(n) for n in range(7)}:
+            day = int(days[0])
+        else:
+            errors.append(f"jour des alertes inconnu : {days[0]} (attendu : 0 pour lundi … 6 pour dimanche)")
+    wanted = {v.strip() for v in data.get("alert_kinds", ())} - {""}
+    order = choices.order("kinds")
+    unknown = sorted(wanted - order.keys())
+    if unknown:
+        errors.append(f"types d'alertes inconnus : {', '.join(unknown)}")
+    return rhythm, day, sorted(wanted & order.keys(), key=order.__getitem__)
+
+
+def keep_alerts(values: Mapping[str, Sequence[str]], before: Preferences) -> dict[str, Sequence[str]]:
+    """``values`` with the alerts' fields a form did not show taken from the subscriber's preferences ``before``
+    (the admin's form shows the alert stream but no rhythm: saving it must not change the rhythm; unticking the
+    stream stops the alerts)."""
+    if "alerts" in values:
+        return dict(values)
+    streams = values.get("streams")
+    if streams is not None and str(Stream.ALERT) not in streams:
+        return {**values, "alerts": [str(AlertRhythm.NEVER)]}
+    if before.alerts == AlertRhythm.NEVER:
+        return dict(values)  # the alert stream alone: weekly on Monday (:func:`_alerts`)
+    return {
+        **values,
+        "alerts": [str(before.alerts)],
+        "alert_day": [str(before.alert_day)],
+        "alert_kinds": [str(k) for k in before.alert_kinds],
+    }
 
 
 def reaches(prefs: Preferences, audience: Mapping[str, Sequence[str]], stream: Stream | None = None) -> bool:

@@ -48,7 +48,7 @@ from subscribers.links import (
     UnreadableLink,
 )
 from subscribers.mailer import SystemMailer, rehearse
-from subscribers.preferences import Choices, parse_preferences
+from subscribers.preferences import Choices, keep_alerts, parse_preferences
 from subscribers.ratelimit import RateLimited, RateLimiter
 
 log = logging.getLogger("relais.subscribers")
@@ -81,8 +81,10 @@ def parse_organisation(value: str) -> OrganisationType | None:
 
 
 def _require_a_stream(values: Mapping[str, Sequence[str]]) -> None:
-    """On a form, ticking no stream at all is a mistake to point out, not a silent "everything"."""
-    if "streams" in values and not any(v.strip() for v in values["streams"]):
+    """On a form, ticking no stream at all (and asking for no alerts) is a mistake to point out, not a silent
+    "everything"."""
+    alerts = any(v.strip() not in ("", "never") for v in values.get("alerts", ()))
+    if "streams" in values and not any(v.strip() for v in values["streams"]) and not alerts:
         raise InvalidInput("cochez au moins un envoi, ou désinscrivez-vous de tous les envois")
 
 
@@ -284,7 +286,7 @@ class SubscriberService:
             before = sub.preferences.to_json()
             if "streams" not in values:  # a form without the streams keeps them (never re-enables a dropped one)
                 values = {**values, "streams": before["streams"]}
-            prefs = parse_preferences(values, self.choices, frequency=frequency)
+            prefs = parse_preferences(keep_alerts(values, sub.preferences), self.choices, frequency=frequency)
             sub.preferences = prefs
             if name is not None:
                 sub.name = name.strip()[:200] or None

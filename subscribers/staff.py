@@ -24,7 +24,7 @@ from core.states import can_move
 from storage.database import Database
 from storage.subscriber_search import SearchPage, SearchQuery, deliveries_by_status, search, suppression
 from storage.subscribers import SubscriberRepository
-from subscribers.preferences import Choices, parse_preferences
+from subscribers.preferences import Choices, keep_alerts, parse_preferences
 from subscribers.service import parse_organisation
 
 STAFF_REASON = "staff"
@@ -102,11 +102,12 @@ class StaffTools:
         """Replace preferences, name and organisation type; InvalidInput (nothing saved) on an unknown value."""
         if not any(v.strip() for v in values.get("streams", ())):
             raise InvalidInput("cochez au moins un envoi (sinon, suspendez l'adresse)")
-        prefs = parse_preferences(values, self.choices, frequency=frequency)
+        parse_preferences(values, self.choices, frequency=frequency)  # refused before anything is read
         org = parse_organisation(organisation_type)
         with self.db.session() as s:
             repo = SubscriberRepository(s)
             sub = repo.get(subscriber_id)
+            prefs = parse_preferences(keep_alerts(values, sub.preferences), self.choices, frequency=frequency)
             before = {
                 "preferences": sub.preferences.to_json(),
                 "name": sub.name,
