@@ -30,7 +30,7 @@ from subscribers.kit import SubscriberKit
 from subscribers.links import InvalidLink, UnreadableLink
 from subscribers.preferences import ALERT_FIELDS, STREAM_LABELS
 from subscribers.ratelimit import RateLimited
-from subscribers.service import SignupForm
+from subscribers.service import SignupForm, Unsubscribed
 
 FAMILIES = ("streams", "kinds", "themes", "zones", "territories")
 STATUS_LABELS = {
@@ -165,33 +165,40 @@ async def preferences(request: Request) -> Response:
 
 async def unsubscribe(request: Request) -> Response:
     """GET: a page asking what to stop. POST: RFC 8058 one-click (``List-Unsubscribe=One-Click``) or the page's
-    buttons. Always 200 once done, and done again harmlessly."""
+    buttons, in one hop to the service (one conditional UPDATE and one consent row from everything); the goodbye
+    email, if any, after the answer. Always 200 once done, and done again harmlessly."""
     kit, token = kit_of(request), request.path_params["token"]
-    claims = await call(_claims, kit, token)
-    sub: Subscriber = await call(kit.service.manage_by_id, claims.subscriber_id)
-    manage_url = await run_in_threadpool(kit.links.preferences_url, claims.subscriber_id)
-    stream_label = STREAM_LABELS[claims.stream] if claims.stream else ""
     if request.method == "GET":
+        sub, stream, manage_url = await call(_unsubscribe_page, kit, token)
         return render(
             request, "public/unsubscribe.html",
-            {"subscriber": sub, "token": token, "stream_label": stream_label, "preferences_url": manage_url,
-             "done": False},
+            {"subscriber": sub, "token": token, "stream_label": STREAM_LABELS[stream] if stream else "",
+             "preferences_url": manage_url, "done": False},
         )  # fmt: skip
     form = await read_public_form(request)
     one_click = form.get("List-Unsubscribe") == "One-Click"
-    everything = form.get("scope") == "all" or (one_click and claims.stream is None)
-    sub = await call(kit.service.unsubscribe, token, everything=everything, ip=client_ip(request), one_click=one_click)
-    return render(
-        request, "public/unsubscribe.html",
-        {"subscriber": sub, "stream_label": stream_label, "preferences_url": manage_url, "done": True},
+    mail = BackgroundTasks()
+    done: Unsubscribed = await call(
+        kit.service.unsubscribe_link, token, everything=form.get("scope") == "all", ip=client_ip(request),
+        one_click=one_click, later=mail.add_task,
     )  # fmt: skip
+    response = render(
+        request, "public/unsubscribe.html",
+        {"subscriber": done.subscriber, "stream_label": STREAM_LABELS[done.stream] if done.stream else "",
+         "preferences_url": done.preferences_url, "done": True},
+    )  # fmt: skip
+    response.background = mail
+    return response
 
 
-def _claims(kit: SubscriberKit, token: str) -> Any:
+def _unsubscribe_page(kit: SubscriberKit, token: str) -> tuple[Subscriber, Stream | None, str]:
+    """What the GET page shows, in one hop off the event loop."""
     try:
-        return kit.links.verify("unsubscribe", token)
+        claims = kit.links.verify("unsubscribe", token)
     except UnreadableLink:  # not signed as an unsubscribe link; a voided one is refused as such
-        return kit.links.verify("manage", token)  # the preferences page's own button
+        claims = kit.links.verify("manage", token)  # the preferences page's own button
+    sub = kit.service.manage_by_id(claims.subscriber_id)
+    return sub, claims.stream, kit.links.preferences_url(claims.subscriber_id)
 
 
 # -- export and erasure ----------------------------------------------------------------------------------------

@@ -172,6 +172,49 @@ class SubscriberRepository:
         sub.id = row.id
         return sub
 
+    def unsubscribe_everything(self, subscriber_id: int, token_version: int, at: datetime) -> Subscriber | None:
+        """Unsubscribed from everything in one conditional UPDATE: only while the row still carries the link's
+        ``token_version`` (not erased, no link voided since) and is not unsubscribed already. The subscriber as it
+        now is, or None when nothing changed (already unsubscribed, or the link no longer names this row).
+        The preferences stay, remembered in case the person comes back."""
+        table = cast(Table, SubscriberRow.__table__)
+        q = (
+            update(table)
+            .where(
+                table.c.id == subscriber_id,
+                table.c.token_version == token_version,
+                table.c.status != str(SubscriberStatus.UNSUBSCRIBED),
+            )
+            .values(status=str(SubscriberStatus.UNSUBSCRIBED), unsubscribed_at=at)
+            .returning(*subscriber_columns())
+        )
+        row = self.s.execute(q).mappings().first()
+        return from_mapping(row) if row is not None else None
+
+    def save_if_link_holds(self, sub: Subscriber, token_version: int) -> bool:
+        """Write the status, unsubscription time and preferences of ``sub`` (read in this transaction) in one
+        UPDATE, only while the row still carries the link's ``token_version``; False when it no longer does."""
+        assert sub.id is not None
+        prefs = sub.preferences.to_json()
+        table = cast(Table, SubscriberRow.__table__)
+        q = (
+            update(table)
+            .where(table.c.id == sub.id, table.c.token_version == token_version)
+            .values(
+                status=str(sub.status),
+                unsubscribed_at=sub.unsubscribed_at,
+                preferences=prefs,
+                **self.registry.masks(prefs),
+            )
+        )
+        return bool(self.s.execute(q).rowcount)  # type: ignore[attr-defined]
+
+    def with_token_version(self, subscriber_id: int) -> tuple[Subscriber, int] | None:
+        """The subscriber and their token version in one query (None if gone)."""
+        q = select(*subscriber_columns(), SubscriberRow.token_version).where(SubscriberRow.id == subscriber_id)
+        row = self.s.execute(q).mappings().first()
+        return (from_mapping(row), int(row["token_version"])) if row is not None else None
+
     def first_token_version(self, email: str) -> int:
         """The token version a new row for ``email`` starts at: how many consent events the address ever had.
 

@@ -45,6 +45,16 @@ class Claims:
     issued_at: datetime
     stream: Stream | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    token_version: int = -1  # what the link was made with; a valid link still matches the subscriber's row
+    hash_start: str = ""
+
+    def matches(self, ident: Identity | None) -> bool:
+        """Does the subscriber's current identity still match this link (not erased, not voided, same address)?"""
+        return (
+            ident is not None
+            and ident.token_version == self.token_version
+            and self.hash_start == ident.email_hash[:_HASH_CHARS]
+        )
 
 
 IdentityLookup = Callable[[int], Identity | None]
@@ -52,6 +62,7 @@ IdentityBulk = Callable[[Sequence[int]], dict[int, Identity]]  # many at once (a
 
 CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
 _HASH_CHARS = 12
+VOID = "ce lien n'est plus valable"
 
 
 class SubscriberLinks:
@@ -134,6 +145,10 @@ class SubscriberLinks:
     def preferences_url(self, subscriber_id: int) -> str:
         return f"{self.base_url}/preferences/{self.token(MANAGE, subscriber_id)}"
 
+    def preferences_url_of(self, subscriber_id: int, ident: Identity) -> str:
+        """The preferences link of a subscriber whose identity the caller has just read (no query here)."""
+        return f"{self.base_url}/preferences/{self._make(MANAGE, subscriber_id, ident, None, None)}"
+
     def confirm_url(self, subscriber_id: int, data: dict[str, Any] | None = None) -> str:
         """Double opt-in; ``data`` (preferences asked for on the form) is applied only when the link is followed."""
         return f"{self.base_url}/confirm/{self.token(CONFIRM, subscriber_id, data=data)}"
@@ -151,23 +166,30 @@ class SubscriberLinks:
     # -- checking links ---------------------------------------------------------------------------------------
     def verify(self, purpose: str, token: str) -> Claims:
         """The claims of a valid token, else :class:`InvalidLink` (nothing is changed either way)."""
+        claims = self.read(purpose, token)
+        if not claims.matches(self._identity(claims.subscriber_id)):
+            raise InvalidLink(VOID)
+        if purpose == CONFIRM and self._clock.now() - claims.issued_at > self.confirm_within:
+            raise InvalidLink("ce lien de confirmation a expiré : inscrivez-vous à nouveau")
+        return claims
+
+    def read(self, purpose: str, token: str) -> Claims:
+        """The claims of a token whose signature holds for ``purpose``, else :class:`UnreadableLink`. Reads nothing:
+        the caller must still check them against the subscriber's row (:meth:`Claims.matches`), as :meth:`verify`
+        does, or in the same statement that acts on the row (the one-click unsubscribe)."""
         try:
             payload = self._serializer(purpose).loads(token)
             sid, version, hash_start, issued, stream, data = payload
             sid, version, issued = int(sid), int(version), int(issued)
         except (BadSignature, ValueError, TypeError):
             raise UnreadableLink("ce lien n'est pas valide (il a peut-être été mal copié)") from None
-        ident = self._identity(sid)
-        if ident is None or ident.token_version != version or ident.email_hash[:_HASH_CHARS] != hash_start:
-            raise InvalidLink("ce lien n'est plus valable")
-        issued_at = datetime.fromtimestamp(issued, tz=UTC)
-        if purpose == CONFIRM and self._clock.now() - issued_at > self.confirm_within:
-            raise InvalidLink("ce lien de confirmation a expiré : inscrivez-vous à nouveau")
         return Claims(
             subscriber_id=sid,
-            issued_at=issued_at,
+            issued_at=datetime.fromtimestamp(issued, tz=UTC),
             stream=Stream(stream) if stream else None,
             data=dict(data) if isinstance(data, dict) else {},
+            token_version=version,
+            hash_start=str(hash_start),
         )
 
     def _serializer(self, purpose: str) -> URLSafeSerializer:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -41,9 +41,12 @@ from subscribers.links import (
     CONFIRM,
     MANAGE,
     UNSUBSCRIBE,
+    VOID,
+    Claims,
     Identity,
     IdentityBulk,
     IdentityLookup,
+    InvalidLink,
     SubscriberLinks,
     UnreadableLink,
 )
@@ -98,6 +101,30 @@ def may_mail_signup(suppression: str | None, sub: Subscriber | None) -> bool:
 
 def _now(job: Callable[[], None]) -> None:
     job()
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribed:
+    """What an unsubscribe link did, for its answer page: the subscriber now, the link's stream, their page."""
+
+    subscriber: Subscriber
+    stream: Stream | None
+    preferences_url: str
+
+
+def unsubscribed(sub: Subscriber, target: Stream | None, now: datetime) -> Subscriber | None:
+    """``sub`` without ``target`` (None: without anything), or None when that changes nothing. With no stream
+    left, the subscriber is unsubscribed and the streams they had are remembered in case they come back."""
+    streams = [x for x in sub.preferences.streams if x != target] if target is not None else []
+    if streams:
+        return (
+            None
+            if streams == sub.preferences.streams
+            else replace(sub, preferences=replace(sub.preferences, streams=streams))
+        )
+    if sub.status == SubscriberStatus.UNSUBSCRIBED:
+        return None
+    return replace(sub, status=move(sub.status, SubscriberStatus.UNSUBSCRIBED), unsubscribed_at=now)
 
 
 def identity_lookup(db: Database) -> IdentityLookup:
@@ -305,44 +332,83 @@ class SubscriberService:
     # -- unsubscribe ------------------------------------------------------------------------------------------
     def unsubscribe(
         self, token: str, *, stream: Stream | None = None, everything: bool = False, ip: str | None = None,
-        one_click: bool = False,
+        one_click: bool = False, later: Later | None = None,
     ) -> Subscriber:  # fmt: skip
         """Drop one stream (the link's, or ``stream``) or everything. Idempotent; effective immediately.
 
         Unsubscribe links and preferences links both work here. A one-click POST (RFC 8058) sends no goodbye
-        email: the mail client acted for the person, who expects silence.
+        email: the mail client acted for the person, who expects silence; any other sends it through ``later``.
         """
-        try:
-            claims = self.links.verify(UNSUBSCRIBE, token)
-        except UnreadableLink:  # not an unsubscribe link: a preferences one? (a voided one says so, not "forged")
-            claims = self.links.verify(MANAGE, token)
+        return self.unsubscribe_link(
+            token, stream=stream, everything=everything, ip=ip, one_click=one_click, later=later
+        ).subscriber
+
+    def unsubscribe_link(
+        self, token: str, *, stream: Stream | None = None, everything: bool = False, ip: str | None = None,
+        one_click: bool = False, later: Later | None = None,
+    ) -> Unsubscribed:  # fmt: skip
+        """:meth:`unsubscribe`, with what the answer page shows. One transaction: from everything, it is one
+        conditional UPDATE (the link's checks are its WHERE clause) and one consent row; from one stream, the row
+        is read, then updated while the link still holds. The goodbye email goes through ``later``."""
+        claims = self._unsubscribe_claims(token)  # the signature only: the row is checked by the statements below
         target = None if everything else (stream or claims.stream)
         now = self.clock.now()
         with self.db.session() as s:
             repo = SubscriberRepository(s)
-            sub = repo.get(claims.subscriber_id)
-            streams_before = list(sub.preferences.streams)
-            if target is not None and target in sub.preferences.streams:
-                sub.preferences.streams = [x for x in sub.preferences.streams if x != target]
-            left = sub.preferences.streams if target is not None else []
-            status_before = sub.status
-            if not left and sub.status != SubscriberStatus.UNSUBSCRIBED:
-                sub.status = move(sub.status, SubscriberStatus.UNSUBSCRIBED)
-                sub.unsubscribed_at = now
-            if not left:
-                sub.preferences.streams = streams_before  # remembered if they come back
-            changed = sub.status != status_before or sub.preferences.streams != streams_before
-            if not changed:
-                return sub
-            repo.save(sub)
+            dropped = ""  # the stream dropped, the others staying; else "all"
+            if target is None:
+                sub = repo.unsubscribe_everything(claims.subscriber_id, claims.token_version, now)
+                if sub is not None and not claims.matches(Identity(claims.token_version, email_hash(sub.email))):
+                    raise InvalidLink(VOID)  # the row's address is not the link's: rolled back
+            else:
+                sub, dropped = self._drop_stream(repo, claims, target, now)
+            if sub is None:  # nothing changed: already done (said again, harmlessly), or a void link
+                return self._unchanged(repo, claims)
             repo.log(
                 sub, ConsentAction.UNSUBSCRIBE, ConsentOrigin.LINK, now,
                 ip=ip, wording_version=self.settings.consent_wording_version,
-                details={"stream": str(target) if target is not None and left else "all", "one_click": one_click},
+                details={"stream": dropped or "all", "one_click": one_click},
             )  # fmt: skip
         if sub.status == SubscriberStatus.UNSUBSCRIBED and not one_click:
+            (later or _now)(partial(self._send_goodbye, sub))
+        return self._answer(sub, claims)
+
+    def _unsubscribe_claims(self, token: str) -> Claims:
+        try:
+            return self.links.read(UNSUBSCRIBE, token)
+        except UnreadableLink:  # not an unsubscribe link: a preferences one? (a voided one says so, not "forged")
+            return self.links.read(MANAGE, token)
+
+    def _drop_stream(
+        self, repo: SubscriberRepository, claims: Claims, target: Stream, now: datetime
+    ) -> tuple[Subscriber | None, str]:
+        found = repo.with_token_version(claims.subscriber_id)
+        if found is None or not claims.matches(Identity(found[1], email_hash(found[0].email))):
+            raise InvalidLink(VOID)
+        before = found[0]
+        after = unsubscribed(before, target, now)
+        if after is None:
+            return None, ""
+        if not repo.save_if_link_holds(after, claims.token_version):
+            raise InvalidLink(VOID)  # voided between the read and the write (an erasure, a staff action)
+        return after, str(target) if after.status == before.status else ""
+
+    def _unchanged(self, repo: SubscriberRepository, claims: Claims) -> Unsubscribed:
+        found = repo.with_token_version(claims.subscriber_id)
+        if found is None or not claims.matches(Identity(found[1], email_hash(found[0].email))):
+            raise InvalidLink(VOID)
+        return self._answer(found[0], claims)
+
+    def _answer(self, sub: Subscriber, claims: Claims) -> Unsubscribed:
+        assert sub.id is not None
+        url = self.links.preferences_url_of(sub.id, Identity(claims.token_version, email_hash(sub.email)))
+        return Unsubscribed(sub, claims.stream, url)
+
+    def _send_goodbye(self, sub: Subscriber) -> None:
+        try:
             self.mailer.send("goodbye", sub, {})
-        return sub
+        except MailError as exc:  # the answer is given already; unsubscribed all the same
+            log.warning("subscribers.goodbye_not_sent", extra={"subscriber_id": sub.id, "error": str(exc)})
 
     # -- RGPD -------------------------------------------------------------------------------------------------
     def export(self, token: str) -> dict[str, Any]:
