@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from admin.auth import requires
+from admin.error_messages import said
 from admin.items import curator
 from admin.triage import KIND_LABELS, N_
 from admin.web import ctx_of, flash, nav, read_form, render
@@ -140,7 +141,7 @@ async def _submit(request: Request, existing: Source | None) -> Response:
         try:
             preview = list(await _call(ctx.preview_source, source))[:PREVIEW_LIMIT]
         except RelaisError as exc:
-            return _form_page(request, source=existing, values=data, preview_error=str(exc), status_code=422)
+            return _form_page(request, source=existing, values=data, preview_error=said(request, exc), status_code=422)
         return _form_page(request, source=existing, values=data, preview=preview)
     if existing is not None:
         source.id, source.origin = existing.id, existing.origin
@@ -295,7 +296,7 @@ async def _proposal_form(request: Request, existing: Source | None) -> Response:
     try:
         preview = list(await _call(ctx.preview_source, source))[:PREVIEW_LIMIT]
     except RelaisError as exc:
-        return _form_page(request, source=existing, values=data, preview_error=str(exc))
+        return _form_page(request, source=existing, values=data, preview_error=said(request, exc))
     return _form_page(request, source=existing, values=data, preview=preview)
 
 

@@ -31,7 +31,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from admin.labels import label
-from admin.source_errors import in_french as source_error_fr
 from core.clock import Clock
 from core.model import Role, Source
 from core.settings import Settings
@@ -125,10 +124,9 @@ def environment(locale: str = "fr") -> Environment:
         safe_url(url, mailto=mailto, relative=relative) or ""
     )
     env.filters["address"] = unicode_address  # an internationalised domain in Unicode, not punycode
-    # Values of the code in French: ``{{ issue.status | fr("issue") }}``, a source's stored error in French.
+    # Values of the code in French: ``{{ issue.status | fr("issue") }}``.
     gettext = translations(locale).gettext
     env.filters["fr"] = lambda value, table: label(value, table, gettext)
-    env.filters["source_error"] = lambda message: source_error_fr(message, gettext)
     return env
 
 

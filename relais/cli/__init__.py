@@ -28,7 +28,7 @@ from relais.cli import (
     watch,
 )
 from relais.cli.context import State, err_console
-from relais.cli.output import french
+from relais.cli.output import french, say
 
 app = typer.Typer(
     name="relais",
@@ -73,8 +73,8 @@ def main() -> None:
     try:
         app()
     except ConfigError as exc:
-        err_console.print(f"[red]erreur de configuration :[/red] {exc}", highlight=False)
+        err_console.print(f"[red]erreur de configuration :[/red] {say(french(exc))}", highlight=False)
         sys.exit(2)
     except RelaisError as exc:
-        err_console.print(f"[red]erreur :[/red] {french(exc)}", highlight=False)
+        err_console.print(f"[red]erreur :[/red] {say(french(exc))}", highlight=False)
         sys.exit(2)

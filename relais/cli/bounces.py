@@ -7,7 +7,7 @@ import typer
 from core.errors import InvalidInput
 from relais.bounce_mail import read_bounce_mailbox, summary
 from relais.cli.context import console, services
-from relais.cli.output import emit
+from relais.cli.output import emit, say
 
 app = typer.Typer(help="Rebonds et plaintes : la boîte aux lettres des retours.", no_args_is_help=True)
 
@@ -28,5 +28,5 @@ def fetch(
         return
     emit(fmt, report.recorded, title="rejets et plaintes enregistrés", columns=["adresse", "type"], row=list)
     for why in report.left:
-        console.print(f"laissé pour une personne : {why}", highlight=False)
-    console.print(summary(report), highlight=False)
+        console.print(f"laissé pour une personne : {say(why)}", highlight=False)
+    console.print(say(summary(report)), highlight=False)

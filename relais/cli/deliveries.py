@@ -18,7 +18,7 @@ from delivery.ledger import STREAM_OF
 from delivery.proof import send_test
 from delivery.send import audience, send_issue
 from relais.cli.context import console, services
-from relais.cli.output import emit
+from relais.cli.output import emit, say
 from relais.cli.run import OUTCOMES
 from relais.wiring import delivery_seams, make_send_context
 from storage.deliveries import DeliveryRepository
@@ -118,8 +118,8 @@ def send(
         if test_to:
             for c in send_test(sctx, issue, test_to, STREAM_OF[IssueKind(found.kind)]):
                 verdict = "acceptée" if c.result.verdict == "accepted" else "refusée"
-                console.print(f"copie de test (« {c.description or c.segment} ») à {c.address} : {verdict} "
-                              f"{c.result.code or ''} {c.result.reply}".rstrip())  # fmt: skip
+                console.print(say(f"copie de test (« {c.description or c.segment} ») à {c.address} : {verdict} "
+                                  f"{c.result.code or ''} {c.result.reply}".rstrip()))  # fmt: skip
             return
         if found.status in ("draft", "scheduled") and not yes:
             sizes = audience(sctx, issue)

@@ -11,7 +11,7 @@ from admin.labels import label
 from core.errors import InvalidInput
 from core.message import RenderedSegment
 from relais.cli.context import console, services
-from relais.cli.output import emit, print_json
+from relais.cli.output import emit, print_json, say
 from relais.wiring import digest_service
 
 app = typer.Typer(help="Lettres et emailings thématiques : préparer, segments, aperçu.", no_args_is_help=True)
@@ -96,9 +96,9 @@ def show(ctx: typer.Context, issue_id: int, fmt: str = typer.Option("table", "--
         return
     items = svc.items_of(issue)
     console.print(f"[bold]n°{issue.id}[/bold] {label(issue.kind, 'issue_kind')} {label(issue.status, 'issue')} — "
-                  f"{issue.subject}", highlight=False)  # fmt: skip
+                  f"{say(issue.subject)}", highlight=False)  # fmt: skip
     if issue.editorial:
-        console.print(issue.editorial, highlight=False)
+        console.print(say(issue.editorial), highlight=False)
     emit(
         "table",
         issue.entries,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
+from core.messages import describe
 from relais.cli.context import console
 
 
@@ -29,19 +30,18 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-NOT_FOUND = re.compile(r"^(issue|item|source|subscriber|user) '?([^' ]+)'? not found")
-NOUNS = {"issue": "numéro", "item": "élément", "source": "source", "subscriber": "abonné", "user": "compte"}
-
-
 def french(exc: Exception) -> str:
-    """An error for the person at the terminal: the digest's and delivery's known messages in French, and what
-    was not found."""
-    from admin.issue_errors import known
+    """An error for the person at the terminal, by its code (core.messages: an issue's status in words); an error
+    without a template shows its own message. Plain text: escape it before Rich prints it (:func:`say`)."""
+    from admin.issue_errors import shown
 
-    message = str(exc)
-    if m := NOT_FOUND.match(message):
-        return f"{NOUNS[m[1]]} « {m[2]} » introuvable"
-    return known(message) or message
+    return describe(exc, show=shown())
+
+
+def say(text: object) -> str:
+    """``text`` (a message, a title, a server's reply: anything not written here) as Rich prints it literally:
+    « réglez [subscribers] bounce_maildir » would otherwise lose its ``[subscribers]`` to Rich's markup."""
+    return escape(str(text))
 
 
 def print_json(value: Any) -> None:
@@ -49,11 +49,11 @@ def print_json(value: Any) -> None:
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    table = Table(title=title, title_justify="left")
+    table = Table(title=say(title), title_justify="left")
     for c in columns:
         table.add_column(c)
     for r in rows:
-        table.add_row(*["" if v is None else str(jsonable(v)) for v in r])
+        table.add_row(*["" if v is None else say(jsonable(v)) for v in r])  # cells are Rich markup too
     console.print(table)
 
 

@@ -9,11 +9,10 @@ from collections.abc import Callable
 
 import typer
 
-from admin.source_errors import in_french as source_error
 from core.model import DeliveryStatus
 from relais import demo
 from relais.cli.context import console, services
-from relais.cli.output import french
+from relais.cli.output import french, say
 from relais.cli.serve import serve
 from relais.wiring import Services, sync_sources
 from storage.migrate import upgrade
@@ -66,7 +65,7 @@ def _collect(svc: Services) -> str:
     return (
         f"{len(results)} sources collectées : {sum(r.new for r in results)} nouveaux éléments, "
         f"{sum(r.updated for r in results)} mis à jour, {sum(r.duplicates for r in results)} doublons fusionnés, "
-        f"{len(errors)} erreur(s)" + "".join(f"\n  {r.source} : {source_error(r.error)}" for r in errors)
+        f"{len(errors)} erreur(s)" + "".join(f"\n  {r.source} : {r.error_french or r.error}" for r in errors)
     )
 
 
@@ -117,6 +116,6 @@ def up(
     svc = services(ctx, require_schema=False)
     svc.db.ping()
     for name, step in STEPS:
-        console.print(f"[bold]{name}[/bold]: {step(svc)}")
+        console.print(f"[bold]{name}[/bold]: {say(step(svc))}")
     if serve_after:
         serve(ctx, host=host, port=port, workers=None, scheduler=None)

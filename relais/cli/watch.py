@@ -8,10 +8,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from admin.labels import label
-from admin.source_errors import in_french as source_error
 from core.model import Source
 from relais.cli.context import console, err_console, services
-from relais.cli.output import emit, print_json, print_table
+from relais.cli.output import emit, print_json, print_table, say
 from relais.wiring import sync_sources, watch_service
 
 if TYPE_CHECKING:  # the parsers are heavy to import: only `relais watch run` pays for them
@@ -72,7 +71,7 @@ def _row(r: SourceResult) -> list[Any]:
         r.new,
         r.updated,
         r.duplicates,
-        source_error(r.error)[:80] if r.outcome == "error" else "",
+        (r.error_french or r.error or "")[:80] if r.outcome == "error" else "",
     ]
 
 
@@ -120,7 +119,7 @@ def _health_row(src: Source) -> list[Any]:
         h.last_items,
         f"{share:.0%}",
         h.zero_item_runs,
-        source_error(h.last_error)[:60],
+        (h.last_error or "")[:60],
     ]
 
 
@@ -150,7 +149,7 @@ def discover_cmd(
         columns = ["n°", "façon", "format", "adresse", "options", "éléments", "premier élément", "pourquoi"]
         print_table(found.title[:80], columns, rows)
     if found.problem:
-        err_console.print(found.problem)
+        err_console.print(say(found.problem))
     if not found.proposals or found.problem:
         raise typer.Exit(1)
 

@@ -17,6 +17,8 @@ from starlette.testclient import TestClient
 from admin.accounts import add_user
 from admin.web import WebContext
 from core.clock import FrozenClock
+from core.errors import FetchError
+from core.messages import describe
 from core.model import (
     BounceKind,
     ConsentAction,
@@ -39,6 +41,7 @@ from subscribers.kit import make_kit
 from tests.admin.conftest import PASSWORD, csrf_of
 from tests.admin.issue_world import add_subscribers, sending, settings
 from tests.seed import TAXONOMY, seed
+from watch.fetch import HttpStatusError
 
 Login = Callable[[Role], TestClient]
 SECRET = "french-everywhere-" + "s" * 32
@@ -144,12 +147,13 @@ def world(
     client.post(f"/admin/items/{ids[0]}/approve", data={"csrf_token": token})
     with db.session() as s:
         sources = SourceRepository(s).find()
-        SourceRepository(s).save_health(sources[0].id or 0, SourceHealth(
-            last_run_at=clock.now(), last_error="ConnectError: [Errno 111] Connection refused",
+        refused = FetchError("ConnectError: [Errno 111] Connection refused", code="connection_refused")
+        SourceRepository(s).save_health(sources[0].id or 0, SourceHealth(  # the French the watch stores
+            last_run_at=clock.now(), last_error=describe(refused),
             last_error_at=clock.now(), consecutive_failures=3, runs=5, zero_item_runs=3))  # fmt: skip
         SourceRepository(s).save_health(sources[1].id or 0, SourceHealth(
-            last_run_at=clock.now(), last_error="HTTP 404 Not Found", last_error_at=clock.now(),
-            consecutive_failures=1, runs=2))  # fmt: skip
+            last_run_at=clock.now(), last_error=describe(HttpStatusError(404, "HTTP 404 Not Found")),
+            last_error_at=clock.now(), consecutive_failures=1, runs=2))  # fmt: skip
         ItemRepository(s).get(ids[3])
     add_subscribers(db, 3, themes=["ecsi"])
     sub = Subscriber(email="lea@exemple.fr", status=SubscriberStatus.CONFIRMED, name="Léa",

@@ -11,10 +11,12 @@ from starlette.testclient import TestClient
 
 from admin.web import WebContext
 from core.errors import FetchError
+from core.messages import describe
 from core.model import Item, ItemKind, Role, Source, SourceKind
 from storage.sources import SourceRepository
 from tests.admin.conftest import csrf_of
 from tests.seed import TAXONOMY, seed
+from watch.fetch import HttpStatusError
 
 
 class FakeWatch:
@@ -60,7 +62,9 @@ def test_editors_see_health_but_cannot_change(
         repo = SourceRepository(s)
         src = repo.by_name("Agenda de la solidarité")
         assert src.id is not None
-        src.health.last_error = "HTTP 500 Internal Server Error"
+        src.health.last_error = describe(
+            HttpStatusError(500, "HTTP 500 Internal Server Error")
+        )  # as the watch stores it
         src.health.last_error_at = web.clock.now()
         src.health.consecutive_failures = 3
         src.health.backoff_until = web.clock.now() + timedelta(hours=4)
