@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from admin.auth import current_user, requires
 from admin.issue_errors import FormError, in_french
+from admin.presend import presend_notes
 from admin.web import WebContext, ctx_of, flash, is_htmx, read_form, render
 from core.errors import InvalidInput, NotFound
 from core.model import DeliveryStatus, Issue, IssueKind, IssueStatus, Role
@@ -184,7 +185,8 @@ def _confirm_context(ctx: WebContext, request: Request, issue: Issue, error: str
 async def confirm_page(request: Request) -> Response:
     ctx = ctx_of(request)
     issue = _issue(ctx, int(request.path_params["issue_id"]))
-    return render(request, "admin/issues/send.html", _confirm_context(ctx, request, issue))
+    notes = await presend_notes(ctx, issue.id or 0) if issue.status == IssueStatus.DRAFT else {}
+    return render(request, "admin/issues/send.html", {**_confirm_context(ctx, request, issue), **notes})
 
 
 def parse_when(mode: str, raw: str, *, tz: str, now: datetime) -> datetime | None:
@@ -221,8 +223,9 @@ async def send(request: Request) -> Response:
         svc = DigestService(ctx.db, ctx.clock, ctx.settings.network, ctx.settings.taxonomy)
         svc.approve(issue_id, at=when or now, by=user.email if user else None)
     except InvalidInput as exc:
-        return render(request, "admin/issues/send.html", _confirm_context(ctx, request, issue, in_french(exc)),
-                      status_code=400)  # fmt: skip
+        notes = await presend_notes(ctx, issue_id) if issue.status == IssueStatus.DRAFT else {}
+        return render(request, "admin/issues/send.html",
+                      {**_confirm_context(ctx, request, issue, in_french(exc)), **notes}, status_code=400)  # fmt: skip
     if when is None:
         seam.start(issue_id)
         flash(request, "Envoi lancé : la progression s'affiche ci-dessous.", "success")

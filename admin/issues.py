@@ -24,11 +24,12 @@ from admin import issue_drafts, issue_send
 from admin.accounts import has_role
 from admin.auth import current_user, requires
 from admin.issue_errors import FormError, in_french, known
+from admin.presend import presend_notes
 from admin.triage import N_
 from admin.web import WebContext, ctx_of, flash, nav, read_form, render
 from core.errors import InvalidInput, NotFound
 from core.message import Placeholder, RenderedSegment, fill
-from core.model import Issue, IssueKind, Role
+from core.model import Issue, IssueKind, IssueStatus, Role
 from core.text import fold
 from digest import sections as S
 from digest.checks import GMAIL_CLIP_BYTES, check_html, check_text
@@ -268,6 +269,8 @@ async def segments_page(request: Request) -> Response:
         "render_error": render_error,
         "untagged": untagged_rows(ctx, service(ctx).items_of(issue)),
     }
+    if issue.status == IssueStatus.DRAFT:  # the sender's DNS and the last send's warnings (admin/presend.py)
+        context |= await presend_notes(ctx, issue_id)
     return render(request, "admin/issues/segments.html", context)
 
 

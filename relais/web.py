@@ -51,6 +51,7 @@ class WebWatch:
 
 def web_context(services: Services, watch: WebWatch | None = None) -> WebContext:
     settings = services.settings
+    from relais.presend_dns import PresendDns
     from relais.proposals import build_proposals, upload_limits
 
     watch = watch or WebWatch(services)
@@ -69,6 +70,7 @@ def web_context(services: Services, watch: WebWatch | None = None) -> WebContext
             "sending": background_sending(services),
             "proposals": build_proposals(services, kit.service.mailer),
             "upload_limits": upload_limits(services),
+            "sender_dns": PresendDns(settings, services.clock),  # shown before a send (admin/presend.py)
         },
     )
 

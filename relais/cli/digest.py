@@ -11,10 +11,12 @@ from admin.labels import label
 from core.errors import InvalidInput
 from core.message import RenderedSegment
 from relais.cli.context import console, services
+from relais.cli.digest_report import report
 from relais.cli.output import emit, print_json, say
 from relais.wiring import digest_service
 
 app = typer.Typer(help="Lettres et emailings thématiques : préparer, segments, aperçu.", no_args_is_help=True)
+app.command("report")(report)  # relais/cli/digest_report.py
 
 KINDS = ("newsletter", "emailing")
 
