@@ -20,6 +20,7 @@ BENCHMARKS: list[str] = [
     "discover",
     "delivery",
     "compose",
+    "alerts",
     "triage",
     "admin_issues",
     "staff",

@@ -69,8 +69,8 @@ def wrap_lines(text: str, limit: int = MAX_LINE) -> str | None:
     """
     out: list[str] = []
     for line in text.splitlines():
-        while _worst_size(line) > limit:
-            cut = line.rfind(" ", 0, _char_limit(line, limit))
+        while (fits := _char_limit(line, limit)) < len(line):  # some character is past the limit
+            cut = line.rfind(" ", 0, fits)
             if cut <= 0:
                 return None
             out.append(line[:cut])
@@ -85,8 +85,17 @@ def _worst_size(line: str) -> int:
     return len(line.encode("utf-8")) + extra
 
 
+_LONGEST = max(len(p) for p in BUDGET)
+
+
 def _char_limit(line: str, limit: int) -> int:
     """How many characters of ``line`` fit in ``limit`` octets of UTF-8 (placeholders at their budget)."""
+    head = line[: limit + _LONGEST]  # a character takes at least one octet: nothing further can fit
+    if not any(p in head for p in BUDGET):  # no placeholder within reach (the common case): count octets in C
+        octets = head[: limit + 1].encode("utf-8")
+        if len(octets) <= limit:  # at most ``limit`` characters: the whole line
+            return len(line)
+        return len(octets[:limit].decode("utf-8", "ignore"))  # the characters wholly within ``limit`` octets
     size = 0
     for n, ch in enumerate(line):
         size += len(ch.encode("utf-8"))
