@@ -367,7 +367,8 @@ class SubscriberService:
             repo.log(
                 sub, ConsentAction.UNSUBSCRIBE, ConsentOrigin.LINK, now,
                 ip=ip, wording_version=self.settings.consent_wording_version,
-                details={"stream": dropped or "all", "one_click": one_click},
+                details={"stream": dropped or "all", "one_click": one_click,
+                         "link_issued_at": claims.issued_at.isoformat()},  # which email's link (the issue report)
             )  # fmt: skip
         if sub.status == SubscriberStatus.UNSUBSCRIBED and not one_click:
             (later or _now)(partial(self._send_goodbye, sub))
