@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
+from core.errors import SendInterrupted
 from core.model import IssueStatus
 from delivery.send import SendReport, send_issue
 from relais.wiring import Services, delivery_seams, make_send_context
 from storage.issues import IssueRepository
+
+log = logging.getLogger(__name__)
 
 
 def due_issues(services: Services) -> list[int]:
@@ -21,14 +25,21 @@ def due_issues(services: Services) -> list[int]:
 
 
 def send_due(services: Services) -> list[SendReport]:
-    """Send (or resume) every due issue without waiting for deferred retries: the next run picks those up."""
+    """Send (or resume) every due issue without waiting for deferred retries: the next run picks those up. An
+    issue whose database or mail system stayed away too long is logged in one line; the others still go."""
     due = due_issues(services)
     if not due:
         return []
     segmenter, links, bounces = delivery_seams(services)
     ctx = make_send_context(services, segmenter=segmenter, links=links, bounces=bounces)
     ctx.config = replace(ctx.config, wait_for_retries=False)
+    reports = []
     try:
-        return [send_issue(ctx, issue_id) for issue_id in due]
+        for issue_id in due:
+            try:
+                reports.append(send_issue(ctx, issue_id))
+            except SendInterrupted as exc:  # waited [mail] give_up_after_seconds: the next run tries again
+                log.error("delivery.send_interrupted", extra={"issue_id": issue_id, "detail": str(exc)})
+        return reports
     finally:
         ctx.mailer.close()

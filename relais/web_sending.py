@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from core.errors import SendInterrupted
 from core.model import IssueKind
 from delivery.ledger import STREAM_OF
 from delivery.mailers.base import Mailer
@@ -80,6 +81,9 @@ class BackgroundSending:
             report = send_issue(ctx, issue_id)
             log.info("admin.send_done", extra={"issue_id": issue_id, "outcome": report.outcome})
             return report
+        except SendInterrupted as exc:  # the database or the mail system stayed away: one line, no traceback
+            log.error("admin.send_interrupted", extra={"issue_id": issue_id, "detail": str(exc)})
+            raise
         except Exception:
             log.exception("admin.send_failed", extra={"issue_id": issue_id})
             raise
