@@ -16,21 +16,34 @@ T = TypeVar("T")
 def build(cls: type[T], data: Any, *, where: str, key: str = "", skip: set[str] | None = None) -> T:
     """Instantiate dataclass ``cls`` from ``data``; errors read ``file: key.path: what is wrong``."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{where}: {key or '(top level)'}: expected a table, got {_kind(data)}")
+        raise ConfigError(
+            f"{where}: {key or '(top level)'}: expected a table, got {_kind(data)}",
+            code="config_not_a_table",
+            where=where,
+            key=key or "(racine)",
+        )
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in (skip or set())}  # type: ignore[arg-type]
     for name in data:
         if name not in fields:
             full = f"{key}.{name}" if key else name
             known = ", ".join(sorted(fields))
-            raise ConfigError(f"{where}: unknown key {full!r} (known here: {known})")
+            raise ConfigError(
+                f"{where}: unknown key {full!r} (known here: {known})",
+                code="config_unknown_key",
+                where=where,
+                key=full,
+                known=known,
+            )
     values: dict[str, Any] = {}
     for name, f in fields.items():
         full = f"{key}.{name}" if key else name
         if name in data:
             values[name] = _convert(hints[name], data[name], where=where, key=full)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise ConfigError(f"{where}: {full}: missing required key")
+            raise ConfigError(
+                f"{where}: {full}: missing required key", code="config_missing_key", where=where, key=full
+            )
     return cls(**values)
 
 
@@ -69,7 +82,14 @@ def _convert(tp: Any, value: Any, *, where: str, key: str) -> Any:
     if isinstance(tp, type) and issubclass(tp, enum.StrEnum):
         allowed = [m.value for m in tp]
         if not isinstance(value, str) or value not in allowed:
-            raise ConfigError(f"{where}: {key}: must be one of {', '.join(allowed)}, not {value!r}")
+            raise ConfigError(
+                f"{where}: {key}: must be one of {', '.join(allowed)}, not {value!r}",
+                code="config_choice",
+                where=where,
+                key=key,
+                allowed=", ".join(allowed),
+                value=value,
+            )
         return tp(value)
     if tp is str:
         if not isinstance(value, str):

@@ -66,6 +66,38 @@ MESSAGES: Mapping[str, str] = {
     "subscriber_not_found": N_("abonné « {subscriber} » introuvable"),
     "user_not_found": N_("compte « {user} » introuvable"),
     "proposal_not_found": N_("proposition « {proposal} » introuvable"),
+    "transition_refused": N_("Passage impossible de « {status} » à « {target} »."),
+    # The configuration file (core/settings.py, core/config_loader.py)
+    "config_not_found": N_("{path} : fichier de configuration introuvable"),
+    "config_malformed": N_("{path} : TOML mal formé : {detail}"),
+    "config_unreadable": N_("{path} : lecture impossible : {detail}"),
+    "config_not_a_table": N_("{where} : {key} : une table est attendue"),
+    "config_unknown_key": N_("{where} : clé inconnue « {key} » (connues ici : {known})"),
+    "config_missing_key": N_("{where} : {key} : clé obligatoire absente"),
+    "config_choice": N_("{where} : {key} : l'une de {allowed}, pas « {value} »"),
+    "send_window": N_("mail.send_window : « {value} » illisible : {detail}"),
+    "option_choice": N_("{option} : l'une de {allowed}, pas « {value} »"),
+    # The database, its schema, backups (storage, relais/backup.py)
+    "database_unreachable": N_("base de données {url} injoignable : {detail}"),
+    "migration_failed": N_("la migration de {url} a échoué : {detail}"),
+    "schema_too_new": N_("la base de données {url} est à la révision {revision}, plus récente que ce que connaît "
+                         "cette version de Relais : mettez Relais à jour"),
+    "schema_behind": N_("le schéma de la base de données n'est pas à jour : lancez « relais db upgrade »"),
+    "segment_masks_full": N_("plus de {limit} valeurs distinctes pour « {family} » : les masques de segments sont "
+                             "pleins"),
+    "backup_empty_database": N_("la base de données est vide : rien à sauvegarder (lancez d'abord « relais db "
+                                "upgrade »)"),
+    "backup_truncated": N_("la sauvegarde de la table {table} est tronquée (pas de liste de colonnes)"),
+    "backup_format": N_("format de sauvegarde inconnu : « {format} »"),
+    "backup_revision": N_("la sauvegarde est à la révision {backup} du schéma, la base de données à {revision} : "
+                          "migrez d'abord une base vide jusqu'à cette révision"),
+    "backup_missing": N_("{path} : fichier de sauvegarde introuvable"),
+    "backup_unreadable": N_("{path} : ce n'est pas une sauvegarde de Relais"),
+    "restore_not_empty": N_("la table {table} n'est pas vide : la restauration demande une base de données vide"),
+    "restore_count": N_("table {table} : {restored} lignes restaurées, le manifeste en annonce {expected}"),
+    "restore_outbox_not_empty": N_("la boîte d'envoi {path} n'est pas vide : déplacez-la avant de restaurer"),
+    # Subscribers (subscribers/)
+    "not_a_maildir": N_("{path} n'est pas un Maildir (ni dossier cur/, ni dossier new/)"),
     # The watch: fetching a source (watch/fetch.py, watch/outbound.py)
     "timeout": N_("délai dépassé : pas de réponse complète en {seconds} s"),
     "too_many_redirects": N_("plus de {limit} redirections (une boucle ?)"),

@@ -286,11 +286,11 @@ def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
+        raise ConfigError(f"{path}: configuration file not found", code="config_not_found", path=path) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: malformed TOML: {exc}") from None
+        raise ConfigError(f"{path}: malformed TOML: {exc}", code="config_malformed", path=path, detail=exc) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+        raise ConfigError(f"{path}: cannot read: {exc}", code="config_unreadable", path=path, detail=exc) from None
     for var, keys in ENV_SECRETS.items():
         if env.get(var):
             table = raw

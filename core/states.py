@@ -84,5 +84,10 @@ def can_move(current: S, target: S) -> bool:
 def move(current: S, target: S) -> S:
     """Return ``target`` if the transition is allowed, else raise :class:`InvalidTransition`."""
     if not can_move(current, target):
-        raise InvalidTransition(f"{type(current).__name__}: {current} -> {target} is not allowed")
+        raise InvalidTransition(
+            f"{type(current).__name__}: {current} -> {target} is not allowed",
+            code="transition_refused",
+            status=current,
+            target=target,
+        )
     return target

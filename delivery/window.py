@@ -48,5 +48,5 @@ def parse_window(text: str, timezone: str) -> SendWindow | None:
         if len(parts) > 2 or start >= end:
             raise ValueError("the window must be 'days HH:MM-HH:MM' with start before end")
     except ValueError as exc:
-        raise ConfigError(f"mail.send_window: {text!r}: {exc}") from None
+        raise ConfigError(f"mail.send_window: {text!r}: {exc}", code="send_window", value=text, detail=exc) from None
     return SendWindow(days, start, end, ZoneInfo(timezone))

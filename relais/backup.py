@@ -57,7 +57,7 @@ def backup(services: Services, archive: Path) -> dict[str, Any]:
 @contextmanager
 def _opened(archive: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
     if not archive.is_file():
-        raise InvalidInput(f"{archive}: no such backup file")
+        raise InvalidInput(f"{archive}: no such backup file", code="backup_missing", path=archive)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         try:
@@ -65,7 +65,9 @@ def _opened(archive: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
                 tar.extractall(root, filter="data")
             manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
         except (tarfile.TarError, OSError, json.JSONDecodeError, EOFError) as exc:
-            raise InvalidInput(f"{archive}: not a Relais backup ({exc})") from None
+            raise InvalidInput(
+                f"{archive}: not a Relais backup ({exc})", code="backup_unreadable", path=archive
+            ) from None
         yield root, manifest
 
 
@@ -84,7 +86,11 @@ def restore(services: Services, archive: Path) -> dict[str, Any]:
         if src.exists():
             dest = outbox_dir(services)
             if dest.exists() and any(dest.iterdir()):
-                raise StorageError(f"the outbox folder {dest} is not empty: move it away before restoring")
+                raise StorageError(
+                    f"the outbox folder {dest} is not empty: move it away before restoring",
+                    code="restore_outbox_not_empty",
+                    path=dest,
+                )
             private_dir(dest)
             shutil.copytree(src, dest, dirs_exist_ok=True)
             for restored in [dest, *dest.rglob("*")]:  # copytree copies the archive's modes

@@ -20,7 +20,7 @@ def eml(services: Services, issue_id: int, *, subscriber: str | None = None, seg
         with services.db.session() as s:
             sub = SubscriberRepository(s).by_email(subscriber.strip().lower())
         if sub is None or sub.id is None:
-            raise InvalidInput(f"no subscriber {subscriber!r}")
+            raise InvalidInput(f"no subscriber {subscriber!r}", code="subscriber_not_found", subscriber=subscriber)
         rendered = digest.render_for(issue_id, sub.email)
         sub_id, email = sub.id, sub.email
     else:

@@ -49,7 +49,9 @@ def dump(db: Database, open_table: Callable[[str], IO[str]]) -> dict[str, Any]:
     """Write every table through ``open_table(name)`` (a text stream per table); returns the manifest."""
     revision = current_revision(db)
     if revision is None:
-        raise StorageError("the database is empty: nothing to back up (run 'relais db upgrade' first)")
+        raise StorageError(
+            "the database is empty: nothing to back up (run 'relais db upgrade' first)", code="backup_empty_database"
+        )
     counts: dict[str, int] = {}
     with db.engine.connect() as conn:
         if db.dialect == "postgresql":
@@ -86,7 +88,9 @@ def _read_rows(table: Table, lines: Iterator[str]) -> Iterator[dict[str, Any]]:
             continue
         pending.append(data)
     if columns is None:
-        raise StorageError(f"backup of table {table.name} is truncated (no column list)")
+        raise StorageError(
+            f"backup of table {table.name} is truncated (no column list)", code="backup_truncated", table=table.name
+        )
     decoders = [_decoder(table.columns[c]) for c in columns]
     for values in pending:
         yield {c: dec(v) for c, dec, v in zip(columns, decoders, values, strict=True)}
@@ -95,18 +99,27 @@ def _read_rows(table: Table, lines: Iterator[str]) -> Iterator[dict[str, Any]]:
 def restore(db: Database, manifest: dict[str, Any], open_table: Callable[[str], Iterator[str]]) -> dict[str, int]:
     """Load a snapshot into an empty database at the snapshot's schema revision; returns rows per table."""
     if manifest.get("format") != 1:
-        raise StorageError(f"unknown backup format {manifest.get('format')!r}")
+        raise StorageError(
+            f"unknown backup format {manifest.get('format')!r}", code="backup_format", format=manifest.get("format")
+        )
     revision = current_revision(db)
     if revision != manifest["revision"]:
         raise StorageError(
             f"the backup is at schema revision {manifest['revision']} but the database is at {revision or '(empty)'}:"
-            " migrate an empty database to that revision first"
+            " migrate an empty database to that revision first",
+            code="backup_revision",
+            backup=manifest["revision"],
+            revision=revision or "(vide)",
         )
     counts: dict[str, int] = {}
     with db.engine.begin() as conn:
         for table in tables():
             if conn.execute(select(func.count()).select_from(table)).scalar_one():
-                raise StorageError(f"table {table.name} is not empty: restore needs an empty database")
+                raise StorageError(
+                    f"table {table.name} is not empty: restore needs an empty database",
+                    code="restore_not_empty",
+                    table=table.name,
+                )
         for table in tables():
             if table.name not in manifest["tables"]:
                 continue
@@ -126,7 +139,13 @@ def restore(db: Database, manifest: dict[str, Any], open_table: Callable[[str], 
             _reset_sequences(conn)
     for name, n in counts.items():
         if n != manifest["tables"][name]:
-            raise StorageError(f"table {name}: restored {n} rows, the manifest says {manifest['tables'][name]}")
+            raise StorageError(
+                f"table {name}: restored {n} rows, the manifest says {manifest['tables'][name]}",
+                code="restore_count",
+                table=name,
+                restored=n,
+                expected=manifest["tables"][name],
+            )
     return counts
 
 

@@ -43,7 +43,12 @@ class Database:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except SQLAlchemyError as exc:
-            raise StorageError(f"database {safe_url(self.url)} unreachable: {_first_line(exc)}") from None
+            raise StorageError(
+                f"database {safe_url(self.url)} unreachable: {_first_line(exc)}",
+                code="database_unreachable",
+                url=safe_url(self.url),
+                detail=_first_line(exc),
+            ) from None
 
     def dispose(self) -> None:
         self.engine.dispose()

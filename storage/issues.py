@@ -81,7 +81,11 @@ class IssueRepository:
         if row is None:
             raise NotFound(f"issue {issue_id} not found", code="issue_not_found", issue=issue_id)
         if row.status != str(IssueStatus.DRAFT):
-            raise InvalidTransition(f"issue {issue_id} is {row.status}: only a draft can be deleted")
+            raise InvalidTransition(
+                f"issue {issue_id} is {row.status}: only a draft can be deleted",
+                code="not_draft",
+                status=IssueStatus(row.status),
+            )
         self.s.query(IssueItemRow).filter(IssueItemRow.issue_id == issue_id).delete()
         self.s.delete(row)
         self.s.flush()

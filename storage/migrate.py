@@ -29,7 +29,12 @@ def current_revision(db: Database) -> str | None:
         with db.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
     except SQLAlchemyError as exc:
-        raise StorageError(f"database {safe_url(db.url)} unreachable: {str(exc).splitlines()[0]}") from None
+        raise StorageError(
+            f"database {safe_url(db.url)} unreachable: {str(exc).splitlines()[0]}",
+            code="database_unreachable",
+            url=safe_url(db.url),
+            detail=str(exc).splitlines()[0],
+        ) from None
 
 
 def head_revision(db: Database) -> str:
@@ -49,7 +54,10 @@ def check_not_newer(db: Database) -> None:
     except Exception:
         raise SchemaTooNew(
             f"database {safe_url(db.url)} is at schema revision {current}, newer than this Relais knows "
-            f"(latest {head_revision(db)}): upgrade Relais"
+            f"(latest {head_revision(db)}): upgrade Relais",
+            code="schema_too_new",
+            url=safe_url(db.url),
+            revision=current,
         ) from None
 
 
@@ -60,7 +68,12 @@ def upgrade(db: Database, target: str = "head") -> tuple[str | None, str | None]
     try:
         command.upgrade(alembic_config(db), target)
     except SQLAlchemyError as exc:
-        raise StorageError(f"migration failed on {safe_url(db.url)}: {str(exc).splitlines()[0]}") from None
+        raise StorageError(
+            f"migration failed on {safe_url(db.url)}: {str(exc).splitlines()[0]}",
+            code="migration_failed",
+            url=safe_url(db.url),
+            detail=str(exc).splitlines()[0],
+        ) from None
     return before, current_revision(db)
 
 

@@ -94,7 +94,12 @@ class BitRegistry:
             taken = set(bits.values())
             free = next((b for b in range(MAX_BITS) if b not in taken), None)
             if free is None:
-                raise StorageError(f"more than {MAX_BITS} distinct {family} values: segment masks are full")
+                raise StorageError(
+                    f"more than {MAX_BITS} distinct {family} values: segment masks are full",
+                    code="segment_masks_full",
+                    limit=MAX_BITS,
+                    family=family,
+                )
             try:
                 with self.s.begin_nested():  # another process may take the same bit at the same moment
                     self.s.add(PreferenceBitRow(family=family, slug=slug, bit=free))

@@ -204,7 +204,7 @@ def read_maildir(
     token raises :class:`InvalidInput`, counted in ``refused``): the same mailbox can receive both.
     """
     if not (path / "cur").is_dir() and not (path / "new").is_dir():
-        raise InvalidInput(f"{path} is not a Maildir (no cur/ or new/ folder)")
+        raise InvalidInput(f"{path} is not a Maildir (no cur/ or new/ folder)", code="not_a_maildir", path=path)
     box = mailbox.Maildir(str(path), create=False)
     report = MaildirReport()
     for key in list(box.keys()):

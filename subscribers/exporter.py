@@ -56,4 +56,10 @@ def statuses(value: str | None) -> SubscriberStatus | None:
     try:
         return SubscriberStatus(value)
     except ValueError:
-        raise InvalidInput(f"--status must be one of {', '.join(SubscriberStatus)}, not {value!r}") from None
+        raise InvalidInput(
+            f"--status must be one of {', '.join(SubscriberStatus)}, not {value!r}",
+            code="option_choice",
+            option="--status",
+            allowed=", ".join(SubscriberStatus),
+            value=value,
+        ) from None

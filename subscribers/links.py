@@ -127,7 +127,9 @@ class SubscriberLinks:
         data: dict[str, Any] | None,
     ) -> str:
         if ident is None:
-            raise InvalidLink(f"subscriber {subscriber_id} does not exist")
+            raise InvalidLink(
+                f"subscriber {subscriber_id} does not exist", code="subscriber_not_found", subscriber=subscriber_id
+            )
         payload = [
             subscriber_id,
             ident.token_version,

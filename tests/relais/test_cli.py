@@ -48,14 +48,14 @@ def test_config_check_names_a_misspelled_key(tmp_path: Path) -> None:
     cfg = make_config(tmp_path, "sqlite:///x.db", extra="[web]\nprot = 8000\n")
     out = relais("config", "check", config=cfg)
     assert out.returncode == 2
-    assert "unknown key 'web.prot'" in out.stderr and str(cfg) in out.stderr
+    assert "clé inconnue « web.prot »" in out.stderr and str(cfg) in out.stderr
     assert "Traceback" not in out.stderr
 
 
 def test_missing_config_is_one_line(tmp_path: Path) -> None:
     out = relais("db", "status", config=tmp_path / "absent.toml")
     assert out.returncode == 2
-    assert "configuration file not found" in out.stderr
+    assert "fichier de configuration introuvable" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
 
 
@@ -83,14 +83,14 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db.dispose()
     out = relais("db", "upgrade", config=cfg)
     assert out.returncode == 2
-    assert "newer than this Relais knows" in out.stderr
+    assert "plus récente que ce que connaît cette version de Relais" in out.stderr
 
 
 def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     cfg = make_config(tmp_path, "postgresql+psycopg://nobody@127.0.0.1:1/none")
     out = relais("db", "upgrade", config=cfg)
     assert out.returncode == 2
-    assert "unreachable" in out.stderr and "Traceback" not in out.stderr
+    assert "injoignable" in out.stderr and "Traceback" not in out.stderr
 
 
 @pytest.mark.slow
