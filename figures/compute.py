@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,9 @@ from core.model import DeliveryStatus, IssueKind, ItemKind
 from core.settings import TaxonomySettings, Term
 from figures.model import (
     Audience,
+    Clicks,
     EditorLoad,
+    ItemReads,
     Items,
     KeyFigures,
     MonthSends,
@@ -30,6 +32,7 @@ from figures.model import (
     Workload,
 )
 from figures.period import Period
+from storage.clicks import ClickRepository, ItemClicks
 from storage.database import Database
 from storage.figures import FiguresQueries
 from storage.proposals import ProposalRepository
@@ -59,6 +62,7 @@ class RawFigures:
     triage: dict[tuple[str, str], int]
     median_approval_seconds: float | None
     proposals: dict[str, int] = field(default_factory=dict)  # received | published | declined
+    clicks: list[ItemClicks] = field(default_factory=list)  # every item clicked on the period's days
 
 
 def tag_names(family: str, terms: Iterable[Term]) -> set[str]:
@@ -115,6 +119,7 @@ def compute_key_figures(
             triage=timed("triage_by_actor", lambda: q.triage_by_actor(window)),
             median_approval_seconds=timed("median_approval", lambda: q.median_approval_seconds(window)),
             proposals=timed("proposals", lambda: ProposalRepository(s).counts(*window)),
+            clicks=timed("clicks", lambda: ClickRepository(s).most_read(period.start, period.end + timedelta(days=1))),
         )
     return assemble(raw, period, taxonomy)
 
@@ -253,6 +258,26 @@ def assemble(raw: RawFigures, period: Period, taxonomy: TaxonomySettings) -> Key
             editors=loads,
         ),
         proposals=Proposals(**{k: raw.proposals.get(k, 0) for k in ("received", "published", "declined")}),
+        clicks=clicks(raw.clicks, taxonomy.themes),
+    )
+
+
+MOST_READ = 10
+
+
+def clicks(read: list[ItemClicks], themes: list[Term]) -> Clicks:
+    """The period's clicks: total, the ten most-read items, and per theme (an item with two themes counts for
+    both; the share is of all clicks)."""
+    total = sum(r.clicks for r in read)
+    per_tag: dict[str, int] = {}
+    for r in read:
+        for tag in set(r.tags):
+            per_tag[tag] = per_tag.get(tag, 0) + r.clicks
+    top = sorted(read, key=lambda r: (-r.clicks, r.item_id))[:MOST_READ]
+    return Clicks(
+        total=total,
+        most_read=[ItemReads(r.item_id, r.title, r.clicks) for r in top],
+        themes=_shares("theme", themes, per_tag, total),
     )
 
 

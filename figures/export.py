@@ -120,7 +120,10 @@ def _flat(f: KeyFigures) -> list[tuple[str, str, str, Number]]:
         ),
         ("Propositions des membres", "proposals.published", "Propositions publiées", f.proposals.published),
         ("Propositions des membres", "proposals.declined", "Propositions non retenues", f.proposals.declined),
+        ("Lectures", "clicks.total", "Clics sur les contenus des envois", f.clicks.total),
     ]
+    out += [("Lectures", f"clicks.items.{r.item_id}", r.title, r.clicks) for r in f.clicks.most_read]
+    out += _shares("Lectures par thème", "clicks.themes", f.clicks.themes)
     return out
 
 

@@ -116,6 +116,23 @@ class Proposals:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemReads:
+    item_id: int
+    title: str
+    clicks: int
+
+
+@dataclass(frozen=True, slots=True)
+class Clicks:
+    """Clicks on the items' counted links (``/r/…``, ``docs/privacy.md``) on the period's days: per item and theme,
+    never per reader."""
+
+    total: int = 0
+    most_read: list[ItemReads] = field(default_factory=list)  # the first ten, most read first
+    themes: list[Share] = field(default_factory=list)  # clicks on items with each theme; share of all clicks
+
+
+@dataclass(frozen=True, slots=True)
 class KeyFigures:
     period: PeriodInfo
     sends: Sends
@@ -124,3 +141,4 @@ class KeyFigures:
     sources: Sources
     workload: Workload
     proposals: Proposals = field(default_factory=Proposals)
+    clicks: Clicks = field(default_factory=Clicks)

@@ -77,6 +77,14 @@ def charts(f: KeyFigures) -> dict[str, Markup]:
         ),
         "sends": Markup(line("cc-sends", "Lettres et emailings envoyés par mois", months)),  # noqa: S704
         "messages": Markup(line("cc-msgs", "Messages remis par mois", messages, color="#1d5c8c")),  # noqa: S704
+        "most_read": Markup(  # noqa: S704
+            hbars(
+                "cc-reads",
+                "Contenus les plus lus (clics)",
+                [Bar(r.title, r.clicks, number(r.clicks)) for r in f.clicks.most_read],
+            )
+        ),
+        "clicks_themes": Markup(hbars("cc-reads-themes", "Clics par thème", _share_bars(f.clicks.themes))),  # noqa: S704
     }
 
 

@@ -126,7 +126,7 @@ def test_the_report_page_reads_like_an_en_bref_page() -> None:
         news.css_first(".cc-change").attributes["class"] or ""
     )
     assert news.css_first(".cc-change").text().startswith("+100")
-    assert len(page.css("svg.chart")) == 6 and all(s.css_first("title") for s in page.css("svg.chart"))
+    assert len(page.css("svg.chart")) == 8 and all(s.css_first("title") for s in page.css("svg.chart"))
     assert "@page{size:A4" in html and "@media print" in html
     assert page.css_first('a[href="/f.csv"]') is not None
     assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
