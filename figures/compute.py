@@ -196,6 +196,7 @@ def assemble(raw: RawFigures, period: Period, taxonomy: TaxonomySettings) -> Key
         soft_bounces=raw.bounces.get("soft", 0),
         distinct_recipients=raw.distinct_recipients,
         by_month=month_sends(period, raw.issues_sent, raw.accepted_per_month),
+        alerts=kinds.count(IssueKind.ALERT),
     )
     unsub = {"newsletter": 0, "emailing": 0, "all": 0}
     for key, n in raw.consent.items():

@@ -41,6 +41,7 @@ def _flat(f: KeyFigures) -> list[tuple[str, str, str, Number]]:
     out: list[tuple[str, str, str, Number]] = [
         ("Envois", "sends.newsletters", "Lettres d'information envoyées", s.newsletters),
         ("Envois", "sends.emailings", "Emailings thématiques envoyés", s.emailings),
+        ("Envois", "sends.alerts", "Éditions d'alertes envoyées", s.alerts),
         ("Envois", "sends.messages_accepted", "Messages remis au serveur destinataire", s.messages_accepted),
         ("Envois", "sends.messages_bounced", "Messages rejetés (bounce)", s.messages_bounced),
         ("Envois", "sends.messages_failed", "Messages en échec", s.messages_failed),

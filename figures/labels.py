@@ -14,6 +14,7 @@ KIND_LABELS = {
 UNSUBSCRIBE_LABELS = {
     "newsletter": "Désinscriptions de la lettre",
     "emailing": "Désinscriptions des emailings",
+    "alert": "Désinscriptions des alertes",
     "all": "Désinscriptions totales",
 }
 

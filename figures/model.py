@@ -49,6 +49,7 @@ class Sends:
     soft_bounces: int
     distinct_recipients: int
     by_month: list[MonthSends] = field(default_factory=list)
+    alerts: int = 0  # alert editions sent (one a day at most: each subscriber's own rhythm)
 
 
 @dataclass(frozen=True, slots=True)

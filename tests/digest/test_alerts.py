@@ -36,6 +36,8 @@ from digest import sections as S
 from digest.alerts import Alerts, alert_segments, edition_entries, is_due
 from digest.segments import Taxonomy
 from digest.service import DigestService
+from figures.compute import compute_key_figures
+from figures.period import year
 from storage.database import Database
 from storage.deliveries import DeliveryRepository
 from storage.items import ItemRepository
@@ -217,6 +219,10 @@ def test_monday_alerts_exactly_the_new_matching_items_then_nothing_on_an_empty_w
     assert list(got) == ["abonne1@asso1.fr"] and "Appel-eau-2" in got["abonne1@asso1.fr"]
     assert "Appel-eau\n" not in got["abonne1@asso1.fr"].replace("Appel-eau-2", "")
     assert eau != second
+
+    # the same figures: two alert editions sent, their two messages in the ledger's counts
+    sends = compute_key_figures(db, year(2026), taxonomy()).sends
+    assert (sends.alerts, sends.newsletters, sends.messages_accepted, sends.distinct_recipients) == (2, 0, 2, 1)
 
 
 class _Crash(BaseException):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from starlette.testclient import TestClient
 from admin.app import create_app
 from admin.web import WebContext
 from core.clock import FrozenClock
-from core.model import Stream, SubscriberStatus
+from core.model import AlertRhythm, ItemKind, Stream, SubscriberStatus
 from core.settings import Settings
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
@@ -211,3 +212,65 @@ def test_abonnement_mails_a_subscriber_their_links_and_answers_anyone_the_same(
     assert client.get(path(sent.links["unsubscribe"])).status_code == 200
     bad = client.post("/abonnement", data={"email": "pas-une-adresse"})
     assert bad.status_code == 400 and 'aria-invalid="true"' in bad.text
+
+
+# -- alerts: a rhythm of one's own ---------------------------------------------------------------------------------
+
+
+def _checked(page: str, name: str) -> list[str]:
+    return re.findall(rf'name="{name}" value="([^"]+)"[^>]* checked', page)
+
+
+def test_alerts_are_chosen_on_signing_up_and_in_the_preferences_centre(
+    client: TestClient, db: Database, mailer: Any
+) -> None:
+    form = client.get("/subscribe").text
+    assert "<legend>Alertes</legend>" in form and 'value="weekly"' in form and 'value="alert"' not in form
+    assert _checked(form, "alerts") == ["never"]  # nobody gets alerts without asking
+    url = signed_up(client, mailer, streams=["newsletter"], streams_shown="1", alerts="weekly", alert_day="0",
+                    alert_kinds=["call", "funding"])  # fmt: skip
+    client.post(url)
+    prefs = who(db).preferences
+    assert prefs.streams == [Stream.NEWSLETTER, Stream.ALERT] and prefs.alert_rhythm is AlertRhythm.WEEKLY
+    assert prefs.alert_day == 0 and prefs.alert_kinds == [ItemKind.FUNDING, ItemKind.CALL]
+
+    centre = path(mailer.last("welcome").links["preferences"])
+    page = client.get(centre).text
+    assert _checked(page, "alerts") == ["weekly"] and _checked(page, "alert_kinds") == ["funding", "call"]
+    assert 'value="0" selected' in page
+    r = client.post(centre, data={"streams_shown": "1", "streams": ["newsletter"], "alerts": "weekly",
+                                  "alert_day": "3"})  # fmt: skip
+    assert r.status_code == 200
+    assert who(db).preferences.alert_day == 3 and who(db).preferences.alert_kinds == []  # Thursday, every kind
+    client.post(centre, data={"streams_shown": "1", "streams": ["newsletter"], "alerts": "never", "alert_day": "3"})
+    assert who(db).preferences.streams == [Stream.NEWSLETTER] and who(db).preferences.alert_rhythm is AlertRhythm.NEVER
+
+
+@pytest.mark.usefixtures("confirmed")
+def test_alerts_alone_are_a_choice_and_nothing_at_all_is_pointed_out(
+    client: TestClient, db: Database, kit: SubscriberKit
+) -> None:
+    url = path(kit.links.preferences_url(who(db).id))
+    r = client.post(url, data={"streams_shown": "1", "alerts": "daily", "alert_day": "0"})
+    assert r.status_code == 200
+    assert who(db).preferences.streams == [Stream.ALERT] and who(db).preferences.alert_rhythm is AlertRhythm.DAILY
+    r = client.post(url, data={"streams_shown": "1", "alerts": "never", "alert_day": "0"})
+    assert r.status_code == 400 and "au moins un envoi" in r.text
+    assert who(db).preferences.streams == [Stream.ALERT]
+
+
+@pytest.mark.usefixtures("confirmed")
+def test_one_click_out_of_the_alerts_keeps_the_rest(client: TestClient, db: Database, kit: SubscriberKit) -> None:
+    url = path(kit.links.preferences_url(who(db).id))
+    client.post(url, data={"streams_shown": "1", "streams": ["newsletter", "emailing"], "alerts": "weekly",
+                           "alert_day": "0"})  # fmt: skip
+    assert Stream.ALERT in who(db).preferences.streams
+    out = path(kit.links.unsubscribe_url(who(db).id, Stream.ALERT))
+    client.cookies.clear()
+    r = client.post(out, content="List-Unsubscribe=One-Click",
+                    headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert r.status_code == 200
+    prefs = who(db).preferences
+    assert who(db).status == SubscriberStatus.CONFIRMED
+    assert prefs.streams == [Stream.NEWSLETTER, Stream.EMAILING] and prefs.alert_rhythm is AlertRhythm.NEVER
+    assert _checked(client.get(url).text, "alerts") == ["never"]
