@@ -312,7 +312,7 @@ async def move_item(request: Request) -> Response:
         issue = svc.get(issue_id)
         entry = next((e for e in issue.entries if e.item_id == item_id), None)
         if entry is None:
-            raise InvalidInput(f"item {item_id} is not in this issue")
+            raise InvalidInput(f"item {item_id} is not in this issue", code="item_not_in_issue", item=item_id)
         same = sorted((e for e in issue.entries if e.section == entry.section), key=lambda e: e.position)
         index = [e.item_id for e in same].index(item_id) + (-1 if form.get("direction") == "up" else 1)
         svc.move_item(issue_id, item_id, to_index=index)

@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 from admin.proxy import client_address
 from admin.web import TEMPLATES, ctx_of, read_public_form, render
 from core.errors import InvalidInput, NotFound
+from core.messages import describe
 from core.model import Stream, Subscriber, SubscriberStatus
 from subscribers.exporter import as_record
 from subscribers.kit import SubscriberKit
@@ -58,7 +59,7 @@ async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return await run_in_threadpool(fn, *args, **kwargs)
     except (InvalidLink, NotFound) as exc:
-        detail = str(exc) if isinstance(exc, InvalidLink) else "ce lien n'est plus valable"
+        detail = describe(exc) if isinstance(exc, InvalidLink) else "ce lien n'est plus valable"
         raise HTTPException(400, f"Lien refusé : {detail}. Rien n'a été modifié.") from None
 
 

@@ -77,6 +77,12 @@ MESSAGES: Mapping[str, str] = {
     "config_choice": N_("{where} : {key} : l'une de {allowed}, pas « {value} »"),
     "send_window": N_("mail.send_window : « {value} » illisible : {detail}"),
     "option_choice": N_("{option} : l'une de {allowed}, pas « {value} »"),
+    "dkim_algorithm": N_("mail.dkim.algorithm : rsa-sha256 ou ed25519-sha256, pas « {value} »"),
+    "dkim_domain_selector": N_("mail.dkim : domain et selector sont obligatoires quand DKIM est activé"),
+    "dkim_key_unreadable": N_("mail.dkim.key_file : lecture impossible de {path}"),
+    "dkim_key_invalid": N_("mail.dkim.key_file : {path} n'est pas une clé privée utilisable"),
+    "dkim_bad_key": N_("signature DKIM impossible (d={domain}) : clé illisible"),
+    "dkim_no_from": N_("signature DKIM impossible (d={domain}) : le message n'a pas d'en-tête From"),
     # The database, its schema, backups (storage, relais/backup.py)
     "database_unreachable": N_("base de données {url} injoignable : {detail}"),
     "migration_failed": N_("la migration de {url} a échoué : {detail}"),

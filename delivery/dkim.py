@@ -106,18 +106,28 @@ class Signer:
     @classmethod
     def from_file(cls, domain: str, selector: str, key_file: Path, algorithm: str) -> Signer:
         if algorithm not in ("rsa-sha256", "ed25519-sha256"):
-            raise ConfigError(f"mail.dkim.algorithm: must be rsa-sha256 or ed25519-sha256, not {algorithm!r}")
+            raise ConfigError(
+                f"mail.dkim.algorithm: must be rsa-sha256 or ed25519-sha256, not {algorithm!r}",
+                code="dkim_algorithm",
+                value=algorithm,
+            )
         if not domain or not selector:
-            raise ConfigError("mail.dkim: domain and selector are required when DKIM is enabled")
+            raise ConfigError(
+                "mail.dkim: domain and selector are required when DKIM is enabled", code="dkim_domain_selector"
+            )
         try:
             key = key_file.read_bytes().strip()
         except OSError as exc:
-            raise ConfigError(f"mail.dkim.key_file: cannot read {key_file}: {exc}") from None
+            raise ConfigError(
+                f"mail.dkim.key_file: cannot read {key_file}: {exc}", code="dkim_key_unreadable", path=key_file
+            ) from None
         signer = cls(domain, selector, key, algorithm)
         try:  # a bad key fails at start, not on the first message
             signer.sign(b"From: a@" + domain.encode() + b"\r\nSubject: t\r\n\r\nt\r\n")
         except MailError as exc:
-            raise ConfigError(f"mail.dkim.key_file: {key_file}: {exc}") from None
+            raise ConfigError(
+                f"mail.dkim.key_file: {key_file}: {exc}", code="dkim_key_invalid", path=key_file
+            ) from None
         return signer
 
     def sign(self, message: bytes, *, body_hash: bytes | None = None) -> bytes:
@@ -126,7 +136,11 @@ class Signer:
         try:
             key = _private_key(self.key, self.algorithm)
         except (ValueError, TypeError) as exc:  # cryptography's answer to a key it cannot read
-            raise MailError(f"DKIM signing failed ({self.algorithm}, d={self.domain}): bad key ({exc})") from None
+            raise MailError(
+                f"DKIM signing failed ({self.algorithm}, d={self.domain}): bad key ({exc})",
+                code="dkim_bad_key",
+                domain=self.domain,
+            ) from None
         head, sep, body = message.partition(b"\r\n\r\n")
         if not sep and head.endswith(b"\r\n"):  # no body at all
             head = head[:-2]
@@ -150,7 +164,11 @@ class Signer:
             (b"b", b"0" * 60),  # dkimpy's placeholder, so that b= folds onto its own line as dkimpy's does
         ]
         if b"from" not in names:
-            raise MailError(f"DKIM signing failed ({self.algorithm}, d={self.domain}): no From header")
+            raise MailError(
+                f"DKIM signing failed ({self.algorithm}, d={self.domain}): no From header",
+                code="dkim_no_from",
+                domain=self.domain,
+            )
         value = dkim.RE_BTAG.sub(b"\\1", dkim.fold(b"; ".join(b"=".join(t) for t in tags), namelen=len(_NAME)))
         h = hashlib.sha256()
         for name, raw in dkim.select_headers(signed, names):  # in h= order, the last instance of each
