@@ -66,7 +66,7 @@ class Services:
         self.db.ping()
         check_not_newer(self.db)
         if not is_up_to_date(self.db):
-            raise StorageError("the database schema is not up to date: run 'relais db upgrade'")
+            raise StorageError("the database schema is not up to date: run 'relais db upgrade'", code="schema_behind")
 
     @property
     def secret_key(self) -> str:
