@@ -17,6 +17,7 @@ import random
 import resource
 import time
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bench.delivery import _Links
 from bench.support import size
@@ -111,7 +112,7 @@ def main() -> None:
     t0 = time.perf_counter()
     issue = Issue(IssueKind.ALERT, "Alertes", "Alertes", template="alert", id=1, created_at=CUTOFF,
                   audience={"day": MONDAY.isoformat()}, entries=edition_entries(items.values(), MONDAY))  # fmt: skip
-    segs = alert_segments(issue, items, subs, previous, tax, MONDAY)
+    segs = alert_segments(issue, items, subs, previous, tax, MONDAY, ZoneInfo("Europe/Paris"))
     t_build = time.perf_counter() - t0
 
     t = time.perf_counter()

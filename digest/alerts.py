@@ -18,7 +18,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -105,11 +105,16 @@ def alert_key(issue_id: int, rhythm: AlertRhythm, item_ids: Sequence[int]) -> st
     return hashlib.sha256(payload.encode("ascii")).hexdigest()[:KEY_LENGTH]
 
 
-def since(prefs: Preferences, cutoff: datetime, previous: datetime | None) -> datetime:
+def floor(cutoff: datetime, rhythm: AlertRhythm, tz: tzinfo) -> datetime:
+    """One period before ``cutoff`` by the network's clock: last Monday at 07:00 is 07:00 across a change of time."""
+    return cutoff.astimezone(tz) - PERIOD.get(rhythm, timedelta(days=7))
+
+
+def since(prefs: Preferences, cutoff: datetime, previous: datetime | None, tz: tzinfo = UTC) -> datetime:
     """After the subscriber's previous alert, and at most one period back (a first alert, or alerts taken up
     again, do not bring back the whole archive)."""
-    floor = cutoff - PERIOD.get(prefs.alert_rhythm, timedelta(days=7))
-    return max(previous, floor) if previous is not None else floor
+    start = floor(cutoff, prefs.alert_rhythm, tz)
+    return max(previous, start) if previous is not None else start
 
 
 def alert_segments(
@@ -119,9 +124,10 @@ def alert_segments(
     previous: Mapping[int, datetime],
     tax: Taxonomy,
     day: date,
+    tz: tzinfo = UTC,
 ) -> list[AlertSegment]:
-    """Group the subscribers due on ``day`` by (rhythm, content); nobody with nothing new is in a segment.
-    ``previous``: when each subscriber's previous alert edition was built. Pure."""
+    """Group the subscribers due on ``day`` (in the network's time zone ``tz``) by (rhythm, content); nobody with
+    nothing new is in a segment. ``previous``: when each subscriber's previous alert edition was built. Pure."""
     if issue.id is None or issue.created_at is None:
         raise ValueError("alert segments need a saved edition")
     cutoff = issue.created_at
@@ -134,7 +140,7 @@ def alert_segments(
         p = sub.preferences
         if Stream.ALERT not in p.streams or not is_due(p, day):
             continue
-        start = since(p, cutoff, previous.get(sub.id))
+        start = since(p, cutoff, previous.get(sub.id), tz)
         sig = (tuple(p.kinds), tuple(p.themes), tuple(p.zones), tuple(p.territories), tuple(p.alert_kinds), start)
         content = decided.get(sig)
         if content is None:
@@ -192,8 +198,8 @@ class Alerts:
             due = [sub for sub in subscribers if is_due(sub.preferences, day)]
             if not due:
                 return None
-            longest = max(PERIOD[sub.preferences.alert_rhythm] for sub in due)
-            items = IssueRepository(s).approved_items(approved_after=now - longest)
+            oldest = min(floor(now, sub.preferences.alert_rhythm, self.tz) for sub in due)
+            items = IssueRepository(s).approved_items(approved_after=oldest)
             previous = AlertRepository(s).last_received()
         entries = edition_entries(items, day)
         if not entries:
@@ -205,7 +211,7 @@ class Alerts:
             status=IssueStatus.SCHEDULED, scheduled_at=now, id=0,
         )  # fmt: skip
         by_id = {i.id: i for i in items if i.id is not None}
-        if not alert_segments(issue, by_id, due, previous, self.digest.tax, day):
+        if not alert_segments(issue, by_id, due, previous, self.digest.tax, day, self.tz):
             return None
         issue.id = None
         with self.db.session() as s:
@@ -222,7 +228,7 @@ class Alerts:
             previous = AlertRepository(s).last_received(issue_id)
         assert issue.created_at is not None
         day = date.fromisoformat(str(issue.audience.get("day")))
-        return alert_segments(issue, items, subscribers, previous, self.digest.tax, day)
+        return alert_segments(issue, items, subscribers, previous, self.digest.tax, day, self.tz)
 
     def render_segments(
         self, issue_id: int, subscribers: Sequence[Subscriber]

@@ -7,6 +7,7 @@ import email
 import email.policy
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,7 +34,7 @@ from delivery.mailers.memory import MemoryMailer
 from delivery.seams import Segmentation
 from delivery.send import SendOutcome, send_issue
 from digest import sections as S
-from digest.alerts import Alerts, alert_segments, edition_entries, is_due
+from digest.alerts import Alerts, alert_segments, edition_entries, is_due, since
 from digest.segments import Taxonomy
 from digest.service import DigestService
 from figures.compute import compute_key_figures
@@ -122,6 +123,16 @@ def test_each_gets_what_is_new_since_their_previous_alert_and_matches_nothing_el
     }
     # the same content at the same rhythm: one rendering
     assert sorted(len(s.subscriber_ids) for s in segs) == [1, 1, 1, 1, 2]
+
+
+def test_a_week_back_is_last_monday_at_seven_across_the_change_of_time() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    monday = datetime(2026, 3, 30, 7, 0, tzinfo=paris)  # summer time began on Sunday the 29th
+    assert since(WEEKLY, monday, None, paris) == datetime(2026, 3, 23, 7, 0, tzinfo=paris)
+    assert since(WEEKLY, monday, None, paris) - monday.astimezone(UTC) == -timedelta(days=7, hours=-1)
+    yesterday = datetime(2026, 3, 29, 7, 0, tzinfo=paris)
+    assert since(DAILY, monday, yesterday - timedelta(days=3), paris) == yesterday  # never more than a period back
+    assert since(DAILY, monday, monday - timedelta(hours=2), paris) == monday - timedelta(hours=2)
 
 
 def test_the_same_items_at_another_rhythm_are_another_rendering() -> None:
