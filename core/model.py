@@ -142,6 +142,25 @@ class ConsentOrigin(StrEnum):
     BOUNCE = "bounce"
 
 
+class CollectionOutcome(StrEnum):
+    """What one collection run did with one source."""
+
+    FETCHED = "fetched"
+    NOT_MODIFIED = "not_modified"
+    ERROR = "error"
+    SKIPPED = "skipped"  # resting: backoff, Retry-After or Cache-Control not over yet
+
+
+class ImportOutcome(StrEnum):
+    """What a CSV import did with one row."""
+
+    CREATED = "created"
+    EXISTS = "exists"  # already subscribed: left unchanged
+    DUPLICATE = "duplicate"  # the same address earlier in the file
+    SUPPRESSED = "suppressed"  # erased or blocked: never imported again
+    FAILED = "failed"
+
+
 class BounceKind(StrEnum):
     HARD = "hard"
     SOFT = "soft"

@@ -10,7 +10,7 @@ Each step does nothing when its work is already done, so ``relais up`` can run a
 from __future__ import annotations
 
 from core.errors import InvalidInput
-from core.model import IssueStatus, Role
+from core.model import ImportOutcome, IssueStatus, Role
 from relais.wiring import Services, build_subscribers, digest_service
 from storage.issues import IssueRepository
 from storage.subscribers import SubscriberRepository
@@ -29,7 +29,7 @@ def subscribers(svc: Services) -> str:
     report = import_csv(
         svc.db, svc.clock, path.read_bytes(), kit.choices, confirmed=True, basis="démonstration (données fictives)"
     )
-    return f"{report.count('created')} abonnés de démonstration importés de {path.name}"
+    return f"{report.count(ImportOutcome.CREATED)} abonnés de démonstration importés de {path.name}"
 
 
 def approve(svc: Services) -> str:

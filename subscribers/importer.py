@@ -20,7 +20,15 @@ from datetime import datetime
 from core.clock import Clock
 from core.csvcells import restore
 from core.errors import InvalidInput
-from core.model import ConsentAction, ConsentOrigin, OrganisationType, Preferences, Subscriber, SubscriberStatus
+from core.model import (
+    ConsentAction,
+    ConsentOrigin,
+    ImportOutcome,
+    OrganisationType,
+    Preferences,
+    Subscriber,
+    SubscriberStatus,
+)
 from core.text import strip_controls
 from storage.database import Database
 from storage.subscribers import SubscriberRepository, email_hash
@@ -58,7 +66,7 @@ _ALIASES = {_key(alias): column for column, aliases in COLUMNS.items() for alias
 class RowResult:
     line: int  # in the file, header = 1
     email: str
-    outcome: str  # created | exists | duplicate | suppressed | failed
+    outcome: ImportOutcome
     reason: str = ""
     subscriber: Subscriber | None = field(default=None, repr=False)
     # What each value written in the file became: (family, as written, slug or "" when unknown).
@@ -72,12 +80,12 @@ class ImportReport:
     encoding: str
     delimiter: str
 
-    def count(self, outcome: str) -> int:
+    def count(self, outcome: ImportOutcome) -> int:
         return sum(1 for r in self.rows if r.outcome == outcome)
 
     @property
     def summary(self) -> dict[str, int]:
-        return {o: self.count(o) for o in ("created", "exists", "duplicate", "suppressed", "failed")}
+        return {str(o): self.count(o) for o in ImportOutcome}
 
     def labels(self, vocabulary: Vocabulary) -> list[LabelUse]:
         """Each distinct value of the file's preference and organisation cells, what it became and how often."""
@@ -199,11 +207,11 @@ def _parse_row(line: int, values: dict[str, str], reading: Reading) -> RowResult
     try:
         email = normalise(raw_email)
     except InvalidInput as exc:
-        return RowResult(line, raw_email, "failed", str(exc), labels=labels)
+        return RowResult(line, raw_email, ImportOutcome.FAILED, str(exc), labels=labels)
     if isinstance(prefs, str):
-        return RowResult(line, email, "failed", prefs, labels=labels)
+        return RowResult(line, email, ImportOutcome.FAILED, prefs, labels=labels)
     sub = Subscriber(email=email, name=values.get("name") or None, organisation_type=org, preferences=prefs)
-    return RowResult(line, email, "created", subscriber=sub, labels=labels)
+    return RowResult(line, email, ImportOutcome.CREATED, subscriber=sub, labels=labels)
 
 
 def _preferences(cells: tuple[str, ...], reading: Reading) -> Parsed:
@@ -256,13 +264,13 @@ def plan(rows: Iterable[RowResult], existing: set[str], suppressed: set[str]) ->
     seen: dict[str, int] = {}
     out = []
     for row in rows:
-        if row.outcome == "created":
+        if row.outcome is ImportOutcome.CREATED:
             if row.email in seen:
-                row.outcome, row.reason = "duplicate", f"déjà présente à la ligne {seen[row.email]}"
+                row.outcome, row.reason = ImportOutcome.DUPLICATE, f"déjà présente à la ligne {seen[row.email]}"
             elif row.email in existing:
-                row.outcome, row.reason = "exists", "déjà inscrite : inchangée"
+                row.outcome, row.reason = ImportOutcome.EXISTS, "déjà inscrite : inchangée"
             elif email_hash(row.email) in suppressed:
-                row.outcome, row.reason = "suppressed", "adresse effacée ou bloquée : jamais réimportée"
+                row.outcome, row.reason = ImportOutcome.SUPPRESSED, "adresse effacée ou bloquée : jamais réimportée"
             seen.setdefault(row.email, row.line)
         out.append(row)
     return out
@@ -291,7 +299,7 @@ def import_csv(
         if dry_run:
             return report
         now = clock.now()
-        new = [r.subscriber for r in rows if r.outcome == "created" and r.subscriber is not None]
+        new = [r.subscriber for r in rows if r.outcome is ImportOutcome.CREATED and r.subscriber is not None]
         for sub in new:
             sub.created_at, sub.legal_basis = now, basis.strip() or None
             if confirmed:

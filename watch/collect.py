@@ -23,7 +23,7 @@ from functools import lru_cache
 from core.clock import Clock
 from core.errors import FetchError, RelaisError
 from core.messages import describe
-from core.model import Item, Source, SourceHealth, SourceKind
+from core.model import CollectionOutcome, Item, Source, SourceHealth, SourceKind
 from core.settings import WatchSettings
 from storage.collection import CollectionRepository, CollectionRun
 from storage.database import Database
@@ -45,7 +45,7 @@ class SourceResult:
     """What one run did with one source: the row of ``relais watch run``'s table."""
 
     source: str
-    outcome: str  # fetched | not_modified | error | skipped
+    outcome: CollectionOutcome
     http_status: int | None = None
     parsed: int = 0
     new: int = 0
@@ -115,21 +115,21 @@ async def _collect_one(
     health = source.health
     why = None if force else resting(health, started)
     if why is not None:
-        result = SourceResult(source.name, "skipped", error=why)
+        result = SourceResult(source.name, CollectionOutcome.SKIPPED, error=why)
         await loop.run_in_executor(writer, book.add, source, None, result, started)
         return result
     try:
         fetched = await p.fetcher.fetch(source.url, etag=health.etag, last_modified=health.last_modified, local=True)
         body_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.status == 200 else None
         if fetched.status == 304 or body_hash == health.content_hash:
-            result = SourceResult(source.name, "not_modified", fetched.status)
+            result = SourceResult(source.name, CollectionOutcome.NOT_MODIFIED, fetched.status)
             new_health = after_success(health, now=started, fetched=fetched, items=None, body_hash=body_hash)
         else:
             entries = await _parse(p, source, fetched, started)
             stored = await store.put(Job(source, entries, started))
             result = SourceResult(
                 source.name,
-                "fetched",
+                CollectionOutcome.FETCHED,
                 fetched.status,
                 len(entries),
                 stored.new,
@@ -142,7 +142,9 @@ async def _collect_one(
         status = exc.status if isinstance(exc, HttpStatusError) else None
         retry = exc.retry_after if isinstance(exc, HttpStatusError) else None
         said = describe(exc)  # the health page shows this line as it is stored: French, by the error's code
-        result = SourceResult(source.name, "error", status, error=str(exc) or type(exc).__name__, error_french=said)
+        result = SourceResult(
+            source.name, CollectionOutcome.ERROR, status, error=str(exc) or type(exc).__name__, error_french=said
+        )
         new_health = after_failure(
             health,
             now=started,
@@ -226,7 +228,9 @@ class _StoreQueue:
             raise result
         if isinstance(result, Exception):  # a row the database refuses: this source's error, not the run's
             first = (str(result).splitlines() or [""])[0]
-            raise FetchError(f"cannot store items: {type(result).__name__}: {first}".rstrip(": "))
+            raise FetchError(
+                f"cannot store items: {type(result).__name__}: {first}".rstrip(": "), code="cannot_store_items"
+            )
         return result
 
     async def _drain(self) -> None:
