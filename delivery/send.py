@@ -35,7 +35,7 @@ from core.clock import Clock
 from core.errors import InvalidInput
 from core.model import Delivery, DeliveryStatus, IssueStatus, Stream, Subscriber
 from core.states import move
-from delivery.compose import CompiledSegment, Recipient, Sender, compile_all, personalise
+from delivery.compose import CompiledSegment, Recipient, Sender, compile_all, personalise_all
 from delivery.dkim import Signer
 from delivery.ledger import STREAM_OF, Outcome, decide, message_id, plan, still_eligible
 from delivery.limits import RateLimiter
@@ -485,7 +485,7 @@ class _Run:
 
         Messages the mail system could not take at all (``unavailable``: relay unreachable, disk full) go again:
         at once when others of the round went through, after a backoff when none did."""
-        todo = [(p, p.delivery.email, self._compose(p)) for p in rows]
+        todo = list(zip(rows, [p.delivery.email for p in rows], self._compose(rows), strict=True))
         outage: Outage | None = None
         while todo:
             results = self.ctx.mailer.send_many(self.ctx.sender.from_address, [(e, m) for _, e, m in todo], self._flush)
@@ -555,12 +555,10 @@ class _Run:
                 self.finished += 1
                 self.errors += o.status in (DeliveryStatus.BOUNCED, DeliveryStatus.FAILED)
 
-    def _compose(self, p: Pending) -> bytes:
-        d = p.delivery
-        assert d.subscriber_id is not None
-        r = Recipient(d.subscriber_id, d.email, d.message_id)
-        segment, ctx = self.segments[d.segment], self.ctx
-        return personalise(segment, r, ctx.links, date=ctx.clock.now(), sender=ctx.sender, signer=ctx.signer)
+    def _compose(self, rows: list[Pending]) -> list[bytes]:
+        ctx = self.ctx
+        todo = [(self.segments[p.delivery.segment], _recipient(p.delivery)) for p in rows]
+        return personalise_all(todo, ctx.links, date=ctx.clock.now(), sender=ctx.sender, signer=ctx.signer)
 
     def _report(self, *, force: bool = False) -> None:
         """At most a few times a second: counting the ledger is a query."""
@@ -568,3 +566,8 @@ class _Run:
         if self.progress is not None and (force or now - self.reported >= 0.25):
             self.reported = now
             self.progress(_counts(self.ctx, self.issue_id))
+
+
+def _recipient(d: Delivery) -> Recipient:
+    assert d.subscriber_id is not None
+    return Recipient(d.subscriber_id, d.email, d.message_id)

@@ -223,16 +223,28 @@ def test_every_personalised_message_verifies(signer: tuple[Signer, bytes], where
     assert (b"Content-Transfer-Encoding: base64" in signed) == email.startswith("aaaa")
 
 
+def test_a_round_signed_together_comes_back_in_order(signer: tuple[Signer, bytes]) -> None:
+    ours, record = signer
+    messages = [_message(email=f"m{i}@asso.fr") for i in range(9)]
+    signed = ours.sign_all([(m, None) for m in messages])
+    assert len(signed) == len(messages)
+    assert all(s.endswith(m) for s, m in zip(signed, messages, strict=True))
+    assert all(_verify(s, record) for s in signed)
+
+
 def test_a_signed_send_verifies_message_by_message(
     db: Database, clock: FrozenClock, signer: tuple[Signer, bytes]
 ) -> None:
-    """The send loop signs with its segment's body template: dkimpy verifies each message (both engines)."""
+    """The send loop signs with its segment's body template, rounds of 4 signed together (RSA on two threads):
+    dkimpy verifies each message, each the one of its recipient (both engines)."""
     ours, record = signer
     add_subscribers(db, [f"membre{i}@asso{i}.fr" for i in range(6)] + ["zoe+lettre@asso.fr"])
     mailer = MemoryMailer()
+    mailer.concurrency = 4
     ctx = context(db, mailer, clock)
     ctx.signer = ours
     assert send_issue(ctx, add_issue(db)).outcome == "sent"
     assert len(mailer.sent) == 7
     assert all(_verify(m.message, record) for m in mailer.sent)
+    assert all(f"To: {m.recipient}\r\n".encode() in m.message for m in mailer.sent)
     assert len({_tag(m.message, b"bh") for m in mailer.sent}) == 7  # one body hash each: the links differ
