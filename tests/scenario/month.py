@@ -158,7 +158,15 @@ class People:
         assert url.startswith(BASE), url
         return url.removeprefix(BASE)
 
-    def sign_up(self, address: str, *, themes: tuple[str, ...] = (), confirm: bool = True) -> None:
+    def sign_up(
+        self,
+        address: str,
+        *,
+        themes: tuple[str, ...] = (),
+        confirm: bool = True,
+        streams: tuple[str, ...] = ("newsletter", "emailing"),
+        alerts: dict[str, object] | None = None,  # the « Alertes » fieldset: alerts, alert_day, alert_kinds
+    ) -> None:
         r = self.client.post(
             "/subscribe",
             data={
@@ -166,7 +174,8 @@ class People:
                 "name": address.split("@")[0].title(),
                 "themes": list(themes),
                 "streams_shown": "1",
-                "streams": ["newsletter", "emailing"],
+                "streams": list(streams),
+                **(alerts or {}),
             },
         )
         assert r.status_code == 200, r.text[:300]

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 
 from admin.accounts import add_user
 from core.clock import FrozenClock
-from core.model import IssueKind, IssueStatus, ItemStatus, Role, Stream, SubscriberStatus
+from core.model import IssueKind, IssueStatus, ItemKind, ItemStatus, Role, Stream, SubscriberStatus
 from core.settings import BounceMailboxSettings, Security
 from figures.compute import compute_key_figures
 from figures.period import Period, PeriodKind
@@ -49,6 +49,7 @@ END = datetime(2026, 4, 1, 12, 0, tzinfo=PARIS)
 PASSWORD = "une phrase de passe assez longue"
 EDITOR = "editrice@resacoop.example"
 
+JULES = "jules@asso.example"  # weekly alerts on Monday, job offers only, nothing else
 
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,6 +127,7 @@ def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mail
                     people.sign_up(f"{name}@asso.example")
                 people.sign_up("carol@mairie.example", themes=("sante",))
                 people.sign_up("frank@asso.example", confirm=False)  # never confirms: purged a week later
+                people.sign_up(JULES, streams=(), alerts={"alerts": "weekly", "alert_day": "0", "alert_kinds": ["job"]})
             elif day == (3, 4):
                 people.sign_up("gina@asso.example")
                 people.sign_up("henri@ferme.example")
@@ -260,6 +262,7 @@ def check_the_month(
                for i in last_call_ids)  # fmt: skip
     recalled = [e.item_id for i in last_call_ids for e in issues[i].entries]
     assert len(recalled) == len(set(recalled))
+    alerts = check_the_alerts(db, mailbox)
     by_item_id = {i.id: i for i in items.values()}
     for i in last_call_ids:
         made = (issues[i].created_at or END).astimezone(PARIS).date()
@@ -343,12 +346,14 @@ def check_the_month(
     figures = compute_key_figures(db, period, svc.settings.taxonomy)
 
     sends = figures.sends
-    assert (sends.newsletters, sends.emailings) == (1, 1 + len(last_call_ids))
+    assert (sends.newsletters, sends.emailings, sends.alerts) == (1, 1 + len(last_call_ids), sum(alerts.values()))
     late = 1  # Gina's emailing: accepted by the relay, then bounced (its ledger row moved)
     recalls = sum((Counter(sent) for sent in last_calls.values()), Counter())
-    assert sends.messages_accepted == sum(emailing.values()) + sum(newsletter.values()) + sum(recalls.values()) - late
+    assert sends.messages_accepted == (
+        sum(emailing.values()) + sum(newsletter.values()) + sum(recalls.values()) + sum(alerts.values()) - late
+    )
     assert (sends.messages_bounced, sends.hard_bounces, sends.soft_bounces, sends.messages_failed) == (2, 2, 0, 0)
-    reached = (emailing - Counter(["gina@asso.example"])) + newsletter + recalls  # Gina's emailing bounced late
+    reached = (emailing - Counter(["gina@asso.example"])) + newsletter + recalls + alerts  # Gina's bounced late
     assert sends.distinct_recipients == len(+reached)
 
     def month_of(issue_id: int) -> str:
@@ -359,7 +364,8 @@ def check_the_month(
 
     assert [(m.month, m.newsletters, m.emailings, m.messages_accepted) for m in sends.by_month] == [
         ("2026-03", 0, 1 + len(recalled_in("2026-03")),
-         sum(emailing.values()) - late + sum(sum(last_calls[i].values()) for i in recalled_in("2026-03"))),
+         sum(emailing.values()) - late + sum(sum(last_calls[i].values()) for i in recalled_in("2026-03"))
+         + sum(alerts.values())),  # Jules's alerts: every Monday of the month is in March
         ("2026-04", 1, len(recalled_in("2026-04")),
          sum(newsletter.values()) + sum(sum(last_calls[i].values()) for i in recalled_in("2026-04"))),
     ]  # fmt: skip
@@ -399,3 +405,36 @@ def key_of(title: str) -> str:
 def effective_deadline(key: str) -> date | None:
     e = BY_KEY[key]
     return e.extended or e.deadline
+def check_the_alerts(db: Database, mailbox: Mailbox) -> Counter[str]:
+    """Jules asked for weekly alerts on Monday, job offers only: each Monday he got exactly the offers approved in
+    the week before it (07:00 to 07:00 in Paris, by their approval time), and nothing on a week without one (no
+    edition at all: he is the only one with alerts). The alert messages, per recipient."""
+    with db.session() as s:
+        editions = {i.id: i for i in IssueRepository(s).find(kind=IssueKind.ALERT)}
+        approved = [i for i in ItemRepository(s).find() if i.status == ItemStatus.APPROVED and i.approved_at]
+    jobs = [i for i in approved if i.kind == ItemKind.JOB]
+    expected: dict[date, set[str]] = {}
+    for monday in (date(2026, 3, 9), date(2026, 3, 16), date(2026, 3, 23), date(2026, 3, 30)):
+        cutoff = datetime.combine(monday, time(7), PARIS)
+        start = datetime.combine(monday - timedelta(days=7), time(7), PARIS)
+        expected[monday] = {j.title for j in jobs if start < (j.approved_at or END) <= cutoff}
+    assert any(not titles for titles in expected.values()), "no week without a job offer: the empty week is untested"
+    got: dict[date, set[str]] = {}
+    sent: Counter[str] = Counter()
+    for rcpt, m in mailbox.messages:
+        ledger = re.match(r"<relais\.(\d+)\.", str(m["Message-ID"]))  # a ledger row's message, or a system email
+        if ledger is None or (issue := int(ledger.group(1))) not in editions:
+            continue
+        sent[rcpt] += 1
+        assert rcpt == JULES and str(m["Subject"]).startswith("Vos alertes de la semaine")
+        body = m.get_body(("plain",))
+        assert body is not None
+        text = str(body.get_content()).replace("\u00a0", " ")
+        day = (editions[issue].created_at or END).astimezone(PARIS).date()
+        got[day] = {i.title for i in approved if i.title in text}  # any approved item's title it names
+    assert got == {day: titles for day, titles in expected.items() if titles}
+    assert {(e.created_at or END).astimezone(PARIS).date() for e in editions.values()} == set(got)
+    assert all(e.status == IssueStatus.SENT for e in editions.values())
+    return sent
+
+
