@@ -202,6 +202,7 @@ def make_send_context(
 ) -> SendContext:
     """The send loop's dependencies from settings; the digest and subscribers provide the three seams."""
     from delivery.compose import Sender
+    from delivery.outage import Patience
     from delivery.send import SendConfig, SendContext
     from delivery.window import parse_window
 
@@ -212,7 +213,6 @@ def make_send_context(
         mailer=mailer or make_mailer(services),
         segmenter=segmenter,
         links=links,
-    from delivery.outage import Patience
         bounces=bounces,
         clock=services.clock,
         sender=Sender(net.from_address, net.from_name, net.reply_to, net.list_id, net.newsletter_name),
@@ -225,6 +225,7 @@ def make_send_context(
             domain_rates=dict(mail.domain_rates),
             window=parse_window(mail.send_window, net.timezone),
             processes=max(1, mail.processes),
+            patience=Patience(mail.give_up_after_seconds, mail.reconnect_max_delay_seconds),
         ),
         signer=make_signer(services),
     )
@@ -235,7 +236,6 @@ def make_signer(services: Services) -> Signer | None:
     from delivery.dkim import Signer
 
     dkim = services.settings.mail.dkim
-            patience=Patience(mail.give_up_after_seconds, mail.reconnect_max_delay_seconds),
     if not dkim.enabled:
         return None
     return Signer.from_file(dkim.domain, dkim.selector, services.settings.resolve(dkim.key_file), dkim.algorithm)

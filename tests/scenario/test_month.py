@@ -48,8 +48,8 @@ START = datetime(2026, 3, 1, 0, 0, tzinfo=PARIS)
 END = datetime(2026, 4, 1, 12, 0, tzinfo=PARIS)
 PASSWORD = "une phrase de passe assez longue"
 EDITOR = "editrice@resacoop.example"
-
 JULES = "jules@asso.example"  # weekly alerts on Monday, job offers only, nothing else
+
 
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,8 +126,8 @@ def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mail
                 for name in ("alice", "bob", "dave", "erin"):
                     people.sign_up(f"{name}@asso.example")
                 people.sign_up("carol@mairie.example", themes=("sante",))
-                people.sign_up("frank@asso.example", confirm=False)  # never confirms: purged a week later
                 people.sign_up(JULES, streams=(), alerts={"alerts": "weekly", "alert_day": "0", "alert_kinds": ["job"]})
+                people.sign_up("frank@asso.example", confirm=False)  # never confirms: purged a week later
             elif day == (3, 4):
                 people.sign_up("gina@asso.example")
                 people.sign_up("henri@ferme.example")
@@ -254,6 +254,7 @@ def check_the_month(
         problems = consistency.check(s)
     assert problems == []
     assert issues[emailing_id].status == IssueStatus.SENT and issues[newsletter_id].status == IssueStatus.SENT
+    alerts = check_the_alerts(db, mailbox)
     # Every « Dernier rappel » the daily job drafted waited for staff, who sent it; none recalled an item twice.
     assert last_call_ids, "no last-call emailing was drafted in a month of calls closing"
     drafted = [i.id or 0 for i in issues.values() if i.subject.startswith("Dernier rappel")]
@@ -262,7 +263,6 @@ def check_the_month(
                for i in last_call_ids)  # fmt: skip
     recalled = [e.item_id for i in last_call_ids for e in issues[i].entries]
     assert len(recalled) == len(set(recalled))
-    alerts = check_the_alerts(db, mailbox)
     by_item_id = {i.id: i for i in items.values()}
     for i in last_call_ids:
         made = (issues[i].created_at or END).astimezone(PARIS).date()
@@ -398,13 +398,6 @@ def nonzero(counts: dict[str, int]) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
-def key_of(title: str) -> str:
-    return next(e.key for e in ENTRIES if e.title == title)
-
-
-def effective_deadline(key: str) -> date | None:
-    e = BY_KEY[key]
-    return e.extended or e.deadline
 def check_the_alerts(db: Database, mailbox: Mailbox) -> Counter[str]:
     """Jules asked for weekly alerts on Monday, job offers only: each Monday he got exactly the offers approved in
     the week before it (07:00 to 07:00 in Paris, by their approval time), and nothing on a week without one (no
@@ -438,3 +431,10 @@ def check_the_alerts(db: Database, mailbox: Mailbox) -> Counter[str]:
     return sent
 
 
+def key_of(title: str) -> str:
+    return next(e.key for e in ENTRIES if e.title == title)
+
+
+def effective_deadline(key: str) -> date | None:
+    e = BY_KEY[key]
+    return e.extended or e.deadline
