@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from email.message import EmailMessage
 from pathlib import Path
 
 from httpx import Response
@@ -153,6 +154,21 @@ class People:
     mailbox: Mailbox
     confirmed: list[str] = field(default_factory=list)
     unsubscribed: Counter[str] = field(default_factory=Counter)  # stream (or "all") -> count
+    clicks: Counter[tuple[int, int]] = field(default_factory=Counter)  # (issue, item) -> clicks made
+
+    def read_items(self, msg: EmailMessage, how_many: int) -> None:
+        """Follow the first ``how_many`` items' links of an email, as a reader would: each is a counted link
+        (``/r/{issue}/{item}/…``) that redirects to the item's own page, without a cookie."""
+        html = msg.get_body(("html",))
+        assert html is not None
+        links = list(dict.fromkeys(re.findall(rf"{re.escape(BASE)}/r/\d+/\d+/[\w\-]+", str(html.get_content()))))
+        assert len(links) >= how_many, links
+        for link in links[:how_many]:
+            self.client.cookies.clear()
+            r = self.client.get(self.path(link), follow_redirects=False)
+            assert r.status_code == 302 and "set-cookie" not in r.headers, (link, r.status_code)
+            issue, item = link.removeprefix(f"{BASE}/r/").split("/")[:2]
+            self.clicks[(int(issue), int(item))] += 1
 
     def path(self, url: str) -> str:
         assert url.startswith(BASE), url

@@ -25,6 +25,7 @@ from core.clock import FrozenClock
 from core.model import IssueKind, IssueStatus, ItemKind, ItemStatus, Role, Stream, SubscriberStatus
 from core.settings import BounceMailboxSettings, Security
 from figures.compute import compute_key_figures
+from figures.issue_reports import issue_report
 from figures.period import Period, PeriodKind
 from relais.sending import send_due
 from relais.web import build_app
@@ -157,8 +158,15 @@ def test_a_month_in_the_life(services: tuple[Services, FrozenClock, World], mail
                 people.leave_everything("erin@asso.example")
             elif day == (3, 25):
                 people.sign_up("ines@lycee.example")
+            if day == (3, 17) and hour == 14:  # readers follow items of the emailing (counted, nobody named)
+                for reader, n in (("alice@asso.example", 2), ("bob@asso.example", 1), ("dave@asso.example", 1)):
+                    (got,) = [m for m in mailbox.to(reader) if issue_mail(m, emailing_id, db)]
+                    people.read_items(got, n)
             if day == (4, 1) and hour == 9:
                 newsletter_id = approve_newsletter(svc)
+            if day == (4, 1) and hour == 11 and newsletter_id is not None:
+                (got,) = [m for m in mailbox.to("alice@asso.example") if issue_mail(m, newsletter_id, db)]
+                people.read_items(got, 3)
 
     assert emailing_id is not None and newsletter_id is not None and proposal_id is not None
     check_the_month(svc, world, mailbox, editor, people, scheduler, emailing_id, newsletter_id, proposal_id,
@@ -392,6 +400,22 @@ def check_the_month(
         (EDITOR, sum(editor.approved.values()), sum(editor.rejected.values()))
     ]
     assert (figures.proposals.received, figures.proposals.published, figures.proposals.declined) == (1, 1, 0)
+
+    # Clicks: what the readers followed, per item and in all, in the figures and in each issue's report; nothing
+    # in the table can say who clicked.
+    per_item: Counter[int] = Counter()
+    for (_, item), n in people.clicks.items():
+        per_item[item] += n
+    assert figures.clicks.total == sum(people.clicks.values()) == 7
+    assert {r.item_id: r.clicks for r in figures.clicks.most_read} == dict(per_item)
+    assert figures.clicks.most_read[0].clicks == max(per_item.values())
+    for issue_id in (emailing_id, newsletter_id):
+        report = issue_report(db, issue_id)
+        mine = {item: n for (i, item), n in people.clicks.items() if i == issue_id}
+        assert report.clicks == sum(mine.values()) and {r.item_id: r.clicks for r in report.items if r.clicks} == mine
+    # Gina left by the emailing's List-Unsubscribe, Erin by its footer (her latest email); Dave's link was made on
+    # 20 March, for no email: his unsubscribe belongs to no issue.
+    assert issue_report(db, emailing_id).unsubscribes == 2 and issue_report(db, newsletter_id).unsubscribes == 0
 
 
 def nonzero(counts: dict[str, int]) -> dict[str, int]:
