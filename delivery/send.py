@@ -344,10 +344,11 @@ class _Run:
             _wait_for_database(self.ctx, self.issue_id, outage, accepted)
             try:
                 self._flush()
-                with self.ctx.db.session() as s:
-                    DeliveryRepository(s).release(self.in_hand)
-                self.in_hand.clear()
                 mine = self.lock is None or self.lock.keep()
+                if mine:  # else the loop that took the lock requeued them as crash leftovers, and owns them now
+                    with self.ctx.db.session() as s:
+                        DeliveryRepository(s).release(self.in_hand)
+                self.in_hand.clear()
                 break
             except Exception as again:
                 if not is_outage(again):

@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -229,6 +230,75 @@ def test_postgresql_gone_for_good_one_french_line_and_the_rerun_is_exact(
     assert len(duplicates) == unrecorded  # exactly what the line said
     statuses, flagged, _ = _ledger_facts(pg, issue)
     assert statuses == Counter({DeliveryStatus.ACCEPTED: 400}) and duplicates <= flagged
+
+
+def test_postgresql_down_when_the_send_starts_it_waits_then_freezes_and_sends(
+    cluster: Cluster, pg: Database, clock: FrozenClock
+) -> None:
+    emails = _subscribers(pg, 50)
+    issue = add_issue(pg)
+    handler = Handler()
+    relay = Relay(handler)
+    relay.start()
+    cluster.stop()
+    waits: list[float] = []
+
+    def on_wait(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:
+            cluster.start()
+
+    mailer = SmtpMailer(SmtpConfig("127.0.0.1", relay.port, timeout=10, connections=2))
+    ctx = context(pg, mailer, clock)
+    _sleeper(ctx, clock, on_wait)
+    try:
+        report = send_issue(ctx, issue)
+    finally:
+        mailer.close()
+        relay.stop()
+    assert report.outcome == "sent" and report.frozen == 50
+    assert report.outages == {Fault.DATABASE: 1} and waits == [1.0, 2.0]
+    assert Counter(r.recipient for r in handler.received) == Counter(emails)
+
+
+def test_after_a_restart_a_sender_whose_lock_was_taken_stops_and_the_taker_finishes_alone(
+    cluster: Cluster, pg: Database, clock: FrozenClock
+) -> None:
+    emails = _subscribers(pg, 600)
+    issue = add_issue(pg)
+    handler = Handler()
+    relay = Relay(handler)
+    relay.start()
+    other = Database(cluster.url(pg.engine.url.database or ""))
+    taken = ExitStack()
+
+    def on_wait(seconds: float) -> None:  # the database is back, and another loop takes the issue first
+        if not cluster.running():
+            cluster.start()
+            assert taken.enter_context(issue_send_lock(other, issue))
+
+    mailer = Tripwire(
+        SmtpMailer(SmtpConfig("127.0.0.1", relay.port, timeout=10, connections=4)), [300], lambda _: cluster.stop()
+    )
+    ctx = context(pg, mailer, clock)
+    _sleeper(ctx, clock, on_wait)
+    try:
+        first = send_issue(ctx, issue)
+        assert first.outcome == "sending_elsewhere"  # it wrote what it sent, and left the rest to the holder
+        with pg.session() as s:
+            assert DeliveryRepository(s).counts(issue)[DeliveryStatus.ACCEPTED] >= 300
+        taken.close()  # the other loop: it holds the lock, and sends (here, a second run of the same function)
+        again = SmtpMailer(SmtpConfig("127.0.0.1", relay.port, connections=4))
+        second = send_issue(context(other, again, clock), issue)
+        again.close()
+    finally:
+        taken.close()
+        other.dispose()
+        mailer.close()
+        relay.stop()
+    assert second.outcome == "sent"
+    got = Counter(r.recipient for r in handler.received)
+    assert set(got) == emails and max(got.values()) == 1
 
 
 # --- the SMTP relay gone for minutes ---------------------------------------------------------------------------
