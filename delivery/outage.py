@@ -10,6 +10,7 @@ with its injected clock and sleep, so tests run a five-minute outage in no time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -72,6 +73,21 @@ def duration(seconds: float) -> str:
         return f"{s} seconde{'s' if s > 1 else ''}"
     m, rest = divmod(s, 60)
     return f"{m} minutes" + (f" {rest:02d}" if rest else "")
+
+
+_LOST = {
+    Fault.DATABASE: "la base de données perdue",
+    Fault.RELAY: "le relais SMTP injoignable",
+    Fault.OUTBOX: "le disque de la boîte d'envoi plein",
+}
+
+
+def survived(outages: Mapping[Fault, int], waited: float) -> str:
+    """What a send went through without a person (empty when nothing): one French line for the end of a send."""
+    if not outages:
+        return ""
+    parts = ", ".join(f"{_LOST[f]} {n} fois" for f, n in outages.items() if n)
+    return f"repris sans intervention : {parts} ({duration(waited)} d'attente)"
 
 
 def interrupted(issue_id: int, fault: Fault, lasted: float, unrecorded: int = 0) -> SendInterrupted:

@@ -15,6 +15,7 @@ from core.errors import InvalidInput
 from core.model import DeliveryStatus, IssueKind
 from delivery import control
 from delivery.ledger import STREAM_OF
+from delivery.outage import survived
 from delivery.proof import send_test
 from delivery.send import audience, send_issue
 from relais.cli.context import console, services
@@ -147,6 +148,8 @@ def _foreground(sctx: Any, issue: int) -> None:
     console.print(
         f"numéro {issue} : {OUTCOMES.get(report.outcome, report.outcome)} ({summary or 'aucun destinataire'})"
     )
+    if report.outages:
+        console.print(survived(report.outages, report.waited), highlight=False)
     if report.requeued:
         console.print(
             f"{report.requeued} message(s) étaient en cours lors d'un arrêt brutal : ils ont pu partir deux fois"

@@ -27,7 +27,7 @@ from core.model import DeliveryStatus, Item, ItemKind, ItemSource, ItemStatus, S
 from delivery.mailers.base import Mailer, SendResult
 from delivery.mailers.outbox import OutboxMailer
 from delivery.mailers.smtp import SmtpConfig, SmtpMailer
-from delivery.outage import Fault, Patience
+from delivery.outage import Fault, Outage, Patience, duration, survived
 from delivery.send import SendConfig, SendContext, send_issue
 from digest.service import DigestService
 from storage.consistency import check
@@ -39,7 +39,7 @@ from storage.migrate import upgrade
 from storage.sources import SourceRepository
 from storage.subscribers import SubscriberRepository
 from storage.tables import SubscriberRow
-from tests.delivery.fakes import add_issue, context
+from tests.delivery.fakes import T0, add_issue, context
 from tests.delivery.smtp_servers import Handler
 from tests.digest.digest_factory import network, subscriber, taxonomy
 from tests.live import free_port
@@ -472,3 +472,18 @@ def test_relais_digest_send_gives_up_with_one_french_line_and_no_traceback(tmp_p
         f"erreur : Envoi du numéro {issue} interrompu : le relais SMTP ne prend plus aucun message depuis 2 "
         f"secondes ; relancez « relais digest send {issue} » une fois le problème réglé"
     ]
+
+
+def test_the_words_of_an_outage() -> None:
+    assert duration(45) == "45 secondes" and duration(1) == "1 seconde" and duration(300) == "5 minutes"
+    assert duration(90) == "90 secondes" and duration(150) == "2 minutes 30"
+    assert survived({}, 0) == ""
+    assert survived({Fault.DATABASE: 2, Fault.RELAY: 1}, 200) == (
+        "repris sans intervention : la base de données perdue 2 fois, le relais SMTP injoignable 1 fois "
+        "(3 minutes 20 d'attente)"
+    )
+    outage = Outage(Fault.RELAY, T0)
+    delays: list[float] = []
+    while d := outage.next_delay(Patience(give_up_after=100, max_delay=30), T0 + timedelta(seconds=sum(delays))):
+        delays.append(d)
+    assert delays == [1, 2, 4, 8, 16, 30, 30, 9]  # doubling, capped, the last one cut to give up on time
