@@ -18,10 +18,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from admin.web import WebContext, ctx_of
+from core.model import IssueStatus
 from core.text import safe_url
 from digest.clicks import ClickLinks
 from storage.clicks import ClickRepository
 
+COUNTED = frozenset(str(s) for s in (IssueStatus.SENDING, IssueStatus.PAUSED, IssueStatus.SENT, IssueStatus.CANCELLED))
 NOT_FOUND = "Ce lien n'existe pas ou n'est plus valable."
 
 
@@ -40,9 +42,11 @@ async def follow(request: Request) -> Response:
         repo = ClickRepository(s)
         found = repo.target(issue_id, item_id)
         target = None if found is None else (safe_url(found.url) or safe_url(found.canonical_url))
-        if target is None:
+        if found is None or target is None:
             raise HTTPException(404, NOT_FOUND)
-        if ctx.settings.mail.count_clicks:  # off since the email was sent: still a working link, not counted
+        # Off since the email was sent: still a working link, not counted; nor are the test copies' (the issue
+        # is not sent yet, the staff are checking the links).
+        if ctx.settings.mail.count_clicks and found.issue_status in COUNTED:
             repo.add(issue_id, item_id, day)
     return RedirectResponse(
         target, status_code=302, headers={"cache-control": "no-store", "referrer-policy": "no-referrer"}

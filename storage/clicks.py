@@ -27,6 +27,7 @@ class ClickTarget:
 
     url: str | None
     canonical_url: str | None
+    issue_status: str  # a draft's or a scheduled issue's links are test copies': followed, not counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +45,13 @@ class ClickRepository:
     def target(self, issue_id: int, item_id: int) -> ClickTarget | None:
         """The item's links, if the item is in the issue and approved (or archived since); else None (a 404)."""
         q = (
-            select(ItemRow.url, ItemRow.canonical_url)
+            select(ItemRow.url, ItemRow.canonical_url, IssueRow.status)
             .join(IssueItemRow, IssueItemRow.item_id == ItemRow.id)
+            .join(IssueRow, IssueRow.id == IssueItemRow.issue_id)
             .where(IssueItemRow.issue_id == issue_id, ItemRow.id == item_id, ItemRow.status.in_(_FOLLOWED))
         )
         row = self.s.execute(q).first()
-        return None if row is None else ClickTarget(row[0], row[1])
+        return None if row is None else ClickTarget(row[0], row[1], str(row[2]))
 
     def add(self, issue_id: int, item_id: int, day: date) -> None:
         """One more click on ``item_id`` of ``issue_id`` that day."""

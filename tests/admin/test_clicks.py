@@ -151,3 +151,21 @@ def test_with_count_clicks_off_links_go_straight_to_their_targets(
         approved = {r.id: r.url or "" for r in s.scalars(select(ItemRow))}
     assert "/r/" not in html and "/r/" not in text
     assert all(approved[i] in html for i in ids)
+
+
+def test_a_test_copys_links_work_but_count_nothing(
+    login: Login, client: TestClient, db: Database, clock: FrozenClock, mailer: MemoryMailer
+) -> None:
+    ids = approved_calls(db, clock)
+    add_subscribers(db, 1)
+    staff = login(Role.STAFF)
+    token = csrf_of(staff.get("/admin/issues/new").text)
+    r = staff.post("/admin/issues", data={"csrf_token": token, "kind": "newsletter"}, follow_redirects=False)
+    issue_id = int(r.headers["location"].rsplit("/", 1)[1])
+    staff.post(f"/admin/issues/{issue_id}/test", data={"csrf_token": token, "addresses": "bat@resacoop.fr"})
+    [copy] = mailer.sent
+    link = next(m.group(0) for m in COUNTED.finditer(parts(copy.message)[0]) if int(m.group(2)) == ids[0])
+    r = client.get(link.removeprefix(BASE), follow_redirects=False)
+    assert r.status_code == 302 and r.headers["location"].startswith("https://amp.example/")
+    with db.session() as s:
+        assert ClickRepository(s).for_issue(issue_id) == {}  # staff checking their links are not readers
