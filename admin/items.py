@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from admin import triage
 from admin.auth import current_user, requires
+from admin.error_messages import said
 from admin.web import blocking, csrf_token, ctx_of, environment, flash, is_htmx, nav, read_form, render, translations
 from core.errors import InvalidInput, NotFound
 from core.model import Item, ItemStatus, Role
@@ -197,7 +198,7 @@ async def status_action(request: Request) -> Response:
             [item_id], ACTIONS[action], actor=actor(request), reason=str(form.get("reason") or "")
         )
     except InvalidInput as exc:
-        raise HTTPException(400, f"Action refusée — {exc}.") from None
+        raise HTTPException(400, f"Action refusée — {said(request, exc)}.") from None
     if result.refused:
         status = 404 if "introuvable" in _refused(result) else 409
         raise HTTPException(status, f"Action refusée — {_refused(result)}")

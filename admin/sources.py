@@ -183,7 +183,7 @@ async def collect(request: Request) -> Response:
     try:
         await _call(ctx.collect_now, names)
     except RelaisError as exc:
-        flash(request, f"Collecte en échec : {exc}", "error")
+        flash(request, f"Collecte en échec : {said(request, exc)}", "error")
     else:
         flash(request, f"Collecte terminée : {', '.join(names) if names else 'toutes les sources'}.", "success")
     return RedirectResponse("/admin/sources", status_code=303)
@@ -251,7 +251,7 @@ async def _discover(request: Request, url: str) -> tuple[Any, str]:
     try:
         return await _call(ctx.discover_source, url), ""
     except RelaisError as exc:
-        return None, f"Recherche impossible : {exc}"
+        return None, f"Recherche impossible : {said(request, exc)}"
 
 
 @requires(Role.ADMIN)

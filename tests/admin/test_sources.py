@@ -33,6 +33,8 @@ class FakeWatch:
         self.previewed.append(source)
         if "panne" in source.url:
             raise FetchError("HTTP 503 en lisant la source")
+        if "lente" in source.url:  # the watch's English, with its code
+            raise FetchError("no complete answer within 20 s", code="timeout", seconds="20")
         return [Item(kind=source.item_kind, title=f"Offre n°{n} : volontariat au Bénin") for n in range(3)]
 
 
@@ -157,6 +159,16 @@ def test_a_failing_preview_says_why(client: TestClient, login: Callable[[Role], 
     token = csrf_of(client.get("/admin/sources/new").text)
     r = client.post("/admin/sources/new", data=valid(token, intent="preview", url="https://panne.example/rss"))
     assert r.status_code == 422 and "HTTP 503 en lisant la source" in r.text
+
+
+def test_a_preview_failing_in_the_watch_says_why_in_french_by_its_code(
+    client: TestClient, login: Callable[[Role], TestClient], watch: FakeWatch
+) -> None:
+    login(Role.ADMIN)
+    token = csrf_of(client.get("/admin/sources/new").text)
+    r = client.post("/admin/sources/new", data=valid(token, intent="preview", url="https://lente.example/rss"))
+    assert r.status_code == 422 and "délai dépassé : pas de réponse complète en 20 s" in r.text
+    assert "no complete answer" not in r.text
 
 
 WRONG = [
