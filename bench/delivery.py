@@ -60,6 +60,13 @@ def _start_sink(port: int) -> subprocess.Popen[bytes]:
     return proc
 
 
+def _cpu() -> float:
+    """CPU seconds of this process (all its threads) and of its children waited for (forked senders): on a
+    loaded machine, the figure that moves least."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _smtp_source(port: int, messages: int) -> float:
     cmd = [SOURCE, "-s", str(CONNECTIONS), "-l", str(SIZE), "-m", str(messages), "-f", "lettre@resacoop.example"]
     t0 = time.perf_counter()
@@ -200,9 +207,9 @@ def child(port: int, messages: int, dkim: str, url: str = "") -> dict[str, Any]:
             signer=signer,
             config=SendConfig(processes=PROCESSES),
         )
-        t0 = time.perf_counter()
+        cpu0, t0 = _cpu(), time.perf_counter()
         report = send_issue(ctx, issue.id)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
         mailer.close()
         accepted = report.counts[DeliveryStatus.ACCEPTED]
         sample = mailer.kept if signer else []
@@ -214,6 +221,7 @@ def child(port: int, messages: int, dkim: str, url: str = "") -> dict[str, Any]:
             "seconds": seconds,
             "rate": accepted / seconds,
             # the largest of this process and its forked senders (ru_maxrss is per process, in KB)
+            "cpu_ms": 1000 * cpu / max(1, accepted),
             "peak_mb": max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
             / 1024,
             "outcome": report.outcome,
@@ -273,19 +281,25 @@ def main() -> None:
     print(f"Relais: {PROCESSES} sender process(es) x {max(1, CONNECTIONS // PROCESSES)} connections")
     rows = []
     if source_path:
-        rows = [("smtp-source (before)", MESSAGES, MESSAGES / source, source, "", "", ""),
-                ("smtp-source (after)", MESSAGES, MESSAGES / source_after, source_after, "", "", "")]  # fmt: skip
+        rows = [("smtp-source (before)", MESSAGES, MESSAGES / source, source, "", "", "", ""),
+                ("smtp-source (after)", MESSAGES, MESSAGES / source_after, source_after, "", "", "", "")]  # fmt: skip
     for name, r in runs:
         ratio = f"{100 * r['rate'] / ref:.0f} %" if source_path else "n/a"
-        rows.append((name, r["messages"], r["seconds"], r["rate"], ratio, f"{r['peak_mb']:.0f}", r["verified"]))
+        cpu = f"{r['cpu_ms']:.2f}"
+        rows.append((name, r["messages"], r["seconds"], r["rate"], ratio, cpu, f"{r['peak_mb']:.0f}", r["verified"]))
     print(
-        "| sender                       | messages | seconds |   msg/s | vs smtp-source | peak MB | dkimpy verified |"
+        "| sender                       | messages | seconds |   msg/s | vs smtp-source | CPU ms/msg | peak MB |"
+        " dkimpy verified |"
     )
     print(
-        "|------------------------------|----------|---------|---------|----------------|---------|-----------------|"
+        "|------------------------------|----------|---------|---------|----------------|------------|---------|"
+        "-----------------|"
     )
-    for name, n, sec, rate, ratio, peak, verified in rows:
-        print(f"| {name:<28} | {n:>8} | {sec:>7.1f} | {rate:>7.0f} | {ratio:>14} | {peak:>7} | {verified:>15} |")
+    for name, n, sec, rate, ratio, cpu, peak, verified in rows:
+        print(
+            f"| {name:<28} | {n:>8} | {sec:>7.1f} | {rate:>7.0f} | {ratio:>14} | {cpu:>10} | {peak:>7} |"
+            f" {verified:>15} |"
+        )
     shared = runs[0][1]["shared"]
     print(f"DKIM: {100 * shared:.0f} % of each canonical body is hashed once per segment, the rest per message")
     print("targets (issue 17): without DKIM >= 80 % of smtp-source, Ed25519 and RSA-2048 >= 50 %; peak <= 300 MB")
