@@ -118,22 +118,23 @@ def send_issue(ctx: SendContext, issue_id: int, *, progress: Progress | None = N
     """Send (or resume sending) an issue to its frozen recipients. Safe to run again at any time, and from
     several places at once: one loop holds the issue's send lock, the others report ``sending_elsewhere``.
     Raises :class:`SendInterrupted` when the database or the mail system stays away too long."""
-    outage: Outage | None = None
+    survived, waited = 0, 0.0
     while True:  # a database lost before the loop runs (lock, freezing, rendering): wait, then start again
         try:
             with issue_send_lock(ctx.db, issue_id) as lock:
                 if not lock:
                     return SendReport(issue_id, SendOutcome.SENDING_ELSEWHERE, _counts(ctx, issue_id))
                 report = _send_locked(ctx, issue_id, progress, lock)
-            if outage is not None:
-                report.outages[Fault.DATABASE] = report.outages.get(Fault.DATABASE, 0) + 1
-                report.waited += outage.lasted(ctx.clock.now())
+            if survived:
+                report.outages[Fault.DATABASE] = report.outages.get(Fault.DATABASE, 0) + survived
+                report.waited += waited
             return report
         except Exception as exc:
             if not is_outage(exc):
                 raise
-            outage = outage or _lost(ctx, issue_id, exc)
+            outage = _lost(ctx, issue_id, exc)
             _wait_for_database(ctx, issue_id, outage)
+            survived, waited = survived + 1, waited + outage.lasted(ctx.clock.now())
 
 
 def _lost(ctx: SendContext, issue_id: int, exc: Exception) -> Outage:

@@ -257,7 +257,7 @@ def test_postgresql_down_when_the_send_starts_it_waits_then_freezes_and_sends(
         mailer.close()
         relay.stop()
     assert report.outcome == "sent" and report.frozen == 50
-    assert report.outages == {Fault.DATABASE: 1} and waits == [1.0, 2.0]
+    assert report.outages == {Fault.DATABASE: 1} and waits == [1.0, 2.0] and report.waited == 3.0
     assert Counter(r.recipient for r in handler.received) == Counter(emails)
 
 
