@@ -13,7 +13,9 @@ type.
 from __future__ import annotations
 
 import asyncio
+import errno
 import re
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,7 +62,26 @@ _OS_CODES = [
 ]
 
 
+_ERRNO_CODES = {
+    errno.ECONNREFUSED: "connection_refused",
+    errno.ECONNRESET: "connection_reset",
+    errno.ENETUNREACH: "network_unreachable",
+    errno.EHOSTUNREACH: "network_unreachable",
+}
+
+
 def network_code(exc: httpx.HTTPError) -> str:
+    cause: BaseException | None = exc  # anyio says "All connection attempts failed"; the OS's error is its cause
+    for _ in range(8):
+        if cause is None:
+            break
+        if isinstance(cause, socket.gaierror):
+            return "dns_failed"
+        if isinstance(cause, ssl.SSLError):
+            return "tls_failed"
+        if isinstance(cause, OSError) and cause.errno in _ERRNO_CODES:
+            return _ERRNO_CODES[cause.errno]
+        cause = cause.__cause__ or cause.__context__
     for pattern, code in _OS_CODES:
         if pattern.search(str(exc)):
             return code

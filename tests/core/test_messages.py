@@ -48,6 +48,10 @@ def raise_sites() -> list[tuple[str, str, set[str]]]:
                             found.append((f"{where}:{sub.lineno}", str(sub.value.value), dynamic[node.name]))
                         if isinstance(sub, ast.Tuple) and len(sub.elts) == 2 and isinstance(sub.elts[1], ast.Constant):
                             found.append((f"{where}:{sub.lineno}", str(sub.elts[1].value), dynamic[node.name]))
+                        if isinstance(sub, ast.Dict):
+                            for value in sub.values:
+                                if isinstance(value, ast.Constant):
+                                    found.append((f"{where}:{value.lineno}", str(value.value), dynamic[node.name]))
     return found
 
 
