@@ -21,9 +21,11 @@ from core.model import Stream
 from delivery.compose import BUDGET, Recipient, compile_segment, personalise
 from delivery.dkim import SIGNED_HEADERS, BodyTemplate, Signer, canonical_body
 from delivery.mailers.memory import MemoryMailer
-from delivery.send import send_issue
+from delivery.mailers.smtp import SmtpConfig, SmtpMailer
+from delivery.send import SendConfig, send_issue
 from storage.database import Database
 from tests.delivery.fakes import SENDER, FakeLinks, add_issue, add_subscribers, context, segment
+from tests.delivery.smtp_servers import Handler, smtp_server
 
 WHEN = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 DOMAIN, SELECTOR = "resacoop.example", "relais"
@@ -248,3 +250,22 @@ def test_a_signed_send_verifies_message_by_message(
     assert all(_verify(m.message, record) for m in mailer.sent)
     assert all(f"To: {m.recipient}\r\n".encode() in m.message for m in mailer.sent)
     assert len({_tag(m.message, b"bh") for m in mailer.sent}) == 7  # one body hash each: the links differ
+
+
+def test_forked_senders_sign_over_smtp(db: Database, clock: FrozenClock, rsa: tuple[Signer, bytes]) -> None:
+    """Two forked sender processes, each signing its rounds on its own threads (the parent's signing threads,
+    already running here, do not exist in a child): every message that reaches the relay verifies."""
+    ours, record = rsa
+    ours.sign_all([(_message(), None)] * 2)  # the parent's pool exists before the fork
+    emails = [f"m{i}@asso.fr" for i in range(40)]
+    add_subscribers(db, emails)
+    handler = Handler()
+    with smtp_server(handler) as port:
+        mailer = SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=5.0, connections=3))
+        ctx = context(db, mailer, clock, config=SendConfig(processes=2))
+        ctx.signer = ours
+        report = send_issue(ctx, add_issue(db))
+        mailer.close()
+    assert report.outcome == "sent"
+    assert sorted(r.recipient for r in handler.received) == sorted(emails)
+    assert all(_verify(r.data, record) for r in handler.received)
