@@ -31,9 +31,9 @@ class Problem:
         return f"{self.rule}: {self.detail}"
 
 
-def _link_problem(url: str, *, allow_local: bool) -> Problem | None:
+def _link_problem(url: str, *, allow_local: bool, own: str | None = None) -> Problem | None:
     url = url.strip()
-    if url in _PLACEHOLDERS or url.startswith("mailto:"):
+    if url in _PLACEHOLDERS or url.startswith("mailto:") or (own and url.startswith(own)):
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -44,8 +44,12 @@ def _link_problem(url: str, *, allow_local: bool) -> Problem | None:
     return None
 
 
-def check_html(html: str, *, max_bytes: int = GMAIL_CLIP_BYTES, allow_local: bool = False) -> list[Problem]:
-    """Every rule the HTML breaks, one problem per offending element; an empty list means it passes."""
+def check_html(
+    html: str, *, max_bytes: int = GMAIL_CLIP_BYTES, allow_local: bool = False, own: str | None = None
+) -> list[Problem]:
+    """Every rule the HTML breaks, one problem per offending element; an empty list means it passes. Links
+    starting with ``own`` are Relais's counted links (:mod:`digest.clicks`), made from ``[network] base_url`` like
+    the personal links the placeholders stand for: checked as those are, not as the items' links."""
     problems: list[Problem] = []
     size = len(html.encode("utf-8"))
     if size > max_bytes:
@@ -57,7 +61,7 @@ def check_html(html: str, *, max_bytes: int = GMAIL_CLIP_BYTES, allow_local: boo
         src = img.attributes.get("src") or ""
         if not (img.attributes.get("alt") or "").strip():
             problems.append(Problem("alt", f"image without alt text: {src[:120]!r}"))
-        if p := _link_problem(src, allow_local=allow_local):
+        if p := _link_problem(src, allow_local=allow_local, own=own):
             problems.append(p)
     targets = {n.attributes.get(k) for k in ("id", "name") for n in tree.css(f"[{k}]")}
     for a in tree.css("a[href]"):
@@ -65,15 +69,15 @@ def check_html(html: str, *, max_bytes: int = GMAIL_CLIP_BYTES, allow_local: boo
         if href.startswith("#"):
             if href[1:] not in targets:
                 problems.append(Problem("link", f"anchor to nothing in the email: {href[:120]!r}"))
-        elif p := _link_problem(href, allow_local=allow_local):
+        elif p := _link_problem(href, allow_local=allow_local, own=own):
             problems.append(p)
     return problems
 
 
-def check_text(text: str, *, allow_local: bool = False) -> list[Problem]:
+def check_text(text: str, *, allow_local: bool = False, own: str | None = None) -> list[Problem]:
     """The text twin: links written out must be absolute and public too."""
     problems = []
     for url in re.findall(r"https?://\S+", text):
-        if p := _link_problem(url, allow_local=allow_local):
+        if p := _link_problem(url, allow_local=allow_local, own=own):
             problems.append(p)
     return problems

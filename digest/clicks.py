@@ -37,8 +37,13 @@ class ClickLinks:
         mac = hmac.new(key, f"{issue_id}/{item_id}".encode("ascii"), hashlib.sha256).digest()
         return _b64(mac[:_SIGNATURE_BYTES])
 
+    @property
+    def prefix(self) -> str:
+        """What every counted link starts with."""
+        return f"{self.base_url.rstrip('/')}/r/"
+
     def url(self, issue_id: int, item_id: int) -> str:
-        return f"{self.base_url.rstrip('/')}/r/{issue_id}/{item_id}/{self.signature(issue_id, item_id)}"
+        return f"{self.prefix}{issue_id}/{item_id}/{self.signature(issue_id, item_id)}"
 
     def valid(self, issue_id: int, item_id: int, signature: str) -> bool:
         return hmac.compare_digest(self.signature(issue_id, item_id), signature)

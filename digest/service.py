@@ -201,7 +201,8 @@ class DigestService:
                 f"issue {issue_id}: no subscriber would receive anything; nothing to send", code="no_audience"
             )
         for seg, r in rendered:
-            problems = check_html(r.html) + check_text(r.text)
+            own = self.clicks.prefix if self.clicks is not None else None  # counted links: Relais's own
+            problems = check_html(r.html, own=own) + check_text(r.text, own=own)
             if problems:
                 shown = "; ".join(map(str, problems[:3]))
                 raise InvalidInput(
