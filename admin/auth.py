@@ -61,7 +61,7 @@ class UserMiddleware:
 
 
 def _find_user(db: Database, user_id: int) -> User | None:
-    with db.session() as s:
+    with db.reading() as s:  # on every admin request: no transaction around one SELECT
         return UserRepository(s).find_by_id(user_id)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
+from functools import partial
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -173,12 +174,16 @@ def _row(request: Request, item: Item, back: str, *, message: str = "", status_c
     )
 
 
-def _answer(request: Request, item_id: int, back: str, message: str) -> Response:
+async def _answer(request: Request, item_id: int, back: str, message: str) -> Response:
     """The updated row for htmx, else a redirect back to the list with a flash."""
     if is_htmx(request):
-        with ctx_of(request).db.session() as s:
-            item = ItemRepository(s).get(item_id)
-        return _row(request, item, back, message=message)
+        db = ctx_of(request).db
+
+        def load() -> Item:
+            with db.reading() as s:
+                return ItemRepository(s).get(item_id)
+
+        return _row(request, await blocking(db, load), back, message=message)
     flash(request, message, "success")
     return RedirectResponse(triage.safe_back(back), status_code=303)
 
@@ -193,16 +198,18 @@ async def status_action(request: Request) -> Response:
     item_id = item_id_of(request)
     action = request.url.path.rsplit("/", 1)[1]
     back = triage.safe_back(str(form.get("back") or ""))
-    try:
-        result = curator(request).set_status(
-            [item_id], ACTIONS[action], actor=actor(request), reason=str(form.get("reason") or "")
-        )
+    cur = curator(request)
+    try:  # off the event loop on PostgreSQL: four statements waiting on the server would stall every request
+        result = await blocking(
+            cur.db, partial(cur.set_status, [item_id], ACTIONS[action], actor=actor(request),
+                            reason=str(form.get("reason") or "")),
+        )  # fmt: skip
     except InvalidInput as exc:
         raise HTTPException(400, f"Action refusée — {said(request, exc)}.") from None
     if result.refused:
         status = 404 if "introuvable" in _refused(result) else 409
         raise HTTPException(status, f"Action refusée — {_refused(result)}")
-    response = _answer(request, item_id, back, f"Élément n°{item_id} {DONE[action]}.")
+    response = await _answer(request, item_id, back, f"Élément n°{item_id} {DONE[action]}.")
     response.background = tell_proposers(request, result.done)
     return response
 
@@ -226,7 +233,7 @@ async def tags_action(request: Request) -> Response:
         raise HTTPException(404, "Élément introuvable.") from None
     except InvalidInput as exc:
         raise HTTPException(400, f"Étiquettes refusées : {exc}.") from None
-    return _answer(request, item_id, back, f"Étiquettes de l'élément n°{item_id} mises à jour.")
+    return await _answer(request, item_id, back, f"Étiquettes de l'élément n°{item_id} mises à jour.")
 
 
 def _tag_all(request: Request, ids: list[int], tag: str) -> BatchResult:

@@ -9,7 +9,8 @@ The flows live in :mod:`subscribers.service`, wired by the composition root into
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from jinja2 import Template
@@ -22,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin.proxy import client_address
-from admin.web import TEMPLATES, ctx_of, read_public_form, render
+from admin.web import TEMPLATES, blocking, ctx_of, read_public_form, render
 from core.errors import InvalidInput, NotFound
 from core.messages import describe
 from core.model import Stream, Subscriber, SubscriberStatus
@@ -56,8 +57,18 @@ def client_ip(request: Request) -> str | None:
 
 async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a service call off the event loop; a bad link becomes a clear 400 page."""
+    return await _refusing_bad_links(run_in_threadpool(fn, *args, **kwargs))
+
+
+async def call_db(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """:func:`call` as :func:`admin.web.blocking` runs it: in a thread on PostgreSQL, inline on SQLite (a thread
+    there only queues for the GIL again after each SQLite call, behind every page being rendered)."""
+    return await _refusing_bad_links(blocking(ctx_of(request).db, partial(fn, *args, **kwargs)))
+
+
+async def _refusing_bad_links(work: Awaitable[Any]) -> Any:
     try:
-        return await run_in_threadpool(fn, *args, **kwargs)
+        return await work
     except (InvalidLink, NotFound) as exc:
         detail = describe(exc) if isinstance(exc, InvalidLink) else "ce lien n'est plus valable"
         raise HTTPException(400, f"Lien refusé : {detail}. Rien n'a été modifié.") from None
@@ -170,7 +181,7 @@ async def unsubscribe(request: Request) -> Response:
     email, if any, after the answer. Always 200 once done, and done again harmlessly."""
     kit, token = kit_of(request), request.path_params["token"]
     if request.method == "GET":
-        sub, stream, manage_url = await call(_unsubscribe_page, kit, token)
+        sub, stream, manage_url = await call_db(request, _unsubscribe_page, kit, token)
         return render(
             request, "public/unsubscribe.html",
             {"subscriber": sub, "token": token, "stream_label": STREAM_LABELS[stream] if stream else "",
@@ -179,8 +190,8 @@ async def unsubscribe(request: Request) -> Response:
     form = await read_public_form(request)
     one_click = form.get("List-Unsubscribe") == "One-Click"
     mail = BackgroundTasks()
-    done: Unsubscribed = await call(
-        kit.service.unsubscribe_link, token, everything=form.get("scope") == "all", ip=client_ip(request),
+    done: Unsubscribed = await call_db(
+        request, kit.service.unsubscribe_link, token, everything=form.get("scope") == "all", ip=client_ip(request),
         one_click=one_click, later=mail.add_task,
     )  # fmt: skip
     response = render(
