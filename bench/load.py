@@ -64,6 +64,7 @@ url = "{url}"
 [mail]
 backend = "{backend}"
 outbox_dir = "outbox"
+count_clicks = false   # click links would point at base_url, 127.0.0.1, which the pre-send checks rightly refuse
   [mail.smtp]
   host = "127.0.0.1"
   port = {smtp_port}
