@@ -29,6 +29,7 @@ from figures.model import (
     Sends,
     Share,
     Sources,
+    ThemeReads,
     Workload,
 )
 from figures.period import Period
@@ -264,21 +265,29 @@ def assemble(raw: RawFigures, period: Period, taxonomy: TaxonomySettings) -> Key
 
 
 MOST_READ = 10
+MOST_READ_PER_THEME = 3
 
 
 def clicks(read: list[ItemClicks], themes: list[Term]) -> Clicks:
-    """The period's clicks: total, the ten most-read items, and per theme (an item with two themes counts for
-    both; the share is of all clicks)."""
+    """The period's clicks: total, the ten most-read items, per theme (an item with two themes counts for both; the
+    share is of all clicks) and each theme's three most-read items."""
     total = sum(r.clicks for r in read)
     per_tag: dict[str, int] = {}
     for r in read:
         for tag in set(r.tags):
             per_tag[tag] = per_tag.get(tag, 0) + r.clicks
-    top = sorted(read, key=lambda r: (-r.clicks, r.item_id))[:MOST_READ]
+    ranked = sorted(read, key=lambda r: (-r.clicks, r.item_id))
+    shares = _shares("theme", themes, per_tag, total)
+    by_theme = [
+        ThemeReads(sh.key, sh.label, [ItemReads(r.item_id, r.title, r.clicks) for r in ranked
+                                      if sh.key in r.tags or f"theme:{sh.key}" in r.tags][:MOST_READ_PER_THEME])
+        for sh in shares
+    ]  # fmt: skip
     return Clicks(
         total=total,
-        most_read=[ItemReads(r.item_id, r.title, r.clicks) for r in top],
-        themes=_shares("theme", themes, per_tag, total),
+        most_read=[ItemReads(r.item_id, r.title, r.clicks) for r in ranked[:MOST_READ]],
+        themes=shares,
+        by_theme=by_theme,
     )
 
 

@@ -125,6 +125,11 @@ def _flat(f: KeyFigures) -> list[tuple[str, str, str, Number]]:
     ]
     out += [("Lectures", f"clicks.items.{r.item_id}", r.title, r.clicks) for r in f.clicks.most_read]
     out += _shares("Lectures par thème", "clicks.themes", f.clicks.themes)
+    out += [
+        ("Lectures par thème", f"clicks.by_theme.{t.key}.{r.item_id}", f"{t.label} : {r.title}", r.clicks)
+        for t in f.clicks.by_theme
+        for r in t.most_read
+    ]
     return out
 
 

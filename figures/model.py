@@ -124,6 +124,13 @@ class ItemReads:
 
 
 @dataclass(frozen=True, slots=True)
+class ThemeReads:
+    key: str
+    label: str
+    most_read: list[ItemReads] = field(default_factory=list)  # the first three of the theme, most read first
+
+
+@dataclass(frozen=True, slots=True)
 class Clicks:
     """Clicks on the items' counted links (``/r/…``, ``docs/privacy.md``) on the period's days: per item and theme,
     never per reader."""
@@ -131,6 +138,7 @@ class Clicks:
     total: int = 0
     most_read: list[ItemReads] = field(default_factory=list)  # the first ten, most read first
     themes: list[Share] = field(default_factory=list)  # clicks on items with each theme; share of all clicks
+    by_theme: list[ThemeReads] = field(default_factory=list)  # each theme's most-read items, themes as above
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from core.settings import TaxonomySettings, Term
 from figures.compute import clicks, compute_key_figures
 from figures.export import rows
 from figures.period import parse_period
+from figures.report import render_report
 from storage.clicks import ClickRepository, ItemClicks
 from storage.database import Database
 from storage.items import ItemRepository
@@ -25,6 +26,7 @@ def test_most_read_and_per_theme() -> None:
     c = clicks(read, THEMES)
     assert c.total == 10 and [r.item_id for r in c.most_read] == [1, 2, 3]
     assert [(s.key, s.count, s.share) for s in c.themes] == [("eau", 8, 0.8), ("ecsi", 3, 0.3)]
+    assert [(t.key, [r.item_id for r in t.most_read]) for t in c.by_theme] == [("eau", [1, 2]), ("ecsi", [2])]
     assert clicks([], THEMES).themes == [] and clicks([], THEMES).total == 0
 
 
@@ -53,4 +55,9 @@ def test_the_years_figures_count_the_clicks_of_its_days(db: Database, clock: Fro
     ]
     assert {s.key: s.count for s in f.clicks.themes} == {"eau": 3, "ecsi": 1}
     keys = {r.key: r.value for r in rows(f)}
+    assert [(t.label, [r.title for r in t.most_read]) for t in f.clicks.by_theme] == [
+        ("Eau et assainissement", ["Appel eau"]), ("ECSI", ["Formation ECSI"])
+    ]  # fmt: skip
     assert keys["clicks.total"] == 4 and keys[f"clicks.items.{ids[0]}"] == 3 and keys["clicks.themes.eau.share"] == 75.0
+    page = render_report(f)
+    assert "Contenus les plus lus (clics)" in page and "Les plus lus :\nEau et assainissement — Appel eau (3)" in page
