@@ -12,7 +12,7 @@ from core.model import Subscriber, SubscriberStatus
 
 CSV_COLUMNS = [
     "email", "name", "organisation_type", "kinds", "themes", "zones", "territories", "streams", "frequency",
-    "status", "created_at", "confirmed_at", "unsubscribed_at", "legal_basis",
+    "alerts", "alert_day", "alert_kinds", "status", "created_at", "confirmed_at", "unsubscribed_at", "legal_basis",
 ]  # fmt: skip
 
 
@@ -38,7 +38,7 @@ def to_csv(subs: list[Subscriber]) -> str:
     writer.writerow(CSV_COLUMNS)
     for sub in subs:
         record = as_record(sub)
-        for family in ("kinds", "themes", "zones", "territories", "streams"):
+        for family in ("kinds", "themes", "zones", "territories", "streams", "alert_kinds"):
             record[family] = ";".join(record[family])
         writer.writerow(str(record[column]) for column in CSV_COLUMNS)
     return out.getvalue()

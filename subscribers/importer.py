@@ -14,7 +14,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from core.clock import Clock
@@ -47,6 +47,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "territories": ("territories", "territoires", "departements"),
     "streams": ("streams", "envois"),
     "frequency": ("frequency", "frequence"),
+    # alerts, as an export writes them: daily | weekly | never, 0 (Monday) … 6, kinds' slugs
+    "alerts": ("alerts", "alertes"),
+    "alert_day": ("alert_day", "jour des alertes"),
+    "alert_kinds": ("alert_kinds", "types des alertes"),
 }
 # Columns an export adds: read back without complaint, never trusted (an import decides status and dates).
 IGNORED = {"id", "status", "created at", "confirmed at", "unsubscribed at", "legal basis"}
@@ -187,7 +191,10 @@ def parse_csv(data: bytes, choices: Choices) -> tuple[list[RowResult], str, str]
     return results, encoding, delimiter
 
 
-_PREFERENCE_COLUMNS = ("kinds", "themes", "zones", "territories", "streams", "frequency", "organisation_type")
+_PREFERENCE_COLUMNS = (
+    "kinds", "themes", "zones", "territories", "streams", "frequency", "organisation_type", "alerts", "alert_day",
+    "alert_kinds",
+)  # fmt: skip
 FAMILIES = ("organisation_type", "kinds", "themes", "zones", "territories", "streams", "frequency")
 # The preference and organisation cells read once: the subscriber's choices, or the reason they are refused.
 Parsed = tuple[Preferences | str, OrganisationType | None, tuple[tuple[str, str, str], ...]]
@@ -221,9 +228,9 @@ def _preferences(cells: tuple[str, ...], reading: Reading) -> Parsed:
     parsed, org, labels = reading.known[cells]
     if isinstance(parsed, str):
         return parsed, org, labels
-    copy = Preferences(
-        list(parsed.kinds), list(parsed.themes), list(parsed.zones), list(parsed.territories),
-        list(parsed.streams), parsed.frequency,
+    copy = replace(
+        parsed, kinds=list(parsed.kinds), themes=list(parsed.themes), zones=list(parsed.zones),
+        territories=list(parsed.territories), streams=list(parsed.streams), alert_kinds=list(parsed.alert_kinds),
     )  # fmt: skip
     return copy, org, labels
 
@@ -249,8 +256,12 @@ def _read_cells(cells: dict[str, str], reading: Reading) -> Parsed:
     if errors:
         return "; ".join(errors), org, tuple(labels)
     frequency = slugs["frequency"][0] if slugs["frequency"] else "monthly"
+    data: dict[str, list[str]] = {f: slugs[f] for f in _MANY}
+    if cells["alerts"].strip():  # the alerts' own columns (an export's); else the alert stream alone says weekly
+        data |= {"alerts": [cells["alerts"].strip()], "alert_day": [cells["alert_day"].strip()],
+                 "alert_kinds": split_cell(cells["alert_kinds"], reading.delimiter)}  # fmt: skip
     try:
-        prefs = parse_preferences({f: slugs[f] for f in _MANY}, reading.choices, frequency=frequency)
+        prefs = parse_preferences(data, reading.choices, frequency=frequency)
     except InvalidInput as exc:
         return str(exc), org, tuple(labels)
     return prefs, org, tuple(labels)

@@ -8,11 +8,11 @@ import pytest
 
 from core.clock import FrozenClock
 from core.errors import InvalidInput
-from core.model import SubscriberStatus
+from core.model import AlertRhythm, ItemKind, Stream, SubscriberStatus
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
 from subscribers.exporter import to_csv
-from subscribers.importer import decode, import_csv
+from subscribers.importer import decode, import_csv, parse_csv
 from subscribers.kit import SubscriberKit
 
 GOOD = (
@@ -151,3 +151,28 @@ def test_bulk_ids_follow_the_rows_after_deletions_and_across_batches(
             events = repo.consent_events(people[e].id)
             assert [ev["action"] for ev in events] == ["import"]
     assert {r.subscriber.id for r in report.rows if r.subscriber} == {people[e].id for e in emails}
+
+
+def test_alerts_import_and_export_back(kit: SubscriberKit, db: Database, clock: FrozenClock) -> None:
+    data = (
+        "email,streams,alerts,alert_day,alert_kinds\n"
+        "alice@exemple.fr,newsletter,daily,,\n"
+        "bob@exemple.fr,alert,weekly,3,call;funding\n"
+        "carol@exemple.fr,newsletter;alert,,,\n"  # the alert stream alone: weekly, on Monday
+        "dan@exemple.fr,newsletter,hourly,9,\n"
+    )
+    report = run(kit, db, clock, data.encode(), confirmed=True, basis="b")
+    assert [r.outcome for r in report.rows] == ["created", "created", "created", "failed"]
+    assert "rythme d'alertes inconnu : hourly" in report.rows[3].reason
+    got = {e: s.preferences for e, s in everyone(db).items()}
+    assert (got["alice@exemple.fr"].alert_rhythm, got["alice@exemple.fr"].streams) == (
+        AlertRhythm.DAILY, [Stream.NEWSLETTER, Stream.ALERT]
+    )  # fmt: skip
+    bob = got["bob@exemple.fr"]
+    assert (bob.alert_rhythm, bob.alert_day, bob.alert_kinds, bob.streams) == (
+        AlertRhythm.WEEKLY, 3, [ItemKind.FUNDING, ItemKind.CALL], [Stream.ALERT]
+    )  # fmt: skip
+    assert (got["carol@exemple.fr"].alert_rhythm, got["carol@exemple.fr"].alert_day) == (AlertRhythm.WEEKLY, 0)
+
+    rows, _, _ = parse_csv(to_csv(list(everyone(db).values())).encode(), kit.choices)  # an export reads back
+    assert {r.email: r.subscriber.preferences for r in rows if r.subscriber} == got
