@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from admin.web import WebContext, ctx_of, render
 from core.errors import NotFound
-from core.model import Issue, IssueStatus, Item, ItemKind
+from core.model import Issue, IssueKind, IssueStatus, Item, ItemKind
 from digest import feeds
 from digest.service import DigestService
 from storage.issues import IssueRepository
@@ -32,8 +32,10 @@ def _base(ctx: WebContext) -> str:
 
 
 def _sent(ctx: WebContext) -> list[Issue]:
+    """The sent newsletters and emailings (an alert edition is each subscriber's own digest: not an archive entry;
+    its web page stays at its address for the emails that link to it)."""
     with ctx.db.session() as s:
-        return IssueRepository(s).find(status=IssueStatus.SENT)
+        return [i for i in IssueRepository(s).find(status=IssueStatus.SENT) if i.kind is not IssueKind.ALERT]
 
 
 async def archive_index(request: Request) -> Response:

@@ -8,8 +8,9 @@ decide   who is due today (daily; weekly on their day, in the network's time zon
          share a segment, rendered once (pure: :func:`edition_entries`, :func:`alert_segments`)
 build    the day's edition, once: an ``alert`` issue, scheduled at once (no person approves an alert); the
          send loop freezes its ledger and sends it, exactly once and resumably, like any issue
-segment  the send loop's segmenter for alert editions (:meth:`Alerts.segmentation`): deterministic, since the
-         previous alerts it reads are older editions
+segment  the digest's segments of an ``alert`` issue (:meth:`Alerts.segments_of`, through
+         :class:`digest.service.DigestService`, so the send loop, the admin's pages and the CLI see the same):
+         deterministic, since the previous alerts it reads are older editions
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
 from core.clock import Clock
-from core.message import RenderedSegment
 from core.model import (
     AlertRhythm,
     Issue,
@@ -41,11 +42,13 @@ from core.model import (
 from digest import sections as S
 from digest.assemble import is_current
 from digest.segments import KEY_LENGTH, Segment, Taxonomy, wants
-from digest.service import DigestService
 from storage.alerts import AlertRepository
 from storage.database import Database
 from storage.issues import IssueRepository
 from storage.subscribers import SubscriberRepository
+
+if TYPE_CHECKING:
+    from digest.service import DigestService
 
 log = logging.getLogger("relais.digest")
 BY = "relais (alertes)"
@@ -221,24 +224,14 @@ class Alerts:
         log.info("digest.alerts_built", extra={"issue": saved.id, "items": len(entries), "due": len(due)})
         return saved
 
-    def segments(self, issue_id: int, subscribers: Sequence[Subscriber]) -> list[AlertSegment]:
+    def segments_of(
+        self, issue: Issue, items: Mapping[int, Item], subscribers: Iterable[Subscriber]
+    ) -> list[AlertSegment]:
+        """The edition's segments: what the digest's segments and renderings of an ``alert`` issue are (the send
+        loop's segmenter among them). The same on a resumed send: the previous alerts it reads are older editions."""
+        if issue.id is None:
+            raise ValueError("alert segments need a saved edition")
         with self.db.session() as s:
-            issue = IssueRepository(s).get(issue_id)
-            items = IssueRepository(s).items_by_ids([e.item_id for e in issue.entries])
-            previous = AlertRepository(s).last_received(issue_id)
-        assert issue.created_at is not None
+            previous = AlertRepository(s).last_received(issue.id)
         day = date.fromisoformat(str(issue.audience.get("day")))
         return alert_segments(issue, items, subscribers, previous, self.digest.tax, day, self.tz)
-
-    def render_segments(
-        self, issue_id: int, subscribers: Sequence[Subscriber]
-    ) -> list[tuple[AlertSegment, RenderedSegment]]:
-        """Each segment of the edition rendered once, in the alert template."""
-        issue = self.digest.get(issue_id)
-        items = self.digest.items_of(issue)
-        out = []
-        for seg in self.segments(issue_id, subscribers):
-            seen = as_rendered(issue, seg.rhythm, len(seg.item_ids), self.digest.network.name)
-            when = issue.created_at or self.clock.now()
-            out.append((seg, self.digest.renderer.render(seen, items, seg.item_ids, key=seg.key, when=when)))
-        return out

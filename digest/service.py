@@ -21,6 +21,7 @@ from core.settings import NetworkSettings, TaxonomySettings
 from core.states import move
 from digest import assemble, edits
 from digest import sections as S
+from digest.alerts import Alerts, AlertSegment, as_rendered
 from digest.checks import check_html, check_text
 from digest.clicks import ClickLinks
 from digest.render import Renderer
@@ -43,6 +44,12 @@ class DigestService:
     def renderer(self) -> Renderer:
         territories = {t.slug: t.label for t in self.taxonomy.territories}
         return Renderer(self.network, territories=territories, clicks=self.clicks)
+
+    @cached_property
+    def alerts(self) -> Alerts:
+        """The alert editions (:mod:`digest.alerts`): their segments are each subscriber's news since their previous
+        alert."""
+        return Alerts(db=self.db, clock=self.clock, digest=self)
 
     @cached_property
     def tax(self) -> Taxonomy:
@@ -248,8 +255,18 @@ class DigestService:
         return issue, items, subscribers
 
     def segments(self, issue_id: int, subscribers: Sequence[Subscriber] | None = None) -> list[Segment]:
-        issue, items, subs = self._load(issue_id, subscribers)
+        return self._segments(*self._load(issue_id, subscribers))
+
+    def _segments(self, issue: Issue, items: dict[int, Item], subs: Sequence[Subscriber]) -> list[Segment]:
+        """The issue filtered by each subscriber's preferences; an alert edition: their news since their last alert."""
+        if issue.kind is IssueKind.ALERT:
+            return list(self.alerts.segments_of(issue, items, subs))
         return segments(issue, items, subs, self.tax)
+
+    def _render_segment(self, issue: Issue, items: dict[int, Item], seg: Segment) -> RenderedSegment:
+        if isinstance(seg, AlertSegment):  # its title and subject say the rhythm and the count
+            issue = as_rendered(issue, seg.rhythm, len(seg.item_ids), self.network.name)
+        return self._render(issue, items, seg.item_ids, seg.key)
 
     def _render(
         self, issue: Issue, items: dict[int, Item], ids: tuple[int, ...], key: str, *, counted: bool = True
@@ -263,15 +280,13 @@ class DigestService:
         """Every segment of the issue, each rendered once: what delivery personalises per subscriber. Delivery
         passes the confirmed ``subscribers`` it loaded for the send; else they are read here."""
         issue, items, subs = self._load(issue_id, subscribers)
-        return [
-            (seg, self._render(issue, items, seg.item_ids, seg.key)) for seg in segments(issue, items, subs, self.tax)
-        ]
+        return [(seg, self._render_segment(issue, items, seg)) for seg in self._segments(issue, items, subs)]
 
     def render_segment(self, issue_id: int, key: str) -> RenderedSegment:
         issue, items, subs = self._load(issue_id)
-        for seg in segments(issue, items, subs, self.tax):
+        for seg in self._segments(issue, items, subs):
             if seg.key == key:
-                return self._render(issue, items, seg.item_ids, seg.key)
+                return self._render_segment(issue, items, seg)
         raise NotFound(
             f"issue {issue_id} has no segment {key!r} (see 'relais digest segments {issue_id}')",
             code="no_such_segment",
@@ -292,6 +307,9 @@ class DigestService:
                 code="not_in_audience",
                 email=email,
             )
+        if issue.kind is IssueKind.ALERT:  # the segment they are in, if they have anything new
+            for seg in self._segments(issue, items, [sub]):
+                return self._render_segment(issue, items, seg)
         text_only = issue.kind == IssueKind.EMAILING and not issue.entries
         ids = () if text_only else content_for(issue, items, sub.preferences, self.tax)
         if not ids and not text_only:

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 from core.clock import Clock, SystemClock
 from core.files import create_private_once, private_dir
-from core.message import RenderedSegment
-from core.model import IssueKind, ItemKind, Source, SourceKind, Stream, Subscriber
+from core.model import ItemKind, Source, SourceKind, Stream, Subscriber
 from core.settings import MailBackend, Settings, load_settings, parse_duration
 from digest.clicks import ClickLinks
 from digest.service import DigestService
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from delivery.seams import BounceSink, PersonalLinks, Segmenter
     from delivery.send import SendContext
     from digest.alerts import Alerts
-    from digest.segments import Segment
     from watch.outbound import OutboundPolicy
     from watch.service import Watch
 
@@ -138,11 +136,9 @@ def digest_service(services: Services) -> DigestService:
     return DigestService(db=services.db, clock=services.clock, network=s.network, taxonomy=s.taxonomy, clicks=clicks)
 
 
-def alert_service(services: Services, digest: DigestService | None = None) -> Alerts:
+def alert_service(services: Services) -> Alerts:
     """The alert editions (:mod:`digest.alerts`) over the digest."""
-    from digest.alerts import Alerts
-
-    return Alerts(db=services.db, clock=services.clock, digest=digest or digest_service(services))
+    return digest_service(services).alerts
 
 
 def build_subscribers(services: Services, mailer: SystemMailer | None = None) -> SubscriberKit:
@@ -251,14 +247,9 @@ def delivery_seams(
     kit = build_subscribers(services)
 
     choices = Choices.from_taxonomy(services.settings.taxonomy)
-    alerts = alert_service(services, digest)
 
     def segmenter(issue_id: int, subscribers: Sequence[Subscriber]) -> Segmentation:
-        pairs: Sequence[tuple[Segment, RenderedSegment]]
-        if digest.get(issue_id).kind is IssueKind.ALERT:  # each subscriber's own « since their previous alert »
-            pairs = alerts.render_segments(issue_id, subscribers)
-        else:
-            pairs = digest.render_segments(issue_id, subscribers)
+        pairs = digest.render_segments(issue_id, subscribers)  # an alert edition's too (digest.alerts)
         owner = {sid: seg.key for seg, _ in pairs for sid in seg.subscriber_ids}
         prefs = {sub.id: sub.preferences for sub in subscribers if sub.id is not None}
         return Segmentation(

@@ -74,3 +74,11 @@ def test_the_daily_job_sends_the_monday_alerts_once_and_staff_see_the_edition(
     assert page.status_code == 200 and "Alertes" in page.text and "Emailing" not in page.text
     ledger = staff.get(f"/admin/issues/{edition.id}/ledger").text
     assert "3 ligne(s)" in ledger and "membre2@asso2.fr" in ledger
+    assert staff.get(f"/admin/issues/{edition.id}/segments").status_code == 200
+    mine = staff.get(f"/admin/issues/{edition.id}/preview?email=membre0@asso0.fr").text  # as a subscriber reads it
+    assert "Vos alertes de la semaine" in mine and "Offre de volontariat" in mine
+
+    # the public archive lists newsletters and emailings; the edition's web page answers the emails' link
+    assert f"/archives/{edition.id}" not in staff.get("/archives").text
+    assert f"/archives/{edition.id}" not in staff.get("/archives/feed.atom").text
+    assert "Offre de volontariat" in staff.get(f"/archives/{edition.id}").text

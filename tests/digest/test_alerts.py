@@ -167,13 +167,13 @@ def _subscribe(db: Database, n: int, prefs: Preferences) -> int:
 
 
 class _Segmenter:
-    """The wiring's own dispatch, for alert editions only."""
+    """The wiring's segmenter: the digest's segments, rendered once each."""
 
     def __init__(self, alerts: Alerts) -> None:
         self.alerts = alerts
 
     def __call__(self, issue_id: int, subscribers: object) -> Segmentation:
-        pairs = self.alerts.render_segments(issue_id, subscribers)  # type: ignore[arg-type]
+        pairs = self.alerts.digest.render_segments(issue_id, subscribers)  # type: ignore[arg-type]
         owner = {sid: seg.key for seg, _ in pairs for sid in seg.subscriber_ids}
         return Segmentation({seg.key: r for seg, r in pairs}, lambda sub: owner.get(sub.id or 0))
 
@@ -181,7 +181,7 @@ class _Segmenter:
 @pytest.fixture
 def alerts(db: Database, clock: FrozenClock) -> Alerts:
     clock.set(datetime(2026, 11, 2, 6, 0, tzinfo=UTC))  # Monday 07:00 in Paris
-    return Alerts(db, clock, DigestService(db=db, clock=clock, network=network(), taxonomy=taxonomy()))
+    return DigestService(db=db, clock=clock, network=network(), taxonomy=taxonomy()).alerts
 
 
 def _bodies(mailer: MemoryMailer) -> dict[str, str]:
