@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 from core.clock import Clock
 from core.settings import Settings
 from delivery.dns_checks import Finding, Level
+from figures.issue_reports import before_next_send
 from relais.sender_dns import check_sender_dns
+from storage.database import Database
 
 BUDGET_SECONDS = 2.0  # what a page waits for the DNS at most
 KEEP = timedelta(minutes=10)  # an answer is reused this long (the records change rarely; `relais mail check` asks anew)
@@ -81,3 +83,12 @@ class PresendDns:
             f"SPF, DKIM, DMARC : non vérifié, {servers} n'a pas répondu en {self.budget:g} s ; vérifiez [mail] "
             "dns_servers et le réseau, ou lancez relais mail check",
         )
+
+
+def presend_lines(settings: Settings, clock: Clock, db: Database, issue_id: int, *, budget: float = 5.0) -> list[str]:
+    """What ``relais digest send`` prints before asking: the warnings of the issue sent last, then the sender's
+    DNS findings (one line each, in French)."""
+    _, warnings = before_next_send(db, issue_id)
+    lines = [f"Envoi précédent : {w}" for w in warnings]
+    verdict = PresendDns(settings, clock, budget=budget)()
+    return lines + [f"DNS de l'expéditeur : {f}" for f in verdict.findings]

@@ -21,6 +21,7 @@ from delivery.send import audience, send_issue
 from relais.cli.context import console, services
 from relais.cli.output import emit, say
 from relais.cli.run import OUTCOMES
+from relais.presend_dns import presend_lines
 from relais.wiring import delivery_seams, make_send_context
 from storage.deliveries import DeliveryRepository
 from storage.issues import IssueRepository
@@ -125,6 +126,8 @@ def send(
         if found.status in ("draft", "scheduled") and not yes:
             sizes = audience(sctx, issue)
             console.print(f"numéro {issue} : {sum(sizes.values())} destinataire(s) dans {len(sizes)} segment(s)")
+            for line in presend_lines(svc.settings, svc.clock, svc.db, issue):  # last send's warnings, DNS
+                console.print(say(line))
             typer.confirm("Envoyer maintenant ?", abort=True)
         _foreground(sctx, issue)
     finally:
