@@ -73,17 +73,32 @@ class BodyTemplate:
     the SHA-256 of the canonical body with ``values`` in, or None when a value would change its line's canonical
     form (empty, or with whitespace or line breaks): the caller then hashes the whole body."""
 
-    __slots__ = ("_prefix", "_tail", "shared")
+    __slots__ = ("_body", "_names", "_prefix", "_shared", "_tail")
 
     def __init__(self, body: bytes, names: tuple[Placeholder, ...] = tuple(Placeholder)) -> None:
-        canonical = canonical_body(body)
-        pattern = re.compile(b"(" + b"|".join(re.escape(n.value.encode("ascii")) for n in names) + b")")
-        parts = pattern.split(canonical)  # literal, placeholder, literal, …
-        self._prefix = hashlib.sha256(parts[0])
-        self._tail = [(Placeholder(parts[i].decode("ascii")), parts[i + 1]) for i in range(1, len(parts), 2)]
-        self.shared = len(parts[0]) / len(canonical) if canonical else 1.0  # the share hashed once
+        self._body, self._names = body, names  # canonicalised on first use: a send without DKIM never pays it
+        self._prefix: hashlib._Hash | None = None
+        self._tail: list[tuple[Placeholder, bytes]] = []
+        self._shared = 1.0
+
+    def _canonicalise(self) -> hashlib._Hash:
+        if self._prefix is None:
+            canonical = canonical_body(self._body)
+            pattern = re.compile(b"(" + b"|".join(re.escape(n.value.encode("ascii")) for n in self._names) + b")")
+            parts = pattern.split(canonical)  # literal, placeholder, literal, …
+            self._tail = [(Placeholder(parts[i].decode("ascii")), parts[i + 1]) for i in range(1, len(parts), 2)]
+            self._shared = len(parts[0]) / len(canonical) if canonical else 1.0
+            self._prefix = hashlib.sha256(parts[0])
+        return self._prefix
+
+    @property
+    def shared(self) -> float:
+        """The share of the canonical body before its first placeholder: hashed once, not per message."""
+        self._canonicalise()
+        return self._shared
 
     def body_hash(self, values: Mapping[Placeholder, bytes]) -> bytes | None:
+        prefix = self._canonicalise()
         pieces = []
         for name, literal in self._tail:
             value = values.get(name)
@@ -94,7 +109,7 @@ class BodyTemplate:
             else:
                 pieces.append(value)
             pieces.append(literal)
-        h = self._prefix.copy()
+        h = prefix.copy()
         h.update(b"".join(pieces))
         return h.digest()
 
