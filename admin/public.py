@@ -111,7 +111,9 @@ async def subscribe(request: Request) -> Response:
     )  # fmt: skip
     mail = BackgroundTasks()  # the confirmation email is made after the answer, for every address (same timing)
     try:
-        await run_in_threadpool(kit_of(request).service.signup, signup, client_ip(request), later=mail.add_task)
+        # Inline, as admin.web.blocking runs a request's database work; the email is made after the answer.
+        await blocking(ctx_of(request).db, partial(kit_of(request).service.signup, signup, client_ip(request),
+                                                    later=mail.add_task))  # fmt: skip
     except RateLimited as exc:
         return _subscribe_page(request, values, chosen, error=str(exc), status_code=429)
     except InvalidInput as exc:
