@@ -62,8 +62,10 @@ def configure(settings: LoggingSettings) -> None:
     root.handlers[:] = [handler]
     root.setLevel(settings.level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "apscheduler"):
-        logging.getLogger(name).handlers[:] = []
-        logging.getLogger(name).propagate = True
+        logger = logging.getLogger(name)  # through the root's handler, at the root's level, whoever set it before
+        logger.handlers[:] = []
+        logger.propagate, logger.disabled = True, False
+        logger.setLevel(logging.NOTSET)
     logging.getLogger("apscheduler").setLevel(max(root.level, logging.WARNING))
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, NoClickLines) for f in access.filters):
