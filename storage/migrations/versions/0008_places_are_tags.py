@@ -2,7 +2,7 @@
 subscribers keep what search reads folded (``items.search_text``, ``subscribers.search_name``)
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0005
 Create Date: 2026-12-05
 
 An item had two notions of its places: its ``territory`` field (one département, from its source) and its
@@ -25,7 +25,7 @@ from alembic import op
 from core.text import fold
 
 revision = "0008"
-down_revision = "0005"  # TEMP
+down_revision = "0005"  # 0006 and 0007 were reserved but not written
 branch_labels = None
 depends_on = None
 
