@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -15,6 +16,8 @@ from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import Role
 from core.settings import Settings
+from delivery.mailers.memory import MemoryMailer
+from relais.web_sending import BackgroundSending
 from storage.database import Database
 
 PASSWORD = "correct horse battery"
@@ -60,3 +63,28 @@ def login(client: TestClient, web: WebContext) -> Callable[[Role], TestClient]:
         return client
 
     return _login
+
+
+# -- an issue's world: its settings, a memory mailer and the background sending seam ---------------------------
+# Modules that need another mailer or other settings define their own ``mailer`` or ``config`` fixture.
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Settings:
+    from tests.admin.issue_world import settings
+
+    return settings(tmp_path)
+
+
+@pytest.fixture
+def mailer() -> MemoryMailer:
+    return MemoryMailer(concurrency=2)
+
+
+@pytest.fixture
+def seam(db: Database, clock: FrozenClock, config: Settings, mailer: MemoryMailer) -> Iterator[BackgroundSending]:
+    from tests.admin.issue_world import sending
+
+    s = sending(db, clock, config, mailer)
+    yield s
+    s.close()

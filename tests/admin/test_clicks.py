@@ -5,11 +5,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select
@@ -25,28 +24,11 @@ from storage.clicks import ClickRepository
 from storage.database import Database
 from storage.tables import ClickCountRow, ItemRow
 from tests.admin.conftest import csrf_of
-from tests.admin.issue_world import add_subscribers, approved_calls, sending, settings
+from tests.admin.issue_world import add_subscribers, approved_calls
 
 Login = Callable[[Role], TestClient]
 BASE = "https://relais.resacoop.example"
 COUNTED = re.compile(re.escape(BASE) + r"/r/(\d+)/(\d+)/([A-Za-z0-9_-]+)")
-
-
-@pytest.fixture
-def mailer() -> MemoryMailer:
-    return MemoryMailer(concurrency=2)
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Settings:
-    return settings(tmp_path)
-
-
-@pytest.fixture
-def seam(db: Database, clock: FrozenClock, config: Settings, mailer: MemoryMailer) -> Iterator[BackgroundSending]:
-    s = sending(db, clock, config, mailer)
-    yield s
-    s.close()
 
 
 @pytest.fixture

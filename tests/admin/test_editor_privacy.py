@@ -5,7 +5,7 @@ for a subscriber and a stranger."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from relais.web_sending import BackgroundSending
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
 from tests.admin.conftest import csrf_of
-from tests.admin.issue_world import add_subscribers, approved_calls, sending, settings
+from tests.admin.issue_world import add_subscribers, approved_calls, settings
 
 Login = Callable[[Role], TestClient]
 SECRET_ADDRESS = "zephyrine.quasimodo@confidentiel-asso.fr"
@@ -36,13 +36,6 @@ def mailer() -> MemoryMailer:
     m = MemoryMailer(concurrency=2)
     m.answer = lambda r: bounce if r == SECRET_ADDRESS else ok
     return m
-
-
-@pytest.fixture
-def seam(db: Database, clock: FrozenClock, tmp_path: Path, mailer: MemoryMailer) -> Iterator[BackgroundSending]:
-    s = sending(db, clock, settings(tmp_path), mailer)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ and the raw values of the code (status slugs, None, True/False, escaped JSON).""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +31,6 @@ from core.model import (
     Subscriber,
     SubscriberStatus,
 )
-from delivery.mailers.memory import MemoryMailer
 from relais.web_sending import BackgroundSending
 from storage.database import Database
 from storage.items import ItemRepository
@@ -39,7 +38,7 @@ from storage.sources import SourceRepository
 from storage.subscribers import SubscriberRepository
 from subscribers.kit import make_kit
 from tests.admin.conftest import PASSWORD, csrf_of
-from tests.admin.issue_world import add_subscribers, sending, settings
+from tests.admin.issue_world import add_subscribers, settings
 from tests.seed import TAXONOMY, seed
 from watch.fetch import HttpStatusError
 
@@ -103,18 +102,6 @@ def test_the_detector_finds_english_and_raw_values_but_not_attributes() -> None:
     assert english_in("<li>en vedette : False → True</li>")
     assert english_in("<li>ConnectError: refused</li>")
     assert english_in("<p>lea@exemple.fr, https://exemple.fr/news/new, <script>var sent = 1</script></p>") == []
-
-
-@pytest.fixture
-def mailer() -> MemoryMailer:
-    return MemoryMailer(concurrency=2)
-
-
-@pytest.fixture
-def seam(db: Database, clock: FrozenClock, tmp_path: Path, mailer: MemoryMailer) -> Iterator[BackgroundSending]:
-    s = sending(db, clock, settings(tmp_path), mailer)
-    yield s
-    s.close()
 
 
 @pytest.fixture

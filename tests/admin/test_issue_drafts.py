@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,21 +13,13 @@ from starlette.testclient import TestClient
 from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import IssueKind, IssueStatus, Role
-from delivery.mailers.memory import MemoryMailer
 from relais.web_sending import BackgroundSending
 from storage.database import Database
 from storage.issues import IssueRepository
 from tests.admin.conftest import csrf_of
-from tests.admin.issue_world import add_item, add_subscribers, approved_calls, sending, settings
+from tests.admin.issue_world import add_item, add_subscribers, approved_calls, settings
 
 Login = Callable[[Role], TestClient]
-
-
-@pytest.fixture
-def seam(db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[BackgroundSending]:
-    s = sending(db, clock, settings(tmp_path), MemoryMailer(concurrency=2))
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -30,7 +29,7 @@ from storage.database import Database
 from storage.deliveries import DeliveryRepository
 from subscribers.bounces import BounceRecorder
 from tests.admin.conftest import csrf_of
-from tests.admin.issue_world import add_item, add_subscribers, approved_calls, sending, settings
+from tests.admin.issue_world import add_item, add_subscribers, approved_calls
 
 Login = Callable[[Role], TestClient]
 BASE = "https://relais.resacoop.example"
@@ -42,18 +41,6 @@ def mailer() -> MemoryMailer:
     return MemoryMailer(
         answer=lambda r: refuse if r.startswith("membre9@") else SendResult(Verdict.ACCEPTED, 250, "ok")
     )
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Settings:
-    return settings(tmp_path)
-
-
-@pytest.fixture
-def seam(db: Database, clock: FrozenClock, config: Settings, mailer: MemoryMailer) -> Iterator[BackgroundSending]:
-    s = sending(db, clock, config, mailer)
-    yield s
-    s.close()
 
 
 @pytest.fixture

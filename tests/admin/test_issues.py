@@ -4,7 +4,7 @@ building a newsletter to the ledger, over the real digest, send loop and ledger 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,21 +21,9 @@ from storage.database import Database
 from storage.deliveries import DeliveryRepository
 from storage.issues import IssueRepository
 from tests.admin.conftest import csrf_of
-from tests.admin.issue_world import add_item, add_subscribers, approved_calls, sending, settings
+from tests.admin.issue_world import add_item, add_subscribers, approved_calls, settings
 
 Login = Callable[[Role], TestClient]
-
-
-@pytest.fixture
-def mailer() -> MemoryMailer:
-    return MemoryMailer(concurrency=2)
-
-
-@pytest.fixture
-def seam(db: Database, clock: FrozenClock, tmp_path: Path, mailer: MemoryMailer) -> Iterator[BackgroundSending]:
-    s = sending(db, clock, settings(tmp_path), mailer)
-    yield s
-    s.close()
 
 
 @pytest.fixture

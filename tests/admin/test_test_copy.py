@@ -5,7 +5,7 @@ saying which segment it is; one French flash message for the whole send."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -23,21 +23,9 @@ from relais.web_sending import BackgroundSending
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
 from tests.admin.conftest import csrf_of
-from tests.admin.issue_world import add_subscribers, approved_calls, sending, settings
+from tests.admin.issue_world import add_subscribers, approved_calls, settings
 
 Login = Callable[[Role], TestClient]
-
-
-@pytest.fixture
-def mailer() -> MemoryMailer:
-    return MemoryMailer(concurrency=2)
-
-
-@pytest.fixture
-def seam(db: Database, clock: FrozenClock, tmp_path: Path, mailer: MemoryMailer) -> Iterator[BackgroundSending]:
-    s = sending(db, clock, settings(tmp_path), mailer)
-    yield s
-    s.close()
 
 
 @pytest.fixture
