@@ -40,7 +40,11 @@ TABLES: dict[str, Mapping[str, str]] = {
         IssueStatus.PAUSED: N_("en pause"),
         IssueStatus.CANCELLED: N_("annulé"),
     },
-    "issue_kind": {IssueKind.NEWSLETTER: N_("Lettre"), IssueKind.EMAILING: N_("Emailing"), IssueKind.ALERT: N_("Alertes")},
+    "issue_kind": {
+        IssueKind.NEWSLETTER: N_("Lettre"),
+        IssueKind.EMAILING: N_("Emailing"),
+        IssueKind.ALERT: N_("Alertes"),
+    },
     # A message of the ledger (masculine).
     "delivery": {
         DeliveryStatus.QUEUED: N_("en attente"),
@@ -97,8 +101,12 @@ TABLES: dict[str, Mapping[str, str]] = {
         SubscriberStatus.BOUNCED: N_("adresse en erreur"),
         SubscriberStatus.COMPLAINED: N_("plainte"),
     },
-    "stream": {Stream.NEWSLETTER: N_("la lettre"), Stream.EMAILING: N_("les emailings"), Stream.ALERT: N_("les alertes"),
-               "all": N_("tout")},
+    "stream": {
+        Stream.NEWSLETTER: N_("la lettre"),
+        Stream.EMAILING: N_("les emailings"),
+        Stream.ALERT: N_("les alertes"),
+        "all": N_("tout"),
+    },
     "organisation": {
         OrganisationType.ASSOCIATION: N_("Association"),
         OrganisationType.LOCAL_AUTHORITY: N_("Collectivité territoriale"),

@@ -15,7 +15,11 @@ from datetime import datetime, timedelta
 from core.model import Delivery, DeliveryStatus, IssueKind, Stream, Subscriber, SubscriberStatus
 from delivery.mailers.base import SendResult, Verdict
 
-STREAM_OF = {IssueKind.NEWSLETTER: Stream.NEWSLETTER, IssueKind.EMAILING: Stream.EMAILING, IssueKind.ALERT: Stream.ALERT}
+STREAM_OF = {
+    IssueKind.NEWSLETTER: Stream.NEWSLETTER,
+    IssueKind.EMAILING: Stream.EMAILING,
+    IssueKind.ALERT: Stream.ALERT,
+}
 
 
 def message_id(issue_id: int, subscriber_id: int, *, secret: str, domain: str) -> str:

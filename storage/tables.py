@@ -212,7 +212,7 @@ class UserRow(Base):
 class SubscriberRow(Base):
     __tablename__ = "subscribers"
     # Ids are never reused (0005): personal links name the row, and a deleted row's links must reach nobody else.
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
