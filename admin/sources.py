@@ -123,16 +123,22 @@ async def edit_form(request: Request) -> Response:
     return _form_page(request, source=source, values=_values(source))
 
 
+def _clean(request: Request, data: dict[str, Any], existing: Source | None) -> Source:
+    """The form's source, its name checked against the other sources'; a source declared in the config keeps its
+    address (which may be a file the form would refuse). Raises :class:`FieldErrors`."""
+    with ctx_of(request).db.session() as s:
+        taken = {src.name for src in SourceRepository(s).find()} - ({existing.name} if existing else set())
+    kept = existing.url if existing is not None and existing.origin == "config" else None
+    return clean_source(data, curator(request).taxonomy, taken_names=taken, kept_url=kept)
+
+
 async def _submit(request: Request, existing: Source | None) -> Response:
     """validate | preview (nothing saved) or save; errors re-render the form with a 400 and store nothing."""
     form = await read_form(request)
     data = _read(form)
     ctx = ctx_of(request)
-    with ctx.db.session() as s:
-        taken = {src.name for src in SourceRepository(s).find()} - ({existing.name} if existing else set())
     try:
-        kept = existing.url if existing is not None and existing.origin == "config" else None
-        source = clean_source(data, curator(request).taxonomy, taken_names=taken, kept_url=kept)
+        source = _clean(request, data, existing)
     except FieldErrors as exc:
         return _form_page(request, source=existing, values=data, errors=exc.errors, status_code=400)
     if form.get("intent") == "preview":
@@ -284,11 +290,8 @@ async def _proposal_form(request: Request, existing: Source | None) -> Response:
     if not data.get("every"):
         data["every"] = "6h"
     ctx = ctx_of(request)
-    with ctx.db.session() as s:
-        taken = {src.name for src in SourceRepository(s).find()} - ({existing.name} if existing else set())
     try:
-        kept = existing.url if existing is not None and existing.origin == "config" else None
-        source = clean_source(data, curator(request).taxonomy, taken_names=taken, kept_url=kept)
+        source = _clean(request, data, existing)
     except FieldErrors as exc:
         return _form_page(request, source=existing, values=data, errors=exc.errors)
     if ctx.preview_source is None:
