@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from core.text import strip_accents
 from watch.gazetteer import AMBIGUOUS, ASIDES, COUNTRIES, DEPARTEMENTS, ORGANISATIONS, REGIONS, ZONES
 
 # Letters, digits, hyphens: what continues a place name (« Loire-Atlantique »). An apostrophe does not
@@ -63,9 +64,7 @@ class _Name:
 
 def strip(text: str) -> str:
     """What names are compared on: accents removed, typographic apostrophes made plain."""
-    from watch.tags import _strip_accents
-
-    return _strip_accents(text.replace("\u2019", "'").replace("\u02bc", "'"))
+    return strip_accents(text.replace("\u2019", "'").replace("\u02bc", "'"))
 
 
 def name_pattern(name: str, *, ignore_case: bool = False) -> re.Pattern[str]:

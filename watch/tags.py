@@ -12,11 +12,11 @@ capitals (or in all capitals), hyphenated compounds and longer names winning («
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.model import SuggestedTag
+from core.text import strip_accents
 from watch import places
 
 # The field's abbreviations and what they stand for (both forms suggest the same tags).
@@ -62,7 +62,7 @@ class _Compiled:
 
 def fold(text: str) -> str:
     """Accents removed, lower case, typographic apostrophes made plain."""
-    return _strip_accents(text.replace("’", "'")).casefold()
+    return strip_accents(text.replace("’", "'")).casefold()
 
 
 def _is_abbreviation(word: str) -> bool:
@@ -71,26 +71,6 @@ def _is_abbreviation(word: str) -> bool:
 
 
 _WORD = re.compile(r"\w+")
-
-
-class _AccentTable(dict[int, str]):
-    """``str.translate`` table filled on first sight of each character: its NFKD decomposition without the
-    combining marks. Per character, this is what decomposing the whole string and dropping the marks gives, at a
-    C loop's speed instead of a Python generator's (text is mostly ASCII, which the fast path skips entirely)."""
-
-    def __missing__(self, code: int) -> str:
-        decomposed = unicodedata.normalize("NFKD", chr(code))
-        self[code] = value = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-        return value
-
-
-_ACCENTS = _AccentTable()
-
-
-def _strip_accents(text: str) -> str:
-    if text.isascii():
-        return text
-    return text.translate(_ACCENTS)
 
 
 def compile_rules(rules: Iterable[Rule]) -> list[_Compiled]:
@@ -107,7 +87,7 @@ def compile_rules(rules: Iterable[Rule]) -> list[_Compiled]:
                 forms.append(ABBREVIATIONS[kw])
             for form in forms:
                 exact = _is_abbreviation(form)
-                needle = _strip_accents(form) if exact else fold(form)
+                needle = strip_accents(form) if exact else fold(form)
                 pats.append((kw, needle, re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)"), exact))
             for abbr, spelled in ABBREVIATIONS.items():  # a spelled-out keyword also matches its abbreviation
                 if fold(spelled) == fold(kw):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from watch.tags import Rule, _strip_accents, compile_rules, fold, suggest
+from core.text import strip_accents
+from watch.tags import Rule, compile_rules, fold, suggest
 
 RULES = compile_rules(
     [
@@ -43,7 +44,7 @@ def test_whole_words_only_and_existing_tags_are_not_suggested_again() -> None:
 def test_suggest_folds_each_field_once_as_fold_would() -> None:
     # suggest() derives the folded text from the accent-stripped one instead of normalising twice
     for text in ["Éducation à la citoyenneté", "L’ECSI", "İstanbul ǰ ﬁlière", "STRASSE Straße", "Ǆemal"]:
-        assert fold(text) == _strip_accents(text).replace("’", "'").casefold()
+        assert fold(text) == strip_accents(text).replace("’", "'").casefold()
 
 
 def test_strip_accents_per_character_equals_decomposing_the_whole_text() -> None:
@@ -61,7 +62,7 @@ def test_strip_accents_per_character_equals_decomposing_the_whole_text() -> None
         "",
     ]
     for text in samples:
-        assert _strip_accents(text) == reference(text)
+        assert strip_accents(text) == reference(text)
 
 
 def test_the_quick_word_test_never_rules_out_a_rule_that_matches() -> None:
@@ -84,7 +85,7 @@ def test_the_quick_word_test_never_rules_out_a_rule_that_matches() -> None:
         for summary in texts:
             fields = {"title": title, "summary": summary}
             got = {t.tag: t.reason for t in suggest(fields, rules)}
-            original = {k: _strip_accents(v) for k, v in fields.items()}
+            original = {k: strip_accents(v) for k, v in fields.items()}
             folded = {k: v.replace("’", "'").casefold() for k, v in original.items()}
             expected = {r.tag: hit for r in rules if (hit := _first_hit(r, folded, original))}
             assert got == expected
