@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -39,6 +39,7 @@ from core.model import (
     Subscriber,
     SubscriberStatus,
 )
+from core.settings import NetworkSettings
 from digest import sections as S
 from digest.assemble import is_current
 from digest.segments import KEY_LENGTH, Segment, Taxonomy, wants
@@ -46,9 +47,6 @@ from storage.alerts import AlertRepository
 from storage.database import Database
 from storage.issues import IssueRepository
 from storage.subscribers import SubscriberRepository
-
-if TYPE_CHECKING:
-    from digest.service import DigestService
 
 log = logging.getLogger("relais.digest")
 BY = "relais (alertes)"
@@ -178,11 +176,21 @@ def as_rendered(issue: Issue, rhythm: AlertRhythm, count: int, network_name: str
     return replace(issue, title=title, subject=subject(rhythm, count), editorial=intro)
 
 
+class _Digest(Protocol):
+    """What the alerts read of :class:`digest.service.DigestService`: the network's settings and the taxonomy."""
+
+    @property
+    def network(self) -> NetworkSettings: ...
+
+    @property
+    def tax(self) -> Taxonomy: ...
+
+
 @dataclass
 class Alerts:
     db: Database
     clock: Clock
-    digest: DigestService
+    digest: _Digest
 
     @property
     def tz(self) -> ZoneInfo:
