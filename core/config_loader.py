@@ -17,7 +17,7 @@ def build(cls: type[T], data: Any, *, where: str, key: str = "", skip: set[str] 
     """Instantiate dataclass ``cls`` from ``data``; errors read ``file: key.path: what is wrong``."""
     if not isinstance(data, dict):
         raise ConfigError(
-            f"{where}: {key or '(top level)'}: expected a table, got {_kind(data)}",
+            f"{where}: {key or '(racine)'}: une table est attendue, pas {_kind(data)}",
             code="config_not_a_table",
             where=where,
             key=key or "(racine)",
@@ -29,7 +29,7 @@ def build(cls: type[T], data: Any, *, where: str, key: str = "", skip: set[str] 
             full = f"{key}.{name}" if key else name
             known = ", ".join(sorted(fields))
             raise ConfigError(
-                f"{where}: unknown key {full!r} (known here: {known})",
+                f"{where}: clé inconnue {full!r} (connues ici : {known})",
                 code="config_unknown_key",
                 where=where,
                 key=full,
@@ -42,7 +42,7 @@ def build(cls: type[T], data: Any, *, where: str, key: str = "", skip: set[str] 
             values[name] = _convert(hints[name], data[name], where=where, key=full)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise ConfigError(
-                f"{where}: {full}: missing required key", code="config_missing_key", where=where, key=full
+                f"{where}: {full}: clé obligatoire absente", code="config_missing_key", where=where, key=full
             )
     return cls(**values)
 
@@ -59,31 +59,31 @@ def _convert(tp: Any, value: Any, *, where: str, key: str) -> Any:
         return build(tp, value, where=where, key=key)
     if origin is list:
         if not isinstance(value, list):
-            raise _wrong(where, key, "a list", value)
+            raise _wrong(where, key, "une liste", value)
         return [_convert(args[0], v, where=where, key=f"{key}[{i}]") for i, v in enumerate(value)]
     if origin is dict:
         if not isinstance(value, dict):
-            raise _wrong(where, key, "a table", value)
+            raise _wrong(where, key, "une table", value)
         return {k: _convert(args[1], v, where=where, key=f"{key}.{k}") for k, v in value.items()}
     if tp is Any:
         return value
     if tp is bool:
         if not isinstance(value, bool):
-            raise _wrong(where, key, "true or false", value)
+            raise _wrong(where, key, "true ou false", value)
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _wrong(where, key, "a whole number", value)
+            raise _wrong(where, key, "un nombre entier", value)
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _wrong(where, key, "a number", value)
+            raise _wrong(where, key, "un nombre", value)
         return float(value)
     if isinstance(tp, type) and issubclass(tp, enum.StrEnum):
         allowed = [m.value for m in tp]
         if not isinstance(value, str) or value not in allowed:
             raise ConfigError(
-                f"{where}: {key}: must be one of {', '.join(allowed)}, not {value!r}",
+                f"{where}: {key}: l'une de {', '.join(allowed)}, pas {value!r}",
                 code="config_choice",
                 where=where,
                 key=key,
@@ -93,21 +93,29 @@ def _convert(tp: Any, value: Any, *, where: str, key: str) -> Any:
         return tp(value)
     if tp is str:
         if not isinstance(value, str):
-            raise _wrong(where, key, "a string", value)
+            raise _wrong(where, key, "un texte entre guillemets", value)
         return value
     raise ConfigError(f"{where}: {key}: unsupported setting type {tp!r}")  # pragma: no cover
 
 
 def _kind(value: Any) -> str:
     return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
+        bool: "un booléen",
+        int: "un nombre",
+        float: "un nombre",
+        str: "un texte",
+        list: "une liste",
+        dict: "une table",
     }.get(type(value), type(value).__name__)
 
 
 def _wrong(where: str, key: str, expected: str, value: Any) -> ConfigError:
-    return ConfigError(f"{where}: {key}: expected {expected}, got {_kind(value)} {value!r}")
+    """``expected`` and the kind found are French: the operator who wrote the file reads them."""
+    return ConfigError(
+        f"{where}: {key}: {expected} attendu, pas {_kind(value)} {value!r}",
+        code="config_wrong_type",
+        where=where,
+        key=key,
+        expected=expected,
+        found=f"{_kind(value)} {value!r}",
+    )

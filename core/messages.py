@@ -75,6 +75,8 @@ MESSAGES: Mapping[str, str] = {
     "config_unknown_key": N_("{where} : clé inconnue « {key} » (connues ici : {known})"),
     "config_missing_key": N_("{where} : {key} : clé obligatoire absente"),
     "config_choice": N_("{where} : {key} : l'une de {allowed}, pas « {value} »"),
+    "config_wrong_type": N_("{where} : {key} : {expected} attendu, pas {found}"),
+    "config_invalid": N_("{where} : {key} : {reason}"),
     "send_window": N_("mail.send_window : « {value} » illisible : {detail}"),
     "option_choice": N_("{option} : l'une de {allowed}, pas « {value} »"),
     "dkim_algorithm": N_("mail.dkim.algorithm : rsa-sha256 ou ed25519-sha256, pas « {value} »"),

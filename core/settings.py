@@ -127,10 +127,26 @@ class WebSettings:
     body_timeout_seconds: float = 30.0  # a request body still incomplete after this is dropped (408)
 
 
+class LogFormat(StrEnum):
+    """``[logging] format``."""
+
+    TEXT = "text"  # one readable line per event (the default)
+    JSON = "json"  # one object per line, for production's log collectors
+
+
+class LogLevel(StrEnum):
+    """``[logging] level``."""
+
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
 @dataclass(slots=True)
 class LoggingSettings:
-    level: str = "info"  # debug | info | warning | error
-    format: str = "text"  # text | json (one object per line, for production)
+    level: LogLevel = LogLevel.INFO
+    format: LogFormat = LogFormat.TEXT
 
 
 @dataclass(slots=True)
@@ -304,22 +320,19 @@ def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings
 
 
 def _check(s: Settings, where: str) -> None:
-    def bad(key: str, msg: str) -> ConfigError:
-        return ConfigError(f"{where}: {key}: {msg}")
+    def bad(key: str, reason: str) -> ConfigError:
+        """``reason`` is French: the person who reads it is the operator who wrote the file."""
+        return ConfigError(f"{where}: {key}: {reason}", code="config_invalid", where=where, key=key, reason=reason)
 
     if s.web.session_idle_minutes <= 0:
-        raise bad("web.session_idle_minutes", "must be a positive number of minutes")
-    if s.logging.format not in {"text", "json"}:
-        raise bad("logging.format", "must be 'text' or 'json'")
-    if s.logging.level.lower() not in {"debug", "info", "warning", "error"}:
-        raise bad("logging.level", "must be debug, info, warning or error")
+        raise bad("web.session_idle_minutes", "un nombre de minutes positif est attendu")
     box = s.subscribers.bounces
     if box.imap_host and not (box.username and box.folder and box.processed_folder):
-        raise bad("subscribers.bounces", "imap_host needs username, folder and processed_folder")
+        raise bad("subscribers.bounces", "imap_host demande aussi username, folder et processed_folder")
     if box.folder == box.processed_folder:
-        raise bad("subscribers.bounces.processed_folder", "must differ from folder")
+        raise bad("subscribers.bounces.processed_folder", "doit être un autre dossier que folder")
     if box.max_message_bytes < 65_536:
-        raise bad("subscribers.bounces.max_message_bytes", "must be at least 65536")
+        raise bad("subscribers.bounces.max_message_bytes", "au moins 65536 octets")
     try:
         parse_duration(box.every)
     except ValueError as exc:
@@ -333,39 +346,39 @@ def _check(s: Settings, where: str) -> None:
         try:
             ipaddress.ip_network(address.strip(), strict=False)
         except ValueError:
-            raise bad("web.proxy_addresses", f"not an address or CIDR: {address!r}") from None
+            raise bad("web.proxy_addresses", f"ni une adresse ni un réseau CIDR : « {address} »") from None
     for network in s.watch.trusted_networks:
         try:
             ipaddress.ip_network(network.strip(), strict=False)
         except ValueError:
-            raise bad("watch.trusted_networks", f"not an address or CIDR: {network!r}") from None
+            raise bad("watch.trusted_networks", f"ni une adresse ni un réseau CIDR : « {network} »") from None
     if s.web.max_form_bytes <= 0 or s.web.max_admin_form_bytes <= 0 or s.web.body_timeout_seconds <= 0:
-        raise bad("web", "max_form_bytes, max_admin_form_bytes and body_timeout_seconds must be positive")
+        raise bad("web", "max_form_bytes, max_admin_form_bytes et body_timeout_seconds doivent être positifs")
     if s.digest.last_call_days < 1 or s.digest.last_call_min_subscribers < 1:
-        raise bad("digest", "last_call_days and last_call_min_subscribers must be at least 1")
+        raise bad("digest", "last_call_days et last_call_min_subscribers valent au moins 1")
     if s.proposals.max_image_bytes <= 0 or s.proposals.confirm_within_hours <= 0:
-        raise bad("proposals", "max_image_bytes and confirm_within_hours must be positive")
+        raise bad("proposals", "max_image_bytes et confirm_within_hours doivent être positifs")
     if not s.database.url.startswith(("sqlite", "postgresql")):
-        raise bad("database.url", "must be a sqlite:/// or postgresql+psycopg:// URL")
+        raise bad("database.url", "une adresse sqlite:/// ou postgresql+psycopg:// est attendue")
     from core.model import DateOrder, ItemKind, SourceKind
 
     names: set[str] = set()
     for i, src in enumerate(s.sources):
         key = f"sources[{i}]"
         if src.name in names:
-            raise bad(f"{key}.name", f"duplicate source name {src.name!r}")
+            raise bad(f"{key}.name", f"le nom « {src.name} » est déjà celui d'une autre source")
         names.add(src.name)
         if src.kind not in set(SourceKind):
-            raise bad(f"{key}.kind", f"must be one of {', '.join(SourceKind)}, not {src.kind!r}")
+            raise bad(f"{key}.kind", f"l'une de {', '.join(SourceKind)}, pas « {src.kind} »")
         if src.item_kind not in set(ItemKind):
-            raise bad(f"{key}.item_kind", f"must be one of {', '.join(ItemKind)}, not {src.item_kind!r}")
+            raise bad(f"{key}.item_kind", f"l'une de {', '.join(ItemKind)}, pas « {src.item_kind} »")
         try:
             parse_duration(src.every)
         except ValueError as exc:
             raise bad(f"{key}.every", str(exc)) from None
         order = src.options.get("date_order")
         if order is not None and order not in set(DateOrder):
-            raise bad(f"{key}.options.date_order", f"must be one of {', '.join(DateOrder)}, not {order!r}")
+            raise bad(f"{key}.options.date_order", f"l'une de {', '.join(DateOrder)}, pas « {order} »")
 
 
 def parse_dns_server(text: str) -> tuple[str, int]:
@@ -380,9 +393,9 @@ def parse_dns_server(text: str) -> tuple[str, int]:
         address = str(ipaddress.ip_address(host))
         number = int(port)
     except ValueError:
-        raise ValueError(f"not an IP address (or address:port): {text!r}") from None
+        raise ValueError(f"pas une adresse IP (ni adresse:port) : « {text} »") from None
     if not 0 < number < 65536:
-        raise ValueError(f"not a port: {text!r}")
+        raise ValueError(f"pas un port : « {text} »")
     return address, number
 
 
@@ -397,7 +410,7 @@ def parse_duration(text: str) -> int:
             total += int(number) * units[ch]
             number = ""
         else:
-            raise ValueError(f"not a duration: {text!r} (use e.g. 30m, 6h, 1d)")
+            raise ValueError(f"pas une durée : « {text} » (par exemple 30m, 6h, 1d)")
     if number or total <= 0:
-        raise ValueError(f"not a duration: {text!r} (use e.g. 30m, 6h, 1d)")
+        raise ValueError(f"pas une durée : « {text} » (par exemple 30m, 6h, 1d)")
     return total

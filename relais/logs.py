@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from core.settings import LoggingSettings
+from core.settings import LogFormat, LoggingSettings
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
 _STANDARD |= {"message", "asctime", "taskName", "color_message"}  # uvicorn's coloured copy of the message
@@ -57,7 +57,7 @@ class NoClickLines(logging.Filter):
 
 def configure(settings: LoggingSettings) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if settings.format == "json" else TextFormatter())
+    handler.setFormatter(JsonFormatter() if settings.format is LogFormat.JSON else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.level.upper())

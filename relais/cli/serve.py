@@ -14,7 +14,7 @@ import typer
 import uvicorn
 
 from admin.metrics import unprotected_warning
-from core.settings import WebSettings
+from core.settings import LogFormat, WebSettings
 from relais.cli.context import State, console, services
 from relais.web import build_app
 from relais.wiring import config_path
@@ -46,7 +46,7 @@ def serve(
     web = svc.settings.web
     run_scheduler = svc.settings.scheduler.enabled if scheduler is None else scheduler
     h, p, n = host or web.host, port or web.port, workers or web.workers
-    if svc.settings.logging.format == "json":  # the journal gets JSON lines only
+    if svc.settings.logging.format is LogFormat.JSON:  # the journal gets JSON lines only
         log.info("web.serving", extra={"url": f"http://{h}:{p}/", "workers": n, "scheduler": run_scheduler})
     else:
         console.print(f"Relais sur http://{h}:{p}/  (administration : http://{h}:{p}/admin/)")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError
-from core.settings import MailBackend, Security, load_settings, parse_duration
+from core.messages import describe
+from core.settings import LogFormat, LogLevel, MailBackend, Security, load_settings, parse_duration
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -34,25 +35,25 @@ def test_bundled_example_is_complete(root: Path) -> None:
 
 def test_unknown_key_is_named_with_the_file(tmp_path: Path) -> None:
     p = write(tmp_path, '[mail]\nbackend = "outbox"\noutbox_dri = "x"\n')
-    with pytest.raises(ConfigError, match=r"config\.toml: unknown key 'mail\.outbox_dri'"):
+    with pytest.raises(ConfigError, match=r"config\.toml: clé inconnue 'mail\.outbox_dri'"):
         load_settings(p, environ={})
 
 
 def test_wrong_type_is_named(tmp_path: Path) -> None:
     p = write(tmp_path, '[web]\nport = "huit mille"\n')
-    with pytest.raises(ConfigError, match=r"web\.port: expected a whole number, got a string"):
+    with pytest.raises(ConfigError, match=r"web\.port: un nombre entier attendu, pas un texte"):
         load_settings(p, environ={})
 
 
 def test_nested_list_errors_name_the_index(tmp_path: Path) -> None:
     p = write(tmp_path, '[[sources]]\nname = "a"\nurl = "x"\nkind = "rss"\nitem_kind = "news"\n')
-    with pytest.raises(ConfigError, match=r"sources\[0\]\.kind: must be one of feed, html, ical, json"):
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.kind: l'une de feed, html, ical, json"):
         load_settings(p, environ={})
 
 
 def test_missing_required_key(tmp_path: Path) -> None:
     p = write(tmp_path, '[[sources]]\nname = "a"\nkind = "feed"\nitem_kind = "news"\n')
-    with pytest.raises(ConfigError, match=r"sources\[0\]\.url: missing required key"):
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.url: clé obligatoire absente"):
         load_settings(p, environ={})
 
 
@@ -78,7 +79,7 @@ def test_durations(text: str, seconds: int) -> None:
 
 @pytest.mark.parametrize("text", ["", "6", "h", "6x", "-1h", "0m"])
 def test_bad_durations(text: str) -> None:
-    with pytest.raises(ValueError, match="not a duration"):
+    with pytest.raises(ValueError, match="pas une durée"):
         parse_duration(text)
 
 
@@ -87,7 +88,7 @@ def test_a_sources_date_order_is_one_of_the_known_orders(tmp_path: Path) -> None
     assert load_settings(write(tmp_path, head + 'date_order = "MDY"\n'), environ={}).sources[0].options == {
         "date_order": "MDY"
     }
-    with pytest.raises(ConfigError, match=r"sources\[0\]\.options\.date_order: must be one of DMY, MDY, YMD"):
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.options\.date_order: l'une de DMY, MDY, YMD"):
         load_settings(write(tmp_path, head + 'date_order = "JJ/MM"\n'), environ={})
 
 
@@ -98,11 +99,27 @@ def test_mail_choices_are_enums_and_a_wrong_one_is_named(tmp_path: Path, root: P
     s = load_settings(p, environ={})
     assert s.mail.backend is MailBackend.SMTP and s.mail.smtp.security is Security.TLS
     p = write(tmp_path, '[mail]\nbackend = "sendmail"\n')
-    with pytest.raises(ConfigError, match=r"mail\.backend: must be one of outbox, smtp, not 'sendmail'"):
+    with pytest.raises(ConfigError, match=r"mail\.backend: l'une de outbox, smtp, pas 'sendmail'"):
         load_settings(p, environ={})
     p = write(tmp_path, '[mail.smtp]\nsecurity = "ssl"\n')
-    with pytest.raises(ConfigError, match=r"mail\.smtp\.security: must be one of none, starttls, tls, not 'ssl'"):
+    with pytest.raises(ConfigError, match=r"mail\.smtp\.security: l'une de none, starttls, tls, pas 'ssl'"):
         load_settings(p, environ={})
     p = write(tmp_path, "[subscribers.bounces]\nsecurity = 1\n")
-    with pytest.raises(ConfigError, match=r"subscribers\.bounces\.security: must be one of"):
+    with pytest.raises(ConfigError, match=r"subscribers\.bounces\.security: l'une de"):
         load_settings(p, environ={})
+
+
+def test_logging_choices_are_enums_and_every_check_reads_in_french(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, '[logging]\nformat = "json"\nlevel = "warning"\n'), environ={})
+    assert s.logging.format is LogFormat.JSON and s.logging.level is LogLevel.WARNING
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, '[logging]\nformat = "xml"\n'), environ={})
+    assert describe(caught.value).endswith("logging.format : l'une de text, json, pas « xml »")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, '[web]\nproxy_addresses = ["10.0.0.300"]\n'), environ={})
+    assert caught.value.code == "config_invalid"
+    assert describe(caught.value).endswith("web.proxy_addresses : ni une adresse ni un réseau CIDR : « 10.0.0.300 »")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, "[web]\nport = true\n"), environ={})
+    assert caught.value.code == "config_wrong_type"
+    assert describe(caught.value).endswith("web.port : un nombre entier attendu, pas un booléen True")

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from core.settings import LoggingSettings
+from core.settings import LogFormat, LoggingSettings, LogLevel
 from relais.logs import configure
 
 
@@ -17,8 +17,8 @@ def access(path: str) -> None:
 
 
 def test_counted_links_leave_no_access_line(capsys: pytest.CaptureFixture[str]) -> None:
-    configure(LoggingSettings(level="info", format="text"))
-    configure(LoggingSettings(level="info", format="text"))  # configured twice (serve after up): one filter
+    configure(LoggingSettings(level=LogLevel.INFO, format=LogFormat.TEXT))
+    configure(LoggingSettings(level=LogLevel.INFO, format=LogFormat.TEXT))  # twice (serve after up): one filter
     try:
         access("/r/12/345/AbCdEf0123456789abcdEF")
         access("/archives/12")

@@ -7,12 +7,12 @@ import logging
 
 import pytest
 
-from core.settings import LoggingSettings
+from core.settings import LogFormat, LoggingSettings, LogLevel
 from relais.logs import configure
 
 
 def test_json_lines_with_context(capsys: pytest.CaptureFixture[str]) -> None:
-    configure(LoggingSettings(level="info", format="json"))
+    configure(LoggingSettings(level=LogLevel.INFO, format=LogFormat.JSON))
     logging.getLogger("relais.watch").info("watch.source.failed", extra={"source": "AFD", "status": 503})
     logging.getLogger("relais.watch").debug("not shown")
     lines = capsys.readouterr().err.strip().splitlines()
