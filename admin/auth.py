@@ -92,11 +92,7 @@ def requires(role: Role) -> Callable[[Endpoint], Endpoint]:
 
 
 def _throttle(request: Request) -> LoginThrottle:
-    ctx = ctx_of(request)
-    throttle: LoginThrottle | None = ctx.extra.get("login_throttle")
-    if throttle is None:
-        throttle = ctx.extra["login_throttle"] = LoginThrottle(ctx.clock)
-    return throttle
+    return ctx_of(request).login_throttle
 
 
 def _address(request: Request) -> str:

@@ -42,7 +42,7 @@ class BodyTimeout(HTTPException):
 
 def body_limit(path: str, web: WebSettings, uploads: Mapping[str, int] | None = None) -> int:
     """The most bytes a request to ``path`` may send; ``uploads``: public paths taking a file (``/propose``: its
-    image cap), wired by the composition root in ``ctx.extra["upload_limits"]``."""
+    image cap), wired by the composition root in ``WebContext.upload_limits``."""
     if uploads and path in uploads:
         return uploads[path] + MULTIPART_ROOM
     if path in UPLOAD_PATHS:
@@ -72,7 +72,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         web: WebSettings = scope["app"].state.ctx.settings.web
-        limit = body_limit(scope["path"], web, scope["app"].state.ctx.extra.get("upload_limits"))
+        limit = body_limit(scope["path"], web, scope["app"].state.ctx.upload_limits)
         declared = declared_length(scope)
         if declared is not None and declared > limit:
             await _answer(scope, receive, send, BodyTooLarge())

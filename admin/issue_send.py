@@ -3,7 +3,7 @@ that shows the audience per segment, then send now or at a time; live progress, 
 ledger with the relay's replies.
 
 The send itself never runs in the request: the composition root puts a :class:`Sending` in
-``WebContext.extra["sending"]`` whose ``start`` hands the issue to a background executor it owns.
+``WebContext.sending`` whose ``start`` hands the issue to a background executor it owns.
 
 send:  read form (CSRF) | a test copy was sent in this session | confirmed | digest approval (checks) at a time
        | now: start in the background; later: the scheduler's ``deliveries.send_due`` starts it
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
@@ -25,12 +25,13 @@ from starlette.routing import BaseRoute, Route
 from admin.auth import current_user, requires
 from admin.issue_errors import FormError, in_french
 from admin.presend import presend_notes
+from admin.seams import Sending
 from admin.web import WebContext, ctx_of, flash, is_htmx, read_form, render
 from core.errors import InvalidInput, NotFound
-from core.model import DeliveryStatus, Issue, IssueKind, IssueStatus, Role
+from core.model import DeliveryStatus, Issue, IssueStatus, Role
 from delivery import control
 from delivery.mailers.base import SendResult, Verdict
-from delivery.proof import ProofCopy, SegmentAudience
+from delivery.proof import ProofCopy
 from digest.service import DigestService
 from storage.deliveries import DeliveryRepository
 from storage.ledger_pages import ledger_page
@@ -40,22 +41,8 @@ LEDGER_PAGE = 50
 LIVE = (IssueStatus.SCHEDULED, IssueStatus.SENDING)  # statuses whose progress is worth polling
 
 
-class Sending(Protocol):
-    """What these pages need from delivery, wired by the composition root (``relais.web_sending``)."""
-
-    def send_test(
-        self, issue_id: int, kind: IssueKind, addresses: list[str], segment: str | None = None
-    ) -> Sequence[ProofCopy]: ...
-
-    def segments(self, issue_id: int) -> Sequence[SegmentAudience]: ...
-
-    def start(self, issue_id: int) -> bool: ...
-
-    def running(self, issue_id: int) -> bool: ...
-
-
 def sending_of(ctx: WebContext) -> Sending:
-    seam: Sending | None = ctx.extra.get("sending")
+    seam = ctx.sending
     if seam is None:
         raise HTTPException(503, "L'envoi n'est pas configuré pour cette instance de l'administration.")
     return seam
@@ -85,7 +72,7 @@ def progress_context(ctx: WebContext, issue: Issue) -> dict[str, Any]:
         counts = DeliveryRepository(s).counts(issue.id)
     total = sum(counts.values())
     done = total - counts[DeliveryStatus.QUEUED] - counts[DeliveryStatus.SENDING] - counts[DeliveryStatus.DEFERRED]
-    seam = ctx.extra.get("sending")
+    seam = ctx.sending
     return {
         "issue": issue,
         "counts": counts,

@@ -7,7 +7,6 @@ Every action is a plain form POST answered by a redirect back to the list with i
 from __future__ import annotations
 
 import secrets
-from collections import OrderedDict
 from functools import partial
 from typing import Any
 
@@ -25,7 +24,7 @@ from admin.web import blocking, csrf_token, ctx_of, environment, flash, is_htmx,
 from core.errors import InvalidInput, NotFound
 from core.model import Item, ItemStatus, Role
 from curation.actions import BatchResult, Curator
-from curation.validate import Taxonomy, clean_tags
+from curation.validate import clean_tags
 from storage.items import ItemRepository
 from storage.sources import SourceRepository
 from storage.triage import TriagePage, TriageRow, find_page
@@ -47,11 +46,7 @@ DONE = {
 
 
 def curator(request: Request) -> Curator:
-    ctx = ctx_of(request)
-    taxonomy = ctx.extra.get("taxonomy")
-    if taxonomy is None:
-        taxonomy = ctx.extra["taxonomy"] = Taxonomy.from_settings(ctx.settings.taxonomy)
-    return Curator(ctx.db, ctx.clock, taxonomy)
+    return ctx_of(request).curation.curator
 
 
 def actor(request: Request) -> str:
@@ -98,7 +93,7 @@ FILTERS_CACHE_SIZE = 200
 
 def rows_html(request: Request, rows: list[TriageRow], values: dict[str, Any], back: str) -> Markup:
     ctx = ctx_of(request)
-    cache: OrderedDict[tuple[object, ...], str] = ctx.extra.setdefault("row_cache", OrderedDict())
+    cache = ctx.row_cache
     locale = ctx.settings.network.locale
     today = ctx.clock.now().date()
     out = []
@@ -122,7 +117,7 @@ def rows_html(request: Request, rows: list[TriageRow], values: dict[str, Any], b
 def filters_html(request: Request, values: dict[str, Any], params: dict[str, str], sources: list[Any]) -> Markup:
     """The filter form, rendered once per distinct set of filters (and of sources) and kept like the rows."""
     ctx = ctx_of(request)
-    cache: OrderedDict[tuple[object, ...], Markup] = ctx.extra.setdefault("filters_cache", OrderedDict())
+    cache = ctx.filters_cache
     locale = ctx.settings.network.locale
     chosen = tuple(params.get(k, "") for k in triage.FILTER_KEYS if k != "page")
     key = (locale, id(ctx.settings.taxonomy), chosen, tuple(sources))
@@ -281,7 +276,7 @@ async def bulk_action(request: Request) -> Response:
 
 def tell_proposers(request: Request, item_ids: list[int]) -> BackgroundTask | None:
     """After the answer: members whose proposals were just approved or rejected get their email."""
-    proposals = ctx_of(request).extra.get("proposals")
+    proposals = ctx_of(request).proposals
     return BackgroundTask(proposals.notify, item_ids) if proposals is not None and item_ids else None
 
 

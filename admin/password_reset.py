@@ -104,9 +104,9 @@ async def forgot_submit(request: Request) -> Response:
     ctx = ctx_of(request)
     base = ctx.settings.network.base_url.rstrip("/") or str(request.base_url).rstrip("/")
     links, now = _links(request), ctx.clock.now()
-    kit = ctx.extra.get("subscribers")
+    kit = ctx.subscribers
 
-    asked: dict[str, datetime] = ctx.extra.setdefault("password_resets", {})
+    asked = ctx.password_resets
     recent = asked.get(email)
     if recent is not None and now - recent < RESEND_AFTER:
         flash(request, SENT, "success")  # the same answer; no second email

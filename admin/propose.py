@@ -5,7 +5,7 @@ images, under their random names).
 Like ``/subscribe``: no login, no CSRF token (a member's site posts here directly), a hidden honeypot field, limits
 per network address (:func:`admin.proxy.client_address`) and per contact address, fields read without control
 characters (:func:`admin.web.read_public_form`). GET never changes anything: confirming is a POST from the page the
-link opens. The flows live in :mod:`curation.proposals`, wired into ``ctx.extra["proposals"]``.
+link opens. The flows live in :mod:`curation.proposals`, wired into ``WebContext.proposals``.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ LIMITS = {"title": MAX_TITLE, "body": MAX_BODY, "place": MAX_PLACE, "organisatio
 
 
 def service_of(request: Request) -> ProposalService:
-    found = ctx_of(request).extra.get("proposals")
-    if not isinstance(found, ProposalService) or not ctx_of(request).settings.proposals.enabled:
+    found = ctx_of(request).proposals
+    if found is None or not ctx_of(request).settings.proposals.enabled:
         raise HTTPException(404, "Les propositions ne sont pas ouvertes pour le moment.")
     return found
 

@@ -3,7 +3,7 @@
 No login, no JavaScript, no CSRF token: a personal page is opened by the signed token in its URL (only its owner
 has it), the sign-up form must work when embedded in another site, and the RFC 8058 one-click POST comes from mail
 clients without cookies. GET never changes anything, so link scanners cannot unsubscribe or confirm anyone.
-The flows live in :mod:`subscribers.service`, wired by the composition root into ``ctx.extra["subscribers"]``.
+The flows live in :mod:`subscribers.service`, wired by the composition root into ``WebContext.subscribers``.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ STATUS_LABELS = {
 
 
 def kit_of(request: Request) -> SubscriberKit:
-    kit = ctx_of(request).extra.get("subscribers")
-    if not isinstance(kit, SubscriberKit):
+    kit = ctx_of(request).subscribers
+    if kit is None:
         raise HTTPException(503, "Les inscriptions ne sont pas disponibles pour le moment.")
     return kit
 

@@ -84,8 +84,8 @@ async def segment_preview(request: Request) -> Response:
 
 
 def upload_dir(ctx: WebContext) -> Path:
-    """Where uploads wait between the dry run and the import (``ctx.extra["upload_dir"]``, else the temp dir)."""
-    folder = Path(ctx.extra.get("upload_dir") or Path(tempfile.gettempdir()) / "relais-imports")
+    """Where uploads wait between the dry run and the import (``ctx.upload_dir``, else the temp dir)."""
+    folder = ctx.upload_dir or Path(tempfile.gettempdir()) / "relais-imports"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
@@ -98,8 +98,7 @@ def _forget_stale(folder: Path) -> None:
 
 
 def _kit(ctx: WebContext) -> SubscriberKit | None:
-    kit = ctx.extra.get("subscribers")
-    return kit if isinstance(kit, SubscriberKit) else None
+    return ctx.subscribers
 
 
 def _import_page(request: Request, *, error: str = "", form: dict[str, Any] | None = None,

@@ -12,7 +12,8 @@ from __future__ import annotations
 import gettext
 import io
 import secrets
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -24,17 +25,30 @@ from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from admin.labels import label
+from admin.seams import Health, SenderDns, Sending
+from admin.throttle import LoginThrottle
 from core.clock import Clock
 from core.model import Role, Source
 from core.settings import Settings
 from core.text import safe_url, strip_controls, unicode_address
+from curation.desk import CurationDesk
+from curation.proposals import ProposalService
+from curation.validate import Taxonomy
+from delivery.desk import LedgerDesk
+from digest.desk import IssueDesk
+from digest.service import DigestService
+from figures.desk import FiguresDesk
 from storage.database import Database
+from subscribers.accounts import Accounts, has_role
+from subscribers.desk import SubscriberDesk
+from subscribers.kit import SubscriberKit
 
 T = TypeVar("T")
 HERE = Path(__file__).parent
@@ -45,21 +59,48 @@ LOCALES = HERE / "locale"
 
 @dataclass
 class WebContext:
-    """What the routes need; built by the composition root and kept on ``app.state.ctx``.
+    """What the routes need, built once by the composition root (:func:`relais.web.web_context`) and kept on
+    ``app.state.ctx``: the settings, the clock, and the typed services the pages call (each owns its database).
 
-    The optional callables are seams to capabilities wired by the composition root (the web layer does not build
-    them): collecting a source now, previewing a source not yet saved.
+    The optional fields are seams to capabilities the composition root wires when it has them (the web layer does
+    not build them): collecting a source now, previewing or discovering a source, the subscribers' public flows,
+    background sends, members' proposals, the sender's DNS checks. A page whose seam is missing says so.
     """
 
     settings: Settings
     db: Database
     clock: Clock
+    accounts: Accounts
+    curation: CurationDesk
+    digest: DigestService  # the issues' edits, rendering and approval
+    issues: IssueDesk  # lists of issues, approved items, drafts' copies and deletion, counted links
+    ledger: LedgerDesk
+    figures: FiguresDesk
+    subscriber_desk: SubscriberDesk  # the staff's subscriber pages
+    health: Health
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     collect_now: Callable[[list[str] | None], Any] | None = None
     preview_source: Callable[[Source], Any] | None = None  # list[Item], or an awaitable of it
     discover_source: Callable[[str], Any] | None = None  # watch.discovery.Discovery, or an awaitable of it
     https_only_cookies: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    subscribers: SubscriberKit | None = None  # the public flows: sign-up, preferences, unsubscribe
+    sending: Sending | None = None
+    proposals: ProposalService | None = None
+    sender_dns: SenderDns | None = None  # shown before a send (admin/presend.py)
+    upload_limits: Mapping[str, int] = field(default_factory=dict)  # public paths taking a file, their cap
+    upload_dir: Path | None = None  # where CSV uploads wait between the dry run and the import
+    # State the web app keeps for its lifetime (per process).
+    login_throttle: LoginThrottle = field(init=False)
+    password_resets: dict[str, datetime] = field(default_factory=dict)  # address -> when a reset was last asked
+    row_cache: OrderedDict[tuple[object, ...], str] = field(default_factory=OrderedDict)  # triage rows
+    filters_cache: OrderedDict[tuple[object, ...], Markup] = field(default_factory=OrderedDict)  # triage filters
+
+    def __post_init__(self) -> None:
+        self.login_throttle = LoginThrottle(self.clock)
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        return self.curation.taxonomy
 
 
 # Admin navigation: (path, label, least role). Page modules register their entry with :func:`nav`.
@@ -212,8 +253,6 @@ def render(
     }
     user = values["user"]
     if user is not None:
-        from admin.accounts import has_role
-
         values["admin_nav"] = [(p, label, r) for p, label, r in NAV if has_role(user, r)]
     values.update(context or {})
     html = env.get_template(template).render(values)

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from admin.accounts import add_user
 from admin.app import create_app
-from admin.web import WebContext
 from bench.support import fresh_database, pg_url, size
 from core.clock import FrozenClock
 from core.model import (
@@ -41,6 +40,7 @@ from core.model import (
 )
 from core.settings import NetworkSettings, Settings, TaxonomySettings, Term
 from digest.service import DigestService
+from relais.web import build_web_context
 from storage.database import Database
 from storage.deliveries import DeliveryRepository
 from storage.issues import IssueRepository
@@ -138,7 +138,7 @@ def run_on(engine: str, db: Database) -> None:
     draft, sent = build(db, clock)
     setup = time.perf_counter() - t0
     add_user(db, "staff@bench.example", Role.STAFF, PASSWORD, now=clock.now())
-    with TestClient(create_app(WebContext(settings=SETTINGS, db=db, clock=clock, secret_key="b"))) as c:
+    with TestClient(create_app(build_web_context(SETTINGS, db, clock, secret_key="b"))) as c:
         token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/admin/login").text)
         assert token
         c.post("/admin/login", data={"email": "staff@bench.example", "password": PASSWORD, "csrf_token": token[1]})

@@ -24,6 +24,7 @@ from bench.support import each_engine, print_results, size
 from core.clock import FrozenClock
 from core.model import Role
 from core.settings import load_settings
+from relais.web import build_web_context
 from storage.database import Database
 from storage.subscriber_search import SearchQuery
 from subscribers.importer import import_csv
@@ -66,11 +67,10 @@ def run_on(name: str, db: Database, data: bytes, choices: Choices, settings_path
 
     from admin.accounts import add_user
     from admin.app import create_app
-    from admin.web import WebContext
 
     settings = load_settings(settings_path, environ={})
     add_user(db, "staff@bench.example", Role.STAFF, "bench password 123", now=clock.now())
-    app = create_app(WebContext(settings=settings, db=db, clock=clock, secret_key="bench"))
+    app = create_app(build_web_context(settings, db, clock, secret_key="bench"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Starlette's TestClient announces its move to httpx2
         with TestClient(app) as client:

@@ -7,9 +7,9 @@ import os
 from starlette.applications import Starlette
 
 from admin.app import create_app
-from admin.web import WebContext
 from core.clock import SystemClock
 from core.settings import Settings
+from relais.web import build_web_context
 from storage.database import Database
 from tests.seed import TAXONOMY
 
@@ -18,4 +18,4 @@ def app() -> Starlette:
     settings = Settings()
     settings.taxonomy = TAXONOMY
     db = Database(os.environ["RELAIS_BENCH_DB_URL"])
-    return create_app(WebContext(settings=settings, db=db, clock=SystemClock(), secret_key="bench"))
+    return create_app(build_web_context(settings, db, SystemClock(), secret_key="bench"))

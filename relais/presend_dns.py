@@ -4,7 +4,7 @@ kept a few minutes, so that a page never waits on a resolver that does not answe
     ask: fresh answer kept? -> it | else check in a worker thread | wait at most ``budget`` seconds
          | finished: keep and return its findings | not yet: « non vérifié » now, the answer kept when it comes
 
-The web layer receives this object as a seam (``WebContext.extra["sender_dns"]``) and shows what it returns.
+The web layer receives this object as a seam (``WebContext.sender_dns``) and shows what it returns.
 """
 
 from __future__ import annotations

@@ -3,17 +3,34 @@ its lifespan when asked."""
 
 from __future__ import annotations
 
+import secrets
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 
 from admin.app import WebContext, create_app
+from admin.seams import SenderDns, Sending
+from core.clock import Clock
 from core.model import Item, Source
-from relais.web_sending import background_sending
+from core.settings import Settings
+from curation.desk import CurationDesk
+from curation.proposals import ProposalService
+from curation.validate import Taxonomy
+from delivery.desk import LedgerDesk
+from digest.desk import IssueDesk
+from digest.service import DigestService
+from figures.desk import FiguresDesk
+from relais.web_sending import BackgroundSending, background_sending
 from relais.wiring import Services, build_subscribers, watch_service
+from storage.database import Database
+from storage.migrate import current_revision
+from subscribers.accounts import Accounts
+from subscribers.desk import SubscriberDesk
+from subscribers.kit import SubscriberKit
 
 if TYPE_CHECKING:
     from watch.discovery import Discovery
@@ -49,34 +66,95 @@ class WebWatch:
             self._watch.close()
 
 
-def web_context(services: Services, watch: WebWatch | None = None) -> WebContext:
+def health_of(db: Database) -> Callable[[], str | None]:
+    """``/healthz``'s check: the database answers, and its schema revision (``StorageError`` otherwise)."""
+
+    def check() -> str | None:
+        db.ping()
+        return current_revision(db)
+
+    return check
+
+
+def build_web_context(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    *,
+    secret_key: str | None = None,
+    subscribers: SubscriberKit | None = None,
+    sending: Sending | None = None,
+    proposals: ProposalService | None = None,
+    sender_dns: SenderDns | None = None,
+    upload_limits: Mapping[str, int] | None = None,
+    upload_dir: Path | None = None,
+    collect_now: Callable[[list[str] | None], Any] | None = None,
+    preview_source: Callable[[Source], Any] | None = None,
+    discover_source: Callable[[str], Any] | None = None,
+    https_only_cookies: bool = False,
+) -> WebContext:
+    """The web layer's services over ``db``, each built once; the seams are what the caller has (tests give fakes
+    or leave them out)."""
+    taxonomy = Taxonomy.from_settings(settings.taxonomy)
+    # The admin's previews and pages render issues without counted links: those are for the emails sent.
+    digest = DigestService(db=db, clock=clock, network=settings.network, taxonomy=settings.taxonomy)
+    return WebContext(
+        settings=settings,
+        db=db,
+        clock=clock,
+        accounts=Accounts(db),
+        curation=CurationDesk(db, clock, taxonomy),
+        digest=digest,
+        issues=IssueDesk(db, clock, settings.network),
+        ledger=LedgerDesk(db),
+        figures=FiguresDesk(db, settings.taxonomy),
+        subscriber_desk=SubscriberDesk(db, clock),
+        health=health_of(db),
+        secret_key=secrets.token_urlsafe(32) if secret_key is None else secret_key,
+        collect_now=collect_now,
+        preview_source=preview_source,
+        discover_source=discover_source,
+        https_only_cookies=https_only_cookies,
+        subscribers=subscribers,
+        sending=sending,
+        proposals=proposals,
+        sender_dns=sender_dns,
+        upload_limits=dict(upload_limits or {}),
+        upload_dir=upload_dir,
+    )
+
+
+def web_context(
+    services: Services, watch: WebWatch | None = None, sending: BackgroundSending | None = None
+) -> WebContext:
+    """The production context: every seam wired from the services (``watch`` and ``sending``: the app's own, which
+    it closes when it stops)."""
     settings = services.settings
     from relais.presend_dns import PresendDns
     from relais.proposals import build_proposals, upload_limits
 
     watch = watch or WebWatch(services)
     kit = build_subscribers(services)
-    return WebContext(
-        settings=settings,
-        db=services.db,
-        clock=services.clock,
+    return build_web_context(
+        settings,
+        services.db,
+        services.clock,
         secret_key=services.secret_key,
         https_only_cookies=settings.network.base_url.startswith("https://"),
         collect_now=watch.collect_now,
         preview_source=watch.preview,
         discover_source=watch.discover,
-        extra={
-            "subscribers": kit,
-            "sending": background_sending(services),
-            "proposals": build_proposals(services, kit.service.mailer),
-            "upload_limits": upload_limits(services),
-            "sender_dns": PresendDns(settings, services.clock),  # shown before a send (admin/presend.py)
-        },
+        subscribers=kit,
+        sending=sending or background_sending(services),
+        proposals=build_proposals(services, kit.service.mailer),
+        upload_limits=upload_limits(services),
+        sender_dns=PresendDns(settings, services.clock),  # shown before a send (admin/presend.py)
     )
 
 
 def build_app(services: Services, *, with_scheduler: bool = False) -> Starlette:
     watch = WebWatch(services)
+    sending = background_sending(services)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -91,7 +169,6 @@ def build_app(services: Services, *, with_scheduler: bool = False) -> Starlette:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             watch.close()
-            ctx.extra["sending"].close()  # a send under way finishes its batch and is resumed by the next start
+            sending.close()  # a send under way finishes its batch and is resumed by the next start
 
-    ctx = web_context(services, watch)
-    return create_app(ctx, lifespan=lifespan)
+    return create_app(web_context(services, watch, sending), lifespan=lifespan)

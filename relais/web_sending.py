@@ -95,7 +95,7 @@ class BackgroundSending:
 
 
 def background_sending(services: Services, mailer: Callable[[], Mailer] | None = None) -> BackgroundSending:
-    """The seam ``relais.web.web_context`` puts in ``WebContext.extra["sending"]``; ``mailer`` overrides
+    """The seam ``relais.web.web_context`` puts in ``WebContext.sending``; ``mailer`` overrides
     ``[mail]`` (tests give an in-memory one)."""
 
     def make() -> SendContext:

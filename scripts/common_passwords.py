@@ -1,4 +1,4 @@
-"""Write ``admin/common_passwords.txt``: passwords people choose first, that the password policy refuses.
+"""Write ``subscribers/common_passwords.txt``: passwords people choose first, that the password policy refuses.
 
 Derived from public knowledge of what leaked password lists are made of (keyboard walks, counting, repeated
 characters, first names, towns, football clubs, "motdepasse", "azerty", "jetaime", a word followed by a year or
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "admin" / "common_passwords.txt"
+OUT = Path(__file__).resolve().parents[1] / "subscribers" / "common_passwords.txt"
 MIN_LENGTH = 12
 
 WORDS = """

@@ -17,6 +17,7 @@ from core.clock import FrozenClock
 from core.model import Role
 from core.settings import Settings
 from delivery.mailers.memory import MemoryMailer
+from relais.web import build_web_context
 from relais.web_sending import BackgroundSending
 from storage.database import Database
 
@@ -26,14 +27,20 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 with its lowest cost: the same code paths, without a tenth of a second per login in every test."""
-    import admin.accounts
+    import subscribers.accounts
 
-    monkeypatch.setattr(admin.accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(subscribers.accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture
-def web(db: Database, clock: FrozenClock) -> WebContext:
-    return WebContext(settings=Settings(), db=db, clock=clock, secret_key="test-secret")
+def web_settings() -> Settings:
+    """The settings the web context is built with (once: a module needing another taxonomy overrides this)."""
+    return Settings()
+
+
+@pytest.fixture
+def web(db: Database, clock: FrozenClock, web_settings: Settings) -> WebContext:
+    return build_web_context(web_settings, db, clock, secret_key="test-secret")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from admin.accounts import has_role
 from admin.web import WebContext
 from core.model import ItemStatus, Role, User
+from core.settings import Settings
 from storage.items import ItemRepository
 from tests.admin.conftest import csrf_of
 from tests.seed import TAXONOMY, seed
@@ -47,8 +48,12 @@ ROUTES: list[tuple[str, str, Role]] = [
 
 
 @pytest.fixture
+def web_settings() -> Settings:
+    return Settings(taxonomy=TAXONOMY)  # the web context's services read it when they are built
+
+
+@pytest.fixture
 def seeded(web: WebContext) -> list[int]:
-    web.settings.taxonomy = TAXONOMY
     web.collect_now = lambda names: None
     web.preview_source = lambda source: []
     return seed(web.db, web.clock.now())

@@ -19,6 +19,7 @@ from core.model import AlertRhythm, IssueKind, IssueStatus, ItemKind, Preference
 from delivery.mailers.memory import MemoryMailer
 from relais import jobs
 from relais.scheduler import planned_jobs
+from relais.web import build_web_context
 from relais.web_sending import BackgroundSending
 from relais.wiring import Services, build_subscribers
 from storage.database import Database
@@ -39,7 +40,7 @@ def seam(db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[Backgroun
 
 @pytest.fixture
 def web(db: Database, clock: FrozenClock, tmp_path: Path, seam: BackgroundSending) -> WebContext:
-    return WebContext(settings=settings(tmp_path), db=db, clock=clock, secret_key="t", extra={"sending": seam})
+    return build_web_context(settings(tmp_path), db, clock, secret_key="t", sending=seam)
 
 
 def test_the_daily_job_sends_the_monday_alerts_once_and_staff_see_the_edition(

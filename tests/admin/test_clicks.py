@@ -19,6 +19,7 @@ from core.clock import FrozenClock
 from core.model import Role
 from core.settings import Settings
 from delivery.mailers.memory import MemoryMailer
+from relais.web import build_web_context
 from relais.web_sending import BackgroundSending
 from storage.clicks import ClickRepository
 from storage.database import Database
@@ -33,7 +34,7 @@ COUNTED = re.compile(re.escape(BASE) + r"/r/(\d+)/(\d+)/([A-Za-z0-9_-]+)")
 
 @pytest.fixture
 def web(db: Database, clock: FrozenClock, config: Settings, seam: BackgroundSending) -> WebContext:
-    return WebContext(settings=config, db=db, clock=clock, secret_key=config.web.secret_key, extra={"sending": seam})
+    return build_web_context(config, db, clock, secret_key=config.web.secret_key, sending=seam)
 
 
 def send_newsletter(staff: TestClient, seam: BackgroundSending) -> int:

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from admin.web import WebContext
 from core.model import ItemKind, Role, Source, SourceKind
-from core.settings import WatchSettings
+from core.settings import Settings, WatchSettings
 from storage.sources import SourceRepository
 from tests.admin.conftest import csrf_of
 from tests.seed import TAXONOMY
@@ -22,6 +22,11 @@ from tests.watch.helpers import HOST, FakeResolver, file_server
 from watch.service import Watch
 
 DATA = Path(__file__).parents[1] / "watch" / "data" / "discovery"
+
+
+@pytest.fixture
+def web_settings() -> Settings:
+    return Settings(taxonomy=TAXONOMY)  # the web context's services read it when they are built
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +37,6 @@ def site() -> Iterator[str]:
 
 @pytest.fixture
 def watch(web: WebContext) -> Watch:
-    web.settings.taxonomy = TAXONOMY
     settings = WatchSettings(timeout=5.0, trusted_networks=[f"{HOST}/32"])
     real = Watch(db=web.db, settings=settings, clock=web.clock, resolver=FakeResolver())  # no name resolves
     web.discover_source = real.discover_async

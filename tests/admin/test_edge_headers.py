@@ -67,7 +67,7 @@ def kit(db: Database, clock: FrozenClock) -> SubscriberKit:
 
 @pytest.fixture
 def personal(web: WebContext, kit: SubscriberKit, db: Database) -> Iterator[tuple[TestClient, int]]:
-    web.extra["subscribers"] = kit
+    web.subscribers = kit
     with db.session() as s:
         sub = SubscriberRepository(s).save(Subscriber(email="alice@exemple.fr"))
     assert sub.id is not None

@@ -17,6 +17,7 @@ from core.clock import FrozenClock
 from core.model import Preferences, Role, Subscriber, SubscriberStatus
 from delivery.mailers.base import SendResult, Verdict
 from delivery.mailers.memory import MemoryMailer
+from relais.web import build_web_context
 from relais.web_sending import BackgroundSending
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
@@ -40,7 +41,7 @@ def mailer() -> MemoryMailer:
 
 @pytest.fixture
 def web(db: Database, clock: FrozenClock, tmp_path: Path, seam: BackgroundSending) -> WebContext:
-    return WebContext(settings=settings(tmp_path), db=db, clock=clock, secret_key="t", extra={"sending": seam})
+    return build_web_context(settings(tmp_path), db, clock, secret_key="t", sending=seam)
 
 
 def sent_issue(login: Login, db: Database, clock: FrozenClock, seam: BackgroundSending) -> int:

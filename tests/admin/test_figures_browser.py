@@ -15,10 +15,10 @@ import pytest
 
 from admin.accounts import add_user
 from admin.app import create_app
-from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import Role
 from core.settings import Settings
+from relais.web import build_web_context
 from storage.database import Database
 from tests.figures.generated_year import TAXONOMY, generate, load
 from tests.live import CHROMIUM_ARGS, serving
@@ -42,7 +42,7 @@ def server(db: Database, clock: FrozenClock) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    ctx = WebContext(settings=settings, db=db, clock=clock, secret_key="browser-secret")
+    ctx = build_web_context(settings, db, clock, secret_key="browser-secret")
     with serving(create_app(ctx), port):
         yield f"http://127.0.0.1:{port}"
 

@@ -23,6 +23,7 @@ from figures.compute import compute_key_figures, headline_value
 from figures.labels import HEADLINE
 from figures.model import KeyFigures
 from figures.period import PeriodKind, month, year
+from relais.web import build_web_context
 from storage.database import Database
 from tests.figures.generated_year import TAXONOMY, generate, load
 
@@ -34,7 +35,7 @@ ROWS = generate()
 def web(db: Database, clock: FrozenClock) -> WebContext:
     settings = Settings(taxonomy=TAXONOMY)
     settings.network.name = "RESACOOP"
-    return WebContext(settings=settings, db=db, clock=clock, secret_key="test-secret")
+    return build_web_context(settings, db, clock, secret_key="test-secret")
 
 
 @pytest.fixture

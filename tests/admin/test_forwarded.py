@@ -24,6 +24,7 @@ from core.clock import FrozenClock
 from core.model import Subscriber
 from core.settings import Settings, WebSettings, load_settings
 from relais.cli.serve import uvicorn_proxy_options
+from relais.web import build_web_context
 from storage.database import Database
 from storage.tables import ConsentEventRow
 from subscribers.kit import make_kit
@@ -44,7 +45,7 @@ def ctx(db: Database, clock: FrozenClock) -> WebContext:
     settings.web.behind_proxy = True  # proxy_addresses: the default, ["127.0.0.1"]
     settings.subscribers.signup_rate_per_ip_per_hour = 2
     kit = make_kit(db, clock, settings, "forwarded-secret-" + "k" * 32, NoMail())
-    return WebContext(settings=settings, db=db, clock=clock, secret_key="s", extra={"subscribers": kit})
+    return build_web_context(settings, db, clock, secret_key="s", subscribers=kit)
 
 
 def client_from(ctx: WebContext, peer: tuple[str, int]) -> Iterator[TestClient]:

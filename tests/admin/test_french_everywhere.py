@@ -31,6 +31,7 @@ from core.model import (
     Subscriber,
     SubscriberStatus,
 )
+from relais.web import build_web_context
 from relais.web_sending import BackgroundSending
 from storage.database import Database
 from storage.items import ItemRepository
@@ -109,8 +110,8 @@ def web(db: Database, clock: FrozenClock, tmp_path: Path, seam: BackgroundSendin
     s = settings(tmp_path)
     s.taxonomy = TAXONOMY
     kit = make_kit(db, clock, s, SECRET, SystemMails())
-    return WebContext(settings=s, db=db, clock=clock, secret_key="t",
-                      extra={"sending": seam, "subscribers": kit, "upload_dir": str(tmp_path / "uploads")})  # fmt: skip
+    return build_web_context(s, db, clock, secret_key="t",
+                             sending=seam, subscribers=kit, upload_dir=tmp_path / "uploads")  # fmt: skip
 
 
 def world(
@@ -151,7 +152,7 @@ def world(
         repo.log(sub, ConsentAction.SIGNUP, ConsentOrigin.FORM, clock.now(), ip="192.0.2.7")
         repo.log(sub, ConsentAction.CONFIRM, ConsentOrigin.LINK, clock.now(), ip="192.0.2.7")
     assert sub.id is not None
-    web.extra["subscribers"].bounces.record(sub.id, BounceKind.SOFT, "smtp", "452 mailbox full")
+    web.subscribers.bounces.record(sub.id, BounceKind.SOFT, "smtp", "452 mailbox full")
     client.post(f"/admin/subscribers/{sub.id}", data={"csrf_token": token, "name": "Léa M.", "frequency": "monthly",
                 "streams": ["newsletter", "emailing"], "themes": ["sante", "eau"]})  # fmt: skip
     r = client.post("/admin/issues", data={"csrf_token": token, "kind": "newsletter", "editorial": "Bonne lecture"},

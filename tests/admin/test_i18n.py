@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 from starlette.testclient import TestClient
 
 from admin.web import LOCALES, WebContext
 from core.model import Role
+from core.settings import Settings
 from tests.seed import TAXONOMY, seed
 
 
+@pytest.fixture
+def web_settings() -> Settings:
+    return Settings(taxonomy=TAXONOMY)  # the web context's services read it when they are built
+
+
 def test_the_triage_page_in_english(client: TestClient, login: Callable[[Role], TestClient], web: WebContext) -> None:
-    web.settings.taxonomy = TAXONOMY
     web.settings.network.locale = "en"
     seed(web.db, web.clock.now())
     login(Role.ADMIN)

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import IssueKind, IssueStatus, Role
+from relais.web import build_web_context
 from relais.web_sending import BackgroundSending
 from storage.database import Database
 from storage.issues import IssueRepository
@@ -24,7 +25,7 @@ Login = Callable[[Role], TestClient]
 
 @pytest.fixture
 def web(db: Database, clock: FrozenClock, tmp_path: Path, seam: BackgroundSending) -> WebContext:
-    return WebContext(settings=settings(tmp_path), db=db, clock=clock, secret_key="t", extra={"sending": seam})
+    return build_web_context(settings(tmp_path), db, clock, secret_key="t", sending=seam)
 
 
 def newsletter(staff: TestClient) -> tuple[int, str]:

@@ -23,6 +23,7 @@ from core.settings import Settings
 from delivery.mailers.base import SendResult, Verdict
 from delivery.mailers.memory import MemoryMailer
 from figures.issue_reports import issue_report
+from relais.web import build_web_context
 from relais.web_sending import BackgroundSending
 from relais.wiring import Services, build_subscribers
 from storage.database import Database
@@ -46,8 +47,8 @@ def mailer() -> MemoryMailer:
 @pytest.fixture
 def web(db: Database, clock: FrozenClock, config: Settings, seam: BackgroundSending) -> WebContext:
     kit = build_subscribers(Services(settings=config, db=db, clock=clock))
-    return WebContext(settings=config, db=db, clock=clock, secret_key=config.web.secret_key,
-                      extra={"sending": seam, "subscribers": kit})  # fmt: skip
+    return build_web_context(config, db, clock, secret_key=config.web.secret_key,
+                             sending=seam, subscribers=kit)  # fmt: skip
 
 
 def send_newsletter(staff: TestClient, seam: BackgroundSending) -> int:
@@ -93,7 +94,7 @@ def test_the_report_counts_what_happened_to_this_issue_and_warns_over_the_compla
     r = client.post(header_link(mailer, "membre0@asso0.fr"), data={"List-Unsubscribe": "One-Click"})
     assert r.status_code == 200
     clock.advance(timedelta(days=2))
-    later = web.extra["subscribers"].links.unsubscribe_url(rows["membre1@asso1.fr"].subscriber_id)
+    later = web.subscribers.links.unsubscribe_url(rows["membre1@asso1.fr"].subscriber_id)
     assert client.post(later.removeprefix(BASE), data={"scope": "all"}).status_code == 200
     html = next(m.message for m in mailer.sent if m.recipient == "membre2@asso2.fr").decode("ascii", "replace")
     click = re.search(r"/r/\d+/" + str(ids[1]) + r"/[A-Za-z0-9_=-]+", html.replace("=\r\n", "").replace("=\n", ""))

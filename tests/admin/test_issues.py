@@ -16,6 +16,7 @@ from core.clock import FrozenClock
 from core.model import DeliveryStatus, IssueKind, IssueStatus, Role
 from delivery.mailers.base import SendResult, Verdict
 from delivery.mailers.memory import MemoryMailer
+from relais.web import build_web_context
 from relais.web_sending import BackgroundSending
 from storage.database import Database
 from storage.deliveries import DeliveryRepository
@@ -28,7 +29,7 @@ Login = Callable[[Role], TestClient]
 
 @pytest.fixture
 def web(db: Database, clock: FrozenClock, tmp_path: Path, seam: BackgroundSending) -> WebContext:
-    return WebContext(settings=settings(tmp_path), db=db, clock=clock, secret_key="t", extra={"sending": seam})
+    return build_web_context(settings(tmp_path), db, clock, secret_key="t", sending=seam)
 
 
 def issues(db: Database) -> list[int]:
@@ -361,7 +362,7 @@ def test_without_the_sending_seam_the_pages_say_so(
     client: TestClient, web: WebContext, login: Login, db: Database, clock: FrozenClock
 ) -> None:
     approved_calls(db, clock)
-    web.extra.pop("sending")
+    web.sending = None
     staff = login(Role.STAFF)
     issue_id = build_newsletter(staff)
     token = csrf_of(staff.get(f"/admin/issues/{issue_id}").text)

@@ -13,11 +13,11 @@ import pytest
 
 from admin.accounts import add_user
 from admin.app import create_app
-from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import Role
 from delivery.mailers.base import SendResult, Verdict
 from delivery.mailers.memory import MemoryMailer
+from relais.web import build_web_context
 from storage.database import Database
 from tests.admin.issue_world import add_subscribers, approved_calls, sending, settings
 from tests.live import CHROMIUM_ARGS, serving
@@ -40,7 +40,7 @@ def server(db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[tuple[s
     mailer = MemoryMailer(answer=slow, concurrency=1)
     local = settings(tmp_path)
     seam = sending(db, clock, local, mailer)
-    ctx = WebContext(settings=local, db=db, clock=clock, secret_key="browser", extra={"sending": seam})
+    ctx = build_web_context(local, db, clock, secret_key="browser", sending=seam)
     add_user(db, "equipe@resacoop.example", Role.STAFF, PASSWORD, now=clock.now())
     with serving(create_app(ctx), port):
         yield f"http://127.0.0.1:{port}", mailer

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from admin.web import WebContext
 from core.model import ItemKind, ItemStatus, Role, Source, SourceKind
+from core.settings import Settings
 from storage.items import ItemRepository
 from storage.sources import SourceRepository
 from tests.admin.conftest import csrf_of
@@ -17,8 +18,12 @@ from tests.seed import TAXONOMY, past, seed
 
 
 @pytest.fixture
+def web_settings() -> Settings:
+    return Settings(taxonomy=TAXONOMY)  # the web context's services read it when they are built
+
+
+@pytest.fixture
 def editor(web: WebContext, login: Callable[[Role], TestClient]) -> TestClient:
-    web.settings.taxonomy = TAXONOMY
     return login(Role.EDITOR)
 
 

@@ -12,7 +12,7 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
-import admin.accounts
+import subscribers.accounts
 from admin.accounts import add_user
 from admin.app import create_app
 from admin.throttle import ACCOUNT
@@ -44,7 +44,7 @@ class CountingHasher(PasswordHasher):
 @pytest.fixture
 def hasher(monkeypatch: pytest.MonkeyPatch) -> CountingHasher:
     counting = CountingHasher()
-    monkeypatch.setattr(admin.accounts, "HASHER", counting)
+    monkeypatch.setattr(subscribers.accounts, "HASHER", counting)
     return counting
 
 

@@ -18,6 +18,7 @@ from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import Role, Subscriber
 from core.settings import Settings
+from relais.web import build_web_context
 from storage.database import Database
 from storage.users import UserRepository
 from subscribers.kit import make_kit
@@ -48,7 +49,7 @@ def web(db: Database, clock: FrozenClock, mails: Mails) -> WebContext:
     s = Settings()
     s.network.base_url = "https://relais.resacoop.example"
     kit = make_kit(db, clock, s, "reset-secret-" + "k" * 32, mails)
-    return WebContext(settings=s, db=db, clock=clock, secret_key="test-secret", extra={"subscribers": kit})
+    return build_web_context(s, db, clock, secret_key="test-secret", subscribers=kit)
 
 
 def ask(client: TestClient, email: str) -> str:

@@ -17,6 +17,7 @@ from core.model import Role
 from core.settings import Settings
 from delivery.mailers.memory import MemoryMailer
 from relais.presend_dns import PresendDns
+from relais.web import build_web_context
 from relais.web_sending import BackgroundSending
 from storage.database import Database
 from tests.admin.conftest import csrf_of
@@ -50,8 +51,8 @@ def dns_servers(config: Settings) -> Iterator[list[str]]:
 
 @pytest.fixture
 def web(db: Database, clock: FrozenClock, config: Settings, seam: BackgroundSending) -> WebContext:
-    return WebContext(settings=config, db=db, clock=clock, secret_key="t",
-                      extra={"sending": seam, "sender_dns": PresendDns(config, clock, budget=5)})  # fmt: skip
+    return build_web_context(config, db, clock, secret_key="t",
+                             sending=seam, sender_dns=PresendDns(config, clock, budget=5))  # fmt: skip
 
 
 def draft(staff: TestClient) -> int:
@@ -91,7 +92,7 @@ def test_a_dns_server_that_does_not_answer_says_not_checked(
 def test_without_the_dns_seam_the_page_says_it_was_not_checked(
     login: Login, db: Database, clock: FrozenClock, web: WebContext
 ) -> None:
-    del web.extra["sender_dns"]
+    web.sender_dns = None
     approved_calls(db, clock)
     add_subscribers(db, 1)
     staff = login(Role.STAFF)

@@ -19,6 +19,7 @@ from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import Role
 from relais.proposals import build_proposals, upload_limits
+from relais.web import build_web_context
 from relais.wiring import Services
 from storage.database import Database
 from storage.items import ItemRepository
@@ -36,8 +37,8 @@ def mailer() -> FakeMailer:
 def web(db: Database, clock: FrozenClock, tmp_path: Path, mailer: FakeMailer) -> WebContext:
     settings = settings_for(tmp_path)
     services = Services(settings=settings, db=db, clock=clock)
-    extra = {"proposals": build_proposals(services, mailer), "upload_limits": upload_limits(services)}
-    return WebContext(settings=settings, db=db, clock=clock, secret_key="test-secret", extra=extra)
+    return build_web_context(settings, db, clock, secret_key="test-secret", proposals=build_proposals(services, mailer),
+                             upload_limits=upload_limits(services))  # fmt: skip
 
 
 def count(db: Database, table: Any) -> int:

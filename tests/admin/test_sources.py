@@ -13,6 +13,7 @@ from admin.web import WebContext
 from core.errors import FetchError
 from core.messages import describe
 from core.model import Item, ItemKind, Role, Source, SourceKind
+from core.settings import Settings
 from storage.sources import SourceRepository
 from tests.admin.conftest import csrf_of
 from tests.seed import TAXONOMY, seed
@@ -39,9 +40,13 @@ class FakeWatch:
 
 
 @pytest.fixture
+def web_settings() -> Settings:
+    return Settings(taxonomy=TAXONOMY)  # the web context's services read it when they are built
+
+
+@pytest.fixture
 def watch(web: WebContext) -> FakeWatch:
     fake = FakeWatch()
-    web.settings.taxonomy = TAXONOMY
     web.collect_now = fake.collect_now
     web.preview_source = fake.preview
     seed(web.db, web.clock.now())

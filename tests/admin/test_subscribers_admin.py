@@ -27,6 +27,7 @@ from core.model import (
     SubscriberStatus,
 )
 from core.settings import Settings, load_settings
+from relais.web import build_web_context
 from storage.database import Database
 from storage.subscribers import SubscriberRepository, email_hash
 from subscribers import segments
@@ -50,8 +51,8 @@ def web(db: Database, clock: FrozenClock, mailer: FakeMailer, tmp_path: Path) ->
     """The app with the project's taxonomy, the subscriber kit (emails caught) and uploads in a temp folder."""
     settings: Settings = load_settings(ROOT / "config.toml", environ={})
     kit = make_kit(db, clock, settings, SECRET, mailer)
-    return WebContext(settings=settings, db=db, clock=clock, secret_key="test-secret",
-                      extra={"subscribers": kit, "upload_dir": str(tmp_path / "uploads")})  # fmt: skip
+    return build_web_context(settings, db, clock, secret_key="test-secret",
+                             subscribers=kit, upload_dir=tmp_path / "uploads")  # fmt: skip
 
 
 def add(db: Database, clock: FrozenClock, email: str, status: SubscriberStatus = SubscriberStatus.CONFIRMED,
@@ -170,7 +171,7 @@ def test_the_file_shows_preferences_status_consent_log_bounces_and_deliveries(
 ) -> None:
     prefs = Preferences(kinds=[ItemKind.EVENT], themes=["sante"], streams=[Stream.NEWSLETTER])
     sid = add(db, clock, "lea@exemple.fr", name="Léa", preferences=prefs)
-    web.extra["subscribers"].bounces.record(sid, BounceKind.SOFT, "smtp", "452 mailbox full")
+    web.subscribers.bounces.record(sid, BounceKind.SOFT, "smtp", "452 mailbox full")
     html = login(Role.STAFF).get(f"/admin/subscribers/{sid}").text
     assert "Léa" in html and "confirmé·e" in html
     assert re.search(r'value="sante" checked', html) and re.search(r'value="event" checked', html)
@@ -242,13 +243,13 @@ def test_suppress_then_lift_and_a_complaint_stays(login: Login, web: WebContext,
         assert SubscriberRepository(s).suppression_reason("lea@exemple.fr") is None
 
     hard = add(db, clock, "hard@exemple.fr")
-    web.extra["subscribers"].bounces.record(hard, BounceKind.HARD, "smtp", "550 no such user")
+    web.subscribers.bounces.record(hard, BounceKind.HARD, "smtp", "550 no such user")
     assert get(db, hard).status == SubscriberStatus.BOUNCED
     client.post(f"/admin/subscribers/{hard}/unsuppress", data={"csrf_token": csrf})
     assert get(db, hard).status == SubscriberStatus.CONFIRMED  # the address was fixed: staff may bring it back
 
     angry = add(db, clock, "angry@exemple.fr")
-    web.extra["subscribers"].bounces.record(angry, BounceKind.COMPLAINT, "arf", "spam")
+    web.subscribers.bounces.record(angry, BounceKind.COMPLAINT, "arf", "spam")
     assert "Lever la suspension" not in client.get(f"/admin/subscribers/{angry}").text
     refused = client.post(f"/admin/subscribers/{angry}/unsuppress", data={"csrf_token": csrf})
     assert "seule la personne peut se réinscrire" in refused.text
@@ -414,7 +415,7 @@ def test_the_csv_export_opens_back_and_the_json_too(login: Login, db: Database, 
 
 
 def test_stale_uploads_are_forgotten(login: Login, web: WebContext, clock: FrozenClock) -> None:
-    folder = Path(web.extra["upload_dir"])
+    folder = web.upload_dir
     folder.mkdir(parents=True)
     old = folder / "abandoned.csv"
     old.write_text("email\n")

@@ -13,6 +13,7 @@ from admin.web import WebContext
 from core.clock import SystemClock
 from core.model import Item, Role, Source
 from core.settings import Settings
+from relais.web import build_web_context
 from storage.database import Database
 from tests.live import CHROMIUM_ARGS, serving
 from tests.seed import TAXONOMY, seed
@@ -41,8 +42,8 @@ def server(db: Database) -> Iterator[Server]:
         pytest.skip("the browser scenario runs once, on SQLite; routes are tested on both engines")
     settings = Settings()
     settings.taxonomy = TAXONOMY
-    web = WebContext(settings=settings, db=db, clock=SystemClock(), secret_key="browser-test",
-                     preview_source=fake_preview, collect_now=lambda names: None)  # fmt: skip
+    web = build_web_context(settings, db, SystemClock(), secret_key="browser-test",
+                            preview_source=fake_preview, collect_now=lambda names: None)  # fmt: skip
     ids = seed(db, web.clock.now())
     add_user(db, "editrice@example.org", Role.ADMIN, PASSWORD, now=web.clock.now())
     with serving(create_app(web), lifespan="on") as url:

@@ -20,6 +20,7 @@ from admin.web import WebContext
 from core.clock import SystemClock
 from core.model import Role, SourceKind
 from core.settings import Settings, WatchSettings
+from relais.web import build_web_context
 from storage.database import Database
 from storage.sources import SourceRepository
 from tests.browser.conftest import PASSWORD
@@ -65,8 +66,8 @@ def admin(db: Database) -> Iterator[tuple[str, WebContext]]:
     settings = Settings()
     settings.watch = WatchSettings(timeout=10.0, trusted_networks=["127.0.0.0/8"])
     watch = Watch(db=db, settings=settings.watch, clock=SystemClock(), resolver=numbers_only)
-    web = WebContext(settings=settings, db=db, clock=SystemClock(), secret_key="browser-test",
-                     preview_source=watch.preview_async, discover_source=watch.discover_async)  # fmt: skip
+    web = build_web_context(settings, db, SystemClock(), secret_key="browser-test",
+                            preview_source=watch.preview_async, discover_source=watch.discover_async)  # fmt: skip
     add_user(db, "admin@example.org", Role.ADMIN, PASSWORD, now=web.clock.now())
     with serving(create_app(web), lifespan="on") as url:
         yield url, web

@@ -25,7 +25,7 @@ def test_the_wired_seam_sends_in_the_background_to_the_outbox(db: Database, cloc
     digest = DigestService(db, clock, s.network, s.taxonomy)
     issue = digest.build_newsletter()
     assert issue.id is not None
-    seam = web_context(services).extra["sending"]
+    seam = web_context(services).sending
     assert isinstance(seam, BackgroundSending)
     try:
         assert sum(seam.audience(issue.id).values()) == 3
@@ -44,5 +44,5 @@ def test_the_app_closes_its_sender_on_shutdown(db: Database, clock: FrozenClock,
     app = build_app(Services(settings=settings(tmp_path), db=db, clock=clock))
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
-    seam = app.state.ctx.extra["sending"]
+    seam = app.state.ctx.sending
     assert seam._pool._shutdown  # no thread left behind by the web app

@@ -55,9 +55,9 @@ JULES = "jules@asso.example"  # weekly alerts on Monday, job offers only, nothin
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 at its lowest cost: the same code paths without a tenth of a second per login."""
-    import admin.accounts
+    import subscribers.accounts
 
-    monkeypatch.setattr(admin.accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(subscribers.accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from admin.app import create_app
-from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import Stream, SubscriberStatus
 from core.settings import Settings
+from relais.web import build_web_context
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
 from subscribers.kit import make_kit
@@ -37,7 +37,7 @@ def server(db: Database, clock: FrozenClock, settings: Settings, smtp_server: An
     caught, smtp_port = smtp_server
     mailer = smtp_system_mailer(SystemEmailRenderer(local.network), smtp_port, clock)
     kit = make_kit(db, clock, local, "browser-secret-" + "k" * 30, mailer)
-    ctx = WebContext(settings=local, db=db, clock=clock, secret_key="s", extra={"subscribers": kit})
+    ctx = build_web_context(local, db, clock, secret_key="s", subscribers=kit)
     with serving(create_app(ctx), port):
         yield base, caught
 

@@ -10,10 +10,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from admin.app import create_app
-from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import Stream, SubscriberStatus
 from core.settings import Settings
+from relais.web import build_web_context
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
 from subscribers.kit import SubscriberKit
@@ -23,7 +23,7 @@ BASE = "https://lettre.example.org"
 
 @pytest.fixture
 def client(db: Database, clock: FrozenClock, settings: Settings, smtp_kit: SubscriberKit) -> Iterator[TestClient]:
-    ctx = WebContext(settings=settings, db=db, clock=clock, secret_key="s", extra={"subscribers": smtp_kit})
+    ctx = build_web_context(settings, db, clock, secret_key="s", subscribers=smtp_kit)
     with TestClient(create_app(ctx), base_url=BASE) as c:
         yield c
 

@@ -15,10 +15,10 @@ from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from admin.app import create_app
-from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import Stream, Subscriber, SubscriberStatus
 from core.settings import Settings
+from relais.web import build_web_context
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
 from subscribers.kit import SubscriberKit
@@ -28,7 +28,7 @@ ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
 @pytest.fixture
 def client(db: Database, clock: FrozenClock, settings: Settings, kit: SubscriberKit) -> Iterator[TestClient]:
-    ctx = WebContext(settings=settings, db=db, clock=clock, secret_key="s", extra={"subscribers": kit})
+    ctx = build_web_context(settings, db, clock, secret_key="s", subscribers=kit)
     with TestClient(create_app(ctx), base_url="https://lettre.example.org") as c:
         yield c
 

@@ -12,10 +12,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from admin.app import create_app
-from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import AlertRhythm, ItemKind, Stream, SubscriberStatus
 from core.settings import Settings
+from relais.web import build_web_context
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
 from subscribers.kit import SubscriberKit
@@ -25,7 +25,7 @@ Token = Callable[[str], str]
 
 @pytest.fixture
 def client(db: Database, clock: FrozenClock, settings: Settings, kit: SubscriberKit) -> Iterator[TestClient]:
-    ctx = WebContext(settings=settings, db=db, clock=clock, secret_key="s", extra={"subscribers": kit})
+    ctx = build_web_context(settings, db, clock, secret_key="s", subscribers=kit)
     # A fresh client has no cookies: the one-click POST must not need any.
     with TestClient(create_app(ctx), base_url="https://lettre.example.org") as c:
         yield c

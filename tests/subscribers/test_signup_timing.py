@@ -13,7 +13,6 @@ import pytest
 from starlette.testclient import TestClient
 
 from admin.app import create_app
-from admin.web import WebContext
 from core.clock import FrozenClock
 from core.message import SystemEmail
 from core.model import Subscriber, SubscriberStatus
@@ -21,6 +20,7 @@ from core.settings import Settings
 from delivery.compose import Sender
 from delivery.mailers.memory import MemoryMailer
 from delivery.system import SystemEmails
+from relais.web import build_web_context
 from storage.database import Database
 from storage.subscribers import SubscriberRepository
 from subscribers.kit import SubscriberKit
@@ -83,7 +83,7 @@ def test_a_rehearsal_makes_the_whole_message_and_delivers_nothing(settings: Sett
 
 @pytest.fixture
 def client(db: Database, clock: FrozenClock, settings: Settings, kit: SubscriberKit) -> Iterator[TestClient]:
-    ctx = WebContext(settings=settings, db=db, clock=clock, secret_key="s", extra={"subscribers": kit})
+    ctx = build_web_context(settings, db, clock, secret_key="s", subscribers=kit)
     with TestClient(create_app(ctx), base_url="https://lettre.example.org") as c:
         yield c
 

@@ -1,0 +1,77 @@
+"""What the editors' pages read and do on items and sources: the triage queue, one item and its history, the
+sources. The web layer holds one :class:`CurationDesk` built by the composition root; the actions themselves are
+the :class:`~curation.actions.Curator`'s.
+
+The triage page's types are the storage layer's plain rows, named here for the pages that show them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.clock import Clock
+from core.model import Item, ItemStatus, Proposal, Source
+from curation.actions import Curator
+from curation.validate import Taxonomy
+from storage.database import Database
+from storage.items import ItemRepository
+from storage.proposals import ProposalRepository
+from storage.sources import SourceRepository
+from storage.triage import TriagePage, TriageQuery, TriageRow, find_page
+
+__all__ = ["CurationDesk", "TriagePage", "TriageQuery", "TriageRow"]
+
+
+@dataclass
+class CurationDesk:
+    db: Database
+    clock: Clock
+    taxonomy: Taxonomy
+    curator: Curator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.curator = Curator(self.db, self.clock, self.taxonomy)
+
+    # -- items ------------------------------------------------------------------------------------------------
+
+    def triage_page(self, query: TriageQuery) -> tuple[TriagePage, list[tuple[int, str]]]:
+        """One page of the queue, and every source's (id, name) for the filters."""
+        with self.db.session() as s:
+            return find_page(s, query), SourceRepository(s).names()
+
+    def item(self, item_id: int) -> Item:
+        """NotFound when it is gone; a read without a transaction (the row an htmx action answers with)."""
+        with self.db.reading() as s:
+            return ItemRepository(s).get(item_id)
+
+    def item_with_history(self, item_id: int) -> tuple[Item, list[dict[str, Any]]]:
+        """The item and its logged events; NotFound when it is gone."""
+        with self.db.session() as s:
+            repo = ItemRepository(s)
+            return repo.get(item_id), repo.events(item_id)
+
+    def proposal_of(self, item_id: int) -> Proposal | None:
+        """The member's proposal the item came from, if any."""
+        with self.db.session() as s:
+            return ProposalRepository(s).for_item(item_id)
+
+    def counts(self) -> dict[ItemStatus, int]:
+        with self.db.session() as s:
+            items = ItemRepository(s)
+            return {status: items.count(status=status) for status in ItemStatus}
+
+    # -- sources ----------------------------------------------------------------------------------------------
+
+    def sources(self) -> list[Source]:
+        with self.db.session() as s:
+            return SourceRepository(s).find()
+
+    def source(self, source_id: int) -> Source:
+        """NotFound when it is gone."""
+        with self.db.session() as s:
+            return SourceRepository(s).get(source_id)
+
+    def save_source(self, source: Source) -> Source:
+        with self.db.session() as s:
+            return SourceRepository(s).save(source)
