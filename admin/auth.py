@@ -20,14 +20,12 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin import sessions
-from admin.accounts import authenticate, end_sessions, has_role, set_password
+from admin.accounts import has_role
 from admin.proxy import client_address
 from admin.throttle import LoginThrottle
 from admin.web import blocking, ctx_of, flash, read_form, render
 from core.errors import InvalidInput
 from core.model import Role, User
-from storage.database import Database
-from storage.users import UserRepository
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -46,7 +44,7 @@ class UserMiddleware:
             user_id = session.get("user_id")
             if user_id is not None:
                 ctx = scope["app"].state.ctx
-                user = await blocking(ctx.db, _find_user, ctx.db, int(user_id))
+                user = await blocking(ctx.accounts.current, int(user_id))
                 now = ctx.clock.now()
                 idle = timedelta(minutes=ctx.settings.web.session_idle_minutes)
                 verdict = sessions.judge(session, user, now=now, idle=idle)
@@ -58,11 +56,6 @@ class UserMiddleware:
                     if verdict is sessions.Verdict.REFRESH:
                         session["seen"] = int(now.timestamp())
         await self.app(scope, receive, send)
-
-
-def _find_user(db: Database, user_id: int) -> User | None:
-    with db.reading() as s:  # on every admin request: no transaction around one SELECT
-        return UserRepository(s).find_by_id(user_id)
 
 
 def current_user(request: Request) -> User | None:
@@ -131,7 +124,7 @@ async def login_submit(request: Request) -> Response:
         )
     ctx = ctx_of(request)
     # argon2 is a tenth of a second of CPU by design: in a thread, never on the event loop
-    user = await asyncio.to_thread(authenticate, ctx.db, email, password, now=ctx.clock.now())
+    user = await asyncio.to_thread(ctx.accounts.authenticate, email, password, now=ctx.clock.now())
     if user is None:
         throttle.failed(email, address)
         return render(
@@ -153,7 +146,7 @@ async def logout(request: Request) -> Response:
     user = current_user(request)
     if user is not None and user.id is not None:
         ctx = ctx_of(request)
-        await blocking(ctx.db, end_sessions, ctx.db, user.id)
+        await blocking(ctx.accounts.end_sessions, user.id)
     request.session.clear()
     if user is not None:
         flash(request, "Vous êtes déconnecté·e : toutes les sessions de ce compte ont pris fin.", "success")
@@ -181,13 +174,13 @@ async def password_submit(request: Request) -> Response:
     wait = throttle.wait(me.email, address)
     if wait > 0:
         return refuse(_too_many(wait), 429)
-    if await asyncio.to_thread(authenticate, ctx.db, me.email, current, now=ctx.clock.now()) is None:
+    if await asyncio.to_thread(ctx.accounts.authenticate, me.email, current, now=ctx.clock.now()) is None:
         throttle.failed(me.email, address)
         return refuse("Le mot de passe actuel ne correspond pas.")
     if new != again:
         return refuse("Les deux saisies du nouveau mot de passe diffèrent.")
     try:
-        user = await asyncio.to_thread(set_password, ctx.db, me.email, new)
+        user = await asyncio.to_thread(ctx.accounts.set_password, me.email, new)
     except InvalidInput as exc:
         return refuse(f"Mot de passe refusé : {exc}.")
     request.session.clear()

@@ -142,7 +142,7 @@ async def item_list(request: Request) -> Response:
         with ctx.db.session() as s:
             return find_page(s, query), SourceRepository(s).names()
 
-    page, sources = await blocking(ctx.db, load)
+    page, sources = await blocking(load)
     here = "/admin/items?" + triage.filters_qs(params)
     values = common(request)
     return render(
@@ -178,7 +178,7 @@ async def _answer(request: Request, item_id: int, back: str, message: str) -> Re
             with db.reading() as s:
                 return ItemRepository(s).get(item_id)
 
-        return _row(request, await blocking(db, load), back, message=message)
+        return _row(request, await blocking(load), back, message=message)
     flash(request, message, "success")
     return RedirectResponse(triage.safe_back(back), status_code=303)
 
@@ -196,8 +196,8 @@ async def status_action(request: Request) -> Response:
     cur = curator(request)
     try:  # off the event loop on PostgreSQL: four statements waiting on the server would stall every request
         result = await blocking(
-            cur.db, partial(cur.set_status, [item_id], ACTIONS[action], actor=actor(request),
-                            reason=str(form.get("reason") or "")),
+            partial(cur.set_status, [item_id], ACTIONS[action], actor=actor(request),
+                    reason=str(form.get("reason") or "")),
         )  # fmt: skip
     except InvalidInput as exc:
         raise HTTPException(400, f"Action refusée — {said(request, exc)}.") from None

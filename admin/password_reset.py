@@ -26,12 +26,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from admin.accounts import set_password, validate_email
+from admin.accounts import validate_email
 from admin.web import ctx_of, flash, read_form, render
 from core.errors import InvalidInput, RelaisError
 from core.model import Subscriber, User
-from storage.database import Database
-from storage.users import UserRepository
+from subscribers.accounts import Accounts
 
 log = logging.getLogger("relais.admin")
 VALID_FOR = timedelta(hours=1)
@@ -82,10 +81,8 @@ def _links(request: Request) -> ResetLinks:
     return ResetLinks(ctx_of(request).secret_key)
 
 
-def _account(db: Database, *, email: str | None = None, user_id: int | None = None) -> User | None:
-    with db.session() as s:
-        repo = UserRepository(s)
-        return repo.by_email(email) if email is not None else repo.find_by_id(user_id or 0)
+def _account(accounts: Accounts, *, email: str | None = None, user_id: int | None = None) -> User | None:
+    return accounts.by_email(email) if email is not None else accounts.by_id(user_id or 0)
 
 
 async def forgot_page(request: Request) -> Response:
@@ -116,7 +113,7 @@ async def forgot_submit(request: Request) -> Response:
         del asked[old]
 
     def send() -> None:
-        user = _account(ctx.db, email=email)
+        user = _account(ctx.accounts, email=email)
         if user is None or not user.active or kit is None:
             return
         url = f"{base}/admin/password/reset/{links.make(user, now)}"
@@ -134,7 +131,7 @@ async def reset_page(request: Request) -> Response:
     ctx = ctx_of(request)
     links, now = _links(request), ctx.clock.now()
     user_id = links.account_id(token, now)
-    user = _account(ctx.db, user_id=user_id) if user_id is not None else None
+    user = _account(ctx.accounts, user_id=user_id) if user_id is not None else None
     if not links.still_valid(token, user, now):
         return render(request, "admin/password_reset.html", {"spent": SPENT}, status_code=400)
     return render(request, "admin/password_reset.html", {"token": token, "account": user})
@@ -146,7 +143,7 @@ async def reset_submit(request: Request) -> Response:
     ctx = ctx_of(request)
     links, now = _links(request), ctx.clock.now()
     user_id = links.account_id(token, now)
-    user = _account(ctx.db, user_id=user_id) if user_id is not None else None
+    user = _account(ctx.accounts, user_id=user_id) if user_id is not None else None
     if user is None or not links.still_valid(token, user, now):
         return render(request, "admin/password_reset.html", {"spent": SPENT}, status_code=400)
     new, again = str(form.get("password", "")), str(form.get("confirm", ""))
@@ -159,7 +156,7 @@ async def reset_submit(request: Request) -> Response:
         return refuse("Les deux saisies du nouveau mot de passe diffèrent.")
     try:
         # set_password applies the policy and raises the session version: every session ends, the link is spent
-        await asyncio.to_thread(set_password, ctx.db, user.email, new)
+        await asyncio.to_thread(ctx.accounts.set_password, user.email, new)
     except InvalidInput as exc:
         return refuse(f"Mot de passe refusé : {exc}.")
     request.session.clear()

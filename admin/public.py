@@ -63,7 +63,7 @@ async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 async def call_db(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """:func:`call` as :func:`admin.web.blocking` runs it: in a thread on PostgreSQL, inline on SQLite (a thread
     there only queues for the GIL again after each SQLite call, behind every page being rendered)."""
-    return await _refusing_bad_links(blocking(ctx_of(request).db, partial(fn, *args, **kwargs)))
+    return await _refusing_bad_links(blocking(partial(fn, *args, **kwargs)))
 
 
 async def _refusing_bad_links(work: Awaitable[Any]) -> Any:
@@ -112,7 +112,7 @@ async def subscribe(request: Request) -> Response:
     mail = BackgroundTasks()  # the confirmation email is made after the answer, for every address (same timing)
     try:
         # Inline, as admin.web.blocking runs a request's database work; the email is made after the answer.
-        await blocking(ctx_of(request).db, partial(kit_of(request).service.signup, signup, client_ip(request),
+        await blocking(partial(kit_of(request).service.signup, signup, client_ip(request),
                                                     later=mail.add_task))  # fmt: skip
     except RateLimited as exc:
         return _subscribe_page(request, values, chosen, error=str(exc), status_code=429)

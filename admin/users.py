@@ -10,13 +10,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from admin.accounts import add_user, end_sessions, generate_password, set_password
+from admin.accounts import generate_password
 from admin.auth import current_user, requires
 from admin.triage import N_
 from admin.web import ctx_of, flash, nav, read_form, render
 from core.errors import InvalidInput, NotFound
 from core.model import Role, User
-from storage.users import UserRepository
 
 nav("/admin/users", N_("Comptes"), Role.ADMIN)
 
@@ -25,8 +24,7 @@ ROLE_LABELS = {Role.EDITOR: N_("Rédaction"), Role.STAFF: N_("Équipe"), Role.AD
 
 def _page(request: Request, **extra: object) -> Response:
     status = int(str(extra.pop("status_code", 200)))
-    with ctx_of(request).db.session() as s:
-        users = UserRepository(s).find()
+    users = ctx_of(request).accounts.find()
     return render(request, "admin/users.html", {"users": users, "roles": ROLE_LABELS, **extra}, status_code=status)
 
 
@@ -49,7 +47,7 @@ async def create(request: Request) -> Response:
     ctx = ctx_of(request)
     password = generate_password()
     try:  # argon2 in a thread, off the event loop
-        user = await asyncio.to_thread(add_user, ctx.db, email, _role(form.get("role")), password, now=ctx.clock.now())
+        user = await asyncio.to_thread(ctx.accounts.add, email, _role(form.get("role")), password, now=ctx.clock.now())
     except InvalidInput as exc:
         return _page(request, error=str(exc), email=email, status_code=400)
     # Shown once, in this answer only: it is never stored in clear nor put in the session.
@@ -58,8 +56,7 @@ async def create(request: Request) -> Response:
 
 def _target(request: Request) -> User:
     me = current_user(request)
-    with ctx_of(request).db.session() as s:
-        user = UserRepository(s).find_by_id(int(request.path_params["user_id"]))
+    user = ctx_of(request).accounts.by_id(int(request.path_params["user_id"]))
     if user is None:
         raise HTTPException(404, "Compte introuvable.")
     if me is not None and user.id == me.id:
@@ -75,8 +72,7 @@ async def change_role(request: Request) -> Response:
         user.role = _role(form.get("role"))
     except InvalidInput as exc:
         raise HTTPException(400, f"{exc}.") from None
-    with ctx_of(request).db.session() as s:
-        UserRepository(s).save(user)
+    ctx_of(request).accounts.save(user)
     flash(request, f"{user.email} : rôle changé.", "success")
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -86,13 +82,12 @@ async def toggle(request: Request) -> Response:
     await read_form(request)
     user = _target(request)
     user.active = not user.active
-    with ctx_of(request).db.session() as s:
-        try:
-            UserRepository(s).save(user)
-        except NotFound:
-            raise HTTPException(404, "Compte introuvable.") from None
+    try:
+        ctx_of(request).accounts.save(user)
+    except NotFound:
+        raise HTTPException(404, "Compte introuvable.") from None
     if not user.active and user.id is not None:  # disabled: its sessions end now, and stay ended if re-enabled
-        end_sessions(ctx_of(request).db, user.id)
+        ctx_of(request).accounts.end_sessions(user.id)
     flash(request, f"{user.email} : compte {'réactivé' if user.active else 'désactivé'}.", "success")
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -102,7 +97,7 @@ async def reset_password(request: Request) -> Response:
     await read_form(request)
     user = _target(request)
     password = generate_password()
-    await asyncio.to_thread(set_password, ctx_of(request).db, user.email, password)
+    await asyncio.to_thread(ctx_of(request).accounts.set_password, user.email, password)
     return _page(request, reset=user, password=password)
 
 

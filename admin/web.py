@@ -117,7 +117,7 @@ def ctx_of(request: Request) -> WebContext:
     return ctx
 
 
-async def blocking(db: Database, fn: Callable[..., T], *args: Any) -> T:
+async def blocking(fn: Callable[..., T], *args: Any) -> T:
     """Run ``fn(*args)``, a request's short database work (a few statements), inline on the event loop, on either
     engine. A thread cost more than it saved: each hand-off waits for the OS to schedule the thread and for the
     GIL to come back after every round trip, behind the pages being rendered. Measured with ``python -m bench
