@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from watch.literals import may_match, required
+
 
 class Meaning(StrEnum):
     DEADLINE = "deadline"
@@ -147,14 +149,21 @@ class CueMatch:
 
 # No look-behind in the patterns: Python's re then finds a pattern's first letters at C speed; the word boundary
 # before a match is checked on the few matches instead (a look-behind made every scan 5 to 10 times slower).
-_COMPILED = [(cue, re.compile("(?:" + cue.phrase + r")(?!\w)")) for cue in CUES]
+# Each pattern comes with the literal text every match of it contains (watch.literals): a text without it is not
+# scanned. Most texts hold a handful of the cues, so a few substring searches replace most of the regex scans
+# (bench watch's 3,600 texts: 0.82 -> 0.12 s).
+_COMPILED = [
+    (cue, re.compile(pattern), required(pattern))
+    for cue, pattern in ((cue, "(?:" + cue.phrase + r")(?!\w)") for cue in CUES)
+]
 
 
 def cues_in(text: str) -> list[CueMatch]:
     """Every cue in ``text`` (normalised, lower case), void ones removed with the cues they overlap."""
     found = [
         CueMatch(cue, m.start(), m.end())
-        for cue, pattern in _COMPILED
+        for cue, pattern, needs in _COMPILED
+        if may_match(needs, text)
         for m in pattern.finditer(text)
         if cue.glued or m.start() == 0 or not _word(text[m.start() - 1])
     ]
