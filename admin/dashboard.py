@@ -8,35 +8,22 @@ from starlette.routing import BaseRoute, Route
 
 from admin.auth import requires
 from admin.web import ctx_of, render
-from core.model import Issue, IssueStatus, ItemStatus, Role
-from storage.database import Database
-from storage.issues import IssueRepository
-from storage.items import ItemRepository
-from storage.proposals import LastCallRepository
-from storage.sources import SourceRepository
+from core.model import Role
 
 
 @requires(Role.EDITOR)
 async def home(request: Request) -> Response:
     ctx = ctx_of(request)
-    with ctx.db.session() as s:
-        items = ItemRepository(s)
-        counts = {status: items.count(status=status) for status in ItemStatus}
-        sources = SourceRepository(s).find()
+    counts = ctx.curation.counts()
+    sources = ctx.curation.sources()
     failing = [src for src in sources if src.health.consecutive_failures > 0]
-    last_calls = waiting_last_calls(ctx.db)
+    # The « Dernier rappel » emailings drafted by the daily job and not yet approved: staff review and send them.
+    last_calls = ctx.issues.waiting_last_calls()
     return render(
         request,
         "admin/dashboard.html",
         {"counts": counts, "sources": sources, "failing": failing, "last_calls": last_calls},
     )
-
-
-def waiting_last_calls(db: Database) -> list[Issue]:
-    """The « Dernier rappel » emailings drafted by the daily job and not yet approved: staff review and send them."""
-    with db.session() as s:
-        ids = LastCallRepository(s).issue_ids()
-        return [i for i in IssueRepository(s).find(status=IssueStatus.DRAFT) if i.id in ids] if ids else []
 
 
 async def admin_root(request: Request) -> Response:

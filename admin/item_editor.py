@@ -19,8 +19,6 @@ from admin.web import ctx_of, flash, read_form, render, translations
 from core.errors import InvalidInput, NotFound
 from core.model import Item, ItemAction, Proposal, Role
 from curation.validate import FieldErrors
-from storage.items import ItemRepository
-from storage.proposals import ProposalRepository
 
 EDITABLE = (
     "title",
@@ -49,12 +47,10 @@ ACTION_LABELS = {
 
 
 def _load(request: Request, item_id: int) -> tuple[Item, list[dict[str, Any]]]:
-    with ctx_of(request).db.session() as s:
-        repo = ItemRepository(s)
-        try:
-            return repo.get(item_id), repo.events(item_id)
-        except NotFound:
-            raise HTTPException(404, "Élément introuvable.") from None
+    try:
+        return ctx_of(request).curation.item_with_history(item_id)
+    except NotFound:
+        raise HTTPException(404, "Élément introuvable.") from None
 
 
 def _page(
@@ -82,8 +78,7 @@ def _proposal(request: Request, item: Item) -> Proposal | None:
     """The member's proposal the item came from (its contact, for the editor's questions), if it came from one."""
     if item.id is None or not any(src.source_item_id.startswith("proposal:") for src in item.sources):
         return None
-    with ctx_of(request).db.session() as s:
-        return ProposalRepository(s).for_item(item.id)
+    return ctx_of(request).curation.proposal_of(item.id)
 
 
 def _history(request: Request, changes: dict[str, Any] | None) -> list[str]:

@@ -24,10 +24,8 @@ from admin.web import blocking, csrf_token, ctx_of, environment, flash, is_htmx,
 from core.errors import InvalidInput, NotFound
 from core.model import Item, ItemStatus, Role
 from curation.actions import BatchResult, Curator
+from curation.desk import TriageRow
 from curation.validate import clean_tags
-from storage.items import ItemRepository
-from storage.sources import SourceRepository
-from storage.triage import TriagePage, TriageRow, find_page
 
 nav("/admin/items", triage.N_("Tri"), Role.EDITOR)
 
@@ -138,11 +136,7 @@ async def item_list(request: Request) -> Response:
     params = dict(request.query_params)
     query = triage.parse_filters(params, ctx.clock.now().date())
 
-    def load() -> tuple[TriagePage, list[tuple[int, str]]]:
-        with ctx.db.session() as s:
-            return find_page(s, query), SourceRepository(s).names()
-
-    page, sources = await blocking(load)
+    page, sources = await blocking(ctx.curation.triage_page, query)
     here = "/admin/items?" + triage.filters_qs(params)
     values = common(request)
     return render(
@@ -172,13 +166,8 @@ def _row(request: Request, item: Item, back: str, *, message: str = "", status_c
 async def _answer(request: Request, item_id: int, back: str, message: str) -> Response:
     """The updated row for htmx, else a redirect back to the list with a flash."""
     if is_htmx(request):
-        db = ctx_of(request).db
-
-        def load() -> Item:
-            with db.reading() as s:
-                return ItemRepository(s).get(item_id)
-
-        return _row(request, await blocking(load), back, message=message)
+        item = await blocking(ctx_of(request).curation.item, item_id)
+        return _row(request, item, back, message=message)
     flash(request, message, "success")
     return RedirectResponse(triage.safe_back(back), status_code=303)
 

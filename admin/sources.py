@@ -22,7 +22,6 @@ from core.errors import NotFound, RelaisError
 from core.model import Item, Role, Source, SourceKind
 from curation.sources import OPTIONS, clean_source, option_field
 from curation.validate import FieldErrors
-from storage.sources import SourceRepository
 
 nav("/admin/sources", N_("Sources"), Role.EDITOR)
 
@@ -34,11 +33,10 @@ def _id(request: Request) -> int:
 
 
 def _get(request: Request, source_id: int) -> Source:
-    with ctx_of(request).db.session() as s:
-        try:
-            return SourceRepository(s).get(source_id)
-        except NotFound:
-            raise HTTPException(404, "Source introuvable.") from None
+    try:
+        return ctx_of(request).curation.source(source_id)
+    except NotFound:
+        raise HTTPException(404, "Source introuvable.") from None
 
 
 async def _call(fn: Any, arg: Any) -> Any:
@@ -49,8 +47,7 @@ async def _call(fn: Any, arg: Any) -> Any:
 
 @requires(Role.EDITOR)
 async def source_list(request: Request) -> Response:
-    with ctx_of(request).db.session() as s:
-        sources = SourceRepository(s).find()
+    sources = ctx_of(request).curation.sources()
     return render(
         request, "admin/sources.html", {"sources": sources, "kind_labels": KIND_LABELS, "repair_after": REPAIR_AFTER}
     )
@@ -126,8 +123,7 @@ async def edit_form(request: Request) -> Response:
 def _clean(request: Request, data: dict[str, Any], existing: Source | None) -> Source:
     """The form's source, its name checked against the other sources'; a source declared in the config keeps its
     address (which may be a file the form would refuse). Raises :class:`FieldErrors`."""
-    with ctx_of(request).db.session() as s:
-        taken = {src.name for src in SourceRepository(s).find()} - ({existing.name} if existing else set())
+    taken = {src.name for src in ctx_of(request).curation.sources()} - ({existing.name} if existing else set())
     kept = existing.url if existing is not None and existing.origin == "config" else None
     return clean_source(data, curator(request).taxonomy, taken_names=taken, kept_url=kept)
 
@@ -151,8 +147,7 @@ async def _submit(request: Request, existing: Source | None) -> Response:
         return _form_page(request, source=existing, values=data, preview=preview)
     if existing is not None:
         source.id, source.origin = existing.id, existing.origin
-    with ctx.db.session() as s:
-        saved = SourceRepository(s).save(source)
+    saved = ctx.curation.save_source(source)
     flash(request, f"Source « {saved.name} » enregistrée.", "success")
     return RedirectResponse("/admin/sources", status_code=303)
 
@@ -172,8 +167,7 @@ async def toggle(request: Request) -> Response:
     await read_form(request)
     source = _get(request, _id(request))
     source.enabled = not source.enabled
-    with ctx_of(request).db.session() as s:
-        SourceRepository(s).save(source)
+    ctx_of(request).curation.save_source(source)
     flash(request, f"Source « {source.name} » {'réactivée' if source.enabled else 'désactivée'}.", "success")
     return RedirectResponse("/admin/sources", status_code=303)
 

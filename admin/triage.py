@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from core.model import ItemKind, ItemStatus
-from storage.triage import TriageQuery
+from curation.desk import TriageQuery
 
 FILTER_KEYS = ("status", "kind", "source", "tag", "territory", "deadline", "q", "page")
 DEADLINE_WINDOWS = {"7": 7, "14": 14, "30": 30, "90": 90}

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from markupsafe import escape
 from starlette.testclient import TestClient
 
-from admin.dashboard import waiting_last_calls
 from core.model import IssueKind, IssueStatus, Item
+from digest.desk import IssueDesk
 from relais.sending import send_due
 from relais.wiring import Services, digest_service
 from storage.items import ItemRepository
@@ -77,7 +77,7 @@ class Staff:
     sent: list[int] = field(default_factory=list)
 
     def send_last_calls(self) -> None:
-        waiting = waiting_last_calls(self.svc.db)
+        waiting = IssueDesk(self.svc.db, self.svc.clock, self.svc.settings.network).waiting_last_calls()
         if not waiting:
             return
         page = self.editor.page("/admin/")
