@@ -15,16 +15,10 @@ from admin.web import WebContext, ctx_of, render
 from core.errors import NotFound
 from core.model import Issue, IssueKind, IssueStatus, Item, ItemKind
 from digest import feeds
-from digest.service import DigestService
-from storage.issues import IssueRepository
 
 # The email's own HTML carries inline styles; it gets a CSP of its own, stricter elsewhere.
 EMAIL_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'"
 FEED_ITEMS = 200  # the newest approved items published in the feeds
-
-
-def _service(ctx: WebContext) -> DigestService:
-    return DigestService(db=ctx.db, clock=ctx.clock, network=ctx.settings.network, taxonomy=ctx.settings.taxonomy)
 
 
 def _base(ctx: WebContext) -> str:
@@ -34,8 +28,7 @@ def _base(ctx: WebContext) -> str:
 def _sent(ctx: WebContext) -> list[Issue]:
     """The sent newsletters and emailings (an alert edition is each subscriber's own digest: not an archive entry;
     its web page stays at its address for the emails that link to it)."""
-    with ctx.db.session() as s:
-        return [i for i in IssueRepository(s).find(status=IssueStatus.SENT) if i.kind is not IssueKind.ALERT]
+    return [i for i in ctx.issues.find(status=IssueStatus.SENT) if i.kind is not IssueKind.ALERT]
 
 
 async def archive_index(request: Request) -> Response:
@@ -48,7 +41,7 @@ async def archive_index(request: Request) -> Response:
 async def archive_issue(request: Request) -> Response:
     ctx = ctx_of(request)
     issue_id = request.path_params["issue_id"]
-    svc = _service(ctx)
+    svc = ctx.digest
     try:
         issue = svc.get(issue_id)
     except NotFound:
@@ -70,8 +63,7 @@ async def archive_feed(request: Request) -> Response:
 
 
 def _approved(ctx: WebContext) -> list[Item]:
-    with ctx.db.session() as s:
-        items = IssueRepository(s).approved_items()
+    items = ctx.issues.approved_items()
     return sorted(items, key=lambda i: i.approved_at or i.collected_at or ctx.clock.now(), reverse=True)[:FEED_ITEMS]
 
 
@@ -95,8 +87,7 @@ async def items_atom(request: Request) -> Response:
 
 async def events_ics(request: Request) -> Response:
     ctx = ctx_of(request)
-    with ctx.db.session() as s:
-        events = [i for i in IssueRepository(s).approved_items() if i.kind == ItemKind.EVENT]
+    events = [i for i in ctx.issues.approved_items() if i.kind == ItemKind.EVENT]
     body = feeds.events_ical(events, ctx.settings.network, home=_base(ctx), now=ctx.clock.now())
     return Response(body, media_type="text/calendar; charset=utf-8")
 

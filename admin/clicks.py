@@ -21,10 +21,14 @@ from admin.web import WebContext, ctx_of
 from core.model import IssueStatus
 from core.text import safe_url
 from digest.clicks import ClickLinks
-from storage.clicks import ClickRepository
+from digest.desk import ClickTarget
 
 COUNTED = frozenset(str(s) for s in (IssueStatus.SENDING, IssueStatus.PAUSED, IssueStatus.SENT, IssueStatus.CANCELLED))
 NOT_FOUND = "Ce lien n'existe pas ou n'est plus valable."
+
+
+def _target(found: ClickTarget) -> str | None:
+    return safe_url(found.url) or safe_url(found.canonical_url)
 
 
 def click_links(ctx: WebContext) -> ClickLinks:
@@ -38,16 +42,17 @@ async def follow(request: Request) -> Response:
     if not click_links(ctx).valid(issue_id, item_id, request.path_params["signature"]):
         raise HTTPException(404, NOT_FOUND)
     day = ctx.clock.now().astimezone(ZoneInfo(ctx.settings.network.timezone)).date()
-    with ctx.db.session() as s:
-        repo = ClickRepository(s)
-        found = repo.target(issue_id, item_id)
-        target = None if found is None else (safe_url(found.url) or safe_url(found.canonical_url))
-        if found is None or target is None:
-            raise HTTPException(404, NOT_FOUND)
+    count = ctx.settings.mail.count_clicks
+
+    def counted(found: ClickTarget) -> bool:
         # Off since the email was sent: still a working link, not counted; nor are the test copies' (the issue
-        # is not sent yet, the staff are checking the links).
-        if ctx.settings.mail.count_clicks and found.issue_status in COUNTED:
-            repo.add(issue_id, item_id, day)
+        # is not sent yet, the staff are checking the links); nor a link that goes nowhere (a 404).
+        return count and found.issue_status in COUNTED and _target(found) is not None
+
+    found = ctx.issues.follow_click(issue_id, item_id, day, counted=counted)
+    target = None if found is None else _target(found)
+    if target is None:
+        raise HTTPException(404, NOT_FOUND)
     return RedirectResponse(
         target, status_code=302, headers={"cache-control": "no-store", "referrer-policy": "no-referrer"}
     )

@@ -17,7 +17,6 @@ from admin.public import client_ip, kit_of
 from admin.web import ctx_of, read_public_form, render
 from core.errors import InvalidInput
 from core.model import IssueStatus, Stream
-from storage.issues import IssueRepository
 from subscribers.ratelimit import RateLimited
 
 LATEST = 5  # issues listed on the home page; the archive has them all
@@ -25,8 +24,7 @@ LATEST = 5  # issues listed on the home page; the archive has them all
 
 async def home(request: Request) -> Response:
     ctx = ctx_of(request)
-    with ctx.db.session() as s:
-        sent = IssueRepository(s).find(status=IssueStatus.SENT)
+    sent = ctx.issues.find(status=IssueStatus.SENT)
     latest = sorted(sent, key=lambda i: i.sent_at or i.created_at or ctx.clock.now(), reverse=True)[:LATEST]
     kit = kit_of(request)
     context = {

@@ -11,15 +11,11 @@ from admin.auth import current_user, requires
 from admin.web import ctx_of, flash, read_form, render
 from core.errors import InvalidTransition, NotFound
 from core.model import Issue, IssueStatus, Role
-from digest.drafts import delete_draft, duplicate
-from storage.issues import IssueRepository
 
 
 def _issue(request: Request) -> Issue:
-    ctx = ctx_of(request)
     try:
-        with ctx.db.session() as s:
-            return IssueRepository(s).get(int(request.path_params["issue_id"]))
+        return ctx_of(request).issues.get(int(request.path_params["issue_id"]))
     except NotFound:
         raise HTTPException(404, "Numéro introuvable.") from None
 
@@ -30,7 +26,7 @@ async def duplicate_issue(request: Request) -> Response:
     ctx, issue = ctx_of(request), _issue(request)
     assert issue.id is not None
     user = current_user(request)
-    copy = duplicate(ctx.db, ctx.clock, ctx.settings.network, issue.id, by=user.email if user else None)
+    copy = ctx.issues.duplicate(issue.id, by=user.email if user else None)
     flash(request, f"Brouillon créé à partir de « {issue.title} » : {copy.title} ({len(copy.entries)} éléments). "
           "Vérifiez que ses éléments sont toujours d'actualité.", "success")  # fmt: skip
     return RedirectResponse(f"/admin/issues/{copy.id}", status_code=303)
@@ -61,7 +57,7 @@ async def delete_issue(request: Request) -> Response:
     if form.get("confirm") != "yes":
         return _confirm(request, issue, missing=True, status_code=400)
     try:
-        delete_draft(ctx_of(request).db, issue.id)
+        ctx_of(request).issues.delete_draft(issue.id)
     except InvalidTransition:
         raise HTTPException(
             400, "Seul un brouillon peut être supprimé : un numéro envoyé reste dans l'historique."

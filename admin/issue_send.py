@@ -29,12 +29,8 @@ from admin.seams import Sending
 from admin.web import WebContext, ctx_of, flash, is_htmx, read_form, render
 from core.errors import InvalidInput, NotFound
 from core.model import DeliveryStatus, Issue, IssueStatus, Role
-from delivery import control
 from delivery.mailers.base import SendResult, Verdict
 from delivery.proof import ProofCopy
-from digest.service import DigestService
-from storage.deliveries import DeliveryRepository
-from storage.ledger_pages import ledger_page
 
 MAX_TEST_ADDRESSES = 10
 LEDGER_PAGE = 50
@@ -50,7 +46,7 @@ def sending_of(ctx: WebContext) -> Sending:
 
 def _issue(ctx: WebContext, issue_id: int) -> Issue:
     try:
-        return DigestService(ctx.db, ctx.clock, ctx.settings.network, ctx.settings.taxonomy).get(issue_id)
+        return ctx.digest.get(issue_id)
     except NotFound:
         raise HTTPException(404, "Ce numéro n'existe pas.") from None
 
@@ -68,8 +64,7 @@ def _tested(request: Request) -> list[int]:
 
 def progress_context(ctx: WebContext, issue: Issue) -> dict[str, Any]:
     assert issue.id is not None
-    with ctx.db.session() as s:
-        counts = DeliveryRepository(s).counts(issue.id)
+    counts = ctx.ledger.counts(issue.id)
     total = sum(counts.values())
     done = total - counts[DeliveryStatus.QUEUED] - counts[DeliveryStatus.SENDING] - counts[DeliveryStatus.DEFERRED]
     seam = ctx.sending
@@ -207,8 +202,7 @@ async def send(request: Request) -> Response:
         now = ctx.clock.now()
         when = parse_when(str(form.get("mode", "")), str(form.get("at", "")), tz=ctx.settings.network.timezone, now=now)
         user = current_user(request)
-        svc = DigestService(ctx.db, ctx.clock, ctx.settings.network, ctx.settings.taxonomy)
-        svc.approve(issue_id, at=when or now, by=user.email if user else None)
+        ctx.digest.approve(issue_id, at=when or now, by=user.email if user else None)
     except InvalidInput as exc:
         notes = await presend_notes(ctx, issue_id) if issue.status == IssueStatus.DRAFT else {}
         return render(request, "admin/issues/send.html",
@@ -233,17 +227,17 @@ async def _lever(request: Request, action: str) -> Response:
         return render(request, "admin/issues/confirm.html", _cancel_context(ctx, issue, missing=True), status_code=400)
     try:
         if action == "pause":
-            control.pause(ctx.db, issue_id)
+            ctx.ledger.pause(issue_id)
             message = "Envoi mis en pause : il s'arrête après le lot en cours."
         elif action == "resume":
-            control.resume(ctx.db, issue_id)
+            ctx.ledger.resume(issue_id)
             sending_of(ctx).start(issue_id)
             message = "Envoi repris."
         elif action == "unschedule":
-            DigestService(ctx.db, ctx.clock, ctx.settings.network, ctx.settings.taxonomy).back_to_draft(issue_id)
+            ctx.digest.back_to_draft(issue_id)
             message = "Programmation annulée : le numéro est de nouveau un brouillon."
         else:
-            skipped = control.cancel(ctx.db, issue_id, ctx.clock.now())
+            skipped = ctx.ledger.cancel(issue_id, ctx.clock.now())
             message = f"Envoi annulé : {skipped} message(s) non envoyé(s) ne partiront pas."
     except InvalidInput as exc:
         flash(request, in_french(exc), "error")
@@ -269,8 +263,7 @@ async def cancel(request: Request) -> Response:
 
 def _cancel_context(ctx: WebContext, issue: Issue, *, missing: bool = False) -> dict[str, Any]:
     assert issue.id is not None
-    with ctx.db.session() as s:
-        counts = DeliveryRepository(s).counts(issue.id)
+    counts = ctx.ledger.counts(issue.id)
     waiting = sum(n for st, n in counts.items() if st in (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED))
     if issue.status == IssueStatus.DRAFT:
         consequence = ("Le brouillon sera marqué « annulé » et ne pourra plus être envoyé ni modifié (pour le "
@@ -308,8 +301,7 @@ async def ledger(request: Request) -> Response:
     status = DeliveryStatus(raw_status) if raw_status else None
     page_raw = request.query_params.get("page", "1")
     page = int(page_raw) if page_raw.isdigit() and int(page_raw) > 0 else 1
-    with ctx.db.session() as s:
-        rows, total = ledger_page(s, issue.id, status=status, offset=(page - 1) * LEDGER_PAGE, limit=LEDGER_PAGE)
+    rows, total = ctx.ledger.page(issue.id, status=status, offset=(page - 1) * LEDGER_PAGE, limit=LEDGER_PAGE)
     pages = max(1, -(-total // LEDGER_PAGE))
     return render(request, "admin/issues/ledger.html", {
         "issue": issue, "rows": rows, "total": total, "page": page, "pages": pages, "status": raw_status,

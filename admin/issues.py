@@ -35,8 +35,6 @@ from digest import sections as S
 from digest.checks import GMAIL_CLIP_BYTES, check_html, check_text
 from digest.segments import Taxonomy, untagged
 from digest.service import DigestService
-from storage.issues import IssueRepository
-from storage.ledger_pages import counts_by_issue
 
 nav("/admin/issues", "Numéros et emailings", Role.STAFF)
 
@@ -47,7 +45,7 @@ PICK_LIMIT = 40  # items offered by the emailing picker at a time (search to fin
 
 
 def service(ctx: WebContext) -> DigestService:
-    return DigestService(db=ctx.db, clock=ctx.clock, network=ctx.settings.network, taxonomy=ctx.settings.taxonomy)
+    return ctx.digest
 
 
 def issue_or_404(ctx: WebContext, issue_id: int) -> Issue:
@@ -77,9 +75,8 @@ def by_of(request: Request) -> str | None:
 @requires(Role.EDITOR)
 async def issue_list(request: Request) -> Response:
     ctx = ctx_of(request)
-    with ctx.db.session() as s:
-        issues = IssueRepository(s).find()
-        counts = counts_by_issue(s)
+    issues = ctx.issues.find()
+    counts = ctx.ledger.counts_by_issue()
     issues.sort(key=lambda i: i.id or 0, reverse=True)
     return render(request, "admin/issues/list.html", {"issues": issues, "counts": counts})
 
@@ -106,8 +103,7 @@ def pick_items(ctx: WebContext, q: str, chosen: list[int]) -> list[Any]:
     """The emailing picker's list: the chosen items first, then approved, still open items whose title or summary
     holds every word of ``q`` (accents and case aside), deadline soonest first; :data:`PICK_LIMIT` at most."""
     today = ctx.clock.now().date()
-    with ctx.db.session() as s:
-        items = IssueRepository(s).approved_items()
+    items = ctx.issues.approved_items()
     open_items = [i for i in items if i.deadline is None or i.deadline >= today]
     words = _fold(q).split()
     hits = [i for i in open_items if all(w in _fold(f"{i.title} {i.summary or ''}") for w in words)]
@@ -278,8 +274,7 @@ def search_items(ctx: WebContext, issue: Issue, q: str) -> list[Any]:
     """Approved items not yet in the issue whose title or summary contains ``q``, case and accents aside."""
     present = {e.item_id for e in issue.entries}
     needle = fold(q)
-    with ctx.db.session() as s:
-        items = IssueRepository(s).approved_items()
+    items = ctx.issues.approved_items()
     hits = [i for i in items if i.id not in present and needle in fold(f"{i.title}\n{i.summary or ''}")]
     return hits[:SEARCH_LIMIT]
 
