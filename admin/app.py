@@ -43,7 +43,6 @@ from admin.labels import N_
 from admin.security import SecurityHeadersMiddleware
 from admin.web import STATIC, WebContext, ctx_of, render, translations
 from core.errors import StorageError
-from storage.migrate import current_revision
 
 __all__ = ["ROUTE_MODULES", "WebContext", "create_app"]
 
@@ -74,8 +73,7 @@ SESSION_MAX_AGE = 12 * 3600
 async def healthz(request: Request) -> JSONResponse:
     ctx = ctx_of(request)
     try:
-        ctx.db.ping()
-        revision = current_revision(ctx.db)
+        revision = ctx.health()
     except StorageError as exc:
         return JSONResponse({"status": "error", "database": str(exc)}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok", "schema": revision})

@@ -25,7 +25,6 @@ from admin.auth import requires
 from admin.web import WebContext, ctx_of, nav, render
 from core.errors import InvalidInput
 from core.model import Role
-from figures.compute import compute_key_figures, with_previous
 from figures.export import to_csv, to_json
 from figures.model import KeyFigures
 from figures.period import Period, parse_period
@@ -65,9 +64,7 @@ def _period(request: Request) -> tuple[Period, bool]:
 
 
 def _figures(ctx: WebContext, period: Period, compare: bool) -> tuple[KeyFigures, KeyFigures | None]:
-    if compare:
-        return with_previous(ctx.db, period, ctx.settings.taxonomy)
-    return compute_key_figures(ctx.db, period, ctx.settings.taxonomy), None
+    return ctx.figures.key_figures(period, compare=compare)
 
 
 def _query(period: Period, compare: bool) -> str:

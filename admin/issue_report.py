@@ -21,7 +21,6 @@ from admin.web import ctx_of, render
 from core.errors import NotFound
 from core.model import Role
 from figures.issue_report import IssueReport, clicks_chart, lines, outcome_chart, percent, to_csv
-from figures.issue_reports import issue_report
 
 _RATES = {"complaint_rate", "bounce_rate", "unsubscribe_rate"}
 
@@ -29,7 +28,7 @@ _RATES = {"complaint_rate", "bounce_rate", "unsubscribe_rate"}
 async def _report(request: Request) -> IssueReport:
     ctx = ctx_of(request)
     try:
-        return await run_in_threadpool(issue_report, ctx.db, request.path_params["issue_id"])
+        return await run_in_threadpool(ctx.figures.issue_report, request.path_params["issue_id"])
     except NotFound:
         raise HTTPException(404, "Ce numéro n'existe pas.") from None
 

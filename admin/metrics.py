@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from admin.web import WebContext, ctx_of
 from core.model import DeliveryStatus
 from core.settings import Settings
-from storage.metrics import Snapshot, snapshot
+from figures.desk import Snapshot
 
 QUEUED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.DEFERRED)
 
@@ -55,8 +55,7 @@ def _by(name: str, doc: str, label: str, values: dict[str, int]) -> GaugeMetricF
 
 
 def render(ctx: WebContext) -> bytes:
-    with ctx.db.session() as s:
-        snap = snapshot(s, ctx.clock.now())
+    snap = ctx.figures.snapshot(ctx.clock.now())
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Collector(snap))
     return bytes(generate_latest(registry))

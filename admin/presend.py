@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 
 from admin.seams import DnsVerdict
 from admin.web import WebContext
-from figures.issue_reports import before_next_send
 
 LEVELS = {"error": "à corriger", "warning": "à surveiller", "info": "bon"}
 
@@ -23,5 +22,5 @@ async def presend_notes(ctx: WebContext, issue_id: int) -> dict[str, Any]:
     """``dns``: the verdict (None when not wired); ``last_report`` and ``last_warnings``: the issue sent last."""
     check = ctx.sender_dns
     dns: DnsVerdict | None = await run_in_threadpool(check) if check is not None else None
-    report, warnings = await run_in_threadpool(before_next_send, ctx.db, issue_id)
+    report, warnings = await run_in_threadpool(ctx.figures.before_next_send, issue_id)
     return {"dns": dns, "dns_levels": LEVELS, "last_report": report, "last_warnings": warnings}

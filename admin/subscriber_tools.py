@@ -27,8 +27,7 @@ from admin.subscribers import choices
 from admin.web import WebContext, ctx_of, flash, is_htmx, read_form, render
 from core.errors import InvalidInput
 from core.model import Role, Stream, Subscriber
-from subscribers import segments
-from subscribers.importer import ImportReport, import_csv
+from subscribers.importer import ImportReport
 from subscribers.kit import SubscriberKit
 from subscribers.preferences import STREAM_LABELS
 from subscribers.vocabulary import Vocabulary
@@ -72,7 +71,7 @@ def audience_of(request: Request) -> tuple[dict[str, list[str]], Stream | None]:
 async def segment_preview(request: Request) -> Response:
     """How many confirmed subscribers a set of preferences reaches; htmx swaps only the count."""
     audience, stream = audience_of(request)
-    reached = await run_in_threadpool(segments.count, ctx_of(request).db, audience, stream)
+    reached = await run_in_threadpool(ctx_of(request).subscriber_desk.count, audience, stream)
     context = {"reached": reached, "audience": audience, "stream": str(stream or ""), "choices": choices(request),
                "stream_labels": STREAM_LABELS}  # fmt: skip
     if is_htmx(request):
@@ -144,7 +143,7 @@ async def _preview(request: Request, form: FormData) -> Response:
     try:
         confirmed, basis = _options(form)
         report: ImportReport = await run_in_threadpool(
-            import_csv, ctx.db, ctx.clock, data, choices(request), dry_run=True, confirmed=confirmed, basis=basis
+            ctx.subscriber_desk.import_csv, data, choices(request), dry_run=True, confirmed=confirmed, basis=basis
         )
     except InvalidInput as exc:
         return _import_page(request, error=f"Fichier refusé : {exc}.", form=kept, status_code=400)
@@ -194,7 +193,7 @@ async def import_run(request: Request) -> Response:
 
     try:
         report: ImportReport = await run_in_threadpool(
-            import_csv, ctx.db, ctx.clock, path.read_bytes(), choices(request), confirmed=pending["confirmed"],
+            ctx.subscriber_desk.import_csv, path.read_bytes(), choices(request), confirmed=pending["confirmed"],
             basis=pending["basis"], on_pending=None if pending["confirmed"] else send_confirmation,
         )  # fmt: skip
     except InvalidInput as exc:

@@ -22,7 +22,7 @@ from admin.history import consent_details
 from admin.web import ctx_of, flash, nav, read_form, render, translations
 from core.errors import InvalidInput, NotFound
 from core.model import OrganisationType, Role, Subscriber, SubscriberStatus
-from storage.subscriber_search import SearchQuery, for_export
+from subscribers.desk import SearchQuery
 from subscribers.exporter import statuses, to_csv, to_json
 from subscribers.preferences import Choices
 from subscribers.staff import REASON_LABELS, StaffTools
@@ -49,7 +49,7 @@ ORG_LABELS = {
 
 def tools(request: Request) -> StaffTools:
     ctx = ctx_of(request)
-    return StaffTools(ctx.db, ctx.clock, choices(request))
+    return ctx.subscriber_desk.tools(choices(request))
 
 
 def choices(request: Request) -> Choices:
@@ -203,8 +203,7 @@ async def erase(request: Request) -> Response:
 
 
 def _all(request: Request, status: SubscriberStatus | None) -> list[Subscriber]:
-    with ctx_of(request).db.session() as s:
-        return for_export(s, str(status) if status else None)
+    return ctx_of(request).subscriber_desk.for_export(str(status) if status else None)
 
 
 @requires(Role.STAFF)
