@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
 
 from core.clock import Clock
 from core.errors import FetchError, RelaisError
@@ -34,6 +33,7 @@ from watch.health import after_failure, after_success, resting
 from watch.outbound import OutboundRefused
 from watch.store import Job, Stored, store_many
 from watch.tags import _Compiled
+from watch.work import details_job, parse_job
 
 log = logging.getLogger("relais.watch")
 
@@ -66,7 +66,7 @@ class Pipeline:
     settings: WatchSettings
     rules: Sequence[_Compiled] = ()
     # The rules as the parse workers get them: pickled once per collection, not with every job (dozens of
-    # compiled patterns), and unpickled once per worker (:func:`_rules`).
+    # compiled patterns), and unpickled once per worker (:mod:`watch.work`).
     rules_blob: bytes = field(init=False, default=b"")
 
     def __post_init__(self) -> None:
@@ -160,38 +160,12 @@ async def _collect_one(
 async def _parse(p: Pipeline, source: Source, fetched: Fetched, now: datetime) -> list[Entry]:
     loop = asyncio.get_running_loop()
     entries: list[Entry] = await loop.run_in_executor(
-        p.parse_pool, _parse_job, source, fetched.body, fetched.url, fetched.content_type, now, p.rules_blob
+        p.parse_pool, parse_job, source, fetched.body, fetched.url, fetched.content_type, now, p.rules_blob
     )
     if source.kind == SourceKind.HTML and source.options.get("detail"):
         pages = await asyncio.gather(*(_detail(p, e) for e in entries[:DETAIL_LIMIT]))
-        entries = await loop.run_in_executor(
-            p.parse_pool, _details_job, source, entries, list(pages), now, p.rules_blob
-        )
+        entries = await loop.run_in_executor(p.parse_pool, details_job, source, entries, list(pages), now, p.rules_blob)
     return entries
-
-
-def _parse_job(
-    source: Source, body: bytes, url: str, content_type: str | None, now: datetime, rules: bytes
-) -> list[Entry]:
-    from watch.parse import parse_body  # imported in the workers: the collecting process never loads the parsers
-
-    return parse_body(source, body, url, content_type, reference=now, rules=_rules(rules))
-
-
-def _details_job(
-    source: Source, entries: list[Entry], pages: list[Fetched | None], now: datetime, rules: bytes
-) -> list[Entry]:
-    from watch.parse import with_details
-
-    return with_details(source, entries, pages, now, _rules(rules))
-
-
-@lru_cache(maxsize=4)
-def _rules(blob: bytes) -> tuple[_Compiled, ...]:
-    """The tag rules of a pickled blob, unpickled once per worker process (and kept: the same object each time,
-    so what the tag matcher derives from them is kept too)."""
-    rules: tuple[_Compiled, ...] = pickle.loads(blob)  # noqa: S301 - our own collecting process pickled it
-    return rules
 
 
 async def _detail(p: Pipeline, entry: Entry) -> Fetched | None:

@@ -24,8 +24,6 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Protocol, TypeVar
 
-from dateparser.search import search_dates
-
 from core.model import DateOrder, Item, ItemKind
 from watch.cues import CueMatch, Meaning, cues_in
 
@@ -326,6 +324,10 @@ def _dateparser(text: str, order: str, today: date) -> date | None:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dateparser warns about its own use of deprecated APIs
+        # Imported on first use: with its language data and the regex module it costs a process ~15 MB, and most
+        # collections never need it (the patterns read the dates of feeds, calendars and most pages).
+        from dateparser.search import search_dates
+
         found = search_dates(
             text,
             languages=["fr", "en"],

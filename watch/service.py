@@ -6,11 +6,11 @@ Built by ``relais.wiring.watch_service``; packages never read the config themsel
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import ssl
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -21,10 +21,13 @@ from core.settings import TaxonomySettings, WatchSettings
 from storage.database import Database
 from storage.sources import SourceRepository
 from watch.collect import Pipeline, SourceResult, collect_async, preview_async
-from watch.discovery import Discovery, discover
 from watch.fetch import HttpFetcher
 from watch.outbound import OutboundPolicy, Resolver, system_resolver
+from watch.pool import WorkerPool
 from watch.tags import Rule, _Compiled, compile_rules
+
+if TYPE_CHECKING:
+    from watch.discovery import Discovery
 
 FAMILY_LABELS = {"themes": "thème", "zones": "zone", "territories": "territoire", "audiences": "public"}
 
@@ -38,23 +41,11 @@ def taxonomy_rules(taxonomy: TaxonomySettings) -> list[_Compiled]:
     return compile_rules(rules)
 
 
-def process_pool(workers: int = 2, *, warm: bool = False) -> ProcessPoolExecutor:
-    """Parse workers in separate processes (parsing is CPU-bound). The fork server imports the parsers once
-    and starts each worker from a clean, single-threaded process. ``warm`` starts them now and waits (about a
-    second): long-lived processes such as the scheduler pay this once, not on their first collection."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["watch.parse"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-    if warm:
-        for f in [pool.submit(_ready) for _ in range(workers)]:
-            f.result()
-    return pool
-
-
-def _ready() -> bool:
-    import watch.parse  # noqa: F401 - already loaded by the fork server; this only starts the worker
-
-    return True
+def process_pool(workers: int = 2, *, warm: bool = False) -> WorkerPool:
+    """Parse workers in separate processes (parsing is CPU-bound; see :mod:`watch.pool`). ``warm`` waits until
+    they have imported the parsers (about a second): long-lived processes such as the scheduler pay this once,
+    not on their first collection."""
+    return WorkerPool(workers, warm=warm)
 
 
 @dataclass
@@ -130,6 +121,8 @@ class Watch:
         return asyncio.run(self.discover_async(url))
 
     async def discover_async(self, url: str) -> Discovery:
+        from watch.discovery import discover  # its readers (structured data, page lists) only when asked
+
         async with self.fetcher() as fetcher:
             return await discover(fetcher, url, reference=self.clock.now(), rules=self.rules)
 

@@ -1,0 +1,75 @@
+"""The parse workers' pool: real child processes, results and errors back, a dead worker replaced."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from core.errors import FetchError
+from watch.pool import WorkerPool
+
+
+def double(x: int) -> int:
+    return 2 * x
+
+
+def fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def die(status: int) -> None:
+    os._exit(status)
+
+
+def unpicklable() -> object:
+    return threading.Lock()
+
+
+def imported(names: list[str]) -> list[str]:
+    import sys
+
+    return [n for n in names if n in sys.modules]
+
+
+@pytest.fixture
+def pool() -> Iterator[WorkerPool]:
+    p = WorkerPool(2, warm=True)
+    yield p
+    p.shutdown()
+
+
+def test_results_come_back_in_their_futures(pool: WorkerPool) -> None:
+    futures = [pool.submit(double, i) for i in range(20)]
+    assert [f.result(timeout=30) for f in futures] == [2 * i for i in range(20)]
+
+
+def test_a_job_s_exception_is_its_future_s(pool: WorkerPool) -> None:
+    with pytest.raises(ValueError, match="no good"):
+        pool.submit(fail, "no good").result(timeout=30)
+    with pytest.raises(RuntimeError, match="pickle"):
+        pool.submit(unpicklable).result(timeout=30)
+    assert pool.submit(double, 4).result(timeout=30) == 8
+
+
+def test_a_dead_worker_fails_its_job_only_and_is_replaced(pool: WorkerPool) -> None:
+    with pytest.raises(FetchError) as caught:
+        pool.submit(die, 7).result(timeout=30)
+    assert caught.value.code == "unreadable_body" and "exit status 7" in str(caught.value)
+    assert [pool.submit(double, i).result(timeout=30) for i in range(4)] == [0, 2, 4, 6]
+
+
+def test_workers_import_the_parsers_and_not_the_collection(pool: WorkerPool) -> None:
+    names = ["watch.parse", "feedparser", "watch.collect", "storage.database", "sqlalchemy", "httpx", "dateparser"]
+    assert pool.submit(imported, names).result(timeout=30) == ["watch.parse", "feedparser"]
+
+
+def test_a_pool_shut_down_takes_no_more_jobs() -> None:
+    pool = WorkerPool(1)
+    first = pool.submit(double, 1)
+    pool.shutdown(wait=True)
+    assert first.result(timeout=30) == 2
+    with pytest.raises(RuntimeError):
+        pool.submit(double, 2)

@@ -1,0 +1,149 @@
+"""The parse workers: lean child processes, fed pickled jobs through pipes (an :class:`~concurrent.futures.Executor`).
+
+    submit(fn, *args) | queue | one thread per worker: write the job, read its reply | the job's future
+
+Each worker is a fresh interpreter running :func:`watch.work.main`, which imports only the parsers: about 35 MB
+where a ``ProcessPoolExecutor`` worker took 67–81 MB (it imports the parent's main module, and needs a fork server
+and a resource tracker, two more processes). A worker that dies (a parser crashing on a hostile body) fails only
+its job, as an unreadable body, and is replaced.
+"""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any
+
+from core.errors import FetchError
+from watch.work import READY, read_frame, write_frame
+
+_Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
+_STOP = None
+
+
+class WorkerPool(Executor):
+    """``workers`` parse processes. ``warm`` waits until each has imported the parsers (about a second)."""
+
+    def __init__(self, workers: int, *, warm: bool = False) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._next_id = 0
+        self._threads = [_Worker(self._jobs) for _ in range(max(1, workers))]
+        for t in self._threads:
+            t.start()
+        if warm:
+            for t in self._threads:
+                t.started.wait()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if kwargs:
+            raise TypeError("WorkerPool jobs take positional arguments only")
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot submit to a pool that was shut down")
+            future: Future[Any] = Future()
+            self._jobs.put((future, fn, args))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if cancel_futures:
+                while True:
+                    try:
+                        job = self._jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is not None:
+                        job[0].cancel()
+            for _ in self._threads:
+                self._jobs.put(_STOP)
+        if wait:
+            for t in self._threads:
+                t.join()
+
+
+class _Worker(threading.Thread):
+    """One child process and the thread that talks to it, one job at a time."""
+
+    def __init__(self, jobs: queue.SimpleQueue[_Job | None]) -> None:
+        super().__init__(name="watch-parse", daemon=True)
+        self.jobs = jobs
+        self.started = threading.Event()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def run(self) -> None:
+        try:
+            self._start()
+            while (job := self.jobs.get()) is not None:
+                self._run(job)
+        finally:
+            self._stop()
+            self.started.set()
+
+    def _start(self) -> None:
+        command = f"import sys; sys.path[:0] = {[p for p in sys.path if p]!r}; from watch.work import main; main()"
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-c", command], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        try:
+            hello = self._read()
+        except EOFError:
+            hello = None
+        if hello != READY:
+            self._stop()
+        self.started.set()
+
+    def _run(self, job: _Job) -> None:
+        future, fn, args = job
+        if not future.set_running_or_notify_cancel():
+            return
+        if self.process is None:
+            self._start()
+        try:
+            if self.process is None or self.process.stdin is None:
+                raise EOFError
+            write_frame(self.process.stdin, (fn, args))
+            ok, value = self._read()
+        except (EOFError, OSError):
+            code = self._stop()
+            future.set_exception(FetchError(f"the parse worker stopped (exit status {code})", code="unreadable_body"))
+            return
+        except Exception as exc:  # a reply that does not unpickle: this job's error
+            future.set_exception(exc)
+            return
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+    def _read(self) -> Any:
+        if self.process is None or self.process.stdout is None:
+            raise EOFError
+        return read_frame(self.process.stdout)
+
+    def _stop(self) -> int | None:
+        """End the child (its input closed: it leaves its loop) and forget it; its exit status."""
+        process, self.process = self.process, None
+        if process is None:
+            return None
+        try:
+            if process.stdin is not None:
+                process.stdin.close()
+        except OSError:
+            pass
+        try:
+            return process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
+        finally:
+            if process.stdout is not None:
+                process.stdout.close()

@@ -1,0 +1,107 @@
+"""What a parse worker runs: a body in, enriched entries out.
+
+A worker (:mod:`watch.pool`) is ``python -c "…main()"``: it imports this module and the parsers
+(:mod:`watch.parse`), nothing else: not the collection's own imports (storage, SQLAlchemy, httpx), nor the
+program that started it (multiprocessing's workers import the parent's main module: the ``relais`` command or a
+benchmark, with everything they import).
+
+    stdin: frames (function, arguments) | call | stdout: frames (ok, result or exception)
+
+A frame is an 8-byte big-endian length and a pickle. The worker says it is ready once the parsers are imported,
+stops at the end of its input, and ignores Ctrl-C (its parent stops it by closing its input).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import struct
+import sys
+from datetime import datetime
+from functools import lru_cache
+from typing import IO, TYPE_CHECKING, Any
+
+from core.model import Source
+
+if TYPE_CHECKING:
+    from watch.entry import Entry
+    from watch.fetch import Fetched
+    from watch.tags import _Compiled
+
+
+def parse_job(
+    source: Source, body: bytes, url: str, content_type: str | None, now: datetime, rules: bytes
+) -> list[Entry]:
+    from watch.parse import parse_body
+
+    return parse_body(source, body, url, content_type, reference=now, rules=_rules(rules))
+
+
+def details_job(
+    source: Source, entries: list[Entry], pages: list[Fetched | None], now: datetime, rules: bytes
+) -> list[Entry]:
+    from watch.parse import with_details
+
+    return with_details(source, entries, pages, now, _rules(rules))
+
+
+def ready() -> bool:
+    """Import the parsers now: a worker started ahead of time pays for them before its first job."""
+    import watch.parse  # noqa: F401
+
+    return True
+
+
+@lru_cache(maxsize=4)
+def _rules(blob: bytes) -> tuple[_Compiled, ...]:
+    """The tag rules of a pickled blob, unpickled once per worker process (and kept: the same object each time,
+    so what the tag matcher derives from them is kept too)."""
+    rules: tuple[_Compiled, ...] = pickle.loads(blob)  # noqa: S301 - our own collecting process pickled it
+    return rules
+
+
+_LENGTH = struct.Struct(">Q")
+READY = "ready"
+
+
+def write_frame(out: IO[bytes], payload: object) -> None:
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(_LENGTH.pack(len(data)) + data)
+    out.flush()
+
+
+def read_frame(source: IO[bytes]) -> Any:
+    """The next frame's object; EOFError at the end of the stream (or in the middle of a frame)."""
+    head = source.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        raise EOFError
+    (size,) = _LENGTH.unpack(head)
+    data = source.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)  # noqa: S301 - frames come from our own collecting process
+
+
+def main() -> None:
+    """The worker's loop (see the module's docstring)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    frames = os.fdopen(os.dup(1), "wb")  # the frames get stdout; whatever a library prints goes to stderr
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    source = os.fdopen(0, "rb")
+    ready()
+    write_frame(frames, READY)
+    while True:
+        try:
+            fn, args = read_frame(source)
+        except EOFError:
+            return
+        try:
+            reply = (True, fn(*args))
+        except Exception as exc:  # the caller's future raises it
+            reply = (False, exc)
+        try:
+            write_frame(frames, reply)
+        except Exception as exc:  # a result or an exception that does not pickle
+            write_frame(frames, (False, RuntimeError(f"{type(exc).__name__}: {exc}")))
