@@ -45,7 +45,6 @@ from delivery.desk import LedgerDesk
 from digest.desk import IssueDesk
 from digest.service import DigestService
 from figures.desk import FiguresDesk
-from storage.database import Database
 from subscribers.accounts import Accounts, has_role
 from subscribers.desk import SubscriberDesk
 from subscribers.kit import SubscriberKit
@@ -68,7 +67,6 @@ class WebContext:
     """
 
     settings: Settings
-    db: Database
     clock: Clock
     accounts: Accounts
     curation: CurationDesk

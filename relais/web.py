@@ -100,7 +100,6 @@ def build_web_context(
     digest = DigestService(db=db, clock=clock, network=settings.network, taxonomy=settings.taxonomy)
     return WebContext(
         settings=settings,
-        db=db,
         clock=clock,
         accounts=Accounts(db),
         curation=CurationDesk(db, clock, taxonomy),

@@ -56,12 +56,12 @@ def csrf_of(html: str) -> str:
 
 
 @pytest.fixture
-def login(client: TestClient, web: WebContext) -> Callable[[Role], TestClient]:
+def login(client: TestClient, web: WebContext, db: Database) -> Callable[[Role], TestClient]:
     """Create an account with ``role`` and log the client in."""
 
     def _login(role: Role) -> TestClient:
         email = f"{role}@example.org"
-        add_user(web.db, email, role, PASSWORD, now=web.clock.now())
+        add_user(db, email, role, PASSWORD, now=web.clock.now())
         token = csrf_of(client.get("/admin/login").text)
         r = client.post(
             "/admin/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False

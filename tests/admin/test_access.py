@@ -11,6 +11,7 @@ from admin.accounts import has_role
 from admin.web import WebContext
 from core.model import ItemStatus, Role, User
 from core.settings import Settings
+from storage.database import Database
 from storage.items import ItemRepository
 from tests.admin.conftest import csrf_of
 from tests.seed import TAXONOMY, seed
@@ -53,10 +54,10 @@ def web_settings() -> Settings:
 
 
 @pytest.fixture
-def seeded(web: WebContext) -> list[int]:
+def seeded(web: WebContext, db: Database) -> list[int]:
     web.collect_now = lambda names: None
     web.preview_source = lambda source: []
-    return seed(web.db, web.clock.now())
+    return seed(db, web.clock.now())
 
 
 def test_strangers_are_sent_to_the_login_or_refused(client: TestClient, seeded: list[int]) -> None:
@@ -85,7 +86,7 @@ def test_each_role_reaches_what_it_may_and_gets_403_elsewhere(
 
 
 def test_every_form_refuses_a_missing_or_forged_csrf_token(
-    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, seeded: list[int]
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, seeded: list[int], db: Database
 ) -> None:
     login(Role.ADMIN)
     for method, path, _role in ROUTES:
@@ -96,7 +97,7 @@ def test_every_form_refuses_a_missing_or_forged_csrf_token(
             assert r.status_code == 403 and "CSRF" in r.text, path
         r = client.post(path, data={"action": "approve"}, headers={"X-CSRF-Token": "forged"})
         assert r.status_code == 403, path
-    with web.db.session() as s:
+    with db.session() as s:
         repo = ItemRepository(s)
         assert repo.count(status=ItemStatus.NEW) == 6
         assert all(repo.events(i) == [] for i in seeded)

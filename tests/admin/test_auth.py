@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 from admin.accounts import add_user
 from admin.web import WebContext
 from core.model import Role
+from storage.database import Database
 from tests.admin.conftest import PASSWORD, csrf_of
 
 
@@ -29,8 +30,8 @@ def test_login_then_home_then_logout(client: TestClient, login: Callable[[Role],
     assert client.get("/admin/", follow_redirects=False).status_code == 303
 
 
-def test_session_cookie_is_httponly_and_samesite(client: TestClient, web: WebContext) -> None:
-    add_user(web.db, "a@example.org", Role.EDITOR, PASSWORD, now=web.clock.now())
+def test_session_cookie_is_httponly_and_samesite(client: TestClient, web: WebContext, db: Database) -> None:
+    add_user(db, "a@example.org", Role.EDITOR, PASSWORD, now=web.clock.now())
     token = csrf_of(client.get("/admin/login").text)
     r = client.post("/admin/login", data={"email": "a@example.org", "password": PASSWORD, "csrf_token": token},
                     follow_redirects=False)  # fmt: skip
@@ -38,8 +39,8 @@ def test_session_cookie_is_httponly_and_samesite(client: TestClient, web: WebCon
     assert "httponly" in cookie and "samesite=lax" in cookie
 
 
-def test_wrong_password_is_refused_without_saying_which_part(client: TestClient, web: WebContext) -> None:
-    add_user(web.db, "a@example.org", Role.EDITOR, PASSWORD, now=web.clock.now())
+def test_wrong_password_is_refused_without_saying_which_part(client: TestClient, web: WebContext, db: Database) -> None:
+    add_user(db, "a@example.org", Role.EDITOR, PASSWORD, now=web.clock.now())
     token = csrf_of(client.get("/admin/login").text)
     for email in ("a@example.org", "nobody@example.org"):
         r = client.post("/admin/login", data={"email": email, "password": "nope", "csrf_token": token})
@@ -59,8 +60,8 @@ def test_login_is_throttled_per_address(client: TestClient) -> None:
     assert set(codes[20:]) == {429}  # …then each further one waits (admin/throttle.py)
 
 
-def test_forms_without_a_valid_csrf_token_are_refused(client: TestClient, web: WebContext) -> None:
-    add_user(web.db, "a@example.org", Role.EDITOR, PASSWORD, now=web.clock.now())
+def test_forms_without_a_valid_csrf_token_are_refused(client: TestClient, web: WebContext, db: Database) -> None:
+    add_user(db, "a@example.org", Role.EDITOR, PASSWORD, now=web.clock.now())
     client.get("/admin/login")
     for data in ({"email": "a@example.org", "password": PASSWORD},
                  {"email": "a@example.org", "password": PASSWORD, "csrf_token": "forged"}):  # fmt: skip
@@ -83,8 +84,8 @@ def test_healthz(client: TestClient) -> None:
     assert r.json()["status"] == "ok"
 
 
-def test_open_redirect_after_login_is_refused(client: TestClient, web: WebContext) -> None:
-    add_user(web.db, "a@example.org", Role.EDITOR, PASSWORD, now=web.clock.now())
+def test_open_redirect_after_login_is_refused(client: TestClient, web: WebContext, db: Database) -> None:
+    add_user(db, "a@example.org", Role.EDITOR, PASSWORD, now=web.clock.now())
     token = csrf_of(client.get("/admin/login").text)
     r = client.post("/admin/login", data={"email": "a@example.org", "password": PASSWORD, "csrf_token": token,
                                           "next": "https://evil.example/"}, follow_redirects=False)  # fmt: skip

@@ -13,6 +13,7 @@ from core.model import Item, ItemKind, ItemSource, ItemStatus, Role, Source, Sou
 from core.settings import DigestSettings
 from digest.last_calls import LastCalls
 from digest.service import DigestService
+from storage.database import Database
 from storage.items import ItemRepository
 from storage.sources import SourceRepository
 from storage.subscribers import SubscriberRepository
@@ -20,9 +21,9 @@ from tests.digest.digest_factory import network, subscriber, taxonomy
 
 
 def test_a_drafted_last_call_is_on_the_dashboard_until_approved(
-    web: WebContext, login: Callable[[Role], TestClient]
+    web: WebContext, login: Callable[[Role], TestClient], db: Database
 ) -> None:
-    db, clock = web.db, web.clock
+    db, clock = db, web.clock
     with db.session() as s:
         src = SourceRepository(s).save(Source("AMP", "https://amp.example/rss", SourceKind.FEED, ItemKind.CALL))
         it = Item(kind=ItemKind.CALL, title="Appel Eau et assainissement", status=ItemStatus.APPROVED,

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from admin.web import WebContext
 from core.model import Item, ItemKind, Role
+from storage.database import Database
 from storage.items import ItemRepository
 
 SENTENCE = (
@@ -17,9 +18,9 @@ SENTENCE = (
 )
 
 
-def add(web: WebContext, title: str, origins: dict[str, str]) -> int:
+def add(web: WebContext, db: Database, title: str, origins: dict[str, str]) -> int:
     now = web.clock.now()
-    with web.db.session() as s:
+    with db.session() as s:
         item = ItemRepository(s).add(
             Item(kind=ItemKind.CALL, title=title, collected_at=now, deadline=now.date() + timedelta(days=30),
                  opening_date=now.date(), field_origins=origins)
@@ -30,13 +31,16 @@ def add(web: WebContext, title: str, origins: dict[str, str]) -> int:
 
 
 def test_the_evidence_of_a_date_read_from_text_is_shown_and_escaped(
-    web: WebContext, login: Callable[[Role], TestClient]
+    web: WebContext, login: Callable[[Role], TestClient], db: Database
 ) -> None:
     editor = login(Role.EDITOR)
     read = add(
-        web, "Appel lu dans le texte", {"deadline": f"text: {SENTENCE}", "opening_date": "text: Ouverture le 2 mars"}
+        web,
+        db,
+        "Appel lu dans le texte",
+        {"deadline": f"text: {SENTENCE}", "opening_date": "text: Ouverture le 2 mars"},
     )
-    given = add(web, "Appel d'une API", {"deadline": "json"})
+    given = add(web, db, "Appel d'une API", {"deadline": "json"})
     page = editor.get("/admin/items").text
     assert page.count("lu dans :") == 1  # the API's date has no sentence to show
     assert f'title="{html.escape(SENTENCE)}"' in page  # whole, escaped, in the title attribute

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from admin.web import WebContext
 from core.model import ItemKind, Role, Source, SourceKind
 from core.settings import Settings, WatchSettings
+from storage.database import Database
 from storage.sources import SourceRepository
 from tests.admin.conftest import csrf_of
 from tests.seed import TAXONOMY
@@ -36,9 +37,9 @@ def site() -> Iterator[str]:
 
 
 @pytest.fixture
-def watch(web: WebContext) -> Watch:
+def watch(web: WebContext, db: Database) -> Watch:
     settings = WatchSettings(timeout=5.0, trusted_networks=[f"{HOST}/32"])
-    real = Watch(db=web.db, settings=settings, clock=web.clock, resolver=FakeResolver())  # no name resolves
+    real = Watch(db=db, settings=settings, clock=web.clock, resolver=FakeResolver())  # no name resolves
     web.discover_source = real.discover_async
     web.preview_source = real.preview_async
     return real
@@ -52,7 +53,7 @@ def hidden(page: str, form_index: int = 0) -> dict[str, str]:
 
 
 def test_pasting_a_list_page_proposes_its_list_then_the_form_filled_in_with_its_preview(
-    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: Watch, site: str
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: Watch, site: str, db: Database
 ) -> None:
     login(Role.ADMIN)
     assert 'href="/admin/sources/discover"' in client.get("/admin/sources").text  # « Ajouter une source »
@@ -69,7 +70,7 @@ def test_pasting_a_list_page_proposes_its_list_then_the_form_filled_in_with_its_
     assert "Aperçu : 6 éléments" in form.text and "clôture le" in form.text
     values = {**chosen, "name": "Réseau Loire — appels", "every": "6h", "enabled": "1", "intent": "save"}
     assert client.post("/admin/sources/new", data=values, follow_redirects=False).status_code == 303
-    with web.db.session() as s:
+    with db.session() as s:
         saved = SourceRepository(s).by_name("Réseau Loire — appels")
     assert saved.kind == SourceKind.HTML and saved.item_kind == ItemKind.CALL
     assert saved.options["item"] == "div.liste-appels > div.appel.carte" and saved.options["deadline"] == "p.carte-date"
@@ -105,12 +106,12 @@ def test_editors_cannot_add_sources(client: TestClient, login: Callable[[Role], 
 
 
 def test_a_source_whose_selectors_stopped_matching_gets_a_repaired_proposal(
-    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: Watch, site: str
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: Watch, site: str, db: Database
 ) -> None:
     broken = Source(name="Réseau Loire — appels", url=f"{site}/appels.html", kind=SourceKind.HTML,
                     item_kind=ItemKind.CALL, every_seconds=3600 * 12, tags=["jeunesse"],
                     options={"item": "article.appel", "title": "h2"}, origin="admin")  # fmt: skip
-    with web.db.session() as s:
+    with db.session() as s:
         repo = SourceRepository(s)
         saved = repo.save(broken)
         assert saved.id is not None

@@ -22,6 +22,7 @@ from admin.web import WebContext
 from core.model import IssueStatus, Item, ItemKind, ItemSource, Role, Source, SourceKind
 from core.settings import WatchSettings, load_settings
 from digest.service import DigestService
+from storage.database import Database
 from storage.issues import IssueRepository
 from storage.items import ItemRepository
 from storage.sources import SourceRepository
@@ -57,7 +58,7 @@ def script_links(page: str) -> list[str]:
     return bad
 
 
-def collect(web: WebContext, *sources: tuple[Source, str, str]) -> None:
+def collect(web: WebContext, db: Database, *sources: tuple[Source, str, str]) -> None:
     """Collect ``sources``, each served by a fake HTTP transport with its body and content type."""
     bodies = {src.url: (body, ctype) for src, body, ctype in sources}
 
@@ -65,10 +66,10 @@ def collect(web: WebContext, *sources: tuple[Source, str, str]) -> None:
         body, ctype = bodies[str(request.url)]
         return httpx.Response(200, content=body.encode(), headers={"content-type": ctype})
 
-    with web.db.session() as s:
+    with db.session() as s:
         SourceRepository(s).sync_from_config([src for src, _, _ in sources])
     results = Watch(
-        web.db, WatchSettings(), web.clock, taxonomy_rules(TAXONOMY), transport=httpx.MockTransport(server)
+        db, WatchSettings(), web.clock, taxonomy_rules(TAXONOMY), transport=httpx.MockTransport(server)
     ).collect()
     assert [r.outcome for r in results] == ["fetched"] * len(sources), results
 
@@ -87,8 +88,8 @@ def page_source() -> Source:
     )
 
 
-def stored(web: WebContext) -> list[Item]:
-    with web.db.session() as s:
+def stored(db: Database) -> list[Item]:
+    with db.session() as s:
         return ItemRepository(s).find()
 
 
@@ -99,17 +100,19 @@ def approve_all(client: TestClient, items: list[Item]) -> None:
         assert r.status_code == 303, r.text
 
 
-def test_control_characters_through_to_atom_validity(login: Callable[[Role], TestClient], web: WebContext) -> None:
-    collect(web, (feed_source(), FEED, "application/rss+xml"), (page_source(), PAGE, "text/html; charset=utf-8"))
+def test_control_characters_through_to_atom_validity(
+    login: Callable[[Role], TestClient], web: WebContext, db: Database
+) -> None:
+    collect(web, db, (feed_source(), FEED, "application/rss+xml"), (page_source(), PAGE, "text/html; charset=utf-8"))
     client = login(Role.EDITOR)
-    items = stored(web)
+    items = stored(db)
     assert len(items) == 2
     for item in items:
         for value in (item.title, item.summary, item.body_html, *(s.title or "" for s in item.sources)):
             assert not [c for c in FORBIDDEN if c in value], repr(value)
     triage = client.get("/admin/items").text
     assert "Appel[31m eau" in triage and not [c for c in FORBIDDEN if c in triage]
-    with web.db.session() as s:  # a row stored before the guard existed: the feeds clean it again
+    with db.session() as s:  # a row stored before the guard existed: the feeds clean it again
         items.append(ItemRepository(s).add(Item(ItemKind.NEWS, "Ancien\x1b\x0b titre", summary="Vieux\x7f\x85")))
     approve_all(client, items)
 
@@ -128,15 +131,15 @@ def test_control_characters_through_to_atom_validity(login: Callable[[Role], Tes
 
 
 def test_a_script_link_never_reaches_an_admin_or_public_page(
-    login: Callable[[Role], TestClient], web: WebContext
+    login: Callable[[Role], TestClient], web: WebContext, db: Database
 ) -> None:
-    collect(web, (page_source(), PAGE, "text/html; charset=utf-8"))
-    (collected,) = stored(web)
+    collect(web, db, (page_source(), PAGE, "text/html; charset=utf-8"))
+    (collected,) = stored(db)
     assert collected.url is None  # stored as no link
     assert "javascript" not in collected.body_html.lower() and "data:" not in collected.body_html
     # An item stored before this guard existed (or by any other path): the pages filter links again.
     now = web.clock.now()
-    with web.db.session() as s:
+    with db.session() as s:
         src = SourceRepository(s).by_name("Page hostile")
         assert src is not None and src.id is not None
         old = ItemRepository(s).add(
@@ -148,9 +151,9 @@ def test_a_script_link_never_reaches_an_admin_or_public_page(
     for item in (collected, old):
         pages[f"editor {item.id}"] = client.get(f"/admin/items/{item.id}").text
     approve_all(client, [collected, old])
-    svc = DigestService(web.db, web.clock, web.settings.network, web.settings.taxonomy)
+    svc = DigestService(db, web.clock, web.settings.network, web.settings.taxonomy)
     issue = svc.build_newsletter()
-    with web.db.session() as s:
+    with db.session() as s:
         issue.status, issue.sent_at = IssueStatus.SENT, datetime(2026, 11, 2, 9, tzinfo=UTC)
         IssueRepository(s).save(issue)
     pages["issue"] = client.get(f"/admin/issues/{issue.id}").text
@@ -161,8 +164,10 @@ def test_a_script_link_never_reaches_an_admin_or_public_page(
         assert script_links(page) == [], name
 
 
-def test_the_item_editor_refuses_a_script_link_in_french(login: Callable[[Role], TestClient], web: WebContext) -> None:
-    with web.db.session() as s:
+def test_the_item_editor_refuses_a_script_link_in_french(
+    login: Callable[[Role], TestClient], web: WebContext, db: Database
+) -> None:
+    with db.session() as s:
         item = ItemRepository(s).add(Item(ItemKind.CALL, "Appel eau", url="https://exemple.org/eau"))
     client = login(Role.EDITOR)
     page = client.get(f"/admin/items/{item.id}").text
@@ -171,15 +176,17 @@ def test_the_item_editor_refuses_a_script_link_in_french(login: Callable[[Role],
         r = client.post(f"/admin/items/{item.id}", data={**form, "url": bad})
         assert r.status_code == 400 and "le lien doit être une adresse web complète" in r.text, bad
         assert script_links(r.text) == []
-    assert stored(web)[0].url == "https://exemple.org/eau"
+    assert stored(db)[0].url == "https://exemple.org/eau"
     r = client.post(
         f"/admin/items/{item.id}", data={**form, "url": "https://exemple.org/eau-2"}, follow_redirects=False
     )
-    assert r.status_code == 303 and stored(web)[0].url == "https://exemple.org/eau-2"
+    assert r.status_code == 303 and stored(db)[0].url == "https://exemple.org/eau-2"
 
 
-def test_form_fields_lose_their_control_characters(login: Callable[[Role], TestClient], web: WebContext) -> None:
-    with web.db.session() as s:
+def test_form_fields_lose_their_control_characters(
+    login: Callable[[Role], TestClient], web: WebContext, db: Database
+) -> None:
+    with db.session() as s:
         item = ItemRepository(s).add(Item(ItemKind.CALL, "Appel eau"))
     client = login(Role.EDITOR)
     token = csrf_of(client.get(f"/admin/items/{item.id}").text)
@@ -190,7 +197,7 @@ def test_form_fields_lose_their_control_characters(login: Callable[[Role], TestC
         follow_redirects=False,
     )  # fmt: skip
     assert r.status_code == 303, r.text
-    saved = stored(web)[0]
+    saved = stored(db)[0]
     assert (saved.title, saved.summary, saved.place, saved.editor_note) == (
         "Appel[2J eau",
         "Ligne un\nligne deux",
@@ -201,9 +208,9 @@ def test_form_fields_lose_their_control_characters(login: Callable[[Role], TestC
 
 @pytest.mark.parametrize("marker", ["__relais_csrf__", "__relais_back__", "<relais-csrf-0123456789abcdef>"])
 def test_a_title_spelling_the_csrf_marker_shows_as_text(
-    login: Callable[[Role], TestClient], web: WebContext, marker: str
+    login: Callable[[Role], TestClient], web: WebContext, marker: str, db: Database
 ) -> None:
-    with web.db.session() as s:
+    with db.session() as s:
         src = SourceRepository(s)
         src.sync_from_config([replace(feed_source(), name=f"Source {marker}")])
         source = src.by_name(f"Source {marker}")

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from admin.web import LOCALES, WebContext
 from core.model import Role
 from core.settings import Settings
+from storage.database import Database
 from tests.seed import TAXONOMY, seed
 
 
@@ -20,9 +21,11 @@ def web_settings() -> Settings:
     return Settings(taxonomy=TAXONOMY)  # the web context's services read it when they are built
 
 
-def test_the_triage_page_in_english(client: TestClient, login: Callable[[Role], TestClient], web: WebContext) -> None:
+def test_the_triage_page_in_english(
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, db: Database
+) -> None:
     web.settings.network.locale = "en"
-    seed(web.db, web.clock.now())
+    seed(db, web.clock.now())
     login(Role.ADMIN)
     page = client.get("/admin/items")
     assert page.status_code == 200 and '<html lang="en">' in page.text

@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from admin.web import WebContext
 from core.model import ItemKind, ItemStatus, Role, Source, SourceKind
 from core.settings import Settings
+from storage.database import Database
 from storage.items import ItemRepository
 from storage.sources import SourceRepository
 from tests.admin.conftest import csrf_of
@@ -28,8 +29,8 @@ def editor(web: WebContext, login: Callable[[Role], TestClient]) -> TestClient:
 
 
 @pytest.fixture
-def ids(web: WebContext) -> list[int]:
-    return seed(web.db, web.clock.now())
+def ids(web: WebContext, db: Database) -> list[int]:
+    return seed(db, web.clock.now())
 
 
 def titles(html: str) -> list[str]:
@@ -73,15 +74,15 @@ def test_filters(editor: TestClient, ids: list[int]) -> None:
             assert titles(page.text) == expected, query
 
 
-def test_filter_by_source(editor: TestClient, web: WebContext, ids: list[int]) -> None:
-    with web.db.session() as s:
+def test_filter_by_source(editor: TestClient, web: WebContext, ids: list[int], db: Database) -> None:
+    with db.session() as s:
         src = ItemRepository(s).get(ids[0]).sources[0].source_id
     assert len(titles(editor.get(f"/admin/items?source={src}").text)) == 3
 
 
-def test_pagination_keeps_the_filters(editor: TestClient, web: WebContext) -> None:
+def test_pagination_keeps_the_filters(editor: TestClient, web: WebContext, db: Database) -> None:
     for _ in range(9):
-        seed(web.db, web.clock.now())  # 54 items, 50 a page
+        seed(db, web.clock.now())  # 54 items, 50 a page
     first = editor.get("/admin/items?kind=&q=")
     assert len(titles(first.text)) == 50 and "Page 1 sur 2" in first.text
     assert 'href="/admin/items?page=2"' in first.text
@@ -89,14 +90,14 @@ def test_pagination_keeps_the_filters(editor: TestClient, web: WebContext) -> No
 
 
 def test_approve_without_javascript_redirects_back_with_the_filters(
-    editor: TestClient, web: WebContext, ids: list[int]
+    editor: TestClient, web: WebContext, ids: list[int], db: Database
 ) -> None:
     page = editor.get("/admin/items?kind=call")
     back = "/admin/items?kind=call"
     r = editor.post(f"/admin/items/{ids[1]}/approve", data={"csrf_token": csrf_of(page.text), "back": back},
                     follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and r.headers["location"] == back
-    with web.db.session() as s:
+    with db.session() as s:
         item = ItemRepository(s).get(ids[1])
         events = ItemRepository(s).events(ids[1])
     assert item.status is ItemStatus.APPROVED and item.approved_by == "editor@example.org"
@@ -130,13 +131,15 @@ def test_a_forbidden_transition_is_a_409_and_changes_nothing(
     assert editor.post("/admin/items/999999/approve", data={"csrf_token": token}).status_code == 404
 
 
-def test_tags_accept_refuse_and_add_from_the_row(editor: TestClient, web: WebContext, ids: list[int]) -> None:
+def test_tags_accept_refuse_and_add_from_the_row(
+    editor: TestClient, web: WebContext, ids: list[int], db: Database
+) -> None:
     token = csrf_of(editor.get("/admin/items").text)
     hx = {"HX-Request": "true", "X-CSRF-Token": token}
     assert editor.post(f"/admin/items/{ids[0]}/tags", data={"accept": "afrique"}, headers=hx).status_code == 200
     assert editor.post(f"/admin/items/{ids[1]}/tags", data={"refuse": "ecsi"}, headers=hx).status_code == 200
     assert editor.post(f"/admin/items/{ids[1]}/tags", data={"add": "jeunesse"}, headers=hx).status_code == 200
-    with web.db.session() as s:
+    with db.session() as s:
         repo = ItemRepository(s)
         first, second = repo.get(ids[0]), repo.get(ids[1])
     assert first.tags == ["associations", "69", "afrique"] and first.suggested_tags == []
@@ -144,20 +147,20 @@ def test_tags_accept_refuse_and_add_from_the_row(editor: TestClient, web: WebCon
 
 
 def test_an_unknown_tag_is_a_400_with_a_message_and_nothing_stored(
-    editor: TestClient, web: WebContext, ids: list[int]
+    editor: TestClient, web: WebContext, ids: list[int], db: Database
 ) -> None:
     token = csrf_of(editor.get("/admin/items").text)
     r = editor.post(
         f"/admin/items/{ids[0]}/tags", data={"csrf_token": token, "add": "<script>x</script>", "refuse": "afrique"}
     )
     assert r.status_code == 400 and "inconnue" in r.text and "<script>x" not in r.text
-    with web.db.session() as s:
+    with db.session() as s:
         assert ItemRepository(s).get(ids[0]).tags == ["associations", "69"]
         assert [t.tag for t in ItemRepository(s).get(ids[0]).suggested_tags] == ["afrique"]  # not refused either
         assert ItemRepository(s).events(ids[0]) == []
 
 
-def test_bulk_actions(editor: TestClient, web: WebContext, ids: list[int]) -> None:
+def test_bulk_actions(editor: TestClient, web: WebContext, ids: list[int], db: Database) -> None:
     token = csrf_of(editor.get("/admin/items").text)
     form = {"csrf_token": token, "action": "approve", "ids": [ids[0], ids[1]], "back": "/admin/items?kind=funding"}
     r = editor.post("/admin/items/bulk", data=form, follow_redirects=False)
@@ -170,7 +173,7 @@ def test_bulk_actions(editor: TestClient, web: WebContext, ids: list[int]) -> No
     assert (
         editor.post("/admin/items/bulk", data={"csrf_token": token, "action": "reject", "ids": "x"}).status_code == 400
     )
-    with web.db.session() as s:
+    with db.session() as s:
         assert ItemRepository(s).count(status=ItemStatus.APPROVED) == 2
 
 
@@ -184,7 +187,7 @@ def test_the_editor_shows_sources_suggestions_and_history(editor: TestClient, id
     assert editor.get("/admin/items/424242").status_code == 404
 
 
-def test_saving_the_editor(editor: TestClient, web: WebContext, ids: list[int]) -> None:
+def test_saving_the_editor(editor: TestClient, web: WebContext, ids: list[int], db: Database) -> None:
     token = csrf_of(editor.get(f"/admin/items/{ids[0]}").text)
     form = {"csrf_token": token, "title": "Fonds régional 2027 : dépôt avant le 15 décembre", "kind": "funding",
             "summary": "Résumé revu.", "body_html": "<p>Détails <script>alert(1)</script></p>",
@@ -192,7 +195,7 @@ def test_saving_the_editor(editor: TestClient, web: WebContext, ids: list[int]) 
             "featured": "1", "editor_note": "Relancer la Région"}  # fmt: skip
     r = editor.post(f"/admin/items/{ids[0]}", data=form, follow_redirects=False)
     assert r.status_code == 303
-    with web.db.session() as s:
+    with db.session() as s:
         item = ItemRepository(s).get(ids[0])
     assert item.title.endswith("15 décembre") and item.featured and item.editor_note == "Relancer la Région"
     assert item.body_html == "<p>Détails </p>" and str(item.deadline) == "2026-12-15"
@@ -200,9 +203,9 @@ def test_saving_the_editor(editor: TestClient, web: WebContext, ids: list[int]) 
 
 
 def test_the_editor_edits_every_tag_family_and_keeps_what_it_does_not_show(
-    editor: TestClient, web: WebContext, ids: list[int]
+    editor: TestClient, web: WebContext, ids: list[int], db: Database
 ) -> None:
-    with web.db.session() as s:
+    with db.session() as s:
         repo = ItemRepository(s)
         item = repo.get(ids[0])
         item.tags = ["associations", "69", "ancien-theme"]  # a slug since removed from the taxonomy
@@ -212,11 +215,11 @@ def test_the_editor_edits_every_tag_family_and_keeps_what_it_does_not_show(
     assert 'name="tags" value="38" >' in page or 'name="tags" value="38">' in page
     form = {"csrf_token": csrf_of(page), "title": item.title, "tags": ["associations", "69", "38"]}
     assert editor.post(f"/admin/items/{ids[0]}", data=form, follow_redirects=False).status_code == 303
-    with web.db.session() as s:
+    with db.session() as s:
         assert ItemRepository(s).get(ids[0]).tags == ["associations", "69", "38", "ancien-theme"]
     form["tags"] = ["associations"]  # unchecking a département removes it
     assert editor.post(f"/admin/items/{ids[0]}", data=form, follow_redirects=False).status_code == 303
-    with web.db.session() as s:
+    with db.session() as s:
         assert ItemRepository(s).get(ids[0]).tags == ["associations", "ancien-theme"]
 
 
@@ -229,14 +232,14 @@ WRONG_FIELDS = [
 
 
 def test_a_wrong_field_is_a_400_with_its_message_and_nothing_stored(
-    editor: TestClient, web: WebContext, ids: list[int]
+    editor: TestClient, web: WebContext, ids: list[int], db: Database
 ) -> None:
     token = csrf_of(editor.get(f"/admin/items/{ids[0]}").text)
     for field, value, message in WRONG_FIELDS:
         r = editor.post(f"/admin/items/{ids[0]}", data={"csrf_token": token, "title": "Titre valide", field: value})
         assert r.status_code == 400, field
         assert message in r.text and "Rien n'a été enregistré" in r.text, field
-    with web.db.session() as s:
+    with db.session() as s:
         assert ItemRepository(s).get(ids[0]).title.startswith("Fonds régional")
         assert ItemRepository(s).events(ids[0]) == []
 
@@ -248,8 +251,10 @@ def test_a_past_deadline_is_refused(editor: TestClient, web: WebContext, ids: li
     assert r.status_code == 400 and "est déjà passé" in r.text
 
 
-def test_a_pending_update_is_accepted_or_dismissed(editor: TestClient, web: WebContext, ids: list[int]) -> None:
-    with web.db.session() as s:
+def test_a_pending_update_is_accepted_or_dismissed(
+    editor: TestClient, web: WebContext, ids: list[int], db: Database
+) -> None:
+    with db.session() as s:
         repo = ItemRepository(s)
         item = repo.get(ids[0])
         item.pending_update = {"title": {"old": item.title, "new": "Fonds régional 2027 (date prolongée)"},
@@ -262,7 +267,7 @@ def test_a_pending_update_is_accepted_or_dismissed(editor: TestClient, web: WebC
     r = editor.post(f"/admin/items/{ids[0]}/pending", data={"csrf_token": token, "decision": "accept"},
                     follow_redirects=False)  # fmt: skip
     assert r.status_code == 303
-    with web.db.session() as s:
+    with db.session() as s:
         item = ItemRepository(s).get(ids[0])
     assert item.title == "Fonds régional 2027 (date prolongée)" and str(item.deadline) == "2027-01-31"
     assert item.pending_update is None
@@ -280,10 +285,10 @@ def test_a_row_shown_again_after_a_change_shows_the_change(editor: TestClient, i
 
 
 def test_a_row_shown_again_after_its_source_is_renamed_shows_the_new_name(
-    editor: TestClient, web: WebContext, ids: list[int]
+    editor: TestClient, web: WebContext, ids: list[int], db: Database
 ) -> None:
     assert "Agenda de la solidarité" in editor.get("/admin/items").text
-    with web.db.session() as s:
+    with db.session() as s:
         sources = SourceRepository(s)
         agenda = sources.by_name("Agenda de la solidarité")
         agenda.name = "Agenda régional"
@@ -293,19 +298,19 @@ def test_a_row_shown_again_after_its_source_is_renamed_shows_the_new_name(
 
 
 def test_the_filter_form_shows_the_chosen_filters_and_every_source(
-    editor: TestClient, web: WebContext, ids: list[int]
+    editor: TestClient, web: WebContext, ids: list[int], db: Database
 ) -> None:
     assert '<option value="job" selected>' in editor.get("/admin/items?kind=job").text
     page = editor.get("/admin/items?kind=call&q=f%C3%AAte")
     assert '<option value="call" selected>' in page.text and '<option value="job" selected>' not in page.text
     assert 'name="q" value="fête"' in page.text
-    with web.db.session() as s:
+    with db.session() as s:
         SourceRepository(s).save(Source("Nouvelle source", "https://example.org/n.rss", SourceKind.FEED, ItemKind.NEWS))
     assert ">Nouvelle source</option>" in editor.get("/admin/items?kind=call&q=f%C3%AAte").text
 
 
 def test_an_item_gets_an_image_for_the_front_page_only_with_its_description(
-    editor: TestClient, web: WebContext, ids: list[int]
+    editor: TestClient, web: WebContext, ids: list[int], db: Database
 ) -> None:
     page = editor.get(f"/admin/items/{ids[0]}").text
     assert 'id="image_url" name="image_url"' in page and 'id="image_alt" name="image_alt"' in page
@@ -316,11 +321,11 @@ def test_an_item_gets_an_image_for_the_front_page_only_with_its_description(
     for wrong in ("javascript:alert(1)", "data:image/png;base64,AAAA", "/static/une.jpg", "file:///etc/passwd"):
         r = editor.post(f"/admin/items/{ids[0]}", data={**form, "image_url": wrong, "image_alt": "x"})
         assert r.status_code == 400 and "commençant par http:// ou https://" in r.text, wrong
-    with web.db.session() as s:
+    with db.session() as s:
         assert ItemRepository(s).get(ids[0]).image_url is None
     form["image_alt"] = "Les membres du réseau réunis à Lyon"
     assert editor.post(f"/admin/items/{ids[0]}", data=form, follow_redirects=False).status_code == 303
-    with web.db.session() as s:
+    with db.session() as s:
         item = ItemRepository(s).get(ids[0])
     assert (item.image_url, item.image_alt) == (
         "https://resacoop.example/une.jpg",

@@ -19,6 +19,7 @@ from admin.throttle import ACCOUNT
 from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import Role
+from storage.database import Database
 from tests.admin.conftest import PASSWORD, csrf_of
 
 OWNER = "owner@example.org"
@@ -71,18 +72,18 @@ def attempt(c: TestClient, email: str, password: str) -> tuple[int, str]:
 
 
 def test_a_stranger_hammering_an_account_does_not_keep_its_owner_out(
-    stranger: TestClient, owner: TestClient, web: WebContext
+    stranger: TestClient, owner: TestClient, web: WebContext, db: Database
 ) -> None:
-    add_user(web.db, OWNER, Role.ADMIN, PASSWORD, now=web.clock.now())
+    add_user(db, OWNER, Role.ADMIN, PASSWORD, now=web.clock.now())
     codes = [attempt(stranger, OWNER, f"guess number {n}")[0] for n in range(50)]
     assert codes[:5] == [400] * 5 and set(codes[5:]) == {429}  # the stranger is slowed down…
     assert attempt(owner, OWNER, PASSWORD)[0] == 303  # …the owner, from their own address, logs in at once
 
 
 def test_a_stranger_who_waits_as_told_for_a_day_never_keeps_the_owner_out_longer_than_the_account_cap(
-    stranger: TestClient, owner: TestClient, web: WebContext, clock: FrozenClock
+    stranger: TestClient, owner: TestClient, web: WebContext, clock: FrozenClock, db: Database
 ) -> None:
-    add_user(web.db, OWNER, Role.ADMIN, PASSWORD, now=web.clock.now())
+    add_user(db, OWNER, Role.ADMIN, PASSWORD, now=web.clock.now())
     checked = 0
     start = clock.now()
     for _ in range(2_000):  # bounded: the old lock answered 400 without a wait to obey
@@ -102,9 +103,9 @@ def test_a_stranger_who_waits_as_told_for_a_day_never_keeps_the_owner_out_longer
 
 
 def test_a_throttled_attempt_says_how_long_to_wait_and_checks_no_password(
-    stranger: TestClient, web: WebContext, clock: FrozenClock, hasher: CountingHasher
+    stranger: TestClient, web: WebContext, clock: FrozenClock, hasher: CountingHasher, db: Database
 ) -> None:
-    add_user(web.db, OWNER, Role.ADMIN, PASSWORD, now=web.clock.now())
+    add_user(db, OWNER, Role.ADMIN, PASSWORD, now=web.clock.now())
     for n in range(5):
         assert attempt(stranger, OWNER, f"guess {n}")[0] == 400
     assert len(hasher.verified_on_loop) == 5
@@ -121,13 +122,13 @@ def test_a_throttled_attempt_says_how_long_to_wait_and_checks_no_password(
 
 
 def test_unknown_disabled_and_wrong_password_each_cost_exactly_one_argon2_verification_off_the_event_loop(
-    client: TestClient, web: WebContext, hasher: CountingHasher
+    client: TestClient, web: WebContext, hasher: CountingHasher, db: Database
 ) -> None:
-    add_user(web.db, OWNER, Role.EDITOR, PASSWORD, now=web.clock.now())
-    add_user(web.db, "gone@example.org", Role.EDITOR, PASSWORD, now=web.clock.now())
+    add_user(db, OWNER, Role.EDITOR, PASSWORD, now=web.clock.now())
+    add_user(db, "gone@example.org", Role.EDITOR, PASSWORD, now=web.clock.now())
     from storage.users import UserRepository
 
-    with web.db.session() as s:
+    with db.session() as s:
         repo = UserRepository(s)
         gone = repo.by_email("gone@example.org")
         assert gone is not None
@@ -145,18 +146,22 @@ def test_unknown_disabled_and_wrong_password_each_cost_exactly_one_argon2_verifi
     assert hasher.verified_on_loop == [False]
 
 
-def test_no_account_is_locked_by_failures(client: TestClient, web: WebContext, clock: FrozenClock) -> None:
+def test_no_account_is_locked_by_failures(
+    client: TestClient, web: WebContext, clock: FrozenClock, db: Database
+) -> None:
     """The old lock: five failures in a row locked the account for 15 minutes, whoever made them."""
-    add_user(web.db, OWNER, Role.EDITOR, PASSWORD, now=web.clock.now())
+    add_user(db, OWNER, Role.EDITOR, PASSWORD, now=web.clock.now())
     for n in range(5):
         assert attempt(client, OWNER, f"guess {n}")[0] == 400
     clock.advance(timedelta(seconds=1))  # the pair's first delay, not fifteen minutes
     assert attempt(client, OWNER, PASSWORD)[0] == 303
 
 
-def test_a_forged_x_forwarded_for_does_not_dodge_the_throttle(stranger: TestClient, web: WebContext) -> None:
+def test_a_forged_x_forwarded_for_does_not_dodge_the_throttle(
+    stranger: TestClient, web: WebContext, db: Database
+) -> None:
     web.settings.web.behind_proxy = True  # behind nginx on 127.0.0.1; the stranger is not nginx
-    add_user(web.db, OWNER, Role.ADMIN, PASSWORD, now=web.clock.now())
+    add_user(db, OWNER, Role.ADMIN, PASSWORD, now=web.clock.now())
     codes = []
     for n in range(10):
         token = csrf_of(stranger.get("/admin/login").text)

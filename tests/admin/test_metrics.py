@@ -13,6 +13,7 @@ from admin.metrics import unprotected_warning
 from admin.web import WebContext
 from core.model import Issue, IssueKind, Item, ItemKind, ItemStatus, Subscriber
 from relais.cli import app
+from storage.database import Database
 from storage.issues import IssueRepository
 from storage.items import ItemRepository
 from storage.subscribers import SubscriberRepository
@@ -27,10 +28,10 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return out
 
 
-def test_metrics_count_items_queue_and_rate(client: TestClient, web: WebContext) -> None:
+def test_metrics_count_items_queue_and_rate(client: TestClient, web: WebContext, db: Database) -> None:
     web.settings.demo.enabled = True  # the demo's /metrics is open
     now = web.clock.now()
-    with web.db.session() as s:
+    with db.session() as s:
         for status in (ItemStatus.NEW, ItemStatus.NEW, ItemStatus.APPROVED):
             ItemRepository(s).add(Item(kind=ItemKind.NEWS, title="x", status=status))
         issue = IssueRepository(s).save(Issue(kind=IssueKind.EMAILING, title="t", subject="s"))

@@ -79,9 +79,9 @@ def logs_in(web: WebContext, email: str, password: str) -> bool:
 
 
 def test_the_same_answer_whether_the_address_has_an_account_or_not(
-    login: Login, client: TestClient, web: WebContext, mails: Mails
+    login: Login, client: TestClient, web: WebContext, mails: Mails, db: Database
 ) -> None:
-    add_user(web.db, "lea@resacoop.fr", Role.STAFF, PASSWORD, now=web.clock.now())
+    add_user(db, "lea@resacoop.fr", Role.STAFF, PASSWORD, now=web.clock.now())
     known = ask(client, "lea@resacoop.fr")
     unknown = ask(client, "personne@resacoop.fr")
     strip = lambda html: re.sub(r'value="[^"]+"|content="[^"]+"', "", html)  # noqa: E731 (CSRF tokens differ)
@@ -116,8 +116,8 @@ def test_a_link_sets_a_new_password_once_and_ends_every_session(
 
 
 def test_a_link_lasts_one_hour_and_cannot_be_forged(client: TestClient, web: WebContext, mails: Mails,
-                                                    clock: FrozenClock) -> None:  # fmt: skip
-    add_user(web.db, "lea@resacoop.fr", Role.EDITOR, PASSWORD, now=clock.now())
+                                                    clock: FrozenClock, db: Database) -> None:  # fmt: skip
+    add_user(db, "lea@resacoop.fr", Role.EDITOR, PASSWORD, now=clock.now())
     ask(client, "lea@resacoop.fr")
     path = reset_path(mails)
     clock.advance(timedelta(minutes=59))
@@ -130,14 +130,14 @@ def test_a_link_lasts_one_hour_and_cannot_be_forged(client: TestClient, web: Web
 
 
 def test_a_disabled_account_gets_no_link_and_a_logout_voids_one(client: TestClient, web: WebContext,
-                                                                mails: Mails) -> None:  # fmt: skip
-    user = add_user(web.db, "lea@resacoop.fr", Role.EDITOR, PASSWORD, now=web.clock.now())
+                                                                mails: Mails, db: Database) -> None:  # fmt: skip
+    user = add_user(db, "lea@resacoop.fr", Role.EDITOR, PASSWORD, now=web.clock.now())
     ask(client, "lea@resacoop.fr")
     path = reset_path(mails)
-    with web.db.session() as s:
+    with db.session() as s:
         UserRepository(s).end_sessions(user.id or 0)  # « se déconnecter » everywhere
     assert client.get(path).status_code == 400
-    with web.db.session() as s:
+    with db.session() as s:
         repo = UserRepository(s)
         found = repo.get(user.id or 0)
         found.active = False
@@ -158,8 +158,8 @@ def test_the_reset_email_is_rendered_by_the_system_mail_path(tmp_path: Path) -> 
 
 
 def test_one_email_per_address_in_five_minutes(client: TestClient, web: WebContext, mails: Mails,
-                                               clock: FrozenClock) -> None:  # fmt: skip
-    add_user(web.db, "lea@resacoop.fr", Role.EDITOR, PASSWORD, now=clock.now())
+                                               clock: FrozenClock, db: Database) -> None:  # fmt: skip
+    add_user(db, "lea@resacoop.fr", Role.EDITOR, PASSWORD, now=clock.now())
     ask(client, "lea@resacoop.fr")
     second = ask(client, "Lea@Resacoop.fr")
     assert len(mails.sent) == 1 and "Si un compte actif existe" in second  # the same answer, no second email

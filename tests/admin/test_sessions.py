@@ -15,6 +15,7 @@ from admin.app import create_app
 from admin.web import WebContext
 from core.clock import FrozenClock
 from core.model import Role
+from storage.database import Database
 from storage.users import UserRepository
 from tests.admin.conftest import PASSWORD, csrf_of
 
@@ -38,8 +39,8 @@ def phone(web: WebContext) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def account(web: WebContext) -> None:
-    add_user(web.db, EMAIL, Role.EDITOR, PASSWORD, now=web.clock.now())
+def account(web: WebContext, db: Database) -> None:
+    add_user(db, EMAIL, Role.EDITOR, PASSWORD, now=web.clock.now())
 
 
 def log_in(c: TestClient, email: str = EMAIL, password: str = PASSWORD) -> None:
@@ -118,12 +119,12 @@ def test_changing_ones_password_ends_the_other_sessions_and_keeps_this_one(
 
 @pytest.mark.usefixtures("account")
 def test_a_password_reset_by_an_admin_or_the_cli_ends_every_session(
-    laptop: TestClient, phone: TestClient, web: WebContext
+    laptop: TestClient, phone: TestClient, web: WebContext, db: Database
 ) -> None:
-    add_user(web.db, "admin@example.org", Role.ADMIN, PASSWORD, now=web.clock.now())
+    add_user(db, "admin@example.org", Role.ADMIN, PASSWORD, now=web.clock.now())
     log_in(laptop)
     log_in(phone, "admin@example.org")
-    with web.db.session() as s:
+    with db.session() as s:
         editor = UserRepository(s).by_email(EMAIL)
     assert editor is not None
     token = csrf_of(phone.get("/admin/users").text)
@@ -135,18 +136,18 @@ def test_a_password_reset_by_an_admin_or_the_cli_ends_every_session(
     log_in(laptop, password=shown.group(1))
     assert shown.group(1) not in phone.get("/admin/users").text  # shown once
 
-    set_password(web.db, EMAIL, NEW_PASSWORD)  # what `relais users passwd` does
+    set_password(db, EMAIL, NEW_PASSWORD)  # what `relais users passwd` does
     assert not logged_in(laptop)
 
 
 @pytest.mark.usefixtures("account")
 def test_disabling_an_account_ends_its_sessions_for_good(
-    laptop: TestClient, phone: TestClient, web: WebContext
+    laptop: TestClient, phone: TestClient, web: WebContext, db: Database
 ) -> None:
-    add_user(web.db, "admin@example.org", Role.ADMIN, PASSWORD, now=web.clock.now())
+    add_user(db, "admin@example.org", Role.ADMIN, PASSWORD, now=web.clock.now())
     log_in(laptop)
     log_in(phone, "admin@example.org")
-    with web.db.session() as s:
+    with db.session() as s:
         editor = UserRepository(s).by_email(EMAIL)
     assert editor is not None
     token = csrf_of(phone.get("/admin/users").text)

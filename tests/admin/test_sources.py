@@ -14,6 +14,7 @@ from core.errors import FetchError
 from core.messages import describe
 from core.model import Item, ItemKind, Role, Source, SourceKind
 from core.settings import Settings
+from storage.database import Database
 from storage.sources import SourceRepository
 from tests.admin.conftest import csrf_of
 from tests.seed import TAXONOMY, seed
@@ -45,11 +46,11 @@ def web_settings() -> Settings:
 
 
 @pytest.fixture
-def watch(web: WebContext) -> FakeWatch:
+def watch(web: WebContext, db: Database) -> FakeWatch:
     fake = FakeWatch()
     web.collect_now = fake.collect_now
     web.preview_source = fake.preview
-    seed(web.db, web.clock.now())
+    seed(db, web.clock.now())
     return fake
 
 
@@ -63,9 +64,9 @@ def valid(token: str, **kw: str) -> dict[str, object]:
 
 
 def test_editors_see_health_but_cannot_change(
-    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch, db: Database
 ) -> None:
-    with web.db.session() as s:
+    with db.session() as s:
         repo = SourceRepository(s)
         src = repo.by_name("Agenda de la solidarité")
         assert src.id is not None
@@ -87,7 +88,7 @@ def test_editors_see_health_but_cannot_change(
 
 
 def test_preview_then_save_a_new_source(
-    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch, db: Database
 ) -> None:
     login(Role.ADMIN)
     token = csrf_of(client.get("/admin/sources/new").text)
@@ -95,17 +96,17 @@ def test_preview_then_save_a_new_source(
     assert preview.status_code == 200
     assert "Aperçu : 3 éléments" in preview.text and "Offre n°2 : volontariat au Bénin" in preview.text
     assert watch.previewed[0].item_kind is ItemKind.JOB and watch.previewed[0].every_seconds == 12 * 3600
-    with web.db.session() as s:
+    with db.session() as s:
         assert len(SourceRepository(s).find()) == 2  # a preview saves nothing
     r = client.post("/admin/sources/new", data=valid(token), follow_redirects=False)
     assert r.status_code == 303
-    with web.db.session() as s:
+    with db.session() as s:
         saved = SourceRepository(s).by_name("France Volontaires — offres")
     assert saved.origin == "admin" and saved.tags == ["jeunesse"] and saved.territory == "69" and saved.enabled
 
 
 def test_an_html_source_with_its_selectors_is_previewed_then_saved_and_edited(
-    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch, db: Database
 ) -> None:
     login(Role.ADMIN)
     token = csrf_of(client.get("/admin/sources/new").text)
@@ -121,7 +122,7 @@ def test_an_html_source_with_its_selectors_is_previewed_then_saved_and_edited(
     assert watch.previewed[0].options == expected  # the preview reads the page with the selectors typed
     assert 'value="article.appel"' in preview.text  # and the form keeps them
     assert client.post("/admin/sources/new", data=form, follow_redirects=False).status_code == 303
-    with web.db.session() as s:
+    with db.session() as s:
         saved = SourceRepository(s).by_name("Fondation Exemple — appels")
     assert saved.options == expected and saved.id is not None
 
@@ -129,7 +130,7 @@ def test_an_html_source_with_its_selectors_is_previewed_then_saved_and_edited(
     assert 'value="article.appel"' in page.text and 'name="html_detail" value="1" checked' in page.text
     edited = {**form, "html_item": "div.appel", "html_detail": "", "html_detail_deadline": ""}
     assert client.post(f"/admin/sources/{saved.id}", data=edited, follow_redirects=False).status_code == 303
-    with web.db.session() as s:
+    with db.session() as s:
         assert SourceRepository(s).by_name("Fondation Exemple — appels").options == {
             "item": "div.appel",
             "title": "h2",
@@ -139,7 +140,7 @@ def test_an_html_source_with_its_selectors_is_previewed_then_saved_and_edited(
 
 
 def test_an_agenda_and_an_api_keep_their_own_options(
-    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch, db: Database
 ) -> None:
     login(Role.ADMIN)
     token = csrf_of(client.get("/admin/sources/new").text)
@@ -150,7 +151,7 @@ def test_an_agenda_and_an_api_keep_their_own_options(
                 json_country="fields.country.name")  # fmt: skip
     for form in (agenda, api):
         assert client.post("/admin/sources/new", data=form, follow_redirects=False).status_code == 303
-    with web.db.session() as s:
+    with db.session() as s:
         repo = SourceRepository(s)
         assert repo.by_name("Agenda").options == {"window_days": 90, "max_occurrences": 12,
                                                   "timezone": "America/Cayenne"}  # fmt: skip
@@ -201,7 +202,7 @@ KIND_OF = {"html_item": "html", "json_deadline": "json", "ical_window_days": "ic
 
 
 def test_a_wrong_source_is_a_400_and_nothing_is_saved(
-    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch, db: Database
 ) -> None:
     login(Role.ADMIN)
     token = csrf_of(client.get("/admin/sources/new").text)
@@ -210,16 +211,16 @@ def test_a_wrong_source_is_a_400_and_nothing_is_saved(
         for intent in ("save", "preview"):
             r = client.post("/admin/sources/new", data=valid(token, intent=intent, **{"kind": kind, field: value}))
             assert r.status_code == 400 and message in r.text, (field, value)
-    with web.db.session() as s:
+    with db.session() as s:
         assert len(SourceRepository(s).find()) == 2
     assert watch.previewed == []
 
 
 def test_edit_and_disable_a_source(
-    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch, db: Database
 ) -> None:
     login(Role.ADMIN)
-    with web.db.session() as s:
+    with db.session() as s:
         src = SourceRepository(s).by_name("Agenda de la solidarité")
     page = client.get(f"/admin/sources/{src.id}")
     assert page.status_code == 200 and 'value="https://example.org/agenda.ics"' in page.text
@@ -228,7 +229,7 @@ def test_edit_and_disable_a_source(
                  item_kind="event")  # fmt: skip
     assert client.post(f"/admin/sources/{src.id}", data=form, follow_redirects=False).status_code == 303
     assert client.post(f"/admin/sources/{src.id}/toggle", data={"csrf_token": token}).status_code == 200
-    with web.db.session() as s:
+    with db.session() as s:
         after = SourceRepository(s).get(src.id or 0)
     assert after.url == "https://example.org/agenda-2027.ics" and not after.enabled
     assert client.get("/admin/sources/999").status_code == 404
@@ -246,10 +247,10 @@ def test_collect_all_and_a_missing_seam(
 
 
 def test_a_source_declared_in_the_config_keeps_its_local_file_but_no_form_can_point_at_another(
-    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch, root: Path
+    client: TestClient, login: Callable[[Role], TestClient], web: WebContext, watch: FakeWatch, root: Path, db: Database
 ) -> None:
     demo = str(root / "demo" / "sources" / "agenda.ics")
-    with web.db.session() as s:
+    with db.session() as s:
         src = SourceRepository(s).save(Source("Agenda du réseau", demo, SourceKind.ICAL, ItemKind.EVENT))
     login(Role.ADMIN)
     token = csrf_of(client.get(f"/admin/sources/{src.id}").text)
@@ -258,6 +259,6 @@ def test_a_source_declared_in_the_config_keeps_its_local_file_but_no_form_can_po
     for elsewhere in ["/etc/passwd", str(root / "config.toml")]:
         r = client.post(f"/admin/sources/{src.id}", data={**form, "url": elsewhere})
         assert r.status_code == 400 and "écrit dans config.toml" in r.text
-    with web.db.session() as s:
+    with db.session() as s:
         assert SourceRepository(s).get(src.id or 0).url == demo
     assert [p.url for p in watch.previewed] == []  # nothing was fetched for a refused address

@@ -34,6 +34,7 @@ class Server:
     url: str
     web: WebContext
     ids: list[int]
+    db: Database
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def server(db: Database) -> Iterator[Server]:
     ids = seed(db, web.clock.now())
     add_user(db, "editrice@example.org", Role.ADMIN, PASSWORD, now=web.clock.now())
     with serving(create_app(web), lifespan="on") as url:
-        yield Server(url, web, ids)
+        yield Server(url, web, ids, db)
 
 
 @pytest.fixture

@@ -73,10 +73,12 @@ def admin(db: Database) -> Iterator[tuple[str, WebContext]]:
         yield url, web
 
 
-def test_an_admin_adds_a_source_by_pasting_its_address(admin: tuple[str, WebContext], demo_site: str) -> None:
+def test_an_admin_adds_a_source_by_pasting_its_address(
+    admin: tuple[str, WebContext], demo_site: str, db: Database
+) -> None:
     from playwright.sync_api import sync_playwright
 
-    url, web = admin
+    url, _web = admin
     ARTEFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -128,6 +130,6 @@ def test_an_admin_adds_a_source_by_pasting_its_address(admin: tuple[str, WebCont
         page.screenshot(path=str(ARTEFACTS / "discover-refused.png"), full_page=True)
         browser.close()
     assert errors == [], f"JavaScript errors or CSP violations in the page: {errors}"
-    with web.db.session() as s:
+    with db.session() as s:
         saved = SourceRepository(s).by_name("Formations du réseau")
     assert saved.kind == SourceKind.HTML and saved.options["item"] == "ul.catalogue > li.fiche"

@@ -48,7 +48,7 @@ def test_triage_with_the_keyboard(page: Any, server: Server) -> None:
     page.keyboard.press("?")
     assert not page.locator("#help").is_visible()
 
-    with server.web.db.session() as s:
+    with server.db.session() as s:
         repo = ItemRepository(s)
         assert repo.get(first_id).status is ItemStatus.APPROVED
         assert repo.get(second_id).status is ItemStatus.REJECTED
@@ -74,7 +74,7 @@ def test_edit_tags_then_approve(page: Any, server: Server) -> None:
     page.click("aside button.approve")
     page.wait_for_url(f"{server.url}/admin/items/{target}")
     assert "approuvé" in page.locator("ol.history").inner_text()
-    with server.web.db.session() as s:
+    with server.db.session() as s:
         item = ItemRepository(s).get(target)
     # Every family is a box of the form, in its order; the département (a tag) is kept.
     assert item.tags == ["afrique", "69", "associations"] and item.featured and item.status is ItemStatus.APPROVED
@@ -96,7 +96,7 @@ def test_decline_a_suggestion_with_one_key_then_approve(page: Any, server: Serve
     page.click(f"#item-{other} button[data-action=approve]")
     page.wait_for_selector(f"#item-{other}.status-approved")
     assert "Afrique subsaharienne" in page.locator(f"#item-{other} span.tag:not(.suggested)").all_inner_texts()
-    with server.web.db.session() as s:
+    with server.db.session() as s:
         repo = ItemRepository(s)
         declined, accepted = repo.get(target), repo.get(other)
     assert declined.tags == ["38"] and declined.suggested_tags == []
@@ -118,5 +118,5 @@ def test_add_a_source_after_seeing_its_preview(page: Any, server: Server) -> Non
     page.click("button[value=save]")
     page.wait_for_url(f"{server.url}/admin/sources")
     assert "France Volontaires — offres" in page.locator("table.sources").inner_text()
-    with server.web.db.session() as s:
+    with server.db.session() as s:
         assert SourceRepository(s).by_name("France Volontaires — offres").every_seconds == 12 * 3600
