@@ -71,8 +71,22 @@ _LATIN = str.maketrans({chr(c): _slow_fold(chr(c)) for c in range(0xC0, 0x180) i
 def fold(text: str) -> str:
     """``text`` as search compares it, case and accents ignored: « Éducation », « ÉDUCATION » and « education »
     are one word, « Hélène » is « helene », « cœur » is « coeur »."""
-    quick = text.casefold().translate(_LATIN)
-    return quick if quick.isascii() else _slow_fold(quick)
+    return text.casefold().translate(_FOLDED)
+
+
+class _FoldTable(dict[int, str]):
+    """Each character's fold, made the first time ``str.translate`` meets it (NFKD decomposes character by
+    character, and the combining marks it leaves are dropped wherever they stand): a text with « n° » or « » »
+    no longer goes through NFKD whole."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _slow_fold(chr(code))
+        if len(self) < 20_000:  # a hostile text of every character in Unicode does not grow it without end
+            self[code] = folded
+        return folded
+
+
+_FOLDED = _FoldTable({code: str(value) for code, value in _LATIN.items()})
 
 
 def unicode_address(address: str) -> str:

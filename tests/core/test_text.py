@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import unicodedata
+
 import pytest
 
-from core.text import safe_url, strip_controls
+from core.text import fold, safe_url, strip_controls
 
 CONTROLS = [chr(c) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]]
 OTHERS = ["\ud800", "\udfff", "\ufffe", "\uffff", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
@@ -59,3 +62,19 @@ def test_web_links_pass_and_are_returned_cleaned() -> None:
     assert safe_url("//evil.example/", relative=True) is None
     assert safe_url("/\\evil.example/", relative=True) is None
     assert safe_url("javascript:x", mailto=True, relative=True) is None
+
+
+def _fold_whole(text: str) -> str:
+    """fold as defined: NFKD over the whole casefolded text (ligatures split), combining marks dropped."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def test_fold_character_by_character_is_fold_of_the_whole_text() -> None:
+    rng = random.Random(3)
+    alphabet = [chr(c) for c in range(0x20, 0x3000) if not 0xD800 <= c < 0xE000] + ["e\u0301", "n°", "ﬁ", "ß", "Œ"]
+    assert all(fold(ch) == _fold_whole(ch) for ch in alphabet)
+    for _ in range(5_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        assert fold(text) == _fold_whole(text), repr(text)
+    assert fold("Éducation n° 3 « Cœur »") == "education n° 3 « coeur »"
