@@ -18,6 +18,7 @@ import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from html import unescape
 from typing import TypeVar
 
@@ -98,6 +99,8 @@ def _cached(cache: dict[bytes, _T], html: str, compute: Callable[[str], _T]) -> 
     return found
 
 
+# A title is compared with every stored item sharing its deadline: its numbers are read once.
+@lru_cache(maxsize=8192)
 def years(title: str) -> frozenset[str]:
     return frozenset(_YEAR.findall(title))
 
@@ -123,6 +126,7 @@ _NUMBER = re.compile(r"(?<!\d)\d+(?!\d)")
 _REFERENCE = re.compile(r"\bn[°o]\s?\d[\w/-]*|\b[A-Z][A-Za-z]+\s?/\s?\d{2,}[\w/-]*")
 
 
+@lru_cache(maxsize=8192)
 def _numbers(title: str) -> frozenset[str]:
     return frozenset(n.lstrip("0") or "0" for n in _NUMBER.findall(title))
 
