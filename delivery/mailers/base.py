@@ -50,10 +50,13 @@ class Mailer(Protocol):
         envelope_from: str,
         items: Sequence[tuple[str, bytes]],
         meanwhile: Callable[[], None] | None = None,
+        afterwards: Callable[[], None] | None = None,
     ) -> list[SendResult]:
         """Up to ``concurrency`` messages at once, one result per ``(recipient, message)`` in order.
         ``meanwhile`` runs once before any message of the round can be accepted (SMTP: while the relay reads the
-        envelopes; the send loop commits the previous round's outcomes there)."""
+        messages' contents; the send loop commits the previous round's outcomes there). ``afterwards`` runs once
+        the messages are all handed over, before their verdicts are read (SMTP: while the relay takes in their
+        ends; the send loop composes its next round there)."""
         ...
 
     def close(self) -> None: ...
@@ -64,8 +67,12 @@ def send_each(
     envelope_from: str,
     items: Sequence[tuple[str, bytes]],
     meanwhile: Callable[[], None] | None = None,
+    afterwards: Callable[[], None] | None = None,
 ) -> list[SendResult]:
     """``send_many`` for a mailer that takes one message at a time (outbox, memory)."""
     if meanwhile is not None:
         meanwhile()
-    return [mailer.send(envelope_from, rcpt, message) for rcpt, message in items]
+    results = [mailer.send(envelope_from, rcpt, message) for rcpt, message in items]
+    if afterwards is not None:
+        afterwards()
+    return results

@@ -33,9 +33,13 @@ class MemoryMailer:
         return result
 
     def send_many(
-        self, envelope_from: str, items: Sequence[tuple[str, bytes]], meanwhile: Callable[[], None] | None = None
+        self,
+        envelope_from: str,
+        items: Sequence[tuple[str, bytes]],
+        meanwhile: Callable[[], None] | None = None,
+        afterwards: Callable[[], None] | None = None,
     ) -> list[SendResult]:
-        return send_each(self, envelope_from, items, meanwhile)
+        return send_each(self, envelope_from, items, meanwhile, afterwards)
 
     def close(self) -> None:
         pass

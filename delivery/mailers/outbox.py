@@ -46,9 +46,13 @@ class OutboxMailer:
         return SendResult(Verdict.ACCEPTED, 250, f"written to {path.name}")
 
     def send_many(
-        self, envelope_from: str, items: Sequence[tuple[str, bytes]], meanwhile: Callable[[], None] | None = None
+        self,
+        envelope_from: str,
+        items: Sequence[tuple[str, bytes]],
+        meanwhile: Callable[[], None] | None = None,
+        afterwards: Callable[[], None] | None = None,
     ) -> list[SendResult]:
-        return send_each(self, envelope_from, items, meanwhile)
+        return send_each(self, envelope_from, items, meanwhile, afterwards)
 
     def close(self) -> None:
         pass

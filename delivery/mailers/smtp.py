@@ -9,9 +9,11 @@ mapped here, at the edge, to a :class:`SendResult`; nothing smtplib-shaped leave
 from __future__ import annotations
 
 import contextlib
+import enum
 import queue
 import re
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
@@ -57,6 +59,10 @@ class SmtpMailer:
         else:
             conn = smtplib.SMTP(c.host, c.port, c.local_hostname, timeout=c.timeout)
         try:
+            # Each write is a whole step (envelope, content, end): sent at once, not held for the last one's ACK.
+            if conn.sock is not None:
+                with contextlib.suppress(OSError):
+                    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.ehlo()
             if c.security == Security.STARTTLS:
                 conn.starttls(context=self._tls())
@@ -100,58 +106,70 @@ class SmtpMailer:
         return self.send_many(envelope_from, [(recipient, message)])[0]
 
     def send_many(
-        self, envelope_from: str, items: Sequence[tuple[str, bytes]], meanwhile: Callable[[], None] | None = None
+        self,
+        envelope_from: str,
+        items: Sequence[tuple[str, bytes]],
+        meanwhile: Callable[[], None] | None = None,
+        afterwards: Callable[[], None] | None = None,
     ) -> list[SendResult]:
         """One message per connection, all at once from one thread: every connection writes its commands, then
         each reads its replies and writes its next step, in turn. The relay works on all of them in parallel
         while this thread does the next, so N connections cost no threads, locks or GIL hand-offs. ``items``
         should not outnumber ``concurrency`` (more open more connections).
 
-        ``meanwhile`` runs after the first commands are written and before any message's end is (the send loop
-        commits the previous round there, while the relay reads these envelopes): no message of this round can
-        have been accepted before it returns."""
+        ``meanwhile`` runs once the messages' contents are written and before any message's end (the final
+        ``.``) is: the send loop commits the previous round there, while the relay reads these messages, and no
+        message of this round can have been accepted before it returns. ``afterwards`` runs once every end is
+        written, while the relay takes them in (the send loop composes its next round there)."""
         results: list[SendResult | None] = [None] * len(items)
-        active: list[tuple[int, smtplib.SMTP, _Steps]] = []
+        active: list[tuple[int, smtplib.SMTP, _Steps, _Phase]] = []
         for i, (rcpt, message) in enumerate(items):
             conn = self._take()
             if isinstance(conn, SendResult):
                 results[i] = conn
             else:
-                active.append((i, conn, self._transaction(conn, envelope_from, rcpt, message)))
-        first = True
+                active.append((i, conn, self._transaction(conn, envelope_from, rcpt, message), _Phase.START))
         try:
             while active:
                 waiting = []
-                for i, conn, steps in active:
+                for i, conn, steps, phase in active:
+                    if phase is _Phase.CONTENT and meanwhile is not None:  # the first end is next
+                        run_now: Callable[[], None] = meanwhile
+                        meanwhile = None
+                        run_now()
+                    elif phase is _Phase.END and afterwards is not None:  # every end is written
+                        run_now = afterwards
+                        afterwards = None
+                        run_now()
                     ended = _advance(conn, steps)
-                    if ended is None:
-                        waiting.append((i, conn, steps))
+                    if isinstance(ended, _Phase):
+                        waiting.append((i, conn, steps, ended))
                     else:
                         results[i] = ended[0]
                         self._give_back(conn, ended[1])
                 active = waiting
-                if first and meanwhile is not None:
-                    first = False
-                    meanwhile()
-            if first and meanwhile is not None:  # every connection failed at once: still run it
-                meanwhile()
+            for run_late in (meanwhile, afterwards):  # no message reached that step: still run them
+                if run_late is not None:
+                    run_late()
         except BaseException:
-            for _, conn, _ in active:  # mid-transaction: these connections cannot be reused
+            for _, conn, _, _ in active:  # mid-transaction: these connections cannot be reused
                 _close(conn)
             raise
         return [r for r in results if r is not None]
 
     def _transaction(self, conn: smtplib.SMTP, sender: str, rcpt: str, message: bytes) -> _Steps:
         """MAIL, RCPT, DATA by hand (not ``sendmail``) to keep the relay's final reply for the ledger; pipelined
-        (RFC 2920) when the relay offers it, which saves two round trips a message. Yields after each write,
-        before reading its reply (see :meth:`send_many`); returns the deciding reply."""
+        (RFC 2920) when the relay offers it, which saves two round trips a message. Yields after each write, before
+        reading its reply or writing the message's end, what it wrote (see :meth:`send_many`); returns the
+        deciding reply. The message's content and its end are two writes, so the relay reads the content while
+        the send loop commits."""
         body = b" BODY=8BITMIME" if conn.has_extn("8bitmime") else b""
         pipelined = self.config.pipelining
         if pipelined is None:
             pipelined = conn.has_extn("pipelining")
         if pipelined and sender.isascii() and rcpt.isascii():
             conn.send(b"MAIL FROM:<%s>%s\r\nRCPT TO:<%s>\r\nDATA\r\n" % (sender.encode(), body, rcpt.encode()))
-            yield
+            yield _Phase.COMMAND
             (c1, r1), (c2, r2), (c3, r3) = conn.getreply(), conn.getreply(), conn.getreply()
             refused = (c1, r1) if c1 != 250 else (c2, r2) if c2 not in (250, 251) else None
             if refused and c3 == 354:  # DATA was accepted anyway: end an empty message, then RSET discards it
@@ -163,24 +181,26 @@ class SmtpMailer:
                 return c3, r3
         else:
             conn.putcmd("mail", f"FROM:{smtplib.quoteaddr(sender)}{body.decode()}")
-            yield
+            yield _Phase.COMMAND
             code, reply = conn.getreply()
             if code != 250:
                 return code, reply
             conn.putcmd("rcpt", f"TO:{smtplib.quoteaddr(rcpt)}")
-            yield
+            yield _Phase.COMMAND
             code, reply = conn.getreply()
             if code not in (250, 251):
                 return code, reply
             conn.putcmd("data")
-            yield
+            yield _Phase.COMMAND
             code, reply = conn.getreply()
             if code != 354:
                 return code, reply
         # Dot-stuffing (RFC 5321 4.5.2); a composed message rarely has a line starting with a dot: skip the regex.
         data = _DOT.sub(b"..", message) if message.startswith(b".") or b"\n." in message else message
-        conn.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
-        yield
+        conn.send(data if data.endswith(b"\r\n") else data + b"\r\n")
+        yield _Phase.CONTENT
+        conn.send(b".\r\n")  # the end: from here on the relay may accept the message
+        yield _Phase.END
         return conn.getreply()
 
     def close(self) -> None:
@@ -195,15 +215,23 @@ class SmtpMailer:
                 _close(conn)
 
 
-_Steps = Generator[None, None, tuple[int, bytes]]
+class _Phase(enum.Enum):
+    """What a transaction wrote last, so what it does next."""
+
+    START = enum.auto()  # nothing yet: its first commands
+    COMMAND = enum.auto()  # a command (or the pipelined envelope): read its reply
+    CONTENT = enum.auto()  # the message's content: write its end
+    END = enum.auto()  # the message's end: read the relay's verdict
 
 
-def _advance(conn: smtplib.SMTP, steps: _Steps) -> tuple[SendResult, bool] | None:
-    """Run a transaction to its next write (None), or to its end: the result, and whether the connection can be
-    reused. Maps every way a transaction can end to a result."""
+_Steps = Generator[_Phase, None, tuple[int, bytes]]
+
+
+def _advance(conn: smtplib.SMTP, steps: _Steps) -> tuple[SendResult, bool] | _Phase:
+    """Run a transaction to its next write (what it wrote), or to its end: the result, and whether the connection
+    can be reused. Maps every way a transaction can end to a result."""
     try:
-        next(steps)
-        return None
+        return next(steps)
     except StopIteration as end:
         code, reply = end.value
     except smtplib.SMTPServerDisconnected as exc:

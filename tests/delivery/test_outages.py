@@ -77,9 +77,13 @@ class Tripwire:
         return self.send_many(envelope_from, [(recipient, message)])[0]
 
     def send_many(
-        self, envelope_from: str, items: Sequence[tuple[str, bytes]], meanwhile: Callable[[], None] | None = None
+        self,
+        envelope_from: str,
+        items: Sequence[tuple[str, bytes]],
+        meanwhile: Callable[[], None] | None = None,
+        afterwards: Callable[[], None] | None = None,
     ) -> list[SendResult]:
-        results = self.inner.send_many(envelope_from, items, meanwhile)
+        results = self.inner.send_many(envelope_from, items, meanwhile, afterwards)
         self.count += sum(r.verdict == "accepted" for r in results)
         while self.at and self.count >= self.at[0]:
             self.action(self.at.pop(0))

@@ -48,3 +48,40 @@ def test_a_relay_that_cannot_be_reached_answers_unavailable_for_each_message() -
     mailer = SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=2, connections=2))
     results = mailer.send_many("lettre@resacoop.example", [("a@asso.fr", _message(0)), ("b@asso.fr", _message(1))])
     assert [r.verdict for r in results] == [Verdict.UNAVAILABLE, Verdict.UNAVAILABLE]  # nothing was sent
+
+
+@pytest.mark.parametrize("pipelining", [False, True], ids=["lockstep", "pipelined"])
+def test_meanwhile_runs_before_any_end_and_afterwards_once_every_end_is_written(pipelining: bool) -> None:
+    """The send loop commits the previous round in ``meanwhile``: no message of this round may be accepted yet.
+    ``afterwards`` (the next round composed) comes once, after it, before the verdicts are read."""
+    handler = Handler()
+    seen: list[tuple[str, int]] = []
+    with smtp_server(handler) as port:
+        mailer = SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=5, connections=3, pipelining=pipelining))
+        items = [(f"m{n}@asso.fr", _message(n)) for n in range(3)]
+        results = mailer.send_many(
+            "lettre@resacoop.example",
+            items,
+            meanwhile=lambda: seen.append(("meanwhile", len(handler.received))),
+            afterwards=lambda: seen.append(("afterwards", len(handler.received))),
+        )
+        mailer.close()
+    assert [r.verdict for r in results] == [Verdict.ACCEPTED] * 3
+    assert [name for name, _ in seen] == ["meanwhile", "afterwards"]
+    assert seen[0][1] == 0  # nothing accepted before the commit
+    assert len(handler.received) == 3
+
+
+def test_the_hooks_run_even_when_no_connection_can_be_made() -> None:
+    with smtp_server(Handler()) as port:
+        pass
+    mailer = SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=2, connections=2))
+    seen: list[str] = []
+    results = mailer.send_many(
+        "lettre@resacoop.example",
+        [("a@asso.fr", _message(0))],
+        meanwhile=lambda: seen.append("meanwhile"),
+        afterwards=lambda: seen.append("afterwards"),
+    )
+    assert [r.verdict for r in results] == [Verdict.UNAVAILABLE]
+    assert seen == ["meanwhile", "afterwards"]
