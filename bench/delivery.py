@@ -33,6 +33,7 @@ SOURCE = "/usr/sbin/smtp-source"
 MESSAGES = int(os.environ.get("RELAIS_BENCH_MESSAGES", str(size(20_000, 200))))
 CONNECTIONS = int(os.environ.get("RELAIS_BENCH_CONNECTIONS", "10"))
 PROCESSES = int(os.environ.get("RELAIS_BENCH_PROCESSES", "1"))  # Relais's connections: PROCESSES x per-process
+SIGNERS = os.environ.get("RELAIS_BENCH_SIGNERS", "")  # DKIM signing workers per sender process; empty: Relais's default
 DKIM_RSA_MESSAGES = int(os.environ.get("RELAIS_BENCH_RSA_MESSAGES", str(MESSAGES)))  # RSA signs through OpenSSL
 SIZE = 20 * 1024
 
@@ -110,12 +111,12 @@ class _Sampling:
     def send(self, envelope_from: str, recipient: str, message: bytes) -> Any:
         return self.send_many(envelope_from, [(recipient, message)])[0]
 
-    def send_many(self, envelope_from: str, items: Any, meanwhile: Any = None) -> Any:
+    def send_many(self, envelope_from: str, items: Any, meanwhile: Any = None, afterwards: Any = None) -> Any:
         for _, message in items:
             self.seen += 1
             if self.seen % self.every == 0:
                 (self.folder / f"{os.getpid()}-{self.seen}.eml").write_bytes(message)
-        return self.mailer.send_many(envelope_from, items, meanwhile)
+        return self.mailer.send_many(envelope_from, items, meanwhile, afterwards)
 
     def close(self) -> None:
         self.mailer.close()
@@ -205,7 +206,7 @@ def child(port: int, messages: int, dkim: str, url: str = "") -> dict[str, Any]:
             secret="bench",
             view_url=lambda i: f"https://resacoop.example/lettres/{i}",
             signer=signer,
-            config=SendConfig(processes=PROCESSES),
+            config=SendConfig(processes=PROCESSES, signing_processes=int(SIGNERS) if SIGNERS else None),
         )
         cpu0, t0 = _cpu(), time.perf_counter()
         report = send_issue(ctx, issue.id)

@@ -198,8 +198,21 @@ def personalise_all(
 ) -> list[bytes]:
     """:func:`personalise` for a round of messages: composed here, one after the other, then signed together
     (:meth:`delivery.dkim.Signer.sign_all` overlaps RSA signatures on two threads)."""
-    made = [_unsigned(c, r, links, date=date, sender=sender, dkim=signer is not None) for c, r in messages]
+    made = personalise_unsigned(messages, links, date=date, sender=sender, dkim=signer is not None)
     return signer.sign_all(made) if signer else [data for data, _ in made]
+
+
+def personalise_unsigned(
+    messages: Sequence[tuple[CompiledSegment, Recipient]],
+    links: PersonalLinks,
+    *,
+    date: datetime,
+    sender: Sender,
+    dkim: bool,
+) -> list[tuple[bytes, bytes | None]]:
+    """A round's messages before signing, each with (``dkim``) the SHA-256 of its canonical body when its
+    segment's template gives it: for the send loop to sign them elsewhere (:mod:`delivery.signing`)."""
+    return [_unsigned(c, r, links, date=date, sender=sender, dkim=dkim) for c, r in messages]
 
 
 def _unsigned(

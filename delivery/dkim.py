@@ -158,6 +158,12 @@ class Signer:
     def sign(self, message: bytes, *, body_hash: bytes | None = None) -> bytes:
         """The message (CRLF line ends) with its DKIM-Signature header prepended. ``body_hash``: the SHA-256 of
         its canonical body when the caller knows it (:class:`BodyTemplate`), else it is computed here."""
+        return self.field(message, body_hash=body_hash) + message
+
+    def field(self, message: bytes, *, body_hash: bytes | None = None, at: int | None = None) -> bytes:
+        """The DKIM-Signature field (name, value, CRLF) for ``message``, to be written before its first header.
+        With ``body_hash`` only the message's head is read (a signing worker is sent the head alone); ``at``: the
+        t= tag, when the caller's clock is not this process's (a forked worker's copy of a test clock)."""
         try:
             key = _private_key(self.key, self.algorithm)
         except (ValueError, TypeError) as exc:  # cryptography's answer to a key it cannot read
@@ -183,7 +189,7 @@ class Signer:
             (b"i", b"@" + self.domain.encode()),
             (b"q", b"dns/txt"),
             (b"s", self.selector.encode()),
-            (b"t", str(int(self.clock())).encode("ascii")),
+            (b"t", str(int(self.clock()) if at is None else at).encode("ascii")),
             (b"h", include),
             (b"bh", base64.b64encode(body_hash)),
             (b"b", b"0" * 60),  # dkimpy's placeholder, so that b= folds onto its own line as dkimpy's does
@@ -205,7 +211,7 @@ class Signer:
             signature = key.sign(h.digest())  # RFC 8463: Ed25519 over the SHA-256 of the header hash input
         tags[-1] = (b"b", base64.b64encode(signature))
         header = dkim.fold(b"; ".join(b"=".join(t) for t in tags) + b"\r\n", namelen=len(_NAME))
-        return _NAME + b": " + bytes(header) + message
+        return _NAME + b": " + bytes(header)
 
 
 def _fields(head: bytes) -> list[tuple[bytes, bytes]]:

@@ -7,7 +7,8 @@ send_issue(issue)
   | loop:  claim       a batch of queued rows above the checkpoint, or deferred rows now due
            | recheck   unsubscribed / suppressed meanwhile → skipped
            | pace      global and per-domain token buckets
-           | compose   personal headers + placeholders, in bytes (+ DKIM)
+           | compose   personal headers + placeholders, in bytes; DKIM: the heads handed to a signing worker,
+                       a few rounds ahead (delivery.signing), signed while earlier rounds are sent
            | send      a round: one message per connection of the mailer's pool, from this one thread
            | decide    2xx accepted, 4xx deferred with backoff, 5xx bounced (BounceSink), lost → retry
            | record    the round's outcomes in one commit, while the relay reads the next round's envelopes
@@ -26,6 +27,7 @@ import logging
 import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +37,7 @@ from core.clock import Clock
 from core.errors import InvalidInput
 from core.model import Delivery, DeliveryStatus, IssueStatus, Stream, Subscriber
 from core.states import move
-from delivery.compose import CompiledSegment, Recipient, Sender, compile_all, personalise_all
+from delivery.compose import CompiledSegment, Recipient, Sender, compile_all, personalise_unsigned
 from delivery.dkim import Signer
 from delivery.ledger import STREAM_OF, Outcome, decide, message_id, plan, still_eligible
 from delivery.limits import RateLimiter
@@ -43,6 +45,7 @@ from delivery.mailers.base import Mailer, SendResult, Verdict
 from delivery.outage import Fault, Outage, Patience, interrupted, mail_fault
 from delivery.recorder import record
 from delivery.seams import BounceSink, PersonalLinks, Segmentation, Segmenter
+from delivery.signing import SigningPool, Ticket
 from delivery.window import SendWindow
 from storage.database import Database, is_outage
 from storage.deliveries import DeliveryRepository, Pending
@@ -64,6 +67,8 @@ class SendConfig:
     window: SendWindow | None = None
     wait_for_retries: bool = True  # foreground: sleep until deferred rows are due; else return
     processes: int = 1  # >1: forked sender processes share the queue by row id (one Python process is GIL-bound)
+    # DKIM signing workers per sender process (delivery.signing); None: one when the machine has a second core
+    signing_processes: int | None = None
     patience: Patience = field(default_factory=Patience)  # how long to wait for a lost database or mail system
 
 
@@ -324,17 +329,23 @@ class _Run:
         self.in_hand: set[int] = set()  # rows claimed by this loop whose outcome is not written yet
         self.outages: dict[Fault, int] = {}
         self.waited = 0.0
+        self.signing: SigningPool | None = None  # forked at the first signed round (see _signing_pool)
+        self.signing_tried = False
 
     def loop(self) -> SendOutcome:
         """The loop, surviving the database's outages: what was sent is written once it is back."""
-        while True:
-            try:
-                return self._loop()
-            except Exception as exc:
-                if not is_outage(exc):
-                    raise
-                if not self._recover(exc):
-                    return SendOutcome.SENDING_ELSEWHERE
+        try:
+            while True:
+                try:
+                    return self._loop()
+                except Exception as exc:
+                    if not is_outage(exc):
+                        raise
+                    if not self._recover(exc):
+                        return SendOutcome.SENDING_ELSEWHERE
+        finally:
+            if self.signing is not None:
+                self.signing.close()
 
     def _recover(self, exc: Exception) -> bool:
         """Wait for the database; write the outcomes held in memory (those messages went: no duplicate), hand
@@ -457,40 +468,74 @@ class _Run:
         return mine
 
     def _dispatch(self, rows: list[Pending]) -> None:
-        """Pace the batch into rounds: messages whose domain may go now go first; wait only when none can. Each
-        round's outcomes are committed during the next round (see :meth:`_send_round`), the last ones here."""
-        waiting = list(rows)
+        """Pace the batch into rounds: messages whose domain may go now go first; wait only when none can. With
+        a signing worker, rounds are composed and handed to it a few rounds ahead of the one sent, so that it
+        signs while this thread talks SMTP. Each round's outcomes are committed during the next round (see
+        :meth:`_send_round`), the last ones here."""
+        rounds = _Rounds(list(rows))
         try:
-            while waiting:
-                now = self.ctx.monotonic()
-                ready: list[Pending] = []
-                later: list[Pending] = []
-                for p in waiting:
-                    if len(ready) < self.concurrency and self.limiter.delay(p.delivery.email, now) == 0:
-                        self.limiter.take(p.delivery.email, now)
-                        ready.append(p)
-                    else:
-                        later.append(p)
-                if not ready:
-                    self._flush()
-                    self.ctx.sleep(min(self.limiter.delay(p.delivery.email, now) for p in waiting))
+            while rounds.waiting or rounds.ahead:
+                self._fill(rounds)
+                if rounds.ahead:
+                    self._send_round(rounds.ahead.popleft(), afterwards=lambda: self._fill(rounds, later=True))
+                    if rounds.failed is not None:  # raised while composing ahead: this round is decided first
+                        raise rounds.failed
                     continue
-                waiting = later
-                self._send_round(ready)
+                self._flush()
+                now = self.ctx.monotonic()
+                self.ctx.sleep(min(self.limiter.delay(p.delivery.email, now) for p in rounds.waiting))
         finally:
+            if rounds.ahead and self.signing is not None:  # rounds composed and not sent (an outage): their rows
+                self.signing.close()  # are in hand, released by _recover; the worker's answers go with it
+                self.signing, self.signing_tried = None, False
             self._flush()
 
-    def _send_round(self, rows: list[Pending]) -> None:
-        """Compose and send one message per connection. The previous round's outcomes are committed while the
-        relay reads this round's envelopes, before any of this round's messages can be accepted: so at most one
+    def _fill(self, rounds: _Rounds, *, later: bool = False) -> None:
+        """Compose rounds ahead of the one sent: one, composed while the relay takes in the round before it (the
+        mailer's ``afterwards``), or enough to keep the signing workers busy. ``later``: an error is kept for
+        after the round being sent is decided (its messages may have been accepted)."""
+        try:
+            while rounds.waiting and len(rounds.ahead) < self._depth():
+                ready, rounds.waiting = self._pace(rounds.waiting)
+                if not ready:
+                    return
+                rounds.ahead.append(self._prepare(ready))
+        except Exception as exc:
+            if not later:
+                raise
+            rounds.failed = exc
+
+    def _pace(self, waiting: list[Pending]) -> tuple[list[Pending], list[Pending]]:
+        """Up to a round of rows whose domain may go now (their tokens taken), and the others."""
+        now = self.ctx.monotonic()
+        ready: list[Pending] = []
+        later: list[Pending] = []
+        for p in waiting:
+            if len(ready) < self.concurrency and self.limiter.delay(p.delivery.email, now) == 0:
+                self.limiter.take(p.delivery.email, now)
+                ready.append(p)
+            else:
+                later.append(p)
+        return ready, later
+
+    def _depth(self) -> int:
+        """Rounds composed ahead of the one sent: enough to keep the signing workers busy, one without them."""
+        return 1 if self.signing is None else 1 + 2 * self.signing.size
+
+    def _send_round(self, prepared: _Round, afterwards: Callable[[], None] | None = None) -> None:
+        """Send one message per connection. The previous round's outcomes are committed while the relay reads
+        this round's envelopes, before any of this round's messages can be accepted: so at most one
         accepted-but-unrecorded message per connection, and the commit costs no waiting.
 
         Messages the mail system could not take at all (``unavailable``: relay unreachable, disk full) go again:
         at once when others of the round went through, after a backoff when none did."""
-        todo = list(zip(rows, [p.delivery.email for p in rows], self._compose(rows), strict=True))
+        rows = prepared.rows
+        todo = list(zip(rows, [p.delivery.email for p in rows], self._signed(prepared), strict=True))
         outage: Outage | None = None
         while todo:
-            results = self.ctx.mailer.send_many(self.ctx.sender.from_address, [(e, m) for _, e, m in todo], self._flush)
+            items = [(e, m) for _, e, m in todo]
+            results = self.ctx.mailer.send_many(self.ctx.sender.from_address, items, self._flush, afterwards)
+            afterwards = None
             again = self._decide(todo, results)
             if again and len(again) == len(todo):  # nothing went: the mail system is down
                 outage = outage or self._mail_lost(results[-1])
@@ -557,10 +602,46 @@ class _Run:
                 self.finished += 1
                 self.errors += o.status in (DeliveryStatus.BOUNCED, DeliveryStatus.FAILED)
 
-    def _compose(self, rows: list[Pending]) -> list[bytes]:
+    def _prepare(self, rows: list[Pending]) -> _Round:
+        """Compose a round; with DKIM, hand its heads to a signing worker when there is one."""
         ctx = self.ctx
         todo = [(self.segments[p.delivery.segment], _recipient(p.delivery)) for p in rows]
-        return personalise_all(todo, ctx.links, date=ctx.clock.now(), sender=ctx.sender, signer=ctx.signer)
+        made = personalise_unsigned(todo, ctx.links, date=ctx.clock.now(), sender=ctx.sender, dkim=bool(ctx.signer))
+        pool = self._signing_pool()
+        if ctx.signer is None or pool is None:
+            return _Round(rows, made, None)
+        ticket = pool.submit([pool.item(m, h) for m, h in made], at=int(ctx.signer.clock()))
+        return _Round(rows, made, ticket)
+
+    def _signed(self, prepared: _Round) -> list[bytes]:
+        """The round's messages as they go: signed by the worker, or here when there is none or it failed."""
+        signer, made = self.ctx.signer, prepared.made
+        if signer is None:
+            return [m for m, _ in made]
+        if prepared.ticket is not None and self.signing is not None:
+            fields = self.signing.fields(prepared.ticket)
+            if fields is not None and len(fields) == len(made):
+                return [f + m for f, (m, _) in zip(fields, made, strict=True)]
+        return signer.sign_all(made)
+
+    def _signing_pool(self) -> SigningPool | None:
+        """The signing workers, forked at the first signed round; None to sign in this thread (DKIM off, none
+        wanted, the fork refused, or a worker lost: the rest of the send signs here)."""
+        if self.signing is not None and self.signing.broken:
+            self.signing.close()
+            self.signing = None
+        if self.ctx.signer is None or self.signing_tried:
+            return self.signing
+        self.signing_tried = True
+        wanted = self.ctx.config.signing_processes
+        if wanted is None:
+            wanted = 1 if (os.cpu_count() or 1) > 1 else 0
+        if wanted > 0:
+            try:
+                self.signing = SigningPool(self.ctx.signer, wanted)
+            except OSError as exc:
+                log.warning("delivery.signing_pool_refused", extra={"issue_id": self.issue_id, "error": str(exc)})
+        return self.signing
 
     def _report(self, *, force: bool = False) -> None:
         """At most a few times a second: counting the ledger is a query."""
@@ -568,6 +649,24 @@ class _Run:
         if self.progress is not None and (force or now - self.reported >= 0.25):
             self.reported = now
             self.progress(_counts(self.ctx, self.issue_id))
+
+
+@dataclass(slots=True)
+class _Rounds:
+    """A batch being dispatched: rows not in a round yet, rounds composed and not sent, an error composing."""
+
+    waiting: list[Pending]
+    ahead: deque[_Round] = field(default_factory=deque)
+    failed: Exception | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Round:
+    """A round composed: its rows, each message unsigned with its body hash, and its signing worker's ticket."""
+
+    rows: list[Pending]
+    made: list[tuple[bytes, bytes | None]]
+    ticket: Ticket | None
 
 
 def _recipient(d: Delivery) -> Recipient:
