@@ -127,7 +127,7 @@ def test_proxy_addresses_are_validated(tmp_path: Path) -> None:
 
     cfg = tmp_path / "config.toml"
     cfg.write_text('[web]\nproxy_addresses = ["127.0.0.1", "10.0.0.0/8", "nginx"]\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"web\.proxy_addresses.*'nginx'"):
+    with pytest.raises(ConfigError, match=r"web\.proxy_addresses.*« nginx »"):
         load_settings(cfg, environ={})
     assert Settings().web.proxy_addresses == ["127.0.0.1"]
 
