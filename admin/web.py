@@ -40,7 +40,6 @@ from core.settings import Settings
 from core.text import safe_url, strip_controls, unicode_address
 from curation.desk import CurationDesk
 from curation.proposals import ProposalService
-from curation.validate import Taxonomy
 from delivery.desk import LedgerDesk
 from digest.desk import IssueDesk
 from digest.service import DigestService
@@ -58,7 +57,7 @@ LOCALES = HERE / "locale"
 
 @dataclass
 class WebContext:
-    """What the routes need, built once by the composition root (:func:`relais.web.web_context`) and kept on
+    """What the routes need, built once by the composition root (:func:`relais.web.build_web_context`) and kept on
     ``app.state.ctx``: the settings, the clock, and the typed services the pages call (each owns its database).
 
     The optional fields are seams to capabilities the composition root wires when it has them (the web layer does
@@ -95,10 +94,6 @@ class WebContext:
 
     def __post_init__(self) -> None:
         self.login_throttle = LoginThrottle(self.clock)
-
-    @property
-    def taxonomy(self) -> Taxonomy:
-        return self.curation.taxonomy
 
 
 # Admin navigation: (path, label, least role). Page modules register their entry with :func:`nav`.
