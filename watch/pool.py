@@ -26,14 +26,15 @@ _STOP = None
 
 
 class WorkerPool(Executor):
-    """``workers`` parse processes. ``warm`` waits until each has imported the parsers (about a second)."""
+    """``workers`` parse processes, each started by its first job; ``warm`` starts them now and waits until each
+    has imported the parsers (about a second)."""
 
     def __init__(self, workers: int, *, warm: bool = False) -> None:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
         self._next_id = 0
-        self._threads = [_Worker(self._jobs) for _ in range(max(1, workers))]
+        self._threads = [_Worker(self._jobs, warm) for _ in range(max(1, workers))]
         for t in self._threads:
             t.start()
         if warm:
@@ -71,17 +72,21 @@ class WorkerPool(Executor):
 
 
 class _Worker(threading.Thread):
-    """One child process and the thread that talks to it, one job at a time."""
+    """One child process, started with its first job (``warm``: at once), and the thread that talks to it, one job
+    at a time."""
 
-    def __init__(self, jobs: queue.SimpleQueue[_Job | None]) -> None:
+    def __init__(self, jobs: queue.SimpleQueue[_Job | None], warm: bool) -> None:
         super().__init__(name="watch-parse", daemon=True)
         self.jobs = jobs
+        self.warm = warm
         self.started = threading.Event()
         self.process: subprocess.Popen[bytes] | None = None
 
     def run(self) -> None:
         try:
-            self._start()
+            if self.warm:
+                self._start()
+            self.started.set()
             while (job := self.jobs.get()) is not None:
                 self._run(job)
         finally:
@@ -99,7 +104,6 @@ class _Worker(threading.Thread):
             hello = None
         if hello != READY:
             self._stop()
-        self.started.set()
 
     def _run(self, job: _Job) -> None:
         future, fn, args = job

@@ -73,3 +73,13 @@ def test_a_pool_shut_down_takes_no_more_jobs() -> None:
     assert first.result(timeout=30) == 2
     with pytest.raises(RuntimeError):
         pool.submit(double, 2)
+
+
+def test_workers_start_with_their_first_job() -> None:
+    pool = WorkerPool(2)
+    try:
+        assert all(t.process is None for t in pool._threads)  # a command that never parses starts no process
+        assert pool.submit(double, 3).result(timeout=30) == 6
+        assert sum(t.process is not None for t in pool._threads) == 1
+    finally:
+        pool.shutdown()
