@@ -67,11 +67,15 @@ def row_values(item: Item) -> dict[str, Any]:
 class ItemRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
+        # The rows read by get(), held for the session: its identity map holds them weakly, so an update() after a
+        # get() (load | decide | store) read the row a second time once the first was collected.
+        self._read: dict[int, ItemRow] = {}
 
     def get(self, item_id: int) -> Item:
         row = self.s.get(ItemRow, item_id)
         if row is None:
             raise NotFound(f"item {item_id} not found", code="item_not_found", item=item_id)
+        self._read[item_id] = row
         return to_item(row, self.sources_of([item_id]).get(item_id, []))
 
     def find(

@@ -86,11 +86,9 @@ def find_page(session: Session, q: TriageQuery) -> TriagePage:
     names = frozenset(values)
     page = max(1, q.page)
     conn = session.connection()  # Core, not the ORM's execute: these are plain rows, no entity to load
-    if dialect.name == "postgresql":
-        # The driver prepares a statement run 5 times; after 5 more PostgreSQL may keep one generic plan for it,
-        # blind to the values: a deadline window or a territory of a few hundred rows then costs 3-4 times as
-        # much. A plan per execution costs less than a millisecond; this transaction only.
-        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+    # On PostgreSQL every connection plans each execution with its values (storage.database.PG_OPTIONS): a generic
+    # plan, blind to them, cost a deadline window or a territory 3-4 times as much. No transaction is needed: the
+    # page and its sources may be read in two snapshots (CurationDesk.triage_page reads without one).
     # Plain rows, undecoded: most of them are shown as they were last time.
     limits = {"limit": q.per_page + 1, "offset": (page - 1) * q.per_page}  # one more: is there a next page?
     rows = [tuple(r) for r in conn.execute(sql.page_statement(names, dialect.name), {**values, **limits})]

@@ -72,3 +72,23 @@ def test_a_connection_back_a_moment_ago_is_not_pinged(pg: Database, monkeypatch:
         s.scalar(text("SELECT 1"))
     with pg.session() as s:  # and the pool, told of the disconnect, hands out a fresh one next
         assert s.scalar(text("SELECT 1")) == 1
+
+
+def test_every_connection_plans_with_its_values_without_a_statement_per_transaction(pg: Database) -> None:
+    """A triage page's filters (a deadline window, a territory) need a plan made for their values: set once per
+    connection in the startup packet, not by a ``SET LOCAL`` round trip in each transaction."""
+    with pg.reading() as s:
+        assert s.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+    with pg.session() as s:
+        assert s.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+
+
+def test_options_given_in_the_url_are_kept(pg: Database) -> None:
+    url = pg.url + ("&" if "?" in pg.url else "?") + "options=-c%20application_name%3Drelais-test"
+    other = Database(url)
+    try:
+        with other.reading() as s:
+            assert s.scalar(text("SHOW application_name")) == "relais-test"
+            assert s.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+    finally:
+        other.dispose()

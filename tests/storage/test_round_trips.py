@@ -1,0 +1,85 @@
+"""Round trips of the web's hottest paths, counted on the engine (SQLAlchemy's ``before_cursor_execute``, ``begin``
+and ``commit`` events). Under load every PostgreSQL round trip blocks a web worker's event loop while a server
+process on the same cores answers: a statement that is not needed is latency for every request behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from core.clock import FrozenClock
+from core.model import Item, ItemKind, ItemStatus
+from core.settings import TaxonomySettings
+from curation.actions import Curator
+from curation.desk import CurationDesk
+from curation.validate import Taxonomy
+from storage.database import Database
+from storage.items import ItemRepository
+from storage.triage import TriageQuery
+
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+class Trips:
+    def __init__(self, db: Database) -> None:
+        self.db, self.seen = db, []
+        self._listeners: list[tuple[str, Any]] = [("before_cursor_execute", self._sql)]
+        if db.dialect == "postgresql":  # a round trip there; pysqlite's BEGIN is a library call
+            self._listeners += [("begin", self._begin), ("commit", self._commit)]
+        for name, fn in self._listeners:
+            event.listen(db.engine, name, fn)
+
+    def _sql(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.seen.append(" ".join(statement.split())[:40])
+
+    def _begin(self, conn: Any) -> None:
+        if not conn.connection.dbapi_connection.autocommit:  # psycopg sends BEGIN before the first statement
+            self.seen.append("BEGIN")
+
+    def _commit(self, conn: Any) -> None:
+        if not conn.connection.dbapi_connection.autocommit:
+            self.seen.append("COMMIT")
+
+    def close(self) -> None:
+        for name, fn in self._listeners:
+            event.remove(self.db.engine, name, fn)
+
+
+@pytest.fixture
+def trips(db: Database) -> Iterator[Trips]:
+    counter = Trips(db)
+    yield counter
+    counter.close()
+
+
+@pytest.fixture
+def item_id(db: Database) -> int:
+    with db.session() as s:
+        item = Item(kind=ItemKind.CALL, title="Appel eau potable", collected_at=NOW)
+        ItemRepository(s).add(item)
+    assert item.id is not None
+    return item.id
+
+
+def test_a_triage_page_is_its_selects_alone(db: Database, item_id: int, trips: Trips) -> None:
+    desk = CurationDesk(db, FrozenClock(NOW), Taxonomy.from_settings(TaxonomySettings()))
+    page, _names = desk.triage_page(TriageQuery())
+    assert [r.id for r in page.rows] == [item_id]
+    # the page (with its count), its sightings, the sources' names; on PostgreSQL no BEGIN, no COMMIT, no SET
+    assert len(trips.seen) == 3 and all(s.startswith("SELECT") for s in trips.seen), trips.seen
+
+
+def test_an_approval_reads_the_item_once(db: Database, item_id: int, trips: Trips) -> None:
+    result = Curator(db, FrozenClock(NOW), Taxonomy.from_settings(TaxonomySettings())).approve(
+        [item_id], actor="redaction@exemple.fr"
+    )
+    assert result.done == [item_id]
+    items_read = [s for s in trips.seen if s.startswith("SELECT items.")]
+    assert len(items_read) == 1, trips.seen
+    with db.reading() as s:
+        assert ItemRepository(s).get(item_id).status is ItemStatus.APPROVED
