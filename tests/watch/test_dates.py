@@ -266,3 +266,25 @@ def test_calendar_rows_period_labels_and_conditions_on_the_applicant(
 )
 def test_events_launches_and_reports_give_no_date(text: str) -> None:
     assert (find_opening(text, reference=OLD), find_deadline(text, reference=OLD)) == (None, None)
+
+
+def test_normalise_is_its_definition_on_spaces_and_apostrophes() -> None:
+    import random
+    import re
+    import unicodedata
+
+    from watch.dates import normalise
+
+    def defined(text: str) -> str:
+        text = unicodedata.normalize("NFC", text).translate(
+            str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'", "\r": "\n", "\u200b": None})
+        )
+        text = re.sub(r"[\u0300-\u036f]", "", text)
+        return re.sub(r"[ \t\u00a0\u202f\u2009\u2007\u2002\u2003\u200a\u205f\u3000]+", " ", text)
+
+    rng = random.Random(11)
+    alphabet = list(" \t\u00a0\u202f\u2009\u3000\n\r’‘ʼ´`\u200ba e\u0301éx")
+    for _ in range(3_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert normalise(text) == defined(text), repr(text)
+    assert normalise("Date limite\u00a0: 15\u202fmars  2027 jusqu’au") == "Date limite : 15 mars 2027 jusqu'au"
