@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from core.model import SuggestedTag
 from core.text import strip_accents
 from watch import places
+from watch.literals import Needs, may_match, required
 
 # The field's abbreviations and what they stand for (both forms suggest the same tags).
 ABBREVIATIONS: dict[str, str] = {
@@ -197,6 +198,8 @@ def _first_hit(
         for keyword, needle, pattern, exact in rule.patterns:
             text = original[name] if exact else folded[name]
             if where is not None and rule.place:
+                if not may_match(_place_needs(pattern), text):
+                    continue  # the name's letters are not in the field: no scan
                 hits = [(m.start(), m.end()) for m in pattern.finditer(text)]
                 if not hits:
                     continue
@@ -206,3 +209,14 @@ def _first_hit(
             elif needle in text and pattern.search(text):
                 return f"{rule.family} : mot-clé « {keyword} » dans {_FIELD_FR.get(name, name)}"
     return None
+
+
+_NEEDS: dict[re.Pattern[str], Needs] = {}
+
+
+def _place_needs(pattern: re.Pattern[str]) -> Needs:
+    """The literal text every match of a place pattern holds (:mod:`watch.literals`), read once per pattern."""
+    needs = _NEEDS.get(pattern)
+    if needs is None:
+        needs = _NEEDS[pattern] = required(pattern.pattern) if not pattern.flags & re.IGNORECASE else ()
+    return needs
