@@ -32,6 +32,7 @@ from admin import (
     propose,
     public,
     sources,
+    subscriber_tools,
     users,
 )
 from admin import clicks as click_redirect
@@ -62,6 +63,7 @@ ROUTE_MODULES: list[Callable[[], list[BaseRoute]]] = [
     users.routes,
     issues.routes,
     issue_report.routes,
+    subscriber_tools.routes,  # before the subscribers' pages: /admin/subscribers/import is not a subscriber
     subscribers_page.routes,
     figures_page.routes,
     click_redirect.routes,

@@ -226,12 +226,11 @@ async def export(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    from admin import subscriber_tools
-
+    """The subscribers' list and pages; the segment preview and the import are :mod:`admin.subscriber_tools`'s
+    routes, which build on this module's choices."""
     return [
         Route("/admin/subscribers", index, methods=["GET"]),
         Route("/admin/subscribers/export.{fmt:str}", export, methods=["GET"]),
-        *subscriber_tools.routes(),
         Route("/admin/subscribers/{subscriber_id:int}", view, methods=["GET"]),
         Route("/admin/subscribers/{subscriber_id:int}", edit, methods=["POST"]),
         Route("/admin/subscribers/{subscriber_id:int}/suppress", suppress, methods=["POST"]),

@@ -8,33 +8,18 @@ folded (case and accents ignored, :mod:`storage.folding`). The SQL itself is in 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
-from core.model import Item, ItemKind, ItemSource, ItemStatus
+from core.model import Item, ItemSource
 from storage import triage_sql as sql
 from storage.items import to_item
 from storage.tables import ItemRow
-from storage.triage_sql import COUNT_CAP, stored
+from storage.triage_sql import COUNT_CAP, TriageQuery, stored
 
 __all__ = ["COUNT_CAP", "TriagePage", "TriageQuery", "TriageRow", "find_page", "ids_matching"]
-
-
-@dataclass(frozen=True, slots=True)
-class TriageQuery:
-    status: ItemStatus | None = ItemStatus.NEW
-    kind: ItemKind | None = None
-    source_id: int | None = None
-    tag: str | None = None
-    territory: str | None = None
-    deadline_from: date | None = None
-    deadline_to: date | None = None
-    text: str | None = None
-    page: int = 1
-    per_page: int = 50
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,10 @@ and are kept per dialect.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -29,15 +31,29 @@ from sqlalchemy import (
     text,
 )
 
+from core.model import ItemKind, ItemStatus
 from core.text import fold
 from storage.stored_rows import StoredColumns
 from storage.tables import ItemRow, ItemSourceRow, SourceRow
 
-if TYPE_CHECKING:
-    from storage.triage import TriageQuery
-
 COUNT_CAP = 1_000  # beyond this the page says "1 000+": counting 100,000 rows on each page costs for nothing
 MAX_WORDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class TriageQuery:
+    """What the triage page asks: filters, a search text, a page."""
+
+    status: ItemStatus | None = ItemStatus.NEW
+    kind: ItemKind | None = None
+    source_id: int | None = None
+    tag: str | None = None
+    territory: str | None = None
+    deadline_from: date | None = None
+    deadline_to: date | None = None
+    text: str | None = None
+    page: int = 1
+    per_page: int = 50
 
 
 def _like_escape(term: str) -> str:
