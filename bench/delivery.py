@@ -111,12 +111,12 @@ class _Sampling:
     def send(self, envelope_from: str, recipient: str, message: bytes) -> Any:
         return self.send_many(envelope_from, [(recipient, message)])[0]
 
-    def send_many(self, envelope_from: str, items: Any, meanwhile: Any = None, afterwards: Any = None) -> Any:
+    def send_many(self, envelope_from: str, items: Any, *hooks: Any, **named: Any) -> Any:
         for _, message in items:
             self.seen += 1
             if self.seen % self.every == 0:
                 (self.folder / f"{os.getpid()}-{self.seen}.eml").write_bytes(message)
-        return self.mailer.send_many(envelope_from, items, meanwhile, afterwards)
+        return self.mailer.send_many(envelope_from, items, *hooks, **named)
 
     def close(self) -> None:
         self.mailer.close()

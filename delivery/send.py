@@ -468,42 +468,44 @@ class _Run:
         return mine
 
     def _dispatch(self, rows: list[Pending]) -> None:
-        """Pace the batch into rounds: messages whose domain may go now go first; wait only when none can. With
-        a signing worker, rounds are composed and handed to it a few rounds ahead of the one sent, so that it
-        signs while this thread talks SMTP. Each round's outcomes are committed during the next round (see
-        :meth:`_send_round`), the last ones here."""
+        """Pace the batch into rounds: messages whose domain may go now go first; wait only when none can. The
+        rounds after the one sent are chosen and composed while it is on the wire; with a signing worker, a few
+        rounds ahead, handed to it so that it signs while this thread talks SMTP. Each round's outcomes are
+        committed during the next round (see :meth:`_send_round`), the last ones here."""
         rounds = _Rounds(list(rows))
         try:
             while rounds.waiting or rounds.ahead:
-                self._fill(rounds)
+                self._pace_ahead(rounds)
                 if rounds.ahead:
-                    self._send_round(rounds.ahead.popleft(), afterwards=lambda: self._fill(rounds, later=True))
-                    if rounds.failed is not None:  # raised while composing ahead: this round is decided first
-                        raise rounds.failed
+                    self._send_round(rounds.ahead.popleft(), rounds)
                     continue
                 self._flush()
                 now = self.ctx.monotonic()
                 self.ctx.sleep(min(self.limiter.delay(p.delivery.email, now) for p in rounds.waiting))
         finally:
-            if rounds.ahead and self.signing is not None:  # rounds composed and not sent (an outage): their rows
+            if rounds.ahead and self.signing is not None:  # rounds chosen and not sent (an outage): their rows
                 self.signing.close()  # are in hand, released by _recover; the worker's answers go with it
                 self.signing, self.signing_tried = None, False
             self._flush()
 
-    def _fill(self, rounds: _Rounds, *, later: bool = False) -> None:
-        """Compose rounds ahead of the one sent: one, composed while the relay takes in the round before it (the
-        mailer's ``afterwards``), or enough to keep the signing workers busy. ``later``: an error is kept for
-        after the round being sent is decided (its messages may have been accepted)."""
+    def _pace_ahead(self, rounds: _Rounds) -> None:
+        """Choose the rows of the rounds after the one sent (composed later, see :meth:`_compose_ahead`): one,
+        or enough to keep the signing workers busy."""
+        while rounds.waiting and len(rounds.ahead) < self._depth():
+            ready, rounds.waiting = self._pace(rounds.waiting)
+            if not ready:
+                return
+            rounds.ahead.append(_Round(ready))
+
+    def _compose_ahead(self, rounds: _Rounds) -> None:
+        """Compose the rounds chosen ahead. An error leaves its round uncomposed: composed again when its turn
+        comes, it raises there, before anything of it is sent (not here, with a round's verdicts still unread)."""
         try:
-            while rounds.waiting and len(rounds.ahead) < self._depth():
-                ready, rounds.waiting = self._pace(rounds.waiting)
-                if not ready:
-                    return
-                rounds.ahead.append(self._prepare(ready))
-        except Exception as exc:
-            if not later:
-                raise
-            rounds.failed = exc
+            for r in rounds.ahead:
+                if r.made is None:
+                    self._compose(r)
+        except Exception:  # noqa: S110 (raised again by the same round's own composing, see above)
+            pass
 
     def _pace(self, waiting: list[Pending]) -> tuple[list[Pending], list[Pending]]:
         """Up to a round of rows whose domain may go now (their tokens taken), and the others."""
@@ -522,20 +524,36 @@ class _Run:
         """Rounds composed ahead of the one sent: enough to keep the signing workers busy, one without them."""
         return 1 if self.signing is None else 1 + 2 * self.signing.size
 
-    def _send_round(self, prepared: _Round, afterwards: Callable[[], None] | None = None) -> None:
+    def _send_round(self, prepared: _Round, rounds: _Rounds) -> None:
         """Send one message per connection. The previous round's outcomes are committed while the relay reads
-        this round's envelopes, before any of this round's messages can be accepted: so at most one
-        accepted-but-unrecorded message per connection, and the commit costs no waiting.
+        this round's messages, before any of them can be accepted: so at most one accepted-but-unrecorded message
+        per connection, and the commit costs no waiting. The next round is chosen there too, and its recipients
+        named to the mailer (``upcoming``), which may start their envelopes with this round's ends; it is composed
+        once those ends are written (``afterwards``), while the relay takes them in.
 
         Messages the mail system could not take at all (``unavailable``: relay unreachable, disk full) go again:
         at once when others of the round went through, after a backoff when none did."""
         rows = prepared.rows
+        if prepared.made is None:
+            self._compose(prepared)
         todo = list(zip(rows, [p.delivery.email for p in rows], self._signed(prepared), strict=True))
+
+        def meanwhile() -> None:
+            self._flush()
+            self._pace_ahead(rounds)
+
+        def upcoming() -> list[str]:
+            return [p.delivery.email for p in rounds.ahead[0].rows] if rounds.ahead else []
+
+        def afterwards() -> None:
+            self._compose_ahead(rounds)
+
         outage: Outage | None = None
         while todo:
             items = [(e, m) for _, e, m in todo]
-            results = self.ctx.mailer.send_many(self.ctx.sender.from_address, items, self._flush, afterwards)
-            afterwards = None
+            results = self.ctx.mailer.send_many(
+                self.ctx.sender.from_address, items, meanwhile, upcoming=upcoming, afterwards=afterwards
+            )
             again = self._decide(todo, results)
             if again and len(again) == len(todo):  # nothing went: the mail system is down
                 outage = outage or self._mail_lost(results[-1])
@@ -602,20 +620,20 @@ class _Run:
                 self.finished += 1
                 self.errors += o.status in (DeliveryStatus.BOUNCED, DeliveryStatus.FAILED)
 
-    def _prepare(self, rows: list[Pending]) -> _Round:
+    def _compose(self, r: _Round) -> None:
         """Compose a round; with DKIM, hand its heads to a signing worker when there is one."""
         ctx = self.ctx
-        todo = [(self.segments[p.delivery.segment], _recipient(p.delivery)) for p in rows]
+        todo = [(self.segments[p.delivery.segment], _recipient(p.delivery)) for p in r.rows]
         made = personalise_unsigned(todo, ctx.links, date=ctx.clock.now(), sender=ctx.sender, dkim=bool(ctx.signer))
         pool = self._signing_pool()
-        if ctx.signer is None or pool is None:
-            return _Round(rows, made, None)
-        ticket = pool.submit([pool.item(m, h) for m, h in made], at=int(ctx.signer.clock()))
-        return _Round(rows, made, ticket)
+        if ctx.signer is not None and pool is not None:
+            r.ticket = pool.submit([pool.item(m, h) for m, h in made], at=int(ctx.signer.clock()))
+        r.made = made
 
     def _signed(self, prepared: _Round) -> list[bytes]:
         """The round's messages as they go: signed by the worker, or here when there is none or it failed."""
         signer, made = self.ctx.signer, prepared.made
+        assert made is not None
         if signer is None:
             return [m for m, _ in made]
         if prepared.ticket is not None and self.signing is not None:
@@ -653,20 +671,19 @@ class _Run:
 
 @dataclass(slots=True)
 class _Rounds:
-    """A batch being dispatched: rows not in a round yet, rounds composed and not sent, an error composing."""
+    """A batch being dispatched: rows not in a round yet, and rounds chosen (and maybe composed), not sent."""
 
     waiting: list[Pending]
     ahead: deque[_Round] = field(default_factory=deque)
-    failed: Exception | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Round:
-    """A round composed: its rows, each message unsigned with its body hash, and its signing worker's ticket."""
+    """A round: its rows; once composed, each message unsigned with its body hash, and its signing ticket."""
 
     rows: list[Pending]
-    made: list[tuple[bytes, bytes | None]]
-    ticket: Ticket | None
+    made: list[tuple[bytes, bytes | None]] | None = None
+    ticket: Ticket | None = None
 
 
 def _recipient(d: Delivery) -> Recipient:

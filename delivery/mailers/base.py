@@ -50,12 +50,15 @@ class Mailer(Protocol):
         envelope_from: str,
         items: Sequence[tuple[str, bytes]],
         meanwhile: Callable[[], None] | None = None,
+        upcoming: Callable[[], Sequence[str]] | None = None,
         afterwards: Callable[[], None] | None = None,
     ) -> list[SendResult]:
         """Up to ``concurrency`` messages at once, one result per ``(recipient, message)`` in order.
         ``meanwhile`` runs once before any message of the round can be accepted (SMTP: while the relay reads the
-        messages' contents; the send loop commits the previous round's outcomes there). ``afterwards`` runs once
-        the messages are all handed over, before their verdicts are read (SMTP: while the relay takes in their
+        messages' contents; the send loop commits the previous round's outcomes there). ``upcoming``, asked after
+        it, may name the recipients of the next call's messages, for a mailer that can start them early (SMTP
+        pipelining writes their envelopes with this round's ends); a mailer may ignore it. ``afterwards`` runs
+        once every message is handed over, before the verdicts are read (SMTP: while the relay takes in their
         ends; the send loop composes its next round there)."""
         ...
 

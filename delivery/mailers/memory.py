@@ -37,6 +37,7 @@ class MemoryMailer:
         envelope_from: str,
         items: Sequence[tuple[str, bytes]],
         meanwhile: Callable[[], None] | None = None,
+        upcoming: Callable[[], Sequence[str]] | None = None,
         afterwards: Callable[[], None] | None = None,
     ) -> list[SendResult]:
         return send_each(self, envelope_from, items, meanwhile, afterwards)

@@ -15,6 +15,7 @@ import re
 import smtplib
 import socket
 import ssl
+import threading
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 
@@ -50,6 +51,9 @@ class SmtpMailer:
         self.concurrency = max(1, config.connections)
         self._idle: queue.LifoQueue[smtplib.SMTP] = queue.LifoQueue()
         self._ssl: ssl.SSLContext | None = None
+        # per thread, (sender, recipient) -> a connection whose envelope for them is written (see send_many)
+        self._primed: dict[int, dict[tuple[str, str], smtplib.SMTP]] = {}
+        self._lock = threading.Lock()
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config
@@ -96,12 +100,6 @@ class SmtpMailer:
         except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, no greeting: nothing was sent
             return SendResult(Verdict.UNAVAILABLE, None, f"connect to {self.config.host}:{self.config.port}: {exc}")
 
-    def _give_back(self, conn: smtplib.SMTP, keep: bool) -> None:
-        if keep:
-            self._idle.put(conn)
-        else:
-            _close(conn)
-
     def send(self, envelope_from: str, recipient: str, message: bytes) -> SendResult:
         return self.send_many(envelope_from, [(recipient, message)])[0]
 
@@ -110,6 +108,7 @@ class SmtpMailer:
         envelope_from: str,
         items: Sequence[tuple[str, bytes]],
         meanwhile: Callable[[], None] | None = None,
+        upcoming: Callable[[], Sequence[str]] | None = None,
         afterwards: Callable[[], None] | None = None,
     ) -> list[SendResult]:
         """One message per connection, all at once from one thread: every connection writes its commands, then
@@ -119,56 +118,96 @@ class SmtpMailer:
 
         ``meanwhile`` runs once the messages' contents are written and before any message's end (the final
         ``.``) is: the send loop commits the previous round there, while the relay reads these messages, and no
-        message of this round can have been accepted before it returns. ``afterwards`` runs once every end is
-        written, while the relay takes them in (the send loop composes its next round there)."""
+        message of this round can have been accepted before it returns.
+
+        ``upcoming`` (asked once, after ``meanwhile``) names the recipients of the caller's next round: with
+        pipelining, each connection writes a next recipient's envelope (MAIL, RCPT, DATA) right after this
+        message's end (RFC 2920), so the next round finds its envelopes answered and the relay's replies cost one
+        wait a round instead of two. The next call sends those recipients' messages on those connections; a
+        connection whose recipient does not come (the next round changed, or another call came first) is closed
+        without ending its message, which the relay then drops: nothing is sent that was not asked for.
+
+        ``afterwards`` runs once every end is written, before the verdicts are read (the send loop composes its
+        next round there, while the relay takes the ends in)."""
         results: list[SendResult | None] = [None] * len(items)
-        active: list[tuple[int, smtplib.SMTP, _Steps, _Phase]] = []
+        primed = self._primed_here()
+        active: list[_Active] = []
         for i, (rcpt, message) in enumerate(items):
-            conn = self._take()
+            ready = primed.pop((envelope_from, rcpt), None)
+            conn = ready or self._take()
             if isinstance(conn, SendResult):
                 results[i] = conn
-            else:
-                active.append((i, conn, self._transaction(conn, envelope_from, rcpt, message), _Phase.START))
+                continue
+            steps = self._transaction(conn, envelope_from, rcpt, message, primed=ready is not None)
+            active.append(_Active(i, conn, steps))
+        for stale in primed.values():  # in the middle of a DATA the relay drops when the connection closes
+            _close(stale)
+        nexts: list[str] | None = None
         try:
             while active:
                 waiting = []
-                for i, conn, steps, phase in active:
-                    if phase is _Phase.CONTENT and meanwhile is not None:  # the first end is next
-                        run_now: Callable[[], None] = meanwhile
-                        meanwhile = None
-                        run_now()
-                    elif phase is _Phase.END and afterwards is not None:  # every end is written
-                        run_now = afterwards
-                        afterwards = None
-                        run_now()
-                    ended = _advance(conn, steps)
+                for a in active:
+                    value: str | None = None
+                    if a.phase is _Phase.CONTENT:  # its end is next
+                        if meanwhile is not None:
+                            run_now, meanwhile = meanwhile, None
+                            run_now()
+                        if nexts is None:
+                            nexts = list(upcoming()) if upcoming is not None else []
+                        value = nexts.pop(0) if nexts else None
+                    elif a.phase in (_Phase.END, _Phase.END_PRIMED) and afterwards is not None:
+                        run_later, afterwards = afterwards, None
+                        run_later()
+                    ended = _advance(a.conn, a.steps, value, a.primes is not None)
                     if isinstance(ended, _Phase):
-                        waiting.append((i, conn, steps, ended))
+                        a.phase = ended
+                        if ended is _Phase.END_PRIMED:
+                            a.primes = value
+                        waiting.append(a)
                     else:
-                        results[i] = ended[0]
-                        self._give_back(conn, ended[1])
+                        results[a.index] = ended[0]
+                        self._give_back(a.conn, ended[1], envelope_from, a.primes)
                 active = waiting
-            for run_late in (meanwhile, afterwards):  # no message reached that step: still run them
-                if run_late is not None:
-                    run_late()
+            for late in (meanwhile, afterwards):  # no message reached that step: still run them
+                if late is not None:
+                    late()
         except BaseException:
-            for _, conn, _, _ in active:  # mid-transaction: these connections cannot be reused
-                _close(conn)
+            for a in active:  # mid-transaction: these connections cannot be reused
+                _close(a.conn)
             raise
         return [r for r in results if r is not None]
 
-    def _transaction(self, conn: smtplib.SMTP, sender: str, rcpt: str, message: bytes) -> _Steps:
+    def _primed_here(self) -> dict[tuple[str, str], smtplib.SMTP]:
+        """This thread's connections whose next envelope was written, taken out of the mailer."""
+        with self._lock:
+            return self._primed.pop(threading.get_ident(), {})
+
+    def _give_back(self, conn: smtplib.SMTP, keep: bool, sender: str = "", primes: str | None = None) -> None:
+        if not keep:
+            _close(conn)
+        elif primes is None:
+            self._idle.put(conn)
+        else:
+            with self._lock:
+                self._primed.setdefault(threading.get_ident(), {})[(sender, primes)] = conn
+
+    def _transaction(
+        self, conn: smtplib.SMTP, sender: str, rcpt: str, message: bytes, *, primed: bool = False
+    ) -> _Steps:
         """MAIL, RCPT, DATA by hand (not ``sendmail``) to keep the relay's final reply for the ledger; pipelined
         (RFC 2920) when the relay offers it, which saves two round trips a message. Yields after each write, before
         reading its reply or writing the message's end, what it wrote (see :meth:`send_many`); returns the
         deciding reply. The message's content and its end are two writes, so the relay reads the content while
-        the send loop commits."""
+        the send loop commits. ``primed``: the envelope went out with the connection's previous message's end;
+        sent the next recipient's address when it yields its content, it writes that envelope after the end."""
         body = b" BODY=8BITMIME" if conn.has_extn("8bitmime") else b""
         pipelined = self.config.pipelining
         if pipelined is None:
             pipelined = conn.has_extn("pipelining")
-        if pipelined and sender.isascii() and rcpt.isascii():
-            conn.send(b"MAIL FROM:<%s>%s\r\nRCPT TO:<%s>\r\nDATA\r\n" % (sender.encode(), body, rcpt.encode()))
+        pipelined = pipelined and sender.isascii()
+        if primed or (pipelined and rcpt.isascii()):
+            if not primed:
+                conn.send(_envelope(sender, rcpt, body))
             yield _Phase.COMMAND
             (c1, r1), (c2, r2), (c3, r3) = conn.getreply(), conn.getreply(), conn.getreply()
             refused = (c1, r1) if c1 != 250 else (c2, r2) if c2 not in (250, 251) else None
@@ -198,12 +237,21 @@ class SmtpMailer:
         # Dot-stuffing (RFC 5321 4.5.2); a composed message rarely has a line starting with a dot: skip the regex.
         data = _DOT.sub(b"..", message) if message.startswith(b".") or b"\n." in message else message
         conn.send(data if data.endswith(b"\r\n") else data + b"\r\n")
-        yield _Phase.CONTENT
-        conn.send(b".\r\n")  # the end: from here on the relay may accept the message
-        yield _Phase.END
+        following = yield _Phase.CONTENT
+        if pipelined and following is not None and following.isascii():
+            conn.send(b".\r\n" + _envelope(sender, following, body))  # the end: from here on it may be accepted
+            yield _Phase.END_PRIMED
+        else:
+            conn.send(b".\r\n")
+            yield _Phase.END
         return conn.getreply()
 
     def close(self) -> None:
+        with self._lock:
+            primed, self._primed = self._primed, {}
+        for conns in primed.values():  # mid-DATA: a QUIT would be read as the message's content
+            for conn in conns.values():
+                _close(conn)
         while True:
             try:
                 conn = self._idle.get_nowait()
@@ -222,16 +270,34 @@ class _Phase(enum.Enum):
     COMMAND = enum.auto()  # a command (or the pipelined envelope): read its reply
     CONTENT = enum.auto()  # the message's content: write its end
     END = enum.auto()  # the message's end: read the relay's verdict
+    END_PRIMED = enum.auto()  # the end and the next recipient's envelope: read the verdict (the envelope's later)
 
 
-_Steps = Generator[_Phase, None, tuple[int, bytes]]
+_Steps = Generator[_Phase, str | None, tuple[int, bytes]]
 
 
-def _advance(conn: smtplib.SMTP, steps: _Steps) -> tuple[SendResult, bool] | _Phase:
+@dataclass(slots=True)
+class _Active:
+    index: int
+    conn: smtplib.SMTP
+    steps: _Steps
+    phase: _Phase = _Phase.START
+    primes: str | None = None  # the recipient whose envelope followed this message's end
+
+
+def _envelope(sender: str, rcpt: str, body: bytes) -> bytes:
+    return b"MAIL FROM:<%s>%s\r\nRCPT TO:<%s>\r\nDATA\r\n" % (sender.encode(), body, rcpt.encode())
+
+
+def _advance(
+    conn: smtplib.SMTP, steps: _Steps, value: str | None = None, primed: bool = False
+) -> tuple[SendResult, bool] | _Phase:
     """Run a transaction to its next write (what it wrote), or to its end: the result, and whether the connection
-    can be reused. Maps every way a transaction can end to a result."""
+    can be reused. Maps every way a transaction can end to a result. ``value``: the next recipient, for a
+    transaction about to write its end; ``primed``: that envelope went out after the end, so the connection is in
+    the middle of a DATA and cannot be reset (one whose message was not accepted is closed)."""
     try:
-        return next(steps)
+        return steps.send(value)
     except StopIteration as end:
         code, reply = end.value
     except smtplib.SMTPServerDisconnected as exc:
@@ -242,6 +308,8 @@ def _advance(conn: smtplib.SMTP, steps: _Steps) -> tuple[SendResult, bool] | _Ph
         kind = "timed out" if isinstance(exc, TimeoutError) else "failed"
         return SendResult(Verdict.CONNECTION, None, f"connection {kind}: {exc}"), False
     result = SendResult.from_code(code, _text(reply))
+    if primed:
+        return result, result.verdict is Verdict.ACCEPTED
     if result.verdict is not Verdict.ACCEPTED and code != 421:
         _rset(conn)
     return result, code != 421

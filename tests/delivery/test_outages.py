@@ -81,9 +81,10 @@ class Tripwire:
         envelope_from: str,
         items: Sequence[tuple[str, bytes]],
         meanwhile: Callable[[], None] | None = None,
+        upcoming: Callable[[], Sequence[str]] | None = None,
         afterwards: Callable[[], None] | None = None,
     ) -> list[SendResult]:
-        results = self.inner.send_many(envelope_from, items, meanwhile, afterwards)
+        results = self.inner.send_many(envelope_from, items, meanwhile, upcoming, afterwards)
         self.count += sum(r.verdict == "accepted" for r in results)
         while self.at and self.count >= self.at[0]:
             self.action(self.at.pop(0))

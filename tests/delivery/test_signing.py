@@ -161,13 +161,14 @@ class _KillsWorkers:
         envelope_from: str,
         items: Sequence[tuple[str, bytes]],
         meanwhile: Callable[[], None] | None = None,
+        upcoming: Callable[[], Sequence[str]] | None = None,
         afterwards: Callable[[], None] | None = None,
     ) -> list[SendResult]:
         self.rounds += 1
         if self.rounds == self.after:
             for pid in self.pids:
                 os.kill(pid, signal.SIGKILL)
-        return self.inner.send_many(envelope_from, items, meanwhile, afterwards)
+        return self.inner.send_many(envelope_from, items, meanwhile, upcoming, afterwards)
 
     def close(self) -> None:
         self.inner.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from delivery.mailers.base import Verdict
@@ -51,11 +53,16 @@ def test_a_relay_that_cannot_be_reached_answers_unavailable_for_each_message() -
 
 
 @pytest.mark.parametrize("pipelining", [False, True], ids=["lockstep", "pipelined"])
-def test_meanwhile_runs_before_any_end_and_afterwards_once_every_end_is_written(pipelining: bool) -> None:
+def test_meanwhile_runs_before_any_end_is_written_and_afterwards_once_they_all_are(pipelining: bool) -> None:
     """The send loop commits the previous round in ``meanwhile``: no message of this round may be accepted yet.
-    ``afterwards`` (the next round composed) comes once, after it, before the verdicts are read."""
+    ``upcoming`` is asked once, after it; ``afterwards`` (the next round composed) comes last."""
     handler = Handler()
     seen: list[tuple[str, int]] = []
+
+    def upcoming() -> list[str]:
+        seen.append(("upcoming", len(handler.received)))
+        return []
+
     with smtp_server(handler) as port:
         mailer = SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=5, connections=3, pipelining=pipelining))
         items = [(f"m{n}@asso.fr", _message(n)) for n in range(3)]
@@ -63,12 +70,12 @@ def test_meanwhile_runs_before_any_end_and_afterwards_once_every_end_is_written(
             "lettre@resacoop.example",
             items,
             meanwhile=lambda: seen.append(("meanwhile", len(handler.received))),
-            afterwards=lambda: seen.append(("afterwards", len(handler.received))),
+            upcoming=upcoming,
+            afterwards=lambda: seen.append(("afterwards", -1)),
         )
         mailer.close()
     assert [r.verdict for r in results] == [Verdict.ACCEPTED] * 3
-    assert [name for name, _ in seen] == ["meanwhile", "afterwards"]
-    assert seen[0][1] == 0  # nothing accepted before the commit
+    assert seen == [("meanwhile", 0), ("upcoming", 0), ("afterwards", -1)]  # nothing accepted before the commit
     assert len(handler.received) == 3
 
 
@@ -80,8 +87,59 @@ def test_the_hooks_run_even_when_no_connection_can_be_made() -> None:
     results = mailer.send_many(
         "lettre@resacoop.example",
         [("a@asso.fr", _message(0))],
-        meanwhile=lambda: seen.append("meanwhile"),
+        lambda: seen.append("meanwhile"),
         afterwards=lambda: seen.append("afterwards"),
     )
     assert [r.verdict for r in results] == [Verdict.UNAVAILABLE]
     assert seen == ["meanwhile", "afterwards"]
+
+
+def _rounds(n: int, size: int) -> list[list[tuple[str, bytes]]]:
+    return [[(f"m{r * size + k}@asso.fr", _message(r * size + k)) for k in range(size)] for r in range(n)]
+
+
+def test_the_next_rounds_envelopes_go_with_this_rounds_ends_and_each_message_arrives_once() -> None:
+    """Pipelined rounds, each naming the next one's recipients: every message arrives once, on as many
+    connections as the round has (the primed ones are the ones reused)."""
+    handler = Handler()
+    rounds = _rounds(4, 3)
+    with smtp_server(handler) as port:
+        mailer = SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=5, connections=3, pipelining=True))
+        answers = []
+        for r, items in enumerate(rounds):
+            following = [rcpt for rcpt, _ in rounds[r + 1]] if r + 1 < len(rounds) else []
+            answers.append(mailer.send_many("lettre@resacoop.example", items, upcoming=lambda f=following: f))
+            assert len(mailer._primed.get(threading.get_ident(), {})) == len(following)
+        mailer.close()
+    assert all(r.verdict is Verdict.ACCEPTED for results in answers for r in results)
+    assert sorted(r.recipient for r in handler.received) == sorted(rcpt for items in rounds for rcpt, _ in items)
+    assert {r.message_id for r in handler.received} == {f"<r.{n}@resacoop.example>" for n in range(12)}
+
+
+def test_an_envelope_written_for_a_recipient_who_does_not_come_sends_nothing() -> None:
+    """The next call sends others (or the mailer closes): the connections that wrote an envelope for someone
+    else are closed in the middle of their DATA, and the relay keeps nothing of it."""
+    handler = Handler()
+    first, other = _rounds(2, 2)
+    with smtp_server(handler) as port:
+        mailer = SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=5, connections=2, pipelining=True))
+        mailer.send_many("lettre@resacoop.example", first, upcoming=lambda: ["x@asso.fr", "y@asso.fr"])
+        results = mailer.send_many("lettre@resacoop.example", other, upcoming=lambda: ["z@asso.fr"])
+        mailer.close()  # z's envelope is pending on a connection: closed, not QUIT (it would be z's content)
+    assert all(r.verdict is Verdict.ACCEPTED for r in results)
+    assert sorted(r.recipient for r in handler.received) == sorted(rcpt for rcpt, _ in first + other)
+
+
+def test_a_message_refused_at_its_end_closes_the_connection_that_wrote_the_next_envelope() -> None:
+    """A refusal after the end is read while the next envelope waits in a DATA: no RSET can be sent there (it
+    would be content), so the connection is closed and the next message goes on a new one, once."""
+    handler = Handler(on_data=lambda rcpt, n: "452 4.3.1 full" if rcpt == "m0@asso.fr" else None)
+    rounds = _rounds(2, 2)
+    with smtp_server(handler) as port:
+        mailer = SmtpMailer(SmtpConfig("127.0.0.1", port, timeout=5, connections=2, pipelining=True))
+        first = mailer.send_many("lettre@resacoop.example", rounds[0], upcoming=lambda: [r for r, _ in rounds[1]])
+        second = mailer.send_many("lettre@resacoop.example", rounds[1])
+        mailer.close()
+    assert [r.verdict for r in first] == [Verdict.TEMPORARY, Verdict.ACCEPTED]
+    assert [r.verdict for r in second] == [Verdict.ACCEPTED, Verdict.ACCEPTED]
+    assert sorted(r.recipient for r in handler.received) == ["m1@asso.fr", "m2@asso.fr", "m3@asso.fr"]
