@@ -161,6 +161,10 @@ class SubscriberRepository:
         return [to_subscriber(r) for r in self.s.scalars(q)]
 
     def save(self, sub: Subscriber) -> Subscriber:
+        prefs = sub.preferences.to_json()
+        # The masks first: reading the bits after the row was added flushed it, then wrote the masks in an UPDATE
+        # (one round trip more on every sign-up).
+        masks = self.registry.masks(prefs)
         row = self.s.get(SubscriberRow, sub.id) if sub.id else None
         if row is None:
             row = SubscriberRow(token_version=self.first_token_version(sub.email))
@@ -170,8 +174,8 @@ class SubscriberRepository:
         row.search_name = search_name(sub.name)
         row.status = str(sub.status)
         row.organisation_type = str(sub.organisation_type) if sub.organisation_type else None
-        row.preferences = sub.preferences.to_json()
-        for column, mask in self.registry.masks(row.preferences).items():
+        row.preferences = prefs
+        for column, mask in masks.items():
             setattr(row, column, mask)
         self.s.flush()
         sub.id = row.id

@@ -131,7 +131,7 @@ def identity_lookup(db: Database) -> IdentityLookup:
     """The :data:`subscribers.links.IdentityLookup` reading the database."""
 
     def lookup(subscriber_id: int) -> Identity | None:
-        with db.session() as s:
+        with db.reading() as s:  # one SELECT: no BEGIN and COMMIT round trips (each link made, each confirmation)
             found = SubscriberRepository(s).identity(subscriber_id)
         return Identity(found[0], email_hash(found[1])) if found else None
 
@@ -142,7 +142,7 @@ def identity_bulk(db: Database) -> IdentityBulk:
     """The :data:`subscribers.links.IdentityBulk` reading many subscribers in one query."""
 
     def lookup(subscriber_ids: Sequence[int]) -> dict[int, Identity]:
-        with db.session() as s:
+        with db.reading() as s:
             found = SubscriberRepository(s).identities(subscriber_ids)
         return {sid: Identity(version, email_hash(email)) for sid, (version, email) in found.items()}
 

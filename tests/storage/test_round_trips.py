@@ -13,14 +13,16 @@ import pytest
 from sqlalchemy import event
 
 from core.clock import FrozenClock
-from core.model import Item, ItemKind, ItemStatus
+from core.model import Item, ItemKind, ItemStatus, Preferences, Stream, Subscriber
 from core.settings import TaxonomySettings
 from curation.actions import Curator
 from curation.desk import CurationDesk
 from curation.validate import Taxonomy
 from storage.database import Database
 from storage.items import ItemRepository
+from storage.subscribers import SubscriberRepository
 from storage.triage import TriageQuery
+from subscribers.service import identity_lookup
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -83,3 +85,27 @@ def test_an_approval_reads_the_item_once(db: Database, item_id: int, trips: Trip
     assert len(items_read) == 1, trips.seen
     with db.reading() as s:
         assert ItemRepository(s).get(item_id).status is ItemStatus.APPROVED
+
+
+def test_a_new_subscriber_is_one_insert_with_its_masks(db: Database, trips: Trips) -> None:
+    with db.session() as s:  # the preference bits exist already, as on every sign-up but the first
+        SubscriberRepository(s).save(Subscriber(email="premier@exemple.fr", created_at=NOW))
+    trips.seen.clear()
+    sub = Subscriber(email="alice@exemple.fr", created_at=NOW, preferences=Preferences(streams=[Stream.NEWSLETTER]))
+    with db.session() as s:
+        SubscriberRepository(s).save(sub)
+    writes = [w for w in trips.seen if w.startswith(("INSERT", "UPDATE"))]
+    assert len(writes) == 1 and writes[0].startswith("INSERT INTO subscribers"), trips.seen
+    with db.reading() as s:
+        stored = SubscriberRepository(s).get(sub.id or 0)
+    assert stored.preferences.streams == [Stream.NEWSLETTER]
+
+
+def test_the_identity_behind_a_link_is_one_select(db: Database, trips: Trips) -> None:
+    sub = Subscriber(email="alice@exemple.fr", created_at=NOW)
+    with db.session() as s:
+        SubscriberRepository(s).save(sub)
+    trips.seen.clear()
+    found = identity_lookup(db)(sub.id or 0)
+    assert found is not None and found.token_version == 0
+    assert len(trips.seen) == 1 and trips.seen[0].startswith("SELECT"), trips.seen
