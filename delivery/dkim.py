@@ -151,9 +151,13 @@ class Signer:
 
     def sign_all(self, messages: Sequence[tuple[bytes, bytes | None]]) -> list[bytes]:
         """:meth:`sign` for each ``(message, body_hash)``, in order; RSA on a thread pool (see the module)."""
+        return [f + m for f, (m, _) in zip(self.fields(messages), messages, strict=True)]
+
+    def fields(self, messages: Sequence[tuple[bytes, bytes | None]], at: int | None = None) -> list[bytes]:
+        """:meth:`field` for each ``(message, body_hash)``, in order; RSA on a thread pool (see the module)."""
         if self.algorithm != "rsa-sha256" or len(messages) < 2:
-            return [self.sign(m, body_hash=h) for m, h in messages]
-        return list(_pool().map(lambda item: self.sign(item[0], body_hash=item[1]), messages))
+            return [self.field(m, body_hash=h, at=at) for m, h in messages]
+        return list(_pool().map(lambda item: self.field(item[0], body_hash=item[1], at=at), messages))
 
     def sign(self, message: bytes, *, body_hash: bytes | None = None) -> bytes:
         """The message (CRLF line ends) with its DKIM-Signature header prepended. ``body_hash``: the SHA-256 of
@@ -177,30 +181,28 @@ class Signer:
             head = head[:-2]
         if body_hash is None:
             body_hash = hashlib.sha256(canonical_body(body)).digest()
-        signed = [(n, _relaxed(v)) for n, v in _fields(head) if n in _SIGNED]
+        signed = [(n, _relaxed_once(v)) for n, v in _fields(head) if n in _SIGNED]
         present = {n for n, _ in signed}
         names = [h for h in _SIGNED_ORDER if h in present]
         include = b" : ".join(names)
-        tags = [
-            (b"v", b"1"),
-            (b"a", self.algorithm.encode()),
-            (b"c", b"relaxed/relaxed"),
-            (b"d", self.domain.encode()),
-            (b"i", b"@" + self.domain.encode()),
-            (b"q", b"dns/txt"),
-            (b"s", self.selector.encode()),
-            (b"t", str(int(self.clock()) if at is None else at).encode("ascii")),
-            (b"h", include),
-            (b"bh", base64.b64encode(body_hash)),
-            (b"b", b"0" * 60),  # dkimpy's placeholder, so that b= folds onto its own line as dkimpy's does
-        ]
         if b"from" not in names:
             raise MailError(
                 f"DKIM signing failed ({self.algorithm}, d={self.domain}): no From header",
                 code="dkim_no_from",
                 domain=self.domain,
             )
-        value = dkim.RE_BTAG.sub(b"\\1", dkim.fold(b"; ".join(b"=".join(t) for t in tags), namelen=len(_NAME)))
+        # The tags in dkimpy's order: v a c d i q s t h bh b. b= first holds dkimpy's placeholder, so that it folds
+        # onto its own line as dkimpy's does, then is emptied for the hash.
+        start = b"v=1; a=%s; c=relaxed/relaxed; d=%s; i=@%s; q=dns/txt; s=%s" % (
+            self.algorithm.encode(),
+            self.domain.encode(),
+            self.domain.encode(),
+            self.selector.encode(),
+        )
+        t = str(int(self.clock()) if at is None else at).encode("ascii")
+        bh = base64.b64encode(body_hash)
+        folded = _fold(start, t, include, bh, b"0" * 60, b"")
+        value = folded[: folded.rindex(b"b=") + 2]  # dkimpy's RE_BTAG: b= is the last tag, no other value has "b="
         last = dict(signed)  # each name once in h=: its last instance is signed (RFC 6376 5.4.2, as dkimpy does)
         hashed = [name + b":" + last[name] for name in names]
         hashed.append(b"dkim-signature:" + _relaxed(b" " + value)[:-2])  # its own field, without its CRLF
@@ -209,15 +211,17 @@ class Signer:
             signature = key.sign(h.digest(), padding.PKCS1v15(), Prehashed(hashes.SHA256()))
         else:
             signature = key.sign(h.digest())  # RFC 8463: Ed25519 over the SHA-256 of the header hash input
-        tags[-1] = (b"b", base64.b64encode(signature))
-        header = dkim.fold(b"; ".join(b"=".join(t) for t in tags) + b"\r\n", namelen=len(_NAME))
-        return _NAME + b": " + bytes(header)
+        header = _fold(start, t, include, bh, base64.b64encode(signature), b"\r\n")
+        return _NAME + b": " + header
 
 
 def _fields(head: bytes) -> list[tuple[bytes, bytes]]:
     """The head's fields as (relaxed name, raw value with its continuation lines), as dkimpy parses them."""
+    lines = head.split(b"\r\n")
+    if b"\r\n " not in head and b"\r\n\t" not in head and not head.startswith((b" ", b"\t")):  # none folded
+        return [(name.lower().rstrip(), value) for name, _, value in (line.partition(b":") for line in lines)]
     out: list[tuple[bytes, bytes]] = []
-    for line in head.split(b"\r\n"):
+    for line in lines:
         if line[:1] in (b" ", b"\t") and out:
             name, value = out[-1]
             out[-1] = (name, value + b"\r\n" + line)
@@ -234,6 +238,53 @@ def _relaxed(value: bytes) -> bytes:
     if b"\t" in value or b"  " in value:
         value = _WSP_RUN.sub(b" ", value)
     return value.strip() + b"\r\n"
+
+
+_relaxed_once = lru_cache(maxsize=1024)(_relaxed)  # a segment's shared fields come back in every message
+
+
+def _fold(start: bytes, t: bytes, include: bytes, bh: bytes, b: bytes, end: bytes) -> bytes:
+    """dkimpy's ``fold`` of the tag list ``start; t=…; h=…; bh=…; b=…`` + ``end``, without running it per
+    message: ``fold`` breaks lines where the text's spaces and lengths say, never looking at other characters, so
+    a list with the same spaces and lengths folds the same way. The breaks of a template (the values as runs of
+    ``x``) are found once (:func:`_breaks`) and put into the list itself."""
+    text = b"%s; t=%s; h=%s; bh=%s; b=%s%s" % (start, t, include, bh, b, end)
+    breaks = _breaks(start, len(t), include, len(bh), len(b), end)
+    if breaks is None:
+        return bytes(dkim.fold(text, namelen=len(_NAME)))
+    return _insert(text, breaks)
+
+
+def _insert(text: bytes, breaks: tuple[tuple[int, bytes], ...]) -> bytes:
+    parts: list[bytes] = []
+    last = 0
+    for at, inserted in breaks:
+        parts += (text[last:at], inserted)
+        last = at
+    parts.append(text[last:])
+    return b"".join(parts)
+
+
+@lru_cache(maxsize=64)
+def _breaks(start: bytes, t: int, include: bytes, bh: int, b: int, end: bytes) -> tuple[tuple[int, bytes], ...] | None:
+    """Where dkimpy's ``fold`` puts its line breaks into a tag list of this shape: (offset, inserted) pairs, or
+    None when its answer is not the text with breaks inserted (then it is run on each list)."""
+    text = b"%s; t=%s; h=%s; bh=%s; b=%s%s" % (start, b"x" * t, include, b"x" * bh, b"x" * b, end)
+    folded = bytes(dkim.fold(text, namelen=len(_NAME)))
+    out: list[tuple[int, bytes]] = []
+    i = j = 0
+    while i < len(text) or j < len(folded):
+        if i < len(text) and j < len(folded) and folded[j] == text[i]:
+            i, j = i + 1, j + 1
+        elif folded.startswith(b"\r\n ", j) and i < len(text) and text[i : i + 1] == b" ":
+            out.append((i, b"\r\n"))  # a break at a space: the space begins the next line
+            j += 2
+        elif folded.startswith(b"\r\n ", j):
+            out.append((i, b"\r\n "))  # a break inside a long value
+            j += 3
+        else:
+            return None
+    return tuple(out) if _insert(text, tuple(out)) == folded else None
 
 
 _POOL: dict[int, ThreadPoolExecutor] = {}
