@@ -1,11 +1,11 @@
 """The parse workers: lean child processes, fed pickled jobs through pipes (an :class:`~concurrent.futures.Executor`).
 
-    submit(fn, *args) | queue | one thread per worker: write the job, read its reply | the job's future
+    submit(fn, *args) | queue | one thread per worker: write the job (and the next), read its reply | the job's future
 
 Each worker is a fresh interpreter running :func:`watch.work.main`, which imports only the parsers: about 35 MB
 where a ``ProcessPoolExecutor`` worker took 67–81 MB (it imports the parent's main module, and needs a fork server
 and a resource tracker, two more processes). A worker that dies (a parser crashing on a hostile body) fails only
-its job, as an unreadable body, and is replaced.
+its job, as an unreadable body, and is replaced (the job sent after it goes to the new one).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import queue
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
@@ -33,8 +34,8 @@ class WorkerPool(Executor):
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
-        self._next_id = 0
-        self._threads = [_Worker(self._jobs, warm) for _ in range(max(1, workers))]
+        count = max(1, workers)
+        self._threads = [_Worker(self._jobs, warm, count) for _ in range(count)]
         for t in self._threads:
             t.start()
         if warm:
@@ -72,23 +73,44 @@ class WorkerPool(Executor):
 
 
 class _Worker(threading.Thread):
-    """One child process, started with its first job (``warm``: at once), and the thread that talks to it, one job
-    at a time."""
+    """One child process, started with its first job (``warm``: at once), and the thread that talks to it: it
+    sends the next job while the child runs one (when the queue holds enough for every worker), so the child does
+    not wait for this thread between two jobs; replies come in order."""
 
-    def __init__(self, jobs: queue.SimpleQueue[_Job | None], warm: bool) -> None:
+    AHEAD = 2  # jobs sent to a child and not answered yet, at most
+
+    def __init__(self, jobs: queue.SimpleQueue[_Job | None], warm: bool, workers: int) -> None:
         super().__init__(name="watch-parse", daemon=True)
         self.jobs = jobs
         self.warm = warm
+        self.workers = workers
         self.started = threading.Event()
         self.process: subprocess.Popen[bytes] | None = None
+        self.sent: deque[_Job] = deque()
 
     def run(self) -> None:
+        stopping = False
         try:
             if self.warm:
                 self._start()
             self.started.set()
-            while (job := self.jobs.get()) is not None:
-                self._run(job)
+            while not (stopping and not self.sent):
+                if not self.sent:
+                    job = self.jobs.get()
+                    if job is None:
+                        break
+                    self._send(job)
+                while not stopping and len(self.sent) < self.AHEAD and self.jobs.qsize() >= self.workers:
+                    try:
+                        job = self.jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        stopping = True
+                    else:
+                        self._send(job)
+                if self.sent:
+                    self._receive()
         finally:
             self._stop()
             self.started.set()
@@ -105,28 +127,46 @@ class _Worker(threading.Thread):
         if hello != READY:
             self._stop()
 
-    def _run(self, job: _Job) -> None:
+    def _send(self, job: _Job) -> None:
         future, fn, args = job
-        if not future.set_running_or_notify_cancel():
-            return
+        if not future.running() and not future.set_running_or_notify_cancel():
+            return  # cancelled (a job sent again after its worker died is running already)
         if self.process is None:
             self._start()
+        self.sent.append(job)
         try:
             if self.process is None or self.process.stdin is None:
                 raise EOFError
             write_frame(self.process.stdin, (fn, args))
+        except (EOFError, OSError):
+            self._died()
+
+    def _receive(self) -> None:
+        future = self.sent[0][0]
+        try:
             ok, value = self._read()
         except (EOFError, OSError):
-            code = self._stop()
-            future.set_exception(FetchError(f"the parse worker stopped (exit status {code})", code="unreadable_body"))
+            self._died()
             return
         except Exception as exc:  # a reply that does not unpickle: this job's error
+            self.sent.popleft()
             future.set_exception(exc)
             return
+        self.sent.popleft()
         if ok:
             future.set_result(value)
         else:
             future.set_exception(value)
+
+    def _died(self) -> None:
+        """The child is gone: the job it was running fails, the ones sent after it go to its successor."""
+        code = self._stop()
+        future = self.sent.popleft()[0]
+        again = list(self.sent)
+        self.sent.clear()
+        future.set_exception(FetchError(f"the parse worker stopped (exit status {code})", code="unreadable_body"))
+        for job in again:
+            self._send(job)
 
     def _read(self) -> Any:
         if self.process is None or self.process.stdout is None:

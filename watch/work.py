@@ -5,7 +5,7 @@ A worker (:mod:`watch.pool`) is ``python -c "…main()"``: it imports this modul
 program that started it (multiprocessing's workers import the parent's main module: the ``relais`` command or a
 benchmark, with everything they import).
 
-    stdin: frames (function, arguments) | call | stdout: frames (ok, result or exception)
+    stdin: frames (function, arguments) | read ahead | call | stdout: frames (ok, result or exception)
 
 A frame is an 8-byte big-endian length and a pickle. The worker says it is ready once the parsers are imported,
 stops at the end of its input, and ignores Ctrl-C (its parent stops it by closing its input).
@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
 import signal
 import struct
 import sys
+import threading
 from datetime import datetime
 from functools import lru_cache
 from typing import IO, TYPE_CHECKING, Any
@@ -90,14 +92,17 @@ def main() -> None:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     source = os.fdopen(0, "rb")
+    # A thread reads the jobs as they come, so the parent can send the next job while this one runs (no wait for
+    # the parent's thread between two jobs) and never blocks writing while this process writes a reply.
+    jobs: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+    threading.Thread(target=_read_jobs, args=(source, jobs), daemon=True).start()
     ready()
     write_frame(frames, READY)
-    while True:
+    while (job := jobs.get()) is not None:
+        fn, args = job
         try:
-            fn, args = read_frame(source)
-        except EOFError:
-            return
-        try:
+            if isinstance(fn, BaseException):  # the frame did not unpickle
+                raise fn
             reply = (True, fn(*args))
         except Exception as exc:  # the caller's future raises it
             reply = (False, exc)
@@ -105,3 +110,14 @@ def main() -> None:
             write_frame(frames, reply)
         except Exception as exc:  # a result or an exception that does not pickle
             write_frame(frames, (False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+def _read_jobs(source: IO[bytes], jobs: queue.SimpleQueue[tuple[Any, Any] | None]) -> None:
+    while True:
+        try:
+            jobs.put(read_frame(source))
+        except EOFError:
+            jobs.put(None)
+            return
+        except Exception as exc:  # one frame's error, in its place
+            jobs.put((exc, ()))

@@ -83,3 +83,25 @@ def test_workers_start_with_their_first_job() -> None:
         assert sum(t.process is not None for t in pool._threads) == 1
     finally:
         pool.shutdown()
+
+
+def echo(data: bytes) -> bytes:
+    return data + data
+
+
+def test_big_jobs_and_replies_flow_both_ways_while_the_next_job_is_sent(pool: WorkerPool) -> None:
+    blobs = [bytes([i]) * 3_000_000 for i in range(8)]  # larger than a pipe's buffer, both ways
+    futures = [pool.submit(echo, b) for b in blobs]
+    assert [f.result(timeout=60) == b + b for f, b in zip(futures, blobs, strict=True)] == [True] * 8
+
+
+def test_a_job_sent_behind_one_that_kills_its_worker_still_runs() -> None:
+    pool = WorkerPool(1)
+    try:
+        futures = [pool.submit(double, 1), pool.submit(die, 3), pool.submit(double, 2), pool.submit(double, 3)]
+        assert futures[0].result(timeout=30) == 2
+        with pytest.raises(FetchError):
+            futures[1].result(timeout=30)
+        assert [f.result(timeout=30) for f in futures[2:]] == [4, 6]
+    finally:
+        pool.shutdown()
