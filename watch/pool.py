@@ -20,7 +20,7 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 from core.errors import FetchError
-from watch.work import READY, read_frame, write_frame
+from watch.work import READY, frame, read_frame
 
 _Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
 _STOP = None
@@ -131,13 +131,19 @@ class _Worker(threading.Thread):
         future, fn, args = job
         if not future.running() and not future.set_running_or_notify_cancel():
             return  # cancelled (a job sent again after its worker died is running already)
+        try:
+            data = frame((fn, args))
+        except Exception as exc:  # arguments that do not pickle: this job's error
+            future.set_exception(exc)
+            return
         if self.process is None:
             self._start()
         self.sent.append(job)
         try:
             if self.process is None or self.process.stdin is None:
                 raise EOFError
-            write_frame(self.process.stdin, (fn, args))
+            self.process.stdin.write(data)
+            self.process.stdin.flush()
         except (EOFError, OSError):
             self._died()
 

@@ -67,9 +67,14 @@ _LENGTH = struct.Struct(">Q")
 READY = "ready"
 
 
-def write_frame(out: IO[bytes], payload: object) -> None:
+def frame(payload: object) -> bytes:
+    """``payload`` as a frame; raises what pickle raises (before anything is written)."""
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    out.write(_LENGTH.pack(len(data)) + data)
+    return _LENGTH.pack(len(data)) + data
+
+
+def write_frame(out: IO[bytes], payload: object) -> None:
+    out.write(frame(payload))
     out.flush()
 
 

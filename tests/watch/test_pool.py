@@ -105,3 +105,9 @@ def test_a_job_sent_behind_one_that_kills_its_worker_still_runs() -> None:
         assert [f.result(timeout=30) for f in futures[2:]] == [4, 6]
     finally:
         pool.shutdown()
+
+
+def test_arguments_that_do_not_pickle_fail_their_job_only(pool: WorkerPool) -> None:
+    with pytest.raises(TypeError, match="pickle"):
+        pool.submit(double, threading.Lock()).result(timeout=30)
+    assert pool.submit(double, 5).result(timeout=30) == 10
