@@ -252,7 +252,7 @@ class ProposalService:
     def notify(self, item_ids: Sequence[int] | None = None) -> int:
         """Tell each proposer whose item an editor approved (published) or rejected (declined); once. Returns how
         many were told. A refused email leaves the proposal to the next run."""
-        with self.db.session() as s:
+        with self.db.reading() as s:  # after every approval: two SELECTs at most, no BEGIN and COMMIT
             repo = ProposalRepository(s)
             due = [(p, status, repo.rejection_reason(p.item_id) if status == "rejected" and p.item_id else "")
                    for p, status in repo.awaiting_outcome(item_ids)]  # fmt: skip
