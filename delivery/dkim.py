@@ -8,11 +8,13 @@ placeholders, yet every message needs its own body hash and signature. What make
   template's with the values in. The SHA-256 state after the part before the first placeholder is kept, and each
   message's body hash continues from a copy of it (``hashlib``'s ``copy()``): only the tail is hashed again;
 - the header hash covers a dozen short fields, relaxed as dkimpy does it (without its regexes where they change
-  nothing), selected, folded and written with dkimpy's own functions (``fold``, ``RE_BTAG``);
+  nothing; a segment's shared fields relaxed once), selected, and folded as dkimpy's ``fold`` folds them: it
+  runs once per shape of tag list and its line breaks are put into each message's list (:func:`_fold`);
 - the signature itself is OpenSSL's, through ``cryptography`` (RSA PKCS#1 v1.5 over SHA-256: ~0.3 ms; Ed25519:
-  ~0.05 ms), the key parsed once. ``cryptography`` lets go of the GIL while it signs, so :meth:`Signer.sign_all`
-  signs a round's RSA messages on two threads: one message's RSA operation runs while the next one's header is
-  hashed, or beside another's on the second core.
+  ~0.03 ms), the key parsed once. ``cryptography`` lets go of the GIL while it signs RSA, so
+  :meth:`Signer.fields` signs a round's RSA messages on two threads: one message's RSA operation runs while the
+  next one's header is hashed, or beside another's on the second core. The send loop has it done in a worker
+  process (:mod:`delivery.signing`) while it talks SMTP.
 
 The DKIM-Signature written is byte for byte the one dkimpy writes for the same message, key and second (its tag
 order and folding; both signature schemes are deterministic): ``tests/delivery/test_dkim.py`` checks it, and that

@@ -67,7 +67,8 @@ class SendConfig:
     window: SendWindow | None = None
     wait_for_retries: bool = True  # foreground: sleep until deferred rows are due; else return
     processes: int = 1  # >1: forked sender processes share the queue by row id (one Python process is GIL-bound)
-    # DKIM signing workers per sender process (delivery.signing); None: one when the machine has a second core
+    # DKIM signing workers per sender process (delivery.signing); None: on a machine with a second core, two for
+    # RSA (its private-key operation is most of a message's CPU) and one for Ed25519; 0: sign in the sender
     signing_processes: int | None = None
     patience: Patience = field(default_factory=Patience)  # how long to wait for a lost database or mail system
 
@@ -512,8 +513,11 @@ class _Run:
         now = self.ctx.monotonic()
         ready: list[Pending] = []
         later: list[Pending] = []
-        for p in waiting:
-            if len(ready) < self.concurrency and self.limiter.delay(p.delivery.email, now) == 0:
+        for n, p in enumerate(waiting):
+            if len(ready) == self.concurrency:  # the round is full: the rest waits as it is, unread
+                later += waiting[n:]
+                break
+            if self.limiter.delay(p.delivery.email, now) == 0:
                 self.limiter.take(p.delivery.email, now)
                 ready.append(p)
             else:
@@ -653,7 +657,7 @@ class _Run:
         self.signing_tried = True
         wanted = self.ctx.config.signing_processes
         if wanted is None:
-            wanted = 1 if (os.cpu_count() or 1) > 1 else 0
+            wanted = 0 if (os.cpu_count() or 1) < 2 else 2 if self.ctx.signer.algorithm == "rsa-sha256" else 1
         if wanted > 0:
             try:
                 self.signing = SigningPool(self.ctx.signer, wanted)
