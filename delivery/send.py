@@ -657,7 +657,7 @@ class _Run:
         self.signing_tried = True
         wanted = self.ctx.config.signing_processes
         if wanted is None:
-            wanted = 0 if (os.cpu_count() or 1) < 2 else 2 if self.ctx.signer.algorithm == "rsa-sha256" else 1
+            wanted = 0 if _cores() < 2 else 2 if self.ctx.signer.algorithm == "rsa-sha256" else 1
         if wanted > 0:
             try:
                 self.signing = SigningPool(self.ctx.signer, wanted)
@@ -688,6 +688,14 @@ class _Round:
     rows: list[Pending]
     made: list[tuple[bytes, bytes | None]] | None = None
     ticket: Ticket | None = None
+
+
+def _cores() -> int:
+    """The cores this process may run on (its affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _recipient(d: Delivery) -> Recipient:

@@ -31,6 +31,7 @@ import os
 import pickle
 import signal
 import time
+import warnings
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe
@@ -143,7 +144,11 @@ class SigningPool:
 
 def _fork(signer: Signer) -> _Worker:
     mine, theirs = Pipe(duplex=True)  # a socket pair
-    pid = os.fork()
+    with warnings.catch_warnings():
+        # Python 3.12 warns that a fork beside other threads may deadlock the child in a lock one of them held:
+        # this child takes none of the sender's locks (no logging, no database), only runs _serve.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # the worker: never returns
         code = 0
         try:
