@@ -1,5 +1,9 @@
 """Item text on the way in: HTML sanitised once with nh3, links made absolute, plain text for summaries,
-and canonical URLs for identity."""
+and canonical URLs for identity.
+
+nh3 and selectolax are imported by the functions that use them: the collecting process imports this module for
+:func:`canonical_url` and :func:`text_lines` and reads HTML less often than the parse workers.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,6 @@ import hashlib
 import html
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
-
-import nh3
-from selectolax.lexbor import LexborHTMLParser
 
 from core.text import safe_url, strip_controls
 
@@ -38,6 +39,8 @@ def sanitise(fragment: str, base_url: str | None = None) -> str:
             return safe_url(urljoin(base_url, value) if base_url else value, mailto=element == "a")
         return value
 
+    import nh3
+
     # Controls are removed after parsing too: an entity such as ``&#x1b;`` only becomes one there.
     clean = nh3.clean(
         strip_controls(fragment),
@@ -55,6 +58,8 @@ def plain_text(fragment: str, limit: int = 600) -> str:
     if not fragment:
         return ""
     if "<" in fragment:
+        from selectolax.lexbor import LexborHTMLParser
+
         tree = LexborHTMLParser(f"<div>{fragment}</div>")
         for node in tree.css("script, style"):
             node.decompose()
@@ -77,6 +82,8 @@ def text_lines(fragment: str) -> str:
     if "<" not in fragment:
         text = html.unescape(fragment)
     else:
+        from selectolax.lexbor import LexborHTMLParser
+
         tree = LexborHTMLParser(f"<div>{fragment}</div>")
         for node in tree.css("script, style"):
             node.decompose()

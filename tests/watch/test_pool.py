@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from core.errors import FetchError
+from core.model import ItemKind, Source, SourceKind
 from watch.pool import WorkerPool
+from watch.work import parse_job
 
 
 def double(x: int) -> int:
@@ -32,6 +38,25 @@ def imported(names: list[str]) -> list[str]:
     import sys
 
     return [n for n in names if n in sys.modules]
+
+
+def blocked(names: list[str]) -> list[str]:
+    import sys
+
+    return [n for n in names if n in sys.modules and sys.modules[n] is None]
+
+
+def sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+# The workers import this module for its functions: nothing here may import ssl (tests.watch.helpers does).
+DATA = Path(__file__).parent / "data"
+FEED = Source(name="test feed", url="https://example.org/feed", kind=SourceKind.FEED, item_kind=ItemKind.NEWS)
+REF = datetime(2026, 11, 2, 9, tzinfo=UTC)
+RULES = pickle.dumps(())
 
 
 @pytest.fixture
@@ -64,6 +89,30 @@ def test_a_dead_worker_fails_its_job_only_and_is_replaced(pool: WorkerPool) -> N
 def test_workers_import_the_parsers_and_not_the_collection(pool: WorkerPool) -> None:
     names = ["watch.parse", "feedparser", "watch.collect", "storage.database", "sqlalchemy", "httpx", "dateparser"]
     assert pool.submit(imported, names).result(timeout=30) == ["watch.parse", "feedparser"]
+
+
+def test_workers_keep_openssl_out_and_import_chardet_when_a_feed_needs_it() -> None:
+    pool = WorkerPool(1)  # one worker: every job below runs in the same process
+    try:
+        _openssl_out_and_chardet_on_first_use(pool)
+    finally:
+        pool.shutdown()
+
+
+def _openssl_out_and_chardet_on_first_use(pool: WorkerPool) -> None:
+    names = ["ssl", "_hashlib", "chardet.detector", "http.client"]
+    assert pool.submit(imported, names).result(timeout=30) == ["ssl", "_hashlib", "http.client"]
+    assert pool.submit(blocked, names).result(timeout=30) == ["ssl", "_hashlib"]  # imports of them fail
+    assert pool.submit(sha256, b"relais").result(timeout=30) == hashlib.sha256(b"relais").hexdigest()
+    # A feed whose declared encoding is wrong: feedparser asks chardet, imported in the worker at that moment.
+    body = (DATA / "wrong_charset.rss").read_bytes()
+    here = parse_job(FEED, body, "https://example.org/", "application/rss+xml; charset=utf-8", REF, RULES)
+    there = pool.submit(
+        parse_job, FEED, body, "https://example.org/", "application/rss+xml; charset=utf-8", REF, RULES
+    ).result(timeout=30)
+    assert [e.item.title for e in there] == ["Éducation à la citoyenneté : journée d'échanges"]
+    assert there == here
+    assert pool.submit(imported, ["chardet.detector"]).result(timeout=30) == ["chardet.detector"]
 
 
 def test_a_pool_shut_down_takes_no_more_jobs() -> None:
