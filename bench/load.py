@@ -54,7 +54,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def write_config(tmp: Path, url: str, smtp_port: int, web_port: int, backend: str = "smtp") -> Path:
+def write_config(
+    tmp: Path, url: str, smtp_port: int, web_port: int, backend: str = "smtp", workers: int = WORKERS
+) -> Path:
     cfg = tmp / "config.toml"
     cfg.write_text(
         f"""[network]
@@ -73,7 +75,7 @@ count_clicks = false   # click links would point at base_url, 127.0.0.1, which t
 [web]
 host = "127.0.0.1"
 port = {web_port}
-workers = {WORKERS}
+workers = {workers}
 behind_proxy = true
 secret_key = "{"b" * 48}"
 [logging]
@@ -185,7 +187,7 @@ def verify(cfg: Path, issue: int, result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_engine(engine: str, clients: int, seconds: int) -> dict[str, Any]:
+def run_engine(engine: str, clients: int, seconds: int, workers: int = WORKERS) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmpname:
         tmp = Path(tmpname)
         url = f"sqlite:///{tmp / 'relais.db'}" if engine == "sqlite" else (pg_url() if smoke() else PG_URL)
@@ -198,7 +200,7 @@ def run_engine(engine: str, clients: int, seconds: int) -> dict[str, Any]:
             db.dispose()
         smtp_port, web_port = free_port(), free_port()
         sink_path = tool(SINK, "postfix", "smtp-sink (the outbox instead)")
-        cfg = write_config(tmp, url, smtp_port, web_port, "smtp" if sink_path else "outbox")
+        cfg = write_config(tmp, url, smtp_port, web_port, "smtp" if sink_path else "outbox", workers)
         up = relais(cfg, "db", "upgrade")
         if up.returncode != 0:
             raise RuntimeError(up.stderr)
@@ -207,7 +209,7 @@ def run_engine(engine: str, clients: int, seconds: int) -> dict[str, Any]:
         sink = subprocess.Popen([sink_path, *user, f"127.0.0.1:{smtp_port}", "100"]) if sink_path else None
         log = (tmp / "serve.log").open("wb")
         server = subprocess.Popen(
-            [sys.executable, "-m", "relais", "--config", str(cfg), "serve", "--workers", str(WORKERS)],
+            [sys.executable, "-m", "relais", "--config", str(cfg), "serve", "--workers", str(workers)],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
@@ -259,8 +261,8 @@ def run_engine(engine: str, clients: int, seconds: int) -> dict[str, Any]:
         return result
 
 
-def report(rows: list[tuple[str, dict[str, Any]]], clients: int, seconds: int) -> None:
-    print(f"\nRelais under load: {clients} clients for {seconds} s from a second process, {WORKERS} web worker(s), "
+def report(rows: list[tuple[str, dict[str, Any]]], clients: int, seconds: int, workers: int = WORKERS) -> None:
+    print(f"\nRelais under load: {clients} clients for {seconds} s from a second process, {workers} web worker(s), "
           f"{N_ITEMS:,} items, a newsletter to {N_SUBSCRIBERS:,} subscribers sent meanwhile")  # fmt: skip
     print(f"load average when done: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print("| engine | kind | requests | errors | p50 (ms) | p95 (ms) | p99 (ms) |")
@@ -282,6 +284,7 @@ def report(rows: list[tuple[str, dict[str, Any]]], clients: int, seconds: int) -
         send = f"{c['issue_status']} in {r['send']['seconds']:.0f} s"
         print(f"| {engine} | {c['signed_up'][0]}/{c['signed_up'][1]} | {c['unsubscribed'][0]}/{c['unsubscribed'][1]} | "
               f"{c['approved'][0]}/{c['approved'][1]} | {send} | {ledger} | {c['db_check']} |")  # fmt: skip
+    targets(rows)
     for engine, r in rows:
         if r["error_samples"]:
             print(f"{engine}: first errors: {'; '.join(r['error_samples'])}")
@@ -289,21 +292,46 @@ def report(rows: list[tuple[str, dict[str, Any]]], clients: int, seconds: int) -
             print(f"{engine}: the send exited {r['send']['returncode']}: {r['send']['last_line']}")
 
 
+P95_MS, ONE_CLICK_P95_MS = 400, 150  # issue 17's targets
+
+
+def targets(rows: list[tuple[str, dict[str, Any]]]) -> None:
+    """Issue 17's targets beside this run's figures: PostgreSQL serves at least SQLite's requests per second, p95
+    at most 400 ms on each engine, the one-click unsubscribe's p95 at most 150 ms."""
+    got = dict(rows)
+    print("\n| target (issue 17) | postgresql | sqlite | verdict |")
+    print("|---|---|---|---|")
+    pg, lite = got.get("postgresql"), got.get("sqlite")
+    if pg is not None and lite is not None:
+        ratio = pg["rps"] / lite["rps"] if lite["rps"] else 0.0
+        verdict = "met" if ratio >= 1 else "NOT met"
+        print(f"| req/s, PostgreSQL ≥ SQLite | {pg['rps']:.0f} | {lite['rps']:.0f} | {ratio:.2f}× — {verdict} |")
+
+    def row(label: str, value: Any, limit: int) -> None:
+        cells = [f"{value(got[e]):.0f}" if e in got else "–" for e in ("postgresql", "sqlite")]
+        ok = all(value(r) <= limit for r in got.values())
+        print(f"| {label} ≤ {limit} ms | {cells[0]} | {cells[1]} | {'met' if ok else 'NOT met'} |")
+
+    row("p95, all requests", lambda r: r["all"]["p95"], P95_MS)
+    row("p95, one-click unsubscribe", lambda r: r["kinds"]["unsubscribe"]["p95"], ONE_CLICK_P95_MS)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench load")
     parser.add_argument("--clients", type=int, default=size(50, 4))
     parser.add_argument("--seconds", type=int, default=size(60, 3))
     parser.add_argument("--engines", default="postgresql,sqlite" if not smoke() or pg_url() else "sqlite")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="web processes (relais serve --workers)")
     args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     rows = []
     for engine in args.engines.split(","):
         try:
-            rows.append((engine, run_engine(engine, args.clients, args.seconds)))
+            rows.append((engine, run_engine(engine, args.clients, args.seconds, args.workers)))
         except Exception as exc:  # one engine's failure must not hide the other's figures
             if smoke():
                 raise
             print(f"{engine}: FAILED ({type(exc).__name__}: {str(exc).strip().splitlines()[-1:]})", file=sys.stderr)
-    report(rows, args.clients, args.seconds)
+    report(rows, args.clients, args.seconds, args.workers)
     broken = [e for e, r in rows if r["send"]["returncode"] != 0 or r["check"]["db_check"] != "clean"]
     if smoke() and broken:  # the smoke run times nothing, but the send must have run and the ledger agree
         raise SystemExit(f"load: the send failed or db check is not clean on {', '.join(broken)}")

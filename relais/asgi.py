@@ -2,17 +2,19 @@
 
 Workers are passive (pages only, like listmonk's passive mode): the scheduler and the sender run in exactly one
 other process (``relais serve`` starts it in the supervising process, or ``relais scheduler run`` alone).
-The config file comes from ``RELAIS_CONFIG``.
+The config file comes from ``RELAIS_CONFIG``. Each worker serves the public pages before the editors' pages
+(:mod:`relais.priority`).
 """
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from relais.cli.context import State
+from relais.priority import AdminGate
 from relais.web import build_app
 
 
-def create() -> Starlette:
+def create() -> ASGIApp:
     services = State(None).services()
-    return build_app(services, with_scheduler=False)
+    return AdminGate(build_app(services, with_scheduler=False))

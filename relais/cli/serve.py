@@ -16,6 +16,7 @@ import uvicorn
 from admin.metrics import unprotected_warning
 from core.settings import LogFormat, WebSettings
 from relais.cli.context import State, console, services
+from relais.priority import AdminGate
 from relais.web import build_app
 from relais.wiring import config_path
 
@@ -55,7 +56,7 @@ def serve(
         log.warning("web.metrics_disabled", extra={"reason": warning})
     proxy = uvicorn_proxy_options(web)
     if n == 1:
-        app = build_app(svc, with_scheduler=run_scheduler)
+        app = AdminGate(build_app(svc, with_scheduler=run_scheduler))  # public pages first, as each worker below
         uvicorn.run(app, host=h, port=p, log_config=None, **proxy)
         return
     state: State = ctx.find_root().obj
