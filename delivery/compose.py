@@ -13,6 +13,7 @@ same encoding rules and sender: every message Relais sends leaves through this m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,6 +60,9 @@ class CompiledSegment:
     per_message: bytes | None  # a base64 fallback: the segment kept to re-encode for each subscriber
     segment: RenderedSegment
     dkim_body: BodyTemplate | None = None  # the body canonicalised once, for each message's DKIM body hash
+    # the body split at its placeholders once (literal, name, literal, …): a message's body is a join of its
+    # pieces with its values, ~2 µs where a regex substitution over 20 KB takes ~15
+    parts: tuple[bytes, ...] = ()
 
 
 def wrap_lines(text: str, limit: int = MAX_LINE) -> str | None:
@@ -155,7 +159,23 @@ def compile_segment(segment: RenderedSegment, sender: Sender, stream: Stream, *,
     msg.add_alternative(wrapped_html, subtype="html", charset="utf-8", cte="8bit")
     raw = msg.as_bytes()
     head, body = raw.split(b"\r\n\r\n", 1)
-    return CompiledSegment(segment.key, stream, head + b"\r\n", b"\r\n" + body, None, segment, BodyTemplate(body))
+    parts = tuple(_PLACEHOLDERS.split(b"\r\n" + body))
+    return CompiledSegment(
+        segment.key, stream, head + b"\r\n", b"\r\n" + body, None, segment, BodyTemplate(body), parts
+    )
+
+
+_NAMES = {p: p.value.encode("ascii") for p in Placeholder}
+_PLACEHOLDERS = re.compile(b"(" + b"|".join(re.escape(name) for name in _NAMES.values()) + b")")
+
+
+def _filled(parts: tuple[bytes, ...], values: dict[bytes, bytes]) -> bytes:
+    """``fill`` on a body split at its placeholders: each placeholder with a value replaced, the others kept
+    (placeholders are distinct words, none inside another: the split finds what fill's pattern finds)."""
+    out = list(parts)
+    for i in range(1, len(out), 2):
+        out[i] = values.get(out[i], out[i])
+    return b"".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,10 +258,14 @@ def _unsigned(
     )
     if base64:
         return head + _encode_base64(compiled.segment, values), None
-    data = head + fill(compiled.body, values)
+    encoded = {p: v.encode("utf-8") for p, v in values.items()}
+    if compiled.parts:
+        data = head + _filled(compiled.parts, {_NAMES[p]: v for p, v in encoded.items()})
+    else:
+        data = head + fill(compiled.body, values)
     if not dkim or compiled.dkim_body is None:
         return data, None
-    return data, compiled.dkim_body.body_hash({p: v.encode("utf-8") for p, v in values.items()})
+    return data, compiled.dkim_body.body_hash(encoded)
 
 
 def _encode_base64(segment: RenderedSegment, values: dict[Placeholder, str]) -> bytes:

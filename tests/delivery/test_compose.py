@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
@@ -153,3 +154,31 @@ def test_a_value_longer_than_its_budget_sends_that_message_base64() -> None:
     assert msg.get_body(("html",))["Content-Transfer-Encoding"] == "base64"  # type: ignore[index]
     assert max(len(line) for line in data.split(b"\r\n")) <= 998  # RFC 5321: 998 octets before CRLF
     assert "t" * 1_200 in _body(msg, "html")
+
+
+class _TrickyLinks(FakeLinks):
+    """A preferences link that carries another placeholder's text: substituted once, never again."""
+
+    def preferences_url(self, subscriber_id: int) -> str:
+        return f"https://resacoop.example/p/{subscriber_id}?{Placeholder.EMAIL}"
+
+
+def test_the_body_split_at_its_placeholders_gives_what_one_substitution_would() -> None:
+    """The compiled body is split at its placeholders once and joined with each message's values: the bytes
+    are those of core.message.fill over the whole body (placeholders first, last, repeated, side by side, a word
+    that only looks like one, a value holding a placeholder's text)."""
+    seg = segment(1, "a")
+    html = (
+        f"{Placeholder.EMAIL}{seg.html}{Placeholder.EMAIL} {Placeholder.UNSUBSCRIBE_URL}{Placeholder.PREFERENCES_URL}"
+    )
+    text = f"{seg.text}\nRELAISxOTHERxWORD {Placeholder.PREFERENCES_URL}"
+    compiled = compile_segment(
+        RenderedSegment(1, "a", seg.subject, html, text), SENDER, Stream.NEWSLETTER, view_url="https://v.example/1"
+    )
+    assert len(compiled.parts) > 9
+    whole = replace(compiled, parts=())  # no split: the regex substitution over the body
+    for links in (FakeLinks(), _TrickyLinks()):
+        assert personalise(compiled, ALICE, links, date=WHEN, sender=SENDER) == personalise(
+            whole, ALICE, links, date=WHEN, sender=SENDER
+        )
+    assert b"?RELAISxEMAILxADDR" in personalise(compiled, ALICE, _TrickyLinks(), date=WHEN, sender=SENDER)
