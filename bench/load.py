@@ -1,11 +1,13 @@
-"""Relais in production under load: ``python -m bench load [--clients=50] [--seconds=60] [--engines=…]``.
+"""Relais in production under load: ``python -m bench load [--clients=50] [--seconds=60] [--engines=…] [--workers=2]``.
 
 For each engine: a real ``relais serve --workers 2`` (the bench's config: SMTP to Postfix's ``smtp-sink``,
 ``behind_proxy = true`` so each client's X-Forwarded-For counts as its address, sign-ups per address raised so
 one busy client is not refused), 2,000 items and 5,000 confirmed subscribers, a newsletter sent to all of them by
 ``relais digest send`` while, from a second process (``bench.load_mix``), C clients for S seconds triage,
 approve, sign up and unsubscribe. Then: every sign-up, unsubscribe and approval is looked up in the database, the
-ledger is counted and ``relais db check`` must be clean.
+ledger is counted and ``relais db check`` must be clean. Both engines' figures are printed side by side, then
+issue 17's targets with a verdict (PostgreSQL at least SQLite's requests per second, p95 ≤ 400 ms on each, the
+one-click unsubscribe's p95 ≤ 150 ms).
 
 ``--smoke``: 100 items, 100 subscribers, 4 clients for 3 s, one web worker, PostgreSQL from ``bench.support.pg_url``
 (none: SQLite alone), an engine that fails fails the run; without Postfix's ``smtp-sink``, the outbox instead.
