@@ -242,7 +242,8 @@ def _unsigned(
     values = personal_values(links, r, compiled.stream)
     mailto = links.unsubscribe_mailto(r.subscriber_id, compiled.stream)
     unsubscribe = f"<{values[Placeholder.UNSUBSCRIBE_URL]}>, <{mailto}>"
-    base64 = compiled.per_message is not None or any(len(values[p].encode()) > b for p, b in BUDGET.items())
+    encoded = {p: v.encode("utf-8") for p, v in values.items()}
+    base64 = compiled.per_message is not None or any(len(encoded[p]) > b for p, b in BUDGET.items())
     shared = compiled.head
     if base64 and compiled.per_message is None:  # a value over its budget: this message alone goes base64
         shared = _strip_mime(compiled.head + b"\r\n")
@@ -258,7 +259,6 @@ def _unsigned(
     )
     if base64:
         return head + _encode_base64(compiled.segment, values), None
-    encoded = {p: v.encode("utf-8") for p, v in values.items()}
     if compiled.parts:
         data = head + _filled(compiled.parts, {_NAMES[p]: v for p, v in encoded.items()})
     else:

@@ -43,6 +43,7 @@ class RateLimiter:
     def __init__(self, rate_per_second: float, domain_rates: Mapping[str, float]) -> None:
         self.global_bucket = TokenBucket(rate_per_second)
         self.domains = {d.lower(): TokenBucket(r) for d, r in domain_rates.items() if r > 0}
+        self.unlimited = rate_per_second <= 0 and not self.domains  # nothing to pace: every message may go now
 
     def _bucket(self, recipient: str) -> TokenBucket | None:
         return self.domains.get(recipient.rsplit("@", 1)[-1].lower())

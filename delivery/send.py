@@ -268,7 +268,7 @@ def _plan(
         stream,
         subscribers,
         segment_of=seg.segment_of,
-        is_suppressed=lambda e: email_hash(e) in hashes,
+        is_suppressed=lambda e: bool(hashes) and email_hash(e) in hashes,  # no list: no hash to compute
         message_id_of=lambda sid: message_id(issue_id, sid, secret=ctx.secret, domain=ctx.sender.domain),
         now=now,
     )
@@ -449,7 +449,7 @@ class _Run:
                 if d.status is DeliveryStatus.QUEUED:
                     self.checkpoint = max(self.checkpoint, d.id)
                 ok = p.subscriber_status is not None and still_eligible(
-                    p.subscriber_status, p.streams, self.stream, email_hash(d.email) in hashes
+                    p.subscriber_status, p.streams, self.stream, bool(hashes) and email_hash(d.email) in hashes
                 )
                 if ok and d.segment in self.segments:
                     move(d.status, DeliveryStatus.SENDING)
@@ -510,6 +510,8 @@ class _Run:
 
     def _pace(self, waiting: list[Pending]) -> tuple[list[Pending], list[Pending]]:
         """Up to a round of rows whose domain may go now (their tokens taken), and the others."""
+        if self.limiter.unlimited:
+            return waiting[: self.concurrency], waiting[self.concurrency :]
         now = self.ctx.monotonic()
         ready: list[Pending] = []
         later: list[Pending] = []
