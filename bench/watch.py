@@ -8,6 +8,9 @@ collecting process and its parse workers), and the ``reader`` library on the sam
 ``update_feeds()`` as issue 3 names it (reader's default: one feed after the other), and
 ``update_feeds(workers=N)`` with N Relais's own concurrency (reader's threads), the reference of issue 17's
 targets: peak memory ≤ 120 MB, the unchanged second run faster than reader's, the first run ≥ 1.3× as fast.
+The peak is shown per process too (the collecting process + each parse worker), and the 150 feeds are collected
+once more with ``[watch] parse_workers = 1`` (one worker fewer: about 30 MB less, the first run without the second
+core for parsing), the memory target's trade-off measured in the same run.
 The server runs in another process on 127.0.0.1, on several ports (an origin is host and port; with one port the
 per-host politeness limit would serialise everything, as it should). Relais stores into SQLite; when
 ``bench.support.pg_url`` names a PostgreSQL database, the mixed run is repeated on it (one more line).
@@ -219,16 +222,21 @@ def peak_memory_mb() -> float:
     PSS sampler cost the measured process about a second of CPU and could miss a short peak). An upper bound:
     shared library pages are counted in every process that maps them, and the per-process peaks need not have
     been simultaneous."""
+    return sum(peaks_mb())
+
+
+def peaks_mb() -> list[float]:
+    """The peak resident set (``VmHWM``, MB) of this process, then of each live descendant."""
     import psutil
 
-    total_kb = 0
+    out = []
     for proc in [psutil.Process(), *psutil.Process().children(recursive=True)]:
         try:
             with open(f"/proc/{proc.pid}/status") as f:
-                total_kb += next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+                out.append(next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024)
         except (OSError, StopIteration, psutil.Error):
             continue
-    return total_kb / 1024
+    return out
 
 
 def _cpu_all() -> float:
@@ -249,7 +257,11 @@ def _maxrss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def child_relais(workdir: str, ports: list[int], only_feeds: bool, url: str = "") -> dict[str, Any]:
+def child_relais(
+    workdir: str, ports: list[int], only_feeds: bool, url: str = "", workers: int | None = None
+) -> dict[str, Any]:
+    """Relais on the plan's sources (the feeds alone with ``only_feeds``), ``workers`` parse workers (default:
+    ``[watch] parse_workers``'s default)."""
     from core.clock import SystemClock
     from core.model import ItemKind, Source, SourceKind
     from core.settings import WatchSettings, load_settings
@@ -288,7 +300,7 @@ def child_relais(workdir: str, ports: list[int], only_feeds: bool, url: str = ""
         SourceRepository(s).sync_from_config(sources)
     settings = WatchSettings(trusted_networks=["127.0.0.0/8"])  # the sources are served on 127.0.0.1
     taxonomy = load_settings(Path(__file__).parents[1] / "config.toml").taxonomy
-    pool = process_pool(settings.parse_workers, warm=WARM)
+    pool = process_pool(settings.parse_workers if workers is None else workers, warm=WARM)
     watch = Watch(db, settings, SystemClock(), taxonomy_rules(taxonomy), parse_pool=pool)
     if WARM:  # the TLS context (~0.1-0.4 s of loading the CA bundle) is made once per process, like the workers
         watch.tls()
@@ -300,7 +312,7 @@ def child_relais(workdir: str, ports: list[int], only_feeds: bool, url: str = ""
     t1b = time.perf_counter()  # reading every process's CPU (psutil walks /proc) is not part of the second run
     second = watch.collect()
     t2 = time.perf_counter()
-    peak = peak_memory_mb()  # before the workers stop
+    peaks = peaks_mb()  # before the workers stop
     watch.close()
     return {
         "sources": len(sources),
@@ -313,7 +325,9 @@ def child_relais(workdir: str, ports: list[int], only_feeds: bool, url: str = ""
         "parsed_second": sum(r.parsed for r in second),
         "not_modified_second": sum(r.outcome == "not_modified" for r in second),
         "maxrss_main": _maxrss_mb(resource.RUSAGE_SELF),
-        "peak_total": peak,
+        "peak_total": sum(peaks),
+        "peaks": peaks,
+        "workers": len(peaks) - 1,
     }
 
 
@@ -399,6 +413,7 @@ def main() -> None:
             raise RuntimeError("benchmark server did not start")
         relais_all = _run_child("relais", ports)
         relais_feeds = _run_child("relais-feeds", ports)
+        one_worker = _run_child("relais-feeds-1", ports)
         reference = _run_child("reader", ports)
         threaded = _run_child("reader-threads", ports)
         on_pg = _run_child("relais", ports, pg_url()) if pg_url() else None
@@ -406,12 +421,29 @@ def main() -> None:
         server.terminate()
         server.join(5)
     report(relais_all, relais_feeds, reference, threaded)
+    report_one_worker(relais_feeds, one_worker, threaded)
     if on_pg:
         print(f"Relais, {on_pg['sources']} mixed, on PostgreSQL: first run {on_pg['first']:.2f} s, second run "
               f"{on_pg['second']:.2f} s, {on_pg['items']} items stored, {on_pg['parsed_second']} parsed on the "
               f"second run, errors {on_pg['first_errors'] or 'none'}")  # fmt: skip
     else:
         print("PostgreSQL: not measured (no RELAIS_TEST_DATABASE_URL or RELAIS_BENCH_DATABASE_URL)")
+
+
+def _split(run: dict[str, Any]) -> str:
+    return " + ".join(f"{mb:.0f}" for mb in run["peaks"])
+
+
+def report_one_worker(feeds: dict[str, Any], one: dict[str, Any], threaded: dict[str, Any]) -> None:
+    """The same 150 feeds with ``[watch] parse_workers = 1``: issue 17's memory target against the first run."""
+    peak = one["peak_total"]
+    print(
+        f"with [watch] parse_workers = 1 ({one['sources']} feeds): peak {peak:.0f} MB ({_split(one)}; "
+        f"{'✓' if peak <= MEMORY_TARGET else '✗'} ≤ {MEMORY_TARGET:.0f} MB), first run {one['first']:.2f} s "
+        f"(CPU {one['first_cpu']:.2f} s) vs {feeds['first']:.2f} s with {feeds['workers']} workers: reader's "
+        f"first run ÷ Relais's {threaded['first'] / one['first']:.2f} (with {feeds['workers']}: "
+        f"{threaded['first'] / feeds['first']:.2f}); {one['items']} items, second run {one['second']:.2f} s"
+    )
 
 
 def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any], threaded: dict[str, Any]) -> None:
@@ -447,6 +479,7 @@ def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any], thr
         ("items stored", *cells("items", "{}"), ""),
         ("parsed on second run", all_["parsed_second"], feeds["parsed_second"], "n/a", "n/a", "0"),
         ("peak memory, all processes (MB)", *cells("peak_total", "{:.0f}"), f"≤ {MEMORY_TARGET:.0f} (issue 3: ≤ 300)"),
+        ("  collecting process + each parse worker (MB)", _split(all_), _split(feeds), "", "", ""),
         (
             f"reader's first run ÷ Relais's ({feeds['sources']} feeds)",
             "",
@@ -495,6 +528,8 @@ if __name__ == "__main__":
         result = child_relais(workdir, ports_json, only_feeds=False, url=sys.argv[4] if len(sys.argv) > 4 else "")
     elif what == "relais-feeds":
         result = child_relais(workdir, ports_json, only_feeds=True)
+    elif what == "relais-feeds-1":
+        result = child_relais(workdir, ports_json, only_feeds=True, workers=1)
     else:
         result = child_reader(workdir, ports_json, threads=what == "reader-threads")
     print(json.dumps(result))
