@@ -18,7 +18,6 @@ import re
 import socket
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -28,20 +27,8 @@ import httpx
 
 from core.errors import FetchError
 from core.settings import WatchSettings
+from watch.fetched import Fetched as Fetched  # where it is defined (the parse workers unpickle it)
 from watch.outbound import GuardedTransport, OutboundPolicy, Resolver, redirect_hook, system_resolver
-
-
-@dataclass(slots=True)
-class Fetched:
-    """What a fetch brought back: a body (status 200) or nothing new (status 304)."""
-
-    url: str
-    status: int
-    body: bytes = b""
-    content_type: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    max_age: int | None = None  # seconds the server says the answer stays fresh
 
 
 class HttpStatusError(FetchError):

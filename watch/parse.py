@@ -115,7 +115,7 @@ def with_details(
     source: Source, entries: list[Entry], pages: Sequence[object], reference: datetime, rules: Sequence[_Compiled] = ()
 ) -> list[Entry]:
     """Complete entries from their detail pages (``pages[i]`` is entry i's page or None), then re-enrich."""
-    from watch.fetch import Fetched
+    from watch.fetched import Fetched
     from watch.item_text import page_text
     from watch.parse_html import apply_detail
 

@@ -35,7 +35,7 @@ from core.model import Source
 
 if TYPE_CHECKING:
     from watch.entry import Entry
-    from watch.fetch import Fetched
+    from watch.fetched import Fetched
     from watch.tags import _Compiled
 
 

@@ -7,15 +7,16 @@ import os
 import pickle
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from core.errors import FetchError
 from core.model import ItemKind, Source, SourceKind
+from watch.fetched import Fetched
 from watch.pool import WorkerPool
-from watch.work import parse_job
+from watch.work import details_job, parse_job
 
 
 def double(x: int) -> int:
@@ -113,6 +114,27 @@ def _openssl_out_and_chardet_on_first_use(pool: WorkerPool) -> None:
     assert [e.item.title for e in there] == ["Éducation à la citoyenneté : journée d'échanges"]
     assert there == here
     assert pool.submit(imported, ["chardet.detector"]).result(timeout=30) == ["chardet.detector"]
+
+
+def test_a_detail_page_reaches_a_worker_without_the_fetcher_s_imports() -> None:
+    listing = Source(
+        name="test html",
+        url="https://example.org/appels",
+        kind=SourceKind.HTML,
+        item_kind=ItemKind.CALL,
+        options={"item": "article", "title": "h2", "link": "h2 a", "detail": True, "detail_deadline": ".limite"},
+    )
+    body = b"<html><body><article><h2><a href='/a'>Appel A</a></h2></article></body></html>"
+    page = Fetched("https://example.org/a", 200, b"<p class='limite'>Date limite : 5 mars 2027</p>", "text/html")
+    pool = WorkerPool(1)
+    try:
+        entries = pool.submit(parse_job, listing, body, listing.url, "text/html", REF, RULES).result(timeout=30)
+        there = pool.submit(details_job, listing, entries, [page], REF, RULES).result(timeout=30)
+        assert there == details_job(listing, entries, [page], REF, RULES)
+        assert there[0].item.deadline == date(2027, 3, 5)
+        assert pool.submit(imported, ["watch.fetched", "watch.fetch", "httpx"]).result(timeout=30) == ["watch.fetched"]
+    finally:
+        pool.shutdown()
 
 
 def test_a_pool_shut_down_takes_no_more_jobs() -> None:
