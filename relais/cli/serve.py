@@ -16,7 +16,7 @@ import uvicorn
 from admin.metrics import unprotected_warning
 from core.settings import LogFormat, WebSettings
 from relais.cli.context import State, console, services
-from relais.priority import AdminGate
+from relais.priority import AdminGate, tune_worker
 from relais.web import build_app
 from relais.wiring import config_path
 
@@ -56,6 +56,7 @@ def serve(
         log.warning("web.metrics_disabled", extra={"reason": warning})
     proxy = uvicorn_proxy_options(web)
     if n == 1:
+        tune_worker()  # as each worker below
         app = AdminGate(build_app(svc, with_scheduler=run_scheduler))  # public pages first, as each worker below
         uvicorn.run(app, host=h, port=p, log_config=None, **proxy)
         return

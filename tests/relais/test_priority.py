@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any
 
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from relais.priority import AdminGate
+from relais.priority import WORKER_SWITCH_INTERVAL, AdminGate, tune_worker
 
 
 class Pages:
@@ -130,3 +131,12 @@ def test_a_slow_client_reading_its_page_holds_no_turn() -> None:
         assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
 
     asyncio.run(scenario())
+
+
+def test_a_worker_takes_the_gil_back_within_a_millisecond() -> None:
+    before = sys.getswitchinterval()
+    try:
+        tune_worker()
+        assert sys.getswitchinterval() == WORKER_SWITCH_INTERVAL <= 0.001 < before
+    finally:
+        sys.setswitchinterval(before)
