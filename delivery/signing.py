@@ -16,11 +16,13 @@ DKIM-Signature fields (:meth:`SigningPool.fields`) just before the round goes ou
 - Each worker answers its rounds in the order they were given; rounds go to the workers in turn.
 - What it returns is :meth:`delivery.dkim.Signer.field`, the same function that signs in the sender, so a
   message signed by a worker is byte for byte the one signed in place.
-- A worker that died, or could not sign a round (an error it raises), answers nothing: :meth:`fields` returns
-  None, and the caller signs that round itself (the error, if any, is then raised where it always was). Signing
-  happens before the round is sent, so a worker lost never leaves a message sent and unrecorded. A pool with a
-  dead worker stops taking rounds (:attr:`broken`): the rest of the send signs in the sender.
-- A worker exits when its socket closes: :meth:`close`, or the sender's death (even SIGKILL).
+- A worker that died, hangs (no answer within ``patience``), or could not sign a round (an error it raises)
+  answers nothing: :meth:`fields` returns None, and the caller signs that round itself (the error, if any, is
+  then raised where it always was). Signing happens before the round is sent, so a worker lost never leaves a
+  message sent and unrecorded. A pool with a dead or stuck worker stops taking rounds (:attr:`broken`): the rest
+  of the send signs in the sender.
+- A worker exits when its socket closes: :meth:`close` (which kills one that does not), or the sender's death
+  (even SIGKILL).
 """
 
 from __future__ import annotations
@@ -61,8 +63,9 @@ class _Worker:
 class SigningPool:
     """``processes`` forked signers for one sender process; close it (or use it as a context manager)."""
 
-    def __init__(self, signer: Signer, processes: int = 1) -> None:
+    def __init__(self, signer: Signer, processes: int = 1, *, patience: float = 30.0) -> None:
         self.signer = signer
+        self.patience = patience  # seconds a round may take (~5 ms is usual): a worker stuck longer is lost
         self.broken = False
         self._seq = 0
         self._workers: list[_Worker] = []
@@ -117,6 +120,8 @@ class SigningPool:
         while worker.waiting and worker.waiting[0] <= ticket.seq:
             seq = worker.waiting.popleft()
             try:
+                if not worker.conn.poll(self.patience):
+                    raise TimeoutError(f"no answer in {self.patience:g} s")
                 answer = pickle.loads(worker.conn.recv_bytes())  # noqa: S301 (our own child, over our socket pair)
             except (OSError, EOFError, pickle.UnpicklingError) as exc:
                 self._lost(worker, exc)

@@ -252,3 +252,18 @@ def test_a_round_collected_out_of_turn_drops_the_one_before_it(tmp_path: Path) -
         assert pool.fields(dropped) is None and not pool.broken
     assert fields is not None and len(fields) == 3
     assert all(_verify(f + m, record) for f, (m, _) in zip(fields, second, strict=True))
+
+
+def test_a_worker_that_hangs_is_given_up_and_killed(tmp_path: Path) -> None:
+    """A worker that stops answering (here: stopped by SIGSTOP) costs ``patience``, then the round is signed in
+    place and the pool is broken; closing it kills and reaps the worker."""
+    signer, record = _ed25519(tmp_path)
+    pool = SigningPool(signer, patience=0.3)
+    (pid,) = (w.pid for w in pool._workers)
+    os.kill(pid, signal.SIGSTOP)
+    made = _round(2)
+    assert pool.fields(pool.submit([pool.item(m, h) for m, h in made], at=AT)) is None
+    assert pool.broken
+    pool.close()
+    assert _reaped(pid)
+    assert all(_verify(s, record) for s in signer.sign_all(made))
