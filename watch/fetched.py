@@ -1,5 +1,5 @@
 """What a fetch brought back, in a module of its own: detail pages travel to the parse workers as these, and a
-worker unpickling one imports this module, not the fetcher's (httpx, ssl: :func:`watch.work.lean_imports`)."""
+worker unpickling one imports this module, not the fetcher's (httpx and its connection pool)."""
 
 from __future__ import annotations
 

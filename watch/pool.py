@@ -6,7 +6,7 @@ Each worker is a fresh interpreter running :func:`watch.work.main`, which import
 where a ``ProcessPoolExecutor`` worker took 67–81 MB (it imports the parent's main module, and needs a fork server
 and a resource tracker, two more processes). A worker that dies (a parser crashing on a hostile body) fails only
 its job, as an unreadable body, and is replaced (the job sent after it goes to the new one). A job's function is
-pickled by name: its module is imported in the worker, which has no ``ssl`` (:func:`watch.work.lean_imports`).
+pickled by name: its module is imported in the worker.
 """
 
 from __future__ import annotations

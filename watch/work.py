@@ -10,10 +10,11 @@ benchmark, with everything they import).
 A frame is an 8-byte big-endian length and a pickle. The worker says it is ready once the parsers are imported,
 stops at the end of its input, and ignores Ctrl-C (its parent stops it by closing its input).
 
-What the parsers' libraries import and a worker never uses stays out (:func:`lean_imports`): a worker opens no
-connection, so no ``ssl`` (feedparser's ``urllib.request`` imports it for its own fetching), and no OpenSSL for
-``hashlib`` (its built-in SHA-256 gives the same digests); chardet, which feedparser calls only when a feed's
-declared encoding fails, is imported at that first call. 35.5 -> 29 MB a worker.
+chardet, which feedparser calls only when a feed's declared encoding fails, is imported at that first call
+(:func:`lean_imports`). Standard modules the parsers' libraries import (``ssl`` through feedparser's
+``urllib.request``, OpenSSL's ``_hashlib``) are left alone: keeping them out saved ~5 MB a worker, and made every
+module a job touches one that must import without them (a detail page's ``Fetched`` did not, and every such job
+failed).
 """
 
 from __future__ import annotations
@@ -97,9 +98,6 @@ def read_frame(source: IO[bytes]) -> Any:
     return pickle.loads(data)  # noqa: S301 - frames come from our own collecting process
 
 
-# Modules a parse worker never needs: OpenSSL's (libssl and libcrypto, ~5 MB resident). Their importers expect
-# them to be missing at times: http.client and urllib.request then offer no HTTPS, hashlib its built-in hashes.
-NOT_IN_WORKERS = ("ssl", "_ssl", "_hashlib")
 ON_FIRST_USE = ("chardet",)  # feedparser's fallback encoding detector: 1.7 MB, seldom called
 
 
@@ -120,10 +118,8 @@ class _OnFirstUse(types.ModuleType):
 
 
 def lean_imports() -> None:
-    """Keep out of this process what the parsers' libraries import and a worker never uses (the module's
-    docstring); called before the parsers are imported, in a worker only."""
-    for name in NOT_IN_WORKERS:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None: "import name" raises ImportError
+    """Defer what the parsers' libraries import and seldom use until it is used (the module's docstring); called
+    before the parsers are imported, in a worker only."""
     for name in ON_FIRST_USE:
         sys.modules.setdefault(name, _OnFirstUse(name))
 
