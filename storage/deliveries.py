@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from core.model import Delivery, DeliveryStatus, IssueStatus, Subscriber, SubscriberStatus
+from storage.bulk import bulk_insert
 from storage.database import Database
 from storage.subscribers import from_mapping, subscriber_columns
 from storage.tables import DeliveryRow, IssueRow, SubscriberRow, SuppressionRow
@@ -26,6 +27,22 @@ _PLAIN = [
 
 
 _OUTCOME_COLUMNS = ("status", "smtp_code", "smtp_reply", "finished_at", "next_attempt_at")
+_FROZEN_COLUMNS = (*_PLAIN, "status", "requeued_after_crash")
+_TABLE: Table = DeliveryRow.__table__  # type: ignore[assignment]
+
+# A claim, straight to the driver (it runs once a batch; SQLAlchemy's expanding IN cost more than the UPDATE).
+_CLAIM = (
+    "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, sending_at = %s WHERE id {op} {ids}"
+    " AND (status = 'queued' OR (status = 'deferred' AND next_attempt_at <= %s)) RETURNING id"
+)
+
+# PostgreSQL: a round's outcomes as one statement over arrays (one parse and plan, not one per row).
+_PG_OUTCOMES = (
+    "UPDATE deliveries AS d SET status = v.status, smtp_code = v.smtp_code, smtp_reply = v.smtp_reply,"
+    " finished_at = v.finished_at, next_attempt_at = v.next_attempt_at"
+    " FROM unnest(%s::bigint[], %s::text[], %s::integer[], %s::text[], %s::timestamptz[], %s::timestamptz[])"
+    " AS v(id, status, smtp_code, smtp_reply, finished_at, next_attempt_at) WHERE d.id = v.id"
+)
 
 
 def to_delivery(row: DeliveryRow) -> Delivery:
@@ -72,14 +89,11 @@ class DeliveryRepository:
         return self.s.scalar(select(DeliveryRow.id).where(DeliveryRow.issue_id == issue_id).limit(1)) is not None
 
     def freeze(self, deliveries: Sequence[Delivery]) -> int:
-        """Insert every row in one statement (executemany); the caller's transaction makes it all or nothing."""
-        if not deliveries:
-            return 0
-        rows: list[dict[str, Any]] = [
-            {**{f: getattr(d, f) for f in _PLAIN}, "status": str(d.status), "requeued_after_crash": False}
-            for d in deliveries
-        ]
-        self.s.execute(insert(DeliveryRow), rows)
+        """Insert every row straight to the driver (COPY on PostgreSQL, executemany on SQLite: SQLAlchemy's
+        insertmanyvalues spent most of the time adapting dicts); the caller's transaction makes it all or
+        nothing, and the unique (issue, subscriber) key still refuses a row frozen twice."""
+        rows = [(*(getattr(d, f) for f in _PLAIN), str(d.status), False) for d in deliveries]
+        bulk_insert(self.s, _TABLE, _FROZEN_COLUMNS, rows)
         return len(rows)
 
     # -- sending ------------------------------------------------------------------------------------------
@@ -138,20 +152,16 @@ class DeliveryRepository:
         the same rows, but each row is claimed by one of them only. Returns the ids this call claimed."""
         if not ids:
             return set()
-        q = (
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.id.in_(list(ids)),
-                or_(
-                    DeliveryRow.status == str(DeliveryStatus.QUEUED),
-                    and_(DeliveryRow.status == str(DeliveryStatus.DEFERRED), DeliveryRow.next_attempt_at <= now),
-                ),
-            )
-            .values(status=str(DeliveryStatus.SENDING), attempts=DeliveryRow.attempts + 1, sending_at=now)
-            .returning(DeliveryRow.id)
-            .execution_options(synchronize_session=False)
-        )
-        return {int(i) for i in self.s.execute(q).scalars()}
+        conn = self.s.connection()
+        proc = _TABLE.c["sending_at"].type.bind_processor(conn.dialect)
+        when = proc(now) if proc is not None else now
+        params: tuple[Any, ...]
+        if conn.dialect.name == "postgresql":  # one array parameter: one statement text whatever the batch size
+            sql, params = _CLAIM.format(op="=", ids="ANY(%s::bigint[])"), (when, list(ids), when)
+        else:
+            sql = _CLAIM.format(op="IN", ids=f"({', '.join('?' * len(ids))})").replace("%s", "?")
+            params = (when, *ids, when)
+        return {int(i) for (i,) in conn.exec_driver_sql(sql, params)}
 
     def write(self, changes: Iterable[dict[str, Any]]) -> None:
         """Bulk UPDATE by primary key: each dict has ``id`` and the columns to set."""
@@ -168,10 +178,7 @@ class DeliveryRepository:
             return
         with db.engine.begin() as conn:
             dialect = conn.dialect
-            table = DeliveryRow.__table__
-            procs = [table.c[c].type.bind_processor(dialect) for c in _OUTCOME_COLUMNS]
-            mark = "?" if dialect.paramstyle == "qmark" else "%s"
-            sets = ", ".join(f"{c} = {mark}" for c in _OUTCOME_COLUMNS)
+            procs = [_TABLE.c[c].type.bind_processor(dialect) for c in _OUTCOME_COLUMNS]
             rows = [
                 [
                     p(c[k]) if p is not None and c[k] is not None else c[k]
@@ -182,7 +189,12 @@ class DeliveryRepository:
             ]
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
-                cursor.executemany(f"UPDATE deliveries SET {sets} WHERE id = {mark}", rows)  # noqa: S608 (our names)
+                if dialect.name == "postgresql":
+                    columns = list(zip(*rows, strict=True))
+                    cursor.execute(_PG_OUTCOMES, [list(columns[-1]), *(list(c) for c in columns[:-1])])
+                else:
+                    sets = ", ".join(f"{c} = ?" for c in _OUTCOME_COLUMNS)
+                    cursor.executemany(f"UPDATE deliveries SET {sets} WHERE id = ?", rows)  # noqa: S608 (our names)
             finally:
                 cursor.close()
 
