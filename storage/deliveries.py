@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import Table, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -124,21 +124,29 @@ class DeliveryRepository:
         self, issue_id: int, *, after_id: int, limit: int, now: datetime, shard: tuple[int, int] | None = None
     ) -> list[Pending]:
         """Queued rows above the checkpoint, else deferred rows that are due, lowest id first; with
-        ``shard=(k, n)`` only rows whose id is k modulo n."""
-        due = or_(
-            and_(DeliveryRow.status == str(DeliveryStatus.QUEUED), DeliveryRow.id > after_id),
-            and_(DeliveryRow.status == str(DeliveryStatus.DEFERRED), DeliveryRow.next_attempt_at <= now),
-        )
+        ``shard=(k, n)`` only rows whose id is k modulo n. Each kind is read as its own range of the (issue,
+        status, id) index, then the two are merged: one query with an OR scanned every row of the issue (SQLite
+        took the unique key), which made each batch cost as much as the whole ledger."""
+        parts = []
+        for status, cond in (
+            (DeliveryStatus.QUEUED, DeliveryRow.id > after_id),
+            (DeliveryStatus.DEFERRED, DeliveryRow.next_attempt_at <= now),
+        ):
+            part = select(DeliveryRow.id).where(
+                DeliveryRow.issue_id == issue_id, DeliveryRow.status == str(status), cond
+            )
+            if shard is not None:
+                part = part.where(DeliveryRow.id % shard[1] == shard[0])
+            parts.append(select(part.order_by(DeliveryRow.id).limit(limit).subquery()))
+        due = union_all(*parts).subquery()
         cols = [DeliveryRow.__table__.c[f] for f in ("id", "status", *_PLAIN)]
         q = (
             select(*cols, SubscriberRow.status.label("sub_status"), SubscriberRow.preferences)
+            .join(due, due.c.id == DeliveryRow.id)
             .outerjoin(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
-            .where(DeliveryRow.issue_id == issue_id, due)
             .order_by(DeliveryRow.id)
             .limit(limit)
         )
-        if shard is not None:
-            q = q.where(DeliveryRow.id % shard[1] == shard[0])
         out = []
         for row in self.s.execute(q).mappings():  # plain rows, not ORM objects: this is the send loop's hot path
             d = Delivery(id=row["id"], status=DeliveryStatus(row["status"]), **{f: row[f] for f in _PLAIN})
