@@ -5,12 +5,13 @@ The rules (who is eligible, which state comes next) live in ``delivery``; this m
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, union_all, update
+from sqlalchemy import Select, Table, bindparam, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -43,6 +44,31 @@ _PG_OUTCOMES = (
     " FROM unnest(%s::bigint[], %s::text[], %s::integer[], %s::text[], %s::timestamptz[], %s::timestamptz[])"
     " AS v(id, status, smtp_code, smtp_reply, finished_at, next_attempt_at) WHERE d.id = v.id"
 )
+
+
+@functools.cache
+def _pending_query(sharded: bool) -> Select[Any]:
+    """:meth:`DeliveryRepository.pending`'s statement, built once (building it cost as much as running it)."""
+    parts = []
+    for status, cond in (
+        (DeliveryStatus.QUEUED, DeliveryRow.id > bindparam("after_id")),
+        (DeliveryStatus.DEFERRED, DeliveryRow.next_attempt_at <= bindparam("now")),
+    ):
+        part = select(DeliveryRow.id).where(
+            DeliveryRow.issue_id == bindparam("issue_id"), DeliveryRow.status == str(status), cond
+        )
+        if sharded:
+            part = part.where(DeliveryRow.id % bindparam("shard_n") == bindparam("shard_k"))
+        parts.append(select(part.order_by(DeliveryRow.id).limit(bindparam("limit")).subquery()))
+    due = union_all(*parts).subquery()
+    cols = [_TABLE.c[f] for f in ("id", "status", *_PLAIN)]
+    return (
+        select(*cols, SubscriberRow.status.label("sub_status"), SubscriberRow.preferences)
+        .join(due, due.c.id == DeliveryRow.id)
+        .outerjoin(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
+        .order_by(DeliveryRow.id)
+        .limit(bindparam("limit"))
+    )
 
 
 def to_delivery(row: DeliveryRow) -> Delivery:
@@ -127,28 +153,12 @@ class DeliveryRepository:
         ``shard=(k, n)`` only rows whose id is k modulo n. Each kind is read as its own range of the (issue,
         status, id) index, then the two are merged: one query with an OR scanned every row of the issue (SQLite
         took the unique key), which made each batch cost as much as the whole ledger."""
-        parts = []
-        for status, cond in (
-            (DeliveryStatus.QUEUED, DeliveryRow.id > after_id),
-            (DeliveryStatus.DEFERRED, DeliveryRow.next_attempt_at <= now),
-        ):
-            part = select(DeliveryRow.id).where(
-                DeliveryRow.issue_id == issue_id, DeliveryRow.status == str(status), cond
-            )
-            if shard is not None:
-                part = part.where(DeliveryRow.id % shard[1] == shard[0])
-            parts.append(select(part.order_by(DeliveryRow.id).limit(limit).subquery()))
-        due = union_all(*parts).subquery()
-        cols = [DeliveryRow.__table__.c[f] for f in ("id", "status", *_PLAIN)]
-        q = (
-            select(*cols, SubscriberRow.status.label("sub_status"), SubscriberRow.preferences)
-            .join(due, due.c.id == DeliveryRow.id)
-            .outerjoin(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
-            .order_by(DeliveryRow.id)
-            .limit(limit)
-        )
+        params: dict[str, Any] = {"issue_id": issue_id, "after_id": after_id, "now": now, "limit": limit}
+        if shard is not None:
+            params.update(shard_k=shard[0], shard_n=shard[1])
         out = []
-        for row in self.s.execute(q).mappings():  # plain rows, not ORM objects: this is the send loop's hot path
+        rows = self.s.execute(_pending_query(shard is not None), params)
+        for row in rows.mappings():  # plain rows, not ORM objects: this is the send loop's hot path
             d = Delivery(id=row["id"], status=DeliveryStatus(row["status"]), **{f: row[f] for f in _PLAIN})
             streams = [str(x) for x in (row["preferences"] or {}).get("streams", ["newsletter", "emailing"])]
             out.append(Pending(d, row["sub_status"], streams))
