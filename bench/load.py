@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, insert, select, text
 
-from bench.support import pg_url, size, smoke, tool
+from bench.support import ensure_database, pg_url, size, smoke, tool
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("RELAIS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/relais_prod")
@@ -192,7 +192,10 @@ def verify(cfg: Path, issue: int, result: dict[str, Any]) -> dict[str, Any]:
 def run_engine(engine: str, clients: int, seconds: int, workers: int = WORKERS) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmpname:
         tmp = Path(tmpname)
-        url = f"sqlite:///{tmp / 'relais.db'}" if engine == "sqlite" else (pg_url() if smoke() else PG_URL)
+        if engine == "sqlite":
+            url = f"sqlite:///{tmp / 'relais.db'}"
+        else:  # created when missing: a new machine's server has only ``test``
+            url = pg_url() if smoke() else ensure_database(PG_URL)
         if engine == "postgresql":
             from bench.support import wipe
             from storage.database import Database

@@ -56,15 +56,20 @@ def pg_url() -> str:
     if not tests:
         return ""
     url = make_url(tests)
-    name = f"{url.database}_bench"
+    return ensure_database(url.set(database=f"{url.database}_bench").render_as_string(hide_password=False))
+
+
+def ensure_database(address: str) -> str:
+    """``address``, a PostgreSQL database created on its server when missing (a new machine has only ``test``)."""
+    url = make_url(address)
     server = Database(url.set(database="postgres").render_as_string(hide_password=False))
     try:
         with server.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{url.database}"'))
     finally:
         server.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return address
 
 
 def wipe(db: Database) -> None:
