@@ -51,6 +51,10 @@ from storage.subscribers import SubscriberRepository
 log = logging.getLogger("relais.digest")
 BY = "relais (alertes)"
 TEMPLATE = "alert"
+# Items in one alert, so that it stays well under Gmail's 102 KB clip (beyond it Gmail hides the rest of the
+# message, the unsubscribe link with it): an item is 0.6 KB of HTML in the tests (20: 24 KB with the layout), one
+# with a long summary, places and tags 1-1.5 KB. The others are counted and the site's address given.
+MAX_ITEMS = 50
 PERIOD = {AlertRhythm.DAILY: timedelta(days=1), AlertRhythm.WEEKLY: timedelta(days=7)}
 # Grouped by kind: calls and funding (closing dates first), events, trainings, jobs, members' news.
 SECTION_OF = {
@@ -68,6 +72,7 @@ _FAR = date.max
 @dataclass(slots=True)
 class AlertSegment(Segment):
     rhythm: AlertRhythm = AlertRhythm.WEEKLY
+    more: int = 0  # matching news beyond MAX_ITEMS: counted in the subject, pointed to on the site
 
 
 def rhythm_of(prefs: Preferences, status: SubscriberStatus = SubscriberStatus.CONFIRMED) -> AlertRhythm:
@@ -100,9 +105,9 @@ def edition_entries(items: Iterable[Item], today: date) -> list[IssueEntry]:
     return [IssueEntry(item_id=i.id or 0, section=SECTION_OF[i.kind], position=n) for n, i in enumerate(chosen)]
 
 
-def alert_key(issue_id: int, rhythm: AlertRhythm, item_ids: Sequence[int]) -> str:
-    """The same content at the same rhythm: the same segment."""
-    payload = f"{issue_id}:{rhythm}:" + ",".join(map(str, item_ids))
+def alert_key(issue_id: int, rhythm: AlertRhythm, item_ids: Sequence[int], more: int = 0) -> str:
+    """The same content at the same rhythm (and as many more on the site): the same segment."""
+    payload = f"{issue_id}:{rhythm}:" + ",".join(map(str, item_ids)) + (f"+{more}" if more else "")
     return hashlib.sha256(payload.encode("ascii")).hexdigest()[:KEY_LENGTH]
 
 
@@ -133,7 +138,7 @@ def alert_segments(
         raise ValueError("alert segments need a saved edition")
     cutoff = issue.created_at
     entries = [e for e in sorted(issue.entries, key=lambda e: e.position) if e.item_id in items]
-    found: dict[tuple[AlertRhythm, tuple[int, ...]], AlertSegment] = {}
+    found: dict[tuple[AlertRhythm, tuple[int, ...], int], AlertSegment] = {}
     decided: dict[tuple[object, ...], tuple[int, ...]] = {}  # many subscribers share preferences and a start
     for sub in subscribers:
         if sub.id is None or sub.status != SubscriberStatus.CONFIRMED:
@@ -153,9 +158,11 @@ def alert_segments(
         if not content:
             continue
         rhythm = p.alert_rhythm
-        seg = found.get((rhythm, content))
+        shown, more = content[:MAX_ITEMS], max(0, len(content) - MAX_ITEMS)
+        seg = found.get((rhythm, shown, more))
         if seg is None:
-            seg = found[(rhythm, content)] = AlertSegment(alert_key(issue.id, rhythm, content), content, rhythm=rhythm)
+            key = alert_key(issue.id, rhythm, shown, more)
+            seg = found[(rhythm, shown, more)] = AlertSegment(key, shown, rhythm=rhythm, more=more)
         seg.subscriber_ids.append(sub.id)
     return sorted(found.values(), key=lambda s: (-len(s.subscriber_ids), s.key))
 
@@ -166,14 +173,20 @@ def subject(rhythm: AlertRhythm, count: int) -> str:
     return f"Vos alertes {when} : {count} {news}"
 
 
-def as_rendered(issue: Issue, rhythm: AlertRhythm, count: int, network_name: str) -> Issue:
-    """The edition as one segment reads it: its subject and title say the rhythm and the count."""
+def as_rendered(
+    issue: Issue, rhythm: AlertRhythm, count: int, network_name: str, *, more: int = 0, site: str = ""
+) -> Issue:
+    """The edition as one segment reads it: its subject and title say the rhythm and the count (``count`` shown,
+    ``more`` left for the site, whose address ``site`` the introduction gives)."""
     title = "Vos alertes du jour" if rhythm == AlertRhythm.DAILY else "Vos alertes de la semaine"
     intro = (
         "Les informations publiées par " + network_name + " depuis votre dernière alerte, selon vos choix. "
         "Les dates limites les plus proches d'abord."
     )
-    return replace(issue, title=title, subject=subject(rhythm, count), editorial=intro)
+    if more:
+        others = "autre vous attend" if more == 1 else "autres vous attendent"
+        intro += f" Voici les {count} premières ; {more} {others} sur le site du réseau : {site}"
+    return replace(issue, title=title, subject=subject(rhythm, count + more), editorial=intro)
 
 
 class _Digest(Protocol):

@@ -265,7 +265,9 @@ class DigestService:
 
     def _render_segment(self, issue: Issue, items: dict[int, Item], seg: Segment) -> RenderedSegment:
         if isinstance(seg, AlertSegment):  # its title and subject say the rhythm and the count
-            issue = as_rendered(issue, seg.rhythm, len(seg.item_ids), self.network.name)
+            issue = as_rendered(
+                issue, seg.rhythm, len(seg.item_ids), self.network.name, more=seg.more, site=self.network.base_url
+            )
         return self._render(issue, items, seg.item_ids, seg.key)
 
     def _render(

@@ -34,7 +34,7 @@ from delivery.mailers.memory import MemoryMailer
 from delivery.seams import Segmentation
 from delivery.send import SendOutcome, send_issue
 from digest import sections as S
-from digest.alerts import Alerts, alert_segments, edition_entries, is_due, since
+from digest.alerts import MAX_ITEMS, Alerts, alert_segments, edition_entries, is_due, since
 from digest.segments import Taxonomy
 from digest.service import DigestService
 from figures.compute import compute_key_figures
@@ -141,6 +141,16 @@ def test_the_same_items_at_another_rhythm_are_another_rendering() -> None:
     assert len(segs) == 2 and len({s.key for s in segs}) == 2
 
 
+def test_a_long_alert_shows_the_first_items_and_counts_the_others() -> None:
+    many = [item(n, ItemKind.CALL, approved_at=_ago(2)) for n in range(1, MAX_ITEMS + 8)]
+    by_id = {i.id or 0: i for i in many}
+    few = many[:MAX_ITEMS]
+    (long,) = alert_segments(_edition(many), by_id, [_sub(1, WEEKLY)], {}, TAX, MONDAY)
+    (short,) = alert_segments(_edition(few), {i.id or 0: i for i in few}, [_sub(2, WEEKLY)], {}, TAX, MONDAY)
+    assert len(long.item_ids) == MAX_ITEMS and long.more == 7 and long.item_ids == short.item_ids
+    assert short.more == 0 and long.key != short.key  # the same first items, another message
+
+
 # -- the day's edition on each engine, through the real send loop ------------------------------------------------
 
 
@@ -234,6 +244,26 @@ def test_monday_alerts_exactly_the_new_matching_items_then_nothing_on_an_empty_w
     # the same figures: two alert editions sent, their two messages in the ledger's counts
     sends = compute_key_figures(db, year(2026), taxonomy()).sends
     assert (sends.alerts, sends.newsletters, sends.messages_accepted, sends.distinct_recipients) == (2, 0, 2, 1)
+
+
+def test_a_long_alert_stays_under_gmail_s_clip_and_sends_to_the_site_for_the_rest(
+    db: Database, clock: FrozenClock, alerts: Alerts
+) -> None:
+    for n in range(MAX_ITEMS + 15):
+        _approve(db, f"Appel-{n:02d}", clock.now() - timedelta(hours=5), summary="Un appel à projets. " * 40)
+    _subscribe(db, 1, Preferences(streams=[Stream.ALERT], alerts=AlertRhythm.DAILY))
+    issue = alerts.build()
+    assert issue is not None
+    mailer = MemoryMailer()
+    send_issue(context(db, mailer, clock, segmenter=_Segmenter(alerts)), issue.id or 0)
+    (sent,) = mailer.sent
+    msg = email.message_from_bytes(sent.message, policy=email.policy.default)
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert msg["Subject"] == f"Vos alertes du jour : {MAX_ITEMS + 15} nouveautés"
+    assert len(html.encode("utf-8")) < 102 * 1024  # Gmail clips beyond: the unsubscribe link would be hidden
+    assert sum(f"Appel-{n:02d}" in text for n in range(MAX_ITEMS + 15)) == MAX_ITEMS
+    assert f"Voici les {MAX_ITEMS} premières ; 15 autres vous attendent sur le site du réseau" in " ".join(text.split())
 
 
 class _Crash(BaseException):
