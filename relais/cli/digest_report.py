@@ -4,8 +4,6 @@ rates against Gmail and Yahoo's thresholds) as a table, CSV or JSON."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import typer
 
@@ -13,7 +11,7 @@ from core.errors import InvalidInput
 from figures.issue_report import COMPLAINT_LIMIT, lines, percent, to_csv
 from figures.issue_reports import issue_report
 from relais.cli.context import console, services
-from relais.cli.output import print_table, say
+from relais.cli.output import print_table, say, write_export
 
 FORMATS = ("table", "csv", "json")
 _RATES = {"complaint_rate", "bounce_rate", "unsubscribe_rate"}
@@ -43,11 +41,4 @@ def report(
             console.print(f"Plaintes sous le seuil de {percent(COMPLAINT_LIMIT)} de Gmail et Yahoo.")
         return
     text = to_csv(r) if fmt == "csv" else json.dumps(r.to_json(), ensure_ascii=False, indent=2) + "\n"
-    if output is not None:
-        try:
-            Path(output).write_text(text, encoding="utf-8", newline="")
-        except OSError as exc:
-            raise InvalidInput(f"--output : impossible d'écrire {output} : {exc.strerror}") from None
-    else:
-        sys.stdout.buffer.write(text.encode("utf-8"))
-        sys.stdout.flush()
+    write_export(text, output)

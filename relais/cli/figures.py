@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import typer
@@ -14,7 +12,7 @@ from figures.compute import with_previous
 from figures.export import rows, to_csv, to_json
 from figures.period import parse_period
 from relais.cli.context import services
-from relais.cli.output import print_table
+from relais.cli.output import print_table, write_export
 
 FORMATS = ("table", "csv", "json")
 
@@ -52,11 +50,4 @@ def figures(
         if fmt == "csv"
         else json.dumps(to_json(current, previous), ensure_ascii=False, indent=2) + "\n"
     )
-    if output is not None:
-        try:
-            Path(output).write_text(text, encoding="utf-8", newline="")
-        except OSError as exc:
-            raise InvalidInput(f"--output : impossible d'écrire {output} : {exc.strerror}") from None
-    else:
-        sys.stdout.buffer.write(text.encode("utf-8"))
-        sys.stdout.flush()
+    write_export(text, output)

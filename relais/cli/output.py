@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
 
+from core.errors import InvalidInput
 from core.messages import describe
 from relais.cli.context import console
 
@@ -67,3 +70,15 @@ def emit(fmt: str, objects: Sequence[Any], *, title: str, columns: Sequence[str]
         from core.errors import InvalidInput
 
         raise InvalidInput(f"--format : « table » ou « json », pas « {fmt} »")
+
+
+def write_export(text: str, output: str | None) -> None:
+    """An export (CSV, JSON) to the ``--output`` file, or to standard output as UTF-8 bytes whatever the terminal."""
+    if output is not None:
+        try:
+            Path(output).write_text(text, encoding="utf-8", newline="")
+        except OSError as exc:
+            raise InvalidInput(f"--output : impossible d'écrire {output} : {exc.strerror}") from None
+    else:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
