@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Table, text
 
-from bench.support import insert_rows, pg_url, size, smoke, wipe
+from bench.support import ensure_database, insert_rows, pg_url, size, smoke, wipe
 from core.model import IssueKind, ItemKind
 from core.settings import TaxonomySettings, Term
 from figures.compute import compute_key_figures
@@ -164,8 +164,8 @@ def fresh(engine: str) -> Database | None:
         if not url:
             print("PostgreSQL: not measured (no RELAIS_TEST_DATABASE_URL or RELAIS_BENCH_DATABASE_URL)")
             return None
-        db = Database(url)
         try:
+            db = Database(ensure_database(url))  # a new machine's server has only ``test``
             db.ping()
         except Exception as exc:
             if smoke():
