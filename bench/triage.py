@@ -4,9 +4,10 @@
 
 Target (issue 4): median ≤ 50 ms and p95 ≤ 150 ms per request, with filters. The server is a real
 uvicorn on 127.0.0.1 (2 worker processes, $RELAIS_BENCH_WORKERS); the load comes from ``python -m bench.load``
-in a subprocess, then from Debian's ``wrk``. PostgreSQL uses $RELAIS_BENCH_PG_URL (default: the relais_admin, created when missing
-database), whose schema is dropped and recreated. ``--smoke``: 300 items, one worker, 40 requests, wrk for 1 s,
-PostgreSQL from ``bench.support.pg_url`` (none: SQLite alone), and an engine that fails fails the run.
+in a subprocess, then from Debian's ``wrk``. PostgreSQL uses $RELAIS_BENCH_PG_URL (default: the relais_admin
+database, created when missing), whose schema is dropped and recreated. ``--smoke``: 300 items, one worker,
+40 requests, wrk for 1 s, PostgreSQL from ``bench.support.pg_url`` (none: SQLite alone), and an engine that
+fails fails the run.
 """
 
 from __future__ import annotations
