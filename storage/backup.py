@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
-from sqlalchemy import Column, Connection, Date, Table, func, select, text
+from sqlalchemy import Column, Connection, Date, Table, delete, func, select, text
 
 from core.errors import StorageError
 from storage.database import Database
 from storage.migrate import current_revision
-from storage.tables import Base, UTCDateTime
+from storage.tables import Base, NetworkRow, UTCDateTime
 
 BATCH = 5_000
 
@@ -114,12 +114,16 @@ def restore(db: Database, manifest: dict[str, Any], open_table: Callable[[str], 
     counts: dict[str, int] = {}
     with db.engine.begin() as conn:
         for table in tables():
+            if table.name == "networks":  # a migrated database holds its first network; the backup's replace it
+                continue
             if conn.execute(select(func.count()).select_from(table)).scalar_one():
                 raise StorageError(
                     f"table {table.name} is not empty: restore needs an empty database",
                     code="restore_not_empty",
                     table=table.name,
                 )
+        if "networks" in manifest["tables"]:
+            conn.execute(delete(NetworkRow))
         for table in tables():
             if table.name not in manifest["tables"]:
                 continue

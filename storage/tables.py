@@ -71,9 +71,22 @@ class Base(DeclarativeBase):
     }
 
 
+class NetworkRow(Base):
+    """One regional network of the deployment (0013): what it owns carries its id. A single-network deployment has
+    one, created by the migration; ``[[networks]]`` in the config adds the others by their slug."""
+
+    __tablename__ = "networks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime | None]
+
+
 class SourceRow(Base):
     __tablename__ = "sources"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # None: shared, collected once for every network that follows it; else the one network that keeps it (0013).
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     url: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))
@@ -212,9 +225,14 @@ class UserRow(Base):
 class SubscriberRow(Base):
     __tablename__ = "subscribers"
     # Ids are never reused (0005): personal links name the row, and a deleted row's links must reach nobody else.
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    # An address may subscribe to several networks: one row in each (0013).
+    __table_args__ = (
+        UniqueConstraint("network_id", "email", name="uq_subscribers_network_email"),
+        {"sqlite_autoincrement": True},
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="RESTRICT"))
+    email: Mapped[str] = mapped_column(String(320), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
     # The name folded (case and accents ignored) for the staff's search (0008); written with it.
@@ -255,6 +273,7 @@ class ConsentEventRow(Base):
 
     __tablename__ = "consent_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="RESTRICT"), index=True)
     subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="SET NULL"), index=True)
     email_hash: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(index=True)
@@ -269,8 +288,10 @@ class SuppressionRow(Base):
     """Addresses that must never be mailed or re-imported, kept only as a hash."""
 
     __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("network_id", "email_hash", name="uq_suppressions_network_email_hash"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="RESTRICT"))
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
     reason: Mapped[str] = mapped_column(String(32))  # erased | hard_bounce | complaint | admin
     at: Mapped[datetime]
 

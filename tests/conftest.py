@@ -15,6 +15,7 @@ from sqlalchemy import text
 from core.clock import FrozenClock
 from storage.database import Database
 from storage.migrate import upgrade
+from storage.networks import seed_first
 from storage.tables import Base
 
 PG_URL = os.environ.get("RELAIS_TEST_DATABASE_URL", "")
@@ -48,6 +49,7 @@ def _truncate(db: Database) -> None:
     names = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        seed_first(conn)  # the network a migrated database starts with
 
 
 @pytest.fixture(params=ENGINES)

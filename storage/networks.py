@@ -1,0 +1,64 @@
+"""The deployment's networks (0013): the rows that what each network owns points at.
+
+The configuration names networks by slug; the database gives each an id once and keeps it. Migration 0013 made the
+database as it was into network 1, slug ``principal``: the first network of the configuration takes that row over
+(its slug and name) as long as it is the only one, so an existing deployment keeps its subscribers whatever slug
+it then chooses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, text
+from sqlalchemy.orm import Session
+
+from storage.tables import NetworkRow
+
+FIRST_NETWORK = 1  # the network migration 0013 created: the whole database of a single-network deployment
+FIRST_SLUG = "principal"
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """A network as the configuration declares it."""
+
+    slug: str
+    name: str
+
+
+class NetworkRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def ids(self) -> dict[str, int]:
+        """slug -> id of every network in the database."""
+        return dict(self.s.execute(select(NetworkRow.slug, NetworkRow.id)).all())
+
+    def sync(self, declared: Sequence[Declared], at: datetime) -> dict[str, int]:
+        """Give every declared network its row (slug -> id); rows are never deleted here, and never renumbered.
+
+        The first declared network takes over row 1 while the database has no other network and does not know the
+        slug yet: that is the upgrade of a single-network deployment."""
+        rows = {r.slug: r for r in self.s.scalars(select(NetworkRow))}
+        if declared and declared[0].slug not in rows and list(rows) == [FIRST_SLUG]:
+            first = rows.pop(FIRST_SLUG)
+            first.slug = declared[0].slug
+            rows[first.slug] = first
+        for network in declared:
+            row = rows.get(network.slug)
+            if row is None:
+                row = rows[network.slug] = NetworkRow(slug=network.slug, name=network.name, created_at=at)
+                self.s.add(row)
+            row.name = network.name
+        self.s.flush()
+        return {slug: row.id for slug, row in rows.items()}
+
+
+def seed_first(conn: Connection) -> None:
+    """Put back the row migration 0013 creates (for a database emptied table by table, as tests do)."""
+    conn.execute(insert(NetworkRow).values(id=FIRST_NETWORK, slug=FIRST_SLUG, name="Réseau principal"))
+    if conn.dialect.name == "postgresql":  # the next network takes 2
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('networks', 'id'), 1)"))
