@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -26,6 +28,8 @@ class Social:
 
 @dataclass(slots=True)
 class NetworkSettings:
+    # How the database knows this network (``[[networks]]``); a single ``[network]`` is the one migration 0013 made.
+    slug: str = "principal"
     name: str = "Relais"
     newsletter_name: str = "La lettre"
     from_address: str = "lettre@example.org"
@@ -40,6 +44,9 @@ class NetworkSettings:
     timezone: str = "Europe/Paris"
     list_id: str = ""
     social: list[Social] = field(default_factory=list)
+    region: str = ""  # « Auvergne-Rhône-Alpes »
+    departements: list[str] = field(default_factory=list)  # the region's, as codes: "01", "2A", "974"
+    path_prefix: str = ""  # "/resacoop": this network's pages when several share one base address
 
 
 @dataclass(slots=True)
@@ -277,7 +284,13 @@ class Settings:
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
     sources: list[SourceSettings] = field(default_factory=list)
+    networks: list[NetworkSettings] = field(default_factory=list)  # ``[[networks]]``; ``network`` is the first
     path: Path | None = None  # the file these settings came from
+
+    @property
+    def all_networks(self) -> list[NetworkSettings]:
+        """Every network of the deployment, the first being ``network``: ``[[networks]]``, else ``[network]``."""
+        return self.networks or [self.network]
 
     def resolve(self, relative: str) -> Path:
         """A path from the config, resolved against the config file's folder."""
@@ -313,7 +326,18 @@ def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings
             for key in keys[:-1]:
                 table = table.setdefault(key, {})
             table[keys[-1]] = env[var]
+    if "network" in raw and "networks" in raw:
+        raise ConfigError(
+            f"{path}: [network] et [[networks]] : l'un ou l'autre (un seul réseau : [network] ; plusieurs :"
+            " un [[networks]] pour chacun)",
+            code="config_invalid",
+            where=str(path),
+            key="networks",
+            reason="[network] et [[networks]] ensemble",
+        )
     settings = build(Settings, raw, where=str(path), skip={"path"})
+    if settings.networks:
+        settings.network = settings.networks[0]
     settings.path = path.resolve()
     _check(settings, str(path))
     return settings
@@ -360,6 +384,7 @@ def _check(s: Settings, where: str) -> None:
         raise bad("proposals", "max_image_bytes et confirm_within_hours doivent être positifs")
     if not s.database.url.startswith(("sqlite", "postgresql")):
         raise bad("database.url", "une adresse sqlite:/// ou postgresql+psycopg:// est attendue")
+    _check_networks(s.all_networks, bad)
     from core.model import DateOrder, ItemKind, SourceKind
 
     names: set[str] = set()
@@ -379,6 +404,41 @@ def _check(s: Settings, where: str) -> None:
         order = src.options.get("date_order")
         if order is not None and order not in set(DateOrder):
             raise bad(f"{key}.options.date_order", f"l'une de {', '.join(DateOrder)}, pas « {order} »")
+
+
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+DEPARTEMENT = re.compile(r"0[1-9]|[1-8][0-9]|9[0-5]|2[AB]|97[1-6]")
+PATH_PREFIX = re.compile(r"/[a-z0-9-]{1,40}")
+
+
+def _check_networks(networks: list[NetworkSettings], bad: Callable[[str, str], ConfigError]) -> None:
+    """Slugs well formed and unique, départements real and in one network only, and, when there are several,
+    each network reached at its own address (base_url and path_prefix)."""
+    several = len(networks) > 1
+    slugs: set[str] = set()
+    owner: dict[str, str] = {}
+    addresses: set[tuple[str, str]] = set()
+    for i, net in enumerate(networks):
+        key = f"networks[{i}]" if several else "network"
+        if not SLUG.fullmatch(net.slug):
+            raise bad(f"{key}.slug", f"des minuscules, chiffres et tirets (40 au plus), pas « {net.slug} »")
+        if net.slug in slugs:
+            raise bad(f"{key}.slug", f"« {net.slug} » est déjà celui d'un autre réseau")
+        slugs.add(net.slug)
+        for code in net.departements:
+            if not DEPARTEMENT.fullmatch(code):
+                raise bad(f"{key}.departements", f"pas un code de département : « {code} » (par exemple 01, 2A, 974)")
+            if code in owner:
+                raise bad(f"{key}.departements", f"le département {code} est déjà celui du réseau « {owner[code]} »")
+            owner[code] = net.slug
+        if net.path_prefix and not PATH_PREFIX.fullmatch(net.path_prefix):
+            raise bad(f"{key}.path_prefix", f"« /nom » en minuscules, chiffres et tirets, pas « {net.path_prefix} »")
+        address = (net.base_url.rstrip("/"), net.path_prefix)
+        if several and address in addresses:
+            raise bad(
+                f"{key}.path_prefix", "deux réseaux à la même adresse : donnez à chacun son base_url ou son path_prefix"
+            )
+        addresses.add(address)
 
 
 def parse_dns_server(text: str) -> tuple[str, int]:

@@ -17,6 +17,7 @@ from digest.clicks import ClickLinks
 from digest.service import DigestService
 from storage.database import Database
 from storage.migrate import check_not_newer, is_up_to_date
+from storage.networks import Declared, NetworkRepository
 from storage.sources import SourceRepository
 from subscribers.describe import describe_segment
 from subscribers.kit import SubscriberKit, make_kit
@@ -127,6 +128,13 @@ def sync_sources(services: Services) -> tuple[int, int]:
     """Make the database's sources match the config's declarations."""
     with services.db.session() as s:
         return SourceRepository(s).sync_from_config(declared_sources(services.settings))
+
+
+def sync_networks(services: Services) -> dict[str, int]:
+    """Give every network of the config its row in the database (slug -> id)."""
+    declared = [Declared(n.slug, n.name) for n in services.settings.all_networks]
+    with services.db.session() as s:
+        return NetworkRepository(s).sync(declared, services.clock.now())
 
 
 def digest_service(services: Services) -> DigestService:

@@ -51,7 +51,7 @@ def setting_keys(cls: type[Any], prefix: str = "") -> Iterator[str]:
         key = f"{prefix}{f.name}"
         if dataclasses.is_dataclass(tp):
             yield from setting_keys(tp, f"{key}.")  # type: ignore[arg-type]
-        elif f.name not in ("sources", "social", "themes", "zones", "territories", "audiences"):
+        elif f.name not in ("sources", "networks", "social", "themes", "zones", "territories", "audiences"):
             yield key
 
 

@@ -1,0 +1,77 @@
+"""Several networks in one configuration (``[[networks]]``); a single ``[network]`` stays what it was: one network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.errors import ConfigError
+from core.settings import load_settings
+
+TWO = """
+[[networks]]
+slug = "resacoop"
+name = "RESACOOP"
+newsletter_name = "RESA'CLIC"
+region = "Auvergne-Rhône-Alpes"
+departements = ["01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"]
+base_url = "https://relais.example.org"
+path_prefix = "/resacoop"
+
+[[networks]]
+slug = "centraider"
+name = "Centraider"
+newsletter_name = "La lettre de Centraider"
+region = "Centre-Val de Loire"
+departements = ["18", "28", "36", "37", "41", "45"]
+base_url = "https://relais.example.org"
+path_prefix = "/centraider"
+"""
+
+
+def load(tmp_path: Path, text: str) -> object:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_settings(path, environ={})
+
+
+def test_networks_are_read_in_order_and_the_first_is_the_network(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(TWO, encoding="utf-8")
+    s = load_settings(path, environ={})
+    assert [n.slug for n in s.all_networks] == ["resacoop", "centraider"]
+    assert s.network.newsletter_name == "RESA'CLIC"
+    assert s.all_networks[1].departements == ["18", "28", "36", "37", "41", "45"]
+    assert s.all_networks[1].path_prefix == "/centraider"
+
+
+def test_a_single_network_is_the_one_the_database_starts_with(tmp_path: Path, root: Path) -> None:
+    s = load_settings(root / "config.toml", environ={})
+    assert [n.slug for n in s.all_networks] == ["principal"]
+    assert s.all_networks[0] is s.network
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('slug = "centraider"', 'slug = "Centre Aider"'), r"networks\[1\]\.slug: des minuscules"),
+        (('slug = "centraider"', 'slug = "resacoop"'), r"« resacoop » est déjà celui d'un autre réseau"),
+        (('"45"]', '"4 5"]'), r"pas un code de département : « 4 5 »"),
+        (('"45"]', '"69"]'), r"le département 69 est déjà celui du réseau « resacoop »"),
+        (('path_prefix = "/centraider"', 'path_prefix = "/resacoop"'), r"deux réseaux à la même adresse"),
+        (('path_prefix = "/centraider"', 'path_prefix = "centraider/"'), r"« /nom » en minuscules"),
+    ],
+)
+def test_mistakes_are_refused_by_key_in_french(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    second = TWO.index("[[networks]]", 1)  # the change is made to the second network only
+    text = TWO[:second] + TWO[second:].replace(*change)
+    assert text != TWO
+    with pytest.raises(ConfigError, match=message) as caught:
+        load(tmp_path, text)
+    assert caught.value.code == "config_invalid"
+
+
+def test_network_and_networks_together_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\[network\] et \[\[networks\]\] : l'un ou l'autre"):
+        load(tmp_path, '[network]\nname = "Seul"\n' + TWO)
