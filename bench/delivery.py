@@ -147,6 +147,7 @@ def child(port: int, messages: int, dkim: str, url: str = "") -> dict[str, Any]:
     from storage.database import Database
     from storage.issues import IssueRepository
     from storage.migrate import upgrade
+    from storage.networks import FIRST_NETWORK
     from storage.tables import SubscriberRow
 
     tmp = Path(tempfile.mkdtemp(prefix="relais-bench-"))
@@ -158,6 +159,7 @@ def child(port: int, messages: int, dkim: str, url: str = "") -> dict[str, Any]:
         with db.session() as s:
             s.add_all(
                 SubscriberRow(
+                    network_id=FIRST_NETWORK,
                     email=f"membre{i}@asso{i % 500}.fr",
                     status="confirmed",
                     preferences={"streams": ["newsletter"]},

@@ -28,6 +28,7 @@ from figures.compute import compute_key_figures
 from figures.period import year
 from storage.database import Database
 from storage.migrate import upgrade
+from storage.networks import FIRST_NETWORK
 from storage.tables import (
     BounceRow,
     ConsentEventRow,
@@ -105,15 +106,17 @@ def tables(seed: int = 8) -> Iterator[tuple[Table, list[dict[str, Any]]]]:
                   for p, item_id in enumerate(rng.sample(approved_ids, IN_ISSUE))]  # fmt: skip
     yield IssueRow.__table__, issues  # type: ignore[misc]
     yield IssueItemRow.__table__, links  # type: ignore[misc]
-    subscribers = [{"id": i, "email": f"p{i}@example.org", "status": "confirmed"} for i in range(1, N_SUBSCRIBERS + 1)]
+    subscribers = [{"id": i, "network_id": FIRST_NETWORK, "email": f"p{i}@example.org", "status": "confirmed"}
+                   for i in range(1, N_SUBSCRIBERS + 1)]  # fmt: skip
     yield SubscriberRow.__table__, subscribers  # type: ignore[misc]
     consent: list[dict[str, Any]] = []
     for i in range(1, N_SUBSCRIBERS + 1):
-        consent.append({"id": len(consent) + 1, "subscriber_id": i, "email_hash": f"{i:064x}", "at": _at(rng),
-                        "action": "confirm", "origin": "form"})  # fmt: skip
+        consent.append({"id": len(consent) + 1, "network_id": FIRST_NETWORK, "subscriber_id": i,
+                        "email_hash": f"{i:064x}", "at": _at(rng), "action": "confirm", "origin": "form"})  # fmt: skip
         if rng.random() < 0.2:
-            consent.append({"id": len(consent) + 1, "subscriber_id": i, "email_hash": f"{i:064x}", "at": _at(rng),
-                            "action": "unsubscribe", "origin": "link", "details": {"stream": "all"}})  # fmt: skip
+            consent.append({"id": len(consent) + 1, "network_id": FIRST_NETWORK, "subscriber_id": i,
+                            "email_hash": f"{i:064x}", "at": _at(rng), "action": "unsubscribe", "origin": "link",
+                            "details": {"stream": "all"}})  # fmt: skip
     yield ConsentEventRow.__table__, consent  # type: ignore[misc]
     bounces = [
         {"id": i, "subscriber_id": rng.randint(1, N_SUBSCRIBERS), "at": _at(rng),

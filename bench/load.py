@@ -103,6 +103,7 @@ def seed(cfg: Path) -> dict[str, Any]:
     from admin.accounts import add_user
     from core.model import Role
     from relais.wiring import build_subscribers, digest_service, load
+    from storage.networks import FIRST_NETWORK
     from storage.tables import ItemRow, SubscriberRow
 
     svc = load(str(cfg))
@@ -125,7 +126,8 @@ def seed(cfg: Path) -> dict[str, Any]:
             })  # fmt: skip
         conn.execute(insert(ItemRow), items)
         conn.execute(insert(SubscriberRow), [
-            {"id": n, "email": f"abonne{n}@membres.example.org", "status": "confirmed", "preferences": {},
+            {"id": n, "network_id": FIRST_NETWORK, "email": f"abonne{n}@membres.example.org", "status": "confirmed",
+             "preferences": {},
              "locale": "fr", "created_at": now - timedelta(days=30), "confirmed_at": now - timedelta(days=29),
              "legal_basis": "consent", "soft_bounces": 0, "token_version": 0, "mask_kinds": 0, "mask_themes": 0,
              "mask_zones": 0, "mask_territories": 0, "mask_streams": 0}

@@ -30,6 +30,7 @@ from core.model import (
 )
 from storage.bulk import bulk_insert, insert_with_ids
 from storage.folding import search_name
+from storage.networks import FIRST_NETWORK
 from storage.tables import BounceRow, ConsentEventRow, PreferenceBitRow, SubscriberRow, SuppressionRow
 
 _PLAIN = [
@@ -131,8 +132,12 @@ class BitRegistry:
 
 
 class SubscriberRepository:
-    def __init__(self, session: Session) -> None:
+    """One network's subscribers, consent log, suppressions and bounces: every query reads and writes that network's
+    rows only, whatever id or address it is given (an id of another network's subscriber is not found)."""
+
+    def __init__(self, session: Session, network_id: int = FIRST_NETWORK) -> None:
         self.s = session
+        self.network = network_id
         self._registry: BitRegistry | None = None
 
     @property
@@ -142,8 +147,12 @@ class SubscriberRepository:
         return self._registry
 
     # -- subscribers ------------------------------------------------------------------------------------------
-    def get(self, subscriber_id: int) -> Subscriber:
+    def _row(self, subscriber_id: int) -> SubscriberRow | None:
         row = self.s.get(SubscriberRow, subscriber_id)
+        return row if row is not None and row.network_id == self.network else None
+
+    def get(self, subscriber_id: int) -> Subscriber:
+        row = self._row(subscriber_id)
         if row is None:
             raise NotFound(
                 f"subscriber {subscriber_id} not found", code="subscriber_not_found", subscriber=subscriber_id
@@ -151,11 +160,15 @@ class SubscriberRepository:
         return to_subscriber(row)
 
     def by_email(self, email: str) -> Subscriber | None:
-        row = self.s.scalar(select(SubscriberRow).where(SubscriberRow.email == email))
+        row = self.s.scalar(select(SubscriberRow).where(self._mine, SubscriberRow.email == email))
         return to_subscriber(row) if row else None
 
+    @property
+    def _mine(self) -> ColumnElement[bool]:
+        return SubscriberRow.network_id == self.network
+
     def find(self, *, status: SubscriberStatus | None = None) -> list[Subscriber]:
-        q = select(SubscriberRow).order_by(SubscriberRow.id)
+        q = select(SubscriberRow).where(self._mine).order_by(SubscriberRow.id)
         if status is not None:
             q = q.where(SubscriberRow.status == str(status))
         return [to_subscriber(r) for r in self.s.scalars(q)]
@@ -165,9 +178,11 @@ class SubscriberRepository:
         # The masks first: reading the bits after the row was added flushed it, then wrote the masks in an UPDATE
         # (one round trip more on every sign-up).
         masks = self.registry.masks(prefs)
-        row = self.s.get(SubscriberRow, sub.id) if sub.id else None
+        row = self._row(sub.id) if sub.id else None
+        if sub.id and row is None:
+            raise NotFound(f"subscriber {sub.id} not found", code="subscriber_not_found", subscriber=sub.id)
         if row is None:
-            row = SubscriberRow(token_version=self.first_token_version(sub.email))
+            row = SubscriberRow(network_id=self.network, token_version=self.first_token_version(sub.email))
             self.s.add(row)
         for f in _PLAIN:
             setattr(row, f, getattr(sub, f))
@@ -191,6 +206,7 @@ class SubscriberRepository:
             update(table)
             .where(
                 table.c.id == subscriber_id,
+                table.c.network_id == self.network,
                 table.c.token_version == token_version,
                 table.c.status != str(SubscriberStatus.UNSUBSCRIBED),
             )
@@ -208,7 +224,7 @@ class SubscriberRepository:
         table = cast(Table, SubscriberRow.__table__)
         q = (
             update(table)
-            .where(table.c.id == sub.id, table.c.token_version == token_version)
+            .where(table.c.id == sub.id, table.c.network_id == self.network, table.c.token_version == token_version)
             .values(
                 status=str(sub.status),
                 unsubscribed_at=sub.unsubscribed_at,
@@ -220,7 +236,9 @@ class SubscriberRepository:
 
     def with_token_version(self, subscriber_id: int) -> tuple[Subscriber, int] | None:
         """The subscriber and their token version in one query (None if gone)."""
-        q = select(*subscriber_columns(), SubscriberRow.token_version).where(SubscriberRow.id == subscriber_id)
+        q = select(*subscriber_columns(), SubscriberRow.token_version).where(
+            self._mine, SubscriberRow.id == subscriber_id
+        )
         row = self.s.execute(q).mappings().first()
         return (from_mapping(row), int(row["token_version"])) if row is not None else None
 
@@ -236,15 +254,17 @@ class SubscriberRepository:
         return int(self.s.scalar(q) or 0)
 
     def delete(self, subscriber_id: int) -> None:
-        self.s.execute(delete(SubscriberRow).where(SubscriberRow.id == subscriber_id))
+        self.s.execute(delete(SubscriberRow).where(self._mine, SubscriberRow.id == subscriber_id))
 
     def token_version(self, subscriber_id: int) -> int | None:
         """The version every link of this subscriber carries; None if the subscriber is gone."""
-        return self.s.scalar(select(SubscriberRow.token_version).where(SubscriberRow.id == subscriber_id))
+        return self.s.scalar(select(SubscriberRow.token_version).where(self._mine, SubscriberRow.id == subscriber_id))
 
     def identity(self, subscriber_id: int) -> tuple[int, str] | None:
         """(token_version, email) in one query: what every personal link is checked against."""
-        q = select(SubscriberRow.token_version, SubscriberRow.email).where(SubscriberRow.id == subscriber_id)
+        q = select(SubscriberRow.token_version, SubscriberRow.email).where(
+            self._mine, SubscriberRow.id == subscriber_id
+        )
         row = self.s.execute(q).first()
         return (row[0], row[1]) if row else None
 
@@ -254,25 +274,21 @@ class SubscriberRepository:
         ids = list(ids)
         for start in range(0, len(ids), 1000):
             q = select(SubscriberRow.id, SubscriberRow.token_version, SubscriberRow.email).where(
-                SubscriberRow.id.in_(ids[start : start + 1000])
+                self._mine, SubscriberRow.id.in_(ids[start : start + 1000])
             )
             out.update((sid, (version, email)) for sid, version, email in self.s.execute(q))
         return out
-
-    def token_versions(self, ids: Sequence[int]) -> dict[int, int]:
-        q = select(SubscriberRow.id, SubscriberRow.token_version).where(SubscriberRow.id.in_(list(ids)))
-        return dict(self.s.execute(q))
 
     def bump_token_version(self, subscriber_id: int) -> None:
         """Void every link sent so far."""
         self.s.execute(
             update(SubscriberRow)
-            .where(SubscriberRow.id == subscriber_id)
+            .where(self._mine, SubscriberRow.id == subscriber_id)
             .values(token_version=SubscriberRow.token_version + 1)
         )
 
     def existing_emails(self) -> set[str]:
-        return set(self.s.scalars(select(SubscriberRow.email)))
+        return set(self.s.scalars(select(SubscriberRow.email).where(self._mine)))
 
     def insert_many(self, subs: Sequence[Subscriber]) -> dict[str, int]:
         """Insert new subscribers in bulk, straight to the driver; returns email -> id.
@@ -284,8 +300,8 @@ class SubscriberRepository:
         if not subs:
             return {}
         table = cast(Table, SubscriberRow.__table__)
-        columns = ["id", *_PLAIN, "status", "organisation_type", "preferences", *(f"mask_{f}" for f in _MASKED),
-                   "token_version", "search_name"]  # fmt: skip
+        columns = ["id", *_PLAIN, "network_id", "status", "organisation_type", "preferences",
+                   *(f"mask_{f}" for f in _MASKED), "token_version", "search_name"]  # fmt: skip
         rows: list[list[Any]] = []
         shared: dict[tuple[Any, ...], tuple[dict[str, Any], list[int]]] = {}  # equal preferences: done once
         registry = self.registry
@@ -299,15 +315,15 @@ class SubscriberRepository:
                 found = shared[key] = (prefs, [registry.mask(f, prefs[f]) for f in _MASKED])
             org = sub.organisation_type
             rows.append([
-                None, *[getattr(sub, f) for f in _PLAIN], str(sub.status), str(org) if org else None, found[0],
-                *found[1], 0, search_name(sub.name),
+                None, *[getattr(sub, f) for f in _PLAIN], self.network, str(sub.status), str(org) if org else None,
+                found[0], *found[1], 0, search_name(sub.name),
             ])  # fmt: skip
         insert_with_ids(self.s, table, columns, rows)
         return {row[1]: row[0] for row in rows}  # _PLAIN starts with the email
 
     def pending_created_before(self, cutoff: datetime) -> list[Subscriber]:
         q = select(SubscriberRow).where(
-            SubscriberRow.status == str(SubscriberStatus.PENDING), SubscriberRow.created_at < cutoff
+            self._mine, SubscriberRow.status == str(SubscriberStatus.PENDING), SubscriberRow.created_at < cutoff
         )
         return [to_subscriber(r) for r in self.s.scalars(q)]
 
@@ -317,7 +333,7 @@ class SubscriberRepository:
 
         A subscriber is reached in a family when they chose nothing there (mask 0) or any of the values.
         """
-        conds: list[ColumnElement[bool]] = [SubscriberRow.status == str(SubscriberStatus.CONFIRMED)]
+        conds: list[ColumnElement[bool]] = [self._mine, SubscriberRow.status == str(SubscriberStatus.CONFIRMED)]
         for family in FAMILIES:
             values = [str(v) for v in audience.get(family, [])]
             if not values:
@@ -349,6 +365,7 @@ class SubscriberRepository:
     ) -> None:
         self.s.add(
             ConsentEventRow(
+                network_id=self.network,
                 subscriber_id=sub.id,
                 email_hash=email_hash(sub.email),
                 at=at,
@@ -361,7 +378,7 @@ class SubscriberRepository:
         )
 
     def log_many(self, events: Iterable[dict[str, Any]]) -> None:
-        rows = list(events)
+        rows = [{**event, "network_id": self.network} for event in events]
         if rows:
             columns = list(rows[0])
             bulk_insert(
@@ -371,7 +388,7 @@ class SubscriberRepository:
     def consent_events(self, subscriber_id: int) -> list[dict[str, Any]]:
         q = (
             select(ConsentEventRow)
-            .where(ConsentEventRow.subscriber_id == subscriber_id)
+            .where(ConsentEventRow.network_id == self.network, ConsentEventRow.subscriber_id == subscriber_id)
             .order_by(ConsentEventRow.at, ConsentEventRow.id)
         )
         return [
@@ -387,7 +404,11 @@ class SubscriberRepository:
         ]
 
     def consent_events_by_hash(self, hashed: str) -> list[str]:
-        q = select(ConsentEventRow.action).where(ConsentEventRow.email_hash == hashed).order_by(ConsentEventRow.id)
+        q = (
+            select(ConsentEventRow.action)
+            .where(ConsentEventRow.network_id == self.network, ConsentEventRow.email_hash == hashed)
+            .order_by(ConsentEventRow.id)
+        )
         return list(self.s.scalars(q))
 
     # -- suppressions -----------------------------------------------------------------------------------------
@@ -395,23 +416,27 @@ class SubscriberRepository:
         return self.suppression_reason(email) is not None
 
     def suppression_reason(self, email: str) -> str | None:
-        q = select(SuppressionRow.reason).where(SuppressionRow.email_hash == email_hash(email))
+        q = select(SuppressionRow.reason).where(self._suppressed, SuppressionRow.email_hash == email_hash(email))
         return self.s.scalar(q)
 
     def suppressed_hashes(self) -> set[str]:
-        return set(self.s.scalars(select(SuppressionRow.email_hash)))
+        return set(self.s.scalars(select(SuppressionRow.email_hash).where(self._suppressed)))
+
+    @property
+    def _suppressed(self) -> ColumnElement[bool]:
+        return SuppressionRow.network_id == self.network
 
     def suppress(self, email: str, reason: str, at: datetime) -> None:
         hashed = email_hash(email)
-        row = self.s.scalar(select(SuppressionRow).where(SuppressionRow.email_hash == hashed))
+        row = self.s.scalar(select(SuppressionRow).where(self._suppressed, SuppressionRow.email_hash == hashed))
         if row is None:
-            self.s.add(SuppressionRow(email_hash=hashed, reason=reason, at=at))
+            self.s.add(SuppressionRow(network_id=self.network, email_hash=hashed, reason=reason, at=at))
         else:
             row.reason, row.at = reason, at
         self.s.flush()
 
     def lift_suppression(self, email: str) -> None:
-        self.s.execute(delete(SuppressionRow).where(SuppressionRow.email_hash == email_hash(email)))
+        self.s.execute(delete(SuppressionRow).where(self._suppressed, SuppressionRow.email_hash == email_hash(email)))
 
     # -- bounces ----------------------------------------------------------------------------------------------
     def add_bounce(
@@ -436,5 +461,10 @@ class SubscriberRepository:
         self.s.flush()
 
     def bounces(self, subscriber_id: int) -> list[dict[str, Any]]:
-        q = select(BounceRow).where(BounceRow.subscriber_id == subscriber_id).order_by(BounceRow.id)
+        q = (
+            select(BounceRow)
+            .join(SubscriberRow, SubscriberRow.id == BounceRow.subscriber_id)
+            .where(self._mine, BounceRow.subscriber_id == subscriber_id)
+            .order_by(BounceRow.id)
+        )
         return [{"at": r.at, "kind": r.kind, "origin": r.origin, "detail": r.detail} for r in self.s.scalars(q)]

@@ -17,6 +17,7 @@ import pytest
 from core.model import DeliveryStatus
 from storage.database import Database
 from storage.deliveries import DeliveryRepository
+from storage.networks import FIRST_NETWORK
 from storage.tables import SubscriberRow
 from tests.delivery.crash_sender import CONNECTIONS
 from tests.delivery.fakes import add_issue
@@ -37,6 +38,7 @@ def test_sigkill_during_a_5000_message_send(db: Database, database_url: str) -> 
     with db.session() as s:
         s.add_all(
             SubscriberRow(
+                network_id=FIRST_NETWORK,
                 email=f"membre{i}@asso{i % 50}.fr",
                 status="confirmed",
                 preferences={"streams": ["newsletter"]},

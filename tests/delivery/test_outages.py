@@ -36,6 +36,7 @@ from storage.deliveries import DeliveryRepository
 from storage.items import ItemRepository
 from storage.locks import issue_send_lock
 from storage.migrate import upgrade
+from storage.networks import FIRST_NETWORK
 from storage.sources import SourceRepository
 from storage.subscribers import SubscriberRepository
 from storage.tables import SubscriberRow
@@ -99,6 +100,7 @@ def _subscribers(db: Database, n: int) -> set[str]:
     with db.session() as s:
         s.add_all(
             SubscriberRow(
+                network_id=FIRST_NETWORK,
                 email=e,
                 status="confirmed",
                 preferences={"streams": ["newsletter"]},

@@ -17,6 +17,7 @@ from delivery.send import SendConfig, SendOutcome, send_issue
 from storage.database import Database
 from storage.deliveries import DeliveryRepository
 from storage.issues import IssueRepository
+from storage.networks import FIRST_NETWORK
 from storage.subscribers import SubscriberRepository, email_hash
 from storage.tables import SuppressionRow
 from tests.delivery.fakes import NEWSLETTER_ONLY, FakeBounces, FakeSegmenter, add_issue, add_subscribers, context
@@ -32,7 +33,14 @@ def test_an_issue_reaches_every_eligible_subscriber_once(db: Database, clock: Fr
         from core.model import Subscriber
 
         SubscriberRepository(s).save(Subscriber(email="pas-confirme@asso.fr"))
-        s.add(SuppressionRow(email_hash=email_hash("membre3@asso3.fr"), reason="hard_bounce", at=clock.now()))
+        s.add(
+            SuppressionRow(
+                network_id=FIRST_NETWORK,
+                email_hash=email_hash("membre3@asso3.fr"),
+                reason="hard_bounce",
+                at=clock.now(),
+            )
+        )
     assert pending.status is SubscriberStatus.CONFIRMED
     issue = add_issue(db)
     mailer = MemoryMailer()

@@ -153,7 +153,9 @@ def generate(seed: int = 2026, n_items: int = 500, n_subscribers: int = 160) -> 
         for pos, item_id in enumerate(rng.sample(approved_items, rng.randint(0, 12))):
             out["issue_items"].append({"issue_id": i, "item_id": item_id, "section": "s", "position": pos})
     for i in range(1, n_subscribers + 1):
-        out["subscribers"].append({"id": i, "email": f"p{i}@example.org", "status": "confirmed", "preferences": {}})
+        out["subscribers"].append(
+            {"id": i, "network_id": 1, "email": f"p{i}@example.org", "status": "confirmed", "preferences": {}}
+        )
         h = f"{i:064x}"
         t = _when(rng)
         for _ in range(rng.randint(1, 5)):
@@ -176,6 +178,7 @@ def generate(seed: int = 2026, n_items: int = 500, n_subscribers: int = 160) -> 
             out["consent_events"].append(
                 {
                     "id": len(out["consent_events"]) + 1,
+                    "network_id": 1,
                     "subscriber_id": i,
                     "email_hash": h,
                     "at": t,

@@ -35,6 +35,7 @@ from relais.wiring import Services
 from storage.database import Database
 from storage.issues import IssueRepository
 from storage.items import ItemRepository
+from storage.networks import FIRST_NETWORK
 from storage.sources import SourceRepository
 from storage.subscribers import SubscriberRepository
 from storage.tables import Base, ConsentEventRow, DeliveryRow
@@ -82,8 +83,8 @@ def fill(db: Database) -> None:
             )
             assert sub.id is not None
             sub_ids.append(sub.id)
-            s.add(ConsentEventRow(subscriber_id=sub.id, email_hash="h" * 64, at=T0, action="confirm", origin="link",
-                                  details={"ip": "127.0.0.1"}))  # fmt: skip
+            s.add(ConsentEventRow(network_id=FIRST_NETWORK, subscriber_id=sub.id, email_hash="h" * 64, at=T0,
+                                  action="confirm", origin="link", details={"ip": "127.0.0.1"}))  # fmt: skip
         issue = IssueRepository(s).save(
             Issue(
                 kind=IssueKind.NEWSLETTER,
