@@ -93,7 +93,7 @@ def build(db: Database, clock: FrozenClock) -> tuple[int, int]:
     with db.session() as s:
         sent = IssueRepository(s).save(Issue(IssueKind.EMAILING, "Emailing envoyé", "Emailing envoyé",
                                              status=IssueStatus.SENT, created_at=NOW, sent_at=NOW))  # fmt: skip
-        ids = [sub.id or 0 for sub in DeliveryRepository(s).confirmed_subscribers()]
+        ids = [sub.id or 0 for sub in DeliveryRepository(s).confirmed_subscribers(sent.id or 0)]
         statuses = [DeliveryStatus.ACCEPTED] * 97 + [
             DeliveryStatus.BOUNCED,
             DeliveryStatus.FAILED,

@@ -59,7 +59,7 @@ def described_audience(ctx: SendContext, issue_id: int) -> list[SegmentAudience]
     """Who would receive the issue if it started now, per segment, each in words; largest first. Writes nothing."""
     with ctx.db.session() as s:
         issue = IssueRepository(s).get(issue_id)
-        subscribers = DeliveryRepository(s).confirmed_subscribers()
+        subscribers = DeliveryRepository(s).confirmed_subscribers(issue_id)
     segmentation = ctx.segmenter(issue_id, subscribers)
     counts = audience_of(ctx, issue_id, STREAM_OF[issue.kind], subscribers, segmentation)
     rows = [SegmentAudience(k, segmentation.descriptions.get(k, ""), n) for k, n in counts.items()]
@@ -75,7 +75,7 @@ def send_test(
 ) -> list[ProofCopy]:
     """segment | choose each address's segment | compose once per segment used | send one copy per address."""
     with ctx.db.session() as s:
-        subscribers = DeliveryRepository(s).confirmed_subscribers()
+        subscribers = DeliveryRepository(s).confirmed_subscribers(issue_id)
     segmentation = ctx.segmenter(issue_id, subscribers)
     if not segmentation.segments:
         raise InvalidInput(f"issue {issue_id} has no rendered segment: nothing to test", code="no_rendered_segment")

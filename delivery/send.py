@@ -182,7 +182,7 @@ def _send_locked(ctx: SendContext, issue_id: int, progress: Progress | None, loc
 def _segment(ctx: SendContext, issue_id: int) -> Segmentation:
     """The confirmed subscribers, read once, segmented and rendered by the digest."""
     with ctx.db.session() as s:
-        subscribers = DeliveryRepository(s).confirmed_subscribers()
+        subscribers = DeliveryRepository(s).confirmed_subscribers(issue_id)
     return ctx.segmenter(issue_id, subscribers)
 
 
@@ -242,7 +242,7 @@ def _start(ctx: SendContext, issue_id: int) -> tuple[Stream, int, int, Segmentat
     if ctx.config.window and not ctx.config.window.is_open(now):
         return SendReport(issue_id, SendOutcome.OUTSIDE_WINDOW, _counts(ctx, issue_id))
     with ctx.db.session() as s:
-        subscribers = DeliveryRepository(s).confirmed_subscribers()
+        subscribers = DeliveryRepository(s).confirmed_subscribers(issue_id)
     segmentation = ctx.segmenter(issue_id, subscribers)  # rendered outside any transaction
     with ctx.db.session() as s:
         repo = DeliveryRepository(s)
@@ -262,7 +262,7 @@ def _plan(
     seg: Segmentation,
     now: datetime,
 ) -> list[Delivery]:
-    hashes = repo.suppressed_hashes()
+    hashes = repo.suppressed_hashes(issue_id)
     return plan(
         issue_id,
         stream,
@@ -278,7 +278,7 @@ def audience(ctx: SendContext, issue_id: int) -> dict[str, int]:
     """Who would receive the issue if it started now, per segment (nothing is written)."""
     with ctx.db.session() as s:
         issue = IssueRepository(s).get(issue_id)
-        subscribers = DeliveryRepository(s).confirmed_subscribers()
+        subscribers = DeliveryRepository(s).confirmed_subscribers(issue_id)
     segmentation = ctx.segmenter(issue_id, subscribers)
     return audience_of(ctx, issue_id, STREAM_OF[issue.kind], subscribers, segmentation)
 
@@ -441,7 +441,7 @@ class _Run:
             rows = repo.pending(self.issue_id, after_id=self.checkpoint, limit=self.batch, now=now, shard=self.shard)
             if not rows:
                 return []
-            hashes = repo.suppressed_hashes()
+            hashes = repo.suppressed_hashes(self.issue_id)
             go, skipped = [], []
             for p in rows:
                 d = p.delivery

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.model import DeliveryStatus, IssueKind
+from storage.networks import network_of
 from storage.tables import DeliveryRow, IssueRow
 
 # A row in these states is an alert the subscriber got, or will get when the send resumes: the next edition starts
@@ -16,12 +17,17 @@ _RECEIVED = [str(s) for s in DeliveryStatus if s not in (DeliveryStatus.SKIPPED,
 
 
 class AlertRepository:
-    def __init__(self, session: Session) -> None:
+    """One network's alert editions."""
+
+    def __init__(self, session: Session, network_id: int | None = None) -> None:
         self.s = session
+        self.network = network_of(session) if network_id is None else network_id
 
     def edition_of(self, day: str) -> int | None:
         """The id of the alert edition of ``day`` (ISO date, the network's time zone), if it was built."""
-        q = select(IssueRow.id, IssueRow.audience).where(IssueRow.kind == str(IssueKind.ALERT))
+        q = select(IssueRow.id, IssueRow.audience).where(
+            IssueRow.network_id == self.network, IssueRow.kind == str(IssueKind.ALERT)
+        )
         for issue_id, audience in self.s.execute(q.order_by(IssueRow.id.desc())):
             if (audience or {}).get("day") == day:
                 return int(issue_id)
@@ -34,6 +40,7 @@ class AlertRepository:
             select(DeliveryRow.subscriber_id, func.max(IssueRow.created_at))
             .join(IssueRow, IssueRow.id == DeliveryRow.issue_id)
             .where(
+                IssueRow.network_id == self.network,
                 IssueRow.kind == str(IssueKind.ALERT),
                 DeliveryRow.status.in_(_RECEIVED),
                 DeliveryRow.subscriber_id.is_not(None),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,10 +23,24 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = make_engine(url, echo=echo)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The network whose rows this handle's sessions read and write (``storage.networks.network_of``); None:
+        # the deployment's first network, or the deployment as a whole where a query is not a network's.
+        self.network_id: int | None = None
+        self._bind_sessions()
+
+    def _bind_sessions(self) -> None:
+        info = {} if self.network_id is None else {"network_id": self.network_id}
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         # Reads outside a transaction on PostgreSQL: no BEGIN and COMMIT round trips around one or two SELECTs.
         reads = self.engine.execution_options(isolation_level="AUTOCOMMIT") if self.dialect == "postgresql" else None
-        self._reads = sessionmaker(reads or self.engine, expire_on_commit=False)
+        self._reads = sessionmaker(reads or self.engine, expire_on_commit=False, info=info)
+
+    def for_network(self, network_id: int) -> Database:
+        """The same engine, its sessions those of one network: every repository built on them keeps to its rows."""
+        view = copy.copy(self)
+        view.network_id = network_id
+        view._bind_sessions()
+        return view
 
     @property
     def dialect(self) -> str:

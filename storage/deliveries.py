@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, select, union_all, update
+from sqlalchemy import ScalarSelect, Select, Table, bindparam, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -104,12 +104,17 @@ class DeliveryRepository:
 
     # -- freezing -----------------------------------------------------------------------------------------
 
-    def confirmed_subscribers(self) -> list[Subscriber]:
-        q = select(*subscriber_columns()).where(SubscriberRow.status == str(SubscriberStatus.CONFIRMED))
+    def confirmed_subscribers(self, issue_id: int) -> list[Subscriber]:
+        """The confirmed subscribers of the issue's network: the ledger of an issue follows its network."""
+        q = select(*subscriber_columns()).where(
+            SubscriberRow.network_id == _network_of(issue_id), SubscriberRow.status == str(SubscriberStatus.CONFIRMED)
+        )
         return [from_mapping(r) for r in self.s.execute(q.order_by(SubscriberRow.id)).mappings()]
 
-    def suppressed_hashes(self) -> set[str]:
-        return set(self.s.scalars(select(SuppressionRow.email_hash)))
+    def suppressed_hashes(self, issue_id: int) -> set[str]:
+        """The addresses the issue's network must not mail, as hashes."""
+        q = select(SuppressionRow.email_hash).where(SuppressionRow.network_id == _network_of(issue_id))
+        return set(self.s.scalars(q))
 
     def has_ledger(self, issue_id: int) -> bool:
         return self.s.scalar(select(DeliveryRow.id).where(DeliveryRow.issue_id == issue_id).limit(1)) is not None
@@ -256,3 +261,7 @@ class DeliveryRepository:
         allowed = {"started_at", "sent_at", "scheduled_at"}
         values: dict[str, Any] = {k: v for k, v in times.items() if k in allowed}
         self.s.execute(update(IssueRow).where(IssueRow.id == issue_id).values(status=str(status), **values))
+
+
+def _network_of(issue_id: int) -> ScalarSelect[int]:
+    return select(IssueRow.network_id).where(IssueRow.id == issue_id).scalar_subquery()

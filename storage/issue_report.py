@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.model import ConsentAction, ConsentOrigin, DeliveryStatus, IssueStatus
+from storage.networks import network_of
 from storage.tables import BounceRow, ConsentEventRow, DeliveryRow, IssueItemRow, IssueRow, ItemRow
 
 
@@ -116,13 +117,18 @@ def issue_facts(s: Session, issue_id: int) -> IssueFacts:
 
 def issue_header(s: Session, issue_id: int) -> tuple[str, str, datetime | None] | None:
     """(title, status, sent_at) of an issue, or None when there is no such issue."""
-    row = s.execute(select(IssueRow.title, IssueRow.status, IssueRow.sent_at).where(IssueRow.id == issue_id)).first()
+    q = select(IssueRow.title, IssueRow.status, IssueRow.sent_at).where(
+        IssueRow.network_id == network_of(s), IssueRow.id == issue_id
+    )
+    row = s.execute(q).first()
     return None if row is None else (row[0], row[1], row[2])
 
 
 def latest_sent(s: Session, *, other_than: int | None = None) -> int | None:
     """The issue sent last (by the end of its send), other than ``other_than``."""
-    q = select(IssueRow.id).where(IssueRow.status == str(IssueStatus.SENT), IssueRow.sent_at.is_not(None))
+    q = select(IssueRow.id).where(
+        IssueRow.network_id == network_of(s), IssueRow.status == str(IssueStatus.SENT), IssueRow.sent_at.is_not(None)
+    )
     if other_than is not None:
         q = q.where(IssueRow.id != other_than)
     found = s.scalar(q.order_by(IssueRow.sent_at.desc(), IssueRow.id.desc()).limit(1))

@@ -21,6 +21,16 @@ FIRST_NETWORK = 1  # the network migration 0013 created: the whole database of a
 FIRST_SLUG = "principal"
 
 
+def network_of(session: Session) -> int:
+    """The network a session works for (:meth:`storage.database.Database.for_network`); the first by default."""
+    return int(session.info.get("network_id", FIRST_NETWORK))
+
+
+def is_scoped(session: Session) -> bool:
+    """Whether the session is one network's (its pages and jobs), not the deployment's (the command line)."""
+    return "network_id" in session.info
+
+
 @dataclass(frozen=True, slots=True)
 class Declared:
     """A network as the configuration declares it."""

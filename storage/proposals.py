@@ -10,6 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.errors import NotFound
 from core.model import Proposal, ProposalStatus
+from storage.networks import network_of
 from storage.tables import ItemEventRow, ItemRow, LastCallRow, ProposalRow
 
 _PLAIN = ("email", "organisation", "image_name", "ip", "created_at", "confirmed_at", "item_id", "decided_at", "reason")
@@ -25,19 +26,29 @@ def to_proposal(row: ProposalRow) -> Proposal:
 
 
 class ProposalRepository:
-    def __init__(self, session: Session) -> None:
+    """One network's proposals: another network's are not found, whatever id is given."""
+
+    def __init__(self, session: Session, network_id: int | None = None) -> None:
         self.s = session
+        self.network = network_of(session) if network_id is None else network_id
+        self._mine = ProposalRow.network_id == self.network
+
+    def _row(self, proposal_id: int) -> ProposalRow | None:
+        row = self.s.get(ProposalRow, proposal_id)
+        return row if row is not None and row.network_id == self.network else None
 
     def get(self, proposal_id: int) -> Proposal:
-        row = self.s.get(ProposalRow, proposal_id)
+        row = self._row(proposal_id)
         if row is None:
             raise NotFound(f"proposal {proposal_id} not found", code="proposal_not_found", proposal=proposal_id)
         return to_proposal(row)
 
     def save(self, proposal: Proposal) -> Proposal:
-        row = self.s.get(ProposalRow, proposal.id) if proposal.id is not None else None
+        row = self._row(proposal.id) if proposal.id is not None else None
+        if proposal.id is not None and row is None:
+            raise NotFound(f"proposal {proposal.id} not found", code="proposal_not_found", proposal=proposal.id)
         if row is None:
-            row = ProposalRow()
+            row = ProposalRow(network_id=self.network)
             self.s.add(row)
         row.status = str(proposal.status)
         row.fields = dict(proposal.fields)
@@ -50,20 +61,24 @@ class ProposalRepository:
     def lock(self, proposal_id: int) -> Proposal:
         """The proposal, its row locked until the transaction ends (PostgreSQL; SQLite writes one at a time): two
         clicks on one confirmation link make one item."""
-        row = self.s.scalars(select(ProposalRow).where(ProposalRow.id == proposal_id).with_for_update()).first()
+        row = self.s.scalars(
+            select(ProposalRow).where(self._mine, ProposalRow.id == proposal_id).with_for_update()
+        ).first()
         if row is None:
             raise NotFound(f"proposal {proposal_id} not found", code="proposal_not_found", proposal=proposal_id)
         return to_proposal(row)
 
     def pending_before(self, cutoff: datetime) -> list[Proposal]:
         rows = self.s.scalars(
-            select(ProposalRow).where(ProposalRow.status == ProposalStatus.PENDING, ProposalRow.created_at < cutoff)
+            select(ProposalRow).where(
+                self._mine, ProposalRow.status == ProposalStatus.PENDING, ProposalRow.created_at < cutoff
+            )
         )
         return [to_proposal(r) for r in rows]
 
     def delete(self, proposal_ids: Sequence[int]) -> None:
         if proposal_ids:
-            self.s.execute(delete(ProposalRow).where(ProposalRow.id.in_(list(proposal_ids))))
+            self.s.execute(delete(ProposalRow).where(self._mine, ProposalRow.id.in_(list(proposal_ids))))
 
     def awaiting_outcome(self, item_ids: Sequence[int] | None = None) -> list[tuple[Proposal, str]]:
         """Confirmed proposals whose item an editor has approved or rejected, with that status: the proposers to
@@ -71,7 +86,9 @@ class ProposalRepository:
         query = (
             select(ProposalRow, ItemRow.status)
             .join(ItemRow, ItemRow.id == ProposalRow.item_id)
-            .where(ProposalRow.status == ProposalStatus.CONFIRMED, ItemRow.status.in_(["approved", "rejected"]))
+            .where(
+                self._mine, ProposalRow.status == ProposalStatus.CONFIRMED, ItemRow.status.in_(["approved", "rejected"])
+            )
             .order_by(ProposalRow.id)
         )
         if item_ids is not None:
@@ -92,7 +109,9 @@ class ProposalRepository:
         """Key figures: proposals received (confirmed by their contact), published and declined in ``[start, end)``."""
 
         def n(column: InstrumentedAttribute[datetime | None], *where: ColumnElement[bool]) -> int:
-            query = select(func.count()).select_from(ProposalRow).where(column >= start, column < end, *where)
+            query = (
+                select(func.count()).select_from(ProposalRow).where(self._mine, column >= start, column < end, *where)
+            )
             return int(self.s.scalar(query) or 0)
 
         return {
@@ -102,7 +121,7 @@ class ProposalRepository:
         }
 
     def for_item(self, item_id: int) -> Proposal | None:
-        row = self.s.scalars(select(ProposalRow).where(ProposalRow.item_id == item_id)).first()
+        row = self.s.scalars(select(ProposalRow).where(self._mine, ProposalRow.item_id == item_id)).first()
         return to_proposal(row) if row is not None else None
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.model import OrganisationType, Preferences, Subscriber, SubscriberStatus
 from core.text import ascii_fragment, fold
+from storage.networks import network_of
 from storage.subscribers import email_hash, to_subscriber
 from storage.tables import DeliveryRow, SubscriberRow, SuppressionRow
 
@@ -46,8 +47,8 @@ def _escape_like(fragment: str) -> str:
     return fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _conditions(q: SearchQuery) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
+def _conditions(session: Session, q: SearchQuery) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [SubscriberRow.network_id == network_of(session)]
     text = q.text.strip().lower()
     if text:
         pattern = f"%{_escape_like(text)}%"
@@ -68,7 +69,7 @@ def _conditions(q: SearchQuery) -> list[ColumnElement[bool]]:
 
 def search(session: Session, q: SearchQuery) -> SearchPage:
     """One page of matching subscribers and how many match in all."""
-    conds = _conditions(q)
+    conds = _conditions(session, q)
     total = int(session.scalar(select(func.count()).select_from(SubscriberRow).where(*conds)) or 0)
     page = max(1, q.page)
     query: Select[SubscriberRow] = (
@@ -85,7 +86,8 @@ def deliveries_by_status(session: Session, subscriber_id: int) -> dict[str, int]
     """Ledger rows of this subscriber, per delivery status."""
     q = (
         select(DeliveryRow.status, func.count())
-        .where(DeliveryRow.subscriber_id == subscriber_id)
+        .join(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
+        .where(SubscriberRow.network_id == network_of(session), DeliveryRow.subscriber_id == subscriber_id)
         .group_by(DeliveryRow.status)
     )
     return {str(status): int(n) for status, n in session.execute(q)}
@@ -94,7 +96,9 @@ def deliveries_by_status(session: Session, subscriber_id: int) -> dict[str, int]
 def suppression(session: Session, email: str) -> tuple[str, datetime] | None:
     """(reason, since) when the address is on the suppression list."""
     row = session.execute(
-        select(SuppressionRow.reason, SuppressionRow.at).where(SuppressionRow.email_hash == email_hash(email))
+        select(SuppressionRow.reason, SuppressionRow.at).where(
+            SuppressionRow.network_id == network_of(session), SuppressionRow.email_hash == email_hash(email)
+        )
     ).first()
     return (row[0], row[1]) if row else None
 
@@ -109,7 +113,7 @@ _EXPORTED = [
 def for_export(session: Session, status: str | None = None) -> list[Subscriber]:
     """Every subscriber (or those with ``status``), oldest first, read as plain rows: an export of 100,000 is
     several times faster without building an ORM object per row."""
-    q = select(*_EXPORTED).order_by(SubscriberRow.id)
+    q = select(*_EXPORTED).where(SubscriberRow.network_id == network_of(session)).order_by(SubscriberRow.id)
     if status:
         q = q.where(SubscriberRow.status == status)
     return [

@@ -30,7 +30,7 @@ from core.model import (
 )
 from storage.bulk import bulk_insert, insert_with_ids
 from storage.folding import search_name
-from storage.networks import FIRST_NETWORK
+from storage.networks import network_of
 from storage.tables import BounceRow, ConsentEventRow, PreferenceBitRow, SubscriberRow, SuppressionRow
 
 _PLAIN = [
@@ -135,9 +135,9 @@ class SubscriberRepository:
     """One network's subscribers, consent log, suppressions and bounces: every query reads and writes that network's
     rows only, whatever id or address it is given (an id of another network's subscriber is not found)."""
 
-    def __init__(self, session: Session, network_id: int = FIRST_NETWORK) -> None:
+    def __init__(self, session: Session, network_id: int | None = None) -> None:
         self.s = session
-        self.network = network_id
+        self.network = network_of(session) if network_id is None else network_id
         self._registry: BitRegistry | None = None
 
     @property

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -82,6 +83,15 @@ class NetworkRow(Base):
     created_at: Mapped[datetime | None]
 
 
+class NetworkMemberRow(Base):
+    """A staff account's role in one network (0013): an account sees and works in the networks it is a member of."""
+
+    __tablename__ = "network_members"
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+
 class SourceRow(Base):
     __tablename__ = "sources"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -136,6 +146,8 @@ class CollectionRunRow(Base):
 class ItemRow(Base):
     __tablename__ = "items"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Each network has its own row of an item a shared source gave, with its own triage (0013).
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
     title: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
@@ -179,6 +191,7 @@ class ItemSourceRow(Base):
 
     __tablename__ = "item_sources"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="RESTRICT"))  # its item's (0013)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
     source_item_id: Mapped[str] = mapped_column(String(1000))
@@ -188,7 +201,7 @@ class ItemSourceRow(Base):
     first_seen_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
     __table_args__ = (
-        UniqueConstraint("source_id", "source_item_id", name="uq_item_sources_source_item"),
+        UniqueConstraint("network_id", "source_id", "source_item_id", name="uq_item_sources_network_source_item"),
         Index("ix_item_sources_item_source", "item_id", "source_id"),  # an item's sources; the triage source filter
     )
 
@@ -209,7 +222,7 @@ class UserRow(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))  # its role where it was created; per network: network_members
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime | None]
@@ -220,6 +233,8 @@ class UserRow(Base):
     locked_until: Mapped[datetime | None]
     # Copied into each session cookie and compared on every request: raising it ends every session of the account.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Above the networks (0013): an admin in every network, and the only one who sees them all.
+    superadmin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SubscriberRow(Base):
@@ -329,6 +344,7 @@ class MailboxMessageRow(Base):
 class IssueRow(Base):
     __tablename__ = "issues"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="RESTRICT"))  # 0013
     kind: Mapped[str] = mapped_column(String(16))
     number: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
@@ -343,7 +359,7 @@ class IssueRow(Base):
     not_after: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
-    __table_args__ = (UniqueConstraint("kind", "number", name="uq_issues_kind_number"),)
+    __table_args__ = (UniqueConstraint("network_id", "kind", "number", name="uq_issues_network_kind_number"),)
 
 
 class IssueItemRow(Base):
@@ -389,6 +405,7 @@ class ProposalRow(Base):
 
     __tablename__ = "proposals"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="RESTRICT"), index=True)  # 0013
     status: Mapped[str] = mapped_column(String(16))  # pending | confirmed | published | declined
     email: Mapped[str] = mapped_column(String(320))
     organisation: Mapped[str] = mapped_column(String(200))

@@ -11,6 +11,7 @@ from core.clock import FrozenClock
 from core.model import BounceKind, Role, Subscriber, SubscriberStatus
 from core.settings import Settings
 from storage.database import Database
+from storage.networks import FIRST_NETWORK
 from storage.subscribers import SubscriberRepository
 from storage.tables import DeliveryRow, IssueRow
 from subscribers.bounces import BounceRecorder
@@ -24,7 +25,14 @@ def test_the_subscriber_page_says_which_sends_soft_bounced(
         assert sub.id is not None
         deliveries = []
         for n in (1, 2, 3):
-            issue = IssueRow(kind="newsletter", number=n, title=f"RESA'CLIC n°{n}", subject="x", status="sent")
+            issue = IssueRow(
+                network_id=FIRST_NETWORK,
+                kind="newsletter",
+                number=n,
+                title=f"RESA'CLIC n°{n}",
+                subject="x",
+                status="sent",
+            )
             s.add(issue)
             s.flush()
             row = DeliveryRow(issue_id=issue.id, subscriber_id=sub.id, email=sub.email, segment="all",

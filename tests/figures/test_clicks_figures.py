@@ -15,6 +15,7 @@ from figures.report import render_report
 from storage.clicks import ClickRepository, ItemClicks
 from storage.database import Database
 from storage.items import ItemRepository
+from storage.networks import FIRST_NETWORK
 from storage.tables import IssueRow
 
 THEMES = [Term("eau", "Eau et assainissement"), Term("ecsi", "ECSI")]
@@ -37,7 +38,11 @@ def test_the_years_figures_count_the_clicks_of_its_days(db: Database, clock: Fro
             ItemRepository(s).add(Item(ItemKind.CALL, t, status=ItemStatus.APPROVED, approved_at=at, tags=tags)).id
             for t, tags in (("Appel eau", ["eau"]), ("Formation ECSI", ["ecsi"]))
         ]
-        s.add(IssueRow(id=1, kind="newsletter", title="n°1", subject="n°1", status="sent", sent_at=at))
+        s.add(
+            IssueRow(
+                id=1, network_id=FIRST_NETWORK, kind="newsletter", title="n°1", subject="n°1", status="sent", sent_at=at
+            )
+        )
         s.flush()
         repo = ClickRepository(s)
         for day, item, n in (

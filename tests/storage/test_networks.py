@@ -1,6 +1,6 @@
-"""Networks in the database, and the subscriber storage scoped by network: a repository of one network neither reads
-nor changes another network's subscribers, consent log, suppressions or bounces, whatever id or address it is given.
-On both engines."""
+"""Networks in the database, and the storage scoped by network: a repository of one network neither reads nor
+changes another network's subscribers, consent log, suppressions, bounces, issues, proposals or alert editions,
+whatever id or address it is given, and an issue's ledger is frozen for its own network. On both engines."""
 
 from __future__ import annotations
 
@@ -13,16 +13,25 @@ from core.model import (
     BounceKind,
     ConsentAction,
     ConsentOrigin,
+    Issue,
+    IssueKind,
+    IssueStatus,
     Preferences,
+    Proposal,
     Subscriber,
     SubscriberStatus,
 )
+from storage.alerts import AlertRepository
 from storage.database import Database
+from storage.deliveries import DeliveryRepository
+from storage.issues import IssueRepository
 from storage.networks import FIRST_NETWORK, Declared, NetworkRepository
-from storage.subscribers import SubscriberRepository
+from storage.proposals import ProposalRepository
+from storage.subscribers import SubscriberRepository, email_hash
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 SAME = "contact@asso-partagee.example.org"  # a member of both networks
+NEWS = IssueKind.NEWSLETTER
 
 
 def two_networks(db: Database) -> tuple[int, int]:
@@ -162,3 +171,60 @@ def test_bulk_inserts_and_consent_go_to_the_repositorys_network(world: tuple[Dat
             ra.get(ids[SAME + ".import"])
         assert rb.consent_events_by_hash("h" * 64) == ["import"]
         assert ra.consent_events_by_hash("h" * 64) == []
+
+
+def test_issues_are_each_networks_own_and_numbered_per_network(world: tuple[Database, int, int, int, int]) -> None:
+    db, a, b, _, _ = world
+    with db.session() as s:
+        ia, ib = IssueRepository(s, a), IssueRepository(s, b)
+        mine = ia.save(Issue(IssueKind.NEWSLETTER, "RESA'CLIC n°1", "RESA'CLIC n°1", number=ia.next_number(NEWS)))
+        theirs = ib.save(Issue(IssueKind.NEWSLETTER, "La lettre n°1", "La lettre n°1", number=ib.next_number(NEWS)))
+        assert mine.number == theirs.number == 1  # each network counts its own newsletters
+        assert mine.id is not None and theirs.id is not None
+        other = theirs.id
+        assert [i.id for i in ia.find()] == [mine.id]
+        assert ia.next_number(NEWS) == 2
+        for refused in (
+            lambda: ia.get(other),
+            lambda: ia.set_status(other, IssueStatus.CANCELLED),
+            lambda: ia.delete_draft(other),
+            lambda: ia.save(Issue(IssueKind.NEWSLETTER, "repris", "repris", id=other)),
+        ):
+            with pytest.raises(NotFound):
+                refused()
+        assert ib.get(theirs.id).title == "La lettre n°1" and ib.get(theirs.id).status == IssueStatus.DRAFT
+        assert ia.previous_created_at(NEWS) is None and ib.previous_created_at(NEWS) is None  # no created_at given
+
+
+def test_an_issue_is_frozen_for_its_own_networks_subscribers(world: tuple[Database, int, int, int, int]) -> None:
+    """The ledger follows the issue: its network's confirmed subscribers and suppressions, never the other's."""
+    db, a, b, id_a, id_b = world
+    with db.session() as s:
+        theirs = IssueRepository(s, b).save(Issue(IssueKind.EMAILING, "Appel", "Appel"))
+        mine = IssueRepository(s, a).save(Issue(IssueKind.EMAILING, "Appel", "Appel"))
+        SubscriberRepository(s, a).suppress("ailleurs@example.org", "admin", T0)
+        ledger = DeliveryRepository(s)  # whoever asks, the issue decides
+        assert [x.id for x in ledger.confirmed_subscribers(theirs.id or 0)] == [id_b]
+        assert [x.id for x in ledger.confirmed_subscribers(mine.id or 0)] == [id_a]
+        assert ledger.suppressed_hashes(theirs.id or 0) == set()
+        assert ledger.suppressed_hashes(mine.id or 0) == {email_hash("ailleurs@example.org")}
+
+
+def test_proposals_and_alert_editions_are_each_networks_own(world: tuple[Database, int, int, int, int]) -> None:
+    db, a, b, _, _ = world
+    with db.session() as s:
+        pa, pb = ProposalRepository(s, a), ProposalRepository(s, b)
+        proposal = pb.save(Proposal(email="membre@centre.example.org", organisation="Asso du Centre", created_at=T0))
+        assert proposal.id is not None
+        pid = proposal.id
+        with pytest.raises(NotFound):
+            pa.get(pid)
+        with pytest.raises(NotFound):
+            pa.lock(pid)
+        assert pa.pending_before(T0 + timedelta(days=1)) == []
+        assert [p.id for p in pb.pending_before(T0 + timedelta(days=1))] == [proposal.id]
+        pa.delete([proposal.id])
+        assert pb.get(proposal.id).organisation == "Asso du Centre"
+        edition = IssueRepository(s, b).save(Issue(IssueKind.ALERT, "Alerte", "Alerte", audience={"day": "2026-11-02"}))
+        assert AlertRepository(s, b).edition_of("2026-11-02") == edition.id
+        assert AlertRepository(s, a).edition_of("2026-11-02") is None

@@ -22,6 +22,7 @@ from core.model import BounceKind, SubscriberStatus
 from core.settings import BounceMailboxSettings, Security
 from delivery.ledger import message_id
 from storage.database import Database
+from storage.networks import FIRST_NETWORK
 from storage.subscribers import SubscriberRepository
 from storage.tables import BounceRow, DeliveryRow, IssueRow
 from subscribers.imap_bounces import MailboxInterrupted, read_mailbox
@@ -221,7 +222,13 @@ def _sends(db: Database, clock: FrozenClock, subscriber_id: int, address: str, t
     with db.session() as s:
         for n, title in enumerate(titles, start=1):
             issue = IssueRow(
-                kind="newsletter", number=n, title=title, subject=title, status="sent", sent_at=clock.now()
+                network_id=FIRST_NETWORK,
+                kind="newsletter",
+                number=n,
+                title=title,
+                subject=title,
+                status="sent",
+                sent_at=clock.now(),
             )
             s.add(issue)
             s.flush()

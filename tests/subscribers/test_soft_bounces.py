@@ -7,6 +7,7 @@ from datetime import timedelta
 from core.clock import FrozenClock
 from core.model import BounceKind, Subscriber, SubscriberStatus
 from storage.database import Database
+from storage.networks import FIRST_NETWORK
 from storage.subscribers import SubscriberRepository
 from storage.tables import DeliveryRow, IssueRow
 from subscribers.kit import SubscriberKit
@@ -19,7 +20,9 @@ def send(db: Database, clock: FrozenClock, sub: Subscriber, number: int) -> int:
     """One issue sent to ``sub`` now (its ledger row accepted); the clock moves on a day."""
     clock.advance(timedelta(days=1))
     with db.session() as s:
-        issue = IssueRow(kind="newsletter", number=number, title=f"n°{number}", subject="x", status="sent")
+        issue = IssueRow(
+            network_id=FIRST_NETWORK, kind="newsletter", number=number, title=f"n°{number}", subject="x", status="sent"
+        )
         s.add(issue)
         s.flush()
         row = DeliveryRow(issue_id=issue.id, subscriber_id=sub.id, email=sub.email, segment="all",
