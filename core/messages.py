@@ -65,6 +65,13 @@ MESSAGES: Mapping[str, str] = {
     "source_not_found": N_("source « {source} » introuvable"),
     "subscriber_not_found": N_("abonné « {subscriber} » introuvable"),
     "user_not_found": N_("compte « {user} » introuvable"),
+    "user_in_other_network": N_(
+        "Un compte existe déjà pour {email} dans un autre réseau : un super-administrateur peut l'ajouter à celui-ci."
+    ),
+    "user_shared_password": N_(
+        "Ce compte sert aussi dans un autre réseau : son mot de passe se change avec « relais users passwd »."
+    ),
+    "unknown_network": N_("Réseau inconnu : « {network} » n'est le slug d'aucun réseau de la configuration."),
     "proposal_not_found": N_("proposition « {proposal} » introuvable"),
     "transition_refused": N_("Passage impossible de « {status} » à « {target} »."),
     # The configuration file (core/settings.py, core/config_loader.py)

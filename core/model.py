@@ -216,6 +216,7 @@ class Source:
     origin: str = "config"  # config | admin
     id: int | None = None
     health: SourceHealth = field(default_factory=SourceHealth)
+    network_id: int | None = None  # None: shared, collected once for every network; else that network's alone
 
 
 @dataclass(slots=True)
@@ -390,6 +391,7 @@ class User:
     last_login_at: datetime | None = None
     session_version: int = 0  # in every session cookie; raised by logout and password changes (ends them all)
     id: int | None = None
+    superadmin: bool = False  # above the networks: an admin in each (storage.users)
 
 
 class ProposalStatus(StrEnum):
