@@ -82,7 +82,7 @@ def tables(seed: int = 8) -> Iterator[tuple[Table, list[dict[str, Any]]]]:
         tags = rng.sample(THEMES, rng.randint(0, 2)) + rng.sample(ZONES, rng.randint(0, 2))
         tags.append(rng.choice(TERRITORIES))
         items.append(
-            {"id": i, "kind": rng.choice(list(ItemKind)).value, "title": f"item {i}",
+            {"id": i, "network_id": FIRST_NETWORK, "kind": rng.choice(list(ItemKind)).value, "title": f"item {i}",
              "status": "approved" if approved else "new", "collected_at": collected, "approved_at": approved,
              "tags": tags}
         )  # fmt: skip
@@ -99,8 +99,8 @@ def tables(seed: int = 8) -> Iterator[tuple[Table, list[dict[str, Any]]]]:
     for n in range(1, 243):  # two years: 11 newsletters and 110 emailings each
         kind = IssueKind.NEWSLETTER if n % 11 == 0 else IssueKind.EMAILING
         sent = Y0 + timedelta(days=(n - 1) * 730 / 242, hours=9)
-        issues.append({"id": n, "kind": kind.value, "number": n, "title": f"n°{n}", "subject": "s", "status": "sent",
-                       "sent_at": sent})  # fmt: skip
+        issues.append({"id": n, "network_id": FIRST_NETWORK, "kind": kind.value, "number": n, "title": f"n°{n}",
+                       "subject": "s", "status": "sent", "sent_at": sent})  # fmt: skip
         # one issue_items row per (issue, item): sampling may repeat an item in another issue, not in one
         links += [{"issue_id": n, "item_id": item_id, "section": "s", "position": p}
                   for p, item_id in enumerate(rng.sample(approved_ids, IN_ISSUE))]  # fmt: skip

@@ -115,7 +115,8 @@ def seed(cfg: Path) -> dict[str, Any]:
             topic = rnd.choice(TOPICS)
             approved = i <= N_IN_ISSUE
             items.append({
-                "id": i, "kind": rnd.choice(KINDS), "title": f"Appel {topic} n°{i}", "url": f"https://asso.example.org/{i}",
+                "id": i, "network_id": FIRST_NETWORK, "kind": rnd.choice(KINDS), "title": f"Appel {topic} n°{i}",
+                "url": f"https://asso.example.org/{i}",
                 "summary": f"Un dispositif pour les associations : {topic}.", "body_html": "",
                 "status": "approved" if approved else "new", "collected_at": now - timedelta(minutes=i),
                 "approved_at": now - timedelta(hours=1) if approved else None,

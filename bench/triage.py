@@ -79,7 +79,7 @@ def fill(db: Database) -> None:
             collected = now - timedelta(minutes=5 * (N_ITEMS - i))
             title = f"{rnd.choice(WORDS)} {rnd.choice(TOPICS)} à {rnd.choice(PLACES)} n°{i}"
             batch.append({
-                "id": i, "kind": str(rnd.choice(kinds)), "title": title,
+                "id": i, "network_id": 1, "kind": str(rnd.choice(kinds)), "title": title,
                 "summary": f"{title} : {rnd.choice(TOPICS)} et {rnd.choice(TOPICS)} pour les associations.",
                 "body_html": "", "status": rnd.choices(["new", "approved", "rejected", "archived"], [5, 3, 1, 1])[0],
                 "collected_at": collected, "published_at": collected,
@@ -88,7 +88,7 @@ def fill(db: Database) -> None:
                 "suggested_tags": [{"tag": t, "reason": "mot-clé dans le titre"} for t in rnd.sample(tags, 1)],
                 "featured": False, "editor_note": "", "field_origins": {},
             })  # fmt: skip
-            links.append({"item_id": i, "source_id": rnd.randint(1, 8), "source_item_id": f"guid-{i}",
+            links.append({"network_id": 1, "item_id": i, "source_id": rnd.randint(1, 8), "source_item_id": f"guid-{i}",
                           "url": f"https://example.org/i/{i}", "official": False})  # fmt: skip
             if len(batch) == 5_000:
                 conn.execute(insert(ItemRow), batch)

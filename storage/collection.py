@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.networks import network_of
 from storage.tables import CollectionRunRow, ItemRow, ItemSourceRow
 
 _CHUNK = 500  # keeps IN lists and OR chains well under every engine's parameter limit
@@ -49,8 +50,12 @@ class Sighting:
 
 
 class CollectionRepository:
+    """Sightings and match candidates among one network's items (:func:`storage.networks.network_of`): each network
+    stores a shared source's entries in its own rows; run records are the deployment's."""
+
     def __init__(self, session: Session) -> None:
         self.s = session
+        self.network = network_of(session)
 
     def sightings_many(self, source_ids: Sequence[int]) -> dict[int, dict[str, Sighting]]:
         """Each source's own ids → their items (id and content hash), for everything these sources ever gave."""
@@ -62,7 +67,7 @@ class CollectionRepository:
                     ItemSourceRow.source_id, ItemSourceRow.source_item_id, ItemSourceRow.item_id, ItemRow.content_hash
                 )
                 .join(ItemRow, ItemRow.id == ItemSourceRow.item_id)
-                .where(ItemSourceRow.source_id.in_(wanted[i : i + _CHUNK]))
+                .where(ItemSourceRow.network_id == self.network, ItemSourceRow.source_id.in_(wanted[i : i + _CHUNK]))
             )
             for src, sid, iid, h in self.s.execute(q):
                 out[src][str(sid)] = Sighting(int(iid), h)
@@ -72,7 +77,9 @@ class CollectionRepository:
         wanted = sorted({u for u in urls if u})
         out: dict[str, list[int]] = {}
         for i in range(0, len(wanted), _CHUNK):
-            q = select(ItemRow.canonical_url, ItemRow.id).where(ItemRow.canonical_url.in_(wanted[i : i + _CHUNK]))
+            q = select(ItemRow.canonical_url, ItemRow.id).where(
+                ItemRow.network_id == self.network, ItemRow.canonical_url.in_(wanted[i : i + _CHUNK])
+            )
             for url, iid in self.s.execute(q.order_by(ItemRow.id)):
                 if url is not None:
                     out.setdefault(url, []).append(iid)
@@ -86,7 +93,8 @@ class CollectionRepository:
         cols = (ItemRow.id, ItemRow.title, ItemRow.deadline, ItemRow.starts_at)
         dl = sorted(set(deadlines))
         for i in range(0, len(dl), _CHUNK):
-            for row in self.s.execute(select(*cols).where(ItemRow.deadline.in_(dl[i : i + _CHUNK]))):
+            q = select(*cols).where(ItemRow.network_id == self.network, ItemRow.deadline.in_(dl[i : i + _CHUNK]))
+            for row in self.s.execute(q):
                 found[row.id] = MatchKey(row.id, row.title, row.deadline, row.starts_at)
         days = sorted(set(start_days))
         for i in range(0, len(days), 50):
@@ -94,7 +102,7 @@ class CollectionRepository:
                 and_(ItemRow.starts_at >= _midnight(d), ItemRow.starts_at < _midnight(d) + timedelta(days=1))
                 for d in days[i : i + 50]
             ]
-            for row in self.s.execute(select(*cols).where(or_(*ranges))):
+            for row in self.s.execute(select(*cols).where(ItemRow.network_id == self.network, or_(*ranges))):
                 found[row.id] = MatchKey(row.id, row.title, row.deadline, row.starts_at)
         return [found[k] for k in sorted(found)]
 
@@ -103,7 +111,7 @@ class CollectionRepository:
         for i in range(0, len(source_item_ids), _CHUNK):
             self.s.execute(
                 update(ItemSourceRow)
-                .where(ItemSourceRow.source_id == source_id)
+                .where(ItemSourceRow.network_id == self.network, ItemSourceRow.source_id == source_id)
                 .where(ItemSourceRow.source_item_id.in_(list(source_item_ids[i : i + _CHUNK])))
                 .values(last_seen_at=at)
             )

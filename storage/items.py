@@ -6,14 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, and_, func, select
+from sqlalchemy.orm import Session, aliased
 
 from core.errors import NotFound
 from core.model import Item, ItemKind, ItemSource, ItemStatus, SuggestedTag
 from storage.bulk import bulk_insert, insert_with_ids
 from storage.folding import search_text
-from storage.tables import ItemEventRow, ItemRow, ItemSourceRow, SourceRow
+from storage.networks import network_of
+from storage.tables import ItemEventRow, ItemRow, ItemSourceRow, NetworkRow, SourceRow
 
 _PLAIN = [
     "title", "url", "canonical_url", "summary", "body_html", "published_at", "collected_at", "updated_at",
@@ -65,14 +66,23 @@ def row_values(item: Item) -> dict[str, Any]:
 
 
 class ItemRepository:
+    """One network's items (:func:`storage.networks.network_of`): another network's row of an item is not found,
+    whatever id is given; new items and their sightings are this network's."""
+
     def __init__(self, session: Session) -> None:
         self.s = session
+        self.network = network_of(session)
+        self._mine = ItemRow.network_id == self.network
         # The rows read by get(), held for the session: its identity map holds them weakly, so an update() after a
         # get() (load | decide | store) read the row a second time once the first was collected.
         self._read: dict[int, ItemRow] = {}
 
-    def get(self, item_id: int) -> Item:
+    def _row(self, item_id: int) -> ItemRow | None:
         row = self.s.get(ItemRow, item_id)
+        return row if row is not None and row.network_id == self.network else None
+
+    def get(self, item_id: int) -> Item:
+        row = self._row(item_id)
         if row is None:
             raise NotFound(f"item {item_id} not found", code="item_not_found", item=item_id)
         self._read[item_id] = row
@@ -86,7 +96,7 @@ class ItemRepository:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Item]:
-        q = select(ItemRow).order_by(ItemRow.collected_at.desc(), ItemRow.id.desc())
+        q = select(ItemRow).where(self._mine).order_by(ItemRow.collected_at.desc(), ItemRow.id.desc())
         if status is not None:
             q = q.where(ItemRow.status == str(status))
         if kind is not None:
@@ -98,7 +108,7 @@ class ItemRepository:
         return [to_item(r, srcs.get(r.id, [])) for r in rows]
 
     def count(self, *, status: ItemStatus | None = None) -> int:
-        q = select(func.count()).select_from(ItemRow)
+        q = select(func.count()).select_from(ItemRow).where(self._mine)
         if status is not None:
             q = q.where(ItemRow.status == str(status))
         return int(self.s.scalar(q) or 0)
@@ -110,7 +120,7 @@ class ItemRepository:
         q = (
             select(ItemSourceRow, SourceRow.name)
             .join(SourceRow, SourceRow.id == ItemSourceRow.source_id)
-            .where(ItemSourceRow.item_id.in_(list(item_ids)))
+            .where(ItemSourceRow.network_id == self.network, ItemSourceRow.item_id.in_(list(item_ids)))
             .order_by(ItemSourceRow.official.desc(), ItemSourceRow.id)
         )
         for r, name in self.s.execute(q):
@@ -129,7 +139,7 @@ class ItemRepository:
         return out
 
     def add(self, item: Item) -> Item:
-        row = ItemRow()
+        row = ItemRow(network_id=self.network)
         apply_item(row, item)
         self.s.add(row)
         self.s.flush()
@@ -141,7 +151,7 @@ class ItemRepository:
     def update(self, item: Item) -> None:
         if item.id is None:
             raise NotFound("item has no id")
-        row = self.s.get(ItemRow, item.id)
+        row = self._row(item.id)
         if row is None:
             raise NotFound(f"item {item.id} not found", code="item_not_found", item=item.id)
         apply_item(row, item)
@@ -149,6 +159,7 @@ class ItemRepository:
     def add_source(self, item_id: int, src: ItemSource) -> None:
         self.s.add(
             ItemSourceRow(
+                network_id=self.network,
                 item_id=item_id,
                 source_id=src.source_id,
                 source_item_id=src.source_item_id,
@@ -160,11 +171,47 @@ class ItemRepository:
             )
         )
 
+    def relayed_elsewhere(self, item_ids: Sequence[int]) -> dict[int, list[str]]:
+        """For items of this network, the other networks that approved their own row of the same entry (same
+        source, same source id): « déjà relayé par … ». Names only, nothing else of theirs."""
+        if not item_ids:
+            return {}
+        mine, theirs = aliased(ItemSourceRow), aliased(ItemSourceRow)
+        q = (
+            select(mine.item_id, NetworkRow.name)
+            .join(
+                theirs,
+                and_(
+                    theirs.source_id == mine.source_id,
+                    theirs.source_item_id == mine.source_item_id,
+                    theirs.network_id != self.network,
+                ),
+            )
+            .join(ItemRow, ItemRow.id == theirs.item_id)
+            .join(NetworkRow, NetworkRow.id == theirs.network_id)
+            .where(
+                mine.network_id == self.network,
+                mine.item_id.in_(list(item_ids)),
+                ItemRow.status.in_([str(ItemStatus.APPROVED), str(ItemStatus.ARCHIVED)]),
+            )
+            .distinct()
+            .order_by(mine.item_id, NetworkRow.name)
+        )
+        out: dict[int, list[str]] = {}
+        for item_id, name in self.s.execute(q):
+            out.setdefault(int(item_id), []).append(str(name))
+        return out
+
     def log(self, item_id: int, *, at: datetime, actor: str, action: str, changes: dict[str, Any]) -> None:
         self.s.add(ItemEventRow(item_id=item_id, at=at, actor=actor, action=action, changes=changes))
 
     def events(self, item_id: int) -> list[dict[str, Any]]:
-        q = select(ItemEventRow).where(ItemEventRow.item_id == item_id).order_by(ItemEventRow.id)
+        q = (
+            select(ItemEventRow)
+            .join(ItemRow, ItemRow.id == ItemEventRow.item_id)
+            .where(self._mine, ItemEventRow.item_id == item_id)
+            .order_by(ItemEventRow.id)
+        )
         return [{"at": e.at, "actor": e.actor, "action": e.action, "changes": e.changes} for e in self.s.scalars(q)]
 
     def get_many(self, item_ids: Sequence[int]) -> dict[int, Item]:
@@ -172,7 +219,7 @@ class ItemRepository:
         ids = sorted(set(item_ids))
         if not ids:
             return {}
-        rows = list(self.s.scalars(select(ItemRow).where(ItemRow.id.in_(ids))))
+        rows = list(self.s.scalars(select(ItemRow).where(self._mine, ItemRow.id.in_(ids))))
         srcs = self.sources_of(ids)
         return {r.id: to_item(r, srcs.get(r.id, [])) for r in rows}
 
@@ -181,13 +228,13 @@ class ItemRepository:
         collection run writes thousands of rows: no ORM objects, and no per-row statement."""
         if not items:
             return
-        rows = [[None, *(values[c] for c in _COLUMNS)] for values in map(row_values, items)]
-        ids = insert_with_ids(self.s, _table(ItemRow), ["id", *_COLUMNS], rows)
+        rows = [[None, self.network, *(values[c] for c in _COLUMNS)] for values in map(row_values, items)]
+        ids = insert_with_ids(self.s, _table(ItemRow), ["id", "network_id", *_COLUMNS], rows)
         sightings = []
         for item, item_id in zip(items, ids, strict=True):
             item.id = item_id
-            sightings += [_source_row(item_id, src) for src in item.sources]
-        bulk_insert(self.s, _table(ItemSourceRow), _SOURCE_COLUMNS, sightings)
+            sightings += [[self.network, *_source_row(item_id, src)] for src in item.sources]
+        bulk_insert(self.s, _table(ItemSourceRow), ["network_id", *_SOURCE_COLUMNS], sightings)
 
     def log_many(self, events: Sequence[dict[str, Any]]) -> None:
         """Several item events at once: dicts with item_id, at, actor, action, changes."""

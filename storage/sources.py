@@ -29,6 +29,7 @@ def to_source(row: SourceRow) -> Source:
         options=dict(row.options or {}),
         origin=row.origin,
         health=SourceHealth(**{f: getattr(row, f) for f in _HEALTH}),
+        network_id=row.network_id,
     )
 
 
@@ -44,6 +45,7 @@ def _apply(row: SourceRow, src: Source) -> None:
     row.enabled = src.enabled
     row.options = dict(src.options)
     row.origin = src.origin
+    row.network_id = src.network_id
 
 
 _NAMES = select(SourceRow.id, SourceRow.name).order_by(SourceRow.name)  # built once: every triage page asks

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.model import Item, ItemSource
 from storage import triage_sql as sql
 from storage.items import to_item
+from storage.networks import network_of
 from storage.tables import ItemRow
 from storage.triage_sql import COUNT_CAP, TriageQuery, stored
 
@@ -67,7 +68,7 @@ class TriagePage:
 def find_page(session: Session, q: TriageQuery) -> TriagePage:
     dialect = session.get_bind().dialect
     stored(dialect)
-    values = sql.params(q, dialect.name)
+    values = {**sql.params(q, dialect.name), "network_id": network_of(session)}
     names = frozenset(values)
     page = max(1, q.page)
     conn = session.connection()  # Core, not the ORM's execute: these are plain rows, no entity to load
@@ -107,5 +108,5 @@ def _decode(row: TriageRow) -> Item:
 def ids_matching(session: Session, q: TriageQuery, limit: int = 1_000) -> list[int]:
     """Ids of the items a filter selects (for "approve all shown"), newest first."""
     dialect = session.get_bind().dialect.name
-    values = sql.params(q, dialect)
+    values = {**sql.params(q, dialect), "network_id": network_of(session)}
     return list(session.connection().scalars(sql.ids_statement(frozenset(values), dialect), {**values, "limit": limit}))

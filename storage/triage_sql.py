@@ -91,6 +91,8 @@ def conditions(names: frozenset[str], dialect: str, *, ordered: bool) -> list[Co
     """The filters named in ``names`` as SQL with bound parameters. ``ordered``: for rows newest first; else for
     the capped count."""
     where: list[ColumnElement[bool] | TextClause] = []
+    if "network_id" in names:  # always given by storage.triage: a network triages its own rows
+        where.append(ItemRow.network_id == bindparam("network_id", type_=Integer))
     kind: Any = ItemRow.kind  # a column, or the same hidden from SQLite's planner
     deadline: Any = ItemRow.deadline
     if "status" in names:

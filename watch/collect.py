@@ -31,7 +31,7 @@ from watch.entry import Entry
 from watch.fetch import Fetched, Fetcher, HttpStatusError
 from watch.health import after_failure, after_success, resting
 from watch.outbound import OutboundRefused
-from watch.store import Job, Stored, store_many
+from watch.store import Follower, Job, Stored, store_for_networks
 from watch.tags import _Compiled
 from watch.work import details_job, parse_job
 
@@ -73,6 +73,7 @@ class Pipeline:
         self.rules_blob = pickle.dumps(tuple(self.rules), protocol=pickle.HIGHEST_PROTOCOL)
 
     parse_pool: Executor | None = None  # None: a thread off the event loop
+    followers: Sequence[Follower] = ()  # the networks that store what is collected (none: the one network)
 
 
 async def collect_async(
@@ -85,7 +86,7 @@ async def collect_async(
     """Collect ``sources`` concurrently; results in the order given. ``force`` ignores backoff and freshness."""
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watch-store")
     book = _Book(p)
-    store = _StoreQueue(p.db, writer)
+    store = _StoreQueue(p.db, writer, p.followers)
     try:
 
         async def one(source: Source) -> SourceResult:
@@ -183,12 +184,13 @@ async def _detail(p: Pipeline, entry: Entry) -> Fetched | None:
 
 class _StoreQueue:
     """Sources go to the writer thread as their entries arrive, in batches: while it stores one batch, the sources
-    parsed meanwhile wait and go together in the next (:func:`watch.store.store_many`). Runs on the event loop."""
+    parsed meanwhile wait and go together in the next (:func:`watch.store.store_for_networks`). Runs on the event
+    loop."""
 
     BATCH = 64
 
-    def __init__(self, db: Database, writer: Executor) -> None:
-        self.db, self.writer = db, writer
+    def __init__(self, db: Database, writer: Executor, followers: Sequence[Follower] = ()) -> None:
+        self.db, self.writer, self.followers = db, writer, followers
         self.pending: list[tuple[Job, asyncio.Future[Stored | Exception]]] = []
         self.draining: asyncio.Task[None] | None = None
 
@@ -213,7 +215,8 @@ class _StoreQueue:
             while self.pending:
                 batch, self.pending = self.pending[: self.BATCH], self.pending[self.BATCH :]
                 try:
-                    results = await loop.run_in_executor(self.writer, store_many, self.db, [job for job, _ in batch])
+                    jobs = [job for job, _ in batch]
+                    results = await loop.run_in_executor(self.writer, store_for_networks, self.db, jobs, self.followers)
                 except Exception as exc:  # the writer itself failed: every source of the batch says so
                     results = [exc] * len(batch)
                 for (_, done), result in zip(batch, results, strict=True):

@@ -24,6 +24,7 @@ from watch.collect import Pipeline, SourceResult, collect_async, preview_async
 from watch.fetch import HttpFetcher
 from watch.outbound import OutboundPolicy, Resolver, system_resolver
 from watch.pool import WorkerPool
+from watch.store import Follower
 from watch.tags import Rule, _Compiled, compile_rules
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class Watch:
     # None: the settings' trusted networks and no local file (the composition root adds the config's files)
     policy: OutboundPolicy | None = None
     resolver: Resolver = system_resolver
+    followers: Sequence[Follower] = ()  # several networks: each stores what it follows (watch.store)
     _tls: ssl.SSLContext | None = field(default=None, init=False, repr=False)
 
     def fetcher(self) -> HttpFetcher:
@@ -132,7 +134,9 @@ class Watch:
             self.parse_pool.shutdown(wait=True)
 
     def _pipeline(self, fetcher: HttpFetcher) -> Pipeline:
-        return Pipeline(self.db, fetcher, self.clock, self.settings, self.rules, self.parse_pool)
+        return Pipeline(
+            self.db, fetcher, self.clock, self.settings, self.rules, self.parse_pool, followers=self.followers
+        )
 
 
 __all__ = ["NotFound", "SourceResult", "Watch", "process_pool", "taxonomy_rules"]

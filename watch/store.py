@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from core.model import Item, ItemAction, ItemSource, Source
+from core.settings import DEPARTEMENT
 from storage.collection import CollectionRepository, MatchKey, Sighting
 from storage.database import Database
 from storage.items import ItemRepository
@@ -73,6 +74,53 @@ def store_many(db: Database, jobs: Sequence[Job]) -> list[Stored | Exception]:
             except Exception as exc:
                 out.append(exc)
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Follower:
+    """A network that follows the deployment's shared sources: its id, and its region's départements (empty: every
+    item is offered to it)."""
+
+    network_id: int
+    departements: frozenset[str] = frozenset()
+
+
+def offered(item: Item, follower: Follower) -> bool:
+    """Regional items stay regional: an item placed in départements (its tags, or the ones suggested) none of which
+    is the network's is not offered to it. An item placed nowhere, or in one of them, is."""
+    if not follower.departements:
+        return True
+    placed = {t for t in [*item.tags, *(s.tag for s in item.suggested_tags)] if DEPARTEMENT.fullmatch(t)}
+    return not placed or not placed.isdisjoint(follower.departements)
+
+
+def store_for_networks(db: Database, jobs: Sequence[Job], followers: Sequence[Follower]) -> list[Stored | Exception]:
+    """Sources fetched and parsed once, stored in each network that follows them, in that network's own rows (its
+    triage, its tags): a source of one network goes to it alone, a shared one to every follower, less the items
+    of another region. Without followers (one network), :func:`store_many` as it is. A source's result is its
+    counts summed over the networks, or the first error a network's store met."""
+    if not followers:
+        return store_many(db, jobs)
+    out: list[Stored | Exception] = [Stored() for _ in jobs]
+    for follower in followers:
+        mine = [
+            (n, Job(job.source, [e for e in job.entries if offered(e.item, follower)], job.now))
+            for n, job in enumerate(jobs)
+            if job.source.network_id in (None, follower.network_id)
+        ]
+        results = store_many(db.for_network(follower.network_id), [job for _, job in mine])
+        for (n, _), result in zip(mine, results, strict=True):
+            total = out[n]
+            if isinstance(total, Exception):
+                continue
+            if isinstance(result, Exception):
+                out[n] = result
+                continue
+            total.new += result.new
+            total.updated += result.updated
+            total.unchanged += result.unchanged
+            total.duplicates += result.duplicates
+    return out
 
 
 def _in_session(db: Database, jobs: Sequence[Job]) -> list[Stored | Exception]:

@@ -103,6 +103,7 @@ def generate(seed: int = 2026, n_items: int = 500, n_subscribers: int = 160) -> 
         out["items"].append(
             {
                 "id": i,
+                "network_id": 1,
                 "kind": kind,
                 "title": f"item {i}",
                 "status": "approved" if approved_at else "new",
@@ -141,6 +142,7 @@ def generate(seed: int = 2026, n_items: int = 500, n_subscribers: int = 160) -> 
         out["issues"].append(
             {
                 "id": i,
+                "network_id": 1,
                 "kind": kind.value,
                 "number": numbers[kind],
                 "title": f"issue {i}",
