@@ -64,6 +64,7 @@ def _page(
             **common(request),
             "item": item,
             "proposal": _proposal(request, item),
+            "relayed": ctx_of(request).curation.relayed([item.id]).get(item.id or 0, []) if item.id else [],
             "events": [{**e, "lines": _history(request, e["changes"])} for e in reversed(events)],
             "action_labels": ACTION_LABELS,
             "values": values or {},

@@ -89,18 +89,22 @@ ROW_CACHE_SIZE = 5_000
 FILTERS_CACHE_SIZE = 200
 
 
-def rows_html(request: Request, rows: list[TriageRow], values: dict[str, Any], back: str) -> Markup:
+def rows_html(
+    request: Request, rows: list[TriageRow], values: dict[str, Any], back: str, relayed: dict[int, list[str]]
+) -> Markup:
     ctx = ctx_of(request)
     cache = ctx.row_cache
     locale = ctx.settings.network.locale
     today = ctx.clock.now().date()
     out = []
     for row in rows:
-        key = (locale, today, row.key)  # the stored values: any change to the item or its sources is a new row
+        by = tuple(relayed.get(row.id, ()))  # other networks that approved it: « déjà relayé par »
+        key = (locale, today, row.key, by)  # the stored values: any change to the item or its sources is a new row
         html = cache.get(key)
         if html is None:
             template = environment(locale).get_template("admin/_item_row.html")
-            context = {**values, "item": row.item(), "csrf_token": _CSRF, "back": _BACK, "row_message": ""}
+            context = {**values, "item": row.item(), "csrf_token": _CSRF, "back": _BACK, "row_message": "",
+                       "relayed": by}  # fmt: skip
             html = cache[key] = template.render(context)
             if len(cache) > ROW_CACHE_SIZE:
                 cache.popitem(last=False)
@@ -137,6 +141,7 @@ async def item_list(request: Request) -> Response:
     query = triage.parse_filters(params, ctx.clock.now().date())
 
     page, sources = await blocking(ctx.curation.triage_page, query)
+    relayed = await blocking(ctx.curation.relayed, [row.id for row in page.rows])
     here = "/admin/items?" + triage.filters_qs(params)
     values = common(request)
     return render(
@@ -144,7 +149,7 @@ async def item_list(request: Request) -> Response:
         "admin/items.html",
         {
             **values,
-            "rows": rows_html(request, page.rows, values, here),
+            "rows": rows_html(request, page.rows, values, here, relayed),
             "filters": filters_html(request, {**values, "windows": triage.DEADLINE_WINDOWS}, params, sources),
             "page": page,
             "back": here,

@@ -7,6 +7,7 @@ The triage page's types are the storage layer's plain rows, named here for the p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,14 @@ class CurationDesk:
         """One page of the queue, and every source's (id, name) for the filters."""
         with self.db.reading() as s:  # three SELECTs, no BEGIN and COMMIT round trips
             return find_page(s, query), SourceRepository(s).names()
+
+    def relayed(self, item_ids: Sequence[int]) -> dict[int, list[str]]:
+        """The other networks that approved these items (their own rows of them); nothing asked of a deployment
+        of one network."""
+        if self.db.network_id is None:
+            return {}
+        with self.db.reading() as s:
+            return ItemRepository(s).relayed_elsewhere(item_ids)
 
     def item(self, item_id: int) -> Item:
         """NotFound when it is gone; a read without a transaction (the row an htmx action answers with)."""
