@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.config_loader import build
 from core.errors import ConfigError
@@ -46,7 +47,6 @@ class NetworkSettings:
     social: list[Social] = field(default_factory=list)
     region: str = ""  # « Auvergne-Rhône-Alpes »
     departements: list[str] = field(default_factory=list)  # the region's, as codes: "01", "2A", "974"
-    path_prefix: str = ""  # "/resacoop": this network's pages when several share one base address
 
 
 @dataclass(slots=True)
@@ -267,6 +267,7 @@ class SourceSettings:
     official: bool = False
     enabled: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    network: str = ""  # a network's slug: that network's source alone; empty: shared by every network
 
 
 @dataclass(slots=True)
@@ -395,6 +396,8 @@ def _check(s: Settings, where: str) -> None:
         names.add(src.name)
         if src.kind not in set(SourceKind):
             raise bad(f"{key}.kind", f"l'une de {', '.join(SourceKind)}, pas « {src.kind} »")
+        if src.network and src.network not in {n.slug for n in s.all_networks}:
+            raise bad(f"{key}.network", f"« {src.network} » n'est le slug d'aucun réseau de la configuration")
         if src.item_kind not in set(ItemKind):
             raise bad(f"{key}.item_kind", f"l'une de {', '.join(ItemKind)}, pas « {src.item_kind} »")
         try:
@@ -408,16 +411,15 @@ def _check(s: Settings, where: str) -> None:
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 DEPARTEMENT = re.compile(r"0[1-9]|[1-8][0-9]|9[0-5]|2[AB]|97[1-6]")
-PATH_PREFIX = re.compile(r"/[a-z0-9-]{1,40}")
 
 
 def _check_networks(networks: list[NetworkSettings], bad: Callable[[str, str], ConfigError]) -> None:
     """Slugs well formed and unique, départements real and in one network only, and, when there are several,
-    each network reached at its own address (base_url and path_prefix)."""
+    each network at its own host (its ``base_url``'s): that is how a request finds its network."""
     several = len(networks) > 1
     slugs: set[str] = set()
     owner: dict[str, str] = {}
-    addresses: set[tuple[str, str]] = set()
+    hosts: set[str] = set()
     for i, net in enumerate(networks):
         key = f"networks[{i}]" if several else "network"
         if not SLUG.fullmatch(net.slug):
@@ -431,14 +433,10 @@ def _check_networks(networks: list[NetworkSettings], bad: Callable[[str, str], C
             if code in owner:
                 raise bad(f"{key}.departements", f"le département {code} est déjà celui du réseau « {owner[code]} »")
             owner[code] = net.slug
-        if net.path_prefix and not PATH_PREFIX.fullmatch(net.path_prefix):
-            raise bad(f"{key}.path_prefix", f"« /nom » en minuscules, chiffres et tirets, pas « {net.path_prefix} »")
-        address = (net.base_url.rstrip("/"), net.path_prefix)
-        if several and address in addresses:
-            raise bad(
-                f"{key}.path_prefix", "deux réseaux à la même adresse : donnez à chacun son base_url ou son path_prefix"
-            )
-        addresses.add(address)
+        host = (urlsplit(net.base_url).netloc or net.base_url).lower()
+        if several and host in hosts:
+            raise bad(f"{key}.base_url", f"deux réseaux au même hôte « {host} » : donnez à chacun le sien")
+        hosts.add(host)
 
 
 def parse_dns_server(text: str) -> tuple[str, int]:

@@ -6,6 +6,7 @@ and the services are attached to this module when the scheduler starts.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from core.errors import InvalidInput, MailboxError
-from core.settings import parse_duration
+from core.settings import NetworkSettings, parse_duration
 from relais.wiring import Services, build_subscribers, digest_service, sync_sources
 
 log = logging.getLogger("relais.jobs")
@@ -33,18 +34,28 @@ class JobSpec:
     at_start: bool = False  # also run as soon as the scheduler starts (a restart resumes work at once)
 
 
+_networks: dict[str, Services] = {}  # each network's services, built once
+
+
 def attach(services: Services) -> None:
     global _services
     _services = services
+    _networks.clear()
 
 
-def run(action: str, **kwargs: Any) -> None:
-    """What APScheduler calls: look up the action and run it with the attached services."""
+def run(action: str, network: str | None = None, **kwargs: Any) -> None:
+    """What APScheduler calls: look up the action and run it with the attached services, or with one network's
+    when the job is that network's (``network``: its slug)."""
     if _services is None:
         raise RuntimeError("no services attached to the scheduler")
-    log.info("job.start", extra={"action": action, **kwargs})
-    ACTIONS[action](_services, **kwargs)
-    log.info("job.done", extra={"action": action, **kwargs})
+    services = _services
+    if network is not None:
+        if network not in _networks:
+            _networks[network] = _services.for_network(network)
+        services = _networks[network]
+    log.info("job.start", extra={"action": action, "network": network, **kwargs})
+    ACTIONS[action](services, **kwargs)
+    log.info("job.done", extra={"action": action, "network": network, **kwargs})
 
 
 def _sync(services: Services) -> None:
@@ -208,11 +219,33 @@ def _delivery_jobs(services: Services) -> list[JobSpec]:
     ]
 
 
+def _each_network(planner: Callable[[Services], list[JobSpec]]) -> Callable[[Services], list[JobSpec]]:
+    """A network's own work (its newsletter, alerts, sends, purges): with several networks, one job per network,
+    in that network's time zone, so a slow or paused network never holds another's back."""
+
+    def plan(services: Services) -> list[JobSpec]:
+        if not services.several_networks:
+            return planner(services)
+        jobs = []
+        for net in services.settings.all_networks:
+            for spec in planner(_with_network(services, net)):
+                kwargs = {**spec.kwargs, "network": net.slug}
+                jobs.append(JobSpec(f"{spec.id}@{net.slug}", spec.action, spec.trigger, kwargs, spec.at_start))
+        return jobs
+
+    return plan
+
+
+def _with_network(services: Services, network: NetworkSettings) -> Services:
+    """The settings of one network, to plan its jobs (no database handle is taken)."""
+    return dataclasses.replace(services, settings=dataclasses.replace(services.settings, network=network))
+
+
 # Each capability adds a function here that plans its jobs from the services.
 PLANNERS: list[Callable[[Services], list[JobSpec]]] = [
     _base_jobs,
     _watch_jobs,
-    _digest_jobs,
-    _subscriber_jobs,
-    _delivery_jobs,
+    _each_network(_digest_jobs),
+    _each_network(_subscriber_jobs),
+    _each_network(_delivery_jobs),
 ]

@@ -9,8 +9,11 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin.app import WebContext, create_app
 from admin.seams import SenderDns, Sending
@@ -151,7 +154,68 @@ def web_context(
     )
 
 
-def build_app(services: Services, *, with_scheduler: bool = False) -> Starlette:
+def network_host(base_url: str) -> str:
+    """The Host header a network's requests carry: its ``base_url``'s host and port, in lower case."""
+    return (urlsplit(base_url).netloc or base_url).lower()
+
+
+class NetworkDispatch:
+    """Several networks behind one server: each request goes to the app of the network whose ``base_url`` host it
+    names, and only there; a host no network has gets 421 (Misdirected Request) and nothing of any network."""
+
+    def __init__(self, apps: Mapping[str, ASGIApp], lifespan: ASGIApp) -> None:
+        self.apps = dict(apps)
+        self.lifespan = lifespan
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.lifespan(scope, receive, send)
+            return
+        host = next((v.decode("latin-1").lower() for k, v in scope.get("headers", ()) if k == b"host"), "")
+        app = self.apps.get(host)
+        if app is None and scope["type"] == "http":
+            response = PlainTextResponse("Aucun réseau n'est servi à cette adresse.", status_code=421)
+            await response(scope, receive, send)
+            return
+        if app is None:
+            return  # a websocket to an unknown host: closed unanswered
+        await app(scope, receive, send)
+
+
+def build_app(services: Services, *, with_scheduler: bool = False) -> ASGIApp:
+    if services.several_networks:
+        return _build_networks(services, with_scheduler=with_scheduler)
+    return _build_one(services, with_scheduler=with_scheduler)
+
+
+def _build_networks(services: Services, *, with_scheduler: bool) -> ASGIApp:
+    """One app per network, each over its own services (rows, identity, keys), and one scheduler for them all."""
+    parts = [(net, WebWatch(net), background_sending(net)) for net in services.networks()]
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        scheduler = None
+        if with_scheduler:
+            from relais.scheduler import start
+
+            scheduler = start(services)
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            for _net, watch, sending in parts:
+                watch.close()
+                sending.close()
+
+    apps = {
+        network_host(net.settings.network.base_url): create_app(web_context(net, watch, sending))
+        for net, watch, sending in parts
+    }
+    return NetworkDispatch(apps, Starlette(lifespan=lifespan))
+
+
+def _build_one(services: Services, *, with_scheduler: bool) -> Starlette:
     watch = WebWatch(services)
     sending = background_sending(services)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Iterable, Sequence
@@ -10,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.clock import Clock, SystemClock
+from core.errors import InvalidInput
 from core.files import create_private_once, private_dir
 from core.model import ItemKind, Source, SourceKind, Stream, Subscriber
 from core.settings import MailBackend, Settings, load_settings, parse_duration
@@ -17,7 +21,7 @@ from digest.clicks import ClickLinks
 from digest.service import DigestService
 from storage.database import Database
 from storage.migrate import check_not_newer, is_up_to_date
-from storage.networks import Declared, NetworkRepository
+from storage.networks import FIRST_NETWORK, Declared, NetworkRepository
 from storage.sources import SourceRepository
 from subscribers.describe import describe_segment
 from subscribers.kit import SubscriberKit, make_kit
@@ -52,11 +56,14 @@ def resolve_database_url(settings: Settings) -> str:
 
 @dataclass
 class Services:
-    """Everything the triggers need, built once from settings."""
+    """Everything the triggers need, built once from settings: the deployment's, or one network's
+    (:meth:`for_network`), whose ``settings.network`` is that network and whose database sessions keep to its rows."""
 
     settings: Settings
     db: Database
     clock: Clock = field(default_factory=SystemClock)
+    network_id: int | None = None  # None: the deployment (its first network wherever a network is needed)
+    _network_ids: dict[str, int] | None = field(default=None, repr=False)
 
     def require_schema(self) -> None:
         """Refuse to run on a database that is unmigrated or newer than this code."""
@@ -69,13 +76,43 @@ class Services:
 
     @property
     def secret_key(self) -> str:
-        """``[web] secret_key`` (or RELAIS_SECRET_KEY); else a random key kept in ``var/secret_key``."""
+        """``[web] secret_key`` (or RELAIS_SECRET_KEY); else a random key kept in ``var/secret_key``. A network
+        other than the first signs with a key of its own, derived from that one: its cookies and personal links
+        mean nothing to another network."""
         if self.settings.web.secret_key:
-            return self.settings.web.secret_key
-        path = self.settings.resolve("var/secret_key")
-        if not path.exists():  # 0600 from the start, not chmod-ed after being written readable
-            create_private_once(private_dir(path.parent) / path.name, secrets.token_urlsafe(48).encode("ascii"))
-        return path.read_text(encoding="ascii").strip()
+            key = self.settings.web.secret_key
+        else:
+            path = self.settings.resolve("var/secret_key")
+            if not path.exists():  # 0600 from the start, not chmod-ed after being written readable
+                create_private_once(private_dir(path.parent) / path.name, secrets.token_urlsafe(48).encode("ascii"))
+            key = path.read_text(encoding="ascii").strip()
+        if self.network_id in (None, FIRST_NETWORK):
+            return key
+        slug = self.settings.network.slug.encode("utf-8")
+        return hmac.new(key.encode("utf-8"), b"relais network " + slug, hashlib.sha256).hexdigest()
+
+    @property
+    def several_networks(self) -> bool:
+        return len(self.settings.all_networks) > 1
+
+    def for_network(self, slug: str) -> Services:
+        """One network's services: its identity as ``settings.network``, its rows only (0013)."""
+        network = next((n for n in self.settings.all_networks if n.slug == slug), None)
+        if network is None:
+            raise InvalidInput(f"réseau inconnu : « {slug} »", code="unknown_network", network=slug)
+        if self._network_ids is None:
+            self._network_ids = sync_networks(self)
+        ids = self._network_ids
+        return Services(
+            settings=dataclasses.replace(self.settings, network=network),
+            db=self.db.for_network(ids[slug]),
+            clock=self.clock,
+            network_id=ids[slug],
+        )
+
+    def networks(self) -> list[Services]:
+        """Every network's services, the first first."""
+        return [self.for_network(n.slug) for n in self.settings.all_networks]
 
     def close(self) -> None:
         self.db.dispose()
@@ -90,8 +127,9 @@ def load(explicit_config: str | None = None, *, clock: Clock | None = None) -> S
     return build_services(load_settings(config_path(explicit_config)), clock=clock)
 
 
-def declared_sources(settings: Settings) -> list[Source]:
-    """The ``[[sources]]`` of the config as domain sources; local paths resolve against the config's folder."""
+def declared_sources(settings: Settings, networks: dict[str, int] | None = None) -> list[Source]:
+    """The ``[[sources]]`` of the config as domain sources; local paths resolve against the config's folder. A
+    source given a ``network`` is that network's alone (``networks``: slug -> id); the others are shared."""
     out = []
     for s in settings.sources:
         url = s.url
@@ -110,6 +148,7 @@ def declared_sources(settings: Settings) -> list[Source]:
                 enabled=s.enabled,
                 options=dict(s.options),
                 origin="config",
+                network_id=(networks or {}).get(s.network) if s.network else None,
             )
         )
     return out
@@ -126,8 +165,9 @@ def outbound_policy(settings: Settings) -> OutboundPolicy:
 
 def sync_sources(services: Services) -> tuple[int, int]:
     """Make the database's sources match the config's declarations."""
+    networks = sync_networks(services) if any(src.network for src in services.settings.sources) else None
     with services.db.session() as s:
-        return SourceRepository(s).sync_from_config(declared_sources(services.settings))
+        return SourceRepository(s).sync_from_config(declared_sources(services.settings, networks))
 
 
 def sync_networks(services: Services) -> dict[str, int]:
@@ -167,10 +207,16 @@ def build_subscribers(services: Services, mailer: SystemMailer | None = None) ->
 def watch_service(services: Services) -> Watch:
     """The watch over the services' database and clock, with the taxonomy's tag rules and a parse pool."""
     from watch.service import Watch, process_pool, taxonomy_rules
+    from watch.store import Follower
 
     settings = services.settings
+    followers: tuple[Follower, ...] = ()
+    if services.several_networks:  # each network stores what it follows, in its own rows
+        ids = sync_networks(services)
+        followers = tuple(Follower(ids[n.slug], frozenset(n.departements)) for n in settings.all_networks)
     return Watch(
         db=services.db,
+        followers=followers,
         settings=settings.watch,
         policy=outbound_policy(settings),
         clock=services.clock,

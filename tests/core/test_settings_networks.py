@@ -16,8 +16,7 @@ name = "RESACOOP"
 newsletter_name = "RESA'CLIC"
 region = "Auvergne-Rhône-Alpes"
 departements = ["01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"]
-base_url = "https://relais.example.org"
-path_prefix = "/resacoop"
+base_url = "https://resacoop.relais.example.org"
 
 [[networks]]
 slug = "centraider"
@@ -25,8 +24,7 @@ name = "Centraider"
 newsletter_name = "La lettre de Centraider"
 region = "Centre-Val de Loire"
 departements = ["18", "28", "36", "37", "41", "45"]
-base_url = "https://relais.example.org"
-path_prefix = "/centraider"
+base_url = "https://centraider.relais.example.org"
 """
 
 
@@ -43,13 +41,16 @@ def test_networks_are_read_in_order_and_the_first_is_the_network(tmp_path: Path)
     assert [n.slug for n in s.all_networks] == ["resacoop", "centraider"]
     assert s.network.newsletter_name == "RESA'CLIC"
     assert s.all_networks[1].departements == ["18", "28", "36", "37", "41", "45"]
-    assert s.all_networks[1].path_prefix == "/centraider"
+    assert s.all_networks[1].base_url == "https://centraider.relais.example.org"
 
 
-def test_a_single_network_is_the_one_the_database_starts_with(tmp_path: Path, root: Path) -> None:
+def test_a_single_network_is_one_network(tmp_path: Path, root: Path) -> None:
     s = load_settings(root / "config.toml", environ={})
-    assert [n.slug for n in s.all_networks] == ["principal"]
+    assert [n.slug for n in s.all_networks] == ["resacoop"]
     assert s.all_networks[0] is s.network
+    path = tmp_path / "config.toml"
+    path.write_text('[network]\nname = "Sans slug"\n', encoding="utf-8")
+    assert [n.slug for n in load_settings(path, environ={}).all_networks] == ["principal"]  # the migration's row
 
 
 @pytest.mark.parametrize(
@@ -59,8 +60,7 @@ def test_a_single_network_is_the_one_the_database_starts_with(tmp_path: Path, ro
         (('slug = "centraider"', 'slug = "resacoop"'), r"« resacoop » est déjà celui d'un autre réseau"),
         (('"45"]', '"4 5"]'), r"pas un code de département : « 4 5 »"),
         (('"45"]', '"69"]'), r"le département 69 est déjà celui du réseau « resacoop »"),
-        (('path_prefix = "/centraider"', 'path_prefix = "/resacoop"'), r"deux réseaux à la même adresse"),
-        (('path_prefix = "/centraider"', 'path_prefix = "centraider/"'), r"« /nom » en minuscules"),
+        (("centraider.relais", "RESACOOP.relais"), r"deux réseaux au même hôte « resacoop.relais.example.org »"),
     ],
 )
 def test_mistakes_are_refused_by_key_in_french(tmp_path: Path, change: tuple[str, str], message: str) -> None:

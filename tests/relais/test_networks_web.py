@@ -1,0 +1,168 @@
+"""Two networks in one deployment, through the web as the composition root builds it: each host serves its own
+network only, and every route of one network, given another network's ids, tokens and cookies, shows and changes
+nothing of that other network."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.testclient import TestClient
+
+from core.clock import FrozenClock
+from core.model import Issue, IssueKind, IssueStatus, Role, Subscriber, SubscriberStatus
+from core.settings import Settings
+from relais.web import NetworkDispatch, build_app
+from relais.wiring import Services, build_subscribers
+from storage.database import Database
+from storage.issues import IssueRepository
+from storage.subscribers import SubscriberRepository
+from subscribers.accounts import Accounts
+from tests.admin.conftest import PASSWORD, cheap_hashing, csrf_of  # noqa: F401  (cheap_hashing: autouse)
+from tests.admin.issue_world import settings
+
+A_HOST, B_HOST = "resacoop.relais.example", "centraider.relais.example"
+SECRET_A = "Lettre réservée à RESACOOP"  # what no page of the other network may show
+SECRET_A_SUBSCRIBER = "secret-resacoop@membre.example.org"
+
+
+def two_networks(tmp_path: Path) -> Settings:
+    base = settings(tmp_path)
+    a = dataclasses.replace(base.network, slug="resacoop", name="RESACOOP", base_url=f"https://{A_HOST}")
+    b = dataclasses.replace(
+        base.network,
+        slug="centraider",
+        name="Centraider",
+        newsletter_name="La lettre de Centraider",
+        from_address="lettre@centraider.example",
+        postal_address="Centraider, 1 place de l'Exemple, 45000 Orléans",
+        base_url=f"https://{B_HOST}",
+    )
+    return dataclasses.replace(base, network=a, networks=[a, b])
+
+
+@dataclass
+class World:
+    app: NetworkDispatch
+    a: Services
+    b: Services
+    issue_a: int
+    subscriber_a: int
+    user_a: int
+    unsubscribe_a: str  # A's subscriber's personal link (a path)
+
+
+@pytest.fixture
+def world(db: Database, clock: FrozenClock, tmp_path: Path) -> World:
+    services = Services(settings=two_networks(tmp_path), db=db, clock=clock)
+    a, b = services.for_network("resacoop"), services.for_network("centraider")
+    user_a = Accounts(a.db).add("admin@resacoop.example", Role.ADMIN, PASSWORD, now=clock.now())
+    Accounts(b.db).add("admin@centraider.example", Role.ADMIN, PASSWORD, now=clock.now())
+    with a.db.session() as s:
+        sub = SubscriberRepository(s).save(Subscriber(SECRET_A_SUBSCRIBER, SubscriberStatus.CONFIRMED))
+        issue = IssueRepository(s).save(Issue(IssueKind.EMAILING, SECRET_A, SECRET_A, status=IssueStatus.SENT))
+    with b.db.session() as s:
+        SubscriberRepository(s).save(Subscriber("abonne@centre.example.org", SubscriberStatus.CONFIRMED))
+        IssueRepository(s).save(Issue(IssueKind.EMAILING, "Lettre du Centre", "Lettre du Centre"))
+    assert sub.id is not None and issue.id is not None and user_a.id is not None
+    link = build_subscribers(a).links.unsubscribe_url(sub.id)
+    app = build_app(services)
+    assert isinstance(app, NetworkDispatch)
+    return World(app, a, b, issue.id, sub.id, user_a.id, link.split(A_HOST, 1)[1])
+
+
+@pytest.fixture
+def client(world: World) -> Iterator[TestClient]:
+    with TestClient(world.app, base_url=f"https://{B_HOST}") as c:
+        yield c
+
+
+def login(client: TestClient, host: str, email: str) -> int:
+    token = csrf_of(client.get(f"https://{host}/admin/login").text)
+    r = client.post(
+        f"https://{host}/admin/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    return r.status_code
+
+
+def test_each_host_is_its_own_network_and_no_other(client: TestClient) -> None:
+    assert "RESACOOP" in client.get(f"https://{A_HOST}/subscribe").text
+    page = client.get(f"https://{B_HOST}/subscribe").text
+    assert "Centraider" in page and "RESACOOP" not in page
+    unknown = client.get("https://ailleurs.example/subscribe")
+    assert unknown.status_code == 421 and "Aucun réseau" in unknown.text
+
+
+def test_an_account_logs_in_only_where_it_is_a_member(client: TestClient) -> None:
+    refused = login(client, B_HOST, "admin@resacoop.example")
+    assert refused != 303 and refused == login(client, B_HOST, "personne@nulle-part.example")  # as for a stranger
+    assert login(client, A_HOST, "admin@resacoop.example") == 303
+    cookie = client.cookies.get("relais_session", domain=A_HOST)
+    assert cookie
+    # The first network's session cookie, sent to the second network's host: not a session there.
+    r = client.get(f"https://{B_HOST}/admin/", headers={"cookie": f"relais_session={cookie}"}, follow_redirects=False)
+    assert r.status_code == 303 and "/admin/login" in r.headers["location"]
+
+
+def test_personal_links_of_one_network_do_nothing_in_another(client: TestClient, world: World) -> None:
+    r = client.get(f"https://{B_HOST}{world.unsubscribe_a}")
+    assert SECRET_A_SUBSCRIBER not in r.text
+    token = csrf_of(r.text) if "csrf_token" in r.text else ""
+    client.post(f"https://{B_HOST}{world.unsubscribe_a}", data={"csrf_token": token})
+    with world.a.db.session() as s:
+        assert SubscriberRepository(s).get(world.subscriber_a).status is SubscriberStatus.CONFIRMED
+    # and on its own network's host, the link works
+    assert client.get(f"https://{A_HOST}{world.unsubscribe_a}").status_code == 200
+
+
+def routes(app: BaseRoute | object, prefix: str = "") -> Iterator[tuple[str, set[str]]]:
+    for route in getattr(app, "routes", []):
+        if isinstance(route, Mount):
+            yield from routes(route, prefix + route.path)
+        elif isinstance(route, Route):
+            yield prefix + route.path, set(route.methods or {"GET"})
+
+
+def test_every_route_of_one_network_refuses_the_other_networks_ids(client: TestClient, world: World) -> None:
+    """B's admin, logged in at B, tries each route with A's issue, subscriber and account ids: nothing of A is
+    shown, and nothing of A changes."""
+    assert login(client, B_HOST, "admin@centraider.example") == 303
+    token = csrf_of(client.get(f"https://{B_HOST}/admin/").text)
+    ids = {"issue_id": world.issue_a, "subscriber_id": world.subscriber_a, "user_id": world.user_a}
+    tried = 0
+    for path, methods in routes(world.app.apps[B_HOST]):
+        names = set(re.findall(r"{(\w+)(?::\w+)?}", path))
+        if not names & set(ids) or not names <= set(ids) | {"fmt"}:
+            continue  # shared items and sources, tokens (tested above), static files
+        url = re.sub(r"{(\w+)(?::\w+)?}", lambda m: str(ids.get(m.group(1), "csv")), path)
+        for method in methods & {"GET", "POST"}:
+            r = client.request(method, f"https://{B_HOST}{url}", data={"csrf_token": token, "role": "editor"})
+            tried += 1
+            assert SECRET_A not in r.text and SECRET_A_SUBSCRIBER not in r.text, (method, url)
+            assert r.status_code in (303, 400, 403, 404, 405, 409, 422), (method, url, r.status_code)
+    assert tried >= 15
+    with world.a.db.session() as s:  # nothing of A changed
+        assert SubscriberRepository(s).get(world.subscriber_a).status is SubscriberStatus.CONFIRMED
+        assert IssueRepository(s).get(world.issue_a).status is IssueStatus.SENT
+    account = Accounts(world.a.db).by_id(world.user_a)
+    assert account is not None and account.role is Role.ADMIN and account.active
+
+
+def test_lists_show_each_networks_own(client: TestClient) -> None:
+    assert login(client, B_HOST, "admin@centraider.example") == 303
+    subscribers = client.get(f"https://{B_HOST}/admin/subscribers").text
+    assert "abonne@centre.example.org" in subscribers and SECRET_A_SUBSCRIBER not in subscribers
+    issues = client.get(f"https://{B_HOST}/admin/issues").text
+    assert "Lettre du Centre" in issues and SECRET_A not in issues
+    users = client.get(f"https://{B_HOST}/admin/users").text
+    assert "admin@centraider.example" in users and "admin@resacoop.example" not in users
+    archive = client.get(f"https://{A_HOST}/archives").text
+    assert SECRET_A in archive
+    assert SECRET_A not in client.get(f"https://{B_HOST}/archives").text
