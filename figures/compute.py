@@ -77,14 +77,17 @@ def compute_key_figures(
     taxonomy: TaxonomySettings,
     *,
     on_query: Callable[[str, float], None] | None = None,
+    national: bool = False,
 ) -> KeyFigures:
-    """bounds | run each aggregate query (timed through ``on_query``) | assemble."""
+    """bounds | run each aggregate query (timed through ``on_query``) | assemble. Over one network's database
+    handle, that network's figures; over the deployment's, all of it (``national``: several networks added up,
+    each shared item once)."""
     window = period.bounds()
     months = period.month_bounds()
     theme_tags, zone_tags = tag_names("theme", taxonomy.themes), tag_names("zone", taxonomy.zones)
 
     with db.session() as s:
-        q = FiguresQueries(s)
+        q = FiguresQueries(s, national=national)
 
         def timed(name: str, fn: Callable[[], Any]) -> Any:
             t0 = time.perf_counter()
@@ -125,9 +128,14 @@ def compute_key_figures(
     return assemble(raw, period, taxonomy)
 
 
-def with_previous(db: Database, period: Period, taxonomy: TaxonomySettings) -> tuple[KeyFigures, KeyFigures]:
+def with_previous(
+    db: Database, period: Period, taxonomy: TaxonomySettings, *, national: bool = False
+) -> tuple[KeyFigures, KeyFigures]:
     """The figures of ``period`` and of the period of the same length just before, for the +/− comparison."""
-    return compute_key_figures(db, period, taxonomy), compute_key_figures(db, period.previous(), taxonomy)
+    return (
+        compute_key_figures(db, period, taxonomy, national=national),
+        compute_key_figures(db, period.previous(), taxonomy, national=national),
+    )
 
 
 def _kinds(counts: dict[str, int]) -> dict[str, int]:

@@ -11,10 +11,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, false, func, literal, or_, select, true, union
+from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, false, func, literal, or_, select, true, union
 from sqlalchemy.orm import Session
 
 from core.model import ConsentAction, DeliveryStatus, IssueStatus, ItemAction, ItemKind
+from storage.networks import network_of
 from storage.tables import (
     BounceRow,
     CollectionRunRow,
@@ -24,6 +25,7 @@ from storage.tables import (
     IssueRow,
     ItemEventRow,
     ItemRow,
+    ItemSourceRow,
     SourceRow,
     SubscriberRow,
 )
@@ -43,21 +45,60 @@ def _counts(rows: Sequence[Any]) -> dict[str, int]:
 
 
 class FiguresQueries:
-    def __init__(self, session: Session) -> None:
+    """One network's figures when the session is one network's (:func:`storage.networks.network_of`); otherwise
+    the whole database's: a deployment of one network, or the national view of several (``national``), where
+    each network's row of one shared entry counts once among the items."""
+
+    def __init__(self, session: Session, *, national: bool = False) -> None:
         self.s = session
+        self.network: int | None = network_of(session) if "network_id" in session.info else None
+        self.national = national
+
+    # --- scope ---------------------------------------------------------------------------------------------------
+    def _mine(self, column: Any) -> list[ColumnElement[bool]]:
+        """``column == this network`` when figures are one network's; nothing for the whole database."""
+        return [] if self.network is None else [column == self.network]
+
+    def _my_issues(self) -> list[ColumnElement[bool]]:
+        if self.network is None:
+            return []
+        return [DeliveryRow.issue_id.in_(select(IssueRow.id).where(IssueRow.network_id == self.network))]
+
+    def _item_key(self) -> Any:
+        """What names an item: its row; nationally, its entry: a shared source's entry stored by three networks
+        is one item (its first sighting names it; an item no source gave is its own)."""
+        if not self.national:
+            return ItemRow.id
+        first = (
+            select(func.min(cast(ItemSourceRow.source_id, String) + literal(":") + ItemSourceRow.source_item_id))
+            .where(ItemSourceRow.item_id == ItemRow.id)
+            .correlate(ItemRow)
+            .scalar_subquery()
+        )
+        return func.coalesce(first, literal("item:") + cast(ItemRow.id, String))
+
+    def _count_items(self) -> Any:
+        return func.count(distinct(self._item_key())) if self.national else func.count()
+
+    def _sources_followed(self) -> list[ColumnElement[bool]]:
+        """The sources a network's figures count: the shared ones and its own."""
+        if self.network is None:
+            return []
+        return [or_(SourceRow.network_id.is_(None), SourceRow.network_id == self.network)]
 
     # --- issues and the ledger ------------------------------------------------------------------------------
     def issues_sent(self, window: Window) -> list[tuple[str, datetime]]:
         """(kind, sent_at) of every issue sent in the window; a year holds about 120 of them."""
         q = (
             select(IssueRow.kind, IssueRow.sent_at)
-            .where(IssueRow.status == IssueStatus.SENT, _in(IssueRow.sent_at, window))
+            .where(IssueRow.status == IssueStatus.SENT, _in(IssueRow.sent_at, window), *self._mine(IssueRow.network_id))
             .order_by(IssueRow.sent_at)
         )
         return [(str(k), at) for k, at in self.s.execute(q) if at is not None]
 
     def _count(self, *where: ColumnElement[bool]) -> int:
-        return int(self.s.scalar(select(func.count()).select_from(DeliveryRow).where(*where)) or 0)
+        q = select(func.count()).select_from(DeliveryRow).where(*where, *self._my_issues())
+        return int(self.s.scalar(q) or 0)
 
     def deliveries_per_month(self, months: Sequence[Window], status: str = DeliveryStatus.ACCEPTED) -> list[int]:
         """Ledger rows of ``status`` finished in each month window.
@@ -81,13 +122,23 @@ class FiguresQueries:
         known = (
             select(func.count())
             .select_from(SubscriberRow)
-            .where(select(DeliveryRow.id).where(DeliveryRow.subscriber_id == SubscriberRow.id, accepted).exists())
+            .where(
+                select(DeliveryRow.id).where(DeliveryRow.subscriber_id == SubscriberRow.id, accepted).exists(),
+                *self._mine(SubscriberRow.network_id),
+            )
         )
-        erased = select(func.count(distinct(DeliveryRow.email))).where(DeliveryRow.subscriber_id.is_(None), accepted)
+        erased = select(func.count(distinct(DeliveryRow.email))).where(
+            DeliveryRow.subscriber_id.is_(None), accepted, *self._my_issues()
+        )
         return int(self.s.scalar(known) or 0) + int(self.s.scalar(erased) or 0)
 
     def bounces_by_kind(self, window: Window) -> dict[str, int]:
-        q = select(BounceRow.kind, func.count()).where(_in(BounceRow.at, window)).group_by(BounceRow.kind)
+        mine: list[ColumnElement[bool]] = []
+        if self.network is not None:  # a bounce belongs to its subscriber's network, or its delivery's
+            theirs = select(SubscriberRow.id).where(SubscriberRow.network_id == self.network)
+            sent = select(DeliveryRow.id).where(*self._my_issues())
+            mine = [or_(BounceRow.subscriber_id.in_(theirs), BounceRow.delivery_id.in_(sent))]
+        q = select(BounceRow.kind, func.count()).where(_in(BounceRow.at, window), *mine).group_by(BounceRow.kind)
         return _counts(self.s.execute(q).all())
 
     # --- subscribers, from the consent log -------------------------------------------------------------------
@@ -117,13 +168,15 @@ class FiguresQueries:
         rank = (
             func.row_number()
             .over(
-                partition_by=ConsentEventRow.email_hash, order_by=(ConsentEventRow.at.desc(), ConsentEventRow.id.desc())
+                # per network: one address in two networks is two subscriptions, each with its own last word
+                partition_by=(ConsentEventRow.network_id, ConsentEventRow.email_hash),
+                order_by=(ConsentEventRow.at.desc(), ConsentEventRow.id.desc()),
             )
             .label("rn")
         )
         last = (
             select(case((adds, 1), else_=0).label("is_add"), rank)
-            .where(ConsentEventRow.at < instant, or_(adds, self._removes()))
+            .where(ConsentEventRow.at < instant, or_(adds, self._removes()), *self._mine(ConsentEventRow.network_id))
             .subquery()
         )
         q = select(func.count()).select_from(last).where(last.c.rn == 1, last.c.is_add == 1)
@@ -144,6 +197,7 @@ class FiguresQueries:
             select(label, func.count())
             .where(
                 _in(ConsentEventRow.at, window),
+                *self._mine(ConsentEventRow.network_id),
                 ConsentEventRow.action.in_(
                     [
                         ConsentAction.CONFIRM,
@@ -160,7 +214,11 @@ class FiguresQueries:
 
     # --- items ------------------------------------------------------------------------------------------------
     def items_collected(self, window: Window) -> dict[str, int]:
-        q = select(ItemRow.kind, func.count()).where(_in(ItemRow.collected_at, window)).group_by(ItemRow.kind)
+        q = (
+            select(ItemRow.kind, self._count_items())
+            .where(_in(ItemRow.collected_at, window), *self._mine(ItemRow.network_id))
+            .group_by(ItemRow.kind)
+        )
         return _counts(self.s.execute(q).all())
 
     def items_approved(self, window: Window) -> dict[str, int]:
@@ -170,7 +228,11 @@ class FiguresQueries:
         )
         # a UNION of two indexed lookups, not an OR that would scan every item
         ids = union(select(ItemRow.id).where(_in(ItemRow.approved_at, window)), evented)
-        q = select(ItemRow.kind, func.count()).where(ItemRow.id.in_(ids)).group_by(ItemRow.kind)
+        q = (
+            select(ItemRow.kind, self._count_items())
+            .where(ItemRow.id.in_(ids), *self._mine(ItemRow.network_id))
+            .group_by(ItemRow.kind)
+        )
         return _counts(self.s.execute(q).all())
 
     def _published(self, window: Window) -> Any:
@@ -178,11 +240,15 @@ class FiguresQueries:
         return (
             select(IssueItemRow.item_id)
             .join(IssueRow, IssueRow.id == IssueItemRow.issue_id)
-            .where(IssueRow.status == IssueStatus.SENT, _in(IssueRow.sent_at, window))
+            .where(IssueRow.status == IssueStatus.SENT, _in(IssueRow.sent_at, window), *self._mine(IssueRow.network_id))
         )
 
     def items_published(self, window: Window) -> dict[str, int]:
-        q = select(ItemRow.kind, func.count()).where(ItemRow.id.in_(self._published(window))).group_by(ItemRow.kind)
+        q = (
+            select(ItemRow.kind, self._count_items())
+            .where(ItemRow.id.in_(self._published(window)))
+            .group_by(ItemRow.kind)
+        )
         return _counts(self.s.execute(q).all())
 
     def published_events_by_territory(self, window: Window, territories: Collection[str]) -> dict[str, int]:
@@ -193,14 +259,14 @@ class FiguresQueries:
         counts: dict[str, int] = {}
         if territories:
             q = (
-                select(tag.c.value, func.count(distinct(ItemRow.id)))
+                select(tag.c.value, func.count(distinct(self._item_key())))
                 .select_from(ItemRow)
                 .join(tag, true())
                 .where(*events, tag.c.value.in_(sorted(territories)))
                 .group_by(tag.c.value)
             )
             counts = _counts(self.s.execute(q).all())
-        total = int(self.s.scalar(select(func.count()).select_from(ItemRow).where(*events)) or 0)
+        total = int(self.s.scalar(select(self._count_items()).select_from(ItemRow).where(*events)) or 0)
         placed = self.published_with_any_tag(window, territories, kind=ItemKind.EVENT) if territories else 0
         if total - placed:
             counts[""] = total - placed
@@ -216,7 +282,7 @@ class FiguresQueries:
         """Published items per tag (each item counted once per distinct tag)."""
         tag = self._tags()
         q = (
-            select(tag.c.value, func.count(distinct(ItemRow.id)))
+            select(tag.c.value, func.count(distinct(self._item_key())))
             .select_from(ItemRow)
             .join(tag, true())
             .where(ItemRow.id.in_(self._published(window)))
@@ -230,7 +296,7 @@ class FiguresQueries:
             return 0
         tag = self._tags()
         q = (
-            select(func.count(distinct(ItemRow.id)))
+            select(func.count(distinct(self._item_key())))
             .select_from(ItemRow)
             .join(tag, true())
             .where(ItemRow.id.in_(self._published(window)), tag.c.value.in_(sorted(tags)))
@@ -253,7 +319,10 @@ class FiguresQueries:
                 )
             ),
             func.sum(case((and_(enabled, SourceRow.consecutive_failures > 0), 1), else_=0)),
-        ).where(SourceRow.origin != "member")  # « Proposition d'un membre — … »: where proposals come from, not watched
+        ).where(
+            SourceRow.origin != "member",  # « Proposition d'un membre — … »: where proposals come from, not watched
+            *self._sources_followed(),
+        )
         total, on, never, ok, failing = self.s.execute(q).one()
         return {
             "total": int(total or 0),
@@ -264,9 +333,12 @@ class FiguresQueries:
         }
 
     def collection_runs(self, window: Window) -> dict[str, int]:
+        followed = []
+        if self.network is not None:
+            followed = [CollectionRunRow.source_id.in_(select(SourceRow.id).where(*self._sources_followed()))]
         q = (
             select(CollectionRunRow.outcome, func.count())
-            .where(_in(CollectionRunRow.started_at, window))
+            .where(_in(CollectionRunRow.started_at, window), *followed)
             .group_by(CollectionRunRow.outcome)
         )
         return _counts(self.s.execute(q).all())
@@ -275,7 +347,12 @@ class FiguresQueries:
         """Approve and reject events in the window: {(actor, action): count}."""
         q = (
             select(ItemEventRow.actor, ItemEventRow.action, func.count())
-            .where(ItemEventRow.action.in_([ItemAction.APPROVED, ItemAction.REJECTED]), _in(ItemEventRow.at, window))
+            .join(ItemRow, ItemRow.id == ItemEventRow.item_id)
+            .where(
+                ItemEventRow.action.in_([ItemAction.APPROVED, ItemAction.REJECTED]),
+                _in(ItemEventRow.at, window),
+                *self._mine(ItemRow.network_id),
+            )
             .group_by(ItemEventRow.actor, ItemEventRow.action)
         )
         return {(str(a), str(act)): int(n) for a, act, n in self.s.execute(q)}
@@ -289,7 +366,7 @@ class FiguresQueries:
             delay: Any = func.extract("epoch", ItemRow.approved_at - ItemRow.collected_at)
         else:
             delay = (func.julianday(ItemRow.approved_at) - func.julianday(ItemRow.collected_at)) * 86400.0
-        where = (_in(ItemRow.approved_at, window), ItemRow.collected_at.is_not(None))
+        where = (_in(ItemRow.approved_at, window), ItemRow.collected_at.is_not(None), *self._mine(ItemRow.network_id))
         n = int(self.s.scalar(select(func.count()).where(*where)) or 0)
         if n == 0:
             return None

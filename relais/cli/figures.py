@@ -11,7 +11,7 @@ from core.errors import InvalidInput
 from figures.compute import with_previous
 from figures.export import rows, to_csv, to_json
 from figures.period import parse_period
-from relais.cli.context import services
+from relais.cli.context import deployment, services
 from relais.cli.output import print_table, write_export
 
 FORMATS = ("table", "csv", "json")
@@ -27,6 +27,9 @@ def figures(
     output: str | None = typer.Option(
         None, "--output", "-o", help="Écrire dans ce fichier plutôt que sur la sortie standard."
     ),
+    national: bool = typer.Option(
+        False, "--national", help="Plusieurs réseaux : leurs chiffres additionnés, chaque élément partagé une fois."
+    ),
 ) -> None:
     """Les chiffres clés d'une période, comparés à la période de même durée juste avant.
 
@@ -38,10 +41,11 @@ def figures(
     tz = svc.settings.network.timezone
     today = svc.clock.now().astimezone(ZoneInfo(tz)).date()
     period = parse_period(year_text=year, month_text=month, from_text=from_, to_text=to, tz=tz, today=today)
-    svc = services(ctx)
-    current, previous = with_previous(svc.db, period, svc.settings.taxonomy)
+    svc = deployment(ctx) if national else services(ctx)
+    current, previous = with_previous(svc.db, period, svc.settings.taxonomy, national=national)
     if fmt == "table":
-        title = f"Chiffres clés {period.label} (période précédente : {previous.period.label})"
+        whose = "de tous les réseaux" if national else svc.settings.network.name
+        title = f"Chiffres clés {period.label}, {whose} (période précédente : {previous.period.label})"
         table = [[r.section, r.label, r.value, r.previous, r.change] for r in rows(current, previous)]
         print_table(title, ["rubrique", "libellé", "valeur", "précédente", "évolution"], table)
         return
