@@ -17,5 +17,5 @@ from relais.web import build_app
 
 def create() -> ASGIApp:
     tune_worker()
-    services = State(None).services()
+    services = State(None).deployment()
     return AdminGate(build_app(services, with_scheduler=False))

@@ -95,8 +95,9 @@ class Services:
     def several_networks(self) -> bool:
         return len(self.settings.all_networks) > 1
 
-    def for_network(self, slug: str) -> Services:
-        """One network's services: its identity as ``settings.network``, its rows only (0013)."""
+    def for_network(self, slug: str, *, operator: bool = False) -> Services:
+        """One network's services: its identity as ``settings.network``, its rows only (0013). ``operator``: the
+        command line's (``relais --reseau``), where the deployment's operator may do more than a network's pages."""
         network = next((n for n in self.settings.all_networks if n.slug == slug), None)
         if network is None:
             raise InvalidInput(f"réseau inconnu : « {slug} »", code="unknown_network", network=slug)
@@ -105,7 +106,7 @@ class Services:
         ids = self._network_ids
         return Services(
             settings=dataclasses.replace(self.settings, network=network),
-            db=self.db.for_network(ids[slug]),
+            db=self.db.for_network(ids[slug], operator=operator),
             clock=self.clock,
             network_id=ids[slug],
         )

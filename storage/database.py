@@ -26,19 +26,24 @@ class Database:
         # The network whose rows this handle's sessions read and write (``storage.networks.network_of``); None:
         # the deployment's first network, or the deployment as a whole where a query is not a network's.
         self.network_id: int | None = None
+        self.operator = False  # one network's sessions, for the operator at the command line (not its pages)
         self._bind_sessions()
 
     def _bind_sessions(self) -> None:
-        info = {} if self.network_id is None else {"network_id": self.network_id}
+        info: dict[str, object] = {} if self.network_id is None else {"network_id": self.network_id}
+        if self.operator:
+            info["operator"] = True
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         # Reads outside a transaction on PostgreSQL: no BEGIN and COMMIT round trips around one or two SELECTs.
         reads = self.engine.execution_options(isolation_level="AUTOCOMMIT") if self.dialect == "postgresql" else None
         self._reads = sessionmaker(reads or self.engine, expire_on_commit=False, info=info)
 
-    def for_network(self, network_id: int) -> Database:
-        """The same engine, its sessions those of one network: every repository built on them keeps to its rows."""
+    def for_network(self, network_id: int, *, operator: bool = False) -> Database:
+        """The same engine, its sessions those of one network: every repository built on them keeps to its rows.
+        ``operator``: for the command line, where what only the deployment's operator may do is allowed."""
         view = copy.copy(self)
         view.network_id = network_id
+        view.operator = operator
         view._bind_sessions()
         return view
 

@@ -27,8 +27,8 @@ def network_of(session: Session) -> int:
 
 
 def is_scoped(session: Session) -> bool:
-    """Whether the session is one network's (its pages and jobs), not the deployment's (the command line)."""
-    return "network_id" in session.info
+    """Whether the session is one network's pages and jobs, not the deployment's operator's (the command line)."""
+    return "network_id" in session.info and not session.info.get("operator")
 
 
 @dataclass(frozen=True, slots=True)

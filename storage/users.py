@@ -38,7 +38,7 @@ def to_user(row: Any) -> User:
     return User(
         id=row.id,
         email=row.email,
-        role=Role(row.role) if row.role else Role.ADMIN,  # a super-admin without a role of its own here: admin
+        role=Role.ADMIN if row.superadmin or not row.role else Role(row.role),  # a super-admin: admin everywhere
         password_hash=row.password_hash,
         active=row.active,
         created_at=row.created_at,
@@ -109,6 +109,35 @@ class UserRepository:
         self.s.flush()
         user.id = row.id
         return user
+
+    def join(self, email: str, role: Role) -> User:
+        """An existing account given a role in this network too (or its role here changed): the operator's
+        decision, at the command line, never a network's pages."""
+        self._operator_only()
+        email = email.strip().lower()
+        user_id = self.s.scalar(select(UserRow.id).where(UserRow.email == email))
+        if user_id is None:
+            raise NotFound(f"user {email} not found", code="user_not_found", user=email)
+        member = self.s.get(NetworkMemberRow, (self.network, user_id))
+        if member is None:
+            self.s.add(NetworkMemberRow(network_id=self.network, user_id=user_id, role=str(role)))
+        else:
+            member.role = str(role)
+        self.s.flush()
+        return self.get(user_id)
+
+    def set_superadmin(self, email: str, value: bool) -> None:
+        """Above every network (an admin in each), or not any more: the operator's decision only."""
+        self._operator_only()
+        done = self.s.execute(
+            update(UserRow).where(UserRow.email == email.strip().lower()).values(superadmin=value)
+        ).rowcount  # type: ignore[attr-defined]
+        if done != 1:
+            raise NotFound(f"user {email} not found", code="user_not_found", user=email)
+
+    def _operator_only(self) -> None:
+        if is_scoped(self.s):
+            raise InvalidInput("réservé à l'exploitant (« relais users »)", code="operator_only")
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         """A new password ends every session of the account (the version is raised in the same statement). Within

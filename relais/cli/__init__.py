@@ -45,8 +45,11 @@ def _root(
     config: str | None = typer.Option(
         None, "--config", "-c", help="Chemin de config.toml (par défaut : $RELAIS_CONFIG ou ./config.toml)."
     ),
+    network: str | None = typer.Option(
+        None, "--reseau", "-r", help="Le slug d'un réseau : la commande agit pour lui seul (par défaut : le premier)."
+    ),
 ) -> None:
-    ctx.obj = State(config)
+    ctx.obj = State(config, network)
 
 
 app.add_typer(db.app, name="db")

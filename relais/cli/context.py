@@ -17,17 +17,36 @@ err_console = Console(stderr=True, soft_wrap=True)
 @dataclass
 class State:
     config: str | None
-    _services: Services | None = field(default=None, repr=False)
+    network: str | None = None  # --reseau: one network's slug; None: the first network
+    _base: Services | None = field(default=None, repr=False)
+    _network: Services | None = field(default=None, repr=False)
+
+    def deployment(self, *, require_schema: bool = True) -> Services:
+        """The deployment's services: every network's rows (one network: its own)."""
+        if self._base is None:
+            self._base = load(self.config)
+            configure_logging(self._base.settings.logging)
+        if require_schema:
+            self._base.require_schema()
+        return self._base
 
     def services(self, *, require_schema: bool = True) -> Services:
-        if self._services is None:
-            self._services = load(self.config)
-            configure_logging(self._services.settings.logging)
-        if require_schema:
-            self._services.require_schema()
-        return self._services
+        """The services a command acts with: with several networks, those of ``--reseau`` (the first network's by
+        default), at the operator's level; with one, the deployment's."""
+        base = self.deployment(require_schema=require_schema)
+        if not require_schema or (self.network is None and not base.several_networks):
+            return base
+        if self._network is None:
+            self._network = base.for_network(self.network or base.settings.all_networks[0].slug, operator=True)
+        return self._network
 
 
 def services(ctx: typer.Context, *, require_schema: bool = True) -> Services:
     state: State = ctx.find_root().obj
     return state.services(require_schema=require_schema)
+
+
+def deployment(ctx: typer.Context) -> Services:
+    """For what adds up every network (``relais figures --national``)."""
+    state: State = ctx.find_root().obj
+    return state.deployment()

@@ -40,15 +40,34 @@ def add_cmd(
     email: str = typer.Argument(..., help="L'adresse e-mail de la personne (son identifiant)."),
     role: str = typer.Option("editor", "--role", help="editor | staff | admin"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Lire le mot de passe sur l'entrée standard."),
+    superadmin: bool = typer.Option(
+        False, "--superadmin", help="Au-dessus des réseaux : administrateur dans chacun (plusieurs réseaux)."
+    ),
 ) -> None:
     """Créer un compte ; sans --password-stdin, un mot de passe est généré et affiché une seule fois."""
     r = _role(role)
     password, generated = _password(password_stdin)
     svc = services(ctx)
     user = add_user(svc.db, email, r, password, now=svc.clock.now())
-    console.print(f"compte créé : {user.email} ({label(user.role, 'role')})")
+    if superadmin:
+        with svc.db.session() as s:
+            UserRepository(s).set_superadmin(user.email, True)
+    console.print(f"compte créé : {user.email} ({label(user.role, 'role')}" + (", super-admin)" if superadmin else ")"))
     if generated:
         console.print(f"mot de passe : {password}  (affiché une seule fois ; à changer avec « relais users passwd »)")
+
+
+@app.command("join")
+def join_cmd(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="L'adresse d'un compte existant (d'un autre réseau)."),
+    role: str = typer.Option("editor", "--role", help="editor | staff | admin"),
+) -> None:
+    """Donner à un compte existant un rôle dans le réseau choisi par --reseau (son mot de passe ne change pas)."""
+    r = _role(role)
+    with services(ctx).db.session() as s:
+        user = UserRepository(s).join(email, r)
+    console.print(f"{user.email} : {label(user.role, 'role')} dans ce réseau")
 
 
 @app.command("passwd")
