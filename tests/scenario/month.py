@@ -152,6 +152,7 @@ class People:
 
     client: TestClient
     mailbox: Mailbox
+    base: str = BASE  # the network's public address, which its emails' links name
     confirmed: list[str] = field(default_factory=list)
     unsubscribed: Counter[str] = field(default_factory=Counter)  # stream (or "all") -> count
     clicks: Counter[tuple[int, int]] = field(default_factory=Counter)  # (issue, item) -> clicks made
@@ -161,18 +162,18 @@ class People:
         (``/r/{issue}/{item}/…``) that redirects to the item's own page, without a cookie."""
         html = msg.get_body(("html",))
         assert html is not None
-        links = list(dict.fromkeys(re.findall(rf"{re.escape(BASE)}/r/\d+/\d+/[\w\-]+", str(html.get_content()))))
+        links = list(dict.fromkeys(re.findall(rf"{re.escape(self.base)}/r/\d+/\d+/[\w\-]+", str(html.get_content()))))
         assert len(links) >= how_many, links
         for link in links[:how_many]:
             self.client.cookies.clear()
             r = self.client.get(self.path(link), follow_redirects=False)
             assert r.status_code == 302 and "set-cookie" not in r.headers, (link, r.status_code)
-            issue, item = link.removeprefix(f"{BASE}/r/").split("/")[:2]
+            issue, item = link.removeprefix(f"{self.base}/r/").split("/")[:2]
             self.clicks[(int(issue), int(item))] += 1
 
     def path(self, url: str) -> str:
-        assert url.startswith(BASE), url
-        return url.removeprefix(BASE)
+        assert url.startswith(self.base), url
+        return url.removeprefix(self.base)
 
     def sign_up(
         self,
@@ -196,13 +197,13 @@ class People:
         )
         assert r.status_code == 200, r.text[:300]
         if confirm:
-            link = self.mailbox.link(address, rf"{re.escape(BASE)}/confirm/[\w.\-]+")
+            link = self.mailbox.link(address, rf"{re.escape(self.base)}/confirm/[\w.\-]+")
             assert self.client.get(self.path(link)).status_code == 200
             assert self.client.post(self.path(link)).status_code == 200
             self.confirmed.append(address)
 
     def preferences(self, address: str, **chosen: list[str]) -> None:
-        link = self.mailbox.link(address, rf"{re.escape(BASE)}/preferences/[\w.\-]+")
+        link = self.mailbox.link(address, rf"{re.escape(self.base)}/preferences/[\w.\-]+")
         data: dict[str, object] = {"streams_shown": "1", **chosen}
         assert self.client.post(self.path(link), data=data).status_code == 200
 
@@ -214,6 +215,6 @@ class People:
         self.unsubscribed[stream] += 1
 
     def leave_everything(self, address: str) -> None:
-        link = self.mailbox.link(address, rf"{re.escape(BASE)}/unsubscribe/[\w.\-]+")
+        link = self.mailbox.link(address, rf"{re.escape(self.base)}/unsubscribe/[\w.\-]+")
         assert self.client.post(self.path(link), data={"scope": "all"}).status_code == 200
         self.unsubscribed["all"] += 1
