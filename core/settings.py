@@ -28,6 +28,15 @@ class Social:
 
 
 @dataclass(slots=True)
+class DkimSettings:
+    enabled: bool = False
+    domain: str = ""
+    selector: str = ""
+    key_file: str = ""
+    algorithm: str = "rsa-sha256"  # rsa-sha256 | ed25519-sha256
+
+
+@dataclass(slots=True)
 class NetworkSettings:
     # How the database knows this network (``[[networks]]``); a single ``[network]`` is the one migration 0013 made.
     slug: str = "principal"
@@ -47,6 +56,8 @@ class NetworkSettings:
     social: list[Social] = field(default_factory=list)
     region: str = ""  # « Auvergne-Rhône-Alpes »
     departements: list[str] = field(default_factory=list)  # the region's, as codes: "01", "2A", "974"
+    # This network's own DKIM key, for its own sender domain; off: [mail.dkim] signs for it.
+    dkim: DkimSettings = field(default_factory=DkimSettings)
 
 
 @dataclass(slots=True)
@@ -79,15 +90,6 @@ class SmtpSettings:
     password: str = ""  # prefer RELAIS_SMTP_PASSWORD
     timeout: float = 30.0
     connections: int = 4
-
-
-@dataclass(slots=True)
-class DkimSettings:
-    enabled: bool = False
-    domain: str = ""
-    selector: str = ""
-    key_file: str = ""
-    algorithm: str = "rsa-sha256"  # rsa-sha256 | ed25519-sha256
 
 
 @dataclass(slots=True)
@@ -287,6 +289,11 @@ class Settings:
     sources: list[SourceSettings] = field(default_factory=list)
     networks: list[NetworkSettings] = field(default_factory=list)  # ``[[networks]]``; ``network`` is the first
     path: Path | None = None  # the file these settings came from
+
+    @property
+    def dkim(self) -> DkimSettings:
+        """What signs ``network``'s messages: its own ``dkim`` when on, else ``[mail.dkim]``."""
+        return self.network.dkim if self.network.dkim.enabled else self.mail.dkim
 
     @property
     def all_networks(self) -> list[NetworkSettings]:

@@ -10,18 +10,18 @@ from delivery.dns_records import DnsLookup
 def check_sender_dns(settings: Settings) -> list[Finding]:
     """SPF, the DKIM key and DMARC of ``[network] from_address`` (also the envelope sender), asked of ``[mail]
     dns_servers`` (else the system's resolver)."""
-    mail = settings.mail
+    mail, dkim = settings.mail, settings.dkim  # the network's own key, when it has one
     public = ""
-    if mail.dkim.enabled and mail.dkim.key_file:
+    if dkim.enabled and dkim.key_file:
         try:
-            public = public_key_record(settings.resolve(mail.dkim.key_file).read_bytes(), mail.dkim.algorithm)
+            public = public_key_record(settings.resolve(dkim.key_file).read_bytes(), dkim.algorithm)
         except (OSError, ValueError, TypeError):  # unreadable or not a key: said by check_dkim_key
             public = ""
     lookup = DnsLookup(mail)
     sender = settings.network.from_address
     return check_dns(
         sender,
-        mail.dkim,
+        dkim,
         lookup,
         envelope_from=sender,
         dkim_public_key=public,

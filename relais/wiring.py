@@ -283,10 +283,11 @@ def make_send_context(
 
 
 def make_signer(services: Services) -> Signer | None:
-    """``[mail.dkim]``: the signer of every message, bulk or system; None when DKIM is off."""
+    """The network's DKIM key (``[network.dkim]``, else ``[mail.dkim]``): the signer of every message, bulk or
+    system; None when DKIM is off."""
     from delivery.dkim import Signer
 
-    dkim = services.settings.mail.dkim
+    dkim = services.settings.dkim
     if not dkim.enabled:
         return None
     return Signer.from_file(dkim.domain, dkim.selector, services.settings.resolve(dkim.key_file), dkim.algorithm)

@@ -7,11 +7,13 @@ import base64
 import email
 import email.policy
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import dkim
 
 from core.clock import FrozenClock
+from core.settings import DkimSettings
 from relais.wiring import Services, build_subscribers
 from storage.database import Database
 from subscribers.service import SignupForm
@@ -54,3 +56,36 @@ def test_the_confirmation_email_is_dkim_signed_and_verifies(db: Database, clock:
     assert tags[b"d"] == domain.encode() and tags[b"s"] == b"relais" and tags[b"a"] == b"rsa-sha256"
     assert {b"from", b"to", b"subject", b"message-id"} <= {h.strip().lower() for h in tags[b"h"].split(b":")}
     assert not dkim.verify(data.replace(b"\r\nTo: camille@", b"\r\nTo: mallory@", 1), dnsfunc=dns)
+
+
+def test_a_network_with_its_own_key_signs_for_its_own_domain(db: Database, clock: FrozenClock, tmp_path: Path) -> None:
+    """Several networks: each signs with its own DKIM key for its own sender domain ([networks.dkim]), the others
+    with [mail.dkim]; a verifier asks each network's domain for its key."""
+    key, record = _rsa_key(tmp_path)
+    s = settings(tmp_path)
+    s.mail.dkim.enabled, s.mail.dkim.domain, s.mail.dkim.selector = True, "resacoop.example", "relais"
+    s.mail.dkim.key_file = str(key)
+    centre = replace(
+        s.network,
+        slug="centraider",
+        name="Centraider",
+        from_address="lettre@centraider.example",
+        base_url="https://lettre.centraider.test",
+        dkim=DkimSettings(True, "centraider.example", "c2026", str(key)),
+    )
+    two = replace(s, networks=[s.network, centre])
+    b = Services(settings=two, db=db, clock=clock).for_network("centraider")
+    build_subscribers(b).service.signup(SignupForm(email="camille@asso.fr", name="Camille"))
+    [eml] = (tmp_path / "outbox").glob("*.eml")
+    data = eml.read_bytes()
+    asked: list[bytes] = []
+
+    def dns(name: bytes, timeout: int = 5) -> bytes:
+        asked.append(name)
+        return record
+
+    verifier = dkim.DKIM(data)
+    assert verifier.verify(dnsfunc=dns)
+    assert asked == [b"c2026._domainkey.centraider.example."]
+    assert verifier.signature_fields[b"d"] == b"centraider.example"
+    assert "lettre@centraider.example" in str(email.message_from_bytes(data, policy=email.policy.default)["From"])
