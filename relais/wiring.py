@@ -21,7 +21,7 @@ from digest.clicks import ClickLinks
 from digest.service import DigestService
 from storage.database import Database
 from storage.migrate import check_not_newer, is_up_to_date
-from storage.networks import FIRST_NETWORK, Declared, NetworkRepository
+from storage.networks import FIRST_NETWORK, Declared, NetworkRepository, enforce_policies
 from storage.sources import SourceRepository
 from subscribers.describe import describe_segment
 from subscribers.kit import SubscriberKit, make_kit
@@ -103,6 +103,8 @@ class Services:
             raise InvalidInput(f"réseau inconnu : « {slug} »", code="unknown_network", network=slug)
         if self._network_ids is None:
             self._network_ids = sync_networks(self)
+            if self.several_networks:
+                self.db.guard_networks()  # each transaction says whose it is, for the row policies
         ids = self._network_ids
         return Services(
             settings=dataclasses.replace(self.settings, network=network),
@@ -172,10 +174,13 @@ def sync_sources(services: Services) -> tuple[int, int]:
 
 
 def sync_networks(services: Services) -> dict[str, int]:
-    """Give every network of the config its row in the database (slug -> id)."""
+    """Give every network of the config its row in the database (slug -> id); on PostgreSQL, row-level security
+    on with several networks, off with one (migration 0014)."""
     declared = [Declared(n.slug, n.name) for n in services.settings.all_networks]
     with services.db.session() as s:
-        return NetworkRepository(s).sync(declared, services.clock.now())
+        ids = NetworkRepository(s).sync(declared, services.clock.now())
+        enforce_policies(s.connection(), len(declared) > 1)
+        return ids
 
 
 def digest_service(services: Services) -> DigestService:

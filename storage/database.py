@@ -27,6 +27,9 @@ class Database:
         # the deployment's first network, or the deployment as a whole where a query is not a network's.
         self.network_id: int | None = None
         self.operator = False  # one network's sessions, for the operator at the command line (not its pages)
+        # Several networks on PostgreSQL: each transaction says whose it is (relais.network_id), which the row
+        # policies of migration 0014 read; see :meth:`guard_networks`.
+        self.walls = False
         self._bind_sessions()
 
     def _bind_sessions(self) -> None:
@@ -37,6 +40,22 @@ class Database:
         # Reads outside a transaction on PostgreSQL: no BEGIN and COMMIT round trips around one or two SELECTs.
         reads = self.engine.execution_options(isolation_level="AUTOCOMMIT") if self.dialect == "postgresql" else None
         self._reads = sessionmaker(reads or self.engine, expire_on_commit=False, info=info)
+        if self.walls:
+            for maker in (self._sessions, self._reads):
+                event.listen(maker, "after_begin", self._say_network)
+
+    def guard_networks(self) -> None:
+        """On PostgreSQL, set ``relais.network_id`` at the start of every transaction of this handle and of the
+        network handles made from it afterwards (the deployment's sets it empty): the pooled connections go from
+        one network to another, so each transaction says whose it is. One statement more per transaction: only a
+        deployment of several networks asks for it."""
+        if self.dialect == "postgresql" and not self.walls:
+            self.walls = True
+            self._bind_sessions()
+
+    def _say_network(self, _session: Session, _transaction: Any, connection: Any) -> None:
+        network = "" if self.network_id is None else str(self.network_id)
+        connection.exec_driver_sql("SELECT set_config('relais.network_id', %s, false)", (network,))
 
     def for_network(self, network_id: int, *, operator: bool = False) -> Database:
         """The same engine, its sessions those of one network: every repository built on them keeps to its rows.

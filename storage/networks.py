@@ -72,3 +72,29 @@ def seed_first(conn: Connection) -> None:
     conn.execute(insert(NetworkRow).values(id=FIRST_NETWORK, slug=FIRST_SLUG, name="Réseau principal"))
     if conn.dialect.name == "postgresql":  # the next network takes 2
         conn.execute(text("SELECT setval(pg_get_serial_sequence('networks', 'id'), 1)"))
+
+
+# The tables migration 0014 gave a policy (PostgreSQL): a network's rows only, while a network is set.
+POLICY_TABLES = (
+    "subscribers", "consent_events", "suppressions", "issues", "proposals", "items", "item_sources",
+    "network_members",
+)  # fmt: skip
+
+
+def enforce_policies(conn: Connection, on: bool) -> None:
+    """Switch PostgreSQL's row-level security on every policy table on (several networks) or off (one); forced,
+    so that it holds for the tables' owner too. Only superusers bypass it: production connects as another role.
+    A table already as asked is left alone (altering it would lock it)."""
+    if conn.dialect.name != "postgresql":
+        return
+    q = text("SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class WHERE relname = ANY(:names)")
+    now: dict[str, bool] = {str(name): bool(forced) for name, forced in conn.execute(q, {"names": list(POLICY_TABLES)})}
+    for table in POLICY_TABLES:  # names of our schema, never input
+        if bool(now.get(table)) == on:
+            continue
+        if on:
+            conn.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"))
+            conn.execute(text(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY"))
+        else:
+            conn.execute(text(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"))
+            conn.execute(text(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"))
