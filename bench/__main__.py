@@ -25,6 +25,7 @@ BENCHMARKS: list[str] = [
     "admin_issues",
     "staff",
     "load",
+    "national",
 ]
 
 

@@ -23,7 +23,7 @@ from bench.__main__ import BENCHMARKS
 ROOT = Path(__file__).resolve().parent.parent
 # The benchmarks that store data: each runs on PostgreSQL too when RELAIS_TEST_DATABASE_URL is set (in a database
 # beside the tests', see bench.support.pg_url).
-ON_BOTH_ENGINES = {"figures", "subscribers", "watch", "delivery", "triage", "admin_issues", "staff", "load"}
+ON_BOTH_ENGINES = {"figures", "subscribers", "watch", "delivery", "triage", "admin_issues", "staff", "load", "national"}
 SECONDS = 150
 
 SMOKE_RUN = pytest.mark.skipif(
