@@ -21,10 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from admin.auth import requires
-from admin.web import WebContext, ctx_of, nav, render
+from admin.auth import current_user, requires
+from admin.web import ctx_of, nav, render
 from core.errors import InvalidInput
 from core.model import Role
+from figures.desk import FiguresDesk
 from figures.export import to_csv, to_json
 from figures.model import KeyFigures
 from figures.period import Period, parse_period
@@ -63,11 +64,24 @@ def _period(request: Request) -> tuple[Period, bool]:
         raise HTTPException(400, str(exc)) from None
 
 
-def _figures(ctx: WebContext, period: Period, compare: bool) -> tuple[KeyFigures, KeyFigures | None]:
-    return ctx.figures.key_figures(period, compare=compare)
+def _desk(request: Request) -> tuple[FiguresDesk, bool]:
+    """The network's figures, or with ``vue=nationale`` every network's added up: for super-admins only."""
+    ctx = ctx_of(request)
+    if request.query_params.get("vue") != "nationale":
+        return ctx.figures, False
+    user = current_user(request)
+    if ctx.national_figures is None:
+        raise HTTPException(404, "Un seul réseau : ses chiffres sont déjà les chiffres de tous.")
+    if user is None or not user.superadmin:
+        raise HTTPException(403, "La vue nationale est réservée aux super-administrateurs.")
+    return ctx.national_figures, True
 
 
-def _query(period: Period, compare: bool) -> str:
+def _figures(desk: FiguresDesk, period: Period, compare: bool) -> tuple[KeyFigures, KeyFigures | None]:
+    return desk.key_figures(period, compare=compare)
+
+
+def _query(period: Period, compare: bool, national: bool = False) -> str:
     if period.kind == "year":
         params = {"year": str(period.start.year)}
     elif period.kind == "month":
@@ -76,6 +90,8 @@ def _query(period: Period, compare: bool) -> str:
         params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
     if not compare:
         params["compare"] = "0"
+    if national:
+        params["vue"] = "nationale"
     return urlencode(params)
 
 
@@ -83,10 +99,13 @@ def _query(period: Period, compare: bool) -> str:
 async def page(request: Request) -> Response:
     period, compare = _period(request)
     ctx = ctx_of(request)
-    current, previous = await run_in_threadpool(_figures, ctx, period, compare)
-    query = _query(period, compare)
+    desk, national = _desk(request)
+    current, previous = await run_in_threadpool(_figures, desk, period, compare)
+    query = _query(period, compare, national)
+    user = current_user(request)
+    whose = "Tous les réseaux" if national else ctx.settings.network.name
     report = render_report(
-        current, previous, network=ctx.settings.network.name, csv_url=f"/admin/figures/export.csv?{query}",
+        current, previous, network=whose, csv_url=f"/admin/figures/export.csv?{query}",
         json_url=f"/admin/figures/export.json?{query}", inline_styles=False,
     )  # fmt: skip
     form = {k: request.query_params.get(k, "") for k in ("year", "month", "from", "to")}
@@ -94,7 +113,8 @@ async def page(request: Request) -> Response:
         form["year"] = str(period.start.year)
     return render(
         request, "admin/figures.html",
-        {"report": report, "period": period, "compare": compare, "form": form},
+        {"report": report, "period": period, "compare": compare, "form": form, "national": national,
+         "can_see_nation": ctx.national_figures is not None and user is not None and user.superadmin},
     )  # fmt: skip
 
 
@@ -104,7 +124,8 @@ async def export(request: Request) -> Response:
     if fmt not in ("csv", "json"):
         raise HTTPException(404, "Format d'export inconnu : csv ou json.")
     period, compare = _period(request)
-    current, previous = await run_in_threadpool(_figures, ctx_of(request), period, compare)
+    desk, _national = _desk(request)
+    current, previous = await run_in_threadpool(_figures, desk, period, compare)
     stem = f"chiffres-cles-{_query(period, True).split('=', 1)[1].replace('&to=', '_')}"
     headers = {"content-disposition": f'attachment; filename="{stem}.{fmt}"'}
     if fmt == "csv":

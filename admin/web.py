@@ -84,6 +84,7 @@ class WebContext:
     sending: Sending | None = None
     proposals: ProposalService | None = None
     sender_dns: SenderDns | None = None  # shown before a send (admin/presend.py)
+    national_figures: FiguresDesk | None = None  # several networks: every network added up, for super-admins
     upload_limits: Mapping[str, int] = field(default_factory=dict)  # public paths taking a file, their cap
     upload_dir: Path | None = None  # where CSV uploads wait between the dry run and the import
     # State the web app keeps for its lifetime (per process).

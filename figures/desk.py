@@ -23,12 +23,13 @@ __all__ = ["FiguresDesk", "Snapshot"]
 class FiguresDesk:
     db: Database
     taxonomy: TaxonomySettings
+    national: bool = False  # over the deployment's database: every network added up, each shared item once
 
     def key_figures(self, period: Period, *, compare: bool = False) -> tuple[KeyFigures, KeyFigures | None]:
         """The period's figures, and the previous period's when ``compare``."""
         if compare:
-            return with_previous(self.db, period, self.taxonomy)
-        return compute_key_figures(self.db, period, self.taxonomy), None
+            return with_previous(self.db, period, self.taxonomy, national=self.national)
+        return compute_key_figures(self.db, period, self.taxonomy, national=self.national), None
 
     def issue_report(self, issue_id: int) -> IssueReport:
         """NotFound when the issue does not exist."""

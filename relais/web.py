@@ -95,6 +95,7 @@ def build_web_context(
     preview_source: Callable[[Source], Any] | None = None,
     discover_source: Callable[[str], Any] | None = None,
     https_only_cookies: bool = False,
+    national_figures: FiguresDesk | None = None,
 ) -> WebContext:
     """The web layer's services over ``db``, each built once; the seams are what the caller has (tests give fakes
     or leave them out)."""
@@ -123,6 +124,7 @@ def build_web_context(
         sender_dns=sender_dns,
         upload_limits=dict(upload_limits or {}),
         upload_dir=upload_dir,
+        national_figures=national_figures,
     )
 
 
@@ -151,6 +153,9 @@ def web_context(
         proposals=build_proposals(services, kit.service.mailer),
         upload_limits=upload_limits(services),
         sender_dns=PresendDns(settings, services.clock),  # shown before a send (admin/presend.py)
+        national_figures=FiguresDesk(services.db.deployment(), settings.taxonomy, national=True)
+        if services.several_networks
+        else None,
     )
 
 

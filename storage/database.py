@@ -53,6 +53,15 @@ class Database:
             self.walls = True
             self._bind_sessions()
 
+    def deployment(self) -> Database:
+        """The same engine, its sessions the deployment's (every network's rows): the national figures."""
+        if self.network_id is None:
+            return self
+        view = copy.copy(self)
+        view.network_id, view.operator = None, False
+        view._bind_sessions()
+        return view
+
     def _say_network(self, _session: Session, _transaction: Any, connection: Any) -> None:
         network = "" if self.network_id is None else str(self.network_id)
         connection.exec_driver_sql("SELECT set_config('relais.network_id', %s, false)", (network,))

@@ -22,6 +22,7 @@ from relais.wiring import Services, build_subscribers
 from storage.database import Database
 from storage.issues import IssueRepository
 from storage.subscribers import SubscriberRepository
+from storage.users import UserRepository
 from subscribers.accounts import Accounts
 from tests.admin.conftest import PASSWORD, cheap_hashing, csrf_of  # noqa: F401  (cheap_hashing: autouse)
 from tests.admin.issue_world import settings
@@ -166,3 +167,20 @@ def test_lists_show_each_networks_own(client: TestClient) -> None:
     archive = client.get(f"https://{A_HOST}/archives").text
     assert SECRET_A in archive
     assert SECRET_A not in client.get(f"https://{B_HOST}/archives").text
+
+
+def test_the_national_view_is_the_super_admins(client: TestClient, world: World) -> None:
+    assert login(client, B_HOST, "admin@centraider.example") == 303
+    assert "Vue nationale" not in client.get(f"https://{B_HOST}/admin/figures").text
+    assert client.get(f"https://{B_HOST}/admin/figures?vue=nationale").status_code == 403
+    Accounts(world.a.db).add("national@cirrma.example", Role.ADMIN, PASSWORD, now=world.a.clock.now())
+    with world.a.db.deployment().session() as s:  # the operator's decision, at the command line
+        UserRepository(s).set_superadmin("national@cirrma.example", True)
+    client.cookies.clear()
+    assert login(client, B_HOST, "national@cirrma.example") == 303  # an admin in every network
+    page = client.get(f"https://{B_HOST}/admin/figures").text
+    assert "Vue nationale" in page and "Centraider" in page
+    nation = client.get(f"https://{B_HOST}/admin/figures?vue=nationale")
+    assert nation.status_code == 200 and "Tous les réseaux" in nation.text
+    export = client.get(f"https://{B_HOST}/admin/figures/export.csv?vue=nationale")
+    assert export.status_code == 200
