@@ -75,3 +75,8 @@ def test_mistakes_are_refused_by_key_in_french(tmp_path: Path, change: tuple[str
 def test_network_and_networks_together_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"\[network\] et \[\[networks\]\] : l'un ou l'autre"):
         load(tmp_path, '[network]\nname = "Seul"\n' + TWO)
+
+
+def test_the_bounce_mailbox_is_refused_with_several_networks(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="la boîte des retours ne se lit pas encore avec plusieurs réseaux"):
+        load(tmp_path, TWO + '\n[subscribers.bounces]\nimap_host = "imap.example.org"\nusername = "u"\n')
