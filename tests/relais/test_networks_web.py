@@ -24,6 +24,7 @@ from storage.issues import IssueRepository
 from storage.subscribers import SubscriberRepository
 from storage.users import UserRepository
 from subscribers.accounts import Accounts
+from subscribers.links import MANAGE
 from tests.admin.conftest import PASSWORD, cheap_hashing, csrf_of  # noqa: F401  (cheap_hashing: autouse)
 from tests.admin.issue_world import settings
 
@@ -184,3 +185,27 @@ def test_the_national_view_is_the_super_admins(client: TestClient, world: World)
     assert nation.status_code == 200 and "Tous les réseaux" in nation.text
     export = client.get(f"https://{B_HOST}/admin/figures/export.csv?vue=nationale")
     assert export.status_code == 200
+
+
+def test_every_personal_link_of_one_network_is_refused_by_the_other(client: TestClient, world: World) -> None:
+    """Confirmation, preferences, unsubscribe, export and erasure links of a subscriber of the first network,
+    followed on the second network's host: none shows or changes anything of theirs."""
+    links = build_subscribers(world.a).links
+    paths = {
+        "confirm": links.confirm_url(world.subscriber_a),
+        "preferences": links.preferences_url(world.subscriber_a),
+        "unsubscribe": links.unsubscribe_url(world.subscriber_a),
+        "export": f"https://{A_HOST}/export/" + links.token(MANAGE, world.subscriber_a),
+        "erase": f"https://{A_HOST}/erase/" + links.token(MANAGE, world.subscriber_a),
+    }
+    for name, url in paths.items():
+        path = url.split(A_HOST, 1)[1]
+        for method in ("GET", "POST"):
+            r = client.request(method, f"https://{B_HOST}{path}", data={"scope": "all", "confirm": "1"})
+            assert SECRET_A_SUBSCRIBER not in r.text, (name, method)
+            assert r.status_code in (400, 403, 404, 405, 410), (name, method, r.status_code)
+    with world.a.db.session() as s:
+        assert SubscriberRepository(s).get(world.subscriber_a).status is SubscriberStatus.CONFIRMED
+    assert (
+        SECRET_A_SUBSCRIBER in client.get(f"https://{A_HOST}/export/" + links.token(MANAGE, world.subscriber_a)).text
+    )
