@@ -147,7 +147,7 @@ class ItemRow(Base):
     __tablename__ = "items"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Each network has its own row of an item a shared source gave, with its own triage (0013).
-    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="RESTRICT"), index=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="RESTRICT"))
     kind: Mapped[str] = mapped_column(String(16), index=True)
     title: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
@@ -177,12 +177,13 @@ class ItemRow(Base):
     field_origins: Mapped[dict[str, Any]] = mapped_column(default=dict)
     pending_update: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     __table_args__ = (
-        Index("ix_items_status_collected", "status", "collected_at"),
+        # A network's triage queue newest first (0013: the network leads, every query names it).
+        Index("ix_items_network_status_collected", "network_id", "status", "collected_at"),
         Index("ix_items_kind_status", "kind", "status"),
         Index("ix_items_collected_kind", "collected_at", "kind"),  # key figures: items collected per kind
         # The triage page's capped count: every filter compared with = or a range, read from the index alone
         # (a département is a tag since 0008).
-        Index("ix_items_status_kind_deadline", "status", "kind", "deadline"),
+        Index("ix_items_network_status_kind_deadline", "network_id", "status", "kind", "deadline"),
     )
 
 

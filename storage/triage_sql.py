@@ -99,9 +99,9 @@ def conditions(names: frozenset[str], dialect: str, *, ordered: bool) -> list[Co
         where.append(ItemRow.status == bindparam("status", type_=String))
         if dialect == "sqlite":
             # SQLite would pick the kind or deadline index and sort thousands of rows; walking the
-            # (status, collected_at) index newest first stops after one page. A unary "+" hides those columns
+            # (network, status, collected_at) index newest first stops after one page. A unary "+" hides those columns
             # from the planner (measured on 100,000 items: 50-90 ms -> a few ms). The count has no order: it
-            # walks (status, kind, deadline) without reading rows, unless the single-column deadline
+            # walks (network, status, kind, deadline) without reading rows, unless the single-column deadline
             # index lures the planner into reading every row in the window.
             if ordered:
                 kind = literal_column("+items.kind", String)

@@ -88,8 +88,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_consent_events_network_id"), ["network_id"], unique=False)
     with op.batch_alter_table("proposals") as batch_op:
         batch_op.create_index(batch_op.f("ix_proposals_network_id"), ["network_id"], unique=False)
-    with op.batch_alter_table("items") as batch_op:
-        batch_op.create_index(batch_op.f("ix_items_network_id"), ["network_id"], unique=False)
+    with op.batch_alter_table("items") as batch_op:  # the triage's indexes, each network's queue apart
+        batch_op.drop_index("ix_items_status_collected")
+        batch_op.drop_index("ix_items_status_kind_deadline")
+        batch_op.create_index("ix_items_network_status_collected", ["network_id", "status", "collected_at"])
+        batch_op.create_index(
+            "ix_items_network_status_kind_deadline", ["network_id", "status", "kind", "deadline"], unique=False
+        )
     with op.batch_alter_table("item_sources") as batch_op:  # a shared source's entry: one item in each network
         batch_op.drop_constraint("uq_item_sources_source_item", type_="unique")
         batch_op.create_unique_constraint(
@@ -121,7 +126,10 @@ def downgrade() -> None:
         batch_op.drop_constraint("uq_item_sources_network_source_item", type_="unique")
         batch_op.create_unique_constraint("uq_item_sources_source_item", ["source_id", "source_item_id"])
     with op.batch_alter_table("items") as batch_op:
-        batch_op.drop_index(batch_op.f("ix_items_network_id"))
+        batch_op.drop_index("ix_items_network_status_kind_deadline")
+        batch_op.drop_index("ix_items_network_status_collected")
+        batch_op.create_index("ix_items_status_collected", ["status", "collected_at"], unique=False)
+        batch_op.create_index("ix_items_status_kind_deadline", ["status", "kind", "deadline"], unique=False)
     with op.batch_alter_table("proposals") as batch_op:
         batch_op.drop_index(batch_op.f("ix_proposals_network_id"))
     with op.batch_alter_table("consent_events") as batch_op:
