@@ -18,7 +18,7 @@ from admin.error_messages import said
 from admin.items import curator
 from admin.triage import KIND_LABELS, N_
 from admin.web import ctx_of, flash, nav, read_form, render
-from core.errors import NotFound, RelaisError
+from core.errors import InvalidInput, NotFound, RelaisError
 from core.model import Item, Role, Source, SourceKind
 from curation.sources import OPTIONS, clean_source, option_field
 from curation.validate import FieldErrors
@@ -147,9 +147,17 @@ async def _submit(request: Request, existing: Source | None) -> Response:
         return _form_page(request, source=existing, values=data, preview=preview)
     if existing is not None:
         source.id, source.origin = existing.id, existing.origin
-    saved = ctx.curation.save_source(source)
+    saved = _save(request, source)
     flash(request, f"Source « {saved.name} » enregistrée.", "success")
     return RedirectResponse("/admin/sources", status_code=303)
+
+
+def _save(request: Request, source: Source) -> Source:
+    """Saved, or a 400 page saying why not (a source shared by every network is the operator's)."""
+    try:
+        return ctx_of(request).curation.save_source(source)
+    except InvalidInput as exc:
+        raise HTTPException(400, said(request, exc)) from None
 
 
 @requires(Role.ADMIN)
@@ -167,7 +175,7 @@ async def toggle(request: Request) -> Response:
     await read_form(request)
     source = _get(request, _id(request))
     source.enabled = not source.enabled
-    ctx_of(request).curation.save_source(source)
+    _save(request, source)
     flash(request, f"Source « {source.name} » {'réactivée' if source.enabled else 'désactivée'}.", "success")
     return RedirectResponse("/admin/sources", status_code=303)
 

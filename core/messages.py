@@ -71,6 +71,9 @@ MESSAGES: Mapping[str, str] = {
     "user_shared_password": N_(
         "Ce compte sert aussi dans un autre réseau : son mot de passe se change avec « relais users passwd »."
     ),
+    "source_shared": N_(
+        "La source « {source} » est partagée par tous les réseaux : seul l'exploitant la modifie, dans config.toml."
+    ),
     "operator_only": N_("Réservé à l'exploitant du service, en ligne de commande (« relais users »)."),
     "unknown_network": N_("Réseau inconnu : « {network} » n'est le slug d'aucun réseau de la configuration."),
     "proposal_not_found": N_("proposition « {proposal} » introuvable"),

@@ -137,6 +137,7 @@ class ProposalService:
     timezone: str = "Europe/Paris"
     site_url: str = ""
     rules: Sequence[_Compiled] = ()
+    source_label: str = SOURCE_NAME  # « Proposition d'un membre », with the network's name among several
 
     # -- submit ---------------------------------------------------------------------------------------------
     def submit(self, sub: Submission, ip: str | None = None, *, later: Later | None = None) -> Proposal | None:
@@ -241,7 +242,7 @@ class ProposalService:
 
     def _source(self, repo: SourceRepository, organisation: str) -> Source:
         """The source « Proposition d'un membre — <organisation> », made on first use; never collected."""
-        name = f"{SOURCE_NAME} — {organisation}"[:200]
+        name = f"{self.source_label} — {organisation}"[:200]
         try:
             return repo.by_name(name)
         except NotFound:

@@ -193,7 +193,7 @@ def _watch_jobs(services: Services) -> list[JobSpec]:
     Sources come from the database (config-declared ones are synced there first, admin-added ones live there)."""
     from storage.sources import SourceRepository
 
-    with services.db.session() as s:
+    with services.db.deployment().session() as s:  # every network's sources: one watch collects them all
         enabled = SourceRepository(s).find(enabled_only=True)
     tz = services.settings.network.timezone
     jitter = services.settings.scheduler.jitter_seconds

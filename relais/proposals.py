@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from curation.proposal_form import Vocabulary
+from curation.proposal_form import SOURCE_NAME, Vocabulary
 from curation.proposals import ProposalLinks, ProposalService
 from relais.wiring import Services, build_subscribers, outbound_policy
 from subscribers.mailer import SystemMailer
@@ -20,6 +20,8 @@ def build_proposals(services: Services, mailer: SystemMailer | None = None) -> P
     settings = services.settings
     conf, tax, net = settings.proposals, settings.taxonomy, settings.network
     hour = timedelta(hours=1)
+    # Each network's « Proposition d'un membre » sources apart (source names are unique in the deployment).
+    source_label = f"{SOURCE_NAME} ({net.name})" if services.several_networks else SOURCE_NAME
     return ProposalService(
         db=services.db,
         clock=services.clock,
@@ -36,6 +38,7 @@ def build_proposals(services: Services, mailer: SystemMailer | None = None) -> P
         timezone=net.timezone,
         site_url=net.base_url,
         rules=taxonomy_rules(tax),
+        source_label=source_label,
     )
 
 

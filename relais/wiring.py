@@ -169,7 +169,7 @@ def outbound_policy(settings: Settings) -> OutboundPolicy:
 def sync_sources(services: Services) -> tuple[int, int]:
     """Make the database's sources match the config's declarations."""
     networks = sync_networks(services) if any(src.network for src in services.settings.sources) else None
-    with services.db.session() as s:
+    with services.db.deployment().session() as s:  # every source, whichever network's services ask
         return SourceRepository(s).sync_from_config(declared_sources(services.settings, networks))
 
 
@@ -221,7 +221,7 @@ def watch_service(services: Services) -> Watch:
         ids = sync_networks(services)
         followers = tuple(Follower(ids[n.slug], frozenset(n.departements)) for n in settings.all_networks)
     return Watch(
-        db=services.db,
+        db=services.db.deployment(),  # the deployment's: every source, each network's rows stored by its own handle
         followers=followers,
         settings=settings.watch,
         policy=outbound_policy(settings),

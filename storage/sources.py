@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from core.model import ItemKind, Source, SourceHealth, SourceKind
+from storage.networks import network_of
 from storage.tables import SourceRow
 
 _HEALTH = list(SourceHealth.__dataclass_fields__)
@@ -48,38 +49,59 @@ def _apply(row: SourceRow, src: Source) -> None:
     row.network_id = src.network_id
 
 
-_NAMES = select(SourceRow.id, SourceRow.name).order_by(SourceRow.name)  # built once: every triage page asks
-
-
 class SourceRepository:
+    """The sources as a session sees them. One network's session (:meth:`storage.database.Database.for_network`)
+    sees the shared sources and its own, and changes only its own: a new source is its own; a shared one is the
+    operator's (``config.toml``). The deployment's session (the watch, the config's sync) sees and changes all."""
+
     def __init__(self, session: Session) -> None:
         self.s = session
+        self.network: int | None = network_of(session) if "network_id" in session.info else None
+        self._seen: list[ColumnElement[bool]] = (
+            [] if self.network is None else [or_(SourceRow.network_id.is_(None), SourceRow.network_id == self.network)]
+        )
+
+    def _row(self, source_id: int) -> SourceRow | None:
+        row = self.s.get(SourceRow, source_id)
+        if row is None or (self.network is not None and row.network_id not in (None, self.network)):
+            return None
+        return row
 
     def find(self, *, enabled_only: bool = False) -> list[Source]:
-        q = select(SourceRow).order_by(SourceRow.name)
+        q = select(SourceRow).where(*self._seen).order_by(SourceRow.name)
         if enabled_only:
             q = q.where(SourceRow.enabled.is_(True))
         return [to_source(r) for r in self.s.scalars(q)]
 
     def names(self) -> list[tuple[int, str]]:
         """Every source's id and name, by name: what a filter offers, without loading whole sources."""
-        return [(r.id, r.name) for r in self.s.connection().execute(_NAMES)]
+        q = select(SourceRow.id, SourceRow.name).where(*self._seen).order_by(SourceRow.name)
+        return [(r.id, r.name) for r in self.s.connection().execute(q)]
 
     def get(self, source_id: int) -> Source:
-        row = self.s.get(SourceRow, source_id)
+        row = self._row(source_id)
         if row is None:
             raise NotFound(f"source {source_id} not found", code="source_not_found", source=source_id)
         return to_source(row)
 
     def by_name(self, name: str) -> Source:
-        row = self.s.scalar(select(SourceRow).where(SourceRow.name == name))
+        row = self.s.scalar(select(SourceRow).where(SourceRow.name == name, *self._seen))
         if row is None:
             raise NotFound(f"source {name!r} not found", code="source_not_found", source=name)
         return to_source(row)
 
     def save(self, src: Source) -> Source:
-        """Insert or update the definition (not the health) of a source."""
-        row = self.s.get(SourceRow, src.id) if src.id else None
+        """Insert or update the definition (not the health) of a source. One network's session writes its own
+        sources only (a new one becomes its own); a shared source refuses (code ``source_shared``)."""
+        row = self._row(src.id) if src.id else None
+        if src.id and row is None:
+            raise NotFound(f"source {src.id} not found", code="source_not_found", source=src.id)
+        if self.network is not None:
+            if row is not None and row.network_id is None:
+                raise InvalidInput(
+                    f"source {src.name!r} is shared by every network", code="source_shared", source=src.name
+                )
+            src.network_id = self.network
         if row is None:
             row = SourceRow(consecutive_failures=0, runs=0, not_modified_runs=0, zero_item_runs=0, last_items=0)
             self.s.add(row)

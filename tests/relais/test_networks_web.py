@@ -15,12 +15,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
 from core.clock import FrozenClock
-from core.model import Issue, IssueKind, IssueStatus, Role, Subscriber, SubscriberStatus
+from core.model import Issue, IssueKind, IssueStatus, ItemKind, Role, Source, SourceKind, Subscriber, SubscriberStatus
 from core.settings import Settings
 from relais.web import NetworkDispatch, build_app
 from relais.wiring import Services, build_subscribers
 from storage.database import Database
 from storage.issues import IssueRepository
+from storage.sources import SourceRepository
 from storage.subscribers import SubscriberRepository
 from storage.users import UserRepository
 from subscribers.accounts import Accounts
@@ -31,6 +32,7 @@ from tests.admin.issue_world import settings
 A_HOST, B_HOST = "resacoop.relais.example", "centraider.relais.example"
 SECRET_A = "Lettre réservée à RESACOOP"  # what no page of the other network may show
 SECRET_A_SUBSCRIBER = "secret-resacoop@membre.example.org"
+SECRET_SOURCE = "Agenda réservé de la mairie"  # a source of the first network's own
 
 
 def two_networks(tmp_path: Path) -> Settings:
@@ -56,6 +58,7 @@ class World:
     issue_a: int
     subscriber_a: int
     user_a: int
+    source_a: int  # a source of the first network's own
     unsubscribe_a: str  # A's subscriber's personal link (a path)
 
 
@@ -68,14 +71,17 @@ def world(db: Database, clock: FrozenClock, tmp_path: Path) -> World:
     with a.db.session() as s:
         sub = SubscriberRepository(s).save(Subscriber(SECRET_A_SUBSCRIBER, SubscriberStatus.CONFIRMED))
         issue = IssueRepository(s).save(Issue(IssueKind.EMAILING, SECRET_A, SECRET_A, status=IssueStatus.SENT))
+    with a.db.session() as s:  # made from a network's pages: its own
+        source = SourceRepository(s).save(Source(SECRET_SOURCE, "https://mairie.example/agenda.ics", SourceKind.ICAL,
+                                                 ItemKind.EVENT))  # fmt: skip
     with b.db.session() as s:
         SubscriberRepository(s).save(Subscriber("abonne@centre.example.org", SubscriberStatus.CONFIRMED))
         IssueRepository(s).save(Issue(IssueKind.EMAILING, "Lettre du Centre", "Lettre du Centre"))
-    assert sub.id is not None and issue.id is not None and user_a.id is not None
+    assert sub.id is not None and issue.id is not None and user_a.id is not None and source.id is not None
     link = build_subscribers(a).links.unsubscribe_url(sub.id)
     app = build_app(services)
     assert isinstance(app, NetworkDispatch)
-    return World(app, a, b, issue.id, sub.id, user_a.id, link.split(A_HOST, 1)[1])
+    return World(app, a, b, issue.id, sub.id, user_a.id, source.id, link.split(A_HOST, 1)[1])
 
 
 @pytest.fixture
@@ -137,17 +143,19 @@ def test_every_route_of_one_network_refuses_the_other_networks_ids(client: TestC
     shown, and nothing of A changes."""
     assert login(client, B_HOST, "admin@centraider.example") == 303
     token = csrf_of(client.get(f"https://{B_HOST}/admin/").text)
-    ids = {"issue_id": world.issue_a, "subscriber_id": world.subscriber_a, "user_id": world.user_a}
+    ids = {"issue_id": world.issue_a, "subscriber_id": world.subscriber_a, "user_id": world.user_a,
+           "source_id": world.source_a}  # fmt: skip
     tried = 0
     for path, methods in routes(world.app.apps[B_HOST]):
         names = set(re.findall(r"{(\w+)(?::\w+)?}", path))
         if not names & set(ids) or not names <= set(ids) | {"fmt"}:
-            continue  # shared items and sources, tokens (tested above), static files
+            continue  # shared items, tokens (tested above), static files
         url = re.sub(r"{(\w+)(?::\w+)?}", lambda m: str(ids.get(m.group(1), "csv")), path)
         for method in methods & {"GET", "POST"}:
             r = client.request(method, f"https://{B_HOST}{url}", data={"csrf_token": token, "role": "editor"})
             tried += 1
             assert SECRET_A not in r.text and SECRET_A_SUBSCRIBER not in r.text, (method, url)
+            assert SECRET_SOURCE not in r.text, (method, url)
             assert r.status_code in (303, 400, 403, 404, 405, 409, 422), (method, url, r.status_code)
     assert tried >= 15
     with world.a.db.session() as s:  # nothing of A changed
@@ -161,6 +169,8 @@ def test_lists_show_each_networks_own(client: TestClient) -> None:
     assert login(client, B_HOST, "admin@centraider.example") == 303
     subscribers = client.get(f"https://{B_HOST}/admin/subscribers").text
     assert "abonne@centre.example.org" in subscribers and SECRET_A_SUBSCRIBER not in subscribers
+    assert SECRET_SOURCE not in client.get(f"https://{B_HOST}/admin/sources").text
+    assert SECRET_SOURCE not in client.get(f"https://{B_HOST}/admin/items").text  # nor in the triage's filter
     issues = client.get(f"https://{B_HOST}/admin/issues").text
     assert "Lettre du Centre" in issues and SECRET_A not in issues
     users = client.get(f"https://{B_HOST}/admin/users").text
@@ -206,6 +216,19 @@ def test_every_personal_link_of_one_network_is_refused_by_the_other(client: Test
             assert r.status_code in (400, 403, 404, 405, 410), (name, method, r.status_code)
     with world.a.db.session() as s:
         assert SubscriberRepository(s).get(world.subscriber_a).status is SubscriberStatus.CONFIRMED
-    assert (
-        SECRET_A_SUBSCRIBER in client.get(f"https://{A_HOST}/export/" + links.token(MANAGE, world.subscriber_a)).text
-    )
+    assert SECRET_A_SUBSCRIBER in client.get(f"https://{A_HOST}/export/" + links.token(MANAGE, world.subscriber_a)).text
+
+
+def test_a_shared_source_is_seen_by_every_network_and_changed_by_none(client: TestClient, world: World) -> None:
+    with world.a.db.deployment().session() as s:  # declared in config.toml: shared
+        shared = SourceRepository(s).save(
+            Source("Agence nationale (RSS)", "https://agence.example/rss", SourceKind.FEED, ItemKind.FUNDING)
+        )
+    assert shared.id is not None and shared.network_id is None
+    assert login(client, B_HOST, "admin@centraider.example") == 303
+    assert "Agence nationale (RSS)" in client.get(f"https://{B_HOST}/admin/sources").text
+    token = csrf_of(client.get(f"https://{B_HOST}/admin/sources").text)
+    r = client.post(f"https://{B_HOST}/admin/sources/{shared.id}/toggle", data={"csrf_token": token})
+    assert r.status_code == 400 and "partagée par tous les réseaux" in r.text
+    with world.a.db.session() as s:
+        assert SourceRepository(s).get(shared.id).enabled
