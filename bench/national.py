@@ -329,10 +329,11 @@ def triage(cfg: Path, web_port: int) -> dict[str, Any]:
     svc = load(str(cfg))
     first = svc.for_network(svc.settings.all_networks[0].slug)
     Accounts(first.db).add(EDITOR, Role.EDITOR, PASSWORD, now=svc.clock.now())
-    # After the round's hundreds of thousands of rows, the statistics autovacuum would have gathered by now (a
-    # minute later in production): without them the planner reads the triage's tables blind.
+    # After the round's hundreds of thousands of rows, what autovacuum does within minutes in production: the
+    # statistics (without them the planner reads the triage's tables blind) and the visibility map (without it the
+    # capped count reads the table's pages instead of its index alone). SQLite: its statistics.
     with svc.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("VACUUM ANALYZE" if svc.db.dialect == "postgresql" else "ANALYZE")
     svc.close()
     server = subprocess.Popen(
         [sys.executable, "-m", "relais", "--config", str(cfg), "serve"], cwd=ROOT, stdout=subprocess.DEVNULL,
