@@ -213,6 +213,7 @@ async def tags_action(request: Request) -> Response:
     add = [str(v) for v in form.getlist("add") if str(v).strip()] + [str(v) for v in form.getlist("accept")]
     remove = [str(v) for v in form.getlist("remove") if str(v).strip()]
     try:
+        await blocking(ctx_of(request).curation.item, item_id)  # this network's item, or 404 (even for no change)
         clean_tags(add, cur.taxonomy)  # refuse bad input before anything is written
         for tag in form.getlist("refuse"):
             cur.refuse_suggestion(item_id, str(tag), actor=who)
