@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -193,9 +193,11 @@ def build_app(services: Services, *, with_scheduler: bool = False) -> ASGIApp:
     return _build_one(services, with_scheduler=with_scheduler)
 
 
-def _build_networks(services: Services, *, with_scheduler: bool) -> ASGIApp:
-    """One app per network, each over its own services (rows, identity, keys), and one scheduler for them all."""
-    parts = [(net, WebWatch(net), background_sending(net)) for net in services.networks()]
+def _lifespan(
+    services: Services, with_scheduler: bool, parts: Sequence[tuple[WebWatch, BackgroundSending]]
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """The scheduler when asked, and each watch and sender closed when the app stops (a send under way finishes its
+    batch and is resumed by the next start)."""
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -209,34 +211,26 @@ def _build_networks(services: Services, *, with_scheduler: bool) -> ASGIApp:
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
-            for _net, watch, sending in parts:
+            for watch, sending in parts:
                 watch.close()
                 sending.close()
 
+    return lifespan
+
+
+def _build_networks(services: Services, *, with_scheduler: bool) -> ASGIApp:
+    """One app per network, each over its own services (rows, identity, keys), and one scheduler for them all."""
+    parts = [(net, WebWatch(net), background_sending(net)) for net in services.networks()]
     apps = {
         network_host(net.settings.network.base_url): create_app(web_context(net, watch, sending))
         for net, watch, sending in parts
     }
-    return NetworkDispatch(apps, Starlette(lifespan=lifespan))
+    closing = [(watch, sending) for _net, watch, sending in parts]
+    return NetworkDispatch(apps, Starlette(lifespan=_lifespan(services, with_scheduler, closing)))
 
 
 def _build_one(services: Services, *, with_scheduler: bool) -> Starlette:
     watch = WebWatch(services)
     sending = background_sending(services)
-
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        scheduler = None
-        if with_scheduler:
-            from relais.scheduler import start
-
-            scheduler = start(services)
-        try:
-            yield
-        finally:
-            if scheduler is not None:
-                scheduler.shutdown(wait=False)
-            watch.close()
-            sending.close()  # a send under way finishes its batch and is resumed by the next start
-
+    lifespan = _lifespan(services, with_scheduler, [(watch, sending)])
     return create_app(web_context(services, watch, sending), lifespan=lifespan)

@@ -4,10 +4,7 @@ ledger rows are not flagged as requeued, nothing is lost."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from core.model import ItemKind, Stream
@@ -15,28 +12,6 @@ from storage.database import Database
 from storage.migrate import upgrade
 from storage.subscribers import SubscriberRepository
 from subscribers.segments import count
-from tests.conftest import ENGINES, PG_URL
-
-
-@pytest.fixture(params=ENGINES)
-def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-        yield db
-        db.dispose()
-        return
-    request.getfixturevalue("pg_migrated")
-    db = Database(PG_URL)
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    yield db
-    with db.engine.begin() as conn:  # leave the shared test database as the other tests expect it
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    upgrade(db)
-    db.dispose()
-
 
 PEOPLE = [
     ("eau@exemple.fr", {"kinds": [], "themes": ["eau"], "zones": [], "territories": [], "streams": ["newsletter"]}),

@@ -5,10 +5,7 @@ item's title and summary are folded for text search."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
@@ -16,29 +13,8 @@ from storage.database import Database
 from storage.items import ItemRepository
 from storage.migrate import alembic_config, upgrade
 from storage.triage import TriageQuery, find_page
-from tests.conftest import ENGINES, PG_URL
 
 BEFORE = "0008-1"  # the revision before 0008, whatever its number
-
-
-@pytest.fixture(params=ENGINES)
-def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-        yield db
-        db.dispose()
-        return
-    request.getfixturevalue("pg_migrated")
-    db = Database(PG_URL)
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    yield db
-    with db.engine.begin() as conn:  # leave the shared test database as the other tests expect it
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    upgrade(db)
-    db.dispose()
 
 
 ITEMS = [  # title, territory, tags

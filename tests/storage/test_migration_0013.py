@@ -4,9 +4,6 @@ two networks, and going back is refused while a second network exists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
@@ -16,31 +13,10 @@ from storage.database import Database
 from storage.migrate import alembic_config, upgrade
 from storage.networks import FIRST_NETWORK, Declared, NetworkRepository
 from storage.subscribers import SubscriberRepository, email_hash
-from tests.conftest import ENGINES, PG_URL
 from tests.storage.test_networks import T0
 
 BEFORE = "0012"
 SUBSCRIBERS = ["ancienne@asso.example.org", "nouvelle@asso.example.org", "partie@asso.example.org"]
-
-
-@pytest.fixture(params=ENGINES)
-def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-        yield db
-        db.dispose()
-        return
-    request.getfixturevalue("pg_migrated")
-    db = Database(PG_URL)
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    yield db
-    with db.engine.begin() as conn:  # leave the shared test database as the other tests expect it
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    upgrade(db)
-    db.dispose()
 
 
 def fill(db: Database) -> None:
