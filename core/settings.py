@@ -163,6 +163,7 @@ class SchedulerSettings:
     enabled: bool = True
     newsletter_cron: str = "0 9 1 * *"  # day 1 of each month, 9:00 local time
     jitter_seconds: int = 120
+    standby_seconds: float = 15.0  # how often a standby scheduler asks for the lock, and the leader checks it
 
 
 @dataclass(slots=True)
@@ -358,6 +359,8 @@ def _check(s: Settings, where: str) -> None:
 
     if s.web.session_idle_minutes <= 0:
         raise bad("web.session_idle_minutes", "un nombre de minutes positif est attendu")
+    if not 0.1 <= s.scheduler.standby_seconds <= 3600:
+        raise bad("scheduler.standby_seconds", "un nombre de secondes entre 0,1 et 3600 est attendu")
     box = s.subscribers.bounces
     if box.imap_host and not (box.username and box.folder and box.processed_folder):
         raise bad("subscribers.bounces", "imap_host demande aussi username, folder et processed_folder")

@@ -203,9 +203,9 @@ def _lifespan(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         scheduler = None
         if with_scheduler:
-            from relais.scheduler import start
+            from relais.scheduler import lead
 
-            scheduler = start(services)
+            scheduler = lead(services)
         try:
             yield
         finally:

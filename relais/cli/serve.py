@@ -64,9 +64,9 @@ def serve(
     os.environ["RELAIS_CONFIG"] = str(config_path(state.config).resolve())
     sched = None
     if run_scheduler:
-        from relais.scheduler import start
+        from relais.scheduler import lead
 
-        sched = start(svc)
+        sched = lead(svc)
     try:
         uvicorn.run("relais.asgi:create", factory=True, host=h, port=p, workers=n, log_config=None, **proxy)
     finally:
