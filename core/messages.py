@@ -115,6 +115,19 @@ MESSAGES: Mapping[str, str] = {
     "restore_not_empty": N_("la table {table} n'est pas vide : la restauration demande une base de données vide"),
     "restore_count": N_("table {table} : {restored} lignes restaurées, le manifeste en annonce {expected}"),
     "restore_outbox_not_empty": N_("la boîte d'envoi {path} n'est pas vide : déplacez-la avant de restaurer"),
+    "backup_unplaced_table": N_("table {table} : aucune règle ne dit à quel réseau ses lignes appartiennent"),
+    "network_backup_other": N_("cette sauvegarde est celle du réseau « {backup} », pas de « {network} » : "
+                               "choisissez le réseau avec --reseau {backup}"),
+    "network_restore_no_schema": N_("la base de données est vide : lancez d'abord « relais db upgrade », qui crée "
+                                    "les réseaux de la configuration"),
+    "network_restore_not_empty": N_("le réseau {network} a déjà des données : ajoutez --remplacer pour les "
+                                    "remplacer par celles de la sauvegarde (les autres réseaux n'y perdent rien)"),
+    "network_restore_revision": N_("la sauvegarde du réseau est à la révision {backup} du schéma, la base de "
+                                   "données à {revision} : elle se restaure dans une base à la même révision"),
+    "network_restore_conflict": N_("la sauvegarde du réseau entre en conflit avec des lignes de cette base (rien "
+                                   "n'a été changé) : {detail}"),
+    "network_restore_bits": N_("les préférences « {family} / {slug} » n'ont pas le même bit ici que dans la "
+                               "sauvegarde (rien n'a été changé) : les choix des abonnés y seraient faussés"),
     # Subscribers (subscribers/)
     "not_a_maildir": N_("{path} n'est pas un Maildir (ni dossier cur/, ni dossier new/)"),
     # The watch: fetching a source (watch/fetch.py, watch/outbound.py)

@@ -11,7 +11,6 @@ dies or loses its database session to another.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import signal
 import threading
@@ -21,10 +20,10 @@ from enum import StrEnum
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy.exc import DBAPIError
 
 from relais import jobs
 from relais.wiring import Services, sync_sources
+from storage.database import is_outage
 from storage.locks import HeldLock, scheduler_lock
 
 log = logging.getLogger(__name__)
@@ -127,7 +126,9 @@ class Leader:
         """One look at the lock, and the scheduler started or stopped to match."""
         try:
             ours = self.lock.keep() if self.leading else self.lock.take()
-        except DBAPIError:
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
             log.warning("scheduler.lock_unreachable", extra={"leading": self.leading})
             ours = self.leading  # an outage decides nothing: each keeps its role until the database answers
         if ours and self.scheduler is None:
@@ -164,8 +165,11 @@ class Leader:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=wait)
             self.scheduler = None
-        with contextlib.suppress(DBAPIError):  # the session is gone, and the lock with it
+        try:
             self.lock.release()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise  # an outage: the session is gone, and the lock with it
 
 
 def lead(services: Services, notify: Callable[[Role], None] | None = None) -> Leader:

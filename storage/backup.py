@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
-from sqlalchemy import Column, Connection, Date, Table, delete, func, select, text
+from sqlalchemy import Column, ColumnElement, Connection, Date, Table, delete, func, select, text
 
 from core.errors import StorageError
 from storage.database import Database
@@ -60,15 +60,19 @@ def dump(db: Database, open_table: Callable[[str], IO[str]]) -> dict[str, Any]:
             conn.execute(text("BEGIN"))  # one read transaction: a consistent snapshot under WAL
         for table in tables():
             with open_table(table.name) as out:
-                counts[table.name] = _dump_table(conn, table, out)
+                counts[table.name] = dump_rows(conn, table, out)
         conn.rollback()
     return {"format": 1, "revision": revision, "dialect": db.dialect, "tables": counts}
 
 
-def _dump_table(conn: Connection, table: Table, out: IO[str]) -> int:
+def dump_rows(conn: Connection, table: Table, out: IO[str], where: ColumnElement[bool] | None = None) -> int:
+    """Write ``table``'s rows (those ``where`` keeps) as JSON lines, then its column list; returns how many."""
     n = 0
     pk = list(table.primary_key.columns)
-    result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(select(table).order_by(*pk))
+    query = select(table).order_by(*pk)
+    if where is not None:
+        query = query.where(where)
+    result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(query)
     names = [c.name for c in table.columns]
     for row in result:
         out.write(json.dumps([_encode(v) for v in row], ensure_ascii=False, separators=(",", ":")))
@@ -78,7 +82,7 @@ def _dump_table(conn: Connection, table: Table, out: IO[str]) -> int:
     return n
 
 
-def _read_rows(table: Table, lines: Iterator[str]) -> Iterator[dict[str, Any]]:
+def read_rows(table: Table, lines: Iterator[str]) -> Iterator[dict[str, Any]]:
     pending: list[list[Any]] = []
     columns: list[str] | None = None
     for line in lines:
@@ -129,7 +133,7 @@ def restore(db: Database, manifest: dict[str, Any], open_table: Callable[[str], 
                 continue
             batch: list[dict[str, Any]] = []
             n = 0
-            for row in _read_rows(table, open_table(table.name)):
+            for row in read_rows(table, open_table(table.name)):
                 batch.append(row)
                 if len(batch) >= BATCH:
                     conn.execute(table.insert(), batch)
@@ -140,7 +144,7 @@ def restore(db: Database, manifest: dict[str, Any], open_table: Callable[[str], 
                 n += len(batch)
             counts[table.name] = n
         if db.dialect == "postgresql":
-            _reset_sequences(conn)
+            reset_sequences(conn)
     for name, n in counts.items():
         if n != manifest["tables"][name]:
             raise StorageError(
@@ -153,7 +157,8 @@ def restore(db: Database, manifest: dict[str, Any], open_table: Callable[[str], 
     return counts
 
 
-def _reset_sequences(conn: Connection) -> None:
+def reset_sequences(conn: Connection) -> None:
+    """PostgreSQL: every serial column's sequence continues after the largest id in its table."""
     for table in tables():
         for col in table.primary_key.columns:
             if col.autoincrement is True or (col.autoincrement == "auto" and len(table.primary_key.columns) == 1):

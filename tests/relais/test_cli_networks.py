@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from core.messages import describe
 from relais.cli import app
 from storage.database import Database
 from storage.networks import Declared, NetworkRepository
@@ -88,3 +89,29 @@ def test_figures_of_one_network_and_of_all(relais: Runner) -> None:
     assert "tous les réseaux" in national.output
     assert "Centraider" in run("--reseau", "centraider", "figures", "--year", "2026").output
     assert json.loads(one.output)["period"]["label"]
+
+
+@pytest.mark.usefixtures("in_process_cli")
+def test_one_networks_backup_and_restore(relais: Runner, database_url: str, tmp_path: Path) -> None:
+    run = relais
+    strong = "un mot de passe solide\n"
+    for network, email in (("resacoop", "a@resacoop.example"), ("centraider", "c@centraider.example")):
+        assert run("--reseau", network, "users", "add", email, "--password-stdin", stdin=strong).exit_code == 0
+    archive = tmp_path / "centraider.tar.gz"
+    written = run("--reseau", "centraider", "backup", str(archive))
+    assert written.exit_code == 0, written.output
+    assert "sauvegarde du réseau centraider écrite" in written.output
+    for network, email in (("resacoop", "b@resacoop.example"), ("centraider", "d@centraider.example")):
+        assert run("--reseau", network, "users", "add", email, "--password-stdin", stdin=strong).exit_code == 0
+
+    refused = run("--reseau", "centraider", "restore", str(archive))
+    assert refused.exception is not None and "ajoutez --remplacer" in describe(refused.exception)
+    other = run("--reseau", "resacoop", "restore", str(archive), "--remplacer")
+    assert other.exception is not None and "avec --reseau centraider" in describe(other.exception)
+    assert set(accounts(database_url, "centraider")) == {"c@centraider.example", "d@centraider.example"}
+
+    restored = run("--reseau", "centraider", "restore", str(archive), "--remplacer")
+    assert restored.exit_code == 0, restored.output
+    assert "réseau centraider restauré" in restored.output
+    assert set(accounts(database_url, "centraider")) == {"c@centraider.example"}  # as it was
+    assert set(accounts(database_url, "resacoop")) == {"a@resacoop.example", "b@resacoop.example"}  # untouched

@@ -105,7 +105,7 @@ class _Unreachable(HeldLock):
     """A database that does not answer: every question about the lock fails."""
 
     def take(self) -> bool:
-        raise OperationalError("SELECT pg_try_advisory_lock", {}, Exception("connection refused"))
+        raise OperationalError("SELECT pg_try_advisory_lock", {}, Exception("refused"), connection_invalidated=True)
 
     def keep(self) -> bool:
         return self.take()
