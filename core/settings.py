@@ -396,12 +396,6 @@ def _check(s: Settings, where: str) -> None:
     if not s.database.url.startswith(("sqlite", "postgresql")):
         raise bad("database.url", "une adresse sqlite:/// ou postgresql+psycopg:// est attendue")
     _check_networks(s.all_networks, bad)
-    if len(s.all_networks) > 1 and s.subscribers.bounces.imap_host:
-        raise bad(
-            "subscribers.bounces",
-            "la boîte des retours ne se lit pas encore avec plusieurs réseaux (ses messages ne seraient pas rendus"
-            " au bon réseau) : laissez imap_host vide ; les refus donnés pendant l'envoi sont, eux, enregistrés",
-        )
     from core.model import DateOrder, ItemKind, SourceKind
 
     names: set[str] = set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 
+from core.errors import InvalidInput
 from relais.wiring import Services, build_subscribers
 from subscribers.imap_bounces import MailboxReport, read_mailbox
 
@@ -11,9 +12,17 @@ from subscribers.imap_bounces import MailboxReport, read_mailbox
 def read_bounce_mailbox(services: Services, *, ssl_context: ssl.SSLContext | None = None) -> MailboxReport:
     """One pass over ``[subscribers.bounces]``: bounces and complaints suppress, ``List-Unsubscribe`` mailto
     requests unsubscribe (like a one-click POST). Raises :class:`core.errors.MailboxError` in French."""
+    kits = [build_subscribers(net) for net in services.networks()] if services.several_networks else []
     kit = build_subscribers(services)
 
     def unsubscribe(token: str) -> None:
+        """A link of any network: each signs its own, and only its own service accepts it."""
+        for other in kits:
+            try:
+                other.service.unsubscribe(token, one_click=True)
+                return
+            except InvalidInput:
+                continue
         kit.service.unsubscribe(token, one_click=True)
 
     return read_mailbox(services.settings.subscribers.bounces, kit.bounces, unsubscribe=unsubscribe,

@@ -169,12 +169,17 @@ def newsletter_trigger(services: Services) -> CronTrigger:
 
 def _subscriber_jobs(services: Services) -> list[JobSpec]:
     tz = services.settings.network.timezone
-    jobs = [JobSpec("subscribers.purge", "subscribers.purge", IntervalTrigger(hours=1, timezone=tz))]
+    return [JobSpec("subscribers.purge", "subscribers.purge", IntervalTrigger(hours=1, timezone=tz))]
+
+
+def _bounce_jobs(services: Services) -> list[JobSpec]:
+    """The bounce mailbox, when there is one: the deployment's, read once for every network (each report goes to
+    the network whose message it names)."""
     box = services.settings.subscribers.bounces
-    if box.imap_host:  # the bounce mailbox, when there is one
-        every = IntervalTrigger(seconds=parse_duration(box.every), timezone=tz)
-        jobs.append(JobSpec("subscribers.bounces", "subscribers.bounces", every, at_start=True))
-    return jobs
+    if not box.imap_host:
+        return []
+    every = IntervalTrigger(seconds=parse_duration(box.every), timezone=services.settings.network.timezone)
+    return [JobSpec("subscribers.bounces", "subscribers.bounces", every, at_start=True)]
 
 
 # Each capability adds a function here that plans its jobs from the services.
@@ -247,5 +252,6 @@ PLANNERS: list[Callable[[Services], list[JobSpec]]] = [
     _watch_jobs,
     _each_network(_digest_jobs),
     _each_network(_subscriber_jobs),
+    _bounce_jobs,
     _each_network(_delivery_jobs),
 ]

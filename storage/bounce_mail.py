@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core.model import BounceKind, ConsentAction, DeliveryStatus
 from core.states import move
 from storage.subscribers import SubscriberRepository
-from storage.tables import BounceRow, ConsentEventRow, DeliveryRow, IssueRow, MailboxMessageRow
+from storage.tables import BounceRow, ConsentEventRow, DeliveryRow, IssueRow, MailboxMessageRow, SubscriberRow
 
 # A ledger row that went out (or was refused): a send the subscriber was part of. Queued, in-flight and skipped
 # rows are not sends yet.
@@ -36,9 +36,19 @@ class Send:
 
 
 class BounceStore:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, network_id: int | None = None) -> None:
         self.s = session
-        self.subscribers = SubscriberRepository(session)
+        self.subscribers = SubscriberRepository(session, network_id)
+
+    def in_network(self, network_id: int) -> BounceStore:
+        """The same session, recording for one network (its subscriber, suppression list and consent log)."""
+        return BounceStore(self.s, network_id)
+
+    def networks_having(self, address: str) -> dict[int, int]:
+        """Every network with a subscriber at ``address``: network id -> that subscriber's id. The mailbox is the
+        deployment's, and a report names an address, not a network."""
+        q = select(SubscriberRow.network_id, SubscriberRow.id).where(SubscriberRow.email == address)
+        return {int(network): int(sub) for network, sub in self.s.execute(q)}
 
     # -- the mailbox's handled messages -----------------------------------------------------------------------
     def handled(self, mailbox: str, uidvalidity: int, uids: Sequence[int]) -> dict[int, str]:

@@ -151,15 +151,20 @@ def _record(
     with recorder.db.session() as s:
         store = BounceStore(s)
         for address, kind in found.addresses if outcome == RECORDED else []:
-            sub = store.subscribers.by_email(address)
-            if sub is None or sub.id is None:
+            having = store.networks_having(address)
+            if not having:
                 report.unknown.append(address)
                 continue
-            delivery = None
-            if hint is not None and hint[1] == sub.id:
-                delivery = store.delivery_of(hint[0], sub.id, found.original_message_id)
-            origin = "arf" if kind == BounceKind.COMPLAINT else "dsn"
-            recorder.record_with(store, sub.id, kind, origin, found.details.get(address, found.subject), delivery)
+            named = [n for n, sub in having.items() if hint is not None and hint[1] == sub]
+            # The message it reports names its network; else every network with that address hears of it.
+            for network in named or sorted(having):
+                sub_id = having[network]
+                delivery = None
+                if hint is not None and hint[1] == sub_id:
+                    delivery = store.delivery_of(hint[0], sub_id, found.original_message_id)
+                origin = "arf" if kind == BounceKind.COMPLAINT else "dsn"
+                detail = found.details.get(address, found.subject)
+                recorder.record_with(store.in_network(network), sub_id, kind, origin, detail, delivery)
             report.recorded.append((address, str(kind)))
         store.mark_handled(report.mailbox, uidvalidity, uid, outcome, recorder.clock.now())
     return outcome

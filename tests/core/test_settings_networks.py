@@ -77,6 +77,6 @@ def test_network_and_networks_together_are_refused(tmp_path: Path) -> None:
         load(tmp_path, '[network]\nname = "Seul"\n' + TWO)
 
 
-def test_the_bounce_mailbox_is_refused_with_several_networks(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="la boîte des retours ne se lit pas encore avec plusieurs réseaux"):
-        load(tmp_path, TWO + '\n[subscribers.bounces]\nimap_host = "imap.example.org"\nusername = "u"\n')
+def test_one_bounce_mailbox_serves_several_networks(tmp_path: Path) -> None:
+    box = '\n[subscribers.bounces]\nimap_host = "imap.example.org"\nusername = "u"\n'
+    assert load(tmp_path, TWO + box).subscribers.bounces.imap_host == "imap.example.org"

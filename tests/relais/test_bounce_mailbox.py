@@ -7,13 +7,16 @@ import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from typer.testing import CliRunner
 
 from core.clock import FrozenClock
+from core.model import SubscriberStatus
 from core.settings import load_settings
 from relais import jobs
+from relais.bounce_mail import read_bounce_mailbox
 from relais.cli import app
 from relais.wiring import Services, build_services, build_subscribers
 from storage.subscribers import SubscriberRepository
@@ -109,3 +112,44 @@ def test_the_password_comes_from_the_environment(tmp_path: Path, database_url: s
     settings = load_settings(cfg, environ={"RELAIS_BOUNCES_PASSWORD": "secret-de-l-environnement"})
     assert settings.subscribers.bounces.password == "secret-de-l-environnement"
     assert load_settings(cfg, environ={}).subscribers.bounces.password == ""
+
+
+def test_with_several_networks_a_mailto_unsubscribe_reaches_the_network_that_signed_it(
+    tmp_path: Path, database_url: str, clock: FrozenClock
+) -> None:
+    cfg = config(tmp_path, database_url, 1)
+    cfg.write_text(cfg.read_text(encoding="utf-8") + NETWORKS, encoding="utf-8")
+    services = build_services(load_settings(cfg, environ={}), clock=clock)
+    try:
+        first, second = services.networks()
+        for net in (first, second):
+            kit = build_subscribers(net)
+            import_csv(net.db, clock, b"email\nlectrice@exemple.fr\n", kit.choices, confirmed=True, basis="t")
+        kit = build_subscribers(second)
+        with second.db.session() as s:
+            sub = SubscriberRepository(s, second.network_id).by_email("lectrice@exemple.fr")
+        assert sub is not None and sub.id is not None
+        subject = unquote(kit.links.unsubscribe_mailto(sub.id).split("subject=", 1)[1])
+        with dovecot() as server:
+            server.append(f"From: lectrice@exemple.fr\r\nTo: desinscription@exemple.fr\r\nSubject: {subject}\r\n"
+                          "Message-ID: <x@exemple.fr>\r\n\r\n\r\n".encode())  # fmt: skip
+            services.settings.subscribers.bounces.imap_port = server.port
+            report = read_bounce_mailbox(services)
+        assert (report.unsubscribed, report.refused) == (1, 0)
+        for net, left in ((first, False), (second, True)):
+            with net.db.session() as s:
+                found = SubscriberRepository(s, net.network_id).by_email("lectrice@exemple.fr")
+            assert found is not None and (found.status is SubscriberStatus.UNSUBSCRIBED) is left
+    finally:
+        services.close()
+
+
+NETWORKS = """
+[[networks]]
+slug = "resacoop"
+base_url = "https://resacoop.relais.example"
+
+[[networks]]
+slug = "centraider"
+base_url = "https://centraider.relais.example"
+"""

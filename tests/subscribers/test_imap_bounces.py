@@ -18,7 +18,7 @@ import pytest
 
 from core.clock import FrozenClock
 from core.errors import MailboxError
-from core.model import BounceKind, SubscriberStatus
+from core.model import BounceKind, Subscriber, SubscriberStatus
 from core.settings import BounceMailboxSettings, Security
 from delivery.ledger import message_id
 from storage.database import Database
@@ -327,3 +327,50 @@ def test_a_server_that_never_answers_is_said_in_french(kit: SubscriberKit) -> No
         conf = replace(settings_for(silent.getsockname()[1]), timeout=0.5)
         with pytest.raises(MailboxError, match=r"impossible de joindre le serveur IMAP 127\.0\.0\.1:\d+ \(.*timed out"):
             read_mailbox(conf, kit.bounces)
+
+
+def test_with_several_networks_a_report_goes_to_the_network_of_its_message(
+    server: Dovecot, kit: SubscriberKit, db: Database, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """One mailbox for the deployment: a report naming a message of one network is recorded in that network only,
+    even when the address is subscribed to both; a report naming no message of ours goes to each network that has
+    the address."""
+    from tests.storage.test_networks import two_networks
+
+    _a, b = two_networks(db)
+    both = ["plein@orange.fr", "ancien.salarie@asso-exemple.fr"]
+    with db.session() as s:
+        in_b = {
+            address: SubscriberRepository(s, b)
+            .save(Subscriber(email=address, status=SubscriberStatus.CONFIRMED, created_at=clock.now()))
+            .id
+            for address in both
+        }
+        issue = IssueRow(network_id=b, kind="newsletter", number=1, title="Lettre", subject="Lettre", status="sent",
+                         sent_at=clock.now())  # fmt: skip
+        s.add(issue)
+        s.flush()
+        sid = in_b["plein@orange.fr"]
+        assert sid is not None
+        mid = message_id(issue.id, sid, secret="s", domain="centraider.example")
+        s.add(DeliveryRow(issue_id=issue.id, subscriber_id=sid, email=both[0], segment="all", message_id=mid,
+                          status="accepted", finished_at=clock.now()))  # fmt: skip
+    server.append(sample("orange_delayed", mid))  # names the second network's message
+    server.append(sample("postfix_hard"))  # names no message of ours
+
+    report = read_mailbox(settings_for(server.port), kit.bounces)
+
+    assert sorted(report.recorded) == [("ancien.salarie@asso-exemple.fr", "hard"), ("plein@orange.fr", "soft")]
+    with db.session() as s:
+        soft = [(r.subscriber_id, r.delivery_id) for r in s.query(BounceRow).filter(BounceRow.kind == "soft")]
+    assert soft == [(sid, soft[0][1])] and soft[0][1] is not None  # the second network's, tied to its ledger row
+
+    def in_network(network: int, address: str) -> tuple[SubscriberStatus, bool]:
+        with db.session() as s:
+            repo = SubscriberRepository(s, network)
+            sub = repo.by_email(address)
+            assert sub is not None
+            return sub.status, repo.is_suppressed(address)
+
+    assert in_network(b, both[1]) == (SubscriberStatus.BOUNCED, True)  # an address that does not exist: in each
+    assert status(db, both[1]) == (SubscriberStatus.BOUNCED, True)
