@@ -37,6 +37,7 @@ from admin import (
 )
 from admin import clicks as click_redirect
 from admin import figures as figures_page
+from admin import networks as networks_page
 from admin import subscribers as subscribers_page
 from admin.auth import UserMiddleware
 from admin.bodies import BodyLimitMiddleware
@@ -66,6 +67,7 @@ ROUTE_MODULES: list[Callable[[], list[BaseRoute]]] = [
     subscriber_tools.routes,  # before the subscribers' pages: /admin/subscribers/import is not a subscriber
     subscribers_page.routes,
     figures_page.routes,
+    networks_page.routes,
     click_redirect.routes,
 ]
 

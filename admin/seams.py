@@ -3,7 +3,7 @@ capability it cannot build itself (delivery's background sends, the sender's DNS
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -42,6 +42,14 @@ class DnsVerdict(Protocol):
 
     @property
     def checked_at(self) -> datetime | None: ...
+
+
+class NetworkAdmin(Protocol):
+    """The deployment's networks, for super-admins (``relais.networks.NetworkRegistry``): list them, create one."""
+
+    def networks(self) -> Sequence[Any]: ...
+
+    def create(self, form: Mapping[str, str], by: str) -> Any: ...
 
 
 SenderDns = Callable[[], DnsVerdict]

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from admin.labels import label
-from admin.seams import Health, SenderDns, Sending
+from admin.seams import Health, NetworkAdmin, SenderDns, Sending
 from admin.throttle import LoginThrottle
 from core.clock import Clock
 from core.model import Role, Source
@@ -85,6 +85,7 @@ class WebContext:
     proposals: ProposalService | None = None
     sender_dns: SenderDns | None = None  # shown before a send (admin/presend.py)
     national_figures: FiguresDesk | None = None  # several networks: every network added up, for super-admins
+    networks: NetworkAdmin | None = None  # the deployment's networks, listed and created by super-admins
     upload_limits: Mapping[str, int] = field(default_factory=dict)  # public paths taking a file, their cap
     upload_dir: Path | None = None  # where CSV uploads wait between the dry run and the import
     # State the web app keeps for its lifetime (per process).
@@ -99,11 +100,14 @@ class WebContext:
 
 # Admin navigation: (path, label, least role). Page modules register their entry with :func:`nav`.
 NAV: list[tuple[str, str, Role]] = []
+SUPERADMIN_NAV: set[str] = set()  # entries shown to super-admins only
 
 
-def nav(path: str, label: str, role: Role) -> None:
+def nav(path: str, label: str, role: Role, *, superadmin: bool = False) -> None:
     if all(entry[0] != path for entry in NAV):
         NAV.append((path, label, role))
+    if superadmin:
+        SUPERADMIN_NAV.add(path)
 
 
 def ctx_of(request: Request) -> WebContext:
@@ -247,7 +251,9 @@ def render(
     }
     user = values["user"]
     if user is not None:
-        values["admin_nav"] = [(p, label, r) for p, label, r in NAV if has_role(user, r)]
+        values["admin_nav"] = [
+            (p, label, r) for p, label, r in NAV if has_role(user, r) and (user.superadmin or p not in SUPERADMIN_NAV)
+        ]
     values.update(context or {})
     html = env.get_template(template).render(values)
     return HTMLResponse(html, status_code=status_code, headers=headers)

@@ -115,6 +115,8 @@ MESSAGES: Mapping[str, str] = {
     "restore_not_empty": N_("la table {table} n'est pas vide : la restauration demande une base de données vide"),
     "restore_count": N_("table {table} : {restored} lignes restaurées, le manifeste en annonce {expected}"),
     "restore_outbox_not_empty": N_("la boîte d'envoi {path} n'est pas vide : déplacez-la avant de restaurer"),
+    "network_exists": N_("un réseau a déjà l'identifiant « {network} »"),
+    "network_form_invalid": N_("{field} : {reason}"),
     "backup_unplaced_table": N_("table {table} : aucune règle ne dit à quel réseau ses lignes appartiennent"),
     "network_backup_other": N_("cette sauvegarde est celle du réseau « {backup} », pas de « {network} » : "
                                "choisissez le réseau avec --reseau {backup}"),

@@ -10,7 +10,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -421,6 +421,21 @@ def _check(s: Settings, where: str) -> None:
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 DEPARTEMENT = re.compile(r"0[1-9]|[1-8][0-9]|9[0-5]|2[AB]|97[1-6]")
+
+
+def network_from_table(table: Mapping[str, Any]) -> NetworkSettings:
+    """A network from its keys as a ``[[networks]]`` table has them (a network created in the admin keeps them so)."""
+    return build(NetworkSettings, dict(table), where="réseaux (administration)")
+
+
+def check_networks(networks: list[NetworkSettings], where: str) -> None:
+    """:func:`_check_networks` for networks gathered from elsewhere than one file (those created in the admin):
+    :class:`ConfigError` whose ``key`` and French ``reason`` name what is wrong."""
+
+    def bad(key: str, reason: str) -> ConfigError:
+        return ConfigError(f"{where}: {key}: {reason}", code="config_invalid", where=where, key=key, reason=reason)
+
+    _check_networks(networks, bad)
 
 
 def _check_networks(networks: list[NetworkSettings], bad: Callable[[str, str], ConfigError]) -> None:

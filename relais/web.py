@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin.app import WebContext, create_app
-from admin.seams import SenderDns, Sending
+from admin.seams import NetworkAdmin, SenderDns, Sending
 from core.clock import Clock
 from core.model import Item, Source
 from core.settings import Settings
@@ -27,6 +27,7 @@ from delivery.desk import LedgerDesk
 from digest.desk import IssueDesk
 from digest.service import DigestService
 from figures.desk import FiguresDesk
+from relais.networks import NetworkRegistry
 from relais.web_sending import BackgroundSending, background_sending
 from relais.wiring import Services, build_subscribers, watch_service
 from storage.database import Database
@@ -96,6 +97,7 @@ def build_web_context(
     discover_source: Callable[[str], Any] | None = None,
     https_only_cookies: bool = False,
     national_figures: FiguresDesk | None = None,
+    networks: NetworkAdmin | None = None,
 ) -> WebContext:
     """The web layer's services over ``db``, each built once; the seams are what the caller has (tests give fakes
     or leave them out)."""
@@ -125,14 +127,18 @@ def build_web_context(
         upload_limits=dict(upload_limits or {}),
         upload_dir=upload_dir,
         national_figures=national_figures,
+        networks=networks,
     )
 
 
 def web_context(
-    services: Services, watch: WebWatch | None = None, sending: BackgroundSending | None = None
+    services: Services,
+    watch: WebWatch | None = None,
+    sending: BackgroundSending | None = None,
+    deployment: Services | None = None,
 ) -> WebContext:
     """The production context: every seam wired from the services (``watch`` and ``sending``: the app's own, which
-    it closes when it stops)."""
+    it closes when it stops; ``deployment``: the services of every network, for the super-admins' networks page)."""
     settings = services.settings
     from relais.presend_dns import PresendDns
     from relais.proposals import build_proposals, upload_limits
@@ -156,6 +162,7 @@ def web_context(
         national_figures=FiguresDesk(services.db.deployment(), settings.taxonomy, national=True)
         if services.several_networks
         else None,
+        networks=NetworkRegistry(deployment or services),
     )
 
 
@@ -222,7 +229,7 @@ def _build_networks(services: Services, *, with_scheduler: bool) -> ASGIApp:
     """One app per network, each over its own services (rows, identity, keys), and one scheduler for them all."""
     parts = [(net, WebWatch(net), background_sending(net)) for net in services.networks()]
     apps = {
-        network_host(net.settings.network.base_url): create_app(web_context(net, watch, sending))
+        network_host(net.settings.network.base_url): create_app(web_context(net, watch, sending, services))
         for net, watch, sending in parts
     }
     closing = [(watch, sending) for _net, watch, sending in parts]
@@ -233,4 +240,4 @@ def _build_one(services: Services, *, with_scheduler: bool) -> Starlette:
     watch = WebWatch(services)
     sending = background_sending(services)
     lifespan = _lifespan(services, with_scheduler, [(watch, sending)])
-    return create_app(web_context(services, watch, sending), lifespan=lifespan)
+    return create_app(web_context(services, watch, sending, services), lifespan=lifespan)

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.clock import Clock, SystemClock
-from core.errors import InvalidInput
+from core.errors import InvalidInput, StorageError
 from core.files import create_private_once, private_dir
 from core.model import ItemKind, Source, SourceKind, Stream, Subscriber
-from core.settings import MailBackend, Settings, load_settings, parse_duration
+from core.settings import MailBackend, Settings, check_networks, load_settings, network_from_table, parse_duration
 from digest.clicks import ClickLinks
 from digest.service import DigestService
 from storage.database import Database
-from storage.migrate import check_not_newer, is_up_to_date
+from storage.migrate import check_not_newer, current_revision, is_up_to_date
 from storage.networks import FIRST_NETWORK, Declared, NetworkRepository, enforce_policies
 from storage.sources import SourceRepository
 from subscribers.describe import describe_segment
@@ -127,7 +127,31 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
 
 
 def load(explicit_config: str | None = None, *, clock: Clock | None = None) -> Services:
-    return build_services(load_settings(config_path(explicit_config)), clock=clock)
+    return with_created_networks(build_services(load_settings(config_path(explicit_config)), clock=clock))
+
+
+SETTINGS_REVISION = "0015"  # the migration that gives networks their settings (those created in the admin)
+
+
+def with_created_networks(services: Services) -> Services:
+    """The services with the networks created in the admin added after those of ``config.toml`` (which wins on a
+    slug both name). A database not yet at the migration that stores them, or not reachable yet, has none: the
+    command that needs the database says so itself."""
+    try:
+        revision = current_revision(services.db)
+    except StorageError:
+        return services
+    if revision is None or revision < SETTINGS_REVISION:
+        return services
+    with services.db.deployment().reading() as s:
+        stored = [row.settings for row in NetworkRepository(s).listing() if row.settings]
+    declared = {n.slug for n in services.settings.all_networks}
+    created = [net for net in (network_from_table(t) for t in stored) if net.slug not in declared]
+    if not created:
+        return services
+    settings = dataclasses.replace(services.settings, networks=[*services.settings.all_networks, *created])
+    check_networks(settings.networks, "réseaux créés dans l'administration")
+    return dataclasses.replace(services, settings=settings)
 
 
 def declared_sources(settings: Settings, networks: dict[str, int] | None = None) -> list[Source]:

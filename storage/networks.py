@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.orm import Session
 
+from core.errors import InvalidInput
 from storage.tables import NetworkRow
 
 FIRST_NETWORK = 1  # the network migration 0013 created: the whole database of a single-network deployment
@@ -39,9 +41,35 @@ class Declared:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class StoredNetwork:
+    """A network's row: ``settings`` holds the keys of a network created in the admin (0015), None otherwise."""
+
+    id: int
+    slug: str
+    name: str
+    created_at: datetime | None
+    settings: dict[str, Any] | None
+    created_by: str | None
+
+
 class NetworkRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
+
+    def listing(self) -> list[StoredNetwork]:
+        """Every network's row, in the order they were made."""
+        rows = self.s.scalars(select(NetworkRow).order_by(NetworkRow.id))
+        return [StoredNetwork(r.id, r.slug, r.name, r.created_at, r.settings, r.created_by) for r in rows]
+
+    def create(self, slug: str, name: str, settings: dict[str, Any], by: str, at: datetime) -> int:
+        """A network created in the admin, with its settings; a slug already taken is refused."""
+        if self.s.scalar(select(NetworkRow.id).where(NetworkRow.slug == slug)) is not None:
+            raise InvalidInput(f"network {slug!r} exists", code="network_exists", network=slug)
+        row = NetworkRow(slug=slug, name=name, settings=settings, created_by=by, created_at=at)
+        self.s.add(row)
+        self.s.flush()
+        return row.id
 
     def ids(self) -> dict[str, int]:
         """slug -> id of every network in the database."""

@@ -81,6 +81,9 @@ class NetworkRow(Base):
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime | None]
+    # A network created in the admin (0015): its [[networks]] keys; None for the networks config.toml declares.
+    settings: Mapped[dict[str, Any] | None]
+    created_by: Mapped[str | None] = mapped_column(String(320))
 
 
 class NetworkMemberRow(Base):
