@@ -32,6 +32,10 @@ class JobSpec:
     trigger: BaseTrigger
     kwargs: dict[str, Any] = field(default_factory=dict)
     at_start: bool = False  # also run as soon as the scheduler starts (a restart resumes work at once)
+    executor: str = "default"  # SENDING: the sends' own threads, one per network (relais.scheduler)
+
+
+SENDING = "sending"  # the executor of the sends: collections and builds never take a send's thread
 
 
 _networks: dict[str, Services] = {}  # each network's services, built once
@@ -220,7 +224,13 @@ def _delivery_jobs(services: Services) -> list[JobSpec]:
     """Every minute: start scheduled issues whose time has come, resume sends (retries, windows, crashes)."""
     tz = services.settings.network.timezone
     return [
-        JobSpec("deliveries.send_due", "deliveries.send_due", IntervalTrigger(minutes=1, timezone=tz), at_start=True)
+        JobSpec(
+            "deliveries.send_due",
+            "deliveries.send_due",
+            IntervalTrigger(minutes=1, timezone=tz),
+            at_start=True,
+            executor=SENDING,
+        )
     ]
 
 
@@ -235,7 +245,7 @@ def _each_network(planner: Callable[[Services], list[JobSpec]]) -> Callable[[Ser
         for net in services.settings.all_networks:
             for spec in planner(_with_network(services, net)):
                 kwargs = {**spec.kwargs, "network": net.slug}
-                jobs.append(JobSpec(f"{spec.id}@{net.slug}", spec.action, spec.trigger, kwargs, spec.at_start))
+                jobs.append(dataclasses.replace(spec, id=f"{spec.id}@{net.slug}", kwargs=kwargs))
         return jobs
 
     return plan

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -50,6 +51,12 @@ def make_scheduler(services: Services) -> BackgroundScheduler:
     jobs.attach(services)
     scheduler = BackgroundScheduler(
         jobstores={"default": _JobStore(engine=services.db.engine, tablename=JOBSTORE_TABLE)},
+        # Sends have threads of their own, one per network: a network's slow send, or thousands of collections
+        # due at once, never keep another network's send waiting for a thread.
+        executors={
+            "default": ThreadPoolExecutor(10),
+            jobs.SENDING: ThreadPoolExecutor(len(services.settings.all_networks)),
+        },
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
         timezone=services.settings.network.timezone,
     )
@@ -73,6 +80,7 @@ def start(services: Services) -> BackgroundScheduler:
             kwargs=spec.kwargs,
             id=spec.id,
             name=spec.id,
+            executor=spec.executor,
             replace_existing=True,
             **({"next_run_time": datetime.now(UTC)} if spec.at_start else {}),
         )

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,7 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     network_id: int | None = None  # None: the deployment (its first network wherever a network is needed)
     _network_ids: dict[str, int] | None = field(default=None, repr=False)
+    _syncing: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one first sync per process
 
     def require_schema(self) -> None:
         """Refuse to run on a database that is unmigrated or newer than this code."""
@@ -101,10 +103,11 @@ class Services:
         network = next((n for n in self.settings.all_networks if n.slug == slug), None)
         if network is None:
             raise InvalidInput(f"réseau inconnu : « {slug} »", code="unknown_network", network=slug)
-        if self._network_ids is None:
-            self._network_ids = sync_networks(self)
-            if self.several_networks:
-                self.db.guard_networks()  # each transaction says whose it is, for the row policies
+        with self._syncing:  # the scheduler starts every network's send at once, each in its thread
+            if self._network_ids is None:
+                self._network_ids = sync_networks(self)
+                if self.several_networks:
+                    self.db.guard_networks()  # each transaction says whose it is, for the row policies
         ids = self._network_ids
         return Services(
             settings=dataclasses.replace(self.settings, network=network),

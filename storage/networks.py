@@ -21,6 +21,7 @@ from storage.tables import NetworkRow
 
 FIRST_NETWORK = 1  # the network migration 0013 created: the whole database of a single-network deployment
 FIRST_SLUG = "principal"
+_SYNC_LOCK = (0x52454C, -1)  # an advisory lock of the namespace storage.locks uses, on a key no issue has
 
 
 def network_of(session: Session) -> int:
@@ -79,7 +80,10 @@ class NetworkRepository:
         """Give every declared network its row (slug -> id); rows are never deleted here, and never renumbered.
 
         The first declared network takes over row 1 while the database has no other network and does not know the
-        slug yet: that is the upgrade of a single-network deployment."""
+        slug yet: that is the upgrade of a single-network deployment. On PostgreSQL, processes starting together
+        (web workers, the scheduler) take their turn: the second finds the rows the first made."""
+        if self.s.get_bind().dialect.name == "postgresql":
+            self.s.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _SYNC_LOCK[0], "b": _SYNC_LOCK[1]})
         rows = {r.slug: r for r in self.s.scalars(select(NetworkRow))}
         if declared and declared[0].slug not in rows and list(rows) == [FIRST_SLUG]:
             first = rows.pop(FIRST_SLUG)

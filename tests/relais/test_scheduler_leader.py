@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from core.settings import load_settings
-from relais.scheduler import Leader, Role
+from relais import jobs
+from relais.scheduler import Leader, Role, start
 from relais.wiring import Services, build_services
 from storage.locks import HeldLock
 
@@ -186,3 +190,36 @@ def test_two_scheduler_processes_one_runs_the_other_takes_over_when_it_is_killed
                 if proc.poll() is None:
                     proc.kill()
                 proc.communicate()
+
+
+def test_a_slow_send_keeps_no_other_network_waiting(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One network's send hangs and a dozen long jobs hold every ordinary thread: the other network's send still
+    runs, on the sends' own threads."""
+    settings = load_settings(ROOT / "config.toml")
+    settings.database.url = database_url
+    settings.sources = []
+    first = dataclasses.replace(settings.network, slug="resacoop", base_url="https://resacoop.relais.example")
+    second = dataclasses.replace(first, slug="centraider", base_url="https://centraider.relais.example",
+                                 departements=["18", "45"])  # fmt: skip
+    settings.network, settings.networks = first, [first, second]
+    services = build_services(settings)
+    hold, sent = threading.Event(), threading.Event()
+
+    def send_due(svc: Services) -> None:
+        if svc.settings.network.slug == "resacoop":
+            hold.wait(20)  # a send that hangs (a relay that answers nothing)
+        else:
+            sent.set()
+
+    monkeypatch.setitem(jobs.ACTIONS, "deliveries.send_due", send_due)
+    monkeypatch.setitem(jobs.ACTIONS, "test.long", lambda svc: hold.wait(20))
+    scheduler = start(services)
+    try:
+        for n in range(12):  # more than the ordinary threads: collections due all at once
+            scheduler.add_job("relais.jobs:run", "interval", args=["test.long"], id=f"long-{n}", hours=1,
+                              next_run_time=datetime.now(UTC))  # fmt: skip
+        assert sent.wait(15), "the second network's send waited for the first's"
+    finally:
+        hold.set()
+        scheduler.shutdown(wait=True)
+        services.close()
