@@ -19,14 +19,9 @@ from admin.web import ctx_of, flash, nav, read_form, render
 from core.errors import InvalidInput
 from core.messages import describe
 from core.model import Role, User
-from core.settings import NetworkSettings
+from core.settings import NETWORK_FORM_KEYS, NetworkSettings
 
 nav("/admin/reseaux", N_("Réseaux"), Role.ADMIN, superadmin=True)
-
-FIELDS = (
-    "slug", "name", "newsletter_name", "region", "departements", "base_url", "from_address", "from_name",
-    "reply_to", "postal_address", "timezone", "primary_color", "accent_color", "logo_url",
-)  # fmt: skip
 
 
 def _superadmin(request: Request) -> User:
@@ -60,7 +55,7 @@ async def network_list(request: Request) -> Response:
 async def create(request: Request) -> Response:
     user = _superadmin(request)
     form = await read_form(request)
-    values = {f: str(form.get(f) or "")[:2000] for f in FIELDS}
+    values = {f: str(form.get(f) or "")[:2000] for f in NETWORK_FORM_KEYS}
     registry = ctx_of(request).networks
     assert registry is not None
     try:

@@ -423,6 +423,14 @@ SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 DEPARTEMENT = re.compile(r"0[1-9]|[1-8][0-9]|9[0-5]|2[AB]|97[1-6]")
 
 
+# The keys of a network the admin's creation form sets; the others keep their defaults (DKIM, social links,
+# List-Id: config.toml's to set).
+NETWORK_FORM_KEYS = (
+    "slug", "name", "newsletter_name", "region", "departements", "base_url", "from_address", "from_name",
+    "reply_to", "postal_address", "timezone", "primary_color", "accent_color", "logo_url",
+)  # fmt: skip
+
+
 def network_from_table(table: Mapping[str, Any]) -> NetworkSettings:
     """A network from its keys as a ``[[networks]]`` table has them (a network created in the admin keeps them so)."""
     return build(NetworkSettings, dict(table), where="réseaux (administration)")

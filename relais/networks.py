@@ -19,16 +19,11 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import ConfigError, InvalidInput
-from core.settings import NetworkSettings, check_networks, network_from_table
+from core.settings import NETWORK_FORM_KEYS, NetworkSettings, check_networks, network_from_table
 from relais.wiring import Services, sync_networks
 from storage.networks import NetworkRepository
 from subscribers.addresses import normalise
 
-# What the form sets; the rest of a network's keys keep their defaults (DKIM, social links, List-Id: config.toml).
-FORM_FIELDS = (
-    "slug", "name", "newsletter_name", "region", "departements", "base_url", "from_address", "from_name",
-    "reply_to", "postal_address", "timezone", "primary_color", "accent_color", "logo_url",
-)  # fmt: skip
 LABELS = {
     "slug": "identifiant", "name": "nom", "newsletter_name": "nom de la lettre", "region": "région",
     "departements": "départements", "base_url": "adresse publique", "from_address": "adresse d'expédition",
@@ -47,7 +42,7 @@ def _refuse(field: str, reason: str) -> InvalidInput:
 def network_from_form(form: Mapping[str, str], existing: Sequence[NetworkSettings]) -> NetworkSettings:
     """The network a creation form describes, checked against the deployment's networks; :class:`InvalidInput`
     naming the field in French. Pure."""
-    values = {f: str(form.get(f) or "").strip() for f in FORM_FIELDS}
+    values = {f: str(form.get(f) or "").strip() for f in NETWORK_FORM_KEYS}
     for field in ("slug", "name", "base_url", "from_address"):
         if not values[field]:
             raise _refuse(field, "à renseigner")
@@ -85,7 +80,7 @@ def network_from_form(form: Mapping[str, str], existing: Sequence[NetworkSetting
 
 def to_table(network: NetworkSettings) -> dict[str, Any]:
     """What is stored of a created network: the form's keys."""
-    return {f: getattr(network, f) for f in FORM_FIELDS}
+    return {f: getattr(network, f) for f in NETWORK_FORM_KEYS}
 
 
 @dataclass(frozen=True, slots=True)
