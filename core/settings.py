@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -421,6 +421,16 @@ def _check(s: Settings, where: str) -> None:
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 DEPARTEMENT = re.compile(r"0[1-9]|[1-8][0-9]|9[0-5]|2[AB]|97[1-6]")
+
+
+def network_taxonomy(taxonomy: TaxonomySettings, network: NetworkSettings) -> TaxonomySettings:
+    """What a network offers its subscribers and editors: the deployment's themes, zones and audiences, and the
+    territories of its own départements (a territory's slug is its département's code); all of them for a network
+    that names no département. The watch places items with the whole list. Pure."""
+    if not network.departements:
+        return taxonomy
+    own = set(network.departements)
+    return replace(taxonomy, territories=[t for t in taxonomy.territories if t.slug in own])
 
 
 # The keys of a network the admin's creation form sets; the others keep their defaults (DKIM, social links,

@@ -17,7 +17,15 @@ from core.clock import Clock, SystemClock
 from core.errors import InvalidInput, StorageError
 from core.files import create_private_once, private_dir
 from core.model import ItemKind, Source, SourceKind, Stream, Subscriber
-from core.settings import MailBackend, Settings, check_networks, load_settings, network_from_table, parse_duration
+from core.settings import (
+    MailBackend,
+    Settings,
+    check_networks,
+    load_settings,
+    network_from_table,
+    network_taxonomy,
+    parse_duration,
+)
 from digest.clicks import ClickLinks
 from digest.service import DigestService
 from storage.database import Database
@@ -110,7 +118,9 @@ class Services:
                     self.db.guard_networks()  # each transaction says whose it is, for the row policies
         ids = self._network_ids
         return Services(
-            settings=dataclasses.replace(self.settings, network=network),
+            settings=dataclasses.replace(
+                self.settings, network=network, taxonomy=network_taxonomy(self.settings.taxonomy, network)
+            ),
             db=self.db.for_network(ids[slug], operator=operator),
             clock=self.clock,
             network_id=ids[slug],

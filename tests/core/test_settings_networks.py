@@ -80,3 +80,16 @@ def test_network_and_networks_together_are_refused(tmp_path: Path) -> None:
 def test_one_bounce_mailbox_serves_several_networks(tmp_path: Path) -> None:
     box = '\n[subscribers.bounces]\nimap_host = "imap.example.org"\nusername = "u"\n'
     assert load(tmp_path, TWO + box).subscribers.bounces.imap_host == "imap.example.org"
+
+
+def test_each_network_offers_the_territories_of_its_departements() -> None:
+    from core.settings import NetworkSettings, TaxonomySettings, Term, network_taxonomy
+
+    national = TaxonomySettings(
+        themes=[Term("eau", "Eau")],
+        territories=[Term("69", "Rhône"), Term("38", "Isère"), Term("45", "Loiret"), Term("37", "Indre-et-Loire")],
+    )
+    centre = network_taxonomy(national, NetworkSettings(slug="centraider", departements=["37", "45"]))
+    assert [t.slug for t in centre.territories] == ["45", "37"]
+    assert centre.themes == national.themes  # themes and zones are shared
+    assert network_taxonomy(national, NetworkSettings(slug="sans-region")) == national

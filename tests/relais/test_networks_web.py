@@ -252,3 +252,18 @@ def test_a_shared_source_is_seen_by_every_network_and_changed_by_none(client: Te
     assert r.status_code == 400 and "partagée par tous les réseaux" in r.text
     with world.a.db.session() as s:
         assert SourceRepository(s).get(shared.id).enabled
+
+
+def test_each_network_offers_the_territories_of_its_own_departements(
+    db: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
+    settings = two_networks(tmp_path)
+    a = dataclasses.replace(settings.networks[0], departements=["69", "38"])
+    b = dataclasses.replace(settings.networks[1], departements=["63"])
+    services = Services(settings=dataclasses.replace(settings, network=a, networks=[a, b]), db=db, clock=clock)
+    assert {t.slug for t in services.settings.taxonomy.territories} >= {"69", "38", "63"}  # the watch places all
+    with TestClient(build_app(services)) as client:
+        centre = client.get(f"https://{B_HOST}/subscribe").text
+        aura = client.get(f"https://{A_HOST}/subscribe").text
+    assert "Puy-de-Dôme" in centre and "Rhône" not in centre and "Isère" not in centre
+    assert "Rhône" in aura and "Isère" in aura and "Puy-de-Dôme" not in aura
