@@ -77,7 +77,6 @@ class Services:
 
     def require_schema(self) -> None:
         """Refuse to run on a database that is unmigrated or newer than this code."""
-        from core.errors import StorageError
 
         self.db.ping()
         check_not_newer(self.db)
@@ -140,7 +139,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
 
 
 def load(explicit_config: str | None = None, *, clock: Clock | None = None) -> Services:
-    return with_created_networks(build_services(load_settings(config_path(explicit_config)), clock=clock))
+    """The services of ``config.toml``; a command that works with the database adds the networks created in the
+    admin (:func:`with_created_networks`) once it knows the schema is there, so that one that needs no database
+    (``relais config check``) never waits for one."""
+    return build_services(load_settings(config_path(explicit_config)), clock=clock)
 
 
 SETTINGS_REVISION = "0015"  # the migration that gives networks their settings (those created in the admin)
@@ -148,12 +150,8 @@ SETTINGS_REVISION = "0015"  # the migration that gives networks their settings (
 
 def with_created_networks(services: Services) -> Services:
     """The services with the networks created in the admin added after those of ``config.toml`` (which wins on a
-    slug both name). A database not yet at the migration that stores them, or not reachable yet, has none: the
-    command that needs the database says so itself."""
-    try:
-        revision = current_revision(services.db)
-    except StorageError:
-        return services
+    slug both name). A database not yet at the migration that stores them has none."""
+    revision = current_revision(services.db)
     if revision is None or revision < SETTINGS_REVISION:
         return services
     with services.db.deployment().reading() as s:

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from relais.logs import configure as configure_logging
-from relais.wiring import Services, load
+from relais.wiring import Services, load, with_created_networks
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -20,14 +20,16 @@ class State:
     network: str | None = None  # --reseau: one network's slug; None: the first network
     _base: Services | None = field(default=None, repr=False)
     _network: Services | None = field(default=None, repr=False)
+    _checked: bool = field(default=False, repr=False)  # the schema checked, the admin's networks added
 
     def deployment(self, *, require_schema: bool = True) -> Services:
         """The deployment's services: every network's rows (one network: its own)."""
         if self._base is None:
             self._base = load(self.config)
             configure_logging(self._base.settings.logging)
-        if require_schema:
+        if require_schema and not self._checked:
             self._base.require_schema()
+            self._base, self._checked = with_created_networks(self._base), True
         return self._base
 
     def services(self, *, require_schema: bool = True) -> Services:

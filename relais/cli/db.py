@@ -6,7 +6,7 @@ import typer
 
 from relais.cli.context import console, services
 from relais.cli.output import print_json, print_table
-from relais.wiring import sync_networks
+from relais.wiring import sync_networks, with_created_networks
 from storage.migrate import current_revision, head_revision, table_counts, upgrade
 
 app = typer.Typer(help="Base de données : migrations et état.", no_args_is_help=True)
@@ -22,7 +22,7 @@ def upgrade_cmd(ctx: typer.Context) -> None:
         console.print(f"base de données déjà en révision {after}")
     else:
         console.print(f"base de données migrée : {before or '(vide)'} -> {after}")
-    networks = sync_networks(svc)
+    networks = sync_networks(with_created_networks(svc))
     if len(networks) > 1:
         console.print("réseaux : " + ", ".join(f"{slug} ({number})" for slug, number in sorted(networks.items())))
 

@@ -14,7 +14,7 @@ from relais import demo
 from relais.cli.context import console, services
 from relais.cli.output import french, say
 from relais.cli.serve import serve
-from relais.wiring import Services, sync_networks, sync_sources
+from relais.wiring import Services, sync_networks, sync_sources, with_created_networks
 from storage.migrate import upgrade
 
 # What a send ended in (delivery.send.SendOutcome's values), said to the person at the terminal.
@@ -26,7 +26,7 @@ OUTCOMES = {"sent": "envoyé", "paused": "en pause", "cancelled": "annulé", "to
 
 def _migrate(svc: Services) -> str:
     before, after = upgrade(svc.db)
-    networks = len(sync_networks(svc))
+    networks = len(sync_networks(with_created_networks(svc)))
     done = f"base de données en révision {after}" + ("" if before == after else f" (avant : {before or 'vide'})")
     return done + (f", {networks} réseaux" if networks > 1 else "")
 

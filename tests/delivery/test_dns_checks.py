@@ -161,6 +161,7 @@ def test_each_name_is_asked_once(keys: tuple[str, str]) -> None:
     )
 
 
+@pytest.mark.usefixtures("in_process_cli")
 def test_relais_mail_check(keys: tuple[str, str], tmp_path: Path, database_url: str) -> None:
     from typer.testing import CliRunner
 
