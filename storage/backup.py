@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -45,23 +46,35 @@ def tables() -> list[Table]:
     return list(Base.metadata.sorted_tables)
 
 
-def dump(db: Database, open_table: Callable[[str], IO[str]]) -> dict[str, Any]:
-    """Write every table through ``open_table(name)`` (a text stream per table); returns the manifest."""
+@contextmanager
+def snapshot(db: Database) -> Iterator[tuple[str, Connection]]:
+    """The schema revision and a connection that reads the database in ONE read transaction (REPEATABLE READ on
+    PostgreSQL, every network's rows whatever the pooled connection said before; one read transaction under
+    SQLite's WAL). An empty database has nothing to back up."""
     revision = current_revision(db)
     if revision is None:
         raise StorageError(
             "the database is empty: nothing to back up (run 'relais db upgrade' first)", code="backup_empty_database"
         )
-    counts: dict[str, int] = {}
     with db.engine.connect() as conn:
         if db.dialect == "postgresql":
             conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+            conn.execute(text("SELECT set_config('relais.network_id', '', true)"))  # the row policies: every row
         else:
-            conn.execute(text("BEGIN"))  # one read transaction: a consistent snapshot under WAL
+            conn.execute(text("BEGIN"))
+        try:
+            yield revision, conn
+        finally:
+            conn.rollback()
+
+
+def dump(db: Database, open_table: Callable[[str], IO[str]]) -> dict[str, Any]:
+    """Write every table through ``open_table(name)`` (a text stream per table); returns the manifest."""
+    counts: dict[str, int] = {}
+    with snapshot(db) as (revision, conn):
         for table in tables():
             with open_table(table.name) as out:
                 counts[table.name] = dump_rows(conn, table, out)
-        conn.rollback()
     return {"format": 1, "revision": revision, "dialect": db.dialect, "tables": counts}
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, Connection, Table, delete, exists, or_, se
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import StorageError
-from storage.backup import BATCH, dump_rows, read_rows, reset_sequences, tables
+from storage.backup import BATCH, dump_rows, read_rows, reset_sequences, snapshot, tables
 from storage.database import Database
 from storage.migrate import current_revision
 
@@ -100,22 +100,11 @@ def _through_parent(table: Table, network_id: int) -> ColumnElement[bool]:
 
 def dump(db: Database, network_id: int, slug: str, open_table: Callable[[str], IO[str]]) -> dict[str, Any]:
     """Write the network's rows through ``open_table(key)``, all read in one snapshot; returns the manifest."""
-    revision = current_revision(db)
-    if revision is None:
-        raise StorageError(
-            "the database is empty: nothing to back up (run 'relais db upgrade' first)", code="backup_empty_database"
-        )
     counts: dict[str, int] = {}
-    with db.engine.connect() as conn:
-        if db.dialect == "postgresql":
-            conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-            _every_network(conn)
-        else:
-            conn.execute(text("BEGIN"))
+    with snapshot(db) as (revision, conn):
         for scope in plan(network_id):
             with open_table(scope.key) as out:
                 counts[scope.key] = dump_rows(conn, scope.table, out, scope.where)
-        conn.rollback()
     return {
         "format": 1,
         "kind": KIND,
