@@ -190,7 +190,10 @@ def run_forever(services: Services, notify: Callable[[Role], None] | None = None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        stop.wait()
+        # Waited in short turns: a signal the kernel hands to one of the scheduler's threads only flags the main
+        # thread, which runs Python's handler once it wakes; a wait without a timeout could sleep through it.
+        while not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:
