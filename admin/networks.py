@@ -1,7 +1,7 @@
 """Networks ``/admin/reseaux`` (super-admins only): the deployment's networks, and a form to create one.
 
-A created network is stored with its settings and served from the next start of the web processes and the
-scheduler (``relais.networks``); the page says which networks wait for it.
+A created network is stored with its settings and served at once, without a restart (``relais.networks``); the
+page says which networks this process does not serve yet (one whose settings it could not read).
 """
 
 from __future__ import annotations
@@ -62,8 +62,7 @@ async def create(request: Request) -> Response:
         network = await asyncio.to_thread(registry.create, values, user.email)
     except InvalidInput as exc:
         return _page(request, form=values, error=describe(exc), status_code=400)
-    flash(request, f"Réseau « {network.name} » créé : il sera servi à {network.base_url} après le prochain "
-                   "redémarrage des processus web et du planificateur.", "success")  # fmt: skip
+    flash(request, f"Réseau « {network.name} » créé : il est servi à {network.base_url}.", "success")
     return RedirectResponse("/admin/reseaux", status_code=303)
 
 

@@ -1,17 +1,20 @@
 """Networks created by a super-admin in the admin, beside those ``config.toml`` declares.
 
     form | network_from_form (pure: the same checks as config.toml, in French) | NetworkRegistry.create
-         | networks row with its settings (0015) | next start: with_created_networks adds it to the settings
+         | networks row with its settings (0015) | adopt_created_networks adds it to each running process's settings
 
-A created network is served from the next start of the web processes and the scheduler: its host, its jobs and its
-signing key are set up when they start, as for a network added to ``config.toml``. It signs its emails with
-``[mail.dkim]`` (a key file on the server is the operator's to declare, in ``[[networks]]``).
+A created network is served without a restart: at once at its host by the web process where it was created, by
+the other web processes from the first request to that host (``relais.web.NetworkDispatch``), and its jobs by the
+scheduler within ``[scheduler] standby_seconds`` (``relais.scheduler.Leader``); a process that starts reads it
+with those of ``config.toml`` (``with_created_networks``). It signs its emails with ``[mail.dkim]`` (a key file
+on the server is the operator's to declare, in ``[[networks]]``).
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +26,8 @@ from core.settings import NETWORK_FORM_KEYS, NetworkSettings, check_networks, ne
 from relais.wiring import Services, sync_networks
 from storage.networks import NetworkRepository
 from subscribers.addresses import normalise
+
+log = logging.getLogger(__name__)
 
 LABELS = {
     "slug": "identifiant", "name": "nom", "newsletter_name": "nom de la lettre", "region": "région",
@@ -94,14 +99,15 @@ class NetworkView:
     departements: list[str]
     created_by: str | None  # None: declared in config.toml
     created_at: datetime | None
-    served: bool  # false: created in the admin, served from the next start
+    served: bool  # false: created in the admin, not yet served by this process (its next look or start)
 
 
 class NetworkRegistry:
     """The deployment's networks for the super-admins' page: the served ones and those created since the start."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, services: Services, on_created: Callable[[], None] | None = None) -> None:
+        self.services = services  # the deployment's: a network this process serves is in its settings
+        self.on_created = on_created  # serves a created network at once (relais.web.NetworkDispatch.grow)
 
     def _stored(self) -> list[tuple[Any, NetworkSettings | None]]:
         with self.services.db.deployment().reading() as s:
@@ -125,7 +131,7 @@ class NetworkRegistry:
         return out
 
     def create(self, form: Mapping[str, str], by: str) -> NetworkSettings:
-        """Check and store a new network (:class:`InvalidInput` in French); it is served from the next start."""
+        """Check and store a new network (:class:`InvalidInput` in French), and serve it (``on_created``)."""
         pending = [net for _row, net in self._stored() if net is not None]
         existing = [*self.services.settings.all_networks]
         existing += [net for net in pending if net.slug not in {n.slug for n in existing}]
@@ -133,4 +139,9 @@ class NetworkRegistry:
         sync_networks(self.services)  # the configured networks have their rows first: row 1 stays the first's
         with self.services.db.deployment().session() as s:
             NetworkRepository(s).create(network.slug, network.name, to_table(network), by, self.services.clock.now())
+        if self.on_created is not None:
+            try:
+                self.on_created()
+            except Exception:  # stored all the same: served by the next look or the next start
+                log.exception("networks.not_served_yet", extra={"network": network.slug})
         return network

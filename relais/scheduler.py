@@ -6,7 +6,8 @@ jittered so a restart does not fire everything at once.
 Exactly one scheduler runs per deployment: :class:`Leader` starts it only while its process holds the
 deployment's scheduler lock (``storage.locks.scheduler_lock``). A second one, on another machine or in another
 ``relais serve``, waits as a standby and takes over within ``[scheduler] standby_seconds`` when the first stops,
-dies or loses its database session to another.
+dies or loses its database session to another. At the same pace, the leader plans the jobs of the networks created
+in the admin since it started.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from relais import jobs
-from relais.wiring import Services, sync_sources
+from relais.wiring import Services, adopt_created_networks, sync_sources
 from storage.database import is_outage
 from storage.locks import HeldLock, scheduler_lock
 
@@ -118,6 +119,7 @@ class Leader:
         self.notify = notify or (lambda role: None)
         self.scheduler: BackgroundScheduler | None = None
         self.role: Role | None = None
+        self._planned: list[str] = []  # the networks whose jobs the scheduler runs
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="relais-scheduler-leader", daemon=True)
 
@@ -141,7 +143,15 @@ class Leader:
             ours = self.leading  # an outage decides nothing: each keeps its role until the database answers
         if ours and self.scheduler is None:
             self.scheduler = start(self.services)
+            self._planned = self._networks()
             self._become(Role.LEADING)
+        elif ours and self.scheduler is not None and self._grew():
+            # A network created in the admin: its jobs are planned as a restart would plan them. A job under way
+            # finishes on the old threads (a send keeps its issue's lock: never twice).
+            log.info("scheduler.networks_changed", extra={"networks": self._networks()})
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = start(self.services)
+            self._planned = self._networks()
         elif not ours and self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
@@ -150,6 +160,18 @@ class Leader:
             self._become(Role.STANDBY)
         assert self.role is not None
         return self.role
+
+    def _networks(self) -> list[str]:
+        return [n.slug for n in self.services.settings.all_networks]
+
+    def _grew(self) -> bool:
+        """Whether the deployment has networks this scheduler has not planned (created in the admin, adopted here
+        or by this process's web pages)."""
+        try:
+            adopt_created_networks(self.services)
+        except Exception:  # the jobs planned go on: the next look tries again
+            log.exception("scheduler.networks_unreadable")
+        return self._networks() != self._planned
 
     def _become(self, role: Role) -> None:
         if role is self.role:

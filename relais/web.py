@@ -3,14 +3,18 @@ its lifespan when asked."""
 
 from __future__ import annotations
 
+import logging
+import math
 import secrets
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -29,7 +33,7 @@ from digest.service import DigestService
 from figures.desk import FiguresDesk
 from relais.networks import NetworkRegistry
 from relais.web_sending import BackgroundSending, background_sending
-from relais.wiring import Services, build_subscribers, watch_service
+from relais.wiring import Services, adopt_created_networks, build_subscribers, watch_service
 from storage.database import Database
 from storage.migrate import current_revision
 from subscribers.accounts import Accounts
@@ -39,6 +43,8 @@ from subscribers.kit import SubscriberKit
 if TYPE_CHECKING:
     from watch.discovery import Discovery
     from watch.service import SourceResult, Watch
+
+log = logging.getLogger(__name__)
 
 
 class WebWatch:
@@ -136,9 +142,11 @@ def web_context(
     watch: WebWatch | None = None,
     sending: BackgroundSending | None = None,
     deployment: Services | None = None,
+    on_created: Callable[[], None] | None = None,
 ) -> WebContext:
     """The production context: every seam wired from the services (``watch`` and ``sending``: the app's own, which
-    it closes when it stops; ``deployment``: the services of every network, for the super-admins' networks page)."""
+    it closes when it stops; ``deployment``: the services of every network, for the super-admins' networks page;
+    ``on_created``: what serves a network created there)."""
     settings = services.settings
     from relais.presend_dns import PresendDns
     from relais.proposals import build_proposals, upload_limits
@@ -162,8 +170,11 @@ def web_context(
         national_figures=FiguresDesk(services.db.deployment(), settings.taxonomy, national=True)
         if services.several_networks
         else None,
-        networks=NetworkRegistry(deployment or services),
+        networks=NetworkRegistry(deployment or services, on_created),
     )
+
+
+Parts = tuple[WebWatch, BackgroundSending]
 
 
 def network_host(base_url: str) -> str:
@@ -172,19 +183,63 @@ def network_host(base_url: str) -> str:
 
 
 class NetworkDispatch:
-    """Several networks behind one server: each request goes to the app of the network whose ``base_url`` host it
-    names, and only there; a host no network has gets 421 (Misdirected Request) and nothing of any network."""
+    """The networks behind one server: each request goes to the app of the network whose ``base_url`` host it
+    names, and only there. A host no network has gets the network when the deployment has one (it answers at any
+    address, as it always has), else 421 (Misdirected Request) and nothing of any network.
 
-    def __init__(self, apps: Mapping[str, ASGIApp], lifespan: ASGIApp) -> None:
-        self.apps = dict(apps)
-        self.lifespan = lifespan
+    A network created in the admin is served without a restart: at once by the process where it was created, and
+    by every other process from the first request to its host (an unknown host makes it look at the stored
+    networks, at most every ``look_every`` seconds, so that stray hosts cost one read now and then)."""
+
+    def __init__(self, services: Services, lifespan: Callable[[list[Parts]], ASGIApp], look_every: float = 2.0) -> None:
+        self.services = services  # the deployment's: grows in place (relais.wiring.adopt_created_networks)
+        self.apps: dict[str, ASGIApp] = {}
+        self.parts: list[Parts] = []  # each network's watch and sender, closed with the app
+        self.look_every = look_every
+        self._looked = -math.inf
+        self._growing = threading.Lock()
+        self.fallback: Starlette | None = None
+        if services.several_networks:
+            for net in services.networks():
+                self._serve(net)
+        else:
+            self.fallback = self._serve(services)
+        self.lifespan = lifespan(self.parts)
+
+    def _serve(self, net: Services) -> Starlette:
+        watch, sending = WebWatch(net), background_sending(net)
+        app = create_app(web_context(net, watch, sending, self.services, on_created=self.grow))
+        self.parts.append((watch, sending))
+        self.apps[network_host(net.settings.network.base_url)] = app
+        return app
+
+    def grow(self, *, now: bool = True) -> None:
+        """Serve the networks created in the admin since this process started (``now``: look whatever the time
+        since the last look)."""
+        with self._growing:
+            if not now and time.monotonic() - self._looked < self.look_every:
+                return
+            self._looked = time.monotonic()
+            adopt_created_networks(self.services)
+            for net in self.services.settings.all_networks:  # also those the scheduler of this process adopted
+                if network_host(net.base_url) not in self.apps:
+                    self._serve(self.services.for_network(net.slug))
+                    log.info("web.network_served", extra={"network": net.slug})
+
+    async def _grown(self, host: str) -> ASGIApp | None:
+        if time.monotonic() - self._looked >= self.look_every:
+            try:
+                await anyio.to_thread.run_sync(lambda: self.grow(now=False))
+            except Exception:  # the request is still answered as it would have been
+                log.exception("web.networks_unreadable")
+        return self.apps.get(host)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self.lifespan(scope, receive, send)
             return
         host = next((v.decode("latin-1").lower() for k, v in scope.get("headers", ()) if k == b"host"), "")
-        app = self.apps.get(host)
+        app = self.apps.get(host) or await self._grown(host) or self.fallback
         if app is None and scope["type"] == "http":
             response = PlainTextResponse("Aucun réseau n'est servi à cette adresse.", status_code=421)
             await response(scope, receive, send)
@@ -194,17 +249,16 @@ class NetworkDispatch:
         await app(scope, receive, send)
 
 
-def build_app(services: Services, *, with_scheduler: bool = False) -> ASGIApp:
-    if services.several_networks:
-        return _build_networks(services, with_scheduler=with_scheduler)
-    return _build_one(services, with_scheduler=with_scheduler)
+def build_app(services: Services, *, with_scheduler: bool = False) -> NetworkDispatch:
+    """The web app of the deployment: each network's pages at its host, the scheduler in its lifespan when asked."""
+    return NetworkDispatch(services, lambda parts: Starlette(lifespan=_lifespan(services, with_scheduler, parts)))
 
 
 def _lifespan(
-    services: Services, with_scheduler: bool, parts: Sequence[tuple[WebWatch, BackgroundSending]]
+    services: Services, with_scheduler: bool, parts: Sequence[Parts]
 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     """The scheduler when asked, and each watch and sender closed when the app stops (a send under way finishes its
-    batch and is resumed by the next start)."""
+    batch and is resumed by the next start; ``parts`` grows with the networks served since the start)."""
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -223,21 +277,3 @@ def _lifespan(
                 sending.close()
 
     return lifespan
-
-
-def _build_networks(services: Services, *, with_scheduler: bool) -> ASGIApp:
-    """One app per network, each over its own services (rows, identity, keys), and one scheduler for them all."""
-    parts = [(net, WebWatch(net), background_sending(net)) for net in services.networks()]
-    apps = {
-        network_host(net.settings.network.base_url): create_app(web_context(net, watch, sending, services))
-        for net, watch, sending in parts
-    }
-    closing = [(watch, sending) for _net, watch, sending in parts]
-    return NetworkDispatch(apps, Starlette(lifespan=_lifespan(services, with_scheduler, closing)))
-
-
-def _build_one(services: Services, *, with_scheduler: bool) -> Starlette:
-    watch = WebWatch(services)
-    sending = background_sending(services)
-    lifespan = _lifespan(services, with_scheduler, [(watch, sending)])
-    return create_app(web_context(services, watch, sending, services), lifespan=lifespan)

@@ -19,6 +19,7 @@ from core.files import create_private_once, private_dir
 from core.model import ItemKind, Source, SourceKind, Stream, Subscriber
 from core.settings import (
     MailBackend,
+    NetworkSettings,
     Settings,
     check_networks,
     load_settings,
@@ -74,6 +75,7 @@ class Services:
     network_id: int | None = None  # None: the deployment (its first network wherever a network is needed)
     _network_ids: dict[str, int] | None = field(default=None, repr=False)
     _syncing: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one first sync per process
+    _adopting: threading.Lock = field(default_factory=threading.Lock, repr=False)  # adopt_created_networks
 
     def require_schema(self) -> None:
         """Refuse to run on a database that is unmigrated or newer than this code."""
@@ -163,6 +165,18 @@ def with_created_networks(services: Services) -> Services:
     settings = dataclasses.replace(services.settings, networks=[*services.settings.all_networks, *created])
     check_networks(settings.networks, "réseaux créés dans l'administration")
     return dataclasses.replace(services, settings=settings)
+
+
+def adopt_created_networks(services: Services) -> list[NetworkSettings]:
+    """Add to the deployment's ``services``, in place, the networks created in the admin since they were built (a
+    running process's web pages and scheduler serve them from then on, without a restart); the new ones."""
+    with services._adopting:
+        grown = with_created_networks(services)
+        new = grown.settings.all_networks[len(services.settings.all_networks) :]
+        if new:
+            with services._syncing:
+                services.settings, services._network_ids = grown.settings, None  # ids synced again on next use
+        return new
 
 
 def declared_sources(settings: Settings, networks: dict[str, int] | None = None) -> list[Source]:

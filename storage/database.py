@@ -28,8 +28,8 @@ class Database:
         self.network_id: int | None = None
         self.operator = False  # one network's sessions, for the operator at the command line (not its pages)
         # Several networks on PostgreSQL: each transaction says whose it is (relais.network_id), which the row
-        # policies of migration 0014 read; see :meth:`guard_networks`.
-        self.walls = False
+        # policies of migration 0014 read; see :meth:`guard_networks`. One switch for every handle on this engine.
+        self._walls = _Walls()
         self._bind_sessions()
 
     def _bind_sessions(self) -> None:
@@ -40,18 +40,22 @@ class Database:
         # Reads outside a transaction on PostgreSQL: no BEGIN and COMMIT round trips around one or two SELECTs.
         reads = self.engine.execution_options(isolation_level="AUTOCOMMIT") if self.dialect == "postgresql" else None
         self._reads = sessionmaker(reads or self.engine, expire_on_commit=False, info=info)
-        if self.walls:
+        if self.dialect == "postgresql":
             for maker in (self._sessions, self._reads):
                 event.listen(maker, "after_begin", self._say_network)
 
+    @property
+    def walls(self) -> bool:
+        return self._walls.up
+
     def guard_networks(self) -> None:
-        """On PostgreSQL, set ``relais.network_id`` at the start of every transaction of this handle and of the
-        network handles made from it afterwards (the deployment's sets it empty): the pooled connections go from
-        one network to another, so each transaction says whose it is. One statement more per transaction: only a
-        deployment of several networks asks for it."""
-        if self.dialect == "postgresql" and not self.walls:
-            self.walls = True
-            self._bind_sessions()
+        """On PostgreSQL, set ``relais.network_id`` at the start of every transaction of every handle on this
+        engine, those made before too (the deployment's sets it empty): the pooled connections go from one network
+        to another, so each transaction says whose it is, and a handle left silent would read with the setting of
+        the connection's last network. One statement more per transaction: only a deployment of several networks
+        asks for it (a network created in the admin turns it on in a running process)."""
+        if self.dialect == "postgresql":
+            self._walls.up = True
 
     def deployment(self) -> Database:
         """The same engine, its sessions the deployment's (every network's rows): the national figures."""
@@ -63,6 +67,8 @@ class Database:
         return view
 
     def _say_network(self, _session: Session, _transaction: Any, connection: Any) -> None:
+        if not self._walls.up:
+            return
         network = "" if self.network_id is None else str(self.network_id)
         connection.exec_driver_sql("SELECT set_config('relais.network_id', %s, false)", (network,))
 
@@ -111,6 +117,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _Walls:
+    """Whether the row policies' setting is said: shared by a handle and every view made from it."""
+
+    up: bool = False
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

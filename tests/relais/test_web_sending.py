@@ -44,5 +44,6 @@ def test_the_app_closes_its_sender_on_shutdown(db: Database, clock: FrozenClock,
     app = build_app(Services(settings=settings(tmp_path), db=db, clock=clock))
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
-    seam = app.state.ctx.sending
+    assert app.fallback is not None  # one network: it answers at any address
+    seam = app.fallback.state.ctx.sending
     assert seam._pool._shutdown  # no thread left behind by the web app

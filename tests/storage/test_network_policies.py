@@ -91,3 +91,23 @@ def test_collected_items_are_read_by_all_and_written_by_their_own(walls: tuple[D
         assert changed.rowcount == 0  # type: ignore[attr-defined]
     with app.for_network(b).session() as s:
         assert "pris" not in set(s.scalars(text("SELECT title FROM items")))
+
+
+def test_handles_made_before_the_walls_go_up_say_their_network_too(walls: tuple[Database, int, int]) -> None:
+    """A running process that gains a second network (one created in the admin) raises the walls on handles it made
+    while it had one: otherwise such a handle would read with the setting a pooled connection kept from another
+    network's transaction."""
+    app, a, b = walls
+    later = Database(app.url)
+    try:
+        first = later.for_network(a)  # made while the process served one network
+        assert not first.walls
+        later.guard_networks()
+        assert first.walls
+        with later.for_network(b).session() as s:
+            assert s.scalar(text("SELECT current_setting('relais.network_id', true)")) == str(b)
+        assert emails(first) == {"abonne@resacoop.example"}
+        with first.session() as s:
+            assert s.scalar(text("SELECT current_setting('relais.network_id', true)")) == str(a)
+    finally:
+        later.dispose()
