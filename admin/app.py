@@ -43,8 +43,9 @@ from admin.auth import UserMiddleware
 from admin.bodies import BodyLimitMiddleware
 from admin.labels import N_
 from admin.security import SecurityHeadersMiddleware
-from admin.web import STATIC, WebContext, ctx_of, render, translations
+from admin.web import STATIC, WebContext, ctx_of, render, route_path, translations
 from core.errors import StorageError
+from core.settings import Settings, network_address
 
 __all__ = ["ROUTE_MODULES", "WebContext", "create_app"]
 
@@ -99,10 +100,18 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code in HTTP_PHRASES and exc.detail == HTTPStatus(exc.status_code).phrase:
         phrase = translations(ctx_of(request).settings.network.locale).gettext(HTTP_PHRASES[exc.status_code])
         exc = HTTPException(exc.status_code, phrase, exc.headers)
-    if request.url.path.startswith(("/healthz", "/api/")) or "json" in request.headers.get("accept", ""):
+    path = route_path(request.scope)
+    if path.startswith(("/healthz", "/api/")) or "json" in request.headers.get("accept", ""):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-    template = "admin/error.html" if request.url.path.startswith("/admin") else "public/error.html"
+    template = "admin/error.html" if path.startswith("/admin") else "public/error.html"
     return render(request, template, {"status": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
+
+
+def _cookie_path(settings: Settings) -> str:
+    """Networks that share a host, each under its path, keep their sessions apart: each cookie goes back to its
+    network's path only."""
+    prefix = network_address(settings.network.base_url)[1]
+    return prefix if prefix and len(settings.all_networks) > 1 else "/"
 
 
 def create_app(
@@ -130,6 +139,7 @@ def create_app(
             max_age=SESSION_MAX_AGE,
             same_site="lax",
             https_only=ctx.https_only_cookies,
+            path=_cookie_path(ctx.settings),
         ),
         Middleware(UserMiddleware),
     ]

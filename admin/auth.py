@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -23,7 +23,7 @@ from admin import sessions
 from admin.accounts import has_role
 from admin.proxy import client_address
 from admin.throttle import LoginThrottle
-from admin.web import blocking, ctx_of, flash, read_form, render
+from admin.web import blocking, ctx_of, flash, read_form, redirect, render, route_path
 from core.errors import InvalidInput
 from core.model import Role, User
 
@@ -38,7 +38,7 @@ class UserMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/admin"):
+        if scope["type"] == "http" and route_path(scope).startswith("/admin"):
             scope["relais.user"] = None
             session = scope.get("session", {})
             user_id = session.get("user_id")
@@ -72,7 +72,7 @@ def requires(role: Role) -> Callable[[Endpoint], Endpoint]:
             user = current_user(request)
             if user is None:
                 if request.method == "GET":
-                    return RedirectResponse(f"/admin/login?next={quote(request.url.path)}", status_code=303)
+                    return redirect(request, f"/admin/login?next={quote(route_path(request.scope))}")
                 raise HTTPException(401, "Session expirée : reconnectez-vous.")
             if not has_role(user, role):
                 raise HTTPException(403, "Votre rôle ne permet pas cette action.")
@@ -104,7 +104,7 @@ def _safe_next(target: Any) -> str:
 
 async def login_page(request: Request) -> Response:
     if current_user(request) is not None:
-        return RedirectResponse("/admin/", status_code=303)
+        return redirect(request, "/admin/")
     return render(request, "admin/login.html", {"next": _safe_next(request.query_params.get("next"))})
 
 
@@ -137,7 +137,7 @@ async def login_submit(request: Request) -> Response:
     request.session.clear()  # a new session at login: no fixation
     request.session.update(sessions.opened(user, ctx.clock.now()))
     flash(request, f"Bienvenue, {user.email}.", "success")
-    return RedirectResponse(next_url, status_code=303)
+    return redirect(request, next_url)
 
 
 async def logout(request: Request) -> Response:
@@ -150,7 +150,7 @@ async def logout(request: Request) -> Response:
     request.session.clear()
     if user is not None:
         flash(request, "Vous êtes déconnecté·e : toutes les sessions de ce compte ont pris fin.", "success")
-    return RedirectResponse("/admin/login", status_code=303)
+    return redirect(request, "/admin/login")
 
 
 @requires(Role.EDITOR)
@@ -186,7 +186,7 @@ async def password_submit(request: Request) -> Response:
     request.session.clear()
     request.session.update(sessions.opened(user, ctx.clock.now()))
     flash(request, "Mot de passe changé : vos autres sessions ont pris fin.", "success")
-    return RedirectResponse("/admin/", status_code=303)
+    return redirect(request, "/admin/")
 
 
 def routes() -> list[BaseRoute]:

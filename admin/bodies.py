@@ -21,6 +21,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin.subscriber_tools import MAX_UPLOAD
+from admin.web import route_path
 from core.settings import WebSettings
 
 UPLOAD_PATHS = frozenset({"/admin/subscribers/import"})
@@ -72,7 +73,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         web: WebSettings = scope["app"].state.ctx.settings.web
-        limit = body_limit(scope["path"], web, scope["app"].state.ctx.upload_limits)
+        limit = body_limit(route_path(scope), web, scope["app"].state.ctx.upload_limits)
         declared = declared_length(scope)
         if declared is not None and declared > limit:
             await _answer(scope, receive, send, BodyTooLarge())

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin.auth import requires
-from admin.web import ctx_of, render
+from admin.web import ctx_of, redirect, render
 from core.model import Role
 
 
@@ -27,7 +27,7 @@ async def home(request: Request) -> Response:
 
 
 async def admin_root(request: Request) -> Response:
-    return RedirectResponse("/admin/", status_code=307)
+    return redirect(request, "/admin/", 307)
 
 
 def routes() -> list[BaseRoute]:

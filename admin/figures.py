@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin.auth import current_user, requires
-from admin.web import ctx_of, nav, render
+from admin.web import ctx_of, nav, render, root_of
 from core.errors import InvalidInput
 from core.model import Role
 from figures.desk import FiguresDesk
@@ -105,8 +105,8 @@ async def page(request: Request) -> Response:
     user = current_user(request)
     whose = "Tous les réseaux" if national else ctx.settings.network.name
     report = render_report(
-        current, previous, network=whose, csv_url=f"/admin/figures/export.csv?{query}",
-        json_url=f"/admin/figures/export.json?{query}", inline_styles=False,
+        current, previous, network=whose, csv_url=f"{root_of(request)}/admin/figures/export.csv?{query}",
+        json_url=f"{root_of(request)}/admin/figures/export.json?{query}", inline_styles=False,
     )  # fmt: skip
     form = {k: request.query_params.get(k, "") for k in ("year", "month", "from", "to")}
     if not any(form.values()):

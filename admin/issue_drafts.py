@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin.auth import current_user, requires
-from admin.web import ctx_of, flash, read_form, render
+from admin.web import ctx_of, flash, read_form, redirect, render
 from core.errors import InvalidTransition, NotFound
 from core.model import Issue, IssueStatus, Role
 
@@ -29,7 +29,7 @@ async def duplicate_issue(request: Request) -> Response:
     copy = ctx.issues.duplicate(issue.id, by=user.email if user else None)
     flash(request, f"Brouillon créé à partir de « {issue.title} » : {copy.title} ({len(copy.entries)} éléments). "
           "Vérifiez que ses éléments sont toujours d'actualité.", "success")  # fmt: skip
-    return RedirectResponse(f"/admin/issues/{copy.id}", status_code=303)
+    return redirect(request, f"/admin/issues/{copy.id}")
 
 
 def _confirm(request: Request, issue: Issue, *, missing: bool = False, status_code: int = 200) -> Response:
@@ -63,7 +63,7 @@ async def delete_issue(request: Request) -> Response:
             400, "Seul un brouillon peut être supprimé : un numéro envoyé reste dans l'historique."
         ) from None
     flash(request, f"Brouillon « {issue.title} » supprimé.", "success")
-    return RedirectResponse("/admin/issues", status_code=303)
+    return redirect(request, "/admin/issues")
 
 
 def routes() -> list[BaseRoute]:

@@ -26,7 +26,7 @@ from admin.auth import current_user, requires
 from admin.issue_errors import FormError, in_french
 from admin.presend import presend_notes
 from admin.seams import Sending
-from admin.web import WebContext, ctx_of, flash, is_htmx, read_form, render
+from admin.web import WebContext, ctx_of, flash, is_htmx, read_form, redirect, render
 from core.errors import InvalidInput, NotFound
 from core.model import DeliveryStatus, Issue, IssueStatus, Role
 from delivery.mailers.base import SendResult, Verdict
@@ -51,8 +51,8 @@ def _issue(ctx: WebContext, issue_id: int) -> Issue:
         raise HTTPException(404, "Ce numéro n'existe pas.") from None
 
 
-def _back(issue_id: int, anchor: str = "#envoi") -> RedirectResponse:
-    return RedirectResponse(f"/admin/issues/{issue_id}{anchor}", status_code=303)
+def _back(request: Request, issue_id: int, anchor: str = "#envoi") -> RedirectResponse:
+    return redirect(request, f"/admin/issues/{issue_id}{anchor}")
 
 
 def _tested(request: Request) -> list[int]:
@@ -85,7 +85,7 @@ async def progress(request: Request) -> Response:
     ctx = ctx_of(request)
     issue = _issue(ctx, int(request.path_params["issue_id"]))
     if not is_htmx(request):
-        return _back(int(request.path_params["issue_id"]))
+        return _back(request, int(request.path_params["issue_id"]))
     return render(request, "admin/issues/_progress.html", progress_context(ctx, issue))
 
 
@@ -140,14 +140,14 @@ async def test_send(request: Request) -> Response:
         results = sending_of(ctx).send_test(issue_id, issue.kind, addresses, segment)
     except InvalidInput as exc:
         flash(request, in_french(exc), "error")
-        return _back(issue_id)
+        return _back(request, issue_id)
     ok = any(c.result.verdict is Verdict.ACCEPTED for c in results)
     flash(request, proof_report(results), "success" if ok and all(
         c.result.verdict is Verdict.ACCEPTED for c in results) else "error")  # fmt: skip
     if ok:
         request.session["tested_issues"] = sorted({*_tested(request), issue_id})
-        return RedirectResponse(f"/admin/issues/{issue_id}/send", status_code=303)
-    return _back(issue_id)
+        return redirect(request, f"/admin/issues/{issue_id}/send")
+    return _back(request, issue_id)
 
 
 def _confirm_context(ctx: WebContext, request: Request, issue: Issue, error: str = "") -> dict[str, Any]:
@@ -212,7 +212,7 @@ async def send(request: Request) -> Response:
         flash(request, "Envoi lancé : la progression s'affiche ci-dessous.", "success")
     else:
         flash(request, f"Envoi programmé pour le {when:%d/%m/%Y à %H:%M} ({ctx.settings.network.timezone}).", "success")
-    return _back(issue_id)
+    return _back(request, issue_id)
 
 
 # -- staff's levers ----------------------------------------------------------------------------------------------
@@ -241,9 +241,9 @@ async def _lever(request: Request, action: str) -> Response:
             message = f"Envoi annulé : {skipped} message(s) non envoyé(s) ne partiront pas."
     except InvalidInput as exc:
         flash(request, in_french(exc), "error")
-        return _back(issue_id)
+        return _back(request, issue_id)
     flash(request, message, "success")
-    return _back(issue_id)
+    return _back(request, issue_id)
 
 
 @requires(Role.STAFF)

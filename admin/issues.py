@@ -26,7 +26,7 @@ from admin.auth import current_user, requires
 from admin.issue_errors import FormError, in_french, known
 from admin.presend import presend_notes
 from admin.triage import N_
-from admin.web import WebContext, ctx_of, flash, nav, read_form, render
+from admin.web import WebContext, ctx_of, flash, nav, read_form, redirect, render
 from core.errors import InvalidInput, NotFound
 from core.message import Placeholder, RenderedSegment, fill
 from core.model import Issue, IssueKind, IssueStatus, Role
@@ -55,8 +55,8 @@ def issue_or_404(ctx: WebContext, issue_id: int) -> Issue:
         raise HTTPException(404, "Ce numéro n'existe pas.") from None
 
 
-def back(issue_id: int, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/admin/issues/{issue_id}{anchor}", status_code=303)
+def back(request: Request, issue_id: int, anchor: str = "") -> RedirectResponse:
+    return redirect(request, f"/admin/issues/{issue_id}{anchor}")
 
 
 def is_staff(request: Request) -> bool:
@@ -163,7 +163,7 @@ async def build(request: Request) -> Response:
                       status_code=400)  # fmt: skip
     flash(request, f"Brouillon créé : {issue.title} ({len(issue.entries)} éléments).", "success")
     assert issue.id is not None
-    return back(issue.id)
+    return back(request, issue.id)
 
 
 # -- the issue's page -------------------------------------------------------------------------------------------
@@ -288,9 +288,9 @@ async def _edit(request: Request, apply: Any) -> Response:
         message = apply(service(ctx), issue_id, form)
     except (InvalidInput, NotFound) as exc:
         flash(request, in_french(exc), "error")
-        return back(issue_id, "#contenu")
+        return back(request, issue_id, "#contenu")
     flash(request, message, "success")
-    return back(issue_id, "#contenu")
+    return back(request, issue_id, "#contenu")
 
 
 def _item_id(form: Any) -> int:

@@ -8,14 +8,14 @@ from typing import Any
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin.auth import requires
 from admin.history import item_changes
 from admin.items import actor, common, curator, item_id_of
 from admin.triage import N_
-from admin.web import ctx_of, flash, read_form, render, translations
+from admin.web import ctx_of, flash, read_form, redirect, render, translations
 from core.errors import InvalidInput, NotFound
 from core.model import Item, ItemAction, Proposal, Role
 from curation.validate import FieldErrors
@@ -116,7 +116,7 @@ async def save(request: Request) -> Response:
         item, events = _load(request, item_id)
         return _page(request, item, events, values=data, errors=exc.errors, status_code=400)
     flash(request, "Modifications enregistrées.", "success")
-    return RedirectResponse(f"/admin/items/{item_id}", status_code=303)
+    return redirect(request, f"/admin/items/{item_id}")
 
 
 @requires(Role.EDITOR)
@@ -138,7 +138,7 @@ async def pending(request: Request) -> Response:
         raise HTTPException(404, "Élément introuvable.") from None
     except InvalidInput as exc:
         raise HTTPException(400, f"{exc}.") from None
-    return RedirectResponse(f"/admin/items/{item_id}", status_code=303)
+    return redirect(request, f"/admin/items/{item_id}")
 
 
 def routes() -> list[BaseRoute]:

@@ -14,13 +14,27 @@ from markupsafe import Markup, escape
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin import triage
 from admin.auth import current_user, requires
 from admin.error_messages import said
-from admin.web import blocking, csrf_token, ctx_of, environment, flash, is_htmx, nav, read_form, render, translations
+from admin.web import (
+    blocking,
+    csrf_token,
+    ctx_of,
+    environment,
+    flash,
+    is_htmx,
+    nav,
+    read_form,
+    redirect,
+    render,
+    root_of,
+    route_path,
+    translations,
+)
 from core.errors import InvalidInput, NotFound
 from core.model import Item, ItemStatus, Role
 from curation.actions import BatchResult, Curator
@@ -66,6 +80,7 @@ def common(request: Request) -> dict[str, object]:
     t = ctx.settings.taxonomy
     gettext = translations(ctx.settings.network.locale).gettext
     return {
+        "root": root_of(request),
         "L": {key: gettext(msg) for key, msg in triage.ROW_LABELS.items()},
         "kinds": {kind: gettext(label) for kind, label in triage.KIND_LABELS.items()},
         "statuses": {status: gettext(label) for status, label in triage.STATUS_LABELS.items()},
@@ -99,7 +114,8 @@ def rows_html(
     out = []
     for row in rows:
         by = tuple(relayed.get(row.id, ()))  # other networks that approved it: « déjà relayé par »
-        key = (locale, today, row.key, by)  # the stored values: any change to the item or its sources is a new row
+        # The stored values (any change to the item or its sources is a new row), and the path prefix of the links.
+        key = (locale, today, row.key, by, values["root"])
         html = cache.get(key)
         if html is None:
             template = environment(locale).get_template("admin/_item_row.html")
@@ -122,7 +138,7 @@ def filters_html(request: Request, values: dict[str, Any], params: dict[str, str
     cache = ctx.filters_cache
     locale = ctx.settings.network.locale
     chosen = tuple(params.get(k, "") for k in triage.FILTER_KEYS if k != "page")
-    key = (locale, id(ctx.settings.taxonomy), chosen, tuple(sources))
+    key = (locale, id(ctx.settings.taxonomy), chosen, tuple(sources), values["root"])
     html = cache.get(key)
     if html is None:
         template = environment(locale).get_template("admin/_filters.html")
@@ -174,7 +190,7 @@ async def _answer(request: Request, item_id: int, back: str, message: str) -> Re
         item = await blocking(ctx_of(request).curation.item, item_id)
         return _row(request, item, back, message=message)
     flash(request, message, "success")
-    return RedirectResponse(triage.safe_back(back), status_code=303)
+    return redirect(request, triage.safe_back(back))
 
 
 def _refused(result: BatchResult) -> str:
@@ -185,7 +201,7 @@ def _refused(result: BatchResult) -> str:
 async def status_action(request: Request) -> Response:
     form = await read_form(request)
     item_id = item_id_of(request)
-    action = request.url.path.rsplit("/", 1)[1]
+    action = route_path(request.scope).rsplit("/", 1)[1]
     back = triage.safe_back(str(form.get("back") or ""))
     cur = curator(request)
     try:  # off the event loop on PostgreSQL: four statements waiting on the server would stall every request
@@ -266,7 +282,7 @@ async def bulk_action(request: Request) -> Response:
         flash(request, f"{len(result.done)} élément(s) {DONE[action]}.", "success")
     if result.refused:
         flash(request, f"Refusés — {_refused(result)}", "error")
-    return RedirectResponse(back, status_code=303, background=tell_proposers(request, result.done))
+    return redirect(request, back, background=tell_proposers(request, result.done))
 
 
 def tell_proposers(request: Request, item_ids: list[int]) -> BackgroundTask | None:

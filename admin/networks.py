@@ -10,12 +10,12 @@ import asyncio
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin.auth import current_user, requires
 from admin.labels import N_
-from admin.web import ctx_of, flash, nav, read_form, render
+from admin.web import ctx_of, flash, nav, read_form, redirect, render
 from core.errors import InvalidInput
 from core.messages import describe
 from core.model import Role, User
@@ -63,7 +63,7 @@ async def create(request: Request) -> Response:
     except InvalidInput as exc:
         return _page(request, form=values, error=describe(exc), status_code=400)
     flash(request, f"Réseau « {network.name} » créé : il est servi à {network.base_url}.", "success")
-    return RedirectResponse("/admin/reseaux", status_code=303)
+    return redirect(request, "/admin/reseaux")
 
 
 def routes() -> list[BaseRoute]:

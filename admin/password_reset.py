@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin.accounts import validate_email
-from admin.web import ctx_of, flash, read_form, render
+from admin.web import ctx_of, flash, read_form, redirect, render
 from core.errors import InvalidInput, RelaisError
 from core.model import Subscriber, User
 from subscribers.accounts import Accounts
@@ -107,7 +107,7 @@ async def forgot_submit(request: Request) -> Response:
     recent = asked.get(email)
     if recent is not None and now - recent < RESEND_AFTER:
         flash(request, SENT, "success")  # the same answer; no second email
-        return RedirectResponse("/admin/login", status_code=303)
+        return redirect(request, "/admin/login")
     asked[email] = now
     for old in [e for e, at in asked.items() if now - at >= RESEND_AFTER]:
         del asked[old]
@@ -123,7 +123,7 @@ async def forgot_submit(request: Request) -> Response:
             log.warning("admin.password_reset_not_sent", extra={"user_id": user.id})
 
     flash(request, SENT, "success")
-    return RedirectResponse("/admin/login", status_code=303, background=BackgroundTask(send))
+    return redirect(request, "/admin/login", background=BackgroundTask(send))
 
 
 async def reset_page(request: Request) -> Response:
@@ -161,7 +161,7 @@ async def reset_submit(request: Request) -> Response:
         return refuse(f"Mot de passe refusé : {exc}.")
     request.session.clear()
     flash(request, "Mot de passe changé : toutes les sessions de ce compte ont pris fin. Connectez-vous.", "success")
-    return RedirectResponse("/admin/login", status_code=303)
+    return redirect(request, "/admin/login")
 
 
 def routes() -> list[BaseRoute]:

@@ -7,6 +7,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin.proxy import is_https
+from admin.web import route_path
 from core.settings import WebSettings
 
 CSP = (
@@ -44,7 +45,7 @@ class SecurityHeadersMiddleware:
             return
         web: WebSettings = scope["app"].state.ctx.settings.web
         https = is_https(scope, web)
-        private = is_private(scope["path"])
+        private = is_private(route_path(scope))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -10,14 +10,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin.auth import requires
 from admin.error_messages import said
 from admin.items import curator
 from admin.triage import KIND_LABELS, N_
-from admin.web import ctx_of, flash, nav, read_form, render
+from admin.web import ctx_of, flash, nav, read_form, redirect, render
 from core.errors import InvalidInput, NotFound, RelaisError
 from core.model import Item, Role, Source, SourceKind
 from curation.sources import OPTIONS, clean_source, option_field
@@ -149,7 +149,7 @@ async def _submit(request: Request, existing: Source | None) -> Response:
         source.id, source.origin = existing.id, existing.origin
     saved = _save(request, source)
     flash(request, f"Source « {saved.name} » enregistrée.", "success")
-    return RedirectResponse("/admin/sources", status_code=303)
+    return redirect(request, "/admin/sources")
 
 
 def _save(request: Request, source: Source) -> Source:
@@ -177,7 +177,7 @@ async def toggle(request: Request) -> Response:
     source.enabled = not source.enabled
     _save(request, source)
     flash(request, f"Source « {source.name} » {'réactivée' if source.enabled else 'désactivée'}.", "success")
-    return RedirectResponse("/admin/sources", status_code=303)
+    return redirect(request, "/admin/sources")
 
 
 @requires(Role.EDITOR)
@@ -194,7 +194,7 @@ async def collect(request: Request) -> Response:
         flash(request, f"Collecte en échec : {said(request, exc)}", "error")
     else:
         flash(request, f"Collecte terminée : {', '.join(names) if names else 'toutes les sources'}.", "success")
-    return RedirectResponse("/admin/sources", status_code=303)
+    return redirect(request, "/admin/sources")
 
 
 def routes() -> list[BaseRoute]:

@@ -19,12 +19,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin.auth import requires
 from admin.subscribers import choices
-from admin.web import WebContext, ctx_of, flash, is_htmx, read_form, render
+from admin.web import WebContext, ctx_of, flash, is_htmx, read_form, redirect, render
 from core.errors import InvalidInput
 from core.model import Role, Stream, Subscriber
 from subscribers.importer import ImportReport
@@ -204,7 +204,7 @@ async def import_run(request: Request) -> Response:
     note = "" if pending["confirmed"] else " Chacune reçoit un email pour confirmer son inscription."
     flash(request, f"Import terminé : {s['created']} adresse(s) ajoutée(s), {s['failed']} refusée(s), "
                    f"{s['exists'] + s['duplicate'] + s['suppressed']} ignorée(s).{note}", "success")  # fmt: skip
-    return RedirectResponse("/admin/subscribers", status_code=303)
+    return redirect(request, "/admin/subscribers")
 
 
 def routes() -> list[BaseRoute]:

@@ -14,12 +14,12 @@ from urllib.parse import urlencode
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin.auth import current_user, requires
 from admin.history import consent_details
-from admin.web import ctx_of, flash, nav, read_form, render, translations
+from admin.web import ctx_of, flash, nav, read_form, redirect, render, translations
 from core.errors import InvalidInput, NotFound
 from core.model import OrganisationType, Role, Subscriber, SubscriberStatus
 from subscribers.desk import SearchQuery
@@ -154,7 +154,7 @@ async def edit(request: Request) -> Response:
     except InvalidInput as exc:
         return await _file_page(request, error=str(exc), chosen=chosen, form=values, status_code=400)
     flash(request, "Modifications enregistrées (journal des consentements : origine « administration »).", "success")
-    return RedirectResponse(f"/admin/subscribers/{_sid(request)}", status_code=303)
+    return redirect(request, f"/admin/subscribers/{_sid(request)}")
 
 
 @requires(Role.STAFF)
@@ -165,7 +165,7 @@ async def suppress(request: Request) -> Response:
         flash(request, "Adresse suspendue : plus aucun envoi ne lui parviendra.", "success")
     except InvalidInput as exc:
         flash(request, f"Rien n'a été modifié : {exc}.", "error")
-    return RedirectResponse(f"/admin/subscribers/{_sid(request)}", status_code=303)
+    return redirect(request, f"/admin/subscribers/{_sid(request)}")
 
 
 @requires(Role.STAFF)
@@ -176,7 +176,7 @@ async def unsuppress(request: Request) -> Response:
         flash(request, "Suspension levée.", "success")
     except InvalidInput as exc:
         flash(request, f"Rien n'a été modifié : {exc}.", "error")
-    return RedirectResponse(f"/admin/subscribers/{_sid(request)}", status_code=303)
+    return redirect(request, f"/admin/subscribers/{_sid(request)}")
 
 
 @requires(Role.STAFF)
@@ -196,7 +196,7 @@ async def erase(request: Request) -> Response:
     email = await run(tools(request).erase, _sid(request), by=actor(request))
     flash(request, f"{email} a été effacée. Seule une empreinte (hachage) reste, pour ne jamais la réimporter.",
           "success")  # fmt: skip
-    return RedirectResponse("/admin/subscribers", status_code=303)
+    return redirect(request, "/admin/subscribers")
 
 
 # -- exports ---------------------------------------------------------------------------------------------------

@@ -7,13 +7,13 @@ import asyncio
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin.accounts import generate_password
 from admin.auth import current_user, requires
 from admin.triage import N_
-from admin.web import ctx_of, flash, nav, read_form, render
+from admin.web import ctx_of, flash, nav, read_form, redirect, render
 from core.errors import InvalidInput, NotFound
 from core.model import Role, User
 
@@ -74,7 +74,7 @@ async def change_role(request: Request) -> Response:
         raise HTTPException(400, f"{exc}.") from None
     ctx_of(request).accounts.save(user)
     flash(request, f"{user.email} : rôle changé.", "success")
-    return RedirectResponse("/admin/users", status_code=303)
+    return redirect(request, "/admin/users")
 
 
 @requires(Role.ADMIN)
@@ -89,7 +89,7 @@ async def toggle(request: Request) -> Response:
     if not user.active and user.id is not None:  # disabled: its sessions end now, and stay ended if re-enabled
         ctx_of(request).accounts.end_sessions(user.id)
     flash(request, f"{user.email} : compte {'réactivé' if user.active else 'désactivé'}.", "success")
-    return RedirectResponse("/admin/users", status_code=303)
+    return redirect(request, "/admin/users")
 
 
 @requires(Role.ADMIN)

@@ -29,7 +29,7 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from admin.labels import label
 from admin.seams import Health, NetworkAdmin, SenderDns, Sending
@@ -229,6 +229,28 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def route_path(scope: Mapping[str, Any]) -> str:
+    """A request's path within its network: without the network's path prefix (``root_path``, set by the
+    dispatch when networks share a host), as routes and middlewares see it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and (path == root or path.startswith(root + "/")):
+        return path[len(root) :] or "/"
+    return path
+
+
+def root_of(request: Request) -> str:
+    """The network's path prefix (``""`` at the root of its host): every link and redirect of its pages starts
+    with it."""
+    root: str = request.scope.get("root_path", "")
+    return root
+
+
+def redirect(request: Request, path: str, status_code: int = 303, **kwargs: Any) -> RedirectResponse:
+    """A redirect to one of the network's own pages (``path`` as routes name it, ``/admin/...``)."""
+    return RedirectResponse(root_of(request) + path, status_code=status_code, **kwargs)
+
+
 def render(
     request: Request,
     template: str,
@@ -242,6 +264,7 @@ def render(
     env = environment(ctx.settings.network.locale)
     values: dict[str, Any] = {
         "request": request,
+        "root": root_of(request),
         "network": ctx.settings.network,
         "settings": ctx.settings,
         "user": request.scope.get("relais.user"),

@@ -458,11 +458,12 @@ def check_networks(networks: list[NetworkSettings], where: str) -> None:
 
 def _check_networks(networks: list[NetworkSettings], bad: Callable[[str, str], ConfigError]) -> None:
     """Slugs well formed and unique, départements real and in one network only, and, when there are several,
-    each network at its own host (its ``base_url``'s): that is how a request finds its network."""
+    each network at its own address (its ``base_url``'s host, and its path prefix when networks share a host):
+    that is how a request finds its network."""
     several = len(networks) > 1
     slugs: set[str] = set()
     owner: dict[str, str] = {}
-    hosts: set[str] = set()
+    addresses: dict[str, set[str]] = {}  # host -> prefixes
     for i, net in enumerate(networks):
         key = f"networks[{i}]" if several else "network"
         if not SLUG.fullmatch(net.slug):
@@ -476,10 +477,28 @@ def _check_networks(networks: list[NetworkSettings], bad: Callable[[str, str], C
             if code in owner:
                 raise bad(f"{key}.departements", f"le département {code} est déjà celui du réseau « {owner[code]} »")
             owner[code] = net.slug
-        host = (urlsplit(net.base_url).netloc or net.base_url).lower()
-        if several and host in hosts:
-            raise bad(f"{key}.base_url", f"deux réseaux au même hôte « {host} » : donnez à chacun le sien")
-        hosts.add(host)
+        url = urlsplit(net.base_url)
+        if url.query or url.fragment or not PREFIX.fullmatch(url.path.rstrip("/")):
+            raise bad(f"{key}.base_url", f"{ADDRESS_RULE}, pas « {net.base_url[:80]} »")
+        host, prefix = network_address(net.base_url)
+        if several and host in addresses and prefix in addresses[host]:
+            where = f"{host}{prefix}"
+            raise bad(f"{key}.base_url", f"deux réseaux à la même adresse « {where} » : donnez à chacun la sienne")
+        if several and host in addresses and ("" in addresses[host]) != (prefix == ""):
+            raise bad(f"{key}.base_url", f"sur l'hôte « {host} », un seul réseau à la racine ou chacun sous son chemin")
+        addresses.setdefault(host, set()).add(prefix)
+
+
+# A network's public address: its host, and a path prefix of one segment when several networks share a host.
+PREFIX = re.compile(r"(?:/[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)?")
+ADDRESS_RULE = "une adresse http(s)://hôte, ou http(s)://hôte/chemin (un segment : minuscules, chiffres et tirets)"
+
+
+def network_address(base_url: str) -> tuple[str, str]:
+    """Where a network's requests arrive: its ``base_url``'s host and port in lower case, and its path prefix
+    (``""`` at the root of its host, else ``"/segment"``)."""
+    url = urlsplit(base_url)
+    return (url.netloc or base_url).lower(), url.path.rstrip("/") if url.netloc else ""
 
 
 def parse_dns_server(text: str) -> tuple[str, int]:

@@ -22,7 +22,14 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import ConfigError, InvalidInput
-from core.settings import NETWORK_FORM_KEYS, NetworkSettings, check_networks, network_from_table
+from core.settings import (
+    ADDRESS_RULE,
+    NETWORK_FORM_KEYS,
+    PREFIX,
+    NetworkSettings,
+    check_networks,
+    network_from_table,
+)
 from relais.wiring import Services, sync_networks
 from storage.networks import NetworkRepository
 from subscribers.addresses import normalise
@@ -55,8 +62,15 @@ def network_from_form(form: Mapping[str, str], existing: Sequence[NetworkSetting
         if len(values[field]) > limit:
             raise _refuse(field, f"{limit} caractères au plus")
     url = urlsplit(values["base_url"])
-    if url.scheme not in ("http", "https") or not url.hostname or url.path not in ("", "/") or url.query:
-        raise _refuse("base_url", "une adresse https://hôte (sans chemin), par exemple https://lettre.reseau.example")
+    if (
+        url.scheme not in ("http", "https")
+        or not url.hostname
+        or not PREFIX.fullmatch(url.path.rstrip("/"))
+        or url.query
+        or url.fragment
+    ):
+        raise _refuse("base_url", f"{ADDRESS_RULE}, par exemple https://lettre.reseau.example ou "
+                                  "https://reseaux.example/centraider")  # fmt: skip
     for field in ("from_address", "reply_to"):
         if values[field]:
             values[field] = normalise(values[field])

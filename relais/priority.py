@@ -74,4 +74,8 @@ class AdminGate:
 
 
 def _is_admin(path: str) -> bool:
-    return path == "/admin" or path.startswith("/admin/")
+    """``/admin...``, or ``/prefix/admin...`` for a network under a path of its own (one segment)."""
+    if path == "/admin" or path.startswith("/admin/"):
+        return True
+    rest = path.split("/", 2)[2] if path.count("/") >= 2 else ""
+    return rest == "admin" or rest.startswith("admin/")

@@ -12,18 +12,18 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin.app import WebContext, create_app
 from admin.seams import NetworkAdmin, SenderDns, Sending
+from admin.web import route_path
 from core.clock import Clock
 from core.model import Item, Source
-from core.settings import Settings
+from core.settings import Settings, network_address
 from curation.desk import CurationDesk
 from curation.proposals import ProposalService
 from curation.validate import Taxonomy
@@ -177,15 +177,11 @@ def web_context(
 Parts = tuple[WebWatch, BackgroundSending]
 
 
-def network_host(base_url: str) -> str:
-    """The Host header a network's requests carry: its ``base_url``'s host and port, in lower case."""
-    return (urlsplit(base_url).netloc or base_url).lower()
-
-
 class NetworkDispatch:
-    """The networks behind one server: each request goes to the app of the network whose ``base_url`` host it
-    names, and only there. A host no network has gets the network when the deployment has one (it answers at any
-    address, as it always has), else 421 (Misdirected Request) and nothing of any network.
+    """The networks behind one server: each request goes to the app of the network whose address it names (its
+    ``base_url``'s host, and its path prefix when networks share a host: the app then sees the prefix as its
+    ``root_path``), and only there. An address no network has gets the network when the deployment has one (it
+    answers at any address, as it always has), else 421 (Misdirected Request) and nothing of any network.
 
     A network created in the admin is served without a restart: at once by the process where it was created, and
     by every other process from the first request to its host (an unknown host makes it look at the stored
@@ -193,7 +189,7 @@ class NetworkDispatch:
 
     def __init__(self, services: Services, lifespan: Callable[[list[Parts]], ASGIApp], look_every: float = 2.0) -> None:
         self.services = services  # the deployment's: grows in place (relais.wiring.adopt_created_networks)
-        self.apps: dict[str, ASGIApp] = {}
+        self.apps: dict[tuple[str, str], ASGIApp] = {}  # (host, path prefix) -> the network's app
         self.parts: list[Parts] = []  # each network's watch and sender, closed with the app
         self.look_every = look_every
         self._looked = -math.inf
@@ -210,7 +206,7 @@ class NetworkDispatch:
         watch, sending = WebWatch(net), background_sending(net)
         app = create_app(web_context(net, watch, sending, self.services, on_created=self.grow))
         self.parts.append((watch, sending))
-        self.apps[network_host(net.settings.network.base_url)] = app
+        self.apps[network_address(net.settings.network.base_url)] = app
         return app
 
     def grow(self, *, now: bool = True) -> None:
@@ -222,24 +218,43 @@ class NetworkDispatch:
             self._looked = time.monotonic()
             adopt_created_networks(self.services)
             for net in self.services.settings.all_networks:  # also those the scheduler of this process adopted
-                if network_host(net.base_url) not in self.apps:
+                if network_address(net.base_url) not in self.apps:
                     self._serve(self.services.for_network(net.slug))
                     log.info("web.network_served", extra={"network": net.slug})
 
-    async def _grown(self, host: str) -> ASGIApp | None:
+    def _find(self, host: str, path: str) -> tuple[ASGIApp, str] | None:
+        """The app at ``host`` whose prefix ``path`` starts with (one segment: at most two lookups), and the
+        prefix."""
+        segment = "/" + path.split("/", 2)[1] if path.startswith("/") else ""
+        for prefix in (segment, ""):
+            app = self.apps.get((host, prefix))
+            if app is not None and (prefix == "" or path == prefix or path.startswith(prefix + "/")):
+                return app, prefix
+        return None
+
+    async def _grown(self, host: str, path: str) -> tuple[ASGIApp, str] | None:
         if time.monotonic() - self._looked >= self.look_every:
             try:
                 await anyio.to_thread.run_sync(lambda: self.grow(now=False))
             except Exception:  # the request is still answered as it would have been
                 log.exception("web.networks_unreadable")
-        return self.apps.get(host)
+        return self._find(host, path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self.lifespan(scope, receive, send)
             return
         host = next((v.decode("latin-1").lower() for k, v in scope.get("headers", ()) if k == b"host"), "")
-        app = self.apps.get(host) or await self._grown(host) or self.fallback
+        path = route_path(scope)  # within a root_path the server was given (a proxy's)
+        found = self._find(host, path) or await self._grown(host, path)
+        app, prefix = found if found is not None else (self.fallback, "")
+        if app is not None and prefix:
+            if path == prefix and scope["type"] == "http":  # the network's home page: with its slash
+                query = scope.get("query_string", b"").decode("latin-1")
+                target = scope.get("root_path", "") + prefix + "/" + (f"?{query}" if query else "")
+                await RedirectResponse(target, status_code=308)(scope, receive, send)
+                return
+            scope = {**scope, "root_path": scope.get("root_path", "") + prefix}
         if app is None and scope["type"] == "http":
             response = PlainTextResponse("Aucun réseau n'est servi à cette adresse.", status_code=421)
             await response(scope, receive, send)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError
-from core.settings import load_settings
+from core.settings import Settings, load_settings
 
 TWO = """
 [[networks]]
@@ -60,7 +60,23 @@ def test_a_single_network_is_one_network(tmp_path: Path, root: Path) -> None:
         (('slug = "centraider"', 'slug = "resacoop"'), r"« resacoop » est déjà celui d'un autre réseau"),
         (('"45"]', '"4 5"]'), r"pas un code de département : « 4 5 »"),
         (('"45"]', '"69"]'), r"le département 69 est déjà celui du réseau « resacoop »"),
-        (("centraider.relais", "RESACOOP.relais"), r"deux réseaux au même hôte « resacoop.relais.example.org »"),
+        (("centraider.relais", "RESACOOP.relais"), r"deux réseaux à la même adresse « resacoop.relais.example.org »"),
+        (
+            ("centraider.relais.example.org", "resacoop.relais.example.org/centre"),
+            r"sur l'hôte « resacoop.relais.example.org », un seul réseau à la racine ou chacun sous son chemin",
+        ),
+        (
+            ('centraider.relais.example.org"', 'centraider.relais.example.org/centre/val"'),
+            r"networks\[1\]\.base_url: une adresse http\(s\)://hôte, ou",
+        ),
+        (
+            ('centraider.relais.example.org"', 'centraider.relais.example.org/Centre"'),
+            r"un segment : minuscules, chiffres et tirets",
+        ),
+        (
+            ('centraider.relais.example.org"', 'centraider.relais.example.org/?reseau=centre"'),
+            r"pas « https://centraider.relais.example.org/\?reseau",
+        ),
     ],
 )
 def test_mistakes_are_refused_by_key_in_french(tmp_path: Path, change: tuple[str, str], message: str) -> None:
@@ -70,6 +86,22 @@ def test_mistakes_are_refused_by_key_in_french(tmp_path: Path, change: tuple[str
     with pytest.raises(ConfigError, match=message) as caught:
         load(tmp_path, text)
     assert caught.value.code == "config_invalid"
+
+
+def test_networks_may_share_a_host_each_under_its_path(tmp_path: Path) -> None:
+    from core.settings import network_address
+
+    text = TWO.replace("resacoop.relais.example.org", "reseaux.example.org/resacoop").replace(
+        "centraider.relais.example.org", "reseaux.example.org/centraider/"
+    )
+    s = load(tmp_path, text)
+    assert isinstance(s, Settings)
+    assert [network_address(n.base_url) for n in s.all_networks] == [
+        ("reseaux.example.org", "/resacoop"),
+        ("reseaux.example.org", "/centraider"),
+    ]
+    with pytest.raises(ConfigError, match=r"deux réseaux à la même adresse « reseaux.example.org/resacoop »"):
+        load(tmp_path, text.replace("/centraider/", "/resacoop"))
 
 
 def test_network_and_networks_together_are_refused(tmp_path: Path) -> None:

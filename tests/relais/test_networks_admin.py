@@ -84,9 +84,10 @@ def test_only_a_superadmin_sees_and_creates_networks(services: Services) -> None
     [
         ({"departements": "18, 99"}, "départements : pas un code de département : « 99 »"),
         ({"departements": "69, 18"}, "le département 69 est déjà celui du réseau « resacoop »"),
-        ({"base_url": f"https://{A_HOST}"}, f"deux réseaux au même hôte « {A_HOST} »"),
-        ({"base_url": f"https://{A_HOST}/centraider"}, "adresse publique : une adresse https://hôte (sans chemin)"),
-        ({"base_url": "file:///etc/passwd"}, "adresse publique : une adresse https://hôte"),
+        ({"base_url": f"https://{A_HOST}"}, f"deux réseaux à la même adresse « {A_HOST} »"),
+        ({"base_url": f"https://{A_HOST}/centraider"}, f"sur l'hôte « {A_HOST} », un seul réseau à la racine ou"),
+        ({"base_url": "https://reseaux.example/centre/val"}, "hôte/chemin (un segment : minuscules, chiffres et"),
+        ({"base_url": "file:///etc/passwd"}, "adresse publique : une adresse http(s)://hôte"),
         ({"slug": "resacoop"}, "« resacoop » est déjà celui d'un autre réseau"),
         ({"slug": "Centre Val"}, "des minuscules, chiffres et tirets"),
         ({"from_address": "pas une adresse"}, "adresse électronique invalide"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from core.model import (
     Subscriber,
     SubscriberStatus,
 )
-from core.settings import Settings
+from core.settings import Settings, network_address
 from relais.web import NetworkDispatch, build_app
 from relais.wiring import Services, build_subscribers
 from storage.database import Database
@@ -42,11 +43,32 @@ from subscribers.links import MANAGE
 from tests.admin.conftest import PASSWORD, cheap_hashing, csrf_of  # noqa: F401  (cheap_hashing: autouse)
 from tests.admin.issue_world import settings
 
-A_HOST, B_HOST = "resacoop.relais.example", "centraider.relais.example"
+# Where each network answers: its own host, or one host shared under a path each (see `addresses`).
+ADDRESSES = {
+    "hosts": ("resacoop.relais.example", "centraider.relais.example"),
+    "paths": ("reseaux.relais.example/resacoop", "reseaux.relais.example/centraider"),
+}
+A_HOST, B_HOST = ADDRESSES["hosts"]
 SECRET_A = "Lettre réservée à RESACOOP"  # what no page of the other network may show
 SECRET_A_SUBSCRIBER = "secret-resacoop@membre.example.org"
 SECRET_SOURCE = "Agenda réservé de la mairie"  # a source of the first network's own
 SECRET_ITEM = "Appel relu par la seule équipe de RESACOOP"  # the first network's row of an item
+
+
+@pytest.fixture(autouse=True, params=sorted(ADDRESSES))
+def addresses(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs twice: each network at its own host, then both on one host, each under its path (the
+    URLs below are written ``https://{A_HOST}/...`` and read these at run time)."""
+    a, b = ADDRESSES[request.param]
+    monkeypatch.setattr(sys.modules[__name__], "A_HOST", a)
+    monkeypatch.setattr(sys.modules[__name__], "B_HOST", b)
+    return str(request.param)
+
+
+def session_cookie(client: TestClient, where: str) -> str | None:
+    """The session cookie a network set: at its host, for its path."""
+    host, _, prefix = where.partition("/")
+    return client.cookies.get("relais_session", domain=host, path=f"/{prefix}" if prefix else "/")
 
 
 def two_networks(tmp_path: Path) -> Settings:
@@ -129,7 +151,7 @@ def test_an_account_logs_in_only_where_it_is_a_member(client: TestClient) -> Non
     refused = login(client, B_HOST, "admin@resacoop.example")
     assert refused != 303 and refused == login(client, B_HOST, "personne@nulle-part.example")  # as for a stranger
     assert login(client, A_HOST, "admin@resacoop.example") == 303
-    cookie = client.cookies.get("relais_session", domain=A_HOST)
+    cookie = session_cookie(client, A_HOST)
     assert cookie
     # The first network's session cookie, sent to the second network's host: not a session there.
     r = client.get(f"https://{B_HOST}/admin/", headers={"cookie": f"relais_session={cookie}"}, follow_redirects=False)
@@ -163,7 +185,7 @@ def test_every_route_of_one_network_refuses_the_other_networks_ids(client: TestC
     ids = {"issue_id": world.issue_a, "subscriber_id": world.subscriber_a, "user_id": world.user_a,
            "source_id": world.source_a, "item_id": world.item_a}  # fmt: skip
     tried = 0
-    for path, methods in routes(world.app.apps[B_HOST]):
+    for path, methods in routes(world.app.apps[network_address(f"https://{B_HOST}")]):
         names = set(re.findall(r"{(\w+)(?::\w+)?}", path))
         if not names & set(ids) or not names <= set(ids) | {"fmt"}:
             continue  # tokens (tested above), static files, uploaded images (random names)
@@ -267,3 +289,38 @@ def test_each_network_offers_the_territories_of_its_own_departements(
         aura = client.get(f"https://{A_HOST}/subscribe").text
     assert "Puy-de-Dôme" in centre and "Rhône" not in centre and "Isère" not in centre
     assert "Rhône" in aura and "Isère" in aura and "Puy-de-Dôme" not in aura
+
+
+LINK = re.compile(r'(?:href|action|src|hx-get|hx-post)="(/[^"]*)"')
+
+
+def test_every_link_and_redirect_keeps_to_the_networks_address(client: TestClient, addresses: str) -> None:
+    """Under a path, a network's pages, forms, assets and redirects all stay under it; its session and the other
+    network's live side by side in one browser."""
+    prefix = "/" + B_HOST.split("/", 1)[1] if "/" in B_HOST else ""
+    assert login(client, A_HOST, "admin@resacoop.example") == 303
+    token = csrf_of(client.get(f"https://{B_HOST}/admin/login").text)
+    r = client.post(f"https://{B_HOST}/admin/login?next=/admin/items", follow_redirects=False,
+                    data={"email": "admin@centraider.example", "password": PASSWORD, "csrf_token": token,
+                          "next": "/admin/items"})  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"] == f"{prefix}/admin/items"
+    pages = ["/admin/", "/admin/items", "/admin/issues", "/admin/sources", "/admin/subscribers", "/admin/users",
+             "/admin/figures", "/admin/password", "/subscribe", "/archives", "/propose"]  # fmt: skip
+    for page in pages:
+        r = client.get(f"https://{B_HOST}{page}", follow_redirects=False)
+        assert r.status_code == 200, (page, r.status_code)
+        links = LINK.findall(r.text)
+        assert links, page
+        assert [link for link in links if not link.startswith(f"{prefix}/")] == [], page
+    assert client.get(f"https://{B_HOST}/static/relais.css").status_code == 200
+    assert "Centraider" in client.get(f"https://{B_HOST}/admin/").text  # still logged in at B...
+    assert "RESACOOP" in client.get(f"https://{A_HOST}/admin/").text  # ...and at A: one cookie each
+    out = client.get(f"https://{B_HOST}/admin/sources/999999", follow_redirects=False)
+    assert out.status_code == 404
+    if prefix:
+        host = B_HOST.split("/", 1)[0]
+        home = client.get(f"https://{host}{prefix}?x=1", follow_redirects=False)
+        assert home.status_code == 308 and home.headers["location"] == f"{prefix}/?x=1"
+        assert client.get(f"https://{host}/ailleurs/subscribe").status_code == 421
+        assert client.get(f"https://{host}/").status_code == 421
+        assert client.get(f"https://{host}/admin/").status_code == 421  # no network at the host's root
