@@ -15,8 +15,6 @@ from typing import Any
 from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
 
 def copy_text(value: Any) -> str:
     """A value in COPY's text format: NULL is ``\\N``, JSON columns take their serialised text."""
@@ -30,7 +28,12 @@ def copy_text(value: Any) -> str:
         value = value.isoformat()
     elif isinstance(value, bool):
         value = "t" if value else "f"
-    return str(value).translate(_COPY_ESCAPES)
+    out = str(value)
+    # Four scans in C: str.translate with a mapping goes character by character in the interpreter, 30 times
+    # slower on an item's HTML body (about 0.35 ms against 0.01 for 5 KB).
+    if "\\" in out:
+        out = out.replace("\\", "\\\\")
+    return out.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
