@@ -156,8 +156,7 @@ async def item_list(request: Request) -> Response:
     params = dict(request.query_params)
     query = triage.parse_filters(params, ctx.clock.now().date())
 
-    page, sources = await blocking(ctx.curation.triage_page, query)
-    relayed = await blocking(ctx.curation.relayed, [row.id for row in page.rows])
+    page, sources, relayed = await blocking(ctx.curation.triage_page, query)
     here = "/admin/items?" + triage.filters_qs(params)
     values = common(request)
     return render(

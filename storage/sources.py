@@ -76,7 +76,7 @@ class SourceRepository:
     def names(self) -> list[tuple[int, str]]:
         """Every source's id and name, by name: what a filter offers, without loading whole sources."""
         q = select(SourceRow.id, SourceRow.name).where(*self._seen).order_by(SourceRow.name)
-        return [(r.id, r.name) for r in self.s.connection().execute(q).all()]  # one fetch, not one per row
+        return [(i, n) for i, n in self.s.connection().execute(q).all()]  # one fetch; unpacked, not by attribute
 
     def get(self, source_id: int) -> Source:
         row = self._row(source_id)

@@ -6,6 +6,7 @@ process on the same cores answers: a statement that is not needed is latency for
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,13 +14,14 @@ import pytest
 from sqlalchemy import event
 
 from core.clock import FrozenClock
-from core.model import Item, ItemKind, ItemStatus, Preferences, Stream, Subscriber
+from core.model import Item, ItemKind, ItemStatus, Preferences, Source, SourceKind, Stream, Subscriber
 from core.settings import TaxonomySettings
 from curation.actions import Curator
-from curation.desk import CurationDesk
+from curation.desk import NAMES_KEPT, CurationDesk
 from curation.validate import Taxonomy
 from storage.database import Database
 from storage.items import ItemRepository
+from storage.sources import SourceRepository
 from storage.subscribers import SubscriberRepository
 from storage.triage import TriageQuery
 from subscribers.service import identity_lookup
@@ -70,10 +72,30 @@ def item_id(db: Database) -> int:
 
 def test_a_triage_page_is_its_selects_alone(db: Database, item_id: int, trips: Trips) -> None:
     desk = CurationDesk(db, FrozenClock(NOW), Taxonomy.from_settings(TaxonomySettings()))
-    page, _names = desk.triage_page(TriageQuery())
+    page, _names, relayed = desk.triage_page(TriageQuery())
+    assert relayed == {}
     assert [r.id for r in page.rows] == [item_id]
     # the page (with its count), its sightings, the sources' names; on PostgreSQL no BEGIN, no COMMIT, no SET
     assert len(trips.seen) == 3 and all(s.startswith("SELECT") for s in trips.seen), trips.seen
+
+
+def test_the_filters_source_names_are_read_again_after_a_while_or_a_save(db: Database, trips: Trips) -> None:
+    clock = FrozenClock(NOW)
+    desk = CurationDesk(db, clock, Taxonomy.from_settings(TaxonomySettings()))
+    source = desk.save_source(Source("Fonds Eau", "https://eau.example/rss", SourceKind.FEED, ItemKind.CALL))
+    assert desk.triage_page(TriageQuery())[1] == [(source.id, "Fonds Eau")]
+    trips.seen.clear()
+    assert desk.triage_page(TriageQuery())[1] == [(source.id, "Fonds Eau")]
+    assert not [s for s in trips.seen if "sources.name" in s and "item_sources" not in s], trips.seen  # kept
+    # a rename through this desk shows at once
+    desk.save_source(replace(source, name="Fonds Eau potable"))
+    assert desk.triage_page(TriageQuery())[1] == [(source.id, "Fonds Eau potable")]
+    # one made elsewhere (another web process) within NAMES_KEPT
+    with db.session() as s:
+        SourceRepository(s).save(Source("Agenda ECSI", "https://ecsi.example/ics", SourceKind.ICAL, ItemKind.EVENT))
+    assert len(desk.triage_page(TriageQuery())[1]) == 1
+    clock.advance(NAMES_KEPT)
+    assert [name for _, name in desk.triage_page(TriageQuery())[1]] == ["Agenda ECSI", "Fonds Eau potable"]
 
 
 def test_an_approval_reads_the_item_once(db: Database, item_id: int, trips: Trips) -> None:
