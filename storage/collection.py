@@ -91,19 +91,21 @@ class CollectionRepository:
         saw them is not read here: the few that match are loaded whole, sightings included."""
         found: dict[int, MatchKey] = {}
         cols = (ItemRow.id, ItemRow.title, ItemRow.deadline, ItemRow.starts_at)
+        conn = self.s.connection()  # Core rows, unpacked: a network's store step reads thousands of them a batch
         dl = sorted(set(deadlines))
         for i in range(0, len(dl), _CHUNK):
             q = select(*cols).where(ItemRow.network_id == self.network, ItemRow.deadline.in_(dl[i : i + _CHUNK]))
-            for row in self.s.execute(q):
-                found[row.id] = MatchKey(row.id, row.title, row.deadline, row.starts_at)
+            for iid, title, deadline, starts_at in conn.execute(q):
+                found[iid] = MatchKey(iid, title, deadline, starts_at)
         days = sorted(set(start_days))
         for i in range(0, len(days), 50):
             ranges = [
                 and_(ItemRow.starts_at >= _midnight(d), ItemRow.starts_at < _midnight(d) + timedelta(days=1))
                 for d in days[i : i + 50]
             ]
-            for row in self.s.execute(select(*cols).where(ItemRow.network_id == self.network, or_(*ranges))):
-                found[row.id] = MatchKey(row.id, row.title, row.deadline, row.starts_at)
+            q = select(*cols).where(ItemRow.network_id == self.network, or_(*ranges))
+            for iid, title, deadline, starts_at in conn.execute(q):
+                found[iid] = MatchKey(iid, title, deadline, starts_at)
         return [found[k] for k in sorted(found)]
 
     def touch(self, source_id: int, source_item_ids: Sequence[str], at: datetime) -> None:

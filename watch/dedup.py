@@ -97,6 +97,11 @@ def _title_parts(title: str) -> tuple[str, tuple[str, ...]]:
     return key, tuple(_NUMBERS.findall(key))
 
 
+def title_numbers(title: str) -> tuple[str, ...]:
+    """The numbers of a title's key, in order: titles whose tuples differ are never :func:`similar_titles`."""
+    return _title_parts(title)[1]
+
+
 def similar_titles(a: str, b: str) -> float:
     """0..1. Titles whose numbers differ ("… 2026" and "… 2027", "lot 3" and "lot 4") are different calls: 0."""
     (ka, na), (kb, nb) = _title_parts(a), _title_parts(b)

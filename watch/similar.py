@@ -99,8 +99,9 @@ def _cached(cache: dict[bytes, _T], html: str, compute: Callable[[str], _T]) -> 
     return found
 
 
-# A title is compared with every stored item sharing its deadline: its numbers are read once.
-@lru_cache(maxsize=8192)
+# A title is compared with every stored item sharing its deadline: its numbers are read once. A network's store
+# step indexes every stored title of a batch's dates (tens of thousands in a national deployment).
+@lru_cache(maxsize=65536)
 def years(title: str) -> frozenset[str]:
     return frozenset(_YEAR.findall(title))
 
@@ -111,8 +112,15 @@ def same_edition(title_a: str, title_b: str) -> bool:
     a, b = years(title_a), years(title_b)
     if a and b and not a & b:
         return False
-    na, nb = _numbers(title_a) - a, _numbers(title_b) - b
+    na, nb = edition_numbers(title_a), edition_numbers(title_b)
     return not na or not nb or na == nb
+
+
+@lru_cache(maxsize=65536)
+def edition_numbers(title: str) -> frozenset[str]:
+    """A title's numbers other than its years: two titles whose sets are both non-empty and differ are never
+    :func:`same_edition` (what lets a store step compare an entry with a few stored titles, not all)."""
+    return _numbers(title) - years(title)
 
 
 def same_references(html_a: str, html_b: str) -> bool:
@@ -126,7 +134,7 @@ _NUMBER = re.compile(r"(?<!\d)\d+(?!\d)")
 _REFERENCE = re.compile(r"\bn[°o]\s?\d[\w/-]*|\b[A-Z][A-Za-z]+\s?/\s?\d{2,}[\w/-]*")
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def _numbers(title: str) -> frozenset[str]:
     return frozenset(n.lstrip("0") or "0" for n in _NUMBER.findall(title))
 

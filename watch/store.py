@@ -18,7 +18,7 @@ from storage.collection import CollectionRepository, MatchKey, Sighting
 from storage.database import Database
 from storage.items import ItemRepository
 from watch import similar
-from watch.dedup import Known, Verdict, apply, decide, fuzzy_candidate, plain
+from watch.dedup import Known, Verdict, apply, decide, fuzzy_candidate, plain, title_numbers
 from watch.entry import Entry
 
 ACTOR = "watch"
@@ -239,25 +239,34 @@ def _unchanged(sighting: Sighting | None, entry: Entry) -> bool:
 
 class _DateIndex:
     """Stored items by deadline and by start day, so each entry is compared with the items sharing its dates
-    rather than with every dated candidate of the source (which grew with the square of the items)."""
+    rather than with every dated candidate of the source (which grew with the square of the items). Within a date,
+    items are grouped by their titles' numbers: :func:`fuzzy_candidate` refuses a deadline's item whose edition
+    numbers are set and differ from the entry's, and a start day's whose title numbers differ, so those groups are
+    never looked at (a network keeps hundreds of items per deadline; « lot 2 » is not compared with « lot 3 »)."""
 
     def __init__(self, keys: list[MatchKey]) -> None:
-        self.by_deadline: dict[date, list[MatchKey]] = {}
-        self.by_day: dict[date, list[MatchKey]] = {}
+        self.by_deadline: dict[date, dict[frozenset[str], list[MatchKey]]] = {}
+        self.by_day: dict[date, dict[tuple[str, ...], list[MatchKey]]] = {}
         for k in keys:
             self.add(k)
 
     def add(self, k: MatchKey) -> None:
         if k.deadline is not None:
-            self.by_deadline.setdefault(k.deadline, []).append(k)
+            self.by_deadline.setdefault(k.deadline, {}).setdefault(similar.edition_numbers(k.title), []).append(k)
         if k.starts_at is not None:
-            self.by_day.setdefault(k.starts_at.date(), []).append(k)
+            self.by_day.setdefault(k.starts_at.date(), {}).setdefault(title_numbers(k.title), []).append(k)
 
     def near(self, cand: Item) -> list[MatchKey]:
-        """Items with the candidate's deadline or start day, in id order (the order matching has always used)."""
-        found = {k.id: k for k in self.by_deadline.get(cand.deadline, [])} if cand.deadline is not None else {}
-        if cand.starts_at is not None:
-            found.update((k.id, k) for k in self.by_day.get(cand.starts_at.date(), []))
+        """Items with the candidate's deadline or start day that :func:`fuzzy_candidate` may accept, in id order
+        (the order matching has always used)."""
+        found: dict[int, MatchKey] = {}
+        if cand.deadline is not None and (groups := self.by_deadline.get(cand.deadline)):
+            numbers = similar.edition_numbers(cand.title)
+            # numbers of its own: items with the same ones or none; none: every item of the date may be the same
+            for group in (groups.get(numbers, ()), groups.get(frozenset(), ())) if numbers else groups.values():
+                found.update((k.id, k) for k in group)
+        if cand.starts_at is not None and (days := self.by_day.get(cand.starts_at.date())):
+            found.update((k.id, k) for k in days.get(title_numbers(cand.title), ()))
         return [found[i] for i in sorted(found)]
 
 
