@@ -185,9 +185,14 @@ async def _detail(p: Pipeline, entry: Entry) -> Fetched | None:
 class _StoreQueue:
     """Sources go to the writer thread as their entries arrive, in batches: while it stores one batch, the sources
     parsed meanwhile wait and go together in the next (:func:`watch.store.store_for_networks`). Runs on the event
-    loop."""
+    loop.
 
-    BATCH = 64
+    A batch is at most BATCH sources: each network's store step reads the stored items sharing the batch's dates
+    once a batch, so when the writer falls behind (a national round: 4,000 sources, 14 networks), bigger batches
+    read them fewer times (the round's collection 255 -> 191 s from 64 to 256). When it keeps up, batches stay as
+    small as what arrived meanwhile."""
+
+    BATCH = 256
 
     def __init__(self, db: Database, writer: Executor, followers: Sequence[Follower] = ()) -> None:
         self.db, self.writer, self.followers = db, writer, followers
