@@ -61,8 +61,8 @@ async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 async def call_db(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """:func:`call` as :func:`admin.web.blocking` runs it: in a thread on PostgreSQL, inline on SQLite (a thread
-    there only queues for the GIL again after each SQLite call, behind every page being rendered)."""
+    """:func:`call` as :func:`admin.web.blocking` runs it: inline on the event loop, on either engine (a thread
+    only queues for the GIL again after each database call, behind every page being rendered)."""
     return await _refusing_bad_links(blocking(partial(fn, *args, **kwargs)))
 
 

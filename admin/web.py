@@ -14,6 +14,7 @@ import io
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -26,6 +27,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -115,13 +117,25 @@ def ctx_of(request: Request) -> WebContext:
     return ctx
 
 
+# Where a request's short database work runs: inline on the worker's event loop (the default, and the lane of the
+# one-click unsubscribe), or in a thread for a page that takes its turn (set per request by relais.priority.Lanes).
+DATABASE_INLINE: ContextVar[bool] = ContextVar("database_inline", default=True)
+
+
 async def blocking(fn: Callable[..., T], *args: Any) -> T:
-    """Run ``fn(*args)``, a request's short database work (a few statements), inline on the event loop, on either
-    engine. A thread cost more than it saved: each hand-off waits for the OS to schedule the thread and for the
-    GIL to come back after every round trip, behind the pages being rendered. Measured with ``python -m bench
-    load`` (50 clients, 2 workers, a send meanwhile), PostgreSQL: 134 → 188 requests/s, triage p50 353 → 137 ms,
-    the send 34 → 10 s. Long work (a report, an export) still goes to a thread explicitly."""
-    return fn(*args)
+    """Run ``fn(*args)``, a request's short database work (a few statements), inline on the event loop, or in a
+    thread when this request takes turns with the other pages (:data:`DATABASE_INLINE`, set by
+    :class:`relais.priority.Lanes`).
+
+    Inline for everything, a PostgreSQL round trip blocked the whole loop: under ``python -m bench load`` a
+    one-click unsubscribe worked 8-10 ms but waited 200-500 ms behind the round trips of the pages around it. All
+    in threads, every hand-off waited for the OS and the GIL (PostgreSQL 188 -> 134 requests/s). In threads for the
+    pages taking turns (at most two a worker) and inline for the one-click, measured the same way: the one-click
+    p50 22-25 ms, p95 45-58 ms on PostgreSQL (33-52 / 145-198 ms on SQLite), requests per second as before. Long
+    work (a report, an export) goes to a thread explicitly."""
+    if DATABASE_INLINE.get():
+        return fn(*args)
+    return await run_in_threadpool(fn, *args)
 
 
 # --- i18n -------------------------------------------------------------------------------------------------------

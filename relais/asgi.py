@@ -2,8 +2,9 @@
 
 Workers are passive (pages only, like listmonk's passive mode): the scheduler and the sender run in exactly one
 other process (``relais serve`` starts it in the supervising process, or ``relais scheduler run`` alone).
-The config file comes from ``RELAIS_CONFIG``. Each worker serves the public pages before the editors' pages and
-takes the GIL back quickly after a round trip (:mod:`relais.priority`).
+The config file comes from ``RELAIS_CONFIG``. Each worker answers a one-click unsubscribe at once and every other
+page in turns, takes the GIL back quickly after a round trip and keeps what it built at startup out of the garbage
+collector's walks (:mod:`relais.priority`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 from starlette.types import ASGIApp
 
 from relais.cli.context import State
-from relais.priority import AdminGate, tune_worker
+from relais.priority import Lanes, freeze_startup, tune_worker
 from relais.web import build_app
 
 
 def create() -> ASGIApp:
     tune_worker()
     services = State(None).deployment()
-    return AdminGate(build_app(services, with_scheduler=False))
+    app = Lanes(build_app(services, with_scheduler=False))
+    freeze_startup()
+    return app

@@ -1,30 +1,45 @@
-"""Which requests a web worker serves first: the public pages before the editors' pages.
+"""Which requests a web worker serves first: a one-click unsubscribe at once, every other page in turns.
 
-A worker runs a request's database work and its page inline on its event loop (see ``admin.web.blocking``): while
-one page is rendered, every other request of the worker waits, and each of its ``await`` points puts it behind
-every request that became ready meanwhile. Under load an editors' triage page or approval is most of that work;
-a subscriber's one-click unsubscribe (RFC 8058, sent by mail clients in bursts right after a send) is two
-statements that waited behind whole rounds of them: measured with ``python -m bench load``, 3 ms of database work
-answered in 400-900 ms.
+A subscriber's one-click unsubscribe (RFC 8058, sent by mail providers in bursts right after a send) is one
+conditional UPDATE and one consent row: 8-10 ms of a worker's time. Measured with ``python -m bench load`` (50
+clients, a send meanwhile, PostgreSQL), it was answered in 200-500 ms, like a triage page: every request did its
+database work inline on the worker's event loop, so each PostgreSQL round trip of any page blocked the loop (a
+watchdog thread sampling the loop whenever it was away for more than 100 ms found it waiting on the server in a
+triage page, an account lookup, a sign-up's INSERT or COMMIT, almost every time).
 
-:class:`AdminGate` lets at most :data:`ADMIN_AT_ONCE` editors' requests (``/admin``) run at a time in a worker;
-the others wait their turn, first come first served, outside the event loop's queue, so that each round of the
-loop runs at most that many admin pages beside the public requests. An admin request's turn ends when its answer
-is made: neither sending it to the client nor the work after it (an email) holds the next page back. The total
-work is the same: a worker only ever ran one piece of it at a time.
+:class:`Lanes`:
+
+- **at once**: the one-click (``POST /unsubscribe/{token}``; the unsubscribe page's buttons too, the same two
+  statements) and ``/healthz`` (a monitor must see a busy server alive) never wait, and do their database work
+  inline: nothing is left on the loop to wait for;
+- **in turns**: every other request (editors' pages, sign-ups, preferences…): at most :data:`AT_ONCE` of them run
+  at a time in a worker, first come first served, and each does its database work in a thread
+  (``admin.web.DATABASE_INLINE``), so that the loop stays free for the one-clicks while a page waits on the
+  server. A turn ends when the answer is made: neither sending it to a slow client nor the work after it (an
+  email) holds the next page back.
+
+Measured in turns with the tree before (two runs each, both engines): the one-click's p95 524-740 ms before,
+64-70 ms on PostgreSQL and 40-177 ms on SQLite after, requests per second within the runs' noise (``docs/load.md``).
+The pages in turns wait a little longer instead (the same work, in another order).
 
 :func:`tune_worker` shortens the GIL's switch interval in each worker (:data:`WORKER_SWITCH_INTERVAL`): the loop
 gets the GIL back soon after each database round trip, even while a background thread works.
+:func:`freeze_startup` moves what a worker built before serving (modules, mappers, templates, caches: hundreds of
+thousands of objects) out of the garbage collector's reach: a full collection no longer walks them, and under
+``bench load`` a worker's loop stopped for 106-147 ms at each of them, every 10-15 s, 8-33 ms after.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-ADMIN_AT_ONCE = 2  # two, so that one page's await (its form arriving) leaves the loop another page to run
+from admin.web import DATABASE_INLINE
+
+AT_ONCE = 2  # two, so that one page's await (its form arriving) leaves the loop another page to run
 
 # How long a thread that wants the GIL waits before the holder must give it up (CPython's default: 5 ms). A web
 # worker's event loop lets go of the GIL at every PostgreSQL round trip (and SQLite call); a background thread (the
@@ -39,19 +54,29 @@ def tune_worker() -> None:
     sys.setswitchinterval(WORKER_SWITCH_INTERVAL)
 
 
-class AdminGate:
-    def __init__(self, app: ASGIApp, at_once: int = ADMIN_AT_ONCE) -> None:
+def freeze_startup() -> None:
+    """Once the worker's app is built, before it serves: collect what startup left, then keep every object alive
+    now out of later collections (``gc.freeze``; they stay alive, as they would have)."""
+    gc.collect()
+    gc.freeze()
+
+
+class Lanes:
+    """The worker's ASGI app behind its two lanes (see the module)."""
+
+    def __init__(self, app: ASGIApp, at_once: int = AT_ONCE) -> None:
         self.app, self.at_once = app, at_once
         self._turns: asyncio.Semaphore | None = None  # made in the worker's own event loop, on first use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _is_admin(scope["path"]):
+        if scope["type"] != "http" or at_once(scope):
             await self.app(scope, receive, send)
             return
         if self._turns is None:
             self._turns = asyncio.Semaphore(self.at_once)
         turns = self._turns
         await turns.acquire()
+        in_threads = DATABASE_INLINE.set(False)  # this page's round trips leave the loop to the one-clicks
         held = True
 
         def release() -> None:
@@ -71,11 +96,15 @@ class AdminGate:
             await self.app(scope, receive, answering)
         finally:
             release()
+            DATABASE_INLINE.reset(in_threads)
 
 
-def _is_admin(path: str) -> bool:
-    """``/admin...``, or ``/prefix/admin...`` for a network under a path of its own (one segment)."""
-    if path == "/admin" or path.startswith("/admin/"):
+def at_once(scope: Scope) -> bool:
+    """The one-click and the health check: ``POST /unsubscribe/{token}`` and ``/healthz``, also under a network's
+    path of its own (``/prefix/unsubscribe/{token}``, one segment)."""
+    route = scope["path"].split("/")[1:]
+    if len(route) > 1 and route[0] not in ("unsubscribe", "healthz"):
+        route = route[1:]  # a network's path prefix
+    if route == ["healthz"]:
         return True
-    rest = path.split("/", 2)[2] if path.count("/") >= 2 else ""
-    return rest == "admin" or rest.startswith("admin/")
+    return scope.get("method") == "POST" and len(route) == 2 and route[0] == "unsubscribe" and route[1] != ""

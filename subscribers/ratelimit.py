@@ -7,6 +7,7 @@ are token buckets: ``delivery.limits``)."""
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from datetime import timedelta
 
@@ -25,9 +26,14 @@ class RateLimiter:
         self.max_keys = max_keys
         self._clock = clock
         self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()  # a web worker's pages do their database work in threads (admin.web.blocking)
 
     def hit(self, key: str) -> bool:
         """Count an attempt for ``key``; False when the limit is already reached (the attempt is not counted)."""
+        with self._lock:
+            return self._hit(key)
+
+    def _hit(self, key: str) -> bool:
         now = self._clock.now().timestamp()
         hits = self._hits.get(key)
         if hits is None:

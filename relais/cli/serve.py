@@ -16,7 +16,7 @@ import uvicorn
 from admin.metrics import unprotected_warning
 from core.settings import LogFormat, WebSettings
 from relais.cli.context import State, console, services
-from relais.priority import AdminGate, tune_worker
+from relais.priority import Lanes, freeze_startup, tune_worker
 from relais.web import build_app
 from relais.wiring import config_path
 
@@ -57,7 +57,8 @@ def serve(
     proxy = uvicorn_proxy_options(web)
     if n == 1:
         tune_worker()  # as each worker below
-        app = AdminGate(build_app(svc, with_scheduler=run_scheduler))  # public pages first, as each worker below
+        app = Lanes(build_app(svc, with_scheduler=run_scheduler))  # the one-click first, as each worker below
+        freeze_startup()
         uvicorn.run(app, host=h, port=p, log_config=None, **proxy)
         return
     state: State = ctx.find_root().obj

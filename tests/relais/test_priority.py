@@ -1,15 +1,18 @@
-"""Each web worker serves the public pages first: at most two editors' requests at a time run beside them."""
+"""Each web worker answers a one-click unsubscribe at once: every other page takes turns, at most two at a time."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
+import threading
 from typing import Any
 
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from relais.priority import WORKER_SWITCH_INTERVAL, AdminGate, tune_worker
+from admin.web import blocking
+from relais.priority import WORKER_SWITCH_INTERVAL, Lanes, at_once, freeze_startup, tune_worker
 
 
 class Pages:
@@ -23,7 +26,7 @@ class Pages:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
         self.running.append(path)
-        if path.startswith("/admin"):
+        if not path.startswith(("/unsubscribe", "/healthz")):
             await self.answer.setdefault(path, asyncio.Event()).wait()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
@@ -31,8 +34,8 @@ class Pages:
             await self.after_answer.wait()  # a background task: the answer is out already
 
 
-def request(gate: AdminGate, path: str, sent: list[Message]) -> asyncio.Task[None]:
-    scope: dict[str, Any] = {"type": "http", "path": path, "method": "GET"}
+def request(gate: Lanes, path: str, sent: list[Message], method: str = "GET") -> asyncio.Task[None]:
+    scope: dict[str, Any] = {"type": "http", "path": path, "method": method}
 
     async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
@@ -48,31 +51,58 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-def test_public_pages_pass_while_admin_pages_take_turns() -> None:
+def test_a_one_click_passes_while_every_other_page_takes_turns() -> None:
     async def scenario() -> None:
         pages = Pages()
-        gate = AdminGate(pages, at_once=2)
+        gate = Lanes(pages, at_once=2)
         sent: list[Message] = []
-        first, second, third = (request(gate, f"/admin/items/{n}", sent) for n in (1, 2, 3))
+        first, second = (request(gate, f"/admin/items/{n}", sent) for n in (1, 2))
+        signup = request(gate, "/subscribe", sent, "POST")
         await settle()
-        assert pages.running == ["/admin/items/1", "/admin/items/2"]  # the third waits for a turn
-        unsubscribe = request(gate, "/unsubscribe/token", sent)
+        assert pages.running == ["/admin/items/1", "/admin/items/2"]  # the sign-up waits for a turn
+        one_click = request(gate, "/unsubscribe/token", sent, "POST")
+        health = request(gate, "/healthz", sent)
         await settle()
-        assert unsubscribe.done() and pages.running[-1] == "/unsubscribe/token"  # not behind the admin pages
+        assert one_click.done() and health.done()  # not behind the pages
+        assert pages.running[2:] == ["/unsubscribe/token", "/healthz"]
+        page = request(gate, "/unsubscribe/token", sent)  # the page asking what to stop is a page
+        await settle()
+        assert not page.done() and "/subscribe" not in pages.running
         pages.answer.setdefault("/admin/items/1", asyncio.Event()).set()
         await settle()
-        assert first.done() and pages.running[-1] == "/admin/items/3"  # an answer gives its turn to the next
-        for n in (2, 3):
-            pages.answer.setdefault(f"/admin/items/{n}", asyncio.Event()).set()
-        await asyncio.gather(second, third)
+        assert first.done() and pages.running[-1] == "/subscribe"  # an answer gives its turn to the next, in order
+        for path in ("/admin/items/2", "/subscribe", "/unsubscribe/token"):
+            pages.answer.setdefault(path, asyncio.Event()).set()
+        await asyncio.gather(second, signup, page)
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("POST", "/unsubscribe/abc", True),
+        ("POST", "/reseau-a/unsubscribe/abc", True),  # a network under a path of its own
+        ("GET", "/healthz", True),
+        ("GET", "/reseau-a/healthz", True),
+        ("GET", "/unsubscribe/abc", False),  # the page a person reads
+        ("POST", "/unsubscribe/", False),
+        ("POST", "/unsubscribe/abc/more", False),
+        ("POST", "/a/b/unsubscribe/abc", False),  # a prefix is one segment
+        ("POST", "/subscribe", False),
+        ("POST", "/admin/items/3/approve", False),
+        ("GET", "/healthz/x", False),
+        ("GET", "/", False),
+    ],
+)
+def test_what_is_answered_at_once(method: str, path: str, expected: bool) -> None:
+    assert at_once({"type": "http", "method": method, "path": path}) is expected
 
 
 def test_a_turn_ends_with_the_answer_not_with_the_work_after_it() -> None:
     async def scenario() -> None:
         pages = Pages()
-        gate = AdminGate(pages, at_once=1)
+        gate = Lanes(pages, at_once=1)
         sent: list[Message] = []
         pages.answer["/admin/slow-after"] = asyncio.Event()
         pages.answer["/admin/slow-after"].set()
@@ -95,7 +125,7 @@ def test_a_page_that_fails_gives_its_turn_back() -> None:
         raise RuntimeError("boom")
 
     async def scenario() -> None:
-        gate = AdminGate(failing, at_once=1)
+        gate = Lanes(failing, at_once=1)
         for _ in range(2):  # the second would wait for a turn forever (TimeoutError) if the first kept it
             with pytest.raises(RuntimeError, match="boom"):
                 await asyncio.wait_for(gate({"type": "http", "path": "/admin/x"}, None, None), 5)  # type: ignore[arg-type]
@@ -111,7 +141,7 @@ def test_a_slow_client_reading_its_page_holds_no_turn() -> None:
             await send({"type": "http.response.start", "status": 200, "headers": []})
             await send({"type": "http.response.body", "body": b"x" * 200_000})
 
-        gate = AdminGate(page, at_once=1)
+        gate = Lanes(page, at_once=1)
         sent: list[Message] = []
 
         async def slow_send(message: Message) -> None:  # a big page to a client that reads slowly
@@ -140,3 +170,36 @@ def test_a_worker_takes_the_gil_back_within_a_millisecond() -> None:
         assert sys.getswitchinterval() == WORKER_SWITCH_INTERVAL <= 0.001 < before
     finally:
         sys.setswitchinterval(before)
+
+
+def test_what_startup_built_is_out_of_the_collectors_walks() -> None:
+    built = [{"startup": n} for n in range(1000)]
+    try:
+        freeze_startup()
+        assert gc.get_freeze_count() >= len(built)
+        frozen = gc.get_freeze_count()
+        gc.collect()
+        assert gc.get_freeze_count() == frozen  # a full collection leaves them where they are
+    finally:
+        gc.unfreeze()
+
+
+def test_a_page_taking_its_turn_does_its_database_work_off_the_loop_and_a_one_click_on_it() -> None:
+    async def scenario() -> None:
+        where: dict[str, int] = {}
+
+        async def page(scope: Scope, receive: Receive, send: Send) -> None:
+            where[scope["path"]] = await blocking(threading.get_ident)
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+        gate = Lanes(page)
+        sent: list[Message] = []
+        await request(gate, "/admin/items", sent)
+        await request(gate, "/unsubscribe/token", sent, "POST")
+        loop_thread = threading.get_ident()
+        assert where["/unsubscribe/token"] == loop_thread  # inline: nothing to wait for but its own statements
+        assert where["/admin/items"] != loop_thread  # its round trips leave the loop to the one-clicks
+        assert await blocking(threading.get_ident) == loop_thread  # outside the lanes (tests, scripts): inline
+
+    asyncio.run(scenario())

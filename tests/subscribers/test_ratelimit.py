@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from datetime import UTC, datetime, timedelta
 
 from core.clock import FrozenClock
@@ -23,3 +25,35 @@ def test_a_flood_of_keys_does_not_grow_memory_without_end() -> None:
     for n in range(1_000):
         limiter.hit(f"adresse{n}@exemple.fr")
     assert len(limiter._hits) <= 100
+
+
+def test_threads_hitting_at_once_neither_break_it_nor_pass_the_limit() -> None:
+    """A web worker's pages do their database work (and so the sign-up's limit) in threads."""
+    clock = FrozenClock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    limiter = RateLimiter(5, timedelta(hours=1), clock, max_keys=50)
+    accepted: list[str] = []
+    errors: list[BaseException] = []
+
+    def hammer(n: int) -> None:
+        try:
+            for i in range(3_000):
+                key = f"192.0.2.{(n * 7 + i) % 120}"
+                if limiter.hit(key):
+                    accepted.append(key)
+        except BaseException as exc:  # a race: a key evicted twice, a window emptied twice
+            errors.append(exc)
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        threads = [threading.Thread(target=hammer, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(before)
+    assert errors == []
+    assert len(limiter._hits) <= 50
+    assert accepted  # every key accepted at most its limit while it was remembered: the window itself holds
+    assert all(len(hits) <= 5 for hits in limiter._hits.values())
