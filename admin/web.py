@@ -117,22 +117,22 @@ def ctx_of(request: Request) -> WebContext:
     return ctx
 
 
-# Where a request's short database work runs: inline on the worker's event loop (the default, and the lane of the
-# one-click unsubscribe), or in a thread for a page that takes its turn (set per request by relais.priority.Lanes).
+# Where a request's short database work runs: inline on the worker's event loop (the default), or in a thread for a
+# page taking its turn while one-clicks arrive (set per request by relais.priority.Lanes).
 DATABASE_INLINE: ContextVar[bool] = ContextVar("database_inline", default=True)
 
 
 async def blocking(fn: Callable[..., T], *args: Any) -> T:
     """Run ``fn(*args)``, a request's short database work (a few statements), inline on the event loop, or in a
-    thread when this request takes turns with the other pages (:data:`DATABASE_INLINE`, set by
-    :class:`relais.priority.Lanes`).
+    thread when :data:`DATABASE_INLINE` says so (:class:`relais.priority.Lanes`: a page taking its turn while
+    one-clicks arrive).
 
-    Inline for everything, a PostgreSQL round trip blocked the whole loop: under ``python -m bench load`` a
-    one-click unsubscribe worked 8-10 ms but waited 200-500 ms behind the round trips of the pages around it. All
-    in threads, every hand-off waited for the OS and the GIL (PostgreSQL 188 -> 134 requests/s). In threads for the
-    pages taking turns (at most two a worker) and inline for the one-click, measured the same way: the one-click
-    p50 22-25 ms, p95 45-58 ms on PostgreSQL (33-52 / 145-198 ms on SQLite), requests per second as before. Long
-    work (a report, an export) goes to a thread explicitly."""
+    Inline, a PostgreSQL round trip blocks the whole loop: under ``python -m bench load`` a one-click unsubscribe
+    worked 8-10 ms but waited 200-500 ms behind the round trips of the pages around it. In a thread, every hand-off
+    waits for the OS and the GIL: every page in a thread cost ``bench triage`` (8 clients) 166 -> 114 req/s on
+    SQLite, and all requests in threads cost ``bench load`` 188 -> 134 req/s on PostgreSQL. So pages run inline
+    unless one-clicks are arriving; the one-click itself always runs inline. Long work (a report, an export) goes
+    to a thread explicitly."""
     if DATABASE_INLINE.get():
         return fn(*args)
     return await run_in_threadpool(fn, *args)

@@ -13,14 +13,18 @@ triage page, an account lookup, a sign-up's INSERT or COMMIT, almost every time)
   statements) and ``/healthz`` (a monitor must see a busy server alive) never wait, and do their database work
   inline: nothing is left on the loop to wait for;
 - **in turns**: every other request (editors' pages, sign-ups, preferences…): at most :data:`AT_ONCE` of them run
-  at a time in a worker, first come first served, and each does its database work in a thread
-  (``admin.web.DATABASE_INLINE``), so that the loop stays free for the one-clicks while a page waits on the
-  server. A turn ends when the answer is made: neither sending it to a slow client nor the work after it (an
-  email) holds the next page back.
+  at a time in a worker, first come first served. A turn ends when the answer is made: neither sending it to a
+  slow client nor the work after it (an email) holds the next page back.
 
-Measured in turns with the tree before (two runs each, both engines): the one-click's p95 524-740 ms before,
-64-70 ms on PostgreSQL and 40-177 ms on SQLite after, requests per second within the runs' noise (``docs/load.md``).
-The pages in turns wait a little longer instead (the same work, in another order).
+While one-clicks arrive (one in the last :data:`ONE_CLICK_WINDOW`), the pages in turns do their database work in
+a thread (``admin.web.DATABASE_INLINE``): the loop stays free for the next one-click while a page waits on the
+server. Otherwise they do it inline, as before: a thread hand-off costs every page (``python -m bench triage``, 8
+clients, one run each: 166 -> 114 req/s on SQLite, 145 -> 126 on PostgreSQL with every page in a thread), and an
+editors' day without a send has no one-click to make room for.
+
+Measured in turns with the tree before (two runs each, both engines, pages in threads): the one-click's p95
+524-740 ms before, 64-70 ms on PostgreSQL and 40-177 ms on SQLite after, requests per second within the runs'
+noise (``docs/load.md``). The pages in turns wait a little longer instead (the same work, in another order).
 
 :func:`tune_worker` shortens the GIL's switch interval in each worker (:data:`WORKER_SWITCH_INTERVAL`): the loop
 gets the GIL back soon after each database round trip, even while a background thread works.
@@ -34,12 +38,15 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
+import time
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin.web import DATABASE_INLINE
 
 AT_ONCE = 2  # two, so that one page's await (its form arriving) leaves the loop another page to run
+ONE_CLICK_WINDOW = 10.0  # seconds: mail providers' one-clicks come in bursts after a send
 
 # How long a thread that wants the GIL waits before the holder must give it up (CPython's default: 5 ms). A web
 # worker's event loop lets go of the GIL at every PostgreSQL round trip (and SQLite call); a background thread (the
@@ -64,19 +71,25 @@ def freeze_startup() -> None:
 class Lanes:
     """The worker's ASGI app behind its two lanes (see the module)."""
 
-    def __init__(self, app: ASGIApp, at_once: int = AT_ONCE) -> None:
-        self.app, self.at_once = app, at_once
+    def __init__(
+        self, app: ASGIApp, at_once: int = AT_ONCE, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.app, self.at_once, self.monotonic = app, at_once, monotonic
         self._turns: asyncio.Semaphore | None = None  # made in the worker's own event loop, on first use
+        self._one_click_at = -ONE_CLICK_WINDOW  # when this worker last answered a one-click
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or at_once(scope):
+            if scope["type"] == "http" and scope.get("method") == "POST":
+                self._one_click_at = self.monotonic()
             await self.app(scope, receive, send)
             return
         if self._turns is None:
             self._turns = asyncio.Semaphore(self.at_once)
         turns = self._turns
         await turns.acquire()
-        in_threads = DATABASE_INLINE.set(False)  # this page's round trips leave the loop to the one-clicks
+        one_clicks = self.monotonic() - self._one_click_at < ONE_CLICK_WINDOW
+        inline = DATABASE_INLINE.set(not one_clicks)  # while they come, a page's round trips leave them the loop
         held = True
 
         def release() -> None:
@@ -96,7 +109,7 @@ class Lanes:
             await self.app(scope, receive, answering)
         finally:
             release()
-            DATABASE_INLINE.reset(in_threads)
+            DATABASE_INLINE.reset(inline)
 
 
 def at_once(scope: Scope) -> bool:

@@ -12,7 +12,14 @@ import pytest
 from starlette.types import Message, Receive, Scope, Send
 
 from admin.web import blocking
-from relais.priority import WORKER_SWITCH_INTERVAL, Lanes, at_once, freeze_startup, tune_worker
+from relais.priority import (
+    ONE_CLICK_WINDOW,
+    WORKER_SWITCH_INTERVAL,
+    Lanes,
+    at_once,
+    freeze_startup,
+    tune_worker,
+)
 
 
 class Pages:
@@ -184,22 +191,30 @@ def test_what_startup_built_is_out_of_the_collectors_walks() -> None:
         gc.unfreeze()
 
 
-def test_a_page_taking_its_turn_does_its_database_work_off_the_loop_and_a_one_click_on_it() -> None:
+def test_while_one_clicks_arrive_the_pages_do_their_database_work_off_the_loop() -> None:
     async def scenario() -> None:
-        where: dict[str, int] = {}
+        where: list[tuple[str, int]] = []
+        now = [1000.0]
 
         async def page(scope: Scope, receive: Receive, send: Send) -> None:
-            where[scope["path"]] = await blocking(threading.get_ident)
+            where.append((scope["path"], await blocking(threading.get_ident)))
             await send({"type": "http.response.start", "status": 200, "headers": []})
             await send({"type": "http.response.body", "body": b"ok"})
 
-        gate = Lanes(page)
+        gate = Lanes(page, monotonic=lambda: now[0])
         sent: list[Message] = []
-        await request(gate, "/admin/items", sent)
-        await request(gate, "/unsubscribe/token", sent, "POST")
         loop_thread = threading.get_ident()
-        assert where["/unsubscribe/token"] == loop_thread  # inline: nothing to wait for but its own statements
-        assert where["/admin/items"] != loop_thread  # its round trips leave the loop to the one-clicks
+        await request(gate, "/admin/items", sent)  # no one-click yet: inline, no hand-off to pay
+        await request(gate, "/unsubscribe/token", sent, "POST")  # inline: nothing to wait for but itself
+        await request(gate, "/admin/items", sent)  # now its round trips leave the loop to the next one-click
+        now[0] += ONE_CLICK_WINDOW
+        await request(gate, "/admin/items", sent)  # the burst is over: inline again
+        assert [(path, thread == loop_thread) for path, thread in where] == [
+            ("/admin/items", True),
+            ("/unsubscribe/token", True),
+            ("/admin/items", False),
+            ("/admin/items", True),
+        ]
         assert await blocking(threading.get_ident) == loop_thread  # outside the lanes (tests, scripts): inline
 
     asyncio.run(scenario())
