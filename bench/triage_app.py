@@ -1,21 +1,27 @@
-"""The admin app for the triage benchmark, built from $RELAIS_BENCH_DB_URL (uvicorn --factory, several workers)."""
+"""The admin app for the triage benchmark, built from $RELAIS_BENCH_DB_URL (uvicorn --factory, several workers), and
+served as each production worker serves it (``relais.asgi.create``: the lanes, the GIL's switch interval, startup
+objects frozen out of the garbage collector)."""
 
 from __future__ import annotations
 
 import os
 
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from admin.app import create_app
 from core.clock import SystemClock
 from core.settings import Settings
+from relais.priority import Lanes, freeze_startup, tune_worker
 from relais.web import build_web_context
 from storage.database import Database
 from tests.seed import TAXONOMY
 
 
-def app() -> Starlette:
+def app() -> ASGIApp:
+    tune_worker()
     settings = Settings()
     settings.taxonomy = TAXONOMY
     db = Database(os.environ["RELAIS_BENCH_DB_URL"])
-    return create_app(build_web_context(settings, db, SystemClock(), secret_key="bench"))
+    served = Lanes(create_app(build_web_context(settings, db, SystemClock(), secret_key="bench")))
+    freeze_startup()
+    return served
