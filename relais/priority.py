@@ -22,9 +22,9 @@ server. Otherwise they do it inline, as before: a thread hand-off costs every pa
 clients, one run each: 166 -> 114 req/s on SQLite, 145 -> 126 on PostgreSQL with every page in a thread), and an
 editors' day without a send has no one-click to make room for.
 
-Measured in turns with the tree before (two runs each, both engines, pages in threads): the one-click's p95
-524-740 ms before, 64-70 ms on PostgreSQL and 40-177 ms on SQLite after, requests per second within the runs'
-noise (``docs/load.md``). The pages in turns wait a little longer instead (the same work, in another order).
+Measured with the tree before (``docs/load.md``): the one-click's p95 524-740 ms before, 45-78 ms on PostgreSQL
+and 40-198 ms on SQLite after (its write still waits for SQLite's single writer), requests per second within the
+runs' noise. The pages in turns wait a little longer instead (the same work, in another order).
 
 :func:`tune_worker` shortens the GIL's switch interval in each worker (:data:`WORKER_SWITCH_INTERVAL`): the loop
 gets the GIL back soon after each database round trip, even while a background thread works.
