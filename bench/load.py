@@ -235,6 +235,7 @@ def run_engine(engine: str, clients: int, seconds: int, workers: int = WORKERS) 
                     raise RuntimeError(f"the load client failed ({load.returncode})")
                 time.sleep(0.1)
             t0 = time.monotonic()
+            cpu0 = cpu_seconds(server.pid)
             sender = subprocess.Popen(
                 [sys.executable, "-m", "relais", "--config", str(cfg),
                  "digest", "send", str(plan["issue"]), "--yes"],
@@ -243,9 +244,11 @@ def run_engine(engine: str, clients: int, seconds: int, workers: int = WORKERS) 
             send_out, _ = sender.communicate(timeout=900)
             send_s = time.monotonic() - t0
             out, _ = load.communicate(timeout=seconds + 300)
+            cpu1 = cpu_seconds(server.pid)
             if load.returncode != 0:
                 raise RuntimeError(f"the load client failed ({load.returncode})")
             result: dict[str, Any] = json.loads(out)
+            result["cpu"] = {k: cpu1[k] - cpu0[k] for k in cpu0}
         finally:
             server.send_signal(signal.SIGTERM)
             try:
@@ -267,6 +270,26 @@ def run_engine(engine: str, clients: int, seconds: int, workers: int = WORKERS) 
         result["server_log"] = str(kept)
         result["check"] = verify(cfg, plan["issue"], result)
         return result
+
+
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the web workers (the server's process tree) and by the
+    PostgreSQL server's processes (every ``postgres`` process of the machine: on a bench machine, this run's)."""
+    import psutil  # the bench extra
+
+    def used(procs: list[psutil.Process]) -> float:
+        total = 0.0
+        for proc in procs:
+            try:
+                t = proc.cpu_times()
+            except psutil.Error:  # gone meanwhile
+                continue
+            total += t.user + t.system
+        return total
+
+    server = psutil.Process(server_pid)
+    postgres = [p for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres")]
+    return {"web": used([server, *server.children(recursive=True)]), "postgres": used(postgres)}
 
 
 def report(rows: list[tuple[str, dict[str, Any]]], clients: int, seconds: int, workers: int = WORKERS) -> None:
@@ -292,6 +315,11 @@ def report(rows: list[tuple[str, dict[str, Any]]], clients: int, seconds: int, w
         send = f"{c['issue_status']} in {r['send']['seconds']:.0f} s"
         print(f"| {engine} | {c['signed_up'][0]}/{c['signed_up'][1]} | {c['unsubscribed'][0]}/{c['unsubscribed'][1]} | "
               f"{c['approved'][0]}/{c['approved'][1]} | {send} | {ledger} | {c['db_check']} |")  # fmt: skip
+    print("\nCPU per request over the timed window (user + system; steadier than req/s on a shared machine):")
+    for engine, r in rows:
+        cpu, n = r["cpu"], max(r["requests"], 1)
+        pg = f", PostgreSQL server {1000 * cpu['postgres'] / n:.2f} ms" if engine == "postgresql" else ""
+        print(f"- {engine}: web workers {1000 * cpu['web'] / n:.2f} ms{pg}")
     targets(rows)
     for engine, r in rows:
         if r["error_samples"]:
