@@ -249,6 +249,7 @@ def run_engine(engine: str, clients: int, seconds: int, workers: int = WORKERS) 
                 raise RuntimeError(f"the load client failed ({load.returncode})")
             result: dict[str, Any] = json.loads(out)
             result["cpu"] = {k: cpu1[k] - cpu0[k] for k in cpu0}
+            result["pools"] = {"approve": len(plan["approve_ids"]), "unsubscribe": len(plan["unsubscribe_tokens"])}
         finally:
             server.send_signal(signal.SIGTERM)
             try:
@@ -320,6 +321,11 @@ def report(rows: list[tuple[str, dict[str, Any]]], clients: int, seconds: int, w
         cpu, n = r["cpu"], max(r["requests"], 1)
         pg = f", PostgreSQL server {1000 * cpu['postgres'] / n:.2f} ms" if engine == "postgresql" else ""
         print(f"- {engine}: web workers {1000 * cpu['web'] / n:.2f} ms{pg}")
+    for engine, r in rows:
+        for kind, pool in r["pools"].items():
+            if r["kinds"].get(kind, {}).get("requests", 0) >= pool:  # the mix changed: compare such runs with care
+                print(f"- {engine}: every {kind} of the plan ({pool:,}) was used before the end; the clients' "
+                      f"later draws of {kind} were triage pages")  # fmt: skip
     targets(rows)
     for engine, r in rows:
         if r["error_samples"]:
