@@ -8,7 +8,8 @@ Quoted-printable would be cheaper for nothing and could split a placeholder acro
 is 8bit, or (when a line cannot be wrapped) base64 with the placeholders substituted before encoding.
 
 System emails (confirmation, welcome…) are composed here too, one at a time by :func:`compose_system`, with the
-same encoding rules and sender: every message Relais sends leaves through this module.
+same encoding rules and sender: every message Relais sends leaves through this module. The same idea serves them:
+what the emails of one subject share is serialised once, each email's fields and texts written into it.
 """
 
 from __future__ import annotations
