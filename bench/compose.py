@@ -15,14 +15,24 @@ from __future__ import annotations
 import os
 import resource
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bench.delivery import _Links
 from bench.newsletter import rendered
 from bench.support import size
+from core.message import SystemEmail
 from core.model import Stream, Subscriber
 from core.settings import NetworkSettings
-from delivery.compose import Recipient, Sender, _compose_system_whole, compile_segment, compose_system, personalise
+from delivery.compose import (
+    Recipient,
+    Sender,
+    _compose_system_whole,
+    compile_segment,
+    compose_system,
+    personalise,
+    wrap_lines,
+)
 from delivery.ledger import message_id
 
 SUBSCRIBERS = int(os.environ.get("RELAIS_BENCH_SUBSCRIBERS", str(size(20_000, 200))))
@@ -68,6 +78,13 @@ def main() -> None:
     system_emails(now)
 
 
+def _wrapped(mail: SystemEmail) -> tuple[str, str]:
+    """The texts as both paths send them (wrapped under 998 octets; these always can be)."""
+    text, html = wrap_lines(mail.text), wrap_lines(mail.html)
+    assert text is not None and html is not None
+    return text, html
+
+
 def system_emails(now: datetime) -> None:
     """Confirmation emails as a sign-up makes them: ``compose_system`` beside ``email`` composing each whole."""
     from subscribers.mailer import SystemEmailRenderer
@@ -80,12 +97,18 @@ def system_emails(now: datetime) -> None:
         for n in range(SYSTEM_EMAILS)
     ]  # fmt: skip
     mid = "<relais.system.confirm.0badcafe@resacoop.example>"
-    timings = {}
-    for label, compose in (
-        ("email, each whole (reference)", lambda m: _compose_system_whole(m, SENDER, message_id=mid, date=now,
-                                                                           cte="8bit")),
-        ("compose_system (frame once per subject)", lambda m: compose_system(m, SENDER, message_id=mid, date=now)),
-    ):  # fmt: skip
+
+    def whole(mail: SystemEmail) -> bytes:
+        return _compose_system_whole(mail, SENDER, message_id=mid, date=now, wrapped=_wrapped(mail))
+
+    def framed(mail: SystemEmail) -> bytes:
+        return compose_system(mail, SENDER, message_id=mid, date=now)
+
+    timings: dict[str, float] = {}
+    compositions: list[tuple[str, Callable[[SystemEmail], bytes]]] = [
+        ("email, each whole (reference)", whole), ("compose_system (frame once per subject)", framed),
+    ]  # fmt: skip
+    for label, compose in compositions:
         t0 = time.perf_counter()
         for mail in mails:
             compose(mail)
@@ -95,8 +118,8 @@ def system_emails(now: datetime) -> None:
     print("|-----------------------------------------|---------|-----------|")
     for label, seconds in timings.items():
         print(f"| {label:<39} | {seconds:>7.2f} | {1000 * seconds / SYSTEM_EMAILS:>6.3f} ms |")
-    whole, framed = timings.values()
-    print(f"compose_system ÷ email: {framed / whole:.2f}")
+    reference, ours = timings.values()
+    print(f"compose_system ÷ email: {ours / reference:.2f}")
 
 
 if __name__ == "__main__":

@@ -308,15 +308,16 @@ def compose_system(email: SystemEmail, sender: Sender, *, message_id: str, date:
 
     What every email of one subject shares (the From and Subject fields, the MIME structure) is serialised once
     by :func:`_system_frame`; each email writes its own Date, Message-ID and To and its two texts into it: the
-    bytes ``email`` would write (0.1 ms instead of 2.3 for a confirmation email). A text that cannot go 8bit (a
-    line that cannot be wrapped) or that holds the frame's boundary is composed by ``email`` itself."""
+    bytes ``email`` would write (``python -m bench compose``: 0.07 ms instead of 1.9 for a confirmation email). A
+    text that cannot go 8bit (a line that cannot be wrapped) or that holds the frame's boundary is composed by
+    ``email`` itself."""
     text, html = wrap_lines(email.text), wrap_lines(email.html)
     if text is None or html is None:
-        return _compose_system_whole(email, sender, message_id=message_id, date=date, cte="base64")
+        return _compose_system_whole(email, sender, message_id=message_id, date=date)
     frame = _system_frame(email.subject, sender)
     text_b, html_b = _crlf_lines(text), _crlf_lines(html)
     if frame.boundary in text_b or frame.boundary in html_b:
-        return _compose_system_whole(email, sender, message_id=message_id, date=date, cte="8bit")
+        return _compose_system_whole(email, sender, message_id=message_id, date=date, wrapped=(text, html))
     return b"".join((
         b"Date: ", _date(date), b"\r\n", _fast_header("Message-ID", message_id), frame.from_field,
         _fast_header("To", email.to), frame.head, frame.before_text, text_b, frame.before_html, html_b, frame.after,
@@ -363,15 +364,18 @@ def _crlf_lines(text: str) -> bytes:
     return b"\r\n".join(text.encode("utf-8").splitlines())
 
 
-def _compose_system_whole(email: SystemEmail, sender: Sender, *, message_id: str, date: datetime, cte: str) -> bytes:
-    """The same message, all of it serialised by ``email``."""
+def _compose_system_whole(
+    email: SystemEmail, sender: Sender, *, message_id: str, date: datetime, wrapped: tuple[str, str] | None = None
+) -> bytes:
+    """The same message, all of it serialised by ``email``: the ``wrapped`` texts 8bit, else the texts base64."""
     msg = _system_message(email.subject, sender, {
         "Date": format_datetime(date.replace(microsecond=0)), "Message-ID": message_id, "From": _from(sender),
         "To": str(Address(addr_spec=email.to)),
     })  # fmt: skip
-    text, html = wrap_lines(email.text), wrap_lines(email.html)
-    msg.set_content(text or email.text, subtype="plain", charset="utf-8", cte=cte)
-    msg.add_alternative(html or email.html, subtype="html", charset="utf-8", cte=cte)
+    text, html = wrapped or (email.text, email.html)
+    cte = "8bit" if wrapped else "base64"
+    msg.set_content(text, subtype="plain", charset="utf-8", cte=cte)
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte=cte)
     return msg.as_bytes()
 
 

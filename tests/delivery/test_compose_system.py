@@ -11,7 +11,7 @@ from email.message import EmailMessage
 import pytest
 
 from core.message import SystemEmail
-from delivery.compose import Sender, _compose_system_whole, compose_system
+from delivery.compose import Sender, _compose_system_whole, compose_system, wrap_lines
 
 WHEN = datetime(2026, 12, 6, 9, 30, 12, 345678, tzinfo=UTC)
 MID = "<relais.system.confirm.0badcafe12345678@resacoop.example>"
@@ -37,7 +37,9 @@ TEXTS = [
 
 def _whole(mail: SystemEmail, sender: Sender, frame_bytes: bytes) -> bytes:
     """``email``'s own composition, its random boundary replaced by the frame's."""
-    data = _compose_system_whole(mail, sender, message_id=MID, date=WHEN, cte="8bit")
+    wrapped = wrap_lines(mail.text), wrap_lines(mail.html)
+    assert wrapped[0] is not None and wrapped[1] is not None
+    data = _compose_system_whole(mail, sender, message_id=MID, date=WHEN, wrapped=(wrapped[0], wrapped[1]))
     ours = BOUNDARY.search(frame_bytes)
     theirs = BOUNDARY.search(data)
     assert ours and theirs
@@ -72,7 +74,7 @@ def _parts(data: bytes) -> tuple[EmailMessage, str, str]:
     assert isinstance(msg, EmailMessage)
     text, html = msg.get_body(("plain",)), msg.get_body(("html",))
     assert text is not None and html is not None
-    contents = [str(p.get_content()).replace("\r\n", "\n") for p in (text, html)]  # type: ignore[attr-defined]
+    contents = [str(p.get_content()).replace("\r\n", "\n") for p in (text, html)]
     return msg, contents[0], contents[1]
 
 
@@ -104,6 +106,6 @@ def test_the_headers_a_system_email_carries() -> None:
     msg, text, html = _parts(compose_system(mail, NAMED, message_id=MID, date=WHEN))
     assert msg["Date"] == "Sun, 06 Dec 2026 09:30:12 +0000" and msg["Message-ID"] == MID
     assert msg["To"] == "camille@asso.fr" and msg["Reply-To"] == "contact@resacoop.example"
-    assert msg["From"].addresses[0].display_name == NAMED.from_name  # type: ignore[attr-defined]
+    assert msg["From"].addresses[0].display_name == NAMED.from_name
     assert msg["Auto-Submitted"] == "auto-generated" and msg["List-Unsubscribe"] is None
     assert text == TEXTS[0] and html == HTML
