@@ -44,6 +44,10 @@ WARM = os.environ.get("RELAIS_BENCH_COLD") != "1"
 TARGETS = {"first run (s)": 10.0, "second run (s)": 2.0, "peak memory (MB)": 300.0}  # issue 3
 MEMORY_TARGET = 120.0  # issue 17, MB, all processes
 SPEEDUP_TARGET = 1.3  # issue 17: reader update_feeds(workers=N)'s first run ÷ Relais's
+# The clustered run: this many of the feeds, the first by name, on one server that holds no other source (one
+# site followed page by page). Sixteen at the per-host limit of 4 is four answers in turn: less than the whole run
+# needs at 32 in flight, so the run should take as long as when spread, if those waiting leave the shared slots.
+CLUSTER = size(16, 3)
 
 TOPICS = [
     ("Appel à projets eau et assainissement au Burkina Faso", "eau potable, forage et assainissement"),
@@ -157,13 +161,12 @@ def plan() -> list[dict[str, Any]]:
 
 
 def serve(ports: list[int], ready: Any) -> None:
-    bodies: dict[tuple[int, str], tuple[bytes, str]] = {}
+    bodies: dict[str, tuple[bytes, str]] = {}  # every port answers every source (the clustered run moves some)
     for p in plan():
         port = ports[p["port_index"]]
-        bodies[(port, f"/src/{p['n']}")] = (body_for(p["n"], p["kind"], port), CONTENT_TYPES[p["kind"]])
+        bodies[f"/src/{p['n']}"] = (body_for(p["n"], p["kind"], port), CONTENT_TYPES[p["kind"]])
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        port = writer.get_extra_info("sockname")[1]
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -171,7 +174,7 @@ def serve(ports: list[int], ready: Any) -> None:
                 path = lines[0].split(" ")[1]
                 headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
                 await asyncio.sleep(DELAY)
-                body, content_type = bodies.get((port, path), (None, ""))
+                body, content_type = bodies.get(path, (None, ""))
                 if body is None:
                     writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
                 else:
@@ -258,10 +261,16 @@ def _maxrss_mb(who: int) -> float:
 
 
 def child_relais(
-    workdir: str, ports: list[int], only_feeds: bool, url: str = "", workers: int | None = None
+    workdir: str,
+    ports: list[int],
+    only_feeds: bool,
+    url: str = "",
+    workers: int | None = None,
+    clustered: int = 0,
 ) -> dict[str, Any]:
     """Relais on the plan's sources (the feeds alone with ``only_feeds``), ``workers`` parse workers (default:
-    ``[watch] parse_workers``'s default)."""
+    ``[watch] parse_workers``'s default); ``clustered``: that many sources, the first by name (the order of a
+    collection), all on the last port (at full size it serves no other source: one site followed page by page)."""
     from core.clock import SystemClock
     from core.model import ItemKind, Source, SourceKind
     from core.settings import WatchSettings, load_settings
@@ -296,6 +305,8 @@ def child_relais(
         for p in plan()
         if not only_feeds or kinds[p["kind"]] == "feed"
     ]
+    for src in sorted(sources, key=lambda src: src.name)[:clustered]:
+        src.url = f"http://127.0.0.1:{ports[-1]}/src/{src.url.rsplit('/', 1)[1]}"
     with db.session() as s:
         SourceRepository(s).sync_from_config(sources)
     settings = WatchSettings(trusted_networks=["127.0.0.0/8"])  # the sources are served on 127.0.0.1
@@ -414,6 +425,7 @@ def main() -> None:
         relais_all = _run_child("relais", ports)
         relais_feeds = _run_child("relais-feeds", ports)
         one_worker = _run_child("relais-feeds-1", ports)
+        clustered = _run_child("relais-clustered", ports)
         reference = _run_child("reader", ports)
         threaded = _run_child("reader-threads", ports)
         on_pg = _run_child("relais", ports, pg_url()) if pg_url() else None
@@ -422,6 +434,7 @@ def main() -> None:
         server.join(5)
     report(relais_all, relais_feeds, reference, threaded)
     report_one_worker(relais_feeds, one_worker, threaded)
+    report_clustered(relais_feeds, clustered)
     if on_pg:
         print(f"Relais, {on_pg['sources']} mixed, on PostgreSQL: first run {on_pg['first']:.2f} s, second run "
               f"{on_pg['second']:.2f} s, {on_pg['items']} items stored, {on_pg['parsed_second']} parsed on the "
@@ -443,6 +456,17 @@ def report_one_worker(feeds: dict[str, Any], one: dict[str, Any], threaded: dict
         f"(CPU {one['first_cpu']:.2f} s) vs {feeds['first']:.2f} s with {feeds['workers']} workers: reader's "
         f"first run ÷ Relais's {threaded['first'] / one['first']:.2f} (with {feeds['workers']}: "
         f"{threaded['first'] / feeds['first']:.2f}); {one['items']} items, second run {one['second']:.2f} s"
+    )
+
+
+def report_clustered(feeds: dict[str, Any], clustered: dict[str, Any]) -> None:
+    """The same feeds with CLUSTER of them on one server, listed first: the requests waiting for that server
+    must leave the shared slots to the others (watch.fetch), so the run takes about as long as when spread."""
+    print(
+        f"with {CLUSTER} of the {clustered['sources']} feeds on one server, listed first: first run "
+        f"{clustered['first']:.2f} s, second run {clustered['second']:.2f} s (spread over {PORTS} origins: "
+        f"{feeds['first']:.2f} s and {feeds['second']:.2f} s; ratio {clustered['first'] / feeds['first']:.2f} and "
+        f"{clustered['second'] / feeds['second']:.2f}); {clustered['items']} items"
     )
 
 
@@ -530,6 +554,8 @@ if __name__ == "__main__":
         result = child_relais(workdir, ports_json, only_feeds=True)
     elif what == "relais-feeds-1":
         result = child_relais(workdir, ports_json, only_feeds=True, workers=1)
+    elif what == "relais-clustered":
+        result = child_relais(workdir, ports_json, only_feeds=True, clustered=CLUSTER)
     else:
         result = child_reader(workdir, ports_json, threads=what == "reader-threads")
     print(json.dumps(result))

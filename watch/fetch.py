@@ -29,6 +29,7 @@ from core.errors import FetchError
 from core.settings import WatchSettings
 from watch.fetched import Fetched as Fetched  # where it is defined (the parse workers unpickle it)
 from watch.outbound import GuardedTransport, OutboundPolicy, Resolver, redirect_hook, system_resolver
+from watch.slots import Slots
 
 
 class HttpStatusError(FetchError):
@@ -120,8 +121,7 @@ class HttpFetcher:
         self._transport = transport
         self._verify = httpx.create_ssl_context() if verify is True else verify
         self._clients: dict[str, httpx.AsyncClient] = {}
-        self._all = asyncio.Semaphore(settings.concurrency)
-        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._slots = Slots(settings.concurrency, settings.per_host)
 
     def _client(self, origin: str) -> httpx.AsyncClient:
         client = self._clients.get(origin)
@@ -160,8 +160,7 @@ class HttpFetcher:
         if path is not None:
             return await asyncio.to_thread(self._read_file, path)
         origin = urlsplit(url).netloc.lower()  # host and port: one server, as browsers count connections
-        per_host = self._hosts.setdefault(origin, asyncio.Semaphore(self.settings.per_host))
-        async with self._all, per_host:
+        async with self._slots.turn(origin):
             try:
                 async with asyncio.timeout(self.settings.timeout):
                     return await self._get(self._client(origin), url, etag, last_modified)
