@@ -139,6 +139,8 @@ def body_for(n: int, kind: str, port: int) -> bytes:
     return json.dumps(doc, ensure_ascii=False).encode()
 
 
+FEEDS = {"rss", "atom", "jsonfeed"}  # what reader reads, and the "150 feeds" runs
+
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
     "atom": "application/atom+xml; charset=utf-8",
@@ -247,7 +249,7 @@ def _cpu_all() -> float:
     import psutil
 
     me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
+    total: float = sum(me.cpu_times()[:2])
     for proc in me.children(recursive=True):
         try:
             total += sum(proc.cpu_times()[:2])
@@ -349,7 +351,7 @@ def child_reader(workdir: str, ports: list[int], threads: bool) -> dict[str, Any
     from reader import make_reader
 
     r = make_reader(f"{workdir}/reader.sqlite")
-    feeds = [p for p in plan() if p["kind"] in {"rss", "atom", "jsonfeed"}]
+    feeds = [p for p in plan() if p["kind"] in FEEDS]
     for p in feeds:
         r.add_feed(f"http://127.0.0.1:{ports[p['port_index']]}/src/{p['n']}")
     if WARM:  # reader imports its parsers on the first update; warm means both sides have their parsers loaded
@@ -386,6 +388,52 @@ def child_reader(workdir: str, ports: list[int], threads: bool) -> dict[str, Any
         "maxrss_main": _maxrss_mb(resource.RUSAGE_SELF),
         "peak_total": peak_memory_mb(),
     }
+
+
+def child_httpx(workdir: str, ports: list[int]) -> dict[str, Any]:
+    """httpx alone on the 150 feeds, with the watch's limits and one client per origin sharing one TLS context,
+    as the watch's fetcher: a first pass for the ETags, then the timed pass of conditional requests (all 304).
+    What the unchanged second run costs with nothing of Relais around its HTTP client."""
+    import math
+    import ssl
+
+    import httpx
+
+    from core.settings import WatchSettings
+
+    settings = WatchSettings()
+    urls = [f"http://127.0.0.1:{ports[p['port_index']]}/src/{p['n']}" for p in plan() if p["kind"] in FEEDS]
+    tls = ssl.create_default_context()
+
+    async def run(etags: dict[str, str]) -> dict[str, str]:
+        clients: dict[str, httpx.AsyncClient] = {}
+        shared = asyncio.Semaphore(settings.concurrency)
+        hosts: dict[str, asyncio.Semaphore] = {}
+        limits = httpx.Limits(max_connections=settings.per_host, max_keepalive_connections=settings.per_host)
+        out = {}
+
+        async def one(url: str) -> None:
+            origin = url.split("/")[2]
+            host = hosts.setdefault(origin, asyncio.Semaphore(settings.per_host))
+            async with host, shared:
+                client = clients.get(origin) or clients.setdefault(
+                    origin, httpx.AsyncClient(limits=limits, verify=tls, trust_env=False)
+                )
+                headers = {"If-None-Match": etags[url]} if url in etags else {}
+                response = await client.get(url, headers=headers)
+                out[url] = response.headers.get("etag", "") if response.status_code in (200, 304) else ""
+
+        await asyncio.gather(*(one(u) for u in urls))
+        for client in clients.values():
+            await client.aclose()
+        return out
+
+    etags = asyncio.run(run({}))
+    t0 = time.perf_counter()
+    asyncio.run(run(etags))
+    second = time.perf_counter() - t0
+    rounds = math.ceil(len(urls) / settings.concurrency)
+    return {"sources": len(urls), "second": second, "floor": rounds * DELAY, "rounds": rounds}
 
 
 def watch_concurrency() -> int:
@@ -428,6 +476,7 @@ def main() -> None:
         clustered = _run_child("relais-clustered", ports)
         reference = _run_child("reader", ports)
         threaded = _run_child("reader-threads", ports)
+        bare = _run_child("httpx", ports)
         on_pg = _run_child("relais", ports, pg_url()) if pg_url() else None
     finally:
         server.terminate()
@@ -435,6 +484,7 @@ def main() -> None:
     report(relais_all, relais_feeds, reference, threaded)
     report_one_worker(relais_feeds, one_worker, threaded)
     report_clustered(relais_feeds, clustered)
+    report_floor(relais_feeds, threaded, bare)
     if on_pg:
         print(f"Relais, {on_pg['sources']} mixed, on PostgreSQL: first run {on_pg['first']:.2f} s, second run "
               f"{on_pg['second']:.2f} s, {on_pg['items']} items stored, {on_pg['parsed_second']} parsed on the "
@@ -456,6 +506,18 @@ def report_one_worker(feeds: dict[str, Any], one: dict[str, Any], threaded: dict
         f"(CPU {one['first_cpu']:.2f} s) vs {feeds['first']:.2f} s with {feeds['workers']} workers: reader's "
         f"first run ÷ Relais's {threaded['first'] / one['first']:.2f} (with {feeds['workers']}: "
         f"{threaded['first'] / feeds['first']:.2f}); {one['items']} items, second run {one['second']:.2f} s"
+    )
+
+
+def report_floor(feeds: dict[str, Any], threaded: dict[str, Any], bare: dict[str, Any]) -> None:
+    """The unchanged second run against what the network allows: the server answers each request after DELAY, so
+    N requests at C in flight take at least ceil(N / C) answers in turn."""
+    floor = bare["floor"]
+    print(
+        f"unchanged second run, {bare['sources']} feeds: the server's floor is {bare['rounds']} answers in turn × "
+        f"{DELAY * 1000:.0f} ms = {floor:.2f} s; httpx alone (the watch's client and limits, nothing else) "
+        f"{bare['second']:.2f} s, Relais {feeds['second']:.2f} s, reader's threads {threaded['second']:.2f} s "
+        f"(÷ floor {bare['second'] / floor:.2f}, {feeds['second'] / floor:.2f}, {threaded['second'] / floor:.2f})"
     )
 
 
@@ -554,6 +616,8 @@ if __name__ == "__main__":
         result = child_relais(workdir, ports_json, only_feeds=True)
     elif what == "relais-feeds-1":
         result = child_relais(workdir, ports_json, only_feeds=True, workers=1)
+    elif what == "httpx":
+        result = child_httpx(workdir, ports_json)
     elif what == "relais-clustered":
         result = child_relais(workdir, ports_json, only_feeds=True, clustered=CLUSTER)
     else:
