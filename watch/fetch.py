@@ -195,6 +195,9 @@ class HttpFetcher:
             final = str(resp.url)
             max_age = cache_max_age(resp.headers.get("cache-control"))
             if resp.status_code == 304:
+                # Read to its end (a 304 has no body: nothing more arrives), so the connection goes back to the pool
+                # for the next source of this server; a response left unread closes its connection.
+                await resp.aread()
                 return Fetched(
                     final,
                     304,
