@@ -15,7 +15,7 @@ import hashlib
 import logging
 import pickle
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -85,20 +85,22 @@ async def collect_async(
 ) -> list[SourceResult]:
     """Collect ``sources`` concurrently; results in the order given. ``force`` ignores backoff and freshness."""
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watch-store")
-    book = _Book(p)
+    book = _Book(p, writer)
     store = _StoreQueue(p.db, writer, p.followers)
     try:
 
         async def one(source: Source) -> SourceResult:
-            result = await _collect_one(p, source, writer, store, book, force=force)
+            result = await _collect_one(p, source, store, book, force=force)
             if progress is not None:
                 progress(result)
             return result
 
-        return list(await asyncio.gather(*(one(s) for s in sources)))
+        results = list(await asyncio.gather(*(one(s) for s in sources)))
     finally:
-        writer.submit(book.flush)
+        book.flush()
         writer.shutdown(wait=True)
+    book.check()
+    return results
 
 
 async def preview_async(p: Pipeline, source: Source) -> list[Item]:
@@ -108,16 +110,13 @@ async def preview_async(p: Pipeline, source: Source) -> list[Item]:
     return [e.item for e in entries]
 
 
-async def _collect_one(
-    p: Pipeline, source: Source, writer: Executor, store: _StoreQueue, book: _Book, *, force: bool
-) -> SourceResult:
-    loop = asyncio.get_running_loop()
+async def _collect_one(p: Pipeline, source: Source, store: _StoreQueue, book: _Book, *, force: bool) -> SourceResult:
     started = p.clock.now()
     health = source.health
     why = None if force else resting(health, started)
     if why is not None:
         result = SourceResult(source.name, CollectionOutcome.SKIPPED, error=why)
-        await loop.run_in_executor(writer, book.add, source, None, result, started)
+        book.add(source, None, result, started)
         return result
     try:
         fetched = await p.fetcher.fetch(source.url, etag=health.etag, last_modified=health.last_modified, local=True)
@@ -154,7 +153,7 @@ async def _collect_one(
             min_backoff=p.settings.min_backoff_seconds,
             max_backoff=p.settings.max_backoff_seconds,
         )
-    await loop.run_in_executor(writer, book.add, source, new_health, result, started)
+    book.add(source, new_health, result, started)
     return result
 
 
@@ -231,16 +230,26 @@ class _StoreQueue:
             self.draining = None
 
 
+_Entry = tuple[Source, SourceHealth | None, SourceResult, datetime, datetime]
+
+
 class _Book:
     """Health and run rows, written in batches by the writer thread (one transaction per source would cost more
     than the collection of an unchanged source). Losing a batch in a crash only means refetching: items are
-    stored in their own transaction before."""
+    stored in their own transaction before (the same thread, so a source's items are in before its run row).
+
+    Runs on the event loop: a source's row is kept here, and a full batch handed to the writer without the source
+    waiting for it. A batch that cannot be written fails the collection once every source is done
+    (:meth:`check`): the other sources are still fetched and their items stored. (A source used to wait for the
+    writer to take its row, and a failure there stopped the collection halfway, or went unseen in the last
+    batch.)"""
 
     BATCH = 50
 
-    def __init__(self, p: Pipeline) -> None:
-        self.p = p
-        self.pending: list[tuple[Source, SourceHealth | None, SourceResult, datetime, datetime]] = []
+    def __init__(self, p: Pipeline, writer: Executor) -> None:
+        self.p, self.writer = p, writer
+        self.pending: list[_Entry] = []
+        self.writes: list[Future[None]] = []
 
     def add(self, source: Source, health: SourceHealth | None, result: SourceResult, started: datetime) -> None:
         self.pending.append((source, health, result, started, self.p.clock.now()))
@@ -248,9 +257,17 @@ class _Book:
             self.flush()
 
     def flush(self) -> None:
-        if not self.pending:
-            return
-        batch, self.pending = self.pending, []
+        """Hand the pending rows to the writer thread."""
+        if self.pending:
+            batch, self.pending = self.pending, []
+            self.writes.append(self.writer.submit(self._write, batch))
+
+    def check(self) -> None:
+        """Once the writer is done: raise what writing a batch raised, if anything did."""
+        for write in self.writes:
+            write.result()
+
+    def _write(self, batch: list[_Entry]) -> None:
         healths = [(source.id, health) for source, health, *_ in batch if source.id is not None and health is not None]
         with self.p.db.session() as s:
             SourceRepository(s).save_health_many(healths)

@@ -176,3 +176,28 @@ def test_an_unknown_source_name_is_refused(db: Database, clock: FrozenClock) -> 
 
     with pytest.raises(NotFound):
         watch(db, clock).collect(["absente"])
+
+
+def test_run_rows_that_cannot_be_written_fail_the_collection_at_its_end(db: Database, clock: FrozenClock) -> None:
+    # Health and run rows go to the writer thread in batches of 50, without the sources waiting for them: a
+    # batch the database refuses stops nothing; the collection says so once every source is done, and the items
+    # stored meanwhile (their own transactions) stay.
+    asked: list[str] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        n = int(request.url.path[2:])
+        body = RSS.format(deadline=f"{1 + n % 28} mars 2027").replace("Eau", f"numéro {n}").replace("eau", f"s{n}")
+        return httpx.Response(200, text=body)
+
+    save(db, *(source(url=f"https://f.example/s{n}", name=f"F{n:02d}") for n in range(60)))
+    with db.engine.begin() as conn:  # put back below: PostgreSQL's test tables are shared by the whole session
+        conn.exec_driver_sql("ALTER TABLE collection_runs RENAME TO collection_runs_away")
+    try:
+        with pytest.raises(Exception, match="collection_runs"):
+            watch(db, clock, server).collect()
+    finally:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE collection_runs_away RENAME TO collection_runs")
+    assert sorted(asked) == sorted(f"/s{n}" for n in range(60))
+    assert len(items(db)) == 60
