@@ -49,7 +49,7 @@ class Slots:
             self._start(h)
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if not h.line:
+        if not h.line and h.busy < self.per_host:  # at its limit, the server's own turns serve its line
             self._waiting.append(host)
         h.line.append(waiter)
         try:
@@ -70,19 +70,16 @@ class Slots:
         h.busy -= 1
         self.in_flight -= 1
         self._next_in_line(h)  # the same server first: a server with many pages keeps its turns
-        kept: list[str] = []  # hosts at their own limit: they keep their place
         while self._waiting and self.in_flight < self.total:
             name = self._waiting.popleft()
             other = self._hosts.get(name)
-            if other is None or not other.line:  # its line emptied since (served, or given up)
-                continue
-            if other.busy >= self.per_host:
-                kept.append(name)
+            # A line that emptied since leaves; so does one whose server is at its own limit: each of its
+            # requests that ends hands its turn to the next in that line (above).
+            if other is None or not other.line or other.busy >= self.per_host:
                 continue
             self._next_in_line(other)
             if other.line:
                 self._waiting.append(name)  # its next request waits for the other servers' turns
-        self._waiting.extendleft(reversed(kept))
         if not h.busy and not h.line:
             del self._hosts[host]
 

@@ -5,6 +5,7 @@ its turns, so sixteen pages of one site listed together neither hold the others 
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -139,3 +140,54 @@ def test_a_request_cancelled_as_its_turn_comes_gives_it_back() -> None:
         assert slots.in_flight == 0
 
     _run(body)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_turns_are_never_over_a_limit_nor_idle_while_someone_could_go(seed: int) -> None:
+    # Random servers, limits and requests; answers given back in a random order, a few at a time, and now and
+    # then a waiting request given up. After each step: no limit exceeded, and as many requests run as the
+    # limits allow for what is outstanding.
+    rng = random.Random(seed)
+    total, per_host = rng.randint(1, 6), rng.randint(1, 3)
+    hosts = [f"h{n}" for n in range(rng.randint(1, 6))]
+    wanted = [rng.choice(hosts) for _ in range(rng.randint(1, 40))]
+
+    async def body(slots: Slots) -> None:
+        gates: dict[int, asyncio.Event] = {}
+        running: dict[int, str] = {}
+        finished: list[int] = []
+
+        async def request(n: int, host: str) -> None:
+            async with slots.turn(host):
+                running[n] = host
+                gates[n] = asyncio.Event()
+                await gates[n].wait()
+                del running[n]
+            finished.append(n)
+
+        tasks = [asyncio.create_task(request(n, h)) for n, h in enumerate(wanted)]
+        given_up: set[int] = set()
+        while True:
+            await _settle()
+            outstanding = dict.fromkeys(hosts, 0)
+            for n, h in enumerate(wanted):
+                if n not in finished and n not in given_up:
+                    outstanding[h] += 1
+            per = {h: list(running.values()).count(h) for h in hosts}
+            assert len(running) == slots.in_flight <= total
+            assert all(per[h] <= per_host for h in hosts)
+            assert len(running) == min(total, sum(min(per_host, n) for n in outstanding.values()))
+            if not running:
+                break
+            waiting = [n for n in range(len(wanted)) if n not in running and n not in finished and n not in given_up]
+            if waiting and rng.random() < 0.3:
+                quitter = rng.choice(waiting)
+                tasks[quitter].cancel()
+                given_up.add(quitter)
+            for n in rng.sample(sorted(running), rng.randint(1, len(running))):
+                gates[n].set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        assert sorted(finished + sorted(given_up)) == list(range(len(wanted)))
+        assert slots.in_flight == 0
+
+    _run(body, total, per_host)
