@@ -305,7 +305,7 @@ def child_relais(
             options=html_opts if p["kind"] == "html" else json_opts if p["kind"] == "json" else {},
         )
         for p in plan()
-        if not only_feeds or kinds[p["kind"]] == "feed"
+        if not only_feeds or p["kind"] in FEEDS
     ]
     for src in sorted(sources, key=lambda src: src.name)[:clustered]:
         src.url = f"http://127.0.0.1:{ports[-1]}/src/{src.url.rsplit('/', 1)[1]}"

@@ -12,7 +12,7 @@ import pytest
 
 from core.settings import WatchSettings
 from tests.watch.helpers import HOST, FakeResolver, Responder, http_server
-from watch.fetch import HttpFetcher
+from watch.fetch import Fetched, HttpFetcher
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"
 
@@ -36,39 +36,31 @@ def port() -> Iterator[int]:
         yield p
 
 
-def _fetch_all(port: int, requests: list[tuple[str, str | None]]) -> list[int]:
+def _fetch_all(port: int, requests: list[tuple[str, str | None]]) -> list[Fetched]:
+    """The answers, fetched one after the other (one connection is enough) by one fetcher."""
     settings = WatchSettings(per_host=1, trusted_networks=[f"{HOST}/32"])
     fetcher = HttpFetcher(settings, resolver=FakeResolver())
-    statuses: list[int] = []
+    answers: list[Fetched] = []
 
     async def go() -> None:
         try:
-            for path, etag in requests:  # one after the other: one connection is enough
-                statuses.append((await fetcher.fetch(f"http://{HOST}:{port}{path}", etag=etag)).status)
+            for path, etag in requests:
+                answers.append(await fetcher.fetch(f"http://{HOST}:{port}{path}", etag=etag))
         finally:
             await fetcher.aclose()
 
     asyncio.run(go())
-    return statuses
+    return answers
 
 
 def test_unchanged_sources_share_one_connection(port: int) -> None:
-    statuses = _fetch_all(port, [("/a", None), ("/a", '"v1"'), ("/b", '"v1"'), ("/c", '"v1"'), ("/d", None)])
-    assert statuses == [200, 304, 304, 304, 200]
+    answers = _fetch_all(port, [("/a", None), ("/a", '"v1"'), ("/b", '"v1"'), ("/c", '"v1"'), ("/d", None)])
+    assert [a.status for a in answers] == [200, 304, 304, 304, 200]
     assert len(KeepAlive.peers) == 1
 
 
 def test_the_answers_are_still_read_right_after_a_304(port: int) -> None:
     # The 304 leaves nothing unread behind it on the connection: the next answer is the next source's whole body.
-    settings = WatchSettings(per_host=1, trusted_networks=[f"{HOST}/32"])
-    fetcher = HttpFetcher(settings, resolver=FakeResolver())
-
-    async def go() -> bytes:
-        try:
-            await fetcher.fetch(f"http://{HOST}:{port}/a", etag='"v1"')
-            return (await fetcher.fetch(f"http://{HOST}:{port}/b")).body
-        finally:
-            await fetcher.aclose()
-
-    assert asyncio.run(go()) == FEED
+    answers = _fetch_all(port, [("/a", '"v1"'), ("/b", None)])
+    assert answers[1].body == FEED
     assert len(KeepAlive.peers) == 1
