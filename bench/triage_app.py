@@ -11,7 +11,8 @@ from starlette.types import ASGIApp
 from admin.app import create_app
 from core.clock import SystemClock
 from core.settings import Settings
-from relais.priority import Lanes, freeze_startup, tune_worker
+from relais.heap import freeze_startup
+from relais.priority import Lanes, tune_worker
 from relais.web import build_web_context
 from storage.database import Database
 from tests.seed import TAXONOMY

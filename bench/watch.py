@@ -276,6 +276,7 @@ def child_relais(
     from core.clock import SystemClock
     from core.model import ItemKind, Source, SourceKind
     from core.settings import WatchSettings, load_settings
+    from relais.heap import freeze_startup
     from storage.database import Database
     from storage.migrate import upgrade
     from storage.sources import SourceRepository
@@ -317,6 +318,7 @@ def child_relais(
     watch = Watch(db, settings, SystemClock(), taxonomy_rules(taxonomy), parse_pool=pool)
     if WARM:  # the TLS context (~0.1-0.4 s of loading the CA bundle) is made once per process, like the workers
         watch.tls()
+    freeze_startup()  # as `relais watch run` and the scheduler do once the watch is built
     cpu0, main0 = _cpu_all(), time.process_time()
     t0 = time.perf_counter()
     first = watch.collect()

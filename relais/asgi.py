@@ -12,7 +12,8 @@ from __future__ import annotations
 from starlette.types import ASGIApp
 
 from relais.cli.context import State
-from relais.priority import Lanes, freeze_startup, tune_worker
+from relais.heap import freeze_startup
+from relais.priority import Lanes, tune_worker
 from relais.web import build_app
 
 

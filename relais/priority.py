@@ -28,15 +28,12 @@ runs' noise. The pages in turns wait a little longer instead (the same work, in 
 
 :func:`tune_worker` shortens the GIL's switch interval in each worker (:data:`WORKER_SWITCH_INTERVAL`): the loop
 gets the GIL back soon after each database round trip, even while a background thread works.
-:func:`freeze_startup` moves what a worker built before serving (modules, mappers, templates, caches: hundreds of
-thousands of objects) out of the garbage collector's reach: a full collection no longer walks them, and under
-``bench load`` a worker's loop stopped for 106-147 ms at each of them, every 10-15 s, 8-33 ms after.
+:func:`relais.heap.freeze_startup` keeps what a worker built before serving out of the garbage collector's walks.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import sys
 import time
 from collections.abc import Callable
@@ -59,13 +56,6 @@ WORKER_SWITCH_INTERVAL = 0.001
 def tune_worker() -> None:
     """Settings of a web worker process, before it serves (see :data:`WORKER_SWITCH_INTERVAL`)."""
     sys.setswitchinterval(WORKER_SWITCH_INTERVAL)
-
-
-def freeze_startup() -> None:
-    """Once the worker's app is built, before it serves: collect what startup left, then keep every object alive
-    now out of later collections (``gc.freeze``; they stay alive, as they would have)."""
-    gc.collect()
-    gc.freeze()
 
 
 class Lanes:

@@ -24,6 +24,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from relais import jobs
+from relais.heap import freeze_startup
 from relais.wiring import Services, adopt_created_networks, sync_sources
 from storage.database import is_outage
 from storage.locks import HeldLock, scheduler_lock
@@ -209,6 +210,7 @@ def lead(services: Services, notify: Callable[[Role], None] | None = None) -> Le
 
 def run_forever(services: Services, notify: Callable[[Role], None] | None = None) -> None:
     leader = lead(services, notify)
+    freeze_startup()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -3,6 +3,7 @@ RELAIS_TEST_DATABASE_URL names one (CI gives it the local server)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from collections.abc import Iterator
@@ -102,3 +103,12 @@ def in_process_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     for services in built:
         services.close()
+
+
+@pytest.fixture(autouse=True)
+def _heap_unfrozen() -> Iterator[None]:
+    """A command run in the test process (``relais watch run``, the scheduler) freezes the heap as a real process
+    does once started (``relais.heap``); the suite's later tests must find their garbage collected again."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()

@@ -16,7 +16,8 @@ import uvicorn
 from admin.metrics import unprotected_warning
 from core.settings import LogFormat, WebSettings
 from relais.cli.context import State, console, services
-from relais.priority import Lanes, freeze_startup, tune_worker
+from relais.heap import freeze_startup
+from relais.priority import Lanes, tune_worker
 from relais.web import build_app
 from relais.wiring import config_path
 
@@ -68,6 +69,7 @@ def serve(
         from relais.scheduler import lead
 
         sched = lead(svc)
+        freeze_startup()  # the scheduler's collections and sends run in this process
     try:
         uvicorn.run("relais.asgi:create", factory=True, host=h, port=p, workers=n, log_config=None, **proxy)
     finally:

@@ -11,6 +11,7 @@ from admin.labels import label
 from core.model import Source
 from relais.cli.context import console, err_console, services
 from relais.cli.output import emit, print_json, print_table, say
+from relais.heap import freeze_startup
 from relais.wiring import sync_sources, watch_service
 
 if TYPE_CHECKING:  # the parsers are heavy to import: only `relais watch run` pays for them
@@ -33,6 +34,7 @@ def run_cmd(
     svc = services(ctx)
     sync_sources(svc)
     watch = watch_service(svc)
+    freeze_startup()  # before the collection: its garbage collections then walk only what it makes
     names = source or None
     total = len(watch.sources(names))
     with Progress(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import sys
 import threading
 from typing import Any
@@ -17,7 +16,6 @@ from relais.priority import (
     WORKER_SWITCH_INTERVAL,
     Lanes,
     at_once,
-    freeze_startup,
     tune_worker,
 )
 
@@ -177,18 +175,6 @@ def test_a_worker_takes_the_gil_back_within_a_millisecond() -> None:
         assert sys.getswitchinterval() == WORKER_SWITCH_INTERVAL <= 0.001 < before
     finally:
         sys.setswitchinterval(before)
-
-
-def test_what_startup_built_is_out_of_the_collectors_walks() -> None:
-    built = [{"startup": n} for n in range(1000)]
-    try:
-        freeze_startup()
-        assert gc.get_freeze_count() >= len(built)
-        frozen = gc.get_freeze_count()
-        gc.collect()
-        assert gc.get_freeze_count() == frozen  # a full collection leaves them where they are
-    finally:
-        gc.unfreeze()
 
 
 def test_while_one_clicks_arrive_the_pages_do_their_database_work_off_the_loop() -> None:
