@@ -119,3 +119,14 @@ def test_collected_items_are_tagged_from_their_whole_text_not_a_600_character_su
         rules=RULES,
     )
     assert {t.tag for t in entry.item.suggested_tags} == {"69"}
+
+
+def test_a_process_compiles_only_the_place_names_its_texts_hold() -> None:
+    from watch import places
+    from watch.places import strip as accents_out
+
+    places._compiled.cache_clear()
+    found = places.spans(accents_out("Un appel pour les associations du Sénégal et de la Drôme."))
+    compiled = places._compiled.cache_info().currsize
+    assert {s.kind for s in found} == {"country", "departement"}
+    assert 0 < compiled <= 6 < len(places._known())  # not the 410 known names at the first text
