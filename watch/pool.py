@@ -11,6 +11,7 @@ pickled by name: its module is imported in the worker.
 
 from __future__ import annotations
 
+import os
 import queue
 import subprocess
 import sys
@@ -25,6 +26,20 @@ from watch.work import READY, frame, read_frame
 
 _Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
 _STOP = None
+
+# glibc's allocator, as a worker starts (its small heap keeps glibc's defaults): a block over 128 KB gets pages of its
+# own (mmap) and is given back when freed, and a heap top over 128 KB free is given back too (trim). Parsing an item
+# with lexbor and nh3 allocates and frees such blocks several times over: the kernel handed the same pages back,
+# zeroed, about 18 times per item (32,400 page faults for the 1,800 items of bench watch's feeds). Blocks under 1 MB
+# from the heap, and up to 8 MB of it kept: the same 1,800 items' text read in 0.067 s instead of 0.12, and a
+# worker's parse of the 150 feeds 1.21 -> 1.08 CPU-s. The worker's peak is unchanged (the memory is reused). Read by
+# glibc only (another C library ignores them); a value set in the service's own environment is kept.
+MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(1 << 20), "MALLOC_TRIM_THRESHOLD_": str(8 << 20)}
+
+
+def worker_environment() -> dict[str, str]:
+    """The environment a parse worker starts with: this process's, with :data:`MALLOC`'s defaults."""
+    return {**MALLOC, **os.environ}
 
 
 class WorkerPool(Executor):
@@ -119,7 +134,7 @@ class _Worker(threading.Thread):
     def _start(self) -> None:
         command = f"import sys; sys.path[:0] = {[p for p in sys.path if p]!r}; from watch.work import main; main()"
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-c", command], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-c", command], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=worker_environment()
         )
         try:
             hello = self._read()

@@ -14,7 +14,7 @@ import pytest
 from core.errors import FetchError
 from core.model import ItemKind, Source, SourceKind
 from watch.fetched import Fetched
-from watch.pool import WorkerPool
+from watch.pool import MALLOC, WorkerPool
 from watch.work import details_job, parse_job
 
 
@@ -32,6 +32,24 @@ def die(status: int) -> None:
 
 def unpicklable() -> object:
     return threading.Lock()
+
+
+def environment(names: list[str]) -> list[str | None]:
+    return [os.environ.get(n) for n in names]
+
+
+def page_faults_reading(fragment: str, times: int) -> int:
+    """Minor page faults of this process while it reads ``fragment``'s text ``times`` times (lexbor)."""
+    import resource
+
+    from watch.clean import plain_text, text_lines
+
+    text_lines(fragment)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(times):
+        text_lines(fragment)
+        plain_text(fragment)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
 
 
 def imported(names: list[str]) -> list[str]:
@@ -166,3 +184,21 @@ def test_arguments_that_do_not_pickle_fail_their_job_only(pool: WorkerPool) -> N
     with pytest.raises(TypeError, match="pickle"):
         pool.submit(double, threading.Lock()).result(timeout=30)
     assert pool.submit(double, 5).result(timeout=30) == 10
+
+
+def test_a_worker_keeps_freed_memory_for_its_next_item(pool: WorkerPool) -> None:
+    """glibc's defaults gave the pages of each item's parse back to the kernel, and took them again, zeroed, for the
+    next item: about 18 page faults an item. The workers keep them."""
+    assert pool.submit(environment, list(MALLOC)).result(timeout=30) == list(MALLOC.values())
+    fragment = "<p>Date limite de dépôt : <strong>15 mars 2027</strong>.</p>" * 8
+    assert pool.submit(page_faults_reading, fragment, 500).result(timeout=30) < 100
+
+
+def test_the_service_s_own_allocator_settings_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "131072")
+    p = WorkerPool(1, warm=True)
+    try:
+        names = ["MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"]
+        assert p.submit(environment, names).result(timeout=30) == ["131072", MALLOC["MALLOC_MMAP_THRESHOLD_"]]
+    finally:
+        p.shutdown()
