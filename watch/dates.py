@@ -168,13 +168,12 @@ def read_dates(
     )
     norm = normalise(text)
     low_all = _lower(norm)
-    # One scan of the whole text for cues and dates; only the lines holding a cue (and a label's next line) are read.
+    # One scan of the whole text for cues; only the lines holding a cue (and a label's next line) are read, and
+    # scanned for dates (a date's scan tries five forms at every character: most lines of a long text hold no cue).
     all_cues = cues_in(low_all)
     if not all_cues:
         return Reading()
-    all_mentions = _mentions(low_all, ctx.order)
     cue_starts = [c.start for c in all_cues]
-    mention_starts = [m.start for m in all_mentions]
     findings: list[_Finding] = []
     label: tuple[CueMatch, str] | None = None
     offset = 0
@@ -187,9 +186,11 @@ def read_dates(
             continue
         carried, label = label, None
         line_has_date = False
+        line_mentions = _mentions(low_all[lo : lo + len(raw)], ctx.order)
+        mention_starts = [m.start for m in line_mentions]
         for i, (s, e) in enumerate(_sentences(raw)):
             low, sentence = low_all[lo + s : lo + e], norm[lo + s : lo + e]
-            mentions = [m.shifted(-lo - s) for m in _within(all_mentions, mention_starts, lo + s, lo + e)]
+            mentions = [m.shifted(-s) for m in _within(line_mentions, mention_starts, s, e)]
             cues = [c.shifted(-lo - s) for c in _within(all_cues, cue_starts, lo + s, lo + e)]
             line_has_date = line_has_date or bool(mentions)
             if i == 0 and carried is not None:
