@@ -86,11 +86,14 @@ async def collect_async(
     """Collect ``sources`` concurrently; results in the order given. ``force`` ignores backoff and freshness."""
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watch-store")
     book = _Book(p, writer)
-    store = _StoreQueue(p.db, writer, p.followers)
+    store = _StoreQueue(p.db, writer, p.followers, coming=len(sources))
     try:
 
         async def one(source: Source) -> SourceResult:
-            result = await _collect_one(p, source, store, book, force=force)
+            try:
+                result = await _collect_one(p, source, store, book, force=force)
+            finally:
+                store.settle(source)  # unchanged, resting or failed: nothing of it to wait for
             if progress is not None:
                 progress(result)
             return result
@@ -188,19 +191,27 @@ class _StoreQueue:
 
     A batch is at most BATCH sources: each network's store step reads the stored items sharing the batch's dates
     once a batch, so when the writer falls behind (a national round: 4,000 sources, 14 networks), bigger batches
-    read them fewer times (the round's collection 255 -> 191 s from 64 to 256). When it keeps up, batches stay as
-    small as what arrived meanwhile."""
+    read them fewer times (the round's collection 255 -> 191 s from 64 to 256). While other sources of the
+    collection are still being fetched or parsed, a batch waits until it holds FILL sources: a batch's reads and
+    its commit cost the same for 6 sources as for 25 (storing bench watch's 1,800 entries took 0.24-0.31 CPU-s in
+    batches of 6, 0.17-0.19 in batches of 25). The last sources never wait: once none is on its way, what is
+    pending goes at once (a collection of one source, the scheduler's, stores it at once)."""
 
     BATCH = 256
+    FILL = 24
 
-    def __init__(self, db: Database, writer: Executor, followers: Sequence[Follower] = ()) -> None:
+    def __init__(self, db: Database, writer: Executor, followers: Sequence[Follower] = (), *, coming: int = 0) -> None:
         self.db, self.writer, self.followers = db, writer, followers
         self.pending: list[tuple[Job, asyncio.Future[Stored | Exception]]] = []
         self.draining: asyncio.Task[None] | None = None
+        self.coming = coming  # sources of the collection still being fetched or parsed
+        self._arrived: set[int] = set()
+        self._moved: asyncio.Event | None = None
 
     async def put(self, job: Job) -> Stored:
         done: asyncio.Future[Stored | Exception] = asyncio.get_running_loop().create_future()
         self.pending.append((job, done))
+        self._arrive(job.source)
         if self.draining is None:
             self.draining = asyncio.create_task(self._drain())
         result = await done
@@ -213,10 +224,24 @@ class _StoreQueue:
             )
         return result
 
+    def settle(self, source: Source) -> None:
+        """``source`` is done: if it brought nothing to store, no batch waits for it any more."""
+        self._arrive(source)
+
+    def _arrive(self, source: Source) -> None:
+        if id(source) not in self._arrived:
+            self._arrived.add(id(source))
+            self.coming -= 1
+            if self._moved is not None:
+                self._moved.set()
+
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         try:
             while self.pending:
+                while len(self.pending) < self.FILL and self.coming > 0:
+                    self._moved = asyncio.Event()
+                    await self._moved.wait()
                 batch, self.pending = self.pending[: self.BATCH], self.pending[self.BATCH :]
                 try:
                     jobs = [job for job, _ in batch]
