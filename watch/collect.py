@@ -11,6 +11,7 @@ never stops the others, and never becomes an item.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import pickle
@@ -192,13 +193,14 @@ class _StoreQueue:
     A batch is at most BATCH sources: each network's store step reads the stored items sharing the batch's dates
     once a batch, so when the writer falls behind (a national round: 4,000 sources, 14 networks), bigger batches
     read them fewer times (the round's collection 255 -> 191 s from 64 to 256). While other sources of the
-    collection are still being fetched or parsed, a batch waits until it holds FILL sources: a batch's reads and
-    its commit cost the same for 6 sources as for 25 (storing bench watch's 1,800 entries took 0.24-0.31 CPU-s in
-    batches of 6, 0.17-0.19 in batches of 25). The last sources never wait: once none is on its way, what is
-    pending goes at once (a collection of one source, the scheduler's, stores it at once)."""
+    collection are still being fetched or parsed, a batch waits until it holds FILL sources, WAIT at most: a
+    batch's reads and its commit cost the same for 6 sources as for 25 (storing bench watch's 1,800 entries took
+    0.24-0.31 CPU-s in batches of 6, 0.17-0.19 in batches of 25). The last sources never wait: once none is on its
+    way, what is pending goes at once (a collection of one source, the scheduler's, stores it at once)."""
 
     BATCH = 256
     FILL = 24
+    WAIT = 1.0  # seconds a batch waits at most for FILL sources (a slow server's sources do not hold the others)
 
     def __init__(self, db: Database, writer: Executor, followers: Sequence[Follower] = (), *, coming: int = 0) -> None:
         self.db, self.writer, self.followers = db, writer, followers
@@ -239,9 +241,11 @@ class _StoreQueue:
         loop = asyncio.get_running_loop()
         try:
             while self.pending:
-                while len(self.pending) < self.FILL and self.coming > 0:
+                until = loop.time() + self.WAIT
+                while len(self.pending) < self.FILL and self.coming > 0 and loop.time() < until:
                     self._moved = asyncio.Event()
-                    await self._moved.wait()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._moved.wait(), until - loop.time())
                 batch, self.pending = self.pending[: self.BATCH], self.pending[self.BATCH :]
                 try:
                     jobs = [job for job, _ in batch]

@@ -83,3 +83,19 @@ def test_the_last_source_of_a_collection_is_stored_at_once(batches: list[list[st
             assert stored.new == 1 and batches == [["source 0"]]
 
     asyncio.run(scenario())
+
+
+def test_a_batch_waits_no_longer_than_its_wait_for_sources_still_coming(
+    batches: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collect._StoreQueue, "WAIT", 0.05)
+    srcs = sources(3)
+
+    async def scenario() -> None:
+        with ThreadPoolExecutor(1) as writer:
+            queue = collect._StoreQueue(None, writer, coming=len(srcs))  # type: ignore[arg-type]
+            # Two sources parsed; the third's server is slow (it never answers here): the two are stored anyway.
+            results = await asyncio.wait_for(asyncio.gather(*(queue.put(Job(s, [], REF)) for s in srcs[:2])), 10)
+            assert batches == [["source 0", "source 1"]] and [r.new for r in results] == [1, 1]
+
+    asyncio.run(scenario())
