@@ -11,7 +11,17 @@ import psycopg
 import pytest
 import sqlalchemy.exc
 
-from core.model import Delivery, DeliveryStatus, Issue, IssueKind, Subscriber
+from core.model import (
+    Delivery,
+    DeliveryStatus,
+    Issue,
+    IssueKind,
+    ItemKind,
+    Preferences,
+    Stream,
+    Subscriber,
+    SubscriberStatus,
+)
 from storage.database import Database
 from storage.deliveries import DeliveryRepository
 from storage.issues import IssueRepository
@@ -109,3 +119,24 @@ def test_a_row_is_claimed_once_and_outcomes_come_back_in_utc(db: Database) -> No
         assert DeliveryRepository(s).claim([ids[1]], T0 + timedelta(minutes=5)) == {ids[1]}
     with db.session() as s:
         assert DeliveryRepository(s).for_issue(issue_id)[1].attempts == 2
+
+
+def test_a_send_audience_shares_one_preferences_per_distinct_choice(db: Database) -> None:
+    """The send's audience reads each distinct JSON once: equal choices give one object, other choices their own,
+    a subscriber's values as saved (enums, empty lists, defaults) on both engines."""
+    eau = Preferences(kinds=[ItemKind.CALL], themes=["eau"], streams=[Stream.NEWSLETTER])
+    with db.session() as s:
+        issue = IssueRepository(s).save(Issue(kind=IssueKind.NEWSLETTER, title="t", subject="s"))
+        repo = SubscriberRepository(s)
+        for k, prefs in enumerate([eau, Preferences(), eau, Preferences(zones=["sahel"]), Preferences()]):
+            repo.save(Subscriber(email=f"p{k}@example.org", status=SubscriberStatus.CONFIRMED, preferences=prefs))
+        repo.save(Subscriber(email="pending@example.org", preferences=eau))
+    assert issue.id is not None
+    with db.session() as s:
+        subs = DeliveryRepository(s).confirmed_subscribers(issue.id)
+    assert [x.email for x in subs] == [f"p{k}@example.org" for k in range(5)]
+    prefs = [x.preferences for x in subs]
+    assert prefs == [eau, Preferences(), eau, Preferences(zones=["sahel"]), Preferences()]
+    assert prefs[0] is prefs[2] and prefs[1] is prefs[4]
+    assert len({id(p) for p in prefs}) == 3
+    assert prefs[0].kinds == [ItemKind.CALL] and isinstance(prefs[0].kinds[0], ItemKind)
