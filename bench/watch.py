@@ -233,13 +233,22 @@ def peak_memory_mb() -> float:
 
 def peaks_mb() -> list[float]:
     """The peak resident set (``VmHWM``, MB) of this process, then of each live descendant."""
+    return _status_mb("VmHWM:")
+
+
+def resident_mb() -> list[float]:
+    """The resident set now (``VmRSS``, MB) of this process, then of each live descendant."""
+    return _status_mb("VmRSS:")
+
+
+def _status_mb(field: str) -> list[float]:
     import psutil
 
     out = []
     for proc in [psutil.Process(), *psutil.Process().children(recursive=True)]:
         try:
             with open(f"/proc/{proc.pid}/status") as f:
-                out.append(next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024)
+                out.append(next(int(line.split()[1]) for line in f if line.startswith(field)) / 1024)
         except (OSError, StopIteration, psutil.Error):
             continue
     return out
@@ -341,6 +350,7 @@ def child_relais(
     if WARM:  # the TLS context (~0.1-0.4 s of loading the CA bundle) is made once per process, like the workers
         watch.tls()
     freeze_startup()  # as `relais watch run` and the scheduler do once the watch is built
+    at_start = resident_mb()  # everything imported and started, nothing fetched: the floor under the peak
     cpu0, main0 = _cpu_all(), time.process_time()
     t0 = time.perf_counter()
     first = watch.collect()
@@ -366,6 +376,8 @@ def child_relais(
         "peak_total": sum(peaks),
         "pss_total": pss,
         "peaks": peaks,
+        "at_start": at_start,
+        "start_total": sum(at_start),
         "workers": len(peaks) - 1,
     }
 
@@ -385,6 +397,7 @@ def child_reader(workdir: str, ports: list[int], threads: bool) -> dict[str, Any
 
         for module in ("reader._parser.feedparser", "reader._parser.http", "reader._parser.jsonfeed"):
             importlib.import_module(module)
+    at_start = resident_mb()
 
     def update() -> None:
         if threads:  # scheduled=False: the second run refetches every feed, as Relais's does
@@ -414,6 +427,7 @@ def child_reader(workdir: str, ports: list[int], threads: bool) -> dict[str, Any
         "maxrss_main": _maxrss_mb(resource.RUSAGE_SELF),
         "peak_total": peak_memory_mb(),
         "pss_total": proportional_mb(),
+        "start_total": sum(at_start),
     }
 
 
@@ -520,8 +534,8 @@ def main() -> None:
         print("PostgreSQL: not measured (no RELAIS_TEST_DATABASE_URL or RELAIS_BENCH_DATABASE_URL)")
 
 
-def _split(run: dict[str, Any]) -> str:
-    return " + ".join(f"{mb:.0f}" for mb in run["peaks"])
+def _split(run: dict[str, Any], key: str = "peaks") -> str:
+    return " + ".join(f"{mb:.0f}" for mb in run[key])
 
 
 def report_one_worker(feeds: dict[str, Any], one: dict[str, Any], threaded: dict[str, Any]) -> None:
@@ -593,6 +607,15 @@ def report(all_: dict[str, Any], feeds: dict[str, Any], ref: dict[str, Any], thr
         ("parsed on second run", all_["parsed_second"], feeds["parsed_second"], "n/a", "n/a", "0"),
         ("peak memory, all processes (MB)", *cells("peak_total", "{:.0f}"), f"≤ {MEMORY_TARGET:.0f} (issue 3: ≤ 300)"),
         ("  collecting process + each parse worker (MB)", _split(all_), _split(feeds), "", "", ""),
+        ("resident before the first source, all processes (MB)", *cells("start_total", "{:.0f}"), "information"),
+        (
+            "  collecting process + each parse worker (MB)",
+            _split(all_, "at_start"),
+            _split(feeds, "at_start"),
+            "",
+            "",
+            "",
+        ),
         ("  proportional (PSS) after the runs, all processes (MB)", *cells("pss_total", "{}"), "information"),
         (
             f"reader's first run ÷ Relais's ({feeds['sources']} feeds)",
