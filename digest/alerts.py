@@ -218,7 +218,7 @@ class Alerts:
             existing = AlertRepository(s).edition_of(day.isoformat())
             if existing is not None:  # built already (the send loop sends or resumes it)
                 return IssueRepository(s).get(existing)
-            subscribers = SubscriberRepository(s).find(status=SubscriberStatus.CONFIRMED)
+            subscribers = SubscriberRepository(s).audience()
             due = [sub for sub in subscribers if is_due(sub.preferences, day)]
             if not due:
                 return None

@@ -23,7 +23,7 @@ from babel.dates import format_date
 
 from core.clock import Clock
 from core.errors import InvalidInput
-from core.model import Issue, IssueStatus, Item, ItemKind, ItemStatus, Preferences, Stream, SubscriberStatus
+from core.model import Issue, IssueStatus, Item, ItemKind, ItemStatus, Preferences, Stream
 from core.settings import DigestSettings
 from digest.segments import Taxonomy, wants
 from digest.service import DigestService
@@ -113,7 +113,7 @@ class LastCalls:
         today = self.clock.now().astimezone(ZoneInfo(self.digest.network.timezone)).date()
         with self.db.session() as s:
             items = IssueRepository(s).approved_items()
-            prefs = [sub.preferences for sub in SubscriberRepository(s).find(status=SubscriberStatus.CONFIRMED)]
+            prefs = [sub.preferences for sub in SubscriberRepository(s).audience()]
             recalled = LastCallRepository(s).recalled()
         calls = due(
             items, prefs, self.digest.tax, today=today, days=self.settings.last_call_days,

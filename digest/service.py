@@ -251,7 +251,7 @@ class DigestService:
             issue = repo.get(issue_id)
             items = repo.items_by_ids([e.item_id for e in issue.entries])
             if subscribers is None:
-                subscribers = SubscriberRepository(s).find(status=SubscriberStatus.CONFIRMED)
+                subscribers = SubscriberRepository(s).audience()
         return issue, items, subscribers
 
     def segments(self, issue_id: int, subscribers: Sequence[Subscriber] | None = None) -> list[Segment]:

@@ -15,10 +15,10 @@ from sqlalchemy import ScalarSelect, Select, Table, bindparam, func, select, uni
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
-from core.model import Delivery, DeliveryStatus, IssueStatus, Subscriber, SubscriberStatus
+from core.model import Delivery, DeliveryStatus, IssueStatus, Subscriber
 from storage.bulk import bulk_insert
 from storage.database import Database
-from storage.subscribers import SharedPreferences, from_mapping, subscriber_columns
+from storage.subscribers import audience_of
 from storage.tables import DeliveryRow, IssueRow, SubscriberRow, SuppressionRow
 
 _PLAIN = [
@@ -107,12 +107,7 @@ class DeliveryRepository:
     def confirmed_subscribers(self, issue_id: int) -> list[Subscriber]:
         """The confirmed subscribers of the issue's network: the ledger of an issue follows its network. Those
         with the same preferences share one :class:`Preferences` (a send reads them, never changes them)."""
-        q = select(*subscriber_columns(preferences_as_text=True)).where(
-            SubscriberRow.network_id == _network_of(issue_id), SubscriberRow.status == str(SubscriberStatus.CONFIRMED)
-        )
-        shared = SharedPreferences()
-        rows = self.s.execute(q.order_by(SubscriberRow.id)).mappings()
-        return [from_mapping(r, shared(r["preferences"])) for r in rows]
+        return audience_of(self.s, _network_of(issue_id))
 
     def suppressed_hashes(self, issue_id: int) -> set[str]:
         """The addresses the issue's network must not mail, as hashes."""

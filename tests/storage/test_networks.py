@@ -208,6 +208,9 @@ def test_an_issue_is_frozen_for_its_own_networks_subscribers(world: tuple[Databa
         assert [x.id for x in ledger.confirmed_subscribers(mine.id or 0)] == [id_a]
         assert ledger.suppressed_hashes(theirs.id or 0) == set()
         assert ledger.suppressed_hashes(mine.id or 0) == {email_hash("ailleurs@example.org")}
+        # The audience that segments, alerts and last calls read: each network's own confirmed subscribers.
+        assert [x.id for x in SubscriberRepository(s, a).audience()] == [id_a]
+        assert [x.id for x in SubscriberRepository(s, b).audience()] == [id_b]
 
 
 def test_proposals_and_alert_editions_are_each_networks_own(world: tuple[Database, int, int, int, int]) -> None:

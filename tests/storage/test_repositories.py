@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from core.model import (
+    AlertRhythm,
     Delivery,
     DeliveryStatus,
     Issue,
@@ -17,6 +18,7 @@ from core.model import (
     ItemKind,
     ItemSource,
     ItemStatus,
+    OrganisationType,
     Preferences,
     Role,
     Source,
@@ -129,6 +131,27 @@ def test_subscriber_preferences_round_trip(db: Database) -> None:
     with db.session() as s:
         got = SubscriberRepository(s).by_email("a@example.org")
     assert got is not None and got.preferences == prefs and got.status is SubscriberStatus.PENDING
+
+
+def test_the_audience_reads_what_the_orm_reads(db: Database) -> None:
+    """``audience()`` (Core rows, shared preferences) gives the same subscribers, field for field, as the ORM's
+    ``find(status=confirmed)``: names, organisation types, locales, aware UTC times, bounces, every preference."""
+    confirmed = SubscriberStatus.CONFIRMED
+    with db.session() as s:
+        repo = SubscriberRepository(s)
+        repo.save(Subscriber(email="a@example.org", status=confirmed, name="Aïssata", created_at=T0, confirmed_at=T0,
+                             organisation_type=OrganisationType.ASSOCIATION, legal_basis="consent", soft_bounces=2,
+                             preferences=Preferences(kinds=[ItemKind.EVENT], territories=["69"],
+                                                     alerts=AlertRhythm.WEEKLY, alert_day=3,
+                                                     streams=[Stream.NEWSLETTER, Stream.ALERT])))  # fmt: skip
+        repo.save(Subscriber(email="b@example.org", status=confirmed, locale="en", created_at=T0))
+        repo.save(Subscriber(email="c@example.org", created_at=T0))  # pending: in neither
+    with db.session() as s:
+        repo = SubscriberRepository(s)
+        audience, orm = repo.audience(), repo.find(status=confirmed)
+    assert [x.email for x in audience] == ["a@example.org", "b@example.org"]
+    assert audience == orm
+    assert audience[0].confirmed_at == T0 and audience[0].confirmed_at.tzinfo is not None
 
 
 def test_issue_with_entries_and_numbering(db: Database) -> None:
